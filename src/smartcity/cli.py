@@ -1,0 +1,299 @@
+"""The `smartcity` command: run, migrate and administer the platform."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from smartcity.core import migrate as migrations
+from smartcity.core.audit import services as audit
+from smartcity.core.db import transaction
+from smartcity.core.errors import ServiceError
+from smartcity.core.identity import apikeys, users
+from smartcity.core.identity.permissions import SCOPES, Role
+from smartcity.core.platform import Platform
+from smartcity.core.settings import Settings, SettingsError
+from smartcity.core.tenancy import services as tenancy
+from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
+from smartcity.modules import import_models
+
+F = TypeVar("F", bound=Callable[..., Any])
+CLI_ACTOR = "cli"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"SMARTCITY_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise click.ClickException(f"invalid configuration: {problems}") from None
+
+
+def load_platform(settings: Settings | None = None) -> Platform:
+    import_models()
+    return Platform.from_settings(settings or load_settings())
+
+
+@contextmanager
+def system_session(platform: Platform) -> Iterator[Session]:
+    """Administrative commands act on the whole instance, deliberately."""
+    with transaction(platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
+        yield db
+
+
+@contextmanager
+def tenant_session(platform: Platform, slug: str) -> Iterator[Session]:
+    with transaction(platform.sessions) as db:
+        municipality = tenancy.get_municipality(db, slug)
+        db.info[SCOPE_KEY] = tenancy.scope_for(municipality)
+        yield db
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    try:
+        yield
+    except (ServiceError, SettingsError) as exc:
+        detail = str(exc)
+        if isinstance(exc, ServiceError) and exc.errors:
+            detail += " " + "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
+        raise click.ClickException(detail) from None
+
+
+@click.group(help="Self-hosted Smart City platform.")
+@click.version_option(package_name="smartcity")
+def main() -> None:
+    pass
+
+
+@main.command(help="Apply database migrations (or go back to --revision with --down).")
+@click.option("--revision", default="head", show_default=True)
+@click.option("--down", is_flag=True, help="Downgrade to --revision instead of upgrading.")
+def migrate(revision: str, down: bool) -> None:
+    platform = load_platform()
+    if down:
+        migrations.downgrade(platform.engine, revision)
+    else:
+        migrations.upgrade(platform.engine, revision)
+    click.echo(f"database at revision {migrations.current_revision(platform.engine) or 'base'}")
+
+
+@main.command(help="Migrate, then run the HTTP server (and the embedded MQTT broker).")
+def serve() -> None:
+    from smartcity.server import run_server
+
+    settings = load_settings()
+    with friendly_errors():
+        settings.require_secret_key()
+        run_server(load_platform(settings))
+
+
+@main.command(help="Create a demo region with two municipalities and users, then serve it.")
+@click.option("--no-serve", is_flag=True, help="Only create the demo data.")
+def demo(no_serve: bool) -> None:
+    from smartcity.demo import run_demo
+
+    with friendly_errors():
+        run_demo(load_settings(demo_mode=True), serve=not no_serve)
+
+
+@main.group(help="Municipalities (tenants).")
+def tenant() -> None:
+    pass
+
+
+@tenant.command("create", help="Create a municipality (and the region on first use).")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--ags", required=True, help="Amtlicher Gemeindeschlüssel, 8 digits")
+@click.option("--timezone", default="Europe/Berlin", show_default=True)
+@click.option("--lat", type=float, default=51.1657, show_default=True, help="Centre latitude")
+@click.option("--lon", type=float, default=10.4515, show_default=True, help="Centre longitude")
+@click.option("--region", default=tenancy.DEFAULT_REGION_SLUG, show_default=True)
+def tenant_create(
+    slug: str, name: str, ags: str, timezone: str, lat: float, lon: float, region: str
+) -> None:
+    platform = load_platform()
+    with friendly_errors(), system_session(platform) as db:
+        data = tenancy.MunicipalityInput(slug, name, ags, timezone, lat, lon)
+        municipality = tenancy.create_municipality(
+            db, data, tenancy.get_or_create_region(db, region)
+        )
+        audit.record(
+            db,
+            actor=CLI_ACTOR,
+            action="municipality.create",
+            resource_type="municipality",
+            resource_id=municipality.id,
+            changes={"slug": slug, "name": name, "ags": ags},
+        )
+    click.echo(f"created municipality {slug} ({name}, AGS {ags})")
+
+
+@tenant.command("list", help="List municipalities.")
+def tenant_list() -> None:
+    platform = load_platform()
+    with system_session(platform) as db:
+        for m in tenancy.list_municipalities(db):
+            click.echo(f"{m.slug}\t{m.name}\t{m.ags}\t{m.timezone}")
+
+
+@main.group(help="Staff accounts and roles.")
+def user() -> None:
+    pass
+
+
+@user.command("create", help="Create a staff account (asks for the password).")
+@click.argument("username")
+@click.option("--display-name", default="")
+@click.option("--email", default=None)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="SMARTCITY_NEW_PASSWORD",
+    help="Prompted for when not given (or set SMARTCITY_NEW_PASSWORD).",
+)
+def user_create(username: str, display_name: str, email: str | None, password: str) -> None:
+    platform = load_platform()
+    with friendly_errors(), system_session(platform) as db:
+        users.create_user(
+            db,
+            username=username,
+            password=password,
+            display_name=display_name,
+            email=email,
+            actor=CLI_ACTOR,
+        )
+    click.echo(f"created user {username}")
+
+
+@user.command("set-role", help="Give a user a role in a municipality (or region_admin).")
+@click.argument("username")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+@click.option("--tenant", "slug", help="Municipality slug (not for region_admin)")
+@click.option("--region", default=tenancy.DEFAULT_REGION_SLUG, show_default=True)
+@click.option("--department", default=None, help="Required for case_worker")
+def user_set_role(
+    username: str, role: str, slug: str | None, region: str, department: str | None
+) -> None:
+    platform = load_platform()
+    with friendly_errors(), system_session(platform) as db:
+        account = users.get_user_by_name(db, username)
+        chosen = Role(role)
+        if chosen == Role.REGION_ADMIN:
+            users.assign_role(
+                db,
+                account,
+                chosen,
+                municipality=None,
+                region=tenancy.get_or_create_region(db, region),
+                actor=CLI_ACTOR,
+            )
+            where = f"region {region}"
+        else:
+            if not slug:
+                raise click.UsageError("--tenant is required for this role")
+            municipality = tenancy.get_municipality(db, slug)
+            users.assign_role(
+                db,
+                account,
+                chosen,
+                municipality=municipality,
+                department=department,
+                actor=CLI_ACTOR,
+            )
+            where = slug
+    click.echo(f"{username} is now {role} in {where}")
+
+
+@main.group(help="API keys for devices and integrations.")
+def apikey() -> None:
+    pass
+
+
+@apikey.command("create", help="Create a key; it is printed alone on the last line.")
+@click.option("--tenant", "slug", required=True)
+@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(sorted(SCOPES)))
+@click.option("--name", default="CLI key", show_default=True)
+def apikey_create(slug: str, scopes: tuple[str, ...], name: str) -> None:
+    platform = load_platform()
+    with friendly_errors(), tenant_session(platform, slug) as db:
+        key, secret = apikeys.create_api_key(db, name=name, scopes=list(scopes), actor=CLI_ACTOR)
+    click.echo(f"API key {key.id} for {slug} with scopes {', '.join(key.scopes)}.")
+    click.echo("Store it now; it cannot be shown again:")
+    click.echo(secret)
+
+
+@apikey.command("revoke", help="Revoke a key by its id.")
+@click.option("--tenant", "slug", required=True)
+@click.argument("key_id", type=int)
+def apikey_revoke(slug: str, key_id: int) -> None:
+    platform = load_platform()
+    with friendly_errors(), tenant_session(platform, slug) as db:
+        apikeys.revoke_api_key(db, key_id, actor=CLI_ACTOR)
+    click.echo(f"revoked API key {key_id}")
+
+
+@apikey.command("list", help="List a municipality's keys (never the secrets).")
+@click.option("--tenant", "slug", required=True)
+def apikey_list(slug: str) -> None:
+    platform = load_platform()
+    with friendly_errors(), tenant_session(platform, slug) as db:
+        for key in apikeys.list_api_keys(db):
+            state = "revoked" if key.revoked_at else "active"
+            used = key.last_used_at.isoformat() if key.last_used_at else "never"
+            click.echo(
+                f"{key.id}\t{key.prefix}…\t{state}\t{','.join(key.scopes)}\t{key.name}\t"
+                f"last used {used}"
+            )
+
+
+@main.group(help="The audit log.")
+def audit_log() -> None:
+    pass
+
+
+main.add_command(audit_log, name="audit")
+
+
+@audit_log.command("verify", help="Check the hash chains; exit 1 naming the first bad entry.")
+def audit_verify() -> None:
+    platform = load_platform()
+    with system_session(platform) as db:
+        result = audit.verify(db)
+    if result.ok:
+        click.echo(f"audit log intact: {result.entries} entries in {result.chains} chains")
+        return
+    click.echo(f"audit log BROKEN: {result.problem}", err=True)
+    sys.exit(1)
+
+
+@main.command(help="Export a municipality's complete data as a ZIP archive of CSV and JSON.")
+@click.option("--tenant", "slug", required=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def export(slug: str, output: Path | None) -> None:
+    from smartcity.core.export import tenant_tables, write_export
+
+    platform = load_platform()
+    target = output or Path(f"{slug}-export.zip")
+    with friendly_errors(), tenant_session(platform, slug) as db:
+        municipality = tenancy.get_municipality(db, slug)
+        tables = tenant_tables()
+        with click.progressbar(length=len(tables), label=f"exporting {slug}") as bar:
+            manifest = write_export(
+                db, municipality, target, progress=lambda _name, _rows: bar.update(1)
+            )
+    total = sum(t["rows"] for t in manifest["tables"].values())
+    click.echo(f"wrote {target}: {len(manifest['tables'])} tables, {total} rows")

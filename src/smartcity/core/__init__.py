@@ -1,0 +1,1 @@
+"""What every domain module shares: settings, storage, tenancy, identity, audit, events, HTTP."""

@@ -1,0 +1,222 @@
+"""Writing and verifying the audit chain.
+
+Each entry's hash covers its content and the previous entry's hash, so changing, deleting or
+reordering any entry breaks the chain from that point on. Entries are written in the same
+transaction as the change they describe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartcity.core.audit.models import INSTANCE_CHAIN, AuditChainHead, AuditEntry
+from smartcity.core.db import utcnow
+from smartcity.core.tenancy.scope import SYSTEM, SystemScope, TenantScope, scope_of
+
+GENESIS_HASH = "0" * 64
+REDACTED = "[personal data]"
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+def summarize_changes(
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any] | None,
+    *,
+    personal: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Old and new values of the fields that changed; personal fields only say *that* they did."""
+    personal_fields = set(personal)
+    old = old or {}
+    new = new or {}
+    summary: dict[str, Any] = {}
+    for key in sorted(set(old) | set(new)):
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        if key in personal_fields:
+            summary[key] = {"changed": True, "value": REDACTED}
+        else:
+            summary[key] = {"old": _jsonable(before), "new": _jsonable(after)}
+    return summary
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(value) if isinstance(value, set | frozenset) else list(value)
+    return value
+
+
+def _timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def compute_hash(entry: AuditEntry) -> str:
+    payload = {
+        "chain_id": entry.chain_id,
+        "seq": entry.seq,
+        "municipality_id": entry.municipality_id,
+        "created_at": _timestamp(entry.created_at),
+        "actor": entry.actor,
+        "action": entry.action,
+        "resource_type": entry.resource_type,
+        "resource_id": entry.resource_id,
+        "changes": entry.changes,
+        "request_id": entry.request_id,
+        "prev_hash": entry.prev_hash,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    resource_type: str,
+    resource_id: object,
+    changes: Mapping[str, Any] | None = None,
+    municipality_id: int | None = None,
+) -> AuditEntry:
+    """Append an entry to the chain of the session's municipality (or the instance chain)."""
+    scope = scope_of(session)
+    if isinstance(scope, TenantScope):
+        if municipality_id not in (None, scope.municipality_id):
+            raise ValueError("audit entry for another municipality than the session's")
+        municipality_id = scope.municipality_id
+    chain_id = municipality_id if municipality_id is not None else INSTANCE_CHAIN
+    head = _lock_head(session, chain_id)
+    entry = AuditEntry(
+        municipality_id=municipality_id,
+        chain_id=chain_id,
+        seq=(head.seq + 1) if head else 1,
+        created_at=utcnow(),
+        actor=actor,
+        action=action,
+        resource_type=resource_type,
+        resource_id=str(resource_id),
+        changes=dict(changes or {}),
+        request_id=request_id_var.get(),
+        prev_hash=head.entry_hash if head else GENESIS_HASH,
+    )
+    entry.entry_hash = compute_hash(entry)
+    if head is None:
+        session.add(AuditChainHead(chain_id=chain_id, seq=entry.seq, entry_hash=entry.entry_hash))
+    else:
+        head.seq, head.entry_hash = entry.seq, entry.entry_hash
+    _add_with_scope(session, entry)
+    return entry
+
+
+def _add_with_scope(session: Session, entry: AuditEntry) -> None:
+    if entry.municipality_id is None and not isinstance(scope_of(session), SystemScope):
+        # Instance-level entries have no tenant; the write is deliberate, not a leak.
+        previous = session.info.get("scope")
+        session.info["scope"] = SYSTEM
+        try:
+            session.add(entry)
+            session.flush()
+        finally:
+            session.info["scope"] = previous
+        return
+    session.add(entry)
+
+
+def _lock_head(session: Session, chain_id: int) -> AuditChainHead | None:
+    # FOR UPDATE serialises appenders of one chain on PostgreSQL; SQLite serialises all
+    # writers already (BEGIN IMMEDIATE).
+    return session.scalar(
+        select(AuditChainHead).where(AuditChainHead.chain_id == chain_id).with_for_update()
+    )
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    chain_id: int
+    entry_id: int | None
+    seq: int
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"entry id {self.entry_id}" if self.entry_id is not None else "entry"
+        return f"chain {self.chain_id}, {where} (seq {self.seq}): {self.reason}"
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    entries: int
+    chains: int
+    problem: ChainProblem | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify(session: Session, *, chain_id: int | None = None) -> VerifyResult:
+    """Walk every chain (or one) and report the first entry that was changed, removed or moved."""
+    query = select(AuditEntry).order_by(AuditEntry.chain_id, AuditEntry.seq)
+    if chain_id is not None:
+        query = query.where(AuditEntry.chain_id == chain_id)
+    heads = {head.chain_id: head for head in session.scalars(select(AuditChainHead))}
+    if chain_id is not None:
+        heads = {k: v for k, v in heads.items() if k == chain_id}
+    count = 0
+    last: dict[int, tuple[int, str]] = {}
+    for problem, entry in _walk(session.scalars(query.execution_options(yield_per=1000))):
+        count += 1
+        if problem is not None:
+            return VerifyResult(count, len(last) + 1, problem)
+        last[entry.chain_id] = (entry.seq, entry.entry_hash)
+    for head_chain, head in sorted(heads.items()):
+        seq, entry_hash = last.get(head_chain, (0, GENESIS_HASH))
+        if head.seq != seq or head.entry_hash != entry_hash:
+            reason = f"entries after seq {seq} were removed (the chain head is at seq {head.seq})"
+            problem = ChainProblem(head_chain, None, seq + 1, reason)
+            return VerifyResult(count, len(last), problem)
+    return VerifyResult(count, len(set(last) | set(heads)), None)
+
+
+def _walk(entries: Iterable[AuditEntry]) -> Iterator[tuple[ChainProblem | None, AuditEntry]]:
+    current_chain: int | None = None
+    expected_seq = 1
+    prev_hash = GENESIS_HASH
+    for entry in entries:
+        if entry.chain_id != current_chain:
+            current_chain, expected_seq, prev_hash = entry.chain_id, 1, GENESIS_HASH
+        problem = None
+        if entry.seq != expected_seq:
+            problem = ChainProblem(
+                entry.chain_id,
+                entry.id,
+                entry.seq,
+                f"expected seq {expected_seq}: an entry before it was removed or reordered",
+            )
+        elif entry.prev_hash != prev_hash:
+            problem = ChainProblem(
+                entry.chain_id,
+                entry.id,
+                entry.seq,
+                "link to the previous entry is broken (previous entry changed or reordered)",
+            )
+        elif compute_hash(entry) != entry.entry_hash:
+            problem = ChainProblem(
+                entry.chain_id, entry.id, entry.seq, "content was modified after it was written"
+            )
+        yield problem, entry
+        if problem is not None:
+            return
+        expected_seq += 1
+        prev_hash = entry.entry_hash

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by all modules: dependencies, problem details, middleware, health."""

@@ -1,0 +1,170 @@
+"""Request dependencies: the platform, a database session in the request's tenant scope, the
+principal, and permission checks.
+
+Every route declares either `Depends(requires(PERMISSION))` or `Depends(public)`; a test walks
+the app's routes and fails on any route that declares neither (deny by default).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from sqlalchemy.orm import Session
+
+from smartcity.core.errors import NotAuthenticated, PermissionDenied
+from smartcity.core.identity import users
+from smartcity.core.identity.apikeys import authenticate_api_key
+from smartcity.core.identity.permissions import ANONYMOUS, Permission, Principal
+from smartcity.core.identity.sessions import resolve_session
+from smartcity.core.platform import Platform
+from smartcity.core.tenancy.models import Municipality
+from smartcity.core.tenancy.scope import SCOPE_KEY
+from smartcity.core.tenancy.services import get_municipality, scope_for
+
+SESSION_COOKIE = "__Host-smartcity_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_platform(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+
+
+def _db(platform: PlatformDep) -> Iterator[Session]:
+    """One transaction per request, committed before the response is sent."""
+    session = platform.sessions()
+    try:
+        with session.begin():
+            yield session
+    finally:
+        session.close()
+
+
+DbDep = Annotated[Session, Depends(_db, scope="function")]
+
+
+def current_municipality(
+    request: Request,
+    db: DbDep,
+    municipality: Annotated[str, Path(description="Slug of the municipality, e.g. `dresden`")],
+) -> Municipality:
+    found = get_municipality(db, municipality)
+    db.info[SCOPE_KEY] = scope_for(found)
+    request.state.municipality = found
+    return found
+
+
+MunicipalityDep = Annotated[Municipality, Depends(current_municipality)]
+
+
+def tenant_db(db: DbDep, _municipality: MunicipalityDep) -> Session:
+    """The request's session, scoped to the municipality in the path."""
+    return db
+
+
+TenantDbDep = Annotated[Session, Depends(tenant_db)]
+
+
+def _api_key_from_header(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "bearer":
+        return value.strip() or None
+    if scheme == "basic":
+        # FROST and other standard clients only speak Basic: any user name, the key as password.
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise NotAuthenticated("The Basic authorization header is malformed.") from None
+        return decoded.partition(":")[2] or None
+    return None
+
+
+def _principal_for(request: Request, db: Session, municipality: Municipality | None) -> Principal:
+    platform = get_platform(request)
+    api_key = _api_key_from_header(request)
+    if request.headers.get("authorization") and api_key is None:
+        raise NotAuthenticated("Use 'Bearer <API key>' or Basic with the API key as password.")
+    if api_key is not None:
+        if municipality is None:
+            raise NotAuthenticated("API keys are valid on a municipality's paths only.")
+        key = authenticate_api_key(db, api_key)
+        if key is None:
+            raise NotAuthenticated("The API key is unknown, revoked or for another municipality.")
+        return Principal(kind="api_key", id=key.id, scopes=frozenset(key.scopes))
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return ANONYMOUS
+    resolved = resolve_session(db, token, platform.session_policy)
+    if resolved is None:
+        return ANONYMOUS
+    web_session, user = resolved
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), web_session.csrf_token.encode()):
+            raise PermissionDenied(f"The {CSRF_HEADER} header is missing or wrong.")
+    if municipality is None:
+        return Principal(kind="user", id=user.id, csrf_token=web_session.csrf_token)
+    grants = users.grants_in(db, user.id, municipality)
+    return Principal(
+        kind="user",
+        id=user.id,
+        roles=grants.roles,
+        departments=grants.departments,
+        csrf_token=web_session.csrf_token,
+    )
+
+
+def tenant_principal(request: Request, db: TenantDbDep) -> Principal:
+    principal = _principal_for(request, db, request.state.municipality)
+    request.state.principal = principal
+    return principal
+
+
+def instance_principal(request: Request, db: DbDep) -> Principal:
+    principal = _principal_for(request, db, None)
+    request.state.principal = principal
+    return principal
+
+
+TenantPrincipalDep = Annotated[Principal, Depends(tenant_principal)]
+InstancePrincipalDep = Annotated[Principal, Depends(instance_principal)]
+
+
+def requires(permission: Permission) -> Callable[[Principal], Principal]:
+    """Dependency that lets the request through only with the permission in this municipality."""
+
+    def check(principal: TenantPrincipalDep) -> Principal:
+        if principal.can(permission):
+            return principal
+        if not principal.is_authenticated:
+            raise NotAuthenticated("Please log in or send an API key.")
+        raise PermissionDenied(f"This needs the permission '{permission.name}'.")
+
+    check.required_permission = permission  # type: ignore[attr-defined]
+    return check
+
+
+def public() -> None:
+    """Marks a route as deliberately open to everyone."""
+
+
+def signed_in(principal: InstancePrincipalDep) -> Principal:
+    """Any logged-in staff member (instance-level routes such as /auth/me)."""
+    if principal.kind != "user":
+        raise NotAuthenticated("Please log in.")
+    return principal
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

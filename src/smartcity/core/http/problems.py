@@ -1,0 +1,107 @@
+"""RFC 9457 problem details for our own APIs. Standards with their own error format
+(SensorThings, Open311) install their own handlers for their paths."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from smartcity.core.errors import ServiceError, ServiceUnavailable, TooManyRequests
+from smartcity.core.tenancy.scope import CrossTenantWrite
+
+log = logging.getLogger(__name__)
+
+PROBLEM_TYPE_BASE = "https://smartcity.invalid/problems/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    type_slug: str = "about:blank",
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + type_slug if type_slug != "about:blank" else type_slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    body.update({k: v for k, v in extra.items() if v})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _service_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceError)
+    headers = None
+    if isinstance(exc, TooManyRequests | ServiceUnavailable):
+        headers = {"Retry-After": str(exc.retry_after)}
+    if exc.status == 401:
+        headers = {"WWW-Authenticate": 'Bearer realm="smartcity", Basic realm="smartcity"'}
+    return problem(
+        exc.status,
+        exc.title,
+        exc.detail,
+        type_slug=exc.type_slug,
+        headers=headers,
+        errors=exc.errors,
+        instance=request.url.path,
+    )
+
+
+def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        errors[location or "body"] = str(error.get("msg", "invalid"))
+    return problem(
+        422,
+        "Invalid input",
+        "The request does not have the expected shape; see 'errors'.",
+        type_slug="invalid-input",
+        errors=errors,
+    )
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    titles = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}
+    return problem(
+        exc.status_code,
+        titles.get(exc.status_code, "Error"),
+        str(exc.detail),
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+def _cross_tenant(request: Request, exc: Exception) -> Response:
+    # A link to another municipality's object: to the caller it simply does not exist.
+    return problem(404, "Not found", "The referenced object does not exist.", type_slug="not-found")
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", extra={"path_template": _route_template(request)})
+    return problem(500, "Internal error", "Something went wrong on our side; it was logged.")
+
+
+def _route_template(request: Request) -> str:
+    route = request.scope.get("route")
+    return getattr(route, "path", "unmatched")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(CrossTenantWrite, _cross_tenant)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,87 @@
+"""API keys for devices and integrations: shown once, stored as a digest, scoped, revocable."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartcity.core.audit import services as audit
+from smartcity.core.db import utcnow
+from smartcity.core.errors import InvalidInput, NotFound
+from smartcity.core.identity.models import ApiKey
+from smartcity.core.identity.permissions import SCOPES
+from smartcity.core.identity.tokens import digest, new_token
+
+KEY_PREFIX = "sck_"
+# Recording every use would make each device request a write; minute precision is enough.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def validate_scopes(scopes: list[str]) -> list[str]:
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if not scopes:
+        raise InvalidInput("An API key needs at least one scope.", errors={"scopes": "empty"})
+    if unknown:
+        known = ", ".join(sorted(SCOPES))
+        raise InvalidInput(
+            f"Unknown scope(s): {', '.join(unknown)}. Known scopes: {known}.",
+            errors={"scopes": "unknown scope"},
+        )
+    return sorted(set(scopes))
+
+
+def create_api_key(db: Session, *, name: str, scopes: list[str], actor: str) -> tuple[ApiKey, str]:
+    """Create a key in the session's municipality. Returns the row and the secret, which is
+    not stored and cannot be shown again."""
+    if not name.strip():
+        raise InvalidInput("The key needs a name.", errors={"name": "must not be empty"})
+    secret = KEY_PREFIX + new_token(32)
+    key = ApiKey(
+        name=name.strip(),
+        prefix=secret[: len(KEY_PREFIX) + 6],
+        key_hash=digest(secret),
+        scopes=validate_scopes(scopes),
+        created_by=actor,
+    )
+    db.add(key)
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="apikey.create",
+        resource_type="api_key",
+        resource_id=key.id,
+        changes={"name": key.name, "scopes": key.scopes},
+    )
+    return key, secret
+
+
+def list_api_keys(db: Session) -> list[ApiKey]:
+    return list(db.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+
+def revoke_api_key(db: Session, key_id: int, *, actor: str) -> ApiKey:
+    key = db.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"There is no API key {key_id}.")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        audit.record(
+            db, actor=actor, action="apikey.revoke", resource_type="api_key", resource_id=key.id
+        )
+    return key
+
+
+def authenticate_api_key(db: Session, secret: str) -> ApiKey | None:
+    """The active key with this secret, within the session's scope (a tenant or SYSTEM)."""
+    if not secret.startswith(KEY_PREFIX):
+        return None
+    key = db.scalar(select(ApiKey).where(ApiKey.key_hash == digest(secret)))
+    if key is None or key.revoked_at is not None:
+        return None
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_PRECISION:
+        key.last_used_at = now
+    return key

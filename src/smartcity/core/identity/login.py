@@ -1,0 +1,63 @@
+"""Password login with throttling; the caller commits failures even when login fails."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartcity.core.audit import services as audit
+from smartcity.core.identity import throttle
+from smartcity.core.identity.models import UserAccount, WebSession
+from smartcity.core.identity.passwords import hash_password, needs_rehash, verify_password
+from smartcity.core.identity.sessions import SessionPolicy, start_session
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    token: str | None
+    web_session: WebSession | None
+    user: UserAccount | None
+
+    @property
+    def ok(self) -> bool:
+        return self.token is not None
+
+
+FAILED = LoginOutcome(None, None, None)
+
+
+def password_login(
+    db: Session,
+    *,
+    username: str,
+    password: str,
+    client: str,
+    sessions: SessionPolicy,
+    limits: throttle.ThrottlePolicy,
+) -> LoginOutcome:
+    """Raises TooManyRequests when throttled; returns FAILED (after recording it) on a bad
+    user name or password, without telling which of the two was wrong."""
+    throttle.check_allowed(db, limits, username, client)
+    user = db.scalar(select(UserAccount).where(UserAccount.username == username.strip()))
+    valid = verify_password(user.password_hash if user else None, password)
+    if user is None or not valid or not user.is_active:
+        throttle.record_failure(db, limits, username, client)
+        if user is not None:
+            audit.record(
+                db,
+                actor="anonymous",
+                action="login.failed",
+                resource_type="user",
+                resource_id=user.id,
+            )
+        return FAILED
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    throttle.clear_failures(db, limits, username)
+    token, web_session = start_session(db, user, sessions)
+    audit.record(
+        db, actor=f"user:{user.id}", action="login", resource_type="user", resource_id=user.id
+    )
+    return LoginOutcome(token, web_session, user)

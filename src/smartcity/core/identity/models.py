@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from smartcity.core.db import Base, UTCDateTime, utcnow
+from smartcity.core.tenancy.models import TenantOwned
+
+
+class UserAccount(Base):
+    """A staff member. Accounts are instance-wide on purpose: one person may work for several
+    municipalities of a region; what they may do is decided per municipality by roles."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    oidc_issuer: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RoleAssignment(Base):
+    """A role of a user in one municipality, or in the whole region (municipality_id NULL)."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (
+        UniqueConstraint("user_id", "region_id", "municipality_id", "role", "department"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id", ondelete="CASCADE"))
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipality.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(40))
+    department: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class WebSession(Base):
+    """Server-side login session; the cookie holds a random token, we keep only its hash."""
+
+    __tablename__ = "web_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    auth_method: Mapped[str] = mapped_column(String(20), default="password")
+
+
+class LoginFailure(Base):
+    """A failed login, keyed by keyed hashes of the user name and the client address."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username_key: Mapped[str] = mapped_column(String(64), index=True)
+    client_key: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class OidcLoginState(Base):
+    """State, nonce and PKCE verifier of an OIDC login under way (lives for minutes)."""
+
+    __tablename__ = "oidc_login_state"
+
+    state: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    next_path: Mapped[str] = mapped_column(String(500), default="/")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiKey(TenantOwned, Base):
+    """A key for a device or an integration, scoped to one municipality and to scopes."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True, info={"export": False})
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

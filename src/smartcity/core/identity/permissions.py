@@ -1,0 +1,118 @@
+"""Roles, permissions and API-key scopes. Deny by default: nothing is allowed unless a
+permission names the role or scope that grants it.
+
+Modules declare their permissions with `define_permission`, next to their routes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    CASE_WORKER = "case_worker"
+    OPERATOR = "operator"
+    DATA_STEWARD = "data_steward"
+    AUDITOR = "auditor"
+    REGION_ADMIN = "region_admin"
+
+
+MUNICIPALITY_ROLES = frozenset(Role) - {Role.REGION_ADMIN}
+
+# The scopes an API key can carry. A scope grants the permissions that name it.
+SCOPES: dict[str, str] = {
+    "sta:read": "Read restricted SensorThings data",
+    "sta:write": "Create and change SensorThings entities and observations (devices)",
+    "open311:write": "Submit service requests through Open311 GeoReport v2",
+    "parking:write": "Report car-park occupancy",
+    "audit:read": "Read and verify the municipality's audit log",
+    "export:read": "Download the municipality's complete data export",
+}
+
+
+@dataclass(frozen=True)
+class Permission:
+    name: str
+    description: str
+    roles: frozenset[Role]
+    scopes: frozenset[str] = frozenset()
+
+
+PERMISSIONS: dict[str, Permission] = {}
+
+
+def define_permission(
+    name: str, description: str, *, roles: set[Role], scopes: set[str] | None = None
+) -> Permission:
+    unknown = set(scopes or ()) - set(SCOPES)
+    if unknown:
+        raise ValueError(f"unknown scopes {sorted(unknown)} for permission {name}")
+    if name in PERMISSIONS:
+        raise ValueError(f"permission {name} defined twice")
+    permission = Permission(name, description, frozenset(roles), frozenset(scopes or ()))
+    PERMISSIONS[name] = permission
+    return permission
+
+
+ALL_STAFF = set(MUNICIPALITY_ROLES)
+
+MUNICIPALITY_READ = define_permission(
+    "municipality.read", "See the municipality's back-office overview", roles=ALL_STAFF
+)
+STAFF_READ = define_permission(
+    "staff.read", "List staff and their roles", roles={Role.ADMIN, Role.AUDITOR}
+)
+STAFF_MANAGE = define_permission(
+    "staff.manage", "Create staff accounts and assign roles", roles={Role.ADMIN}
+)
+APIKEYS_MANAGE = define_permission(
+    "apikeys.manage",
+    "Create, list and revoke API keys",
+    roles={Role.ADMIN, Role.DATA_STEWARD},
+)
+AUDIT_READ = define_permission(
+    "audit.read",
+    "Read and verify the audit log",
+    roles={Role.ADMIN, Role.AUDITOR},
+    scopes={"audit:read"},
+)
+DATA_EXPORT = define_permission(
+    "data.export",
+    "Export all of the municipality's data",
+    roles={Role.ADMIN, Role.DATA_STEWARD},
+    scopes={"export:read"},
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking, as seen from one municipality."""
+
+    kind: Literal["anonymous", "user", "api_key"]
+    id: int | None = None
+    roles: frozenset[str] = frozenset()
+    departments: frozenset[str] = frozenset()
+    scopes: frozenset[str] = frozenset()
+    csrf_token: str | None = field(default=None, repr=False)
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this principal (an id, never a name)."""
+        return "anonymous" if self.id is None else f"{self.kind.replace('_', '')}:{self.id}"
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.kind != "anonymous"
+
+    def can(self, permission: Permission) -> bool:
+        if self.kind == "user":
+            return Role.REGION_ADMIN in self.roles or bool(permission.roles & self.roles)
+        if self.kind == "api_key":
+            return bool(permission.scopes & self.scopes)
+        return False
+
+
+ANONYMOUS = Principal(kind="anonymous")

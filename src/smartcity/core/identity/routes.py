@@ -1,0 +1,292 @@
+"""Login, logout and OIDC (instance-wide), and staff and API-key management per municipality."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import RedirectResponse
+
+from smartcity.core.db import transaction
+from smartcity.core.errors import InvalidInput, NotAuthenticated, NotFound
+from smartcity.core.http.deps import (
+    SESSION_COOKIE,
+    DbDep,
+    MunicipalityDep,
+    PlatformDep,
+    TenantDbDep,
+    client_address,
+    public,
+    requires,
+    signed_in,
+)
+from smartcity.core.identity import apikeys, oidc, users
+from smartcity.core.identity.login import password_login
+from smartcity.core.identity.models import UserAccount
+from smartcity.core.identity.permissions import (
+    APIKEYS_MANAGE,
+    STAFF_MANAGE,
+    STAFF_READ,
+    Principal,
+    Role,
+)
+from smartcity.core.identity.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyOut,
+    CurrentUser,
+    LoginRequest,
+    RoleChange,
+    StaffCreate,
+    StaffMember,
+)
+from smartcity.core.identity.sessions import end_session, start_session
+from smartcity.core.platform import Platform
+
+auth_router = APIRouter(prefix="/auth", tags=["authentication"])
+
+
+def _set_session_cookie(response: Response, platform: Platform, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=platform.settings.session_absolute_timeout,
+        path="/",
+        secure=platform.settings.cookie_secure,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+@auth_router.post(
+    "/login",
+    dependencies=[Depends(public)],
+    summary="Log in with user name and password",
+    responses={401: {"description": "Wrong credentials"}, 429: {"description": "Throttled"}},
+)
+def login(
+    body: LoginRequest, request: Request, response: Response, platform: PlatformDep
+) -> CurrentUser:
+    # Own transaction: a failed attempt must be stored although the request fails.
+    with transaction(platform.sessions) as db:
+        outcome = password_login(
+            db,
+            username=body.username,
+            password=body.password,
+            client=client_address(request),
+            sessions=platform.session_policy,
+            limits=platform.throttle_policy,
+        )
+    if not outcome.ok:
+        raise NotAuthenticated("User name or password is wrong.")
+    assert outcome.token is not None
+    assert outcome.user is not None
+    assert outcome.web_session is not None
+    old_token = request.cookies.get(SESSION_COOKIE)
+    if old_token:
+        with transaction(platform.sessions) as db:
+            end_session(db, old_token)
+    _set_session_cookie(response, platform, outcome.token)
+    return CurrentUser(
+        id=outcome.user.id,
+        username=outcome.user.username,
+        display_name=outcome.user.display_name,
+        csrf_token=outcome.web_session.csrf_token,
+    )
+
+
+@auth_router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="End the session")
+def logout(
+    request: Request, db: DbDep, principal: Annotated[Principal, Depends(signed_in)]
+) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        end_session(db, token)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+    return response
+
+
+@auth_router.get("/me", summary="The logged-in staff member")
+def me(db: DbDep, principal: Annotated[Principal, Depends(signed_in)]) -> CurrentUser:
+    user = db.get(UserAccount, principal.id)
+    assert user is not None
+    assert principal.csrf_token is not None
+    return CurrentUser(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        csrf_token=principal.csrf_token,
+    )
+
+
+@auth_router.get(
+    "/oidc/login",
+    dependencies=[Depends(public)],
+    summary="Start an OIDC login (redirects to the identity provider)",
+    response_class=RedirectResponse,
+    status_code=status.HTTP_303_SEE_OTHER,
+)
+def oidc_login(
+    db: DbDep, platform: PlatformDep, next: Annotated[str, Query(max_length=500)] = "/"
+) -> RedirectResponse:
+    if not platform.settings.oidc_enabled:
+        raise NotFound("OIDC login is not configured on this instance.")
+    return RedirectResponse(oidc.start_login(db, platform.settings, next), status_code=303)
+
+
+@auth_router.get(
+    "/oidc/callback",
+    dependencies=[Depends(public)],
+    summary="Where the identity provider sends the browser back",
+    response_class=RedirectResponse,
+    status_code=status.HTTP_303_SEE_OTHER,
+)
+def oidc_callback(
+    db: DbDep,
+    platform: PlatformDep,
+    state: Annotated[str, Query(max_length=200)] = "",
+    code: Annotated[str, Query(max_length=4096)] = "",
+    error: Annotated[str, Query(max_length=200)] = "",
+) -> RedirectResponse:
+    if not platform.settings.oidc_enabled:
+        raise NotFound("OIDC login is not configured on this instance.")
+    if error or not state or not code:
+        raise NotAuthenticated(f"The identity provider ended the login ({error or 'no code'}).")
+    user, next_path = oidc.finish_login(db, platform.settings, state_value=state, code=code)
+    token, _ = start_session(db, user, platform.session_policy, method="oidc")
+    response = RedirectResponse(next_path, status_code=303)
+    _set_session_cookie(response, platform, token)
+    return response
+
+
+staff_router = APIRouter(prefix="/{municipality}/api/v1", tags=["staff and API keys"])
+
+
+def _staff_member(user: UserAccount, roles: list[str]) -> StaffMember:
+    return StaffMember(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        is_active=user.is_active,
+        roles=roles,
+    )
+
+
+@staff_router.get("/staff", summary="Staff with a role in this municipality")
+def list_staff(
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    _: Annotated[Principal, Depends(requires(STAFF_READ))],
+) -> list[StaffMember]:
+    return [_staff_member(user, roles) for user, roles in users.staff_of(db, municipality)]
+
+
+@staff_router.post("/staff", status_code=status.HTTP_201_CREATED, summary="Create a staff account")
+def create_staff(
+    body: StaffCreate,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    principal: Annotated[Principal, Depends(requires(STAFF_MANAGE))],
+) -> StaffMember:
+    role = users.parse_role(body.role)
+    if role == Role.REGION_ADMIN:
+        raise InvalidInput("Region admins are appointed with the CLI.", errors={"role": "region"})
+    user = users.create_user(
+        db,
+        username=body.username,
+        password=body.password,
+        display_name=body.display_name,
+        email=body.email,
+        actor=principal.actor,
+    )
+    users.assign_role(
+        db,
+        user,
+        role,
+        municipality=municipality,
+        department=body.department,
+        actor=principal.actor,
+    )
+    return _staff_member(user, [role.value + (f":{body.department}" if body.department else "")])
+
+
+def _staff_user(db: TenantDbDep, municipality: MunicipalityDep, user_id: int) -> UserAccount:
+    for user, _roles in users.staff_of(db, municipality):
+        if user.id == user_id:
+            return user
+    raise NotFound(f"There is no staff member {user_id} in this municipality.")
+
+
+@staff_router.post("/staff/{user_id}/roles", summary="Give a staff member a role")
+def add_role(
+    user_id: int,
+    body: RoleChange,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    principal: Annotated[Principal, Depends(requires(STAFF_MANAGE))],
+) -> StaffMember:
+    user = _staff_user(db, municipality, user_id)
+    role = users.parse_role(body.role)
+    if role == Role.REGION_ADMIN:
+        raise InvalidInput("Region admins are appointed with the CLI.", errors={"role": "region"})
+    users.assign_role(
+        db,
+        user,
+        role,
+        municipality=municipality,
+        department=body.department,
+        actor=principal.actor,
+    )
+    return _staff_member(user, dict(users.staff_of(db, municipality)).get(user, []))
+
+
+@staff_router.delete(
+    "/staff/{user_id}/roles/{role}", summary="Take a role away from a staff member"
+)
+def remove_role(
+    user_id: int,
+    role: str,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    principal: Annotated[Principal, Depends(requires(STAFF_MANAGE))],
+) -> StaffMember:
+    user = _staff_user(db, municipality, user_id)
+    users.revoke_role(
+        db, user, users.parse_role(role), municipality=municipality, actor=principal.actor
+    )
+    return _staff_member(user, dict(users.staff_of(db, municipality)).get(user, []))
+
+
+@staff_router.get("/api-keys", summary="API keys of this municipality (never the secrets)")
+def list_keys(
+    db: TenantDbDep, _: Annotated[Principal, Depends(requires(APIKEYS_MANAGE))]
+) -> list[ApiKeyOut]:
+    return [ApiKeyOut.model_validate(key) for key in apikeys.list_api_keys(db)]
+
+
+@staff_router.post(
+    "/api-keys",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an API key; the secret is in this response only",
+)
+def create_key(
+    body: ApiKeyCreate,
+    db: TenantDbDep,
+    principal: Annotated[Principal, Depends(requires(APIKEYS_MANAGE))],
+) -> ApiKeyCreated:
+    key, secret = apikeys.create_api_key(
+        db, name=body.name, scopes=body.scopes, actor=principal.actor
+    )
+    return ApiKeyCreated.model_validate(
+        {**ApiKeyOut.model_validate(key).model_dump(), "key": secret}
+    )
+
+
+@staff_router.delete("/api-keys/{key_id}", summary="Revoke an API key")
+def revoke_key(
+    key_id: int,
+    db: TenantDbDep,
+    principal: Annotated[Principal, Depends(requires(APIKEYS_MANAGE))],
+) -> ApiKeyOut:
+    return ApiKeyOut.model_validate(apikeys.revoke_api_key(db, key_id, actor=principal.actor))

@@ -1,0 +1,212 @@
+"""Staff accounts and their roles."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartcity.core.audit import services as audit
+from smartcity.core.errors import Conflict, InvalidInput, NotFound
+from smartcity.core.identity.models import RoleAssignment, UserAccount
+from smartcity.core.identity.passwords import check_policy, hash_password
+from smartcity.core.identity.permissions import MUNICIPALITY_ROLES, Role
+from smartcity.core.identity.sessions import end_all_sessions
+from smartcity.core.tenancy.models import Municipality, Region
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{2,150}$")
+
+
+def create_user(
+    db: Session,
+    *,
+    username: str,
+    password: str | None,
+    display_name: str = "",
+    email: str | None = None,
+    actor: str,
+) -> UserAccount:
+    username = username.strip()
+    if not USERNAME_PATTERN.match(username):
+        raise InvalidInput(
+            "The user name is not valid.",
+            errors={"username": "2-150 characters: letters, digits and . _ @ -"},
+        )
+    if password is not None:
+        check_policy(password, username=username)
+    if db.scalar(select(UserAccount.id).where(UserAccount.username == username)):
+        raise Conflict(f"The user name '{username}' is taken.")
+    user = UserAccount(
+        username=username,
+        display_name=display_name.strip() or username,
+        email=email,
+        password_hash=hash_password(password) if password is not None else None,
+    )
+    db.add(user)
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="user.create",
+        resource_type="user",
+        resource_id=user.id,
+        changes=audit.summarize_changes(
+            None,
+            {"username": username, "email": email, "display_name": user.display_name},
+            personal={"username", "email", "display_name"},
+        ),
+    )
+    return user
+
+
+def get_user_by_name(db: Session, username: str) -> UserAccount:
+    user = db.scalar(select(UserAccount).where(UserAccount.username == username.strip()))
+    if user is None:
+        raise NotFound(f"There is no user '{username}'.")
+    return user
+
+
+def set_password(db: Session, user: UserAccount, password: str, *, actor: str) -> None:
+    check_policy(password, username=user.username)
+    user.password_hash = hash_password(password)
+    end_all_sessions(db, user.id)
+    audit.record(
+        db, actor=actor, action="user.set_password", resource_type="user", resource_id=user.id
+    )
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        known = ", ".join(r.value for r in Role)
+        raise InvalidInput(
+            f"Unknown role '{value}'. Known roles: {known}.", errors={"role": "unknown"}
+        ) from None
+
+
+def assign_role(
+    db: Session,
+    user: UserAccount,
+    role: Role,
+    *,
+    municipality: Municipality | None,
+    region: Region | None = None,
+    department: str | None = None,
+    actor: str,
+) -> RoleAssignment:
+    """Give a role in one municipality; `region_admin` is given for a region instead."""
+    if role == Role.REGION_ADMIN:
+        if region is None:
+            raise InvalidInput("The region admin role is given for a region.")
+        region_id, municipality_id = region.id, None
+    else:
+        if municipality is None:
+            raise InvalidInput(f"The role {role} is given for a municipality.")
+        region_id, municipality_id = municipality.region_id, municipality.id
+    if role == Role.CASE_WORKER and not (department and department.strip()):
+        raise InvalidInput(
+            "A case worker belongs to a department.", errors={"department": "required"}
+        )
+    department = department.strip() if department else None
+    existing = db.scalar(
+        select(RoleAssignment).where(
+            RoleAssignment.user_id == user.id,
+            RoleAssignment.region_id == region_id,
+            RoleAssignment.municipality_id.is_(None)
+            if municipality_id is None
+            else RoleAssignment.municipality_id == municipality_id,
+            RoleAssignment.role == role.value,
+            RoleAssignment.department.is_(None)
+            if department is None
+            else RoleAssignment.department == department,
+        )
+    )
+    if existing is not None:
+        return existing
+    assignment = RoleAssignment(
+        user_id=user.id,
+        region_id=region_id,
+        municipality_id=municipality_id,
+        role=role.value,
+        department=department,
+    )
+    db.add(assignment)
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="role.assign",
+        resource_type="user",
+        resource_id=user.id,
+        changes={"role": role.value, "department": department},
+        municipality_id=municipality_id,
+    )
+    return assignment
+
+
+def revoke_role(
+    db: Session, user: UserAccount, role: Role, *, municipality: Municipality, actor: str
+) -> int:
+    assignments = list(
+        db.scalars(
+            select(RoleAssignment).where(
+                RoleAssignment.user_id == user.id,
+                RoleAssignment.municipality_id == municipality.id,
+                RoleAssignment.role == role.value,
+            )
+        )
+    )
+    for assignment in assignments:
+        db.delete(assignment)
+    if assignments:
+        audit.record(
+            db,
+            actor=actor,
+            action="role.revoke",
+            resource_type="user",
+            resource_id=user.id,
+            changes={"role": role.value},
+            municipality_id=municipality.id,
+        )
+    return len(assignments)
+
+
+@dataclass(frozen=True)
+class Grants:
+    roles: frozenset[str]
+    departments: frozenset[str]
+
+
+def grants_in(db: Session, user_id: int, municipality: Municipality) -> Grants:
+    rows = db.execute(
+        select(RoleAssignment.role, RoleAssignment.department).where(
+            RoleAssignment.user_id == user_id,
+            RoleAssignment.region_id == municipality.region_id,
+            (RoleAssignment.municipality_id == municipality.id)
+            | RoleAssignment.municipality_id.is_(None),
+        )
+    ).all()
+    return Grants(
+        roles=frozenset(role for role, _ in rows),
+        departments=frozenset(dep for _, dep in rows if dep),
+    )
+
+
+def staff_of(db: Session, municipality: Municipality) -> list[tuple[UserAccount, list[str]]]:
+    rows = db.execute(
+        select(UserAccount, RoleAssignment)
+        .join(RoleAssignment, RoleAssignment.user_id == UserAccount.id)
+        .where(RoleAssignment.municipality_id == municipality.id)
+        .order_by(UserAccount.username, RoleAssignment.role)
+    ).all()
+    staff: dict[int, tuple[UserAccount, list[str]]] = {}
+    for user, assignment in rows:
+        label = assignment.role + (f":{assignment.department}" if assignment.department else "")
+        staff.setdefault(user.id, (user, []))[1].append(label)
+    return list(staff.values())
+
+
+__all__ = ["MUNICIPALITY_ROLES"]

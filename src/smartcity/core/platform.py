@@ -1,0 +1,46 @@
+"""The running platform's shared objects, built once per process and handed to routes,
+CLI commands and jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from smartcity.core.db import make_engine, make_session_factory
+from smartcity.core.events import EventBus
+from smartcity.core.identity.sessions import SessionPolicy
+from smartcity.core.identity.throttle import ThrottlePolicy
+from smartcity.core.settings import Settings
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    bus: EventBus = field(default_factory=EventBus)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Platform:
+        if not settings.database_url:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
+        return cls(settings=settings, engine=engine, sessions=make_session_factory(engine))
+
+    @property
+    def session_policy(self) -> SessionPolicy:
+        return SessionPolicy(
+            idle_timeout=timedelta(seconds=self.settings.session_idle_timeout),
+            absolute_timeout=timedelta(seconds=self.settings.session_absolute_timeout),
+        )
+
+    @property
+    def throttle_policy(self) -> ThrottlePolicy:
+        return ThrottlePolicy(
+            secret=self.settings.require_secret_key(),
+            max_failures=self.settings.login_max_failures,
+            window=timedelta(seconds=self.settings.login_failure_window),
+        )

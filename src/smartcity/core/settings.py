@@ -1,0 +1,102 @@
+"""All configuration in one typed place: every setting is one `SMARTCITY_*` environment variable.
+
+Each field here must be documented in docs/configuration.md (a test enforces it).
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "SMARTCITY_"
+
+
+class SettingsError(RuntimeError):
+    """Raised when the configuration cannot work; the message tells the operator what to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("data"), description="Directory for the SQLite file, uploads and demo secrets."
+    )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; empty: SQLite file `smartcity.sqlite3` in the data dir.",
+    )
+    host: str = Field(default="127.0.0.1", description="Interface the HTTP server binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="HTTP port.")
+    public_url: str = Field(
+        default="",
+        description="Public base URL used in links; empty means http://HOST:PORT.",
+    )
+    mqtt_url: str = Field(
+        default="", description="External MQTT broker (mqtt://host:port); empty: embedded broker."
+    )
+    mqtt_port: int = Field(default=1883, ge=1, le=65535, description="Embedded broker's TCP port.")
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Server secret (pseudonymises IPs and user names in throttling records).",
+    )
+    demo_mode: bool = Field(default=False, description="Set by `smartcity demo`.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
+    log_format: Literal["json", "text"] = Field(default="json")
+    session_idle_timeout: int = Field(default=1800, ge=60, description="Seconds.")
+    session_absolute_timeout: int = Field(default=43200, ge=300, description="Seconds.")
+    cookie_secure: bool = Field(default=True, description="Mark cookies Secure (keep on).")
+    login_max_failures: int = Field(default=5, ge=1)
+    login_failure_window: int = Field(default=900, ge=10, description="Seconds.")
+    max_request_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    db_pool_size: int = Field(default=10, ge=1)
+    oidc_issuer: str = Field(default="", description="OIDC issuer URL; empty disables OIDC login.")
+    oidc_client_id: str = Field(default="")
+    oidc_client_secret: SecretStr | None = Field(default=None)
+    oidc_scopes: str = Field(default="openid email profile")
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt_url_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("mqtt://", "mqtts://")):
+            raise ValueError("must start with mqtt:// or mqtts://, or be empty")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'smartcity.sqlite3').resolve()}"
+
+    @property
+    def effective_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    def require_secret_key(self) -> str:
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) >= 32:
+            return self.secret_key.get_secret_value()
+        if self.demo_mode:
+            return demo_secret(self.data_dir)
+        raise SettingsError(
+            "SMARTCITY_SECRET_KEY is not set (or shorter than 32 characters). "
+            'Generate one with: python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )
+
+
+def demo_secret(data_dir: Path) -> str:
+    """The demo's secret, generated once and kept in its data directory."""
+    path = data_dir / "demo-secret-key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(value)
+    return value

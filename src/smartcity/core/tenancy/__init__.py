@@ -1,0 +1,1 @@
+"""Smart Region tenancy: a region holds municipalities; tenant-owned rows name theirs."""

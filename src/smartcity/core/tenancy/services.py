@@ -1,0 +1,106 @@
+"""Creating and finding regions and municipalities."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartcity.core.errors import Conflict, InvalidInput, NotFound
+from smartcity.core.tenancy.models import Municipality, Region
+from smartcity.core.tenancy.scope import TenantScope
+
+SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
+# First path segments the platform itself uses; a municipality cannot take them.
+RESERVED_SLUGS = frozenset(
+    {"api", "auth", "static", "healthz", "readyz", "metrics", "admin", "region", "docs"}
+)
+# Amtlicher Gemeindeschlüssel: 2 digits Land (01-16), 1 Regierungsbezirk, 2 Kreis, 3 Gemeinde.
+AGS_PATTERN = re.compile(r"^(0[1-9]|1[0-6])\d{6}$")
+DEFAULT_REGION_SLUG = "region"
+
+
+@dataclass(frozen=True)
+class MunicipalityInput:
+    slug: str
+    name: str
+    ags: str
+    timezone: str = "Europe/Berlin"
+    center_lat: float = 51.1657
+    center_lon: float = 10.4515
+
+
+def validate_municipality(data: MunicipalityInput) -> None:
+    errors: dict[str, str] = {}
+    if not SLUG_PATTERN.match(data.slug):
+        errors["slug"] = (
+            "2-63 characters: lower-case letters, digits and hyphens, starting with a letter"
+        )
+    elif data.slug in RESERVED_SLUGS:
+        errors["slug"] = f"'{data.slug}' is reserved by the platform"
+    if not data.name.strip():
+        errors["name"] = "must not be empty"
+    if not AGS_PATTERN.match(data.ags):
+        errors["ags"] = "the Amtlicher Gemeindeschlüssel has 8 digits and starts with 01-16"
+    try:
+        ZoneInfo(data.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = f"unknown time zone '{data.timezone}'"
+    if not -90 <= data.center_lat <= 90:
+        errors["center_lat"] = "latitude must be between -90 and 90"
+    if not -180 <= data.center_lon <= 180:
+        errors["center_lon"] = "longitude must be between -180 and 180"
+    if errors:
+        raise InvalidInput("The municipality data is not valid.", errors=errors)
+
+
+def get_or_create_region(session: Session, slug: str = DEFAULT_REGION_SLUG) -> Region:
+    region = session.scalar(select(Region).where(Region.slug == slug))
+    if region is None:
+        region = Region(slug=slug, name="Smart Region")
+        session.add(region)
+        session.flush()
+    return region
+
+
+def create_municipality(
+    session: Session, data: MunicipalityInput, region: Region | None = None
+) -> Municipality:
+    validate_municipality(data)
+    if session.scalar(select(Municipality.id).where(Municipality.slug == data.slug)):
+        raise Conflict(f"A municipality with slug '{data.slug}' exists already.")
+    if session.scalar(select(Municipality.id).where(Municipality.ags == data.ags)):
+        raise Conflict(f"A municipality with AGS {data.ags} exists already.")
+    region = region or get_or_create_region(session)
+    municipality = Municipality(
+        region_id=region.id,
+        slug=data.slug,
+        name=data.name.strip(),
+        ags=data.ags,
+        timezone=data.timezone,
+        center_lat=data.center_lat,
+        center_lon=data.center_lon,
+    )
+    session.add(municipality)
+    session.flush()
+    return municipality
+
+
+def get_municipality(session: Session, slug: str) -> Municipality:
+    municipality = session.scalar(select(Municipality).where(Municipality.slug == slug))
+    if municipality is None:
+        raise NotFound(f"There is no municipality '{slug}'.")
+    return municipality
+
+
+def list_municipalities(session: Session) -> list[Municipality]:
+    return list(session.scalars(select(Municipality).order_by(Municipality.name)))
+
+
+def scope_for(municipality: Municipality) -> TenantScope:
+    return TenantScope(
+        municipality_id=municipality.id, region_id=municipality.region_id, slug=municipality.slug
+    )

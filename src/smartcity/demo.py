@@ -1,0 +1,161 @@
+"""`smartcity demo`: a demo region with Dresden and its neighbour Radebeul, staff accounts
+for every role, each module's demo data, and the server on 127.0.0.1:8000."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from smartcity.core import migrate
+from smartcity.core.audit import services as audit
+from smartcity.core.db import transaction
+from smartcity.core.identity import users
+from smartcity.core.identity.models import UserAccount
+from smartcity.core.identity.permissions import Role
+from smartcity.core.platform import Platform
+from smartcity.core.settings import Settings
+from smartcity.core.tenancy import services as tenancy
+from smartcity.core.tenancy.models import Municipality
+from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
+from smartcity.demo_hooks import DemoContext
+from smartcity.modules import import_models, installed_modules
+
+REGION_SLUG = "elbtal"
+MUNICIPALITIES = [
+    tenancy.MunicipalityInput(
+        "dresden", "Landeshauptstadt Dresden", "14612000", "Europe/Berlin", 51.0504, 13.7373
+    ),
+    tenancy.MunicipalityInput(
+        "radebeul", "Große Kreisstadt Radebeul", "14627210", "Europe/Berlin", 51.1066, 13.6600
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    role: Role
+    municipality: str | None
+    department: str | None = None
+
+
+DEMO_USERS = [
+    DemoUser("region.admin", "Regionaladministration", Role.REGION_ADMIN, None),
+    DemoUser("dresden.admin", "Administration Dresden", Role.ADMIN, "dresden"),
+    DemoUser(
+        "dresden.sachbearbeitung",
+        "Sachbearbeitung Bürgeramt",
+        Role.CASE_WORKER,
+        "dresden",
+        "Bürgeramt",
+    ),
+    DemoUser("dresden.betrieb", "Betrieb Stadtbeleuchtung", Role.OPERATOR, "dresden"),
+    DemoUser("dresden.daten", "Datenverantwortung", Role.DATA_STEWARD, "dresden"),
+    DemoUser("dresden.revision", "Revision", Role.AUDITOR, "dresden"),
+    DemoUser("radebeul.admin", "Administration Radebeul", Role.ADMIN, "radebeul"),
+]
+
+
+def _credentials(data_dir: Path) -> dict[str, str]:
+    """Demo passwords are generated once and kept (owner-readable only) in the data dir."""
+    path = data_dir / "demo-credentials.json"
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text())
+        return stored
+    generated = {u.username: "demo-" + secrets.token_urlsafe(9) for u in DEMO_USERS}
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(generated, indent=2))
+    return generated
+
+
+def create_demo_data(platform: Platform) -> dict[str, str]:
+    settings = platform.settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(platform.engine)
+    passwords = _credentials(settings.data_dir)
+    created: dict[str, Municipality] = {}
+    with transaction(platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
+        region = tenancy.get_or_create_region(db, REGION_SLUG)
+        region.name = "Smart Region Elbtal"
+        fresh = []
+        for data in MUNICIPALITIES:
+            existing = db.scalar(select(Municipality).where(Municipality.slug == data.slug))
+            if existing is None:
+                existing = tenancy.create_municipality(db, data, region)
+                audit.record(
+                    db,
+                    actor="demo",
+                    action="municipality.create",
+                    resource_type="municipality",
+                    resource_id=existing.id,
+                    changes={"slug": data.slug, "name": data.name, "ags": data.ags},
+                )
+                fresh.append(existing)
+            created[data.slug] = existing
+        for demo_user in DEMO_USERS:
+            if db.scalar(select(UserAccount.id).where(UserAccount.username == demo_user.username)):
+                continue
+            account = users.create_user(
+                db,
+                username=demo_user.username,
+                password=passwords[demo_user.username],
+                display_name=demo_user.display_name,
+                actor="demo",
+            )
+            users.assign_role(
+                db,
+                account,
+                demo_user.role,
+                municipality=created.get(demo_user.municipality or ""),
+                region=region,
+                department=demo_user.department,
+                actor="demo",
+            )
+    if fresh:
+        context = DemoContext(
+            platform, {m.slug: m for m in fresh}, say=lambda text: click.echo("  " + text)
+        )
+        for module in installed_modules():
+            for seed in module.demo_seeders:
+                seed(context)
+    return passwords
+
+
+def run_demo(settings: Settings, *, serve: bool = True) -> None:
+    from smartcity.server import choose_broker_port, run_server
+
+    import_models()
+    platform = Platform.from_settings(settings)
+    settings.require_secret_key()  # generates the demo secret on first run
+    click.echo(f"Preparing the demo in {settings.data_dir.resolve()} …")
+    passwords = create_demo_data(platform)
+    if serve:
+        choose_broker_port(platform)
+    base = settings.effective_public_url
+    click.echo("")
+    click.echo("Smart City platform demo — region 'Smart Region Elbtal': dresden, radebeul")
+    click.echo(f"  API documentation:  {base}/api/docs")
+    click.echo(f"  Health:             {base}/healthz   Readiness: {base}/readyz")
+    click.echo(f"  Dresden car parks:  {base}/dresden/api/v1/parking/car-parks")
+    click.echo(f"  Log in:             POST {base}/auth/login with one of these accounts:")
+    for demo_user in DEMO_USERS:
+        where = demo_user.municipality or "whole region"
+        click.echo(
+            f"    {demo_user.username:<26} {passwords[demo_user.username]:<20} "
+            f"{demo_user.role.value} ({where})"
+        )
+    if not settings.mqtt_url:
+        click.echo(
+            f"  MQTT (embedded):    {settings.host}:{settings.mqtt_port} "
+            "(password: an API key with scope sta:write)"
+        )
+    click.echo("  Create a device key: smartcity apikey create --tenant dresden --scope sta:write")
+    click.echo("")
+    if serve:
+        run_server(platform)

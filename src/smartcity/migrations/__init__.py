@@ -1,0 +1,1 @@
+"""Alembic migrations, applied by `smartcity migrate` and at `smartcity serve` start-up."""

@@ -1,0 +1,111 @@
+"""The car-park registry and its GeoJSON import."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartcity.core.audit import services as audit
+from smartcity.core.errors import InvalidInput, NotFound
+from smartcity.parking.models import CarPark
+from smartcity.parking.schemas import ImportResult
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+LOT_TYPES = frozenset({"Parkhaus", "Tiefgarage", "Parkplatz", "Park-Ride", "Straße"})
+MAX_FEATURES = 100_000
+
+
+def external_id(city: str, name: str) -> str:
+    """The id ParkenDD clients know a lot by: city and name, lower-case ASCII letters/digits."""
+    text = (city + name).lower().translate(_UMLAUTS)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]", "", text)
+
+
+def list_car_parks(db: Session) -> list[CarPark]:
+    return list(db.scalars(select(CarPark).order_by(CarPark.name)))
+
+
+def get_car_park(db: Session, car_park_id: int) -> CarPark:
+    car_park = db.get(CarPark, car_park_id)
+    if car_park is None:
+        raise NotFound(f"There is no car park {car_park_id}.")
+    return car_park
+
+
+def import_geojson(db: Session, document: dict[str, Any], *, city: str, actor: str) -> ImportResult:
+    """Create or update car parks from a GeoJSON FeatureCollection of points.
+
+    Features need `name`, `type` (one of LOT_TYPES) and point coordinates; others (such as the
+    city's own point) are skipped and counted. Runs in the caller's transaction: a broken
+    document changes nothing.
+    """
+    if document.get("type") != "FeatureCollection" or not isinstance(
+        document.get("features"), list
+    ):
+        raise InvalidInput("Expected a GeoJSON FeatureCollection.")
+    features = document["features"]
+    if len(features) > MAX_FEATURES:
+        raise InvalidInput(f"At most {MAX_FEATURES} features can be imported at once.")
+    existing = {c.external_id: c for c in list_car_parks(db)}
+    created = updated = skipped = 0
+    for index, feature in enumerate(features):
+        props = feature.get("properties") or {}
+        geometry = feature.get("geometry") or {}
+        lot_type = props.get("type")
+        if lot_type not in LOT_TYPES or geometry.get("type") != "Point":
+            skipped += 1
+            continue
+        try:
+            lon, lat = (float(v) for v in geometry["coordinates"][:2])
+        except (KeyError, TypeError, ValueError):
+            raise InvalidInput(f"Feature {index} has no valid point coordinates.") from None
+        name = str(props.get("name") or "").strip()
+        if not name or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise InvalidInput(f"Feature {index} needs a name and coordinates on Earth.")
+        total = props.get("total")
+        if total is not None and (not isinstance(total, int) or total < 0):
+            raise InvalidInput(f"Feature {index}: 'total' must be a non-negative integer.")
+        key = external_id(city, name)
+        values = {
+            "name": name,
+            "lot_type": lot_type,
+            "address": str(props.get("address") or ""),
+            "lat": lat,
+            "lon": lon,
+            "total": total,
+        }
+        car_park = existing.get(key)
+        if car_park is None:
+            car_park = CarPark(external_id=key, **values)
+            db.add(car_park)
+            existing[key] = car_park
+            created += 1
+        elif any(getattr(car_park, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(car_park, k, v)
+            updated += 1
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="parking.import",
+        resource_type="car_park",
+        resource_id="*",
+        changes={"created": created, "updated": updated, "skipped": skipped},
+    )
+    return ImportResult(created=created, updated=updated, skipped=skipped)
+
+
+def import_geojson_file(db: Session, path: Path, *, city: str, actor: str) -> ImportResult:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"Cannot read {path.name}: {exc}") from exc
+    return import_geojson(db, document, city=city, actor=actor)

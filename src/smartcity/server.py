@@ -1,0 +1,58 @@
+"""Running the HTTP server: migrations first, then uvicorn with the app."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from smartcity.app import create_app
+from smartcity.core import migrate
+from smartcity.core.logging import configure_logging
+from smartcity.core.mqtt import port_free
+from smartcity.core.platform import Platform
+from smartcity.core.settings import SettingsError
+
+log = logging.getLogger(__name__)
+
+DEMO_PORT_ATTEMPTS = 20
+
+
+def choose_broker_port(platform: Platform) -> None:
+    """Check the embedded broker's port before anything starts, so the operator gets one clear
+    sentence instead of a traceback. The demo moves to the next free port and says so."""
+    settings = platform.settings
+    if settings.mqtt_url or port_free(settings.host, settings.mqtt_port):
+        return
+    taken = settings.mqtt_port
+    if not settings.demo_mode:
+        raise SettingsError(
+            f"The embedded MQTT broker cannot use port {taken} on {settings.host}: it is taken "
+            "(is Mosquitto running?). Set SMARTCITY_MQTT_PORT to a free port, or "
+            f"SMARTCITY_MQTT_URL=mqtt://{settings.host}:{taken} to use the broker on that port."
+        )
+    for candidate in range(taken + 1, taken + 1 + DEMO_PORT_ATTEMPTS):
+        if port_free(settings.host, candidate):
+            settings.mqtt_port = candidate
+            print(
+                f"NOTE: MQTT port {taken} is taken (probably by Mosquitto); the demo's embedded "
+                f"broker uses port {candidate} instead. Set SMARTCITY_MQTT_PORT to choose one."
+            )
+            return
+    raise SettingsError(f"No free port for the embedded MQTT broker near {taken}.")
+
+
+def run_server(platform: Platform) -> None:
+    settings = platform.settings
+    configure_logging(settings.log_level, settings.log_format)
+    choose_broker_port(platform)
+    migrate.upgrade(platform.engine)
+    app = create_app(platform=platform)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        proxy_headers=True,
+        log_config=None,
+        server_header=False,
+    )
