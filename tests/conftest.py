@@ -121,6 +121,10 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         log_format="text",
         login_max_failures=3,
         mqtt_url="",
+        # OWASP's minimum argon2id cost keeps the suite fast; production defaults are higher.
+        password_hash_memory_kib=19456,
+        password_hash_time_cost=2,
+        password_hash_parallelism=1,
     )
 
 
@@ -176,9 +180,7 @@ class World:
         return transaction(self.platform.sessions, **{SCOPE_KEY: SYSTEM})
 
     def tenant(self, municipality: Municipality) -> Any:
-        return transaction(
-            self.platform.sessions, **{SCOPE_KEY: tenancy.scope_for(municipality)}
-        )
+        return transaction(self.platform.sessions, **{SCOPE_KEY: tenancy.scope_for(municipality)})
 
     def api_key(self, municipality: Municipality, *scopes: str) -> str:
         with self.tenant(municipality) as db:
@@ -221,7 +223,13 @@ def world(platform: Platform) -> World:
         places = {"dresden": dresden, "radebeul": radebeul}
         accounts = {}
         for username, role, place, department in STAFF:
-            account = users.create_user(db, username=username, password=PASSWORD, actor="test")
+            account = users.create_user(
+                db,
+                username=username,
+                password=PASSWORD,
+                actor="test",
+                passwords=platform.passwords,
+            )
             users.assign_role(
                 db,
                 account,
@@ -246,3 +254,30 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
 
 def count(db: Session, model: type[Any]) -> int:
     return len(list(db.scalars(db.query(model).statement)))
+
+
+MOSQUITTO = ("127.0.0.1", 1883)
+
+
+@pytest.fixture(scope="session")
+def mosquitto_url() -> str:
+    """The machine's Mosquitto; skipped where none runs, a failure with CI=true."""
+    import socket
+
+    try:
+        with socket.create_connection(MOSQUITTO, timeout=3):
+            pass
+    except OSError as exc:
+        if IN_CI:
+            pytest.fail(f"CI=true but Mosquitto is not reachable on {MOSQUITTO}: {exc}")
+        pytest.skip(f"Mosquitto not reachable: {exc}")
+    return f"mqtt://{MOSQUITTO[0]}:{MOSQUITTO[1]}"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port

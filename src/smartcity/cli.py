@@ -175,6 +175,7 @@ def user_create(username: str, display_name: str, email: str | None, password: s
             display_name=display_name,
             email=email,
             actor=CLI_ACTOR,
+            passwords=platform.passwords,
         )
     click.echo(f"created user {username}")
 

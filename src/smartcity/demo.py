@@ -107,6 +107,7 @@ def create_demo_data(platform: Platform) -> dict[str, str]:
                 password=passwords[demo_user.username],
                 display_name=demo_user.display_name,
                 actor="demo",
+                passwords=platform.passwords,
             )
             users.assign_role(
                 db,

@@ -10,6 +10,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+# Tables that extensions (PostGIS) create; they are not ours to migrate.
+FOREIGN_TABLES = frozenset({"spatial_ref_sys", "topology", "layer"})
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    return not (type_ == "table" and reflected and name in FOREIGN_TABLES)
+
 
 def alembic_config(engine: Engine) -> Config:
     config = Config()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from smartcity.core.db import make_engine, make_session_factory
 from smartcity.core.events import EventBus
+from smartcity.core.identity.passwords import PasswordHashing
 from smartcity.core.identity.sessions import SessionPolicy
 from smartcity.core.identity.throttle import ThrottlePolicy
 from smartcity.core.settings import Settings
@@ -21,6 +22,7 @@ class Platform:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    passwords: PasswordHashing
     bus: EventBus = field(default_factory=EventBus)
 
     @classmethod
@@ -28,7 +30,17 @@ class Platform:
         if not settings.database_url:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
-        return cls(settings=settings, engine=engine, sessions=make_session_factory(engine))
+        passwords = PasswordHashing(
+            memory_kib=settings.password_hash_memory_kib,
+            time_cost=settings.password_hash_time_cost,
+            parallelism=settings.password_hash_parallelism,
+        )
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=make_session_factory(engine),
+            passwords=passwords,
+        )
 
     @property
     def session_policy(self) -> SessionPolicy:

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_failure_window: int = Field(default=900, ge=10, description="Seconds.")
     max_request_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    password_hash_memory_kib: int = Field(
+        default=65536, ge=19456, description="argon2id memory cost in KiB (OWASP minimum 19456)."
+    )
+    password_hash_time_cost: int = Field(default=3, ge=2, description="argon2id iterations.")
+    password_hash_parallelism: int = Field(default=4, ge=1, description="argon2id lanes.")
     db_pool_size: int = Field(default=10, ge=1)
     oidc_issuer: str = Field(default="", description="OIDC issuer URL; empty disables OIDC login.")
     oidc_client_id: str = Field(default="")

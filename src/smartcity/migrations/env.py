@@ -7,6 +7,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
 from smartcity.core.db import Base, UTCDateTime, make_engine
+from smartcity.core.migrate import include_object
 from smartcity.modules import import_models
 
 import_models()
@@ -29,6 +30,7 @@ def run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=render_item,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -19,4 +19,5 @@ class CarParkOut(BaseModel):
 class ImportResult(BaseModel):
     created: int
     updated: int
-    skipped: int
+    skipped: int = Field(description="Features that are no car park (e.g. the city's own point)")
+    duplicates: int = Field(description="Features whose id appeared earlier in the same document")

@@ -54,7 +54,8 @@ def import_geojson(db: Session, document: dict[str, Any], *, city: str, actor: s
     if len(features) > MAX_FEATURES:
         raise InvalidInput(f"At most {MAX_FEATURES} features can be imported at once.")
     existing = {c.external_id: c for c in list_car_parks(db)}
-    created = updated = skipped = 0
+    created = updated = skipped = duplicates = 0
+    seen: set[str] = set()
     for index, feature in enumerate(features):
         props = feature.get("properties") or {}
         geometry = feature.get("geometry") or {}
@@ -73,6 +74,11 @@ def import_geojson(db: Session, document: dict[str, Any], *, city: str, actor: s
         if total is not None and (not isinstance(total, int) or total < 0):
             raise InvalidInput(f"Feature {index}: 'total' must be a non-negative integer.")
         key = external_id(city, name)
+        if key in seen:
+            # The same lot listed twice under slightly different names: the first one counts.
+            duplicates += 1
+            continue
+        seen.add(key)
         values = {
             "name": name,
             "lot_type": lot_type,
@@ -98,9 +104,14 @@ def import_geojson(db: Session, document: dict[str, Any], *, city: str, actor: s
         action="parking.import",
         resource_type="car_park",
         resource_id="*",
-        changes={"created": created, "updated": updated, "skipped": skipped},
+        changes={
+            "created": created,
+            "updated": updated,
+            "skipped": skipped,
+            "duplicates": duplicates,
+        },
     )
-    return ImportResult(created=created, updated=updated, skipped=skipped)
+    return ImportResult(created=created, updated=updated, skipped=skipped, duplicates=duplicates)
 
 
 def import_geojson_file(db: Session, path: Path, *, city: str, actor: str) -> ImportResult:

@@ -86,16 +86,12 @@ def test_listing_never_shows_the_secret_and_records_last_use(
 
 def test_unknown_scope_is_a_clear_error(client: TestClient, world: World) -> None:
     login(client, "dd.admin")
-    response = client.post(
-        "/dresden/api/v1/api-keys", json={"name": "x", "scopes": ["sta:admin"]}
-    )
+    response = client.post("/dresden/api/v1/api-keys", json={"name": "x", "scopes": ["sta:admin"]})
     assert response.status_code == 422
     assert "sta:admin" in response.json()["detail"]
 
 
-def test_revoking_another_municipalitys_key_is_not_found(
-    client: TestClient, world: World
-) -> None:
+def test_revoking_another_municipalitys_key_is_not_found(client: TestClient, world: World) -> None:
     world.api_key(world.dresden, "audit:read")
     with world.tenant(world.dresden) as db:
         dresden_key_id = db.scalars(select(ApiKey.id)).one()

@@ -5,12 +5,7 @@ from __future__ import annotations
 import pytest
 
 from smartcity.core.errors import InvalidInput
-from smartcity.core.identity.passwords import (
-    check_policy,
-    common_passwords,
-    hash_password,
-    verify_password,
-)
+from smartcity.core.identity.passwords import PasswordHashing, check_policy, common_passwords
 
 
 def test_short_passwords_are_rejected() -> None:
@@ -49,8 +44,22 @@ def test_password_equal_to_username_is_rejected() -> None:
 
 
 def test_hashes_are_argon2id_and_verify() -> None:
-    hashed = hash_password("correct horse battery staple")
-    assert hashed.startswith("$argon2id$")
-    assert verify_password(hashed, "correct horse battery staple")
-    assert not verify_password(hashed, "correct horse battery stapler")
-    assert not verify_password(None, "anything at all")
+    hashing = PasswordHashing()
+    hashed = hashing.hash("correct horse battery staple")
+    assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert hashing.verify(hashed, "correct horse battery staple")
+    assert not hashing.verify(hashed, "correct horse battery stapler")
+    assert not hashing.verify(None, "anything at all")
+
+
+def test_parameters_below_the_owasp_minimum_are_refused() -> None:
+    with pytest.raises(ValueError, match="OWASP"):
+        PasswordHashing(memory_kib=8192, time_cost=1, parallelism=1)
+
+
+def test_hash_with_older_parameters_is_flagged_for_upgrade() -> None:
+    cheap = PasswordHashing(memory_kib=19456, time_cost=2, parallelism=1)
+    strong = PasswordHashing()
+    old_hash = cheap.hash("correct horse battery staple")
+    assert strong.verify(old_hash, "correct horse battery staple")
+    assert strong.needs_rehash(old_hash)

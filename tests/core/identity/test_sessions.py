@@ -44,7 +44,9 @@ def test_each_login_issues_a_new_session_id(client: TestClient, world: World) ->
     first = client.cookies.get(COOKIE)
     login(client, "dd.admin")
     second = client.cookies.get(COOKIE)
-    assert first and second and first != second
+    assert first
+    assert second
+    assert first != second
     # the session that was replaced is gone, so a planted or stolen old id is worthless
     stale = TestClient(client.app, base_url="https://testserver")
     stale.cookies.set(COOKIE, first)
@@ -101,7 +103,7 @@ def test_deactivated_user_loses_the_session(client: TestClient, world: World) ->
 
     login(client, "dd.admin")
     with world.system() as db:
-        db.execute(update(UserAccount).where(UserAccount.username == "dd.admin").values(
-            is_active=False
-        ))
+        db.execute(
+            update(UserAccount).where(UserAccount.username == "dd.admin").values(is_active=False)
+        )
     assert client.get("/auth/me").status_code == 401

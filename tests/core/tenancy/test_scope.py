@@ -57,9 +57,9 @@ def test_new_rows_are_stamped_with_the_scope(world: World) -> None:
 
 
 def test_writing_a_row_into_another_municipality_is_refused(world: World) -> None:
+    park = _car_park("Bahnhof")
+    park.municipality_id = world.dresden.id
     with pytest.raises(CrossTenantWrite), world.tenant(world.radebeul) as db:
-        park = _car_park("Bahnhof")
-        park.municipality_id = world.dresden.id
         db.add(park)
     with world.system() as db:
         assert db.scalars(select(CarPark)).all() == []

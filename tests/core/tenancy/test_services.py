@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 
 from smartcity.core.errors import Conflict, InvalidInput
 from smartcity.core.tenancy.services import MunicipalityInput, validate_municipality
@@ -27,7 +28,7 @@ VALID = MunicipalityInput("meissen", "Meißen", "14627170", "Europe/Berlin", 51.
     ],
 )
 def test_invalid_municipality_data_names_the_field(field: str, changes: dict[str, object]) -> None:
-    data = MunicipalityInput(**{**VALID.__dict__, **changes})  # type: ignore[arg-type]
+    data = MunicipalityInput(**{**VALID.__dict__, **changes})
     with pytest.raises(InvalidInput) as raised:
         validate_municipality(data)
     assert field in raised.value.errors
@@ -51,7 +52,7 @@ def test_duplicate_slug_and_ags_are_conflicts(world: World) -> None:
         )
 
 
-def test_municipality_list_is_public(client, world: World) -> None:  # type: ignore[no-untyped-def]
+def test_municipality_list_is_public(client: TestClient, world: World) -> None:
     response = client.get("/api/v1/municipalities")
     assert response.status_code == 200
     assert [m["slug"] for m in response.json()] == ["dresden", "radebeul"]

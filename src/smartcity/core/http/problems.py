@@ -90,7 +90,7 @@ def _cross_tenant(request: Request, exc: Exception) -> Response:
 
 
 def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error", extra={"path_template": _route_template(request)})
+    log.error("unhandled error", exc_info=exc, extra={"path_template": _route_template(request)})
     return problem(500, "Internal error", "Something went wrong on our side; it was logged.")
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from smartcity.core.audit import services as audit
 from smartcity.core.identity import throttle
 from smartcity.core.identity.models import UserAccount, WebSession
-from smartcity.core.identity.passwords import hash_password, needs_rehash, verify_password
+from smartcity.core.identity.passwords import PasswordHashing
 from smartcity.core.identity.sessions import SessionPolicy, start_session
 
 
@@ -36,12 +36,13 @@ def password_login(
     client: str,
     sessions: SessionPolicy,
     limits: throttle.ThrottlePolicy,
+    passwords: PasswordHashing,
 ) -> LoginOutcome:
     """Raises TooManyRequests when throttled; returns FAILED (after recording it) on a bad
     user name or password, without telling which of the two was wrong."""
     throttle.check_allowed(db, limits, username, client)
     user = db.scalar(select(UserAccount).where(UserAccount.username == username.strip()))
-    valid = verify_password(user.password_hash if user else None, password)
+    valid = passwords.verify(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
         throttle.record_failure(db, limits, username, client)
         if user is not None:
@@ -53,8 +54,8 @@ def password_login(
                 resource_id=user.id,
             )
         return FAILED
-    if user.password_hash and needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if user.password_hash and passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash(password)
     throttle.clear_failures(db, limits, username)
     token, web_session = start_session(db, user, sessions)
     audit.record(

@@ -161,7 +161,7 @@ def _validate_id_token(
     try:
         registry.validate(claims)
     except JoseError as exc:
-        raise NotAuthenticated(f"The ID token is not valid ({exc.error}).") from exc
+        raise NotAuthenticated(f"The ID token is not valid ({exc}).") from exc
     return claims
 
 

@@ -15,9 +15,9 @@ from smartcity.core.errors import InvalidInput
 MIN_LENGTH = 8
 MAX_LENGTH = 128
 
-_hasher = PasswordHasher()  # argon2id with the RFC 9106 "low memory" parameters
-# Verified against when the user does not exist, so both paths take the same time.
-_DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
+# OWASP's floor for argon2id; the defaults in Settings are RFC 9106's "low memory" choice.
+MIN_MEMORY_KIB = 19 * 1024
+MIN_TIME_COST = 2
 
 
 @cache
@@ -48,18 +48,30 @@ def check_policy(password: str, *, username: str | None = None) -> None:
         raise InvalidInput("The password does not meet the policy.", errors={"password": problem})
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(normalise(password))
+class PasswordHashing:
+    """argon2id with the instance's cost parameters. Hashes made with other parameters still
+    verify and are upgraded at the next successful login."""
 
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, normalise(password)) and bool(
-            password_hash
+    def __init__(
+        self, *, memory_kib: int = 65536, time_cost: int = 3, parallelism: int = 4
+    ) -> None:
+        if memory_kib < MIN_MEMORY_KIB or time_cost < MIN_TIME_COST or parallelism < 1:
+            raise ValueError("argon2id parameters below the OWASP minimum (19 MiB, t=2, p=1)")
+        self._hasher = PasswordHasher(
+            time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism
         )
-    except (VerificationError, InvalidHashError):
-        return False
+        # Verified against when the user does not exist, so both paths take the same time.
+        self._dummy = self._hasher.hash("timing-equaliser-not-a-password")
 
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(normalise(password))
 
-def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        try:
+            matches = self._hasher.verify(password_hash or self._dummy, normalise(password))
+        except (VerificationError, InvalidHashError):
+            return False
+        return matches and password_hash is not None
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self._hasher.check_needs_rehash(password_hash)

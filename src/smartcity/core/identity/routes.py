@@ -76,6 +76,7 @@ def login(
             client=client_address(request),
             sessions=platform.session_policy,
             limits=platform.throttle_policy,
+            passwords=platform.passwords,
         )
     if not outcome.ok:
         raise NotAuthenticated("User name or password is wrong.")
@@ -188,6 +189,7 @@ def create_staff(
     db: TenantDbDep,
     municipality: MunicipalityDep,
     principal: Annotated[Principal, Depends(requires(STAFF_MANAGE))],
+    platform: PlatformDep,
 ) -> StaffMember:
     role = users.parse_role(body.role)
     if role == Role.REGION_ADMIN:
@@ -199,6 +201,7 @@ def create_staff(
         display_name=body.display_name,
         email=body.email,
         actor=principal.actor,
+        passwords=platform.passwords,
     )
     users.assign_role(
         db,

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from smartcity.core.audit import services as audit
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.core.identity.models import RoleAssignment, UserAccount
-from smartcity.core.identity.passwords import check_policy, hash_password
-from smartcity.core.identity.permissions import MUNICIPALITY_ROLES, Role
+from smartcity.core.identity.passwords import PasswordHashing, check_policy
+from smartcity.core.identity.permissions import Role
 from smartcity.core.identity.sessions import end_all_sessions
 from smartcity.core.tenancy.models import Municipality, Region
 
@@ -27,6 +27,7 @@ def create_user(
     display_name: str = "",
     email: str | None = None,
     actor: str,
+    passwords: PasswordHashing,
 ) -> UserAccount:
     username = username.strip()
     if not USERNAME_PATTERN.match(username):
@@ -42,7 +43,7 @@ def create_user(
         username=username,
         display_name=display_name.strip() or username,
         email=email,
-        password_hash=hash_password(password) if password is not None else None,
+        password_hash=passwords.hash(password) if password is not None else None,
     )
     db.add(user)
     db.flush()
@@ -68,9 +69,11 @@ def get_user_by_name(db: Session, username: str) -> UserAccount:
     return user
 
 
-def set_password(db: Session, user: UserAccount, password: str, *, actor: str) -> None:
+def set_password(
+    db: Session, user: UserAccount, password: str, *, actor: str, passwords: PasswordHashing
+) -> None:
     check_policy(password, username=user.username)
-    user.password_hash = hash_password(password)
+    user.password_hash = passwords.hash(password)
     end_all_sessions(db, user.id)
     audit.record(
         db, actor=actor, action="user.set_password", resource_type="user", resource_id=user.id
@@ -207,6 +210,3 @@ def staff_of(db: Session, municipality: Municipality) -> list[tuple[UserAccount,
         label = assignment.role + (f":{assignment.department}" if assignment.department else "")
         staff.setdefault(user.id, (user, []))[1].append(label)
     return list(staff.values())
-
-
-__all__ = ["MUNICIPALITY_ROLES"]

@@ -51,7 +51,7 @@ def export_archive(
 ) -> StreamingResponse:
     # Spooled: small exports stay in memory, large ones go to a temporary file.
     buffer = tempfile.SpooledTemporaryFile(max_size=EXPORT_SPOOL_BYTES)  # noqa: SIM115
-    write_export(db, municipality, buffer)  # type: ignore[arg-type]
+    write_export(db, municipality, buffer)
     audit.record(
         db,
         actor=principal.actor,

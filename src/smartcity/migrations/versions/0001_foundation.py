@@ -246,8 +246,17 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_role_assignment_user_id"), ["user_id"], unique=False)
 
-    if op.get_bind().dialect.name == "postgresql":
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
         _postgresql_upgrade()
+    elif dialect == "sqlite":
+        # The application may append to the audit log but never change or remove entries.
+        for operation in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER audit_entry_no_{operation.lower()} BEFORE {operation} "
+                "ON audit_entry BEGIN "
+                f"SELECT RAISE(ABORT, 'audit_entry is append-only ({operation} refused)'); END"
+            )
 
 
 def _postgresql_upgrade() -> None:
@@ -279,6 +288,9 @@ def _postgresql_upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS audit_entry_no_update")
+        op.execute("DROP TRIGGER IF EXISTS audit_entry_no_delete")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_entry_no_truncate ON audit_entry")
         op.execute("DROP TRIGGER IF EXISTS audit_entry_no_update_delete ON audit_entry")

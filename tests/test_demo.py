@@ -1,0 +1,76 @@
+"""`smartcity demo` as a newcomer runs it: a real process that must answer within 30 s."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import free_port
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMARTCITY_")}
+    env.update({"SMARTCITY_DATA_DIR": str(tmp_path / "demo"), **extra})
+    return env
+
+
+def test_demo_serves_healthz_within_30_seconds(tmp_path: Path) -> None:
+    port, mqtt_port = free_port(), free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "smartcity", "demo"],
+        env=_env(tmp_path, SMARTCITY_PORT=str(port), SMARTCITY_MQTT_PORT=str(mqtt_port)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        healthy = False
+        while time.monotonic() < deadline and not healthy:
+            try:
+                healthy = httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+            except httpx.TransportError:
+                time.sleep(0.3)
+        assert healthy, "demo did not answer /healthz within 30 s"
+        ready = httpx.get(f"http://127.0.0.1:{port}/readyz").json()
+        assert ready["ready"] is True
+        parks = httpx.get(f"http://127.0.0.1:{port}/dresden/api/v1/parking/car-parks").json()
+        assert len(parks) == 57
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=20)
+    match = re.search(r"dresden\.admin\s+(\S+)\s+admin", output)
+    assert match, output
+    assert "Dresden: 57 car parks" in output
+
+
+def test_demo_login_with_printed_credentials(tmp_path: Path) -> None:
+    port = free_port()
+    env = _env(tmp_path, SMARTCITY_PORT=str(port))
+    first = subprocess.run(
+        [sys.executable, "-m", "smartcity", "demo", "--no-serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    second = subprocess.run(
+        [sys.executable, "-m", "smartcity", "demo", "--no-serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    password = re.search(r"dresden\.admin\s+(\S+)", first)
+    assert password
+    # the second run keeps data and passwords (it does not import the car parks twice)
+    assert password.group(1) in second
+    assert "car parks imported" not in second
+    assert (tmp_path / "demo" / "demo-credentials.json").stat().st_mode & 0o077 == 0
