@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -66,7 +66,8 @@ def current_municipality(
 MunicipalityDep = Annotated[Municipality, Depends(current_municipality)]
 
 
-def tenant_db(db: DbDep, _municipality: MunicipalityDep) -> Session:
+# Dependencies without I/O are async: a sync one costs a thread-pool hop per request.
+async def tenant_db(db: DbDep, _municipality: MunicipalityDep) -> Session:
     """The request's session, scoped to the municipality in the path."""
     return db
 
@@ -141,10 +142,10 @@ TenantPrincipalDep = Annotated[Principal, Depends(tenant_principal)]
 InstancePrincipalDep = Annotated[Principal, Depends(instance_principal)]
 
 
-def requires(permission: Permission) -> Callable[[Principal], Principal]:
+def requires(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
     """Dependency that lets the request through only with the permission in this municipality."""
 
-    def check(principal: TenantPrincipalDep) -> Principal:
+    async def check(principal: TenantPrincipalDep) -> Principal:
         if principal.can(permission):
             return principal
         if not principal.is_authenticated:
@@ -155,11 +156,11 @@ def requires(permission: Permission) -> Callable[[Principal], Principal]:
     return check
 
 
-def public() -> None:
+async def public() -> None:
     """Marks a route as deliberately open to everyone."""
 
 
-def signed_in(principal: InstancePrincipalDep) -> Principal:
+async def signed_in(principal: InstancePrincipalDep) -> Principal:
     """Any logged-in staff member (instance-level routes such as /auth/me)."""
     if principal.kind != "user":
         raise NotAuthenticated("Please log in.")

@@ -1,0 +1,233 @@
+"""Foundation benchmark: request latency through the whole stack and audit-log write rate,
+on SQLite and (when reachable) PostgreSQL. Prints a Markdown table for docs/performance.md.
+
+    make bench                     # both backends
+    python bench/run.py --backend sqlite --requests 2000
+
+The server runs as a real uvicorn process; requests come from one client process over
+loopback, one after another (latency) and from 8 threads (throughput). On a 2-core machine the
+client competes with the server for CPU, so throughput figures are a floor, not a ceiling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from smartcity.core.audit import services as audit
+from smartcity.core.db import transaction
+from smartcity.core.platform import Platform
+from smartcity.core.settings import Settings
+from smartcity.core.tenancy import services as tenancy
+from smartcity.core.tenancy.scope import SCOPE_KEY
+from smartcity.demo import create_demo_data
+
+POSTGRES_ADMIN = os.environ.get(
+    "SMARTCITY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def latency(call: Callable[[], int], count: int) -> dict[str, float]:
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        status = call()
+        samples.append((time.perf_counter() - started) * 1000)
+        assert status == 200, status
+    return {
+        "p50_ms": statistics.median(samples),
+        "p95_ms": percentile(samples, 0.95),
+    }
+
+
+def throughput(call: Callable[[], int], count: int, threads: int = 8) -> float:
+    per_thread = count // threads
+    errors: list[int] = []
+
+    def work() -> None:
+        for _ in range(per_thread):
+            status = call()
+            if status != 200:
+                errors.append(status)
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    started = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - started
+    assert not errors, errors[:5]
+    return per_thread * threads / elapsed
+
+
+def audit_rate(platform: Platform, count: int) -> float:
+    with transaction(platform.sessions) as db:
+        dresden = tenancy.get_municipality(db, "dresden")
+        scope = tenancy.scope_for(dresden)
+    started = time.perf_counter()
+    for index in range(count):
+        with transaction(platform.sessions, **{SCOPE_KEY: scope}) as db:
+            audit.record(
+                db,
+                actor="bench",
+                action="bench.write",
+                resource_type="bench",
+                resource_id=index,
+                changes={"n": index},
+            )
+    return count / (time.perf_counter() - started)
+
+
+def run_backend(name: str, database_url: str, data_dir: Path, requests: int) -> dict[str, object]:
+    settings = Settings(
+        data_dir=data_dir, database_url=database_url, demo_mode=True, log_level="WARNING"
+    )
+    platform = Platform.from_settings(settings)
+    passwords = create_demo_data(platform)
+    with transaction(platform.sessions) as db:
+        dresden = tenancy.get_municipality(db, "dresden")
+        db.info[SCOPE_KEY] = tenancy.scope_for(dresden)
+        from smartcity.core.identity.apikeys import create_api_key
+
+        _, key = create_api_key(db, name="bench", scopes=["audit:read"], actor="bench")
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "SMARTCITY_DATA_DIR": str(data_dir),
+        "SMARTCITY_DATABASE_URL": database_url,
+        "SMARTCITY_PORT": str(port),
+        "SMARTCITY_MQTT_PORT": str(free_port()),
+        "SMARTCITY_DEMO_MODE": "true",
+        "SMARTCITY_LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "smartcity", "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(base + "/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        client = httpx.Client(base_url=base)
+        headers = {"Authorization": f"Bearer {key}"}
+        cases: dict[str, Callable[[], int]] = {
+            "GET /healthz": lambda: client.get("/healthz").status_code,
+            "GET car parks (57, public, tenant-scoped)": lambda: (
+                client.get("/dresden/api/v1/parking/car-parks").status_code
+            ),
+            "GET audit log (API key, 20 entries)": lambda: (
+                client.get("/dresden/api/v1/audit?limit=20", headers=headers).status_code
+            ),
+        }
+        results: dict[str, object] = {}
+        for label, call in cases.items():
+            for _ in range(50):
+                call()  # warm up
+            figures = latency(call, requests)
+            figures["req_per_s_8_threads"] = throughput(call, requests)
+            results[label] = figures
+        login = {"username": "dresden.admin", "password": passwords["dresden.admin"]}
+        results["POST /auth/login (argon2id m=64MiB,t=3,p=4)"] = latency(
+            lambda: httpx.post(base + "/auth/login", json=login).status_code, 20
+        )
+        results["audit entries written per s (one transaction each)"] = round(
+            audit_rate(platform, 500), 1
+        )
+        return {"backend": name, "results": results}
+    finally:
+        server.terminate()
+        server.wait(10)
+        platform.engine.dispose()
+
+
+def postgres_database() -> str | None:
+    try:
+        admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+        name = f"smartcity_bench_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + name
+    except Exception as exc:
+        print(f"PostgreSQL not reachable, skipped: {exc}", file=sys.stderr)
+        return None
+
+
+def drop_postgres(url: str) -> None:
+    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--requests", type=int, default=2000)
+    args = parser.parse_args()
+    reports = []
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.backend in ("sqlite", "both"):
+            data = Path(tmp) / "sqlite"
+            reports.append(
+                run_backend("SQLite", f"sqlite:///{data}/bench.sqlite3", data, args.requests)
+            )
+        if args.backend in ("postgresql", "both"):
+            url = postgres_database()
+            if url:
+                try:
+                    reports.append(run_backend("PostgreSQL", url, Path(tmp) / "pg", args.requests))
+                finally:
+                    drop_postgres(url)
+    print(json.dumps(reports, indent=2))
+    print()
+    print("| backend | measurement | p50 ms | p95 ms | req/s (8 threads) |")
+    print("|---|---|---|---|---|")
+    for report in reports:
+        for label, figures in report["results"].items():  # type: ignore[attr-defined]
+            if isinstance(figures, dict):
+                rate = figures.get("req_per_s_8_threads")
+                print(
+                    f"| {report['backend']} | {label} | {figures['p50_ms']:.1f} | "
+                    f"{figures['p95_ms']:.1f} | {f'{rate:.0f}' if rate else '-'} |"
+                )
+            else:
+                print(f"| {report['backend']} | {label} | | | {figures} |")
+
+
+if __name__ == "__main__":
+    main()
