@@ -142,7 +142,7 @@ def engine(platform: Platform) -> Engine:
 
 @pytest.fixture
 def app(platform: Platform) -> FastAPI:
-    return create_app(platform=platform, run_broker=False)
+    return create_app(platform=platform, run_broker=False, run_jobs=False)
 
 
 @pytest.fixture

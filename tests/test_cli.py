@@ -142,3 +142,10 @@ def test_invalid_environment_is_named(cli: CliRunner, monkeypatch: pytest.Monkey
     monkeypatch.setenv("SMARTCITY_PORT", "not-a-port")
     result = run(cli, "tenant", "list", ok=False)
     assert "SMARTCITY_PORT" in result.output
+
+
+def test_jobs_list_and_run(cli: CliRunner) -> None:
+    assert "identity.housekeeping\tevery 600 s" in run(cli, "jobs", "list").output
+    assert "ran identity.housekeeping" in run(cli, "jobs", "run", "identity.housekeeping").output
+    unknown = run(cli, "jobs", "run", "nothing", ok=False)
+    assert "unknown job 'nothing'" in unknown.output

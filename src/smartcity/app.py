@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +15,7 @@ from smartcity.core.db import transaction
 from smartcity.core.http import docs, health, problems
 from smartcity.core.http.middleware import PlatformMiddleware
 from smartcity.core.identity.apikeys import authenticate_api_key
+from smartcity.core.jobs import scheduler
 from smartcity.core.mqtt import BrokerHandle, EmbeddedBroker, ExternalBroker
 from smartcity.core.platform import Platform
 from smartcity.core.settings import Settings
@@ -50,9 +53,10 @@ def create_app(
     *,
     platform: Platform | None = None,
     run_broker: bool = True,
+    run_jobs: bool = True,
 ) -> FastAPI:
-    """Build the app. `run_broker=False` leaves broker start-up to someone else (tests, or a
-    deployment where an external broker is checked but no embedded one may be started)."""
+    """Build the app. `run_broker=False` starts no broker handling at all and `run_jobs=False`
+    no periodic jobs (tests that exercise just the HTTP surface)."""
     import_models()
     platform = platform or Platform.from_settings(settings or Settings())
     broker: BrokerHandle | None = make_broker(platform) if run_broker else None
@@ -65,9 +69,15 @@ def create_app(
                 hook(platform)
         if broker is not None:
             await broker.start()
+        jobs = [job for module in modules for job in module.jobs]
+        job_task = asyncio.create_task(scheduler(platform, jobs)) if run_jobs and jobs else None
         try:
             yield
         finally:
+            if job_task is not None:
+                job_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await job_task
             if broker is not None:
                 await broker.stop()
 

@@ -281,6 +281,35 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
+@main.group(help="Periodic jobs (normally run by the server).")
+def jobs() -> None:
+    pass
+
+
+@jobs.command("list", help="List the periodic jobs.")
+def jobs_list() -> None:
+    from smartcity.modules import periodic_jobs
+
+    for job in periodic_jobs():
+        click.echo(f"{job.name}\tevery {job.interval_seconds:g} s")
+
+
+@jobs.command("run", help="Run a job now (once across instances, as the server does).")
+@click.argument("name")
+def jobs_run(name: str) -> None:
+    from smartcity.core.jobs import run_exclusively
+    from smartcity.modules import periodic_jobs
+
+    by_name = {job.name: job for job in periodic_jobs()}
+    if name not in by_name:
+        raise click.ClickException(f"unknown job '{name}'; known: {', '.join(sorted(by_name))}")
+    platform = load_platform()
+    if run_exclusively(platform, by_name[name]):
+        click.echo(f"ran {name}")
+    else:
+        click.echo(f"{name} is running on another instance; skipped")
+
+
 @main.command(help="Export a municipality's complete data as a ZIP archive of CSV and JSON.")
 @click.option("--tenant", "slug", required=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)

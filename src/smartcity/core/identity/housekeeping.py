@@ -1,0 +1,24 @@
+"""Removing what login leaves behind: expired sessions, old throttling records, stale OIDC state."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from smartcity.core.db import transaction, utcnow
+from smartcity.core.identity.models import LoginFailure, OidcLoginState
+from smartcity.core.identity.oidc import STATE_LIFETIME
+from smartcity.core.identity.sessions import purge_expired
+from smartcity.core.jobs import PeriodicJob
+from smartcity.core.platform import Platform
+
+
+def purge_login_leftovers(platform: Platform) -> None:
+    now = utcnow()
+    window = platform.throttle_policy.window
+    with transaction(platform.sessions) as db:
+        purge_expired(db, platform.session_policy, now=now)
+        db.execute(delete(LoginFailure).where(LoginFailure.failed_at < now - window))
+        db.execute(delete(OidcLoginState).where(OidcLoginState.created_at < now - STATE_LIFETIME))
+
+
+LOGIN_HOUSEKEEPING = PeriodicJob("identity.housekeeping", 600, purge_login_leftovers)
