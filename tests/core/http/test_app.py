@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from fastapi.testclient import TestClient
 
@@ -165,3 +166,19 @@ def test_openapi_and_self_hosted_docs(client: TestClient) -> None:
     assert "https://" not in page  # nothing from a CDN
     for asset in re.findall(r'(?:src|href)="([^"]+)"', page):
         assert client.get(asset).status_code == 200, asset
+
+
+def test_oversized_chunked_bodies_are_refused(client: TestClient, world: World) -> None:
+    limit = world.platform.settings.max_request_bytes
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"username": "'
+        for _ in range(limit // 65536 + 2):
+            yield b"x" * 65536
+        yield b'", "password": "y"}'
+
+    response = client.post(
+        "/auth/login", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"

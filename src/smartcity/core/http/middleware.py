@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from prometheus_client import Counter, Histogram
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smartcity.core.audit.services import request_id_var
@@ -77,7 +78,7 @@ class PlatformMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    raise _BodyTooLarge
+                    raise _BodyTooLarge(self.max_body_bytes)
             return message
 
         async def send_with_headers(message: Message) -> None:
@@ -120,8 +121,12 @@ class PlatformMiddleware:
         )
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(HTTPException):
+    """Raised while a route reads a body that grows past the limit (chunked uploads); as an
+    HTTPException it becomes a 413 problem inside the app."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body exceeds {limit} bytes.")
 
 
 async def _too_large(send: Send, request_id: str, limit: int) -> None:

@@ -211,14 +211,14 @@ def create_staff(
         department=body.department,
         actor=principal.actor,
     )
-    return _staff_member(user, [role.value + (f":{body.department}" if body.department else "")])
+    return _staff_member(user, users.role_labels(db, municipality, user.id))
 
 
 def _staff_user(db: TenantDbDep, municipality: MunicipalityDep, user_id: int) -> UserAccount:
-    for user, _roles in users.staff_of(db, municipality):
-        if user.id == user_id:
-            return user
-    raise NotFound(f"There is no staff member {user_id} in this municipality.")
+    user = db.get(UserAccount, user_id)
+    if user is None or not users.role_labels(db, municipality, user_id):
+        raise NotFound(f"There is no staff member {user_id} in this municipality.")
+    return user
 
 
 @staff_router.post("/staff/{user_id}/roles", summary="Give a staff member a role")
@@ -241,7 +241,7 @@ def add_role(
         department=body.department,
         actor=principal.actor,
     )
-    return _staff_member(user, dict(users.staff_of(db, municipality)).get(user, []))
+    return _staff_member(user, users.role_labels(db, municipality, user.id))
 
 
 @staff_router.delete(
@@ -258,7 +258,7 @@ def remove_role(
     users.revoke_role(
         db, user, users.parse_role(role), municipality=municipality, actor=principal.actor
     )
-    return _staff_member(user, dict(users.staff_of(db, municipality)).get(user, []))
+    return _staff_member(user, users.role_labels(db, municipality, user.id))
 
 
 @staff_router.get("/api-keys", summary="API keys of this municipality (never the secrets)")

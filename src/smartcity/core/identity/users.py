@@ -198,7 +198,12 @@ def grants_in(db: Session, user_id: int, municipality: Municipality) -> Grants:
     )
 
 
+def _label(assignment: RoleAssignment) -> str:
+    return assignment.role + (f":{assignment.department}" if assignment.department else "")
+
+
 def staff_of(db: Session, municipality: Municipality) -> list[tuple[UserAccount, list[str]]]:
+    """Users with a role in the municipality, each with labels such as `case_worker:Bauamt`."""
     rows = db.execute(
         select(UserAccount, RoleAssignment)
         .join(RoleAssignment, RoleAssignment.user_id == UserAccount.id)
@@ -207,6 +212,18 @@ def staff_of(db: Session, municipality: Municipality) -> list[tuple[UserAccount,
     ).all()
     staff: dict[int, tuple[UserAccount, list[str]]] = {}
     for user, assignment in rows:
-        label = assignment.role + (f":{assignment.department}" if assignment.department else "")
-        staff.setdefault(user.id, (user, []))[1].append(label)
+        staff.setdefault(user.id, (user, []))[1].append(_label(assignment))
     return list(staff.values())
+
+
+def role_labels(db: Session, municipality: Municipality, user_id: int) -> list[str]:
+    """One user's roles in the municipality (empty: not staff there)."""
+    assignments = db.scalars(
+        select(RoleAssignment)
+        .where(
+            RoleAssignment.user_id == user_id,
+            RoleAssignment.municipality_id == municipality.id,
+        )
+        .order_by(RoleAssignment.role)
+    )
+    return [_label(assignment) for assignment in assignments]
