@@ -51,23 +51,14 @@ def test_demo_serves_healthz_within_30_seconds(tmp_path: Path) -> None:
     assert "Dresden: 57 car parks" in output
 
 
-def test_demo_login_with_printed_credentials(tmp_path: Path) -> None:
-    port = free_port()
-    env = _env(tmp_path, SMARTCITY_PORT=str(port))
-    first = subprocess.run(
-        [sys.executable, "-m", "smartcity", "demo", "--no-serve"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    second = subprocess.run(
-        [sys.executable, "-m", "smartcity", "demo", "--no-serve"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+def test_demo_is_repeatable_and_keeps_its_passwords(tmp_path: Path) -> None:
+    env = _env(tmp_path, SMARTCITY_PORT=str(free_port()))
+
+    def prepare() -> str:
+        command = [sys.executable, "-m", "smartcity", "demo", "--no-serve"]
+        return subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+
+    first, second = prepare(), prepare()
     password = re.search(r"dresden\.admin\s+(\S+)", first)
     assert password
     # the second run keeps data and passwords (it does not import the car parks twice)
