@@ -124,9 +124,10 @@ def test_export_writes_an_archive(cli: CliRunner, tmp_path: Path) -> None:
 
 
 def test_migrate_up_and_down(cli: CliRunner) -> None:
-    assert "revision 0001" in run(cli, "migrate").output
+    assert "revision 0002" in run(cli, "migrate").output
+    assert "revision 0001" in run(cli, "migrate", "--down", "--revision", "0001").output
     assert "revision base" in run(cli, "migrate", "--down", "--revision", "base").output
-    assert "revision 0001" in run(cli, "migrate").output
+    assert "revision 0002" in run(cli, "migrate").output
 
 
 def test_serve_refuses_to_start_without_secret(

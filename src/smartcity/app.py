@@ -99,6 +99,8 @@ def create_app(
     for module in modules:
         for router in module.routers:
             app.include_router(router)
+        for exception_type, handler in module.exception_handlers.items():
+            app.add_exception_handler(exception_type, handler)
     app.add_middleware(PlatformMiddleware, max_body_bytes=platform.settings.max_request_bytes)
 
     return app

@@ -4,10 +4,10 @@ migrations and the demo iterate over this list and know nothing else about the m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from smartcity.core.jobs import PeriodicJob
 from smartcity.core.platform import Platform
@@ -21,6 +21,10 @@ class Module:
     demo_seeders: Sequence[DemoSeeder] = ()
     on_startup: Sequence[Callable[[Platform], None]] = field(default_factory=tuple)
     jobs: Sequence[PeriodicJob] = ()
+    # Standards with their own error format handle their errors themselves.
+    exception_handlers: Mapping[type[Exception], Callable[[Request, Exception], Response]] = field(
+        default_factory=dict
+    )
 
 
 def installed_modules() -> list[Module]:
@@ -30,12 +34,20 @@ def installed_modules() -> list[Module]:
     from smartcity.core.tenancy.routes import router as tenancy_router
     from smartcity.parking import demo as parking_demo
     from smartcity.parking.routes import router as parking_router
+    from smartcity.sensorthings.errors import StaError
+    from smartcity.sensorthings.routes import router as sta_router
+    from smartcity.sensorthings.routes import sta_error
 
     return [
         Module(
             name="core",
             routers=(tenancy_router, auth_router, staff_router, audit_router),
             jobs=(LOGIN_HOUSEKEEPING,),
+        ),
+        Module(
+            name="sensorthings",
+            routers=(sta_router,),
+            exception_handlers={StaError: sta_error},
         ),
         Module(name="parking", routers=(parking_router,), demo_seeders=(parking_demo.seed,)),
     ]
@@ -46,7 +58,8 @@ def import_models() -> None:
     import smartcity.core.audit.models
     import smartcity.core.identity.models
     import smartcity.core.tenancy.models
-    import smartcity.parking.models  # noqa: F401
+    import smartcity.parking.models
+    import smartcity.sensorthings.models  # noqa: F401
 
 
 def periodic_jobs() -> list[PeriodicJob]:

@@ -76,3 +76,27 @@ def test_export_is_audited(client: TestClient, world: World) -> None:
     client.get("/dresden/api/v1/export")
     actions = [e["action"] for e in client.get("/dresden/api/v1/audit").json()]
     assert actions[0] == "municipality.export"
+
+
+def test_export_includes_links_between_entities_of_own_municipality_only(
+    client: TestClient, world: World
+) -> None:
+    from smartcity.sensorthings.models import Location, Thing
+
+    for municipality, name in ((world.dresden, "Bank"), (world.radebeul, "Laterne")):
+        with world.tenant(municipality) as db:
+            location = Location(
+                name=f"{name}-Ort",
+                encoding_type="application/geo+json",
+                location={"type": "Point", "coordinates": [13, 51]},
+            )
+            db.add(Thing(name=name, locations=[location]))
+    login(client, "dd.admin")
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/dresden/api/v1/export").content))
+    links = _table(archive, "sta_thing_location")
+    things = _table(archive, "sta_thing")
+    assert [t["name"] for t in things] == ["Bank"]
+    assert links == [{"thing_id": things[0]["id"], "location_id": links[0]["location_id"]}]
+    sensors = _table(archive, "sta_sensor")
+    assert "metadata" in archive.read("tables/sta_sensor.csv").decode().splitlines()[0]
+    assert sensors == []

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, inspect, select
 from sqlalchemy.orm import Session
 
 from smartcity import __version__
@@ -33,6 +33,43 @@ def tenant_tables() -> list[type[Any]]:
         mapper.class_ for mapper in Base.registry.mappers if issubclass(mapper.class_, TenantOwned)
     ]
     return sorted(classes, key=lambda cls: cls.__tablename__)
+
+
+def link_tables() -> list[tuple[Table, type[Any]]]:
+    """Association tables between tenant-owned entities (Things <-> Locations, ...), each with
+    the tenant-owned class its first foreign key points to."""
+    mapped = {mapper.local_table for mapper in Base.registry.mappers}
+    owners = {cls.__table__: cls for cls in tenant_tables()}
+    found = []
+    for table in Base.metadata.sorted_tables:
+        if table in mapped or not table.foreign_keys:
+            continue
+        first = sorted(table.foreign_keys, key=lambda fk: fk.parent.name)[0]
+        owner = owners.get(first.column.table)
+        if owner is not None:
+            found.append((table, owner))
+    return found
+
+
+def _write_link_table(db: Session, archive: zipfile.ZipFile, table: Table, owner: type[Any]) -> int:
+    first = sorted(table.foreign_keys, key=lambda fk: fk.parent.name)[0]
+    # Joined to the owning entity so that the tenant criterion of the session applies.
+    query = (
+        select(*table.c)
+        .join(owner, first.parent == first.column)
+        .order_by(*table.primary_key.columns)
+    )
+    rows = 0
+    with archive.open(f"tables/{table.name}.csv", "w") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        writer = csv.writer(text)
+        writer.writerow(table.c.keys())
+        for row in db.execute(query):
+            writer.writerow([_cell(value) for value in row])
+            rows += 1
+        text.flush()
+        text.detach()
+    return rows
 
 
 def _cell(value: Any) -> str:
@@ -74,7 +111,9 @@ def write_export(
                 text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
                 writer = csv.writer(text)
                 writer.writerow([c.name for c in columns])
-                query = select(*(getattr(cls, c.key) for c in columns)).select_from(cls)
+                mapper = inspect(cls)
+                attributes = [mapper.get_property_by_column(c).class_attribute for c in columns]
+                query = select(*attributes).select_from(cls)
                 pk = list(cls.__table__.primary_key.columns)
                 result = db.execute(query.order_by(*pk).execution_options(yield_per=5000))
                 for row in result:
@@ -88,6 +127,11 @@ def write_export(
             }
             if progress:
                 progress(cls.__tablename__, rows)
+        for table, owner in link_tables():
+            rows = _write_link_table(db, archive, table, owner)
+            manifest["tables"][table.name] = {"rows": rows, "columns": list(table.c.keys())}
+            if progress:
+                progress(table.name, rows)
         staff = [
             {
                 "id": user.id,

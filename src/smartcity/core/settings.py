@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = Field(default=3, ge=2, description="argon2id iterations.")
     password_hash_parallelism: int = Field(default=4, ge=1, description="argon2id lanes.")
     db_pool_size: int = Field(default=10, ge=1)
+    sta_max_top: int = Field(
+        default=10000, ge=1, description="Largest $top a SensorThings request may ask for."
+    )
     oidc_issuer: str = Field(default="", description="OIDC issuer URL; empty disables OIDC login.")
     oidc_client_id: str = Field(default="")
     oidc_client_secret: SecretStr | None = Field(default=None)

@@ -1,0 +1,377 @@
+"""$filter and $orderby expressions, compiled from the OData syntax tree to SQL.
+
+Paths through navigation properties (`Datastream/Thing/name`) become EXISTS subqueries via the
+ORM relationships, so the tenant criterion applies inside them too. JSON paths
+(`properties/owner`, `parameters/quality`) compare as the literal's type.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from odata_query import ast as o
+from sqlalchemy import (
+    Boolean,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    and_,
+    cast,
+    extract,
+    func,
+    literal,
+    not_,
+    or_,
+    true,
+)
+from sqlalchemy.sql.elements import ClauseElement
+
+from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType, Nav
+from smartcity.sensorthings.errors import BadRequest
+
+Expr = Any  # SQLAlchemy column expressions or Python literals
+
+COMPARATORS: dict[type[o._Comparator], Callable[[Any, Any], Any]] = {
+    o.Eq: operator.eq,
+    o.NotEq: operator.ne,
+    o.Lt: operator.lt,
+    o.LtE: operator.le,
+    o.Gt: operator.gt,
+    o.GtE: operator.ge,
+}
+ARITHMETIC: dict[type[o._BinOpToken], Callable[[Any, Any], Any]] = {
+    o.Add: operator.add,
+    o.Sub: operator.sub,
+    o.Mult: operator.mul,
+    o.Div: operator.truediv,
+    o.Mod: operator.mod,
+}
+SPATIAL = frozenset(
+    {
+        "geo.distance",
+        "geo.length",
+        "geo.intersects",
+        "st_equals",
+        "st_disjoint",
+        "st_touches",
+        "st_within",
+        "st_overlaps",
+        "st_crosses",
+        "st_intersects",
+        "st_contains",
+        "st_relate",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Json:
+    """A path into a JSON column; typed once we know what it is compared with."""
+
+    column: Any
+    path: tuple[str, ...]
+
+    def typed(self, like: Any) -> Any:
+        element = self.column[self.path] if len(self.path) > 1 else self.column[self.path[0]]
+        if isinstance(like, bool):
+            return element.as_boolean()
+        if isinstance(like, int | float):
+            return element.as_float()
+        return element.as_string()
+
+
+@dataclass(frozen=True)
+class Result:
+    """Observation.result: numbers, strings and booleans live in their own columns."""
+
+    model: Any
+
+    def typed(self, like: Any) -> Any:
+        if isinstance(like, bool):
+            return self.model.result_boolean
+        if isinstance(like, int | float):
+            return self.model.result_number
+        if like is None:
+            return self.model.result_json
+        return self.model.result_string
+
+
+class Compiler:
+    def __init__(self, entity: EntityType, dialect: str) -> None:
+        self.entity = entity
+        self.dialect = dialect
+
+    # ---- entry points -----------------------------------------------------------------
+
+    def condition(self, node: o._Node) -> Any:
+        navs, inner = self._split_navs(node)
+        if navs:
+            raise BadRequest("A navigation path must be compared with a value.")
+        return self._bool(inner)
+
+    def order_key(self, node: o._Node) -> Any:
+        navs, inner = self._split_navs(node)
+        if navs:
+            raise BadRequest("$orderby supports properties of the entity itself.")
+        value = self._value(inner)
+        if isinstance(value, Json | Result):
+            return value.typed(1.0) if isinstance(value, Result) else value.typed("")
+        return value
+
+    # ---- boolean expressions ----------------------------------------------------------
+
+    def _bool(self, node: o._Node) -> Any:
+        if isinstance(node, o.BoolOp):
+            left, right = self._bool(node.left), self._bool(node.right)
+            return and_(left, right) if isinstance(node.op, o.And) else or_(left, right)
+        if isinstance(node, o.UnaryOp) and isinstance(node.op, o.Not):
+            return not_(self._bool(node.operand))
+        if isinstance(node, o.Compare):
+            return self._compare(node)
+        if isinstance(node, o.Call):
+            value = self._call(node)
+            return value if not isinstance(value, bool) else literal(value)
+        if isinstance(node, o.Boolean):
+            return true() if node.py_val else not_(true())
+        if isinstance(node, o.Identifier | o.Attribute):
+            value = self._value(node)
+            return value.typed(True) == True if isinstance(value, Json | Result) else value  # noqa: E712
+        raise BadRequest(f"$filter: {_describe(node)} is not a condition.")
+
+    def _compare(self, node: o.Compare) -> Any:
+        left_navs, left = self._split_navs(node.left)
+        right_navs, right = self._split_navs(node.right)
+        if left_navs and right_navs:
+            raise BadRequest("$filter: only one side of a comparison may follow a navigation path.")
+        navs = left_navs or right_navs
+        if navs:
+            inner = Compiler(self._target(navs), self.dialect)
+            condition = inner._compare(o.Compare(node.comparator, left, right))
+            return self._wrap(navs, condition)
+        lhs, rhs = self._value(left), self._value(right)
+        if isinstance(node.comparator, o.In):
+            if not isinstance(rhs, list):
+                raise BadRequest("$filter: 'in' needs a list, e.g. name in ('a', 'b').")
+            column = lhs.typed(rhs[0] if rhs else "") if isinstance(lhs, Json | Result) else lhs
+            return column.in_(rhs)
+        compare = COMPARATORS.get(type(node.comparator))
+        if compare is None:
+            raise BadRequest(f"$filter: unsupported comparison {type(node.comparator).__name__}.")
+        if isinstance(lhs, Json | Result):
+            lhs = lhs.typed(_sample(rhs))
+        if isinstance(rhs, Json | Result):
+            rhs = rhs.typed(_sample(lhs))
+        if rhs is None:
+            return lhs.is_(None) if compare is operator.eq else lhs.is_not(None)
+        if lhs is None:
+            return rhs.is_(None) if compare is operator.eq else rhs.is_not(None)
+        return compare(lhs, rhs)
+
+    # ---- navigation -------------------------------------------------------------------
+
+    def _split_navs(self, node: o._Node) -> tuple[list[Nav], o._Node]:
+        """Leading navigation properties of a path, and the rest of the path."""
+        names = _path(node)
+        if not names:
+            return [], node
+        navs: list[Nav] = []
+        entity = self.entity
+        for index, name in enumerate(names):
+            nav = entity.nav(name)
+            if nav is None:
+                if not navs:
+                    return [], node
+                return navs, _rebuild(names[index:])
+            navs.append(nav)
+            entity = ENTITY_TYPES[nav.target]
+        raise BadRequest(f"$filter: the path '{'/'.join(names)}' ends at an entity, not a value.")
+
+    def _target(self, navs: list[Nav]) -> EntityType:
+        return ENTITY_TYPES[navs[-1].target]
+
+    def _wrap(self, navs: list[Nav], condition: Any) -> Any:
+        entities = [self.entity]
+        for nav in navs[:-1]:
+            entities.append(ENTITY_TYPES[nav.target])
+        for entity, nav in reversed(list(zip(entities, navs, strict=True))):
+            relationship = getattr(entity.model, nav.attr)
+            condition = relationship.any(condition) if nav.many else relationship.has(condition)
+        return condition
+
+    # ---- values -----------------------------------------------------------------------
+
+    def _value(self, node: o._Node) -> Any:
+        if isinstance(node, o.Null):
+            return None
+        if isinstance(node, o.DateTime):
+            value = node.py_val
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+        if isinstance(node, o.Date):
+            day = node.py_val
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        if isinstance(node, o.Duration):
+            return node.py_val
+        if isinstance(node, o.Geography):
+            raise BadRequest("$filter: spatial literals are not supported yet.")
+        if isinstance(node, o.List):
+            return [self._value(item) for item in node.val]
+        if isinstance(node, o._Literal):
+            return node.py_val
+        if isinstance(node, o.Identifier | o.Attribute):
+            return self._property(_path(node))
+        if isinstance(node, o.BinOp):
+            return self._arithmetic(node)
+        if isinstance(node, o.UnaryOp) and isinstance(node.op, o.USub):
+            value = self._numeric(self._value(node.operand))
+            return -value
+        if isinstance(node, o.Call):
+            return self._call(node)
+        if isinstance(node, o.Compare | o.BoolOp):
+            return self._bool(node)
+        raise BadRequest(f"$filter: {_describe(node)} is not supported.")
+
+    def _property(self, names: list[str]) -> Any:
+        model = self.entity.model
+        head, rest = names[0], names[1:]
+        if head == "id" and not rest:
+            return model.id
+        field = self.entity.field(head)
+        if field is None:
+            raise BadRequest(f"$filter: '{self.entity.name}' has no property '{head}'.")
+        column = getattr(model, field.attr)
+        if field.kind == "result":
+            return Json(model.result_json, tuple(rest)) if rest else Result(model)
+        if rest:
+            if field.kind not in ("json", "any", "geojson"):
+                raise BadRequest(f"$filter: '{head}' has no sub-properties.")
+            return Json(column, tuple(rest))
+        if field.kind in ("json", "any", "geojson"):
+            raise BadRequest(f"$filter: compare a member of '{head}', e.g. {head}/name.")
+        return column
+
+    def _numeric(self, value: Any) -> Any:
+        if isinstance(value, Json | Result):
+            return value.typed(1.0)
+        return value
+
+    def _arithmetic(self, node: o.BinOp) -> Any:
+        left, right = self._numeric(self._value(node.left)), self._numeric(self._value(node.right))
+        apply = ARITHMETIC[type(node.op)]
+        if isinstance(right, timedelta) and isinstance(left, datetime):
+            return apply(left, right)
+        if isinstance(right, timedelta):
+            raise BadRequest("$filter: durations can only be added to or subtracted from now().")
+        if isinstance(node.op, o.Div):
+            return cast(left, Float) / right
+        if isinstance(node.op, o.Mod):
+            # SQL's % truncates to integers on SQLite and refuses floats on PostgreSQL.
+            if self.dialect == "postgresql":
+                return func.mod(cast(left, Numeric), cast(right, Numeric))
+            return func.mod(left, right)
+        return apply(left, right)
+
+    # ---- functions --------------------------------------------------------------------
+
+    def _call(self, node: o.Call) -> Any:
+        name = node.func.full_name()
+        if name in SPATIAL:
+            raise BadRequest(f"$filter: the spatial function {name} is not supported yet.")
+        args = [self._value(arg) for arg in node.args]
+        text = [a.typed("") if isinstance(a, Json | Result) else a for a in args]
+        number = [self._numeric(a) for a in args]
+        if name == "substringof":
+            return text[1].contains(text[0], autoescape=True)
+        if name == "contains":
+            return text[0].contains(text[1], autoescape=True)
+        if name == "startswith":
+            return text[0].startswith(text[1], autoescape=True)
+        if name == "endswith":
+            return text[0].endswith(text[1], autoescape=True)
+        if name == "length":
+            return func.length(text[0])
+        if name == "indexof":
+            found = (
+                func.instr(text[0], text[1])
+                if self.dialect == "sqlite"
+                else func.strpos(text[0], text[1])
+            )
+            return found - 1
+        if name == "substring":
+            start = number[1] + 1
+            return (
+                func.substr(text[0], start, number[2])
+                if len(args) == 3
+                else func.substr(text[0], start)
+            )
+        if name == "tolower":
+            return func.lower(text[0])
+        if name == "toupper":
+            return func.upper(text[0])
+        if name == "trim":
+            return func.trim(text[0])
+        if name == "concat":
+            return cast(text[0], String).concat(cast(text[1], String))
+        if name in ("year", "month", "day", "hour", "minute", "second"):
+            return cast(extract(name, args[0]), Integer)
+        if name == "fractionalseconds":
+            return extract("second", args[0]) - cast(extract("second", args[0]), Integer)
+        if name == "date":
+            return func.date(args[0])
+        if name == "now":
+            return datetime.now(UTC)
+        if name == "mindatetime":
+            return datetime(1, 1, 1, tzinfo=UTC)
+        if name == "maxdatetime":
+            return datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+        if name == "totaloffsetminutes":
+            return 0  # every time is stored in UTC
+        if name == "round":
+            return func.round(number[0])
+        if name == "floor":
+            return func.floor(number[0])
+        if name == "ceiling":
+            return func.ceil(number[0]) if self.dialect == "sqlite" else func.ceiling(number[0])
+        raise BadRequest(f"$filter: the function {name} is not supported.")
+
+
+def _sample(value: Any) -> Any:
+    """A Python value standing for what an expression compares with (to type a JSON path)."""
+    if isinstance(value, ClauseElement):
+        kind = getattr(value, "type", None)
+        if isinstance(kind, Float | Integer):
+            return 1.0
+        if isinstance(kind, Boolean):
+            return True
+        return ""
+    if isinstance(value, list):
+        return value[0] if value else ""
+    if isinstance(value, datetime | date):
+        return ""
+    return value
+
+
+def _path(node: o._Node) -> list[str]:
+    if isinstance(node, o.Identifier):
+        if node.namespace:
+            return []
+        return [node.name]
+    if isinstance(node, o.Attribute):
+        owner = _path(node.owner)
+        return [*owner, node.attr] if owner else []
+    return []
+
+
+def _rebuild(names: list[str]) -> o._Node:
+    node: o._Node = o.Identifier(names[0])
+    for name in names[1:]:
+        node = o.Attribute(node, name)
+    return node
+
+
+def _describe(node: o._Node) -> str:
+    return type(node).__name__

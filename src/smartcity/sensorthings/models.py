@@ -1,0 +1,193 @@
+"""Tables of the SensorThings data model. Ids are unique across the instance (one sequence per
+entity type), so an MQTT topic such as `v1.1/Datastreams(7)/Observations` names one datastream
+without naming the municipality."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from smartcity.core.db import Base, UTCDateTime
+from smartcity.core.tenancy.models import TenantOwned
+
+thing_location = Table(
+    "sta_thing_location",
+    Base.metadata,
+    Column("thing_id", ForeignKey("sta_thing.id", ondelete="CASCADE"), primary_key=True),
+    Column("location_id", ForeignKey("sta_location.id", ondelete="CASCADE"), primary_key=True),
+)
+
+historical_location_location = Table(
+    "sta_historical_location_location",
+    Base.metadata,
+    Column(
+        "historical_location_id",
+        ForeignKey("sta_historical_location.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("location_id", ForeignKey("sta_location.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Thing(TenantOwned, Base):
+    __tablename__ = "sta_thing"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    properties: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+    locations: Mapped[list[Location]] = relationship(
+        secondary=thing_location, back_populates="things"
+    )
+    historical_locations: Mapped[list[HistoricalLocation]] = relationship(
+        back_populates="thing", cascade="all, delete-orphan", passive_deletes=True
+    )
+    datastreams: Mapped[list[Datastream]] = relationship(
+        back_populates="thing", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Location(TenantOwned, Base):
+    __tablename__ = "sta_location"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    encoding_type: Mapped[str] = mapped_column(String(100))
+    location: Mapped[dict[str, Any]] = mapped_column(JSON)
+    properties: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+    things: Mapped[list[Thing]] = relationship(secondary=thing_location, back_populates="locations")
+    historical_locations: Mapped[list[HistoricalLocation]] = relationship(
+        secondary=historical_location_location, back_populates="locations"
+    )
+
+
+class HistoricalLocation(TenantOwned, Base):
+    __tablename__ = "sta_historical_location"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    time: Mapped[datetime] = mapped_column(UTCDateTime)
+    thing_id: Mapped[int] = mapped_column(
+        ForeignKey("sta_thing.id", ondelete="CASCADE"), index=True
+    )
+
+    thing: Mapped[Thing] = relationship(back_populates="historical_locations")
+    locations: Mapped[list[Location]] = relationship(
+        secondary=historical_location_location, back_populates="historical_locations"
+    )
+
+
+class Sensor(TenantOwned, Base):
+    __tablename__ = "sta_sensor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    encoding_type: Mapped[str] = mapped_column(String(100))
+    sensor_metadata: Mapped[Any] = mapped_column("metadata", JSON)
+    properties: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+    datastreams: Mapped[list[Datastream]] = relationship(
+        back_populates="sensor", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ObservedProperty(TenantOwned, Base):
+    __tablename__ = "sta_observed_property"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    definition: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    properties: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+    datastreams: Mapped[list[Datastream]] = relationship(
+        back_populates="observed_property", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Datastream(TenantOwned, Base):
+    __tablename__ = "sta_datastream"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    observation_type: Mapped[str] = mapped_column(String(200))
+    unit_of_measurement: Mapped[dict[str, Any]] = mapped_column(JSON)
+    observed_area: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    phenomenon_time_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    phenomenon_time_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    result_time_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    result_time_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    properties: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    thing_id: Mapped[int] = mapped_column(
+        ForeignKey("sta_thing.id", ondelete="CASCADE"), index=True
+    )
+    sensor_id: Mapped[int] = mapped_column(
+        ForeignKey("sta_sensor.id", ondelete="CASCADE"), index=True
+    )
+    observed_property_id: Mapped[int] = mapped_column(
+        ForeignKey("sta_observed_property.id", ondelete="CASCADE"), index=True
+    )
+
+    thing: Mapped[Thing] = relationship(back_populates="datastreams")
+    sensor: Mapped[Sensor] = relationship(back_populates="datastreams")
+    observed_property: Mapped[ObservedProperty] = relationship(back_populates="datastreams")
+    observations: Mapped[list[Observation]] = relationship(
+        back_populates="datastream", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class FeatureOfInterest(TenantOwned, Base):
+    __tablename__ = "sta_feature_of_interest"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    encoding_type: Mapped[str] = mapped_column(String(100))
+    feature: Mapped[dict[str, Any]] = mapped_column(JSON)
+    properties: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The Location this feature was generated from (reused for the next observation).
+    source_location_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sta_location.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+
+    source_location: Mapped[Location | None] = relationship()
+    observations: Mapped[list[Observation]] = relationship(
+        back_populates="feature_of_interest", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Observation(TenantOwned, Base):
+    """`result` may be any JSON value; numbers, strings and booleans are also kept in typed
+    columns so that `$filter=result gt 20` compares numbers, not text."""
+
+    __tablename__ = "sta_observation"
+    __table_args__ = (
+        Index("ix_sta_observation_datastream_time", "datastream_id", "phenomenon_time_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phenomenon_time_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    phenomenon_time_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    result_time: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    result_json: Mapped[Any] = mapped_column(JSON, nullable=True)
+    result_number: Mapped[float | None] = mapped_column(Float, nullable=True)
+    result_string: Mapped[str | None] = mapped_column(Text, nullable=True)
+    result_boolean: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    result_quality: Mapped[Any] = mapped_column(JSON, nullable=True)
+    valid_time_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    valid_time_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    datastream_id: Mapped[int] = mapped_column(ForeignKey("sta_datastream.id", ondelete="CASCADE"))
+    feature_of_interest_id: Mapped[int] = mapped_column(
+        ForeignKey("sta_feature_of_interest.id", ondelete="CASCADE"), index=True
+    )
+
+    datastream: Mapped[Datastream] = relationship(back_populates="observations")
+    feature_of_interest: Mapped[FeatureOfInterest] = relationship(back_populates="observations")

@@ -1,0 +1,8 @@
+from smartcity.core.identity.permissions import Role, define_permission
+
+STA_WRITE = define_permission(
+    "sta.write",
+    "Create, change and delete SensorThings entities and observations",
+    roles={Role.ADMIN, Role.DATA_STEWARD, Role.OPERATOR},
+    scopes={"sta:write"},
+)

@@ -1,0 +1,155 @@
+"""Answering GET requests: resolving a path to a query, applying the query options, and
+writing entities as SensorThings JSON with self and navigation links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select, true
+from sqlalchemy.orm import Session
+
+from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType, Nav
+from smartcity.sensorthings.errors import BadRequest, NotFoundError
+from smartcity.sensorthings.filters import Compiler
+from smartcity.sensorthings.paths import ResourcePath, Step
+from smartcity.sensorthings.query import QueryOptions
+from smartcity.sensorthings.values import format_instant, format_interval
+
+DEFAULT_TOP = 100
+
+
+@dataclass(frozen=True)
+class Links:
+    base: str  # .../{municipality}/sta/v1.1
+
+    def entity(self, entity: EntityType, entity_id: int) -> str:
+        return f"{self.base}/{entity.plural}({entity_id})"
+
+
+def inverse(entity: EntityType, nav: Nav) -> tuple[Any, bool]:
+    """The relationship on the target pointing back, and whether it is to-many."""
+    back = getattr(entity.model, nav.attr).property.back_populates
+    target = ENTITY_TYPES[nav.target].model
+    attribute = getattr(target, back)
+    return attribute, bool(attribute.property.uselist)
+
+
+def _related_to(entity: EntityType, nav: Nav, condition: ColumnElement[bool]) -> Any:
+    attribute, many = inverse(entity, nav)
+    return attribute.any(condition) if many else attribute.has(condition)
+
+
+def step_condition(steps: tuple[Step, ...]) -> ColumnElement[bool]:
+    condition: ColumnElement[bool] = true()
+    previous: Step | None = None
+    for step in steps:
+        current: ColumnElement[bool] = true()
+        if previous is not None and step.via is not None:
+            current = _related_to(previous.entity, step.via, condition)
+        if step.id is not None:
+            current = current & (step.entity.model.id == step.id)
+        condition, previous = current, step
+    return condition
+
+
+def ensure_parents_exist(db: Session, path: ResourcePath) -> None:
+    for length in range(1, len(path.steps)):
+        prefix = path.steps[:length]
+        model = prefix[-1].entity.model
+        if db.scalar(select(model.id).where(step_condition(prefix)).limit(1)) is None:
+            last = prefix[-1]
+            raise NotFoundError(f"{last.entity.name} {last.id or ''} does not exist here.".strip())
+
+
+def base_query(path: ResourcePath) -> Select[Any]:
+    model = path.target.entity.model
+    return select(model).where(step_condition(path.steps))
+
+
+def apply_filter_and_order(
+    query: Select[Any], entity: EntityType, options: QueryOptions, dialect: str
+) -> Select[Any]:
+    compiler = Compiler(entity, dialect)
+    if options.filter is not None:
+        query = query.where(compiler.condition(options.filter))
+    for expression, descending in options.orderby:
+        key = compiler.order_key(expression)
+        query = query.order_by(key.desc() if descending else key.asc())
+    # A stable order makes $skip paging reliable.
+    return query.order_by(entity.model.id.asc())
+
+
+class Reader:
+    def __init__(self, db: Session, links: Links, *, max_top: int) -> None:
+        self.db = db
+        self.links = links
+        self.max_top = max_top
+        self.dialect = db.get_bind().dialect.name
+
+    def collection(
+        self, query: Select[Any], entity: EntityType, options: QueryOptions, next_url: str | None
+    ) -> dict[str, Any]:
+        query = apply_filter_and_order(query, entity, options, self.dialect)
+        top = DEFAULT_TOP if options.top is None else options.top
+        rows = list(self.db.scalars(query.offset(options.skip).limit(top + 1)))
+        body: dict[str, Any] = {}
+        if options.count:
+            counted = query.order_by(None).with_only_columns(entity.model.id)
+            body["@iot.count"] = self.db.scalar(
+                select(func.count()).select_from(counted.subquery())
+            )
+        if len(rows) > top and next_url is not None:
+            body["@iot.nextLink"] = next_url.format(skip=options.skip + top, top=top)
+        body["value"] = [self.entity(row, entity, options) for row in rows[:top]]
+        return body
+
+    def entity(self, row: Any, entity: EntityType, options: QueryOptions) -> dict[str, Any]:
+        selected = set(options.select) if options.select is not None else None
+        body: dict[str, Any] = {}
+        if selected is None or "id" in selected:
+            body["@iot.id"] = row.id
+            body["@iot.selfLink"] = self.links.entity(entity, row.id)
+        for field in entity.fields:
+            if selected is not None and field.name not in selected:
+                continue
+            body[field.name] = self.field_value(row, entity, field.name)
+        expanded = {expand.nav for expand in options.expand}
+        for nav in entity.navs:
+            if nav.name in expanded:
+                continue
+            if selected is None or nav.name in selected:
+                body[f"{nav.name}@iot.navigationLink"] = (
+                    f"{self.links.entity(entity, row.id)}/{nav.name}"
+                )
+        for expand in options.expand:
+            expanded_nav = entity.nav(expand.nav)
+            assert expanded_nav is not None
+            nav = expanded_nav
+            target = ENTITY_TYPES[nav.target]
+            query = select(target.model).where(_related_to(entity, nav, entity.model.id == row.id))
+            if nav.many:
+                page = self.collection(query, target, expand.options, None)
+                body[nav.name] = page["value"]
+                if "@iot.count" in page:
+                    body[f"{nav.name}@iot.count"] = page["@iot.count"]
+            else:
+                related = self.db.scalar(query)
+                body[nav.name] = (
+                    self.entity(related, target, expand.options) if related is not None else None
+                )
+        return body
+
+    @staticmethod
+    def field_value(row: Any, entity: EntityType, name: str) -> Any:
+        if name == "id":
+            return row.id
+        field = entity.field(name)
+        if field is None:
+            raise BadRequest(f"'{entity.name}' has no property '{name}'.")
+        value = getattr(row, field.attr)
+        if field.kind == "instant":
+            return format_instant(value)
+        if field.kind == "interval":
+            return format_interval(value, getattr(row, field.end_attr or ""))
+        return value

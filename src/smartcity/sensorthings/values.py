@@ -1,0 +1,90 @@
+"""Times, intervals and results as SensorThings writes them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from smartcity.sensorthings.errors import BadRequest
+
+
+def parse_instant(value: Any, name: str) -> datetime:
+    if not isinstance(value, str):
+        raise BadRequest(f"'{name}' must be an ISO 8601 time string, e.g. 2024-05-01T12:00:00Z.")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"'{name}' is not an ISO 8601 time: {value!r}.") from None
+    if parsed.tzinfo is None:
+        raise BadRequest(f"'{name}' needs a time zone (e.g. 'Z' for UTC): {value!r}.")
+    return parsed.astimezone(UTC)
+
+
+def parse_interval(value: Any, name: str) -> tuple[datetime, datetime | None]:
+    """An instant gives (t, None); 'start/end' gives both (start must not be after end)."""
+    if isinstance(value, str) and "/" in value:
+        start_text, _, end_text = value.partition("/")
+        start, end = parse_instant(start_text, name), parse_instant(end_text, name)
+        if end < start:
+            raise BadRequest(f"'{name}': the interval ends before it starts.")
+        return start, end
+    return parse_instant(value, name), None
+
+
+def format_instant(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    if value.microsecond:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_interval(start: datetime | None, end: datetime | None) -> str | None:
+    if start is None:
+        return None
+    if end is None or end == start:
+        return format_instant(start)
+    return f"{format_instant(start)}/{format_instant(end)}"
+
+
+def typed_result(value: Any) -> dict[str, Any]:
+    """The typed columns for a result, so numbers compare as numbers."""
+    number = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    return {
+        "result_json": value,
+        "result_number": number,
+        "result_string": value if isinstance(value, str) else None,
+        "result_boolean": value if isinstance(value, bool) else None,
+    }
+
+
+GEOJSON_TYPES = frozenset(
+    {
+        "Point",
+        "MultiPoint",
+        "LineString",
+        "MultiLineString",
+        "Polygon",
+        "MultiPolygon",
+        "GeometryCollection",
+        "Feature",
+        "FeatureCollection",
+    }
+)
+
+
+def check_geojson(value: Any, name: str) -> dict[str, Any]:
+    if not isinstance(value, dict) or value.get("type") not in GEOJSON_TYPES:
+        raise BadRequest(f"'{name}' must be a GeoJSON object (e.g. {{'type': 'Point', ...}}).")
+    if value["type"] == "Point":
+        coordinates = value.get("coordinates")
+        if (
+            not isinstance(coordinates, list)
+            or len(coordinates) < 2
+            or not all(isinstance(c, int | float) for c in coordinates)
+        ):
+            raise BadRequest(f"'{name}': a Point needs numeric coordinates [lon, lat].")
+    return value

@@ -1,0 +1,307 @@
+"""Creating, changing and deleting entities (OGC 18-088, 10): deep insert at every level,
+links to existing entities by `@iot.id`, generated FeaturesOfInterest and HistoricalLocations.
+Everything happens in the request's transaction, so a failed deep insert leaves nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartcity.core.db import utcnow
+from smartcity.sensorthings import models
+from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType, Field, Nav
+from smartcity.sensorthings.errors import BadRequest
+from smartcity.sensorthings.values import (
+    check_geojson,
+    parse_instant,
+    parse_interval,
+    typed_result,
+)
+
+MAX_DEPTH = 10
+
+
+def _is_annotation(key: str) -> bool:
+    return key.startswith("@") or "@iot." in key
+
+
+class Writer:
+    def __init__(self, db: Session) -> None:
+        self.db = db
+        self._history_written: set[int] = set()
+        # Features generated in this request, by Location (they are not flushed yet).
+        self._features: dict[int, models.FeatureOfInterest] = {}
+
+    # ---- create -----------------------------------------------------------------------
+
+    def create(
+        self,
+        entity: EntityType,
+        payload: Any,
+        *,
+        parent: tuple[Nav, Any] | None = None,
+        depth: int = 0,
+    ) -> Any:
+        """Create an entity (and everything nested in it). `parent` is the navigation
+        property and object the entity hangs from (POST Datastreams(1)/Observations)."""
+        # Half-built rows must not be flushed while the graph is assembled.
+        created: list[tuple[EntityType, Any]] = []
+        with self.db.no_autoflush:
+            row = self._build(entity, payload, parent=parent, depth=depth, created=created)
+        self.db.flush()
+        for kind, made in created:
+            self._after_location_change(kind, made)
+        return row
+
+    def _build(
+        self,
+        entity: EntityType,
+        payload: Any,
+        *,
+        parent: tuple[Nav, Any] | None,
+        depth: int,
+        created: list[tuple[EntityType, Any]],
+    ) -> Any:
+        if depth > MAX_DEPTH:
+            raise BadRequest(f"Deep insert is nested deeper than {MAX_DEPTH} levels.")
+        if not isinstance(payload, dict):
+            raise BadRequest(f"A {entity.name} must be a JSON object.")
+        if "@iot.id" in payload and depth > 0:
+            return self.link(entity, payload)
+        row = entity.model()
+        self.db.add(row)
+        created.append((entity, row))
+        self._set_fields(entity, row, payload, partial=False)
+        if entity.name == "Observation" and "phenomenonTime" not in payload:
+            row.phenomenon_time_start = utcnow()  # 18-088: the server's time when not given
+        nested: list[tuple[Nav, Any]] = []
+        for key, value in payload.items():
+            if _is_annotation(key) or entity.field(key) or key == "id":
+                continue
+            nav = entity.nav(key)
+            if nav is None:
+                raise BadRequest(f"'{entity.name}' has no property '{key}'.")
+            nested.append((nav, value))
+        parent_nav = _parent_side(entity, parent)
+        for nav in entity.navs:
+            if not nav.many:
+                given = next((v for n, v in nested if n.name == nav.name), None)
+                if parent_nav is not None and parent_nav.name == nav.name:
+                    setattr(row, nav.attr, parent[1])  # type: ignore[index]
+                elif given is not None:
+                    target = ENTITY_TYPES[nav.target]
+                    child = self._build(
+                        target, given, parent=None, depth=depth + 1, created=created
+                    )
+                    setattr(row, nav.attr, child)
+                elif nav.required:
+                    raise BadRequest(f"A {entity.name} needs its {nav.name}.")
+        if entity.name == "Observation" and row.feature_of_interest is None:
+            row.feature_of_interest = self._feature_from_location(row.datastream)
+        if parent_nav is not None and parent_nav.many:
+            getattr(row, parent_nav.attr).append(parent[1])  # type: ignore[index]
+        for nav, value in nested:
+            if not nav.many:
+                continue
+            if not isinstance(value, list):
+                raise BadRequest(f"'{nav.name}' must be a JSON array.")
+            target = ENTITY_TYPES[nav.target]
+            for item in value:
+                child = self._build(
+                    target,
+                    item,
+                    parent=(_inverse_nav(entity, nav), row),
+                    depth=depth + 1,
+                    created=created,
+                )
+                if child not in getattr(row, nav.attr):
+                    getattr(row, nav.attr).append(child)
+        return row
+
+    def link(self, entity: EntityType, payload: dict[str, Any]) -> Any:
+        """An existing entity named by @iot.id (other properties, as FROST's client sends
+        them, are ignored)."""
+        ident = payload["@iot.id"]
+        if not isinstance(ident, int) or isinstance(ident, bool):
+            raise BadRequest(f"@iot.id of a {entity.name} must be an integer.")
+        row = self.db.get(entity.model, ident)
+        if row is None:
+            raise BadRequest(f"There is no {entity.name} with @iot.id {ident} to link to.")
+        return row
+
+    def _set_fields(
+        self, entity: EntityType, row: Any, payload: dict[str, Any], *, partial: bool
+    ) -> None:
+        for field in entity.fields:
+            if field.name not in payload:
+                if not partial and field.required:
+                    raise BadRequest(f"A {entity.name} needs '{field.name}'.")
+                if not partial and field.name == "description":
+                    row.description = ""
+                continue
+            self._set_field(entity, row, field, payload[field.name])
+
+    def _set_field(self, entity: EntityType, row: Any, field: Field, value: Any) -> None:
+        label = f"{entity.name}.{field.name}"
+        if value is None and (field.required or not field.nullable):
+            raise BadRequest(f"'{label}' must not be null.")
+        if field.kind == "text":
+            if not isinstance(value, str):
+                raise BadRequest(f"'{label}' must be a string.")
+            setattr(row, field.attr, value)
+        elif field.kind == "json":
+            if value is not None and not isinstance(value, dict):
+                raise BadRequest(f"'{label}' must be a JSON object.")
+            setattr(row, field.attr, value)
+        elif field.kind == "geojson":
+            setattr(row, field.attr, None if value is None else check_geojson(value, label))
+        elif field.kind == "instant":
+            setattr(row, field.attr, None if value is None else parse_instant(value, label))
+        elif field.kind == "interval":
+            start, end = (None, None) if value is None else parse_interval(value, label)
+            setattr(row, field.attr, start)
+            setattr(row, field.end_attr or "", end)
+        elif field.kind == "result":
+            for attr, typed in typed_result(value).items():
+                setattr(row, attr, typed)
+        else:
+            setattr(row, field.attr, value)
+
+    def _feature_from_location(self, datastream: models.Datastream | None) -> Any:
+        """OGC 18-088 10.2: an Observation without FeatureOfInterest gets the one made from
+        its Thing's Location, created once and reused."""
+        if datastream is None:
+            raise BadRequest("An Observation needs its Datastream.")
+        locations = datastream.thing.locations
+        if not locations:
+            raise BadRequest(
+                "The Observation has no FeatureOfInterest and its Thing has no Location to "
+                "derive one from."
+            )
+        location = locations[0]
+        if id(location) in self._features:
+            return self._features[id(location)]
+        existing = (
+            None
+            if location.id is None
+            else self.db.scalar(
+                select(models.FeatureOfInterest).where(
+                    models.FeatureOfInterest.source_location_id == location.id
+                )
+            )
+        )
+        if existing is not None:
+            self._features[id(location)] = existing
+            return existing
+        feature = models.FeatureOfInterest(
+            name=location.name,
+            description=location.description,
+            encoding_type=location.encoding_type,
+            feature=location.location,
+        )
+        feature.source_location = location
+        self.db.add(feature)
+        self._features[id(location)] = feature
+        return feature
+
+    def _after_location_change(self, entity: EntityType, row: Any) -> None:
+        if entity.name == "Thing" and row.locations:
+            self._record_history(row)
+        elif entity.name == "Location":
+            for thing in row.things:
+                self._record_history(thing)
+
+    def _record_history(self, thing: models.Thing) -> None:
+        """One HistoricalLocation per Thing and request, however the locations were set."""
+        if id(thing) in self._history_written:
+            return
+        self._history_written.add(id(thing))
+        history = models.HistoricalLocation(time=utcnow(), thing=thing)
+        history.locations = list(thing.locations)
+        self.db.add(history)
+        self.db.flush()
+
+    # ---- update -----------------------------------------------------------------------
+
+    def update(self, entity: EntityType, row: Any, payload: Any, *, replace: bool) -> Any:
+        if not isinstance(payload, dict):
+            raise BadRequest(f"A {entity.name} update must be a JSON object.")
+        if "@iot.id" in payload and payload["@iot.id"] != row.id:
+            raise BadRequest("@iot.id cannot be changed.")
+        if replace:
+            missing = [f.name for f in entity.fields if f.required and f.name not in payload]
+            if missing:
+                raise BadRequest(f"PUT replaces the whole {entity.name}; missing: {missing}.")
+        self._set_fields(entity, row, payload, partial=not replace)
+        if replace:
+            for field in entity.fields:
+                if field.name not in payload:
+                    self._reset_field(entity, row, field)
+        locations_changed = False
+        for key, value in payload.items():
+            if _is_annotation(key) or entity.field(key) or key == "id":
+                continue
+            nav = entity.nav(key)
+            if nav is None:
+                raise BadRequest(f"'{entity.name}' has no property '{key}'.")
+            target = ENTITY_TYPES[nav.target]
+            if nav.many:
+                if not isinstance(value, list):
+                    raise BadRequest(f"'{nav.name}' must be a JSON array.")
+                linked = [self._link_or_create(target, item) for item in value]
+                setattr(row, nav.attr, linked)
+                locations_changed |= entity.name == "Thing" and nav.name == "Locations"
+            else:
+                setattr(row, nav.attr, self._link_or_create(target, value))
+        if entity.name == "Observation" and "result" in payload:
+            for attr, typed in typed_result(payload["result"]).items():
+                setattr(row, attr, typed)
+        self.db.flush()
+        if locations_changed and row.locations:
+            self._record_history(row)
+        return row
+
+    @staticmethod
+    def _reset_field(entity: EntityType, row: Any, field: Field) -> None:
+        """PUT replaces the entity: what the body leaves out goes back to its default."""
+        if field.name == "description":
+            row.description = ""
+        elif not field.nullable:
+            setattr(row, field.attr, utcnow())
+        elif field.kind == "result":
+            for attr in typed_result(None):
+                setattr(row, attr, None)
+        else:
+            setattr(row, field.attr, None)
+        if field.end_attr:
+            setattr(row, field.end_attr, None)
+
+    def _link_or_create(self, entity: EntityType, value: Any) -> Any:
+        if isinstance(value, dict) and "@iot.id" in value:
+            return self.link(entity, value)
+        return self.create(entity, value)
+
+    # ---- delete -----------------------------------------------------------------------
+
+    def delete(self, row: Any) -> None:
+        # Cascades (OGC 18-088 10.4) follow the ORM relationships: a Thing takes its
+        # Datastreams and HistoricalLocations, a Datastream its Observations, and so on.
+        self.db.delete(row)
+        self.db.flush()
+
+
+def _inverse_nav(entity: EntityType, nav: Nav) -> Nav:
+    back = getattr(entity.model, nav.attr).property.back_populates
+    target = ENTITY_TYPES[nav.target]
+    found = next((n for n in target.navs if n.attr == back), None)
+    assert found is not None, f"no inverse for {entity.name}.{nav.name}"
+    return found
+
+
+def _parent_side(entity: EntityType, parent: tuple[Nav, Any] | None) -> Nav | None:
+    """The navigation property of the new entity that points at the parent."""
+    if parent is None:
+        return None
+    return parent[0]
