@@ -227,3 +227,31 @@ def test_writes_need_the_sta_write_permission(client: TestClient, world: World) 
     login(clerk, "dd.clerk.a")
     assert clerk.post(f"{STA}/Things", json={"name": "x"}).status_code == 403
     assert ids(client.get(f"{STA}/Things")) == [1]
+
+
+def test_json_patch(writer: TestClient, bench_thing: dict[str, Any]) -> None:
+    """JSON Patch (RFC 6902) as `application/json-patch+json`, as FROST's client sends it."""
+    url = f"{STA}/Things({bench_thing['@iot.id']})"
+    headers = {"content-type": "application/json-patch+json"}
+    operations = [
+        {"op": "replace", "path": "/name", "value": "Bank Neumarkt"},
+        {"op": "add", "path": "/properties/colour", "value": "grün"},
+        {"op": "remove", "path": "/properties/solar"},
+    ]
+    patched = writer.patch(url, json=operations, headers=headers)
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["name"] == "Bank Neumarkt"
+    assert patched.json()["properties"] == {
+        "owner": "Stadt Dresden",
+        "installed": 2024,
+        "colour": "grün",
+    }
+    for bad in (
+        {"op": "replace"},
+        [{"op": "replace", "path": "/nothing/here", "value": 1}],
+        [{"op": "add", "path": "/colour", "value": "red"}],
+        [{"op": "remove", "path": "/name"}],
+    ):
+        response = writer.patch(url, json=bad, headers=headers)
+        assert response.status_code == 400, bad
+    assert writer.get(url).json()["name"] == "Bank Neumarkt"

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import jsonpatch
+import jsonpointer
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy.orm import Session
@@ -14,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from smartcity.core.http.deps import MunicipalityDep, TenantDbDep, public, requires
 from smartcity.core.identity.permissions import Principal
-from smartcity.sensorthings.entities import ENTITY_TYPES
+from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType
 from smartcity.sensorthings.errors import BadRequest, MethodNotAllowed, NotFoundError, StaError
 from smartcity.sensorthings.paths import ResourcePath, parse_path
 from smartcity.sensorthings.permissions import STA_WRITE
@@ -180,6 +182,7 @@ async def _update(
     path: str, request: Request, municipality: MunicipalityDep, db: Session, *, replace: bool
 ) -> Response:
     payload = await _json_body(request)
+    is_json_patch = request.headers.get("content-type", "").startswith(JSON_PATCH)
 
     def work() -> Response:
         resource = parse_path(path)
@@ -187,14 +190,40 @@ async def _update(
             raise MethodNotAllowed("Updates go to a single entity, e.g. Things(1).")
         row = _single(db, resource)
         entity = resource.target.entity
-        Writer(db).update(entity, row, payload, replace=replace)
         links = _links(request, municipality.slug)
-        return JSONResponse(Reader(db, links, max_top=1).entity(row, entity, QueryOptions()))
+        reader = Reader(db, links, max_top=1)
+        writer = Writer(db)
+        if is_json_patch:
+            writer.update(
+                entity, row, apply_json_patch(reader, row, entity, payload), replace=False
+            )
+        else:
+            writer.update(entity, row, payload, replace=replace)
+        return JSONResponse(reader.entity(row, entity, QueryOptions()))
 
     return await _in_thread(work)
 
 
-@router.patch("/{path:path}", summary="Change an entity (merge)")
+JSON_PATCH = "application/json-patch+json"
+
+
+def apply_json_patch(reader: Reader, row: Any, entity: EntityType, operations: Any) -> Any:
+    """RFC 6902 operations on the entity's properties; returns the properties that changed."""
+    if not isinstance(operations, list):
+        raise BadRequest("A JSON Patch is a JSON array of operations.")
+    current = {field.name: reader.field_value(row, entity, field.name) for field in entity.fields}
+    try:
+        patched = jsonpatch.apply_patch(current, operations)
+    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError) as exc:
+        raise BadRequest(f"The JSON Patch cannot be applied: {exc}") from None
+    unknown = set(patched) - set(current)
+    if unknown:
+        raise BadRequest(f"'{entity.name}' has no property {sorted(unknown)[0]!r}.")
+    # A removed property becomes null, as if the client had sent null for it.
+    return {name: patched.get(name) for name in current if patched.get(name) != current[name]}
+
+
+@router.patch("/{path:path}", summary="Change an entity (merge, or JSON Patch)")
 async def patch(
     path: str, request: Request, municipality: MunicipalityDep, _: CanWrite, db: TenantDbDep
 ) -> Response:
