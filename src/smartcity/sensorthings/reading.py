@@ -88,8 +88,15 @@ class Reader:
         self.dialect = db.get_bind().dialect.name
 
     def collection(
-        self, query: Select[Any], entity: EntityType, options: QueryOptions, next_url: str | None
+        self,
+        query: Select[Any],
+        entity: EntityType,
+        options: QueryOptions,
+        next_url: str | None,
+        *,
+        raw: bool = False,
     ) -> dict[str, Any]:
+        """One page of a collection; `raw` leaves the rows as model objects."""
         query = apply_filter_and_order(query, entity, options, self.dialect)
         top = DEFAULT_TOP if options.top is None else options.top
         rows = list(self.db.scalars(query.offset(options.skip).limit(top + 1)))
@@ -101,7 +108,8 @@ class Reader:
             )
         if len(rows) > top and next_url is not None:
             body["@iot.nextLink"] = next_url.format(skip=options.skip + top, top=top)
-        body["value"] = [self.entity(row, entity, options) for row in rows[:top]]
+        page = rows[:top]
+        body["value"] = page if raw else [self.entity(row, entity, options) for row in page]
         return body
 
     def entity(self, row: Any, entity: EntityType, options: QueryOptions) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from smartcity.core.http.deps import MunicipalityDep, TenantDbDep, public, requires
 from smartcity.core.identity.permissions import Principal
+from smartcity.sensorthings import data_array
 from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType
 from smartcity.sensorthings.errors import BadRequest, MethodNotAllowed, NotFoundError, StaError
 from smartcity.sensorthings.paths import ResourcePath, parse_path
@@ -29,6 +30,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/resource-path/resource-path-to-entities",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array",
 ]
 
 router = APIRouter(prefix=VERSION_PATH, tags=["SensorThings API"])
@@ -81,6 +83,19 @@ def _single(db: Session, path: ResourcePath) -> Any:
     return row
 
 
+@router.post("/CreateObservations", status_code=201, summary="Create many Observations (dataArray)")
+async def create_observations(
+    request: Request, municipality: MunicipalityDep, _: CanWrite, db: TenantDbDep
+) -> Response:
+    payload = await _json_body(request)
+    links = _links(request, municipality.slug)
+
+    def work() -> Response:
+        return JSONResponse(data_array.create_observations(db, links, payload), status_code=201)
+
+    return await _in_thread(work)
+
+
 @router.get("/{path:path}", dependencies=[Depends(public)], summary="Read entities")
 def read(path: str, request: Request, db: TenantDbDep, municipality: MunicipalityDep) -> Response:
     resource = parse_path(path)
@@ -90,6 +105,19 @@ def read(path: str, request: Request, db: TenantDbDep, municipality: Municipalit
     options = parse_options(dict(request.query_params), entity, max_top=_max_top(request))
     if resource.ref:
         return _references(db, reader, resource, options, request, links, path)
+    if options.result_format not in (None, "dataArray"):
+        raise BadRequest(f"Unknown $resultFormat {options.result_format!r}; known: dataArray.")
+    if options.result_format == "dataArray":
+        if entity.name != "Observation" or not resource.target.is_collection:
+            raise BadRequest("$resultFormat=dataArray applies to collections of Observations.")
+        ensure_parents_exist(db, resource)
+        selected = options.select
+        options.select = None
+        page = reader.collection(
+            base_query(resource), entity, options, _next_url(request, links, path), raw=True
+        )
+        body = data_array.as_data_array(reader, page.pop("value"), selected)
+        return JSONResponse({**page, **body})
     if resource.target.is_collection:
         ensure_parents_exist(db, resource)
         body = reader.collection(
@@ -127,6 +155,19 @@ def _references(
         filter=options.filter,
         select=["id"],
     )
+    if options.result_format not in (None, "dataArray"):
+        raise BadRequest(f"Unknown $resultFormat {options.result_format!r}; known: dataArray.")
+    if options.result_format == "dataArray":
+        if entity.name != "Observation" or not resource.target.is_collection:
+            raise BadRequest("$resultFormat=dataArray applies to collections of Observations.")
+        ensure_parents_exist(db, resource)
+        selected = options.select
+        options.select = None
+        page = reader.collection(
+            base_query(resource), entity, options, _next_url(request, links, path), raw=True
+        )
+        body = data_array.as_data_array(reader, page.pop("value"), selected)
+        return JSONResponse({**page, **body})
     if resource.target.is_collection:
         ensure_parents_exist(db, resource)
         body = reader.collection(

@@ -99,7 +99,7 @@ class Writer:
                 elif nav.required:
                     raise BadRequest(f"A {entity.name} needs its {nav.name}.")
         if entity.name == "Observation" and row.feature_of_interest is None:
-            row.feature_of_interest = self._feature_from_location(row.datastream)
+            row.feature_of_interest = self.feature_from_location(row.datastream)
         if parent_nav is not None and parent_nav.many:
             getattr(row, parent_nav.attr).append(parent[1])  # type: ignore[index]
         for nav, value in nested:
@@ -169,7 +169,7 @@ class Writer:
         else:
             setattr(row, field.attr, value)
 
-    def _feature_from_location(self, datastream: models.Datastream | None) -> Any:
+    def feature_from_location(self, datastream: models.Datastream | None) -> Any:
         """OGC 18-088 10.2: an Observation without FeatureOfInterest gets the one made from
         its Thing's Location, created once and reused."""
         if datastream is None:
