@@ -1,5 +1,5 @@
-"""Query options (OGC 18-088, 9.3; conformance class 'request data', A.3). Spatial functions
-are not implemented yet, so the class is not claimed in the service root."""
+"""Query options (OGC 18-088, 9.3; conformance class 'request data'). The spatial functions
+are in test_spatial.py."""
 
 from __future__ import annotations
 
@@ -147,6 +147,7 @@ def test_expand_to_one(client: TestClient, city: dict[str, int]) -> None:
             [0, 120.5],
         ),
         ("hour(phenomenonTime) eq 9", [4.25]),
+        ("time(phenomenonTime) eq '06:30:00' and date(phenomenonTime) eq '2026-11-22'", [80]),
         ("phenomenonTime lt now() sub duration'P1000D'", []),
         ("Datastream/Thing/name eq 'Pegel Augustusbrücke'", [118.0, 120.5]),
         ("Datastream/Thing/properties/owner eq 'SachsenEnergie'", [0, 40, 80]),
@@ -201,7 +202,7 @@ def test_filter_on_things(
         "name eq 'unclosed",
         "colour eq 'red'",
         "Datastreams eq 1",
-        "st_within(location, geography'POINT(1 2)')",
+        "st_within(name, geography'POINT(1 2)')",
         "name eq 'a' and",
         "unknownfunction(name)",
         "(((((name eq 'a'",
@@ -213,6 +214,14 @@ def test_malformed_filters_are_400(
     response = client.get(f"{STA}/Things?$filter={expression}")
     assert response.status_code == 400, response.text
     assert response.json()["message"]
+
+
+def test_type_mismatches_are_400_not_500(client: TestClient, city: dict[str, int]) -> None:
+    for expression in ("name gt 5", "phenomenonTime eq 'yesterday'", "length(name) eq 'x'"):
+        response = client.get(f"{STA}/Observations?$filter=Datastream/Thing/{expression}")
+        assert response.status_code in (200, 400), (expression, response.text)
+    response = client.get(f"{STA}/Things?$filter=year(name) eq 2024")
+    assert response.status_code in (200, 400), response.text
 
 
 def test_bad_paging_options_are_400(client: TestClient, city: dict[str, int]) -> None:

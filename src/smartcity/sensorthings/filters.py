@@ -21,6 +21,7 @@ from sqlalchemy import (
     Numeric,
     String,
     and_,
+    case,
     cast,
     extract,
     func,
@@ -31,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ClauseElement
 
+from smartcity.core.spatial import GeometryError, from_wkt
 from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType, Nav
 from smartcity.sensorthings.errors import BadRequest
 
@@ -102,9 +104,10 @@ class Result:
 
 
 class Compiler:
-    def __init__(self, entity: EntityType, dialect: str) -> None:
+    def __init__(self, entity: EntityType, dialect: str, *, postgis: bool = True) -> None:
         self.entity = entity
         self.dialect = dialect
+        self.postgis = postgis
 
     # ---- entry points -----------------------------------------------------------------
 
@@ -150,7 +153,7 @@ class Compiler:
             raise BadRequest("$filter: only one side of a comparison may follow a navigation path.")
         navs = left_navs or right_navs
         if navs:
-            inner = Compiler(self._target(navs), self.dialect)
+            inner = Compiler(self._target(navs), self.dialect, postgis=self.postgis)
             condition = inner._compare(o.Compare(node.comparator, left, right))
             return self._wrap(navs, condition)
         lhs, rhs = self._value(left), self._value(right)
@@ -280,7 +283,7 @@ class Compiler:
     def _call(self, node: o.Call) -> Any:
         name = node.func.full_name()
         if name in SPATIAL:
-            raise BadRequest(f"$filter: the spatial function {name} is not supported yet.")
+            return self._spatial(name, node.args)
         args = [self._value(arg) for arg in node.args]
         text = [a.typed("") if isinstance(a, Json | Result) else a for a in args]
         number = [self._numeric(a) for a in args]
@@ -320,8 +323,12 @@ class Compiler:
             return cast(extract(name, args[0]), Integer)
         if name == "fractionalseconds":
             return extract("second", args[0]) - cast(extract("second", args[0]), Integer)
-        if name == "date":
-            return func.date(args[0])
+        if name in ("date", "time"):
+            # As ISO text on both databases, so the result compares with '2026-11-22'.
+            if self.dialect == "sqlite":
+                return getattr(func, name)(args[0])
+            pattern = "YYYY-MM-DD" if name == "date" else "HH24:MI:SS"
+            return func.to_char(func.timezone("UTC", args[0]), pattern)
         if name == "now":
             return datetime.now(UTC)
         if name == "mindatetime":
@@ -337,6 +344,80 @@ class Compiler:
         if name == "ceiling":
             return func.ceil(number[0]) if self.dialect == "sqlite" else func.ceiling(number[0])
         raise BadRequest(f"$filter: the function {name} is not supported.")
+
+    # ---- spatial ----------------------------------------------------------------------
+
+    def _spatial(self, name: str, args: list[o._Node]) -> Any:
+        if self.dialect == "postgresql" and not self.postgis:
+            raise BadRequest(f"$filter: {name} needs PostGIS, which this database does not have.")
+        if name == "geo.length":
+            return self._measure("length", [self._geometry_operand(args[0])])
+        operands = [self._geometry_operand(arg) for arg in args[:2]]
+        if name == "geo.distance":
+            return self._measure("distance", operands)
+        if name == "st_relate":
+            pattern = self._value(args[2])
+            if not isinstance(pattern, str) or len(pattern) != 9:
+                raise BadRequest("$filter: st_relate needs a 9-character DE-9IM pattern.")
+            return self._relation("relate", operands, pattern)
+        relation = "intersects" if name == "geo.intersects" else name.removeprefix("st_")
+        return self._relation(relation, operands)
+
+    def _geometry_operand(self, node: o._Node) -> tuple[str, Any]:
+        if isinstance(node, o.Geography):
+            text = str(node.val)
+            if text.upper().startswith("SRID="):
+                text = text.split(";", 1)[1]
+            try:
+                from_wkt(text)
+            except GeometryError:
+                raise BadRequest(f"$filter: geography'{text[:80]}' is not valid WKT.") from None
+            return "wkt", text
+        names = _path(node)
+        field = self.entity.field(names[0]) if len(names) == 1 else None
+        if field is None or field.kind != "geojson":
+            geometries = [f.name for f in self.entity.fields if f.kind == "geojson"]
+            raise BadRequest(
+                f"$filter: spatial functions take a geometry property of {self.entity.name} "
+                f"({', '.join(geometries) or 'it has none'}) or a geography'...' literal."
+            )
+        return "geojson", getattr(self.entity.model, field.attr)
+
+    def _sql_geometry(self, operand: tuple[str, Any]) -> Any:
+        kind, value = operand
+        if kind == "wkt":
+            return func.ST_GeomFromText(value, 4326)
+        geometry = case(
+            (value["type"].as_string() == "Feature", cast(value["geometry"], String)),
+            else_=cast(value, String),
+        )
+        return func.ST_GeomFromGeoJSON(geometry)
+
+    def _relation(self, relation: str, operands: list[tuple[str, Any]], pattern: str = "") -> Any:
+        if self.dialect == "postgresql":
+            first, second = (self._sql_geometry(op) for op in operands)
+            if relation == "relate":
+                return func.ST_Relate(first, second, pattern)
+            return getattr(func, "ST_" + relation.capitalize())(first, second)
+        (kind_a, a), (kind_b, b) = operands
+        if relation == "relate":
+            return func.sc_relate(kind_a, _text(a), kind_b, _text(b), pattern) == 1
+        return func.sc_relation(relation, kind_a, _text(a), kind_b, _text(b)) == 1
+
+    def _measure(self, measure: str, operands: list[tuple[str, Any]]) -> Any:
+        if self.dialect == "postgresql":
+            geometries = [self._sql_geometry(op) for op in operands]
+            return (
+                func.ST_Length(*geometries)
+                if measure == "length"
+                else func.ST_Distance(*geometries)
+            )
+        flat = [part for kind, value in operands for part in (kind, _text(value))]
+        return func.sc_length(*flat) if measure == "length" else func.sc_distance(*flat)
+
+
+def _text(value: Any) -> Any:
+    return value if isinstance(value, str) else cast(value, String)
 
 
 def _sample(value: Any) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, true
+from sqlalchemy import ColumnElement, Select, func, select, text, true
 from sqlalchemy.orm import Session
 
 from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType, Nav
@@ -68,9 +68,9 @@ def base_query(path: ResourcePath) -> Select[Any]:
 
 
 def apply_filter_and_order(
-    query: Select[Any], entity: EntityType, options: QueryOptions, dialect: str
+    query: Select[Any], entity: EntityType, options: QueryOptions, dialect: str, postgis: bool
 ) -> Select[Any]:
-    compiler = Compiler(entity, dialect)
+    compiler = Compiler(entity, dialect, postgis=postgis)
     if options.filter is not None:
         query = query.where(compiler.condition(options.filter))
     for expression, descending in options.orderby:
@@ -80,12 +80,28 @@ def apply_filter_and_order(
     return query.order_by(entity.model.id.asc())
 
 
+_POSTGIS: dict[str, bool] = {}
+
+
+def has_postgis(db: Session) -> bool:
+    """Whether the database has PostGIS (looked up once per database URL)."""
+    engine = db.get_bind()
+    if engine.dialect.name != "postgresql":
+        return False
+    key = str(engine.engine.url)
+    if key not in _POSTGIS:
+        found = db.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).first()
+        _POSTGIS[key] = found is not None
+    return _POSTGIS[key]
+
+
 class Reader:
     def __init__(self, db: Session, links: Links, *, max_top: int) -> None:
         self.db = db
         self.links = links
         self.max_top = max_top
         self.dialect = db.get_bind().dialect.name
+        self.postgis = has_postgis(db)
 
     def collection(
         self,
@@ -97,7 +113,7 @@ class Reader:
         raw: bool = False,
     ) -> dict[str, Any]:
         """One page of a collection; `raw` leaves the rows as model objects."""
-        query = apply_filter_and_order(query, entity, options, self.dialect)
+        query = apply_filter_and_order(query, entity, options, self.dialect, self.postgis)
         top = DEFAULT_TOP if options.top is None else options.top
         rows = list(self.db.scalars(query.offset(options.skip).limit(top + 1)))
         body: dict[str, Any] = {}

@@ -11,6 +11,7 @@ import jsonpatch
 import jsonpointer
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -29,6 +30,7 @@ VERSION_PATH = "/{municipality}/sta/v1.1"
 CONFORMANCE = [
     "http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/resource-path/resource-path-to-entities",
+    "http://www.opengis.net/spec/iot_sensing/1.1/req/request-data",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array",
 ]
@@ -96,8 +98,25 @@ async def create_observations(
     return await _in_thread(work)
 
 
+# SQLSTATE classes that mean "this query cannot be evaluated" (data exceptions, type errors),
+# not "the database is unwell": the client asked for something impossible.
+QUERY_ERROR_CLASSES = ("22", "42")
+
+
 @router.get("/{path:path}", dependencies=[Depends(public)], summary="Read entities")
 def read(path: str, request: Request, db: TenantDbDep, municipality: MunicipalityDep) -> Response:
+    try:
+        return _read(path, request, db, municipality)
+    except DBAPIError as exc:
+        code = str(getattr(exc.orig, "sqlstate", "") or "")
+        if exc.connection_invalidated or not code.startswith(QUERY_ERROR_CLASSES):
+            raise
+        raise BadRequest(
+            "The query cannot be evaluated (probably comparing values of different types)."
+        ) from None
+
+
+def _read(path: str, request: Request, db: Session, municipality: Any) -> Response:
     resource = parse_path(path)
     links = _links(request, municipality.slug)
     reader = Reader(db, links, max_top=_max_top(request))
