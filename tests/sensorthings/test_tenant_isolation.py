@@ -16,6 +16,10 @@ def test_reads_do_not_cross_municipalities(
     writer: TestClient, world: World, bench_thing: dict[str, Any]
 ) -> None:
     thing_id = bench_thing["@iot.id"]
+    # a Dresden key is no key at all in Radebeul
+    assert writer.get(f"{RADEBEUL}/Things").status_code == 401
+    radebeul_reader = world.api_key(world.radebeul, "sta:read")
+    writer.headers["Authorization"] = f"Bearer {radebeul_reader}"
     for entity_set in (
         "Things",
         "Locations",

@@ -104,10 +104,19 @@ class Result:
 
 
 class Compiler:
-    def __init__(self, entity: EntityType, dialect: str, *, postgis: bool = True) -> None:
+    def __init__(
+        self,
+        entity: EntityType,
+        dialect: str,
+        *,
+        postgis: bool = True,
+        visible: Callable[[str], Any] | None = None,
+    ) -> None:
         self.entity = entity
         self.dialect = dialect
         self.postgis = postgis
+        # For unprivileged readers: the condition that hides restricted entities of a type.
+        self.visible = visible
 
     # ---- entry points -----------------------------------------------------------------
 
@@ -153,7 +162,9 @@ class Compiler:
             raise BadRequest("$filter: only one side of a comparison may follow a navigation path.")
         navs = left_navs or right_navs
         if navs:
-            inner = Compiler(self._target(navs), self.dialect, postgis=self.postgis)
+            inner = Compiler(
+                self._target(navs), self.dialect, postgis=self.postgis, visible=self.visible
+            )
             condition = inner._compare(o.Compare(node.comparator, left, right))
             return self._wrap(navs, condition)
         lhs, rhs = self._value(left), self._value(right)
@@ -203,6 +214,8 @@ class Compiler:
             entities.append(ENTITY_TYPES[nav.target])
         for entity, nav in reversed(list(zip(entities, navs, strict=True))):
             relationship = getattr(entity.model, nav.attr)
+            if self.visible is not None:
+                condition = and_(condition, self.visible(nav.target))
             condition = relationship.any(condition) if nav.many else relationship.has(condition)
         return condition
 

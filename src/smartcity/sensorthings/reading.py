@@ -3,6 +3,7 @@ writing entities as SensorThings JSON with self and navigation links."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,12 @@ def _related_to(entity: EntityType, nav: Nav, condition: ColumnElement[bool]) ->
     return attribute.any(condition) if many else attribute.has(condition)
 
 
-def step_condition(steps: tuple[Step, ...]) -> ColumnElement[bool]:
+Visibility = Callable[[str], Any] | None
+
+
+def step_condition(steps: tuple[Step, ...], visible: Visibility = None) -> ColumnElement[bool]:
+    """The condition on the last step's entity; with `visible`, every entity on the way must
+    be visible too (a public Observation is not reachable through a restricted Thing)."""
     condition: ColumnElement[bool] = true()
     previous: Step | None = None
     for step in steps:
@@ -49,28 +55,36 @@ def step_condition(steps: tuple[Step, ...]) -> ColumnElement[bool]:
             current = _related_to(previous.entity, step.via, condition)
         if step.id is not None:
             current = current & (step.entity.model.id == step.id)
+        if visible is not None:
+            current = current & visible(step.entity.name)
         condition, previous = current, step
     return condition
 
 
-def ensure_parents_exist(db: Session, path: ResourcePath) -> None:
+def ensure_parents_exist(db: Session, path: ResourcePath, visible: Visibility = None) -> None:
     for length in range(1, len(path.steps)):
         prefix = path.steps[:length]
         model = prefix[-1].entity.model
-        if db.scalar(select(model.id).where(step_condition(prefix)).limit(1)) is None:
+        found = select(model.id).where(step_condition(prefix, visible)).limit(1)
+        if db.scalar(found) is None:
             last = prefix[-1]
             raise NotFoundError(f"{last.entity.name} {last.id or ''} does not exist here.".strip())
 
 
-def base_query(path: ResourcePath) -> Select[Any]:
+def base_query(path: ResourcePath, visible: Visibility = None) -> Select[Any]:
     model = path.target.entity.model
-    return select(model).where(step_condition(path.steps))
+    return select(model).where(step_condition(path.steps, visible))
 
 
 def apply_filter_and_order(
-    query: Select[Any], entity: EntityType, options: QueryOptions, dialect: str, postgis: bool
+    query: Select[Any],
+    entity: EntityType,
+    options: QueryOptions,
+    dialect: str,
+    postgis: bool,
+    visible: Visibility = None,
 ) -> Select[Any]:
-    compiler = Compiler(entity, dialect, postgis=postgis)
+    compiler = Compiler(entity, dialect, postgis=postgis, visible=visible)
     if options.filter is not None:
         query = query.where(compiler.condition(options.filter))
     for expression, descending in options.orderby:
@@ -96,10 +110,13 @@ def has_postgis(db: Session) -> bool:
 
 
 class Reader:
-    def __init__(self, db: Session, links: Links, *, max_top: int) -> None:
+    def __init__(
+        self, db: Session, links: Links, *, max_top: int, visible: Visibility = None
+    ) -> None:
         self.db = db
         self.links = links
         self.max_top = max_top
+        self.visible = visible
         self.dialect = db.get_bind().dialect.name
         self.postgis = has_postgis(db)
 
@@ -113,7 +130,9 @@ class Reader:
         raw: bool = False,
     ) -> dict[str, Any]:
         """One page of a collection; `raw` leaves the rows as model objects."""
-        query = apply_filter_and_order(query, entity, options, self.dialect, self.postgis)
+        query = apply_filter_and_order(
+            query, entity, options, self.dialect, self.postgis, self.visible
+        )
         top = DEFAULT_TOP if options.top is None else options.top
         rows = list(self.db.scalars(query.offset(options.skip).limit(top + 1)))
         body: dict[str, Any] = {}
@@ -152,6 +171,8 @@ class Reader:
             nav = expanded_nav
             target = ENTITY_TYPES[nav.target]
             query = select(target.model).where(_related_to(entity, nav, entity.model.id == row.id))
+            if self.visible is not None:
+                query = query.where(self.visible(target.name))
             if nav.many:
                 page = self.collection(query, target, expand.options, None)
                 body[nav.name] = page["value"]

@@ -15,15 +15,27 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from smartcity.core.http.deps import MunicipalityDep, TenantDbDep, public, requires
+from smartcity.core.http.deps import (
+    MunicipalityDep,
+    TenantDbDep,
+    TenantPrincipalDep,
+    public,
+    requires,
+)
 from smartcity.core.identity.permissions import Principal
-from smartcity.sensorthings import data_array
+from smartcity.sensorthings import access, data_array
 from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType
 from smartcity.sensorthings.errors import BadRequest, MethodNotAllowed, NotFoundError, StaError
 from smartcity.sensorthings.paths import ResourcePath, parse_path
-from smartcity.sensorthings.permissions import STA_WRITE
+from smartcity.sensorthings.permissions import STA_READ_RESTRICTED, STA_WRITE
 from smartcity.sensorthings.query import QueryOptions, parse_options
-from smartcity.sensorthings.reading import Links, Reader, base_query, ensure_parents_exist
+from smartcity.sensorthings.reading import (
+    Links,
+    Reader,
+    Visibility,
+    base_query,
+    ensure_parents_exist,
+)
 from smartcity.sensorthings.writing import Writer, _inverse_nav
 
 VERSION_PATH = "/{municipality}/sta/v1.1"
@@ -76,9 +88,9 @@ def _next_url(request: Request, links: Links, path: str) -> str:
     return f"{links.base}/{path}?$top={{top}}&$skip={{skip}}{extra}"
 
 
-def _single(db: Session, path: ResourcePath) -> Any:
-    ensure_parents_exist(db, path)
-    row = db.scalar(base_query(path))
+def _single(db: Session, path: ResourcePath, visible: Visibility = None) -> Any:
+    ensure_parents_exist(db, path, visible)
+    row = db.scalar(base_query(path, visible))
     if row is None:
         target = path.target
         raise NotFoundError(f"{target.entity.name} {target.id or ''} does not exist here.".strip())
@@ -104,9 +116,16 @@ QUERY_ERROR_CLASSES = ("22", "42")
 
 
 @router.get("/{path:path}", dependencies=[Depends(public)], summary="Read entities")
-def read(path: str, request: Request, db: TenantDbDep, municipality: MunicipalityDep) -> Response:
+def read(
+    path: str,
+    request: Request,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    principal: TenantPrincipalDep,
+) -> Response:
+    visible = None if principal.can(STA_READ_RESTRICTED) else access.visible
     try:
-        return _read(path, request, db, municipality)
+        return _read(path, request, db, municipality, visible)
     except DBAPIError as exc:
         code = str(getattr(exc.orig, "sqlstate", "") or "")
         if exc.connection_invalidated or not code.startswith(QUERY_ERROR_CLASSES):
@@ -116,34 +135,40 @@ def read(path: str, request: Request, db: TenantDbDep, municipality: Municipalit
         ) from None
 
 
-def _read(path: str, request: Request, db: Session, municipality: Any) -> Response:
+def _read(
+    path: str, request: Request, db: Session, municipality: Any, visible: Visibility
+) -> Response:
     resource = parse_path(path)
     links = _links(request, municipality.slug)
-    reader = Reader(db, links, max_top=_max_top(request))
+    reader = Reader(db, links, max_top=_max_top(request), visible=visible)
     entity = resource.target.entity
     options = parse_options(dict(request.query_params), entity, max_top=_max_top(request))
     if resource.ref:
-        return _references(db, reader, resource, options, request, links, path)
+        return _references(db, reader, resource, options, request, links, path, visible)
     if options.result_format not in (None, "dataArray"):
         raise BadRequest(f"Unknown $resultFormat {options.result_format!r}; known: dataArray.")
     if options.result_format == "dataArray":
         if entity.name != "Observation" or not resource.target.is_collection:
             raise BadRequest("$resultFormat=dataArray applies to collections of Observations.")
-        ensure_parents_exist(db, resource)
+        ensure_parents_exist(db, resource, visible)
         selected = options.select
         options.select = None
         page = reader.collection(
-            base_query(resource), entity, options, _next_url(request, links, path), raw=True
+            base_query(resource, visible),
+            entity,
+            options,
+            _next_url(request, links, path),
+            raw=True,
         )
         body = data_array.as_data_array(reader, page.pop("value"), selected)
         return JSONResponse({**page, **body})
     if resource.target.is_collection:
-        ensure_parents_exist(db, resource)
+        ensure_parents_exist(db, resource, visible)
         body = reader.collection(
-            base_query(resource), entity, options, _next_url(request, links, path)
+            base_query(resource, visible), entity, options, _next_url(request, links, path)
         )
         return JSONResponse(body)
-    row = _single(db, resource)
+    row = _single(db, resource, visible)
     if resource.prop is not None or resource.id_property:
         name = resource.prop.name if resource.prop else "id"
         value = reader.field_value(row, entity, name)
@@ -164,6 +189,7 @@ def _references(
     request: Request,
     links: Links,
     path: str,
+    visible: Visibility,
 ) -> Response:
     entity = resource.target.entity
     ref_options = QueryOptions(
@@ -179,22 +205,26 @@ def _references(
     if options.result_format == "dataArray":
         if entity.name != "Observation" or not resource.target.is_collection:
             raise BadRequest("$resultFormat=dataArray applies to collections of Observations.")
-        ensure_parents_exist(db, resource)
+        ensure_parents_exist(db, resource, visible)
         selected = options.select
         options.select = None
         page = reader.collection(
-            base_query(resource), entity, options, _next_url(request, links, path), raw=True
+            base_query(resource, visible),
+            entity,
+            options,
+            _next_url(request, links, path),
+            raw=True,
         )
         body = data_array.as_data_array(reader, page.pop("value"), selected)
         return JSONResponse({**page, **body})
     if resource.target.is_collection:
-        ensure_parents_exist(db, resource)
+        ensure_parents_exist(db, resource, visible)
         body = reader.collection(
-            base_query(resource), entity, ref_options, _next_url(request, links, path)
+            base_query(resource, visible), entity, ref_options, _next_url(request, links, path)
         )
         body["value"] = [{"@iot.selfLink": v["@iot.selfLink"]} for v in body["value"]]
         return JSONResponse(body)
-    row = _single(db, resource)
+    row = _single(db, resource, visible)
     return JSONResponse({"@iot.selfLink": links.entity(entity, row.id)})
 
 
