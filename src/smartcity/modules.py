@@ -35,6 +35,7 @@ def installed_modules() -> list[Module]:
     from smartcity.parking import demo as parking_demo
     from smartcity.parking.routes import router as parking_router
     from smartcity.sensorthings.errors import StaError
+    from smartcity.sensorthings.extension_routes import router as sta_extension_router
     from smartcity.sensorthings.routes import router as sta_router
     from smartcity.sensorthings.routes import sta_error
 
@@ -46,7 +47,7 @@ def installed_modules() -> list[Module]:
         ),
         Module(
             name="sensorthings",
-            routers=(sta_router,),
+            routers=(sta_router, sta_extension_router),
             exception_handlers={StaError: sta_error},
         ),
         Module(name="parking", routers=(parking_router,), demo_seeders=(parking_demo.seed,)),

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.core.db import utcnow
 from smartcity.core.tenancy.scope import TenantScope, scope_of
-from smartcity.sensorthings import models
+from smartcity.sensorthings import models, rollups
 from smartcity.sensorthings.entities import ENTITY_TYPES
 from smartcity.sensorthings.errors import BadRequest
 from smartcity.sensorthings.reading import Links, Reader
@@ -97,6 +97,13 @@ def create_observations(db: Session, links: Links, payload: Any) -> list[str]:
         new_ids = list(db.scalars(statement, [row for _, row in pending]))
         for (index, _), new_id in zip(pending, new_ids, strict=True):
             answers[index] = links.entity(OBSERVATION, new_id)
+        rollups.add_observations(
+            db,
+            (
+                (row["datastream_id"], row["phenomenon_time_start"], row["result_number"])
+                for _, row in pending
+            ),
+        )
     return answers
 
 

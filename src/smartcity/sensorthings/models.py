@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from smartcity.core.db import Base, UTCDateTime
@@ -191,3 +191,20 @@ class Observation(TenantOwned, Base):
 
     datastream: Mapped[Datastream] = relationship(back_populates="observations")
     feature_of_interest: Mapped[FeatureOfInterest] = relationship(back_populates="observations")
+
+
+class Rollup(TenantOwned, Base):
+    """Hourly and daily count/sum/min/max of a Datastream's numeric results, kept current by
+    every write path, so that aggregation over long periods reads a few rows per day."""
+
+    __tablename__ = "sta_rollup"
+
+    datastream_id: Mapped[int] = mapped_column(
+        ForeignKey("sta_datastream.id", ondelete="CASCADE"), primary_key=True
+    )
+    granularity: Mapped[str] = mapped_column(String(8), primary_key=True)
+    bucket_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    total: Mapped[float] = mapped_column(Float)
+    minimum: Mapped[float] = mapped_column(Float)
+    maximum: Mapped[float] = mapped_column(Float)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import utcnow
-from smartcity.sensorthings import models
+from smartcity.sensorthings import models, rollups
 from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType, Field, Nav
 from smartcity.sensorthings.errors import BadRequest
 from smartcity.sensorthings.values import (
@@ -53,6 +53,14 @@ class Writer:
         self.db.flush()
         for kind, made in created:
             self._after_location_change(kind, made)
+        rollups.add_observations(
+            self.db,
+            (
+                (made.datastream_id, made.phenomenon_time_start, made.result_number)
+                for kind, made in created
+                if kind.name == "Observation"
+            ),
+        )
         return row
 
     def _build(
@@ -230,6 +238,9 @@ class Writer:
             raise BadRequest(f"A {entity.name} update must be a JSON object.")
         if "@iot.id" in payload and payload["@iot.id"] != row.id:
             raise BadRequest("@iot.id cannot be changed.")
+        before = (
+            (row.datastream_id, row.phenomenon_time_start) if entity.name == "Observation" else None
+        )
         if replace:
             missing = [f.name for f in entity.fields if f.required and f.name not in payload]
             if missing:
@@ -261,6 +272,9 @@ class Writer:
         self.db.flush()
         if locations_changed and row.locations:
             self._record_history(row)
+        if before is not None:
+            rollups.recompute(self.db, before[0], [before[1]])
+            rollups.recompute(self.db, row.datastream_id, [row.phenomenon_time_start])
         return row
 
     @staticmethod
@@ -288,8 +302,17 @@ class Writer:
     def delete(self, row: Any) -> None:
         # Cascades (OGC 18-088 10.4) follow the ORM relationships: a Thing takes its
         # Datastreams and HistoricalLocations, a Datastream its Observations, and so on.
+        # Rollups of a deleted Datastream go with it (foreign key); when only some of a
+        # Datastream's Observations go, their buckets are recomputed.
+        affected: list[tuple[int, Any]] = []
+        if isinstance(row, models.Observation):
+            affected = [(row.datastream_id, row.phenomenon_time_start)]
+        elif isinstance(row, models.FeatureOfInterest):
+            affected = [(o.datastream_id, o.phenomenon_time_start) for o in row.observations]
         self.db.delete(row)
         self.db.flush()
+        for datastream_id, moment in affected:
+            rollups.recompute(self.db, datastream_id, [moment])
 
 
 def _inverse_nav(entity: EntityType, nav: Nav) -> Nav:

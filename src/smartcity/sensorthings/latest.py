@@ -1,0 +1,44 @@
+"""The newest Observation of every Datastream of a Thing or a whole municipality
+(FROST-Server #287, #2096). One index seek per Datastream on (datastream_id,
+phenomenon_time_start), so the answer time does not grow with the Observations table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartcity.sensorthings import models
+
+
+def latest_observations(
+    db: Session,
+    *,
+    thing_id: int | None = None,
+    visible: Any = None,
+    limit: int = 1000,
+    offset: int = 0,
+) -> list[tuple[models.Datastream, models.Observation | None]]:
+    newest = (
+        select(models.Observation.id)
+        .where(models.Observation.datastream_id == models.Datastream.id)
+        .order_by(models.Observation.phenomenon_time_start.desc(), models.Observation.id.desc())
+        .limit(1)
+        .correlate(models.Datastream)
+        .scalar_subquery()
+    )
+    query = select(models.Datastream, newest.label("newest_id")).order_by(models.Datastream.id)
+    if thing_id is not None:
+        query = query.where(models.Datastream.thing_id == thing_id)
+    if visible is not None:
+        query = query.where(visible("Datastream"))
+    rows = db.execute(query.limit(limit).offset(offset)).all()
+    wanted = [row.newest_id for row in rows if row.newest_id is not None]
+    observations = {
+        observation.id: observation
+        for observation in db.scalars(
+            select(models.Observation).where(models.Observation.id.in_(wanted))
+        )
+    }
+    return [(row[0], observations.get(row.newest_id)) for row in rows]

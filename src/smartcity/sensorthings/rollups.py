@@ -1,0 +1,133 @@
+"""Keeping the hourly and daily rollups current.
+
+New observations are added to their buckets with one upsert per bucket and request (count,
+sum, min, max merge associatively). Changed or deleted observations make their buckets be
+recomputed from the raw data. Rollups hold numeric results only; times are UTC buckets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy import Table, and_, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from smartcity.core.tenancy.scope import TenantScope, scope_of
+from smartcity.sensorthings import models
+
+GRANULARITIES = ("hour", "day")
+
+
+def bucket_of(moment: datetime, granularity: str) -> datetime:
+    if granularity == "hour":
+        return moment.replace(minute=0, second=0, microsecond=0)
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def bucket_end(start: datetime, granularity: str) -> datetime:
+    return start + (timedelta(hours=1) if granularity == "hour" else timedelta(days=1))
+
+
+@dataclass
+class _Bucket:
+    count: int = 0
+    total: float = 0.0
+    minimum: float = float("inf")
+    maximum: float = float("-inf")
+
+    def add(self, value: float) -> None:
+        self.count += 1
+        self.total += value
+        self.minimum = min(self.minimum, value)
+        self.maximum = max(self.maximum, value)
+
+
+def add_observations(db: Session, readings: Iterable[tuple[int, datetime, float | None]]) -> None:
+    """Merge new (datastream id, phenomenon time, numeric result) readings into the rollups."""
+    buckets: dict[tuple[int, str, datetime], _Bucket] = {}
+    for datastream_id, moment, value in readings:
+        if value is None:
+            continue
+        for granularity in GRANULARITIES:
+            key = (datastream_id, granularity, bucket_of(moment, granularity))
+            buckets.setdefault(key, _Bucket()).add(value)
+    if not buckets:
+        return
+    scope = scope_of(db)
+    assert isinstance(scope, TenantScope), "rollups are written in a tenant's transaction"
+    rows = [
+        {
+            "datastream_id": datastream_id,
+            "granularity": granularity,
+            "bucket_start": start,
+            "count": bucket.count,
+            "total": bucket.total,
+            "minimum": bucket.minimum,
+            "maximum": bucket.maximum,
+            # A bulk upsert bypasses the ORM's tenant stamping; the scope is applied here.
+            "municipality_id": scope.municipality_id,
+        }
+        for (datastream_id, granularity, start), bucket in sorted(buckets.items())
+    ]
+    table = cast(Table, models.Rollup.__table__)
+    postgres = db.get_bind().dialect.name == "postgresql"
+    statement = postgresql.insert(table) if postgres else sqlite.insert(table)
+    smallest, largest = (func.least, func.greatest) if postgres else (func.min, func.max)
+    statement = statement.on_conflict_do_update(
+        index_elements=["datastream_id", "granularity", "bucket_start"],
+        set_={
+            "count": table.c.count + statement.excluded.count,
+            "total": table.c.total + statement.excluded.total,
+            "minimum": smallest(table.c.minimum, statement.excluded.minimum),
+            "maximum": largest(table.c.maximum, statement.excluded.maximum),
+        },
+    )
+    db.execute(statement, rows)
+
+
+def recompute(db: Session, datastream_id: int, moments: Iterable[datetime]) -> None:
+    """Rebuild the buckets around these times from the raw observations."""
+    scope = scope_of(db)
+    assert isinstance(scope, TenantScope)
+    for granularity in GRANULARITIES:
+        for start in {bucket_of(moment, granularity) for moment in moments}:
+            end = bucket_end(start, granularity)
+            o = models.Observation
+            in_bucket = and_(
+                o.datastream_id == datastream_id,
+                o.phenomenon_time_start >= start,
+                o.phenomenon_time_start < end,
+                o.result_number.is_not(None),
+            )
+            count, total, minimum, maximum = db.execute(
+                select(
+                    func.count(o.result_number),
+                    func.sum(o.result_number),
+                    func.min(o.result_number),
+                    func.max(o.result_number),
+                ).where(in_bucket)
+            ).one()
+            db.execute(
+                delete(models.Rollup).where(
+                    models.Rollup.datastream_id == datastream_id,
+                    models.Rollup.granularity == granularity,
+                    models.Rollup.bucket_start == start,
+                )
+            )
+            if count:
+                db.add(
+                    models.Rollup(
+                        datastream_id=datastream_id,
+                        granularity=granularity,
+                        bucket_start=start,
+                        count=count,
+                        total=total,
+                        minimum=minimum,
+                        maximum=maximum,
+                    )
+                )
+    db.flush()
