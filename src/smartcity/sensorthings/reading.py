@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, text, true
+from sqlalchemy import ColumnElement, Select, func, inspect, select, text, true
 from sqlalchemy.orm import Session
 
-from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType, Nav
+from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType, Field, Nav
 from smartcity.sensorthings.errors import BadRequest, NotFoundError
 from smartcity.sensorthings.filters import Compiler
 from smartcity.sensorthings.paths import ResourcePath, Step
@@ -134,7 +134,11 @@ class Reader:
             query, entity, options, self.dialect, self.postgis, self.visible
         )
         top = DEFAULT_TOP if options.top is None else options.top
-        rows = list(self.db.scalars(query.offset(options.skip).limit(top + 1)))
+        page_query = query.offset(options.skip).limit(top + 1)
+        if raw:
+            rows = list(self.db.scalars(page_query))
+        else:
+            rows = list(self.db.execute(page_query.with_only_columns(*_columns(entity))))
         body: dict[str, Any] = {}
         if options.count:
             counted = query.order_by(None).with_only_columns(entity.model.id)
@@ -148,23 +152,20 @@ class Reader:
         return body
 
     def entity(self, row: Any, entity: EntityType, options: QueryOptions) -> dict[str, Any]:
+        """One entity as JSON. `row` is a model object or a row of its columns."""
         selected = set(options.select) if options.select is not None else None
         body: dict[str, Any] = {}
+        self_link = self.links.entity(entity, row.id)
         if selected is None or "id" in selected:
             body["@iot.id"] = row.id
-            body["@iot.selfLink"] = self.links.entity(entity, row.id)
+            body["@iot.selfLink"] = self_link
         for field in entity.fields:
-            if selected is not None and field.name not in selected:
-                continue
-            body[field.name] = self.field_value(row, entity, field.name)
+            if selected is None or field.name in selected:
+                body[field.name] = _format(row, field)
         expanded = {expand.nav for expand in options.expand}
         for nav in entity.navs:
-            if nav.name in expanded:
-                continue
-            if selected is None or nav.name in selected:
-                body[f"{nav.name}@iot.navigationLink"] = (
-                    f"{self.links.entity(entity, row.id)}/{nav.name}"
-                )
+            if nav.name not in expanded and (selected is None or nav.name in selected):
+                body[f"{nav.name}@iot.navigationLink"] = f"{self_link}/{nav.name}"
         for expand in options.expand:
             expanded_nav = entity.nav(expand.nav)
             assert expanded_nav is not None
@@ -192,9 +193,19 @@ class Reader:
         field = entity.field(name)
         if field is None:
             raise BadRequest(f"'{entity.name}' has no property '{name}'.")
-        value = getattr(row, field.attr)
-        if field.kind == "instant":
-            return format_instant(value)
-        if field.kind == "interval":
-            return format_interval(value, getattr(row, field.end_attr or ""))
-        return value
+        return _format(row, field)
+
+
+def _format(row: Any, field: Field) -> Any:
+    value = getattr(row, field.attr)
+    if field.kind == "instant":
+        return format_instant(value)
+    if field.kind == "interval":
+        return format_interval(value, getattr(row, field.end_attr or ""))
+    return value
+
+
+def _columns(entity: EntityType) -> list[Any]:
+    """The column attributes of an entity: reading plain rows skips building ORM objects,
+    which is most of the time of a large page."""
+    return [prop.class_attribute for prop in inspect(entity.model).column_attrs]
