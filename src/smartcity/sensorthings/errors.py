@@ -30,3 +30,7 @@ class Forbidden(StaError):
 
 class MethodNotAllowed(StaError):
     status = 405
+
+
+class UnsupportedMediaType(StaError):
+    status = 415
