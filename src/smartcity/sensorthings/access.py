@@ -39,6 +39,12 @@ def visible(entity_name: str) -> Any:
         return models.HistoricalLocation.thing.has(_open(models.Thing))
     if entity_name == "Location":
         return or_(~models.Location.things.any(), models.Location.things.any(_open(models.Thing)))
+    if entity_name == "TaskingCapability":
+        return models.TaskingCapability.thing.has(_open(models.Thing))
+    if entity_name == "Task":
+        return models.Task.tasking_capability.has(
+            models.TaskingCapability.thing.has(_open(models.Thing))
+        )
     if entity_name == "FeatureOfInterest":
         return or_(
             ~models.FeatureOfInterest.observations.any(),

@@ -69,6 +69,7 @@ ENTITY_TYPES: dict[str, EntityType] = {
                 Nav("Locations", "Location", True, "locations"),
                 Nav("HistoricalLocations", "HistoricalLocation", True, "historical_locations"),
                 Nav("Datastreams", "Datastream", True, "datastreams"),
+                Nav("TaskingCapabilities", "TaskingCapability", True, "tasking_capabilities"),
             ),
         ),
         EntityType(
@@ -166,6 +167,37 @@ ENTITY_TYPES: dict[str, EntityType] = {
                 Nav("Datastream", "Datastream", False, "datastream", required=True),
                 Nav("FeatureOfInterest", "FeatureOfInterest", False, "feature_of_interest"),
             ),
+        ),
+        EntityType(
+            "TaskingCapability",
+            "TaskingCapabilities",
+            models.TaskingCapability,
+            _common(Field("taskingParameters", "tasking_parameters", "json", required=True)),
+            (
+                Nav("Thing", "Thing", False, "thing", required=True),
+                Nav("Actuator", "Actuator", False, "actuator", required=True),
+                Nav("Tasks", "Task", True, "tasks"),
+            ),
+        ),
+        EntityType(
+            "Task",
+            "Tasks",
+            models.Task,
+            (
+                Field("creationTime", "creation_time", "instant", nullable=False),
+                Field("taskingParameters", "tasking_parameters", "json", required=True),
+            ),
+            (Nav("TaskingCapability", "TaskingCapability", False, "tasking_capability", True),),
+        ),
+        EntityType(
+            "Actuator",
+            "Actuators",
+            models.Actuator,
+            _common(
+                Field("encodingType", "encoding_type", required=True),
+                Field("metadata", "actuator_metadata", "any", required=True),
+            ),
+            (Nav("TaskingCapabilities", "TaskingCapability", True, "tasking_capabilities"),),
         ),
     ]
 }

@@ -49,6 +49,9 @@ class Thing(TenantOwned, Base):
     datastreams: Mapped[list[Datastream]] = relationship(
         back_populates="thing", cascade="all, delete-orphan", passive_deletes=True
     )
+    tasking_capabilities: Mapped[list[TaskingCapability]] = relationship(
+        back_populates="thing", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class Location(TenantOwned, Base):
@@ -208,3 +211,55 @@ class Rollup(TenantOwned, Base):
     total: Mapped[float] = mapped_column(Float)
     minimum: Mapped[float] = mapped_column(Float)
     maximum: Mapped[float] = mapped_column(Float)
+
+
+class Actuator(TenantOwned, Base):
+    """Something that can act on a Thing, e.g. a lamp's dimmer (OGC 17-079, Tasking)."""
+
+    __tablename__ = "sta_actuator"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    encoding_type: Mapped[str] = mapped_column(String(100))
+    actuator_metadata: Mapped[Any] = mapped_column("metadata", JSON)
+    properties: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+    tasking_capabilities: Mapped[list[TaskingCapability]] = relationship(
+        back_populates="actuator", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class TaskingCapability(TenantOwned, Base):
+    __tablename__ = "sta_tasking_capability"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    tasking_parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    properties: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    thing_id: Mapped[int] = mapped_column(
+        ForeignKey("sta_thing.id", ondelete="CASCADE"), index=True
+    )
+    actuator_id: Mapped[int] = mapped_column(
+        ForeignKey("sta_actuator.id", ondelete="CASCADE"), index=True
+    )
+
+    thing: Mapped[Thing] = relationship(back_populates="tasking_capabilities")
+    actuator: Mapped[Actuator] = relationship(back_populates="tasking_capabilities")
+    tasks: Mapped[list[Task]] = relationship(
+        back_populates="tasking_capability", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Task(TenantOwned, Base):
+    __tablename__ = "sta_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creation_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    tasking_parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    tasking_capability_id: Mapped[int] = mapped_column(
+        ForeignKey("sta_tasking_capability.id", ondelete="CASCADE"), index=True
+    )
+
+    tasking_capability: Mapped[TaskingCapability] = relationship(back_populates="tasks")

@@ -84,6 +84,8 @@ class Writer:
         self._set_fields(entity, row, payload, partial=False)
         if entity.name == "Observation" and "phenomenonTime" not in payload:
             row.phenomenon_time_start = utcnow()  # 18-088: the server's time when not given
+        if entity.name == "Task" and "creationTime" not in payload:
+            row.creation_time = utcnow()  # 17-079: set by the service
         nested: list[tuple[Nav, Any]] = []
         for key, value in payload.items():
             if _is_annotation(key) or entity.field(key) or key == "id":
