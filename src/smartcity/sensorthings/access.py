@@ -33,8 +33,13 @@ def visible(entity_name: str) -> Any:
         return _open(models.Thing)
     if entity_name == "Datastream":
         return _open(models.Datastream) & models.Datastream.thing.has(_open(models.Thing))
+    if entity_name == "MultiDatastream":
+        return _open(models.MultiDatastream) & models.MultiDatastream.thing.has(_open(models.Thing))
     if entity_name == "Observation":
-        return models.Observation.datastream.has(visible("Datastream"))
+        return or_(
+            models.Observation.datastream.has(visible("Datastream")),
+            models.Observation.multi_datastream.has(visible("MultiDatastream")),
+        )
     if entity_name == "HistoricalLocation":
         return models.HistoricalLocation.thing.has(_open(models.Thing))
     if entity_name == "Location":

@@ -44,21 +44,23 @@ def as_data_array(reader: Reader, rows: list[Any], select_: list[str] | None) ->
     unknown = [c for c in components if c != "id" and OBSERVATION.field(c) is None]
     if unknown:
         raise BadRequest(f"dataArray: Observations have no property {unknown[0]!r}.")
-    groups: dict[int, list[list[Any]]] = defaultdict(list)
+    groups: dict[tuple[str, int], list[list[Any]]] = defaultdict(list)
     for row in rows:
-        groups[row.datastream_id].append(
-            [reader.field_value(row, OBSERVATION, name) for name in components]
+        key = (
+            ("Datastream", row.datastream_id)
+            if row.datastream_id is not None
+            else ("MultiDatastream", row.multi_datastream_id)
         )
-    datastream = ENTITY_TYPES["Datastream"]
+        groups[key].append([reader.field_value(row, OBSERVATION, name) for name in components])
     return {
         "value": [
             {
-                "Datastream@iot.navigationLink": reader.links.entity(datastream, datastream_id),
+                f"{kind}@iot.navigationLink": reader.links.entity(ENTITY_TYPES[kind], ident),
                 "components": components,
                 "dataArray@iot.count": len(values),
                 "dataArray": values,
             }
-            for datastream_id, values in groups.items()
+            for (kind, ident), values in groups.items()
         ]
     }
 

@@ -70,6 +70,7 @@ ENTITY_TYPES: dict[str, EntityType] = {
                 Nav("HistoricalLocations", "HistoricalLocation", True, "historical_locations"),
                 Nav("Datastreams", "Datastream", True, "datastreams"),
                 Nav("TaskingCapabilities", "TaskingCapability", True, "tasking_capabilities"),
+                Nav("MultiDatastreams", "MultiDatastream", True, "multi_datastreams"),
             ),
         ),
         EntityType(
@@ -103,14 +104,20 @@ ENTITY_TYPES: dict[str, EntityType] = {
                 Field("encodingType", "encoding_type", required=True),
                 Field("metadata", "sensor_metadata", "any", required=True),
             ),
-            (Nav("Datastreams", "Datastream", True, "datastreams"),),
+            (
+                Nav("Datastreams", "Datastream", True, "datastreams"),
+                Nav("MultiDatastreams", "MultiDatastream", True, "multi_datastreams"),
+            ),
         ),
         EntityType(
             "ObservedProperty",
             "ObservedProperties",
             models.ObservedProperty,
             _common(Field("definition", "definition", required=True)),
-            (Nav("Datastreams", "Datastream", True, "datastreams"),),
+            (
+                Nav("Datastreams", "Datastream", True, "datastreams"),
+                Nav("MultiDatastreams", "MultiDatastream", True, "multi_datastreams"),
+            ),
         ),
         EntityType(
             "Datastream",
@@ -164,8 +171,34 @@ ENTITY_TYPES: dict[str, EntityType] = {
                 Field("parameters", "parameters", "json"),
             ),
             (
-                Nav("Datastream", "Datastream", False, "datastream", required=True),
+                # One of the two (checked when writing).
+                Nav("Datastream", "Datastream", False, "datastream"),
+                Nav("MultiDatastream", "MultiDatastream", False, "multi_datastream"),
                 Nav("FeatureOfInterest", "FeatureOfInterest", False, "feature_of_interest"),
+            ),
+        ),
+        EntityType(
+            "MultiDatastream",
+            "MultiDatastreams",
+            models.MultiDatastream,
+            _common(
+                Field("observationType", "observation_type", required=True),
+                Field("multiObservationDataTypes", "multi_observation_data_types", "any", True),
+                Field("unitOfMeasurements", "unit_of_measurements", "any", required=True),
+                Field("observedArea", "observed_area", "geojson"),
+                Field(
+                    "phenomenonTime",
+                    "phenomenon_time_start",
+                    "interval",
+                    end_attr="phenomenon_time_end",
+                ),
+                Field("resultTime", "result_time_start", "interval", end_attr="result_time_end"),
+            ),
+            (
+                Nav("Thing", "Thing", False, "thing", required=True),
+                Nav("Sensor", "Sensor", False, "sensor", required=True),
+                Nav("ObservedProperties", "ObservedProperty", True, "observed_properties"),
+                Nav("Observations", "Observation", True, "observations"),
             ),
         ),
         EntityType(

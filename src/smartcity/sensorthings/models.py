@@ -7,7 +7,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from smartcity.core.db import Base, UTCDateTime
@@ -50,6 +62,9 @@ class Thing(TenantOwned, Base):
         back_populates="thing", cascade="all, delete-orphan", passive_deletes=True
     )
     tasking_capabilities: Mapped[list[TaskingCapability]] = relationship(
+        back_populates="thing", cascade="all, delete-orphan", passive_deletes=True
+    )
+    multi_datastreams: Mapped[list[MultiDatastream]] = relationship(
         back_populates="thing", cascade="all, delete-orphan", passive_deletes=True
     )
 
@@ -98,6 +113,9 @@ class Sensor(TenantOwned, Base):
     datastreams: Mapped[list[Datastream]] = relationship(
         back_populates="sensor", cascade="all, delete-orphan", passive_deletes=True
     )
+    multi_datastreams: Mapped[list[MultiDatastream]] = relationship(
+        back_populates="sensor", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class ObservedProperty(TenantOwned, Base):
@@ -111,6 +129,9 @@ class ObservedProperty(TenantOwned, Base):
 
     datastreams: Mapped[list[Datastream]] = relationship(
         back_populates="observed_property", cascade="all, delete-orphan", passive_deletes=True
+    )
+    multi_datastreams: Mapped[list[MultiDatastream]] = relationship(
+        secondary="sta_multi_datastream_observed_property", back_populates="observed_properties"
     )
 
 
@@ -146,6 +167,60 @@ class Datastream(TenantOwned, Base):
     )
 
 
+multi_datastream_observed_property = Table(
+    "sta_multi_datastream_observed_property",
+    Base.metadata,
+    Column(
+        "multi_datastream_id",
+        ForeignKey("sta_multi_datastream.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "observed_property_id",
+        ForeignKey("sta_observed_property.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    # The order of the ObservedProperties is the order of the result array's members.
+    Column("position", Integer, nullable=False, default=0),
+)
+
+
+class MultiDatastream(TenantOwned, Base):
+    """Observations of several ObservedProperties at once; their result is an array."""
+
+    __tablename__ = "sta_multi_datastream"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    observation_type: Mapped[str] = mapped_column(String(200))
+    multi_observation_data_types: Mapped[list[str]] = mapped_column(JSON)
+    unit_of_measurements: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    observed_area: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    phenomenon_time_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    phenomenon_time_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    result_time_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    result_time_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    properties: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    thing_id: Mapped[int] = mapped_column(
+        ForeignKey("sta_thing.id", ondelete="CASCADE"), index=True
+    )
+    sensor_id: Mapped[int] = mapped_column(
+        ForeignKey("sta_sensor.id", ondelete="CASCADE"), index=True
+    )
+
+    thing: Mapped[Thing] = relationship(back_populates="multi_datastreams")
+    sensor: Mapped[Sensor] = relationship(back_populates="multi_datastreams")
+    observed_properties: Mapped[list[ObservedProperty]] = relationship(
+        secondary=multi_datastream_observed_property,
+        back_populates="multi_datastreams",
+        order_by=multi_datastream_observed_property.c.position,
+    )
+    observations: Mapped[list[Observation]] = relationship(
+        back_populates="multi_datastream", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
 class FeatureOfInterest(TenantOwned, Base):
     __tablename__ = "sta_feature_of_interest"
 
@@ -173,6 +248,9 @@ class Observation(TenantOwned, Base):
     __tablename__ = "sta_observation"
     __table_args__ = (
         Index("ix_sta_observation_datastream_time", "datastream_id", "phenomenon_time_start"),
+        CheckConstraint(
+            "(datastream_id IS NULL) <> (multi_datastream_id IS NULL)", name="one_datastream"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -187,12 +265,18 @@ class Observation(TenantOwned, Base):
     valid_time_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     valid_time_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    datastream_id: Mapped[int] = mapped_column(ForeignKey("sta_datastream.id", ondelete="CASCADE"))
+    datastream_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sta_datastream.id", ondelete="CASCADE"), nullable=True
+    )
+    multi_datastream_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sta_multi_datastream.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     feature_of_interest_id: Mapped[int] = mapped_column(
         ForeignKey("sta_feature_of_interest.id", ondelete="CASCADE"), index=True
     )
 
-    datastream: Mapped[Datastream] = relationship(back_populates="observations")
+    datastream: Mapped[Datastream | None] = relationship(back_populates="observations")
+    multi_datastream: Mapped[MultiDatastream | None] = relationship(back_populates="observations")
     feature_of_interest: Mapped[FeatureOfInterest] = relationship(back_populates="observations")
 
 

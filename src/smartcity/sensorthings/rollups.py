@@ -46,11 +46,13 @@ class _Bucket:
         self.maximum = max(self.maximum, value)
 
 
-def add_observations(db: Session, readings: Iterable[tuple[int, datetime, float | None]]) -> None:
+def add_observations(
+    db: Session, readings: Iterable[tuple[int | None, datetime, float | None]]
+) -> None:
     """Merge new (datastream id, phenomenon time, numeric result) readings into the rollups."""
     buckets: dict[tuple[int, str, datetime], _Bucket] = {}
     for datastream_id, moment, value in readings:
-        if value is None:
+        if value is None or datastream_id is None:  # MultiDatastreams have no rollups
             continue
         for granularity in GRANULARITIES:
             key = (datastream_id, granularity, bucket_of(moment, granularity))
@@ -89,8 +91,10 @@ def add_observations(db: Session, readings: Iterable[tuple[int, datetime, float 
     db.execute(statement, rows)
 
 
-def recompute(db: Session, datastream_id: int, moments: Iterable[datetime]) -> None:
+def recompute(db: Session, datastream_id: int | None, moments: Iterable[datetime]) -> None:
     """Rebuild the buckets around these times from the raw observations."""
+    if datastream_id is None:
+        return
     scope = scope_of(db)
     assert isinstance(scope, TenantScope)
     for granularity in GRANULARITIES:

@@ -53,6 +53,8 @@ class Writer:
         self.db.flush()
         for kind, made in created:
             self._after_location_change(kind, made)
+            if kind.name == "MultiDatastream":
+                self._number_observed_properties(made)
         rollups.add_observations(
             self.db,
             (
@@ -108,13 +110,31 @@ class Writer:
                     setattr(row, nav.attr, child)
                 elif nav.required:
                     raise BadRequest(f"A {entity.name} needs its {nav.name}.")
-        if entity.name == "Observation" and row.feature_of_interest is None:
-            row.feature_of_interest = self.feature_from_location(row.datastream)
+        if entity.name == "Observation":
+            self._check_observation(row)
         if parent_nav is not None and parent_nav.many:
             getattr(row, parent_nav.attr).append(parent[1])  # type: ignore[index]
-        for nav, value in nested:
-            if not nav.many:
-                continue
+        many = [(nav, value) for nav, value in nested if nav.many]
+        # Observations last: a MultiDatastream's ObservedProperties decide their shape.
+        self._add_children(
+            entity, row, [m for m in many if m[0].name != "Observations"], depth, created
+        )
+        if entity.name == "MultiDatastream":
+            self._check_multi_datastream(row)
+        self._add_children(
+            entity, row, [m for m in many if m[0].name == "Observations"], depth, created
+        )
+        return row
+
+    def _add_children(
+        self,
+        entity: EntityType,
+        row: Any,
+        children: list[tuple[Nav, Any]],
+        depth: int,
+        created: list[tuple[EntityType, Any]],
+    ) -> None:
+        for nav, value in children:
             if not isinstance(value, list):
                 raise BadRequest(f"'{nav.name}' must be a JSON array.")
             target = ENTITY_TYPES[nav.target]
@@ -128,7 +148,6 @@ class Writer:
                 )
                 if child not in getattr(row, nav.attr):
                     getattr(row, nav.attr).append(child)
-        return row
 
     def link(self, entity: EntityType, payload: dict[str, Any]) -> Any:
         """An existing entity named by @iot.id (other properties, as FROST's client sends
@@ -179,7 +198,53 @@ class Writer:
         else:
             setattr(row, field.attr, value)
 
-    def feature_from_location(self, datastream: models.Datastream | None) -> Any:
+    def _number_observed_properties(self, row: models.MultiDatastream) -> None:
+        """Keep the ObservedProperties in the order given: it is the result array's order."""
+        table = models.multi_datastream_observed_property
+        for position, observed_property in enumerate(row.observed_properties):
+            self.db.execute(
+                table.update()
+                .where(
+                    table.c.multi_datastream_id == row.id,
+                    table.c.observed_property_id == observed_property.id,
+                )
+                .values(position=position)
+            )
+
+    def _check_observation(self, row: models.Observation) -> None:
+        if (row.datastream is None) == (row.multi_datastream is None):
+            raise BadRequest("An Observation belongs to one Datastream or one MultiDatastream.")
+        if row.multi_datastream is not None:
+            expected = len(row.multi_datastream.observed_properties)
+            result = row.result_json
+            if not isinstance(result, list) or len(result) != expected:
+                raise BadRequest(
+                    f"The result of a MultiDatastream Observation is an array of {expected} "
+                    "values, one per ObservedProperty."
+                )
+        if row.feature_of_interest is None:
+            row.feature_of_interest = self.feature_from_location(
+                row.datastream or row.multi_datastream
+            )
+
+    @staticmethod
+    def _check_multi_datastream(row: models.MultiDatastream) -> None:
+        count = len(row.observed_properties)
+        if count == 0:
+            raise BadRequest("A MultiDatastream needs its ObservedProperties.")
+        for name in ("multi_observation_data_types", "unit_of_measurements"):
+            value = getattr(row, name)
+            if not isinstance(value, list) or len(value) != count:
+                label = (
+                    "multiObservationDataTypes"
+                    if name.startswith("multi")
+                    else ("unitOfMeasurements")
+                )
+                raise BadRequest(f"'{label}' must be an array with one entry per ObservedProperty.")
+
+    def feature_from_location(
+        self, datastream: models.Datastream | models.MultiDatastream | None
+    ) -> Any:
         """OGC 18-088 10.2: an Observation without FeatureOfInterest gets the one made from
         its Thing's Location, created once and reused."""
         if datastream is None:
@@ -306,7 +371,7 @@ class Writer:
         # Datastreams and HistoricalLocations, a Datastream its Observations, and so on.
         # Rollups of a deleted Datastream go with it (foreign key); when only some of a
         # Datastream's Observations go, their buckets are recomputed.
-        affected: list[tuple[int, Any]] = []
+        affected: list[tuple[int | None, Any]] = []
         if isinstance(row, models.Observation):
             affected = [(row.datastream_id, row.phenomenon_time_start)]
         elif isinstance(row, models.FeatureOfInterest):
