@@ -246,6 +246,10 @@ class Observation(TenantOwned, Base):
     columns so that `$filter=result gt 20` compares numbers, not text."""
 
     __tablename__ = "sta_observation"
+    # No index of its own on municipality_id: every access goes through a Datastream, and
+    # SQLite's planner would otherwise pick the (unselective) tenant index over the
+    # (datastream_id, phenomenon_time_start) one.
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="RESTRICT"))
     __table_args__ = (
         Index("ix_sta_observation_datastream_time", "datastream_id", "phenomenon_time_start"),
         CheckConstraint(
@@ -285,6 +289,8 @@ class Rollup(TenantOwned, Base):
     every write path, so that aggregation over long periods reads a few rows per day."""
 
     __tablename__ = "sta_rollup"
+    # As for observations: the primary key is the access path, not the tenant column.
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="RESTRICT"))
 
     datastream_id: Mapped[int] = mapped_column(
         ForeignKey("sta_datastream.id", ondelete="CASCADE"), primary_key=True

@@ -37,8 +37,14 @@ def inverse(entity: EntityType, nav: Nav) -> tuple[Any, bool]:
 
 
 def _related_to(entity: EntityType, nav: Nav, condition: ColumnElement[bool]) -> Any:
+    """Entities of `nav`'s target that are related to an `entity` matching `condition`."""
     attribute, many = inverse(entity, nav)
-    return attribute.any(condition) if many else attribute.has(condition)
+    if many:
+        return attribute.any(condition)
+    # A foreign key on the target: `fk IN (SELECT id ...)` lets SQLite use the
+    # (datastream_id, phenomenon_time_start) index, where a correlated EXISTS scans the table.
+    (foreign_key,) = attribute.property.local_columns
+    return foreign_key.in_(select(entity.model.id).where(condition))
 
 
 Visibility = Callable[[str], Any] | None
