@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     sta_max_top: int = Field(
         default=10000, ge=1, description="Largest $top a SensorThings request may ask for."
     )
+    sta_count_estimate_above: int = Field(
+        default=1_000_000,
+        ge=0,
+        description="$count answers PostgreSQL's estimate above this many rows (0: exact).",
+    )
     oidc_issuer: str = Field(default="", description="OIDC issuer URL; empty disables OIDC login.")
     oidc_client_id: str = Field(default="")
     oidc_client_secret: SecretStr | None = Field(default=None)

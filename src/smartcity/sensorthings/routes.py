@@ -54,8 +54,14 @@ def _links(request: Request, slug: str) -> Links:
 
 
 def _service(request: Request, db: Any, municipality: Any, principal: Principal) -> StaService:
-    max_top = int(request.app.state.platform.settings.sta_max_top)
-    return StaService(db, _links(request, municipality.slug), max_top=max_top, principal=principal)
+    settings = request.app.state.platform.settings
+    return StaService(
+        db,
+        _links(request, municipality.slug),
+        max_top=settings.sta_max_top,
+        principal=principal,
+        estimate_count_above=settings.sta_count_estimate_above,
+    )
 
 
 def _response(outcome: Outcome) -> Response:

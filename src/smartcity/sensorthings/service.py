@@ -45,10 +45,19 @@ class Outcome:
 
 
 class StaService:
-    def __init__(self, db: Session, links: Links, *, max_top: int, principal: Principal) -> None:
+    def __init__(
+        self,
+        db: Session,
+        links: Links,
+        *,
+        max_top: int,
+        principal: Principal,
+        estimate_count_above: int = 0,
+    ) -> None:
         self.db = db
         self.links = links
         self.max_top = max_top
+        self.estimate_count_above = estimate_count_above
         self.principal = principal
         self.visible = None if principal.can(STA_READ_RESTRICTED) else access.visible
 
@@ -67,7 +76,13 @@ class StaService:
 
     def _read(self, path: str, params: dict[str, str]) -> Outcome:
         resource = parse_path(path)
-        reader = Reader(self.db, self.links, max_top=self.max_top, visible=self.visible)
+        reader = Reader(
+            self.db,
+            self.links,
+            max_top=self.max_top,
+            visible=self.visible,
+            estimate_count_above=self.estimate_count_above,
+        )
         entity = resource.target.entity
         options = parse_options(params, entity, max_top=self.max_top)
         next_url = self._next_url(path, params)
