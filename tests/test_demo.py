@@ -43,6 +43,8 @@ def test_demo_serves_healthz_within_30_seconds(tmp_path: Path) -> None:
         assert ready["ready"] is True
         parks = httpx.get(f"http://127.0.0.1:{port}/dresden/api/v1/parking/car-parks").json()
         assert len(parks) == 57
+        things = httpx.get(f"http://127.0.0.1:{port}/dresden/sta/v1.1/Things").json()["value"]
+        assert {t["name"] for t in things} == {"Smarte Bank Altmarkt", "Leuchte Prager Straße 12"}
     finally:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=20)

@@ -144,6 +144,7 @@ def run_demo(settings: Settings, *, serve: bool = True) -> None:
     click.echo(f"  API documentation:  {base}/api/docs")
     click.echo(f"  Health:             {base}/healthz   Readiness: {base}/readyz")
     click.echo(f"  Dresden car parks:  {base}/dresden/api/v1/parking/car-parks")
+    click.echo(f"  SensorThings API:   {base}/dresden/sta/v1.1")
     click.echo(f"  Log in:             POST {base}/auth/login with one of these accounts:")
     for demo_user in DEMO_USERS:
         where = demo_user.municipality or "whole region"

@@ -34,6 +34,7 @@ def installed_modules() -> list[Module]:
     from smartcity.core.tenancy.routes import router as tenancy_router
     from smartcity.parking import demo as parking_demo
     from smartcity.parking.routes import router as parking_router
+    from smartcity.sensorthings import demo as sensorthings_demo
     from smartcity.sensorthings.errors import StaError
     from smartcity.sensorthings.extension_routes import router as sta_extension_router
     from smartcity.sensorthings.routes import router as sta_router
@@ -48,6 +49,7 @@ def installed_modules() -> list[Module]:
         Module(
             name="sensorthings",
             routers=(sta_router, sta_extension_router),
+            demo_seeders=(sensorthings_demo.seed,),
             exception_handlers={StaError: sta_error},
         ),
         Module(name="parking", routers=(parking_router,), demo_seeders=(parking_demo.seed,)),
