@@ -154,10 +154,17 @@ def test_bad_batches(writer: TestClient, world: World) -> None:
         json={"requests": [{"id": "a", "method": "get", "url": "$nothing/Datastreams"}]},
     )
     assert unknown_ref.json()["responses"][0]["status"] == 400
-    multipart = writer.post(
-        f"{STA}/$batch", content=b"--b--", headers={"content-type": "multipart/mixed; boundary=b"}
+    other = writer.post(
+        f"{STA}/$batch", content=b"GET Things", headers={"content-type": "text/plain"}
     )
-    assert multipart.status_code == 415
+    assert other.status_code == 415
+    no_request_line = b"--b\r\nContent-Type: application/http\r\n\r\n\r\n\r\n--b--\r\n"
+    broken = writer.post(
+        f"{STA}/$batch",
+        content=no_request_line,
+        headers={"content-type": "multipart/mixed; boundary=b"},
+    )
+    assert broken.status_code == 400
 
 
 def test_batch_cannot_reach_another_municipality(
@@ -179,3 +186,54 @@ def test_batch_cannot_reach_another_municipality(
     assert [r["status"] for r in responses] == [404, 404, 200]
     assert responses[2]["body"]["value"] == []
     assert writer.get(f"{STA}/Things({bench_thing['@iot.id']})").status_code == 200
+
+
+def _multipart_responses(response: Any) -> list[tuple[str, int]]:
+    """(Content-ID or '', HTTP status) of every part, changesets flattened."""
+    import email
+    import email.policy
+
+    header = f"Content-Type: {response.headers['content-type']}\r\n\r\n".encode()
+    message = email.message_from_bytes(header + response.content, policy=email.policy.HTTP)
+    found = []
+    for part in message.iter_parts():
+        parts = list(part.iter_parts()) if part.is_multipart() else [part]
+        for inner in parts:
+            status_line = inner.get_payload(decode=True).decode().split("\r\n", 1)[0]
+            found.append((str(inner.get("Content-ID") or ""), int(status_line.split()[1])))
+    return found
+
+
+def test_multipart_batch_with_changeset(writer: TestClient, world: World) -> None:
+    """OData 4.0 multipart/mixed: a changeset is atomic; Content-ID is referable as $id."""
+    body = (
+        "--batch_1\r\n"
+        "Content-Type: multipart/mixed; boundary=changeset_1\r\n\r\n"
+        "--changeset_1\r\n"
+        "Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n"
+        "Content-ID: 1\r\n\r\n"
+        "POST Things HTTP/1.1\r\nContent-Type: application/json\r\n\r\n"
+        '{"name": "Pegel Loschwitz", "description": "Wasserstand"}\r\n'
+        "--changeset_1\r\n"
+        "Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n"
+        "Content-ID: 2\r\n\r\n"
+        "POST $1/Locations HTTP/1.1\r\nContent-Type: application/json\r\n\r\n"
+        '{"name": "Loschwitz", "description": "", "encodingType": "application/geo+json",'
+        ' "location": {"type": "Point", "coordinates": [13.81, 51.05]}}\r\n'
+        "--changeset_1--\r\n"
+        "--batch_1\r\n"
+        "Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+        "GET Things?$select=name HTTP/1.1\r\n\r\n\r\n"
+        "--batch_1--\r\n"
+    )
+    response = writer.post(
+        f"{STA}/$batch",
+        content=body.encode(),
+        headers={"content-type": "multipart/mixed; boundary=batch_1"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("multipart/mixed; boundary=")
+    assert _multipart_responses(response) == [("1", 201), ("2", 201), ("", 200)]
+    assert "Pegel Loschwitz" in response.text
+    thing = writer.get(f"{STA}/Things?$expand=Locations").json()["value"][0]
+    assert thing["Locations"][0]["name"] == "Loschwitz"

@@ -18,6 +18,7 @@ from smartcity.core.http.deps import (
     requires,
 )
 from smartcity.core.identity.permissions import Principal
+from smartcity.sensorthings import multipart_batch
 from smartcity.sensorthings.entities import ENTITY_TYPES
 from smartcity.sensorthings.errors import BadRequest, StaError, UnsupportedMediaType
 from smartcity.sensorthings.permissions import STA_WRITE
@@ -104,10 +105,16 @@ def service_root(request: Request, municipality: MunicipalityDep) -> dict[str, A
 async def batch(
     request: Request, db: TenantDbDep, municipality: MunicipalityDep, principal: TenantPrincipalDep
 ) -> Response:
-    if request.headers.get("content-type", "").startswith("multipart/"):
-        raise UnsupportedMediaType("multipart/mixed batches are not supported; send a JSON batch.")
-    payload = await _json_body(request)
+    content_type = request.headers.get("content-type", "")
     service = _service(request, db, municipality, principal)
+    if content_type.startswith("multipart/mixed"):
+        json_batch = multipart_batch.parse(content_type, await request.body())
+        outcome = await run_in_threadpool(lambda: service.batch(json_batch))
+        media_type, body = multipart_batch.render(json_batch, outcome.body["responses"])
+        return Response(body, media_type=media_type)
+    if content_type and not content_type.startswith("application/json"):
+        raise UnsupportedMediaType("Send a batch as application/json or multipart/mixed.")
+    payload = await _json_body(request)
     return await _run(lambda: service.batch(payload))
 
 

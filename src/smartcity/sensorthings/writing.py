@@ -293,9 +293,11 @@ class Writer:
         if id(thing) in self._history_written:
             return
         self._history_written.add(id(thing))
-        history = models.HistoricalLocation(time=utcnow(), thing=thing)
-        history.locations = list(thing.locations)
+        history = models.HistoricalLocation(time=utcnow())
         self.db.add(history)
+        with self.db.no_autoflush:
+            history.thing = thing
+            history.locations = list(thing.locations)
         self.db.flush()
 
     # ---- update -----------------------------------------------------------------------
