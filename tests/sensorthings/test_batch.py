@@ -199,7 +199,8 @@ def _multipart_responses(response: Any) -> list[tuple[str, int]]:
     for part in message.iter_parts():
         parts = list(part.iter_parts()) if part.is_multipart() else [part]
         for inner in parts:
-            status_line = inner.get_payload(decode=True).decode().split("\r\n", 1)[0]
+            payload: Any = inner.get_payload(decode=True)
+            status_line = bytes(payload).decode().split("\r\n", 1)[0]
             found.append((str(inner.get("Content-ID") or ""), int(status_line.split()[1])))
     return found
 
