@@ -118,3 +118,28 @@ def test_observations_of_both_kinds_in_one_collection(
         next(k for k in group if k.endswith("@iot.navigationLink")) for group in data_array
     )
     assert kinds == ["Datastream@iot.navigationLink", "MultiDatastream@iot.navigationLink"]
+
+
+def test_create_observations_for_a_multi_datastream(writer: TestClient, world: World) -> None:
+    station = _station(writer)
+    multi_id = writer.get(f"{STA}/Things({station['@iot.id']})/MultiDatastreams").json()["value"][
+        0
+    ]["@iot.id"]
+    response = writer.post(
+        f"{STA}/CreateObservations",
+        json=[
+            {
+                "MultiDatastream": {"@iot.id": multi_id},
+                "components": ["phenomenonTime", "result"],
+                "dataArray": [
+                    ["2026-11-26T10:00:00Z", [3.1, 250]],
+                    ["2026-11-26T10:10:00Z", [3.3]],
+                ],
+            }
+        ],
+    )
+    assert response.status_code == 201, response.text
+    links = response.json()
+    assert links[1] == "error"
+    created = writer.get(STA + links[0].split("/sta/v1.1", 1)[1] + "/MultiDatastream").json()
+    assert created["@iot.id"] == multi_id

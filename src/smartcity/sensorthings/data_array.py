@@ -76,9 +76,19 @@ def create_observations(db: Session, links: Links, payload: Any) -> list[str]:
         datastream, components, values = _group(db, group)
         feature_ids = _valid_feature_ids(db, components, values)
         default_feature: models.FeatureOfInterest | None = None
+        multi = isinstance(datastream, models.MultiDatastream)
+        width = (
+            len(datastream.observed_properties)
+            if isinstance(datastream, models.MultiDatastream)
+            else 0
+        )
         for value_row in values:
             try:
                 row = _row(components, value_row, feature_ids)
+                if multi and not (
+                    isinstance(row["result_json"], list) and len(row["result_json"]) == width
+                ):
+                    raise BadRequest("result does not match the MultiDatastream")
             except BadRequest:
                 answers.append("error")
                 continue
@@ -87,7 +97,8 @@ def create_observations(db: Session, links: Links, payload: Any) -> list[str]:
                     default_feature = Writer(db).feature_from_location(datastream)
                     db.flush()
                 row["feature_of_interest_id"] = default_feature.id
-            row["datastream_id"] = datastream.id
+            row["datastream_id"] = None if multi else datastream.id
+            row["multi_datastream_id"] = datastream.id if multi else None
             # A bulk INSERT bypasses the ORM's tenant stamping; the scope is applied here.
             row["municipality_id"] = scope.municipality_id
             pending.append((len(answers), row))
@@ -109,15 +120,22 @@ def create_observations(db: Session, links: Links, payload: Any) -> list[str]:
     return answers
 
 
-def _group(db: Session, group: Any) -> tuple[models.Datastream, list[str], list[Any]]:
+def _group(
+    db: Session, group: Any
+) -> tuple[models.Datastream | models.MultiDatastream, list[str], list[Any]]:
     if not isinstance(group, dict):
         raise BadRequest("Each CreateObservations entry must be a JSON object.")
-    reference = group.get("Datastream")
+    kind = "MultiDatastream" if "MultiDatastream" in group else "Datastream"
+    reference = group.get(kind)
     if not isinstance(reference, dict) or not isinstance(reference.get("@iot.id"), int):
-        raise BadRequest('Each group needs "Datastream": {"@iot.id": <id>}.')
-    datastream = db.get(models.Datastream, reference["@iot.id"])
+        raise BadRequest('Each group needs "Datastream": {"@iot.id": <id>} (or "MultiDatastream").')
+    datastream: models.Datastream | models.MultiDatastream | None = (
+        db.get(models.MultiDatastream, reference["@iot.id"])
+        if kind == "MultiDatastream"
+        else db.get(models.Datastream, reference["@iot.id"])
+    )
     if datastream is None:
-        raise BadRequest(f"There is no Datastream {reference['@iot.id']} here.")
+        raise BadRequest(f"There is no {kind} {reference['@iot.id']} here.")
     components = group.get("components")
     if not isinstance(components, list) or not components:
         raise BadRequest('Each group needs a non-empty "components" list.')
