@@ -122,3 +122,49 @@ def test_spatial_filter_inside_expand(
     query = f"$expand=Locations($filter=st_within(location, geography'{OLD_TOWN}'))"
     thing = client.get(f"{STA}/Things?{query}").json()["value"][0]
     assert [loc["name"] for loc in thing["Locations"]] == ["Altmarkt"]
+
+
+def test_unreadable_geometries_are_refused(writer: TestClient, world: object) -> None:
+    for geometry in (
+        {"type": "Polygon", "coordinates": [[[13, 51], [14, 51]]]},
+        {"type": "LineString", "coordinates": "nope"},
+        {"type": "Feature", "geometry": "nope"},
+    ):
+        response = writer.post(
+            f"{STA}/Locations",
+            json={
+                "name": "kaputt",
+                "description": "",
+                "encodingType": "application/geo+json",
+                "location": geometry,
+            },
+        )
+        assert response.status_code == 400, geometry
+
+
+def test_postgis_uses_the_geometry_index(
+    client: TestClient, locations: dict[str, int], backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("GiST indexes are PostgreSQL's; SQLite filters with shapely")
+    from sqlalchemy import select, text
+    from sqlalchemy.dialects import postgresql
+
+    from smartcity.sensorthings.entities import ENTITY_TYPES
+    from smartcity.sensorthings.filters import Compiler
+    from smartcity.sensorthings.query import parse_expression
+
+    location = ENTITY_TYPES["Location"]
+    condition = Compiler(location, "postgresql").condition(
+        parse_expression(f"st_within(location, geography'{OLD_TOWN}')", "$filter")
+    )
+    statement = (
+        select(location.model.id)
+        .where(condition)
+        .compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})  # type: ignore[no-untyped-call]
+    )
+    engine = client.app.state.platform.engine  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        connection.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(row[0] for row in connection.execute(text(f"EXPLAIN {statement}")))
+    assert "ix_sta_location_location_geometry" in plan

@@ -50,6 +50,15 @@ def from_geojson(text: str) -> BaseGeometry:
     return shape(value)
 
 
+def readable_geojson(value: Any) -> bool:
+    """Whether GEOS can read this GeoJSON geometry or Feature (what PostGIS would need too)."""
+    try:
+        from_geojson(json.dumps(value))
+    except Exception:  # GEOS and shapely raise many kinds; any of them means "no"
+        return False
+    return True
+
+
 def _geometry(kind: str, value: str | None) -> BaseGeometry | None:
     if value is None:
         return None

@@ -21,7 +21,6 @@ from sqlalchemy import (
     Numeric,
     String,
     and_,
-    case,
     cast,
     extract,
     func,
@@ -400,11 +399,8 @@ class Compiler:
         kind, value = operand
         if kind == "wkt":
             return func.ST_GeomFromText(value, 4326)
-        geometry = case(
-            (value["type"].as_string() == "Feature", cast(value["geometry"], String)),
-            else_=cast(value, String),
-        )
-        return func.ST_GeomFromGeoJSON(geometry)
+        # The indexed function of migration 0007 (GeoJSON, Features included, to geometry).
+        return func.smartcity_geometry(value)
 
     def _relation(self, relation: str, operands: list[tuple[str, Any]], pattern: str = "") -> Any:
         if self.dialect == "postgresql":

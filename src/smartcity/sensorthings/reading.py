@@ -106,13 +106,15 @@ _POSTGIS: dict[str, bool] = {}
 
 
 def has_postgis(db: Session) -> bool:
-    """Whether the database has PostGIS (looked up once per database URL)."""
+    """Whether the database has PostGIS and our geometry function (looked up once per URL)."""
     engine = db.get_bind()
     if engine.dialect.name != "postgresql":
         return False
     key = str(engine.engine.url)
     if key not in _POSTGIS:
-        found = db.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).first()
+        found = db.execute(
+            text("SELECT 1 FROM pg_proc WHERE proname = 'smartcity_geometry'")
+        ).first()
         _POSTGIS[key] = found is not None
     return _POSTGIS[key]
 

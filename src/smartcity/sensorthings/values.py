@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from smartcity.core.spatial import readable_geojson
 from smartcity.sensorthings.errors import BadRequest
 
 
@@ -79,6 +80,8 @@ GEOJSON_TYPES = frozenset(
 def check_geojson(value: Any, name: str) -> dict[str, Any]:
     if not isinstance(value, dict) or value.get("type") not in GEOJSON_TYPES:
         raise BadRequest(f"'{name}' must be a GeoJSON object (e.g. {{'type': 'Point', ...}}).")
+    if value["type"] != "FeatureCollection" and not readable_geojson(value):
+        raise BadRequest(f"'{name}' is not a geometry that can be read (check its coordinates).")
     if value["type"] == "Point":
         coordinates = value.get("coordinates")
         if (
