@@ -28,7 +28,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.sensorthings
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

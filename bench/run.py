@@ -30,6 +30,7 @@ from sqlalchemy import create_engine, text
 
 from smartcity.core.audit import services as audit
 from smartcity.core.db import transaction
+from smartcity.core.identity.apikeys import create_api_key
 from smartcity.core.platform import Platform
 from smartcity.core.settings import Settings
 from smartcity.core.tenancy import services as tenancy
@@ -105,19 +106,8 @@ def audit_rate(platform: Platform, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def run_backend(name: str, database_url: str, data_dir: Path, requests: int) -> dict[str, object]:
-    settings = Settings(
-        data_dir=data_dir, database_url=database_url, demo_mode=True, log_level="WARNING"
-    )
-    platform = Platform.from_settings(settings)
-    passwords = create_demo_data(platform)
-    with transaction(platform.sessions) as db:
-        dresden = tenancy.get_municipality(db, "dresden")
-        db.info[SCOPE_KEY] = tenancy.scope_for(dresden)
-        from smartcity.core.identity.apikeys import create_api_key
-
-        _, key = create_api_key(db, name="bench", scopes=["audit:read"], actor="bench")
-
+def start_server(data_dir: Path, database_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`smartcity serve` as its own process on free ports; returns it and its base URL."""
     port = free_port()
     env = {
         **os.environ,
@@ -135,13 +125,29 @@ def run_backend(name: str, database_url: str, data_dir: Path, requests: int) -> 
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(base + "/healthz").status_code == 200:
+                return server, base
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.terminate()
+    raise RuntimeError("the server did not start")
+
+
+def run_backend(name: str, database_url: str, data_dir: Path, requests: int) -> dict[str, object]:
+    settings = Settings(
+        data_dir=data_dir, database_url=database_url, demo_mode=True, log_level="WARNING"
+    )
+    platform = Platform.from_settings(settings)
+    passwords = create_demo_data(platform)
+    with transaction(platform.sessions) as db:
+        dresden = tenancy.get_municipality(db, "dresden")
+        db.info[SCOPE_KEY] = tenancy.scope_for(dresden)
+        _, key = create_api_key(db, name="bench", scopes=["audit:read"], actor="bench")
+
+    server, base = start_server(data_dir, database_url)
     try:
-        for _ in range(200):
-            try:
-                if httpx.get(base + "/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
         client = httpx.Client(base_url=base)
         headers = {"Authorization": f"Bearer {key}"}
         cases: dict[str, Callable[[], int]] = {

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -28,7 +25,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from bench.run import drop_postgres, free_port, percentile, postgres_database
+from bench.run import drop_postgres, percentile, postgres_database, start_server
 from smartcity.core.db import transaction
 from smartcity.core.identity.apikeys import create_api_key
 from smartcity.core.platform import Platform
@@ -67,33 +64,6 @@ def thing(name: str) -> dict[str, Any]:
             }
         ],
     }
-
-
-def start_server(data_dir: Path, database_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "SMARTCITY_DATA_DIR": str(data_dir),
-        "SMARTCITY_DATABASE_URL": database_url,
-        "SMARTCITY_PORT": str(port),
-        "SMARTCITY_MQTT_PORT": str(free_port()),
-        "SMARTCITY_DEMO_MODE": "true",
-        "SMARTCITY_LOG_LEVEL": "WARNING",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "smartcity", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(base + "/healthz").status_code == 200:
-                return server, base
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
 
 
 def memory_peak_mib(pid: int) -> float:

@@ -57,6 +57,19 @@ def _common(*extra: Field, description: bool = True, properties: bool = True) ->
     return tuple(fields)
 
 
+def _stream_fields(*kind_specific: Field) -> tuple[Field, ...]:
+    """What Datastreams and MultiDatastreams have in common, around their own fields."""
+    return _common(
+        Field("observationType", "observation_type", required=True),
+        *kind_specific,
+        Field("observedArea", "observed_area", "geojson"),
+        Field(
+            "phenomenonTime", "phenomenon_time_start", "interval", end_attr="phenomenon_time_end"
+        ),
+        Field("resultTime", "result_time_start", "interval", end_attr="result_time_end"),
+    )
+
+
 ENTITY_TYPES: dict[str, EntityType] = {
     entity.name: entity
     for entity in [
@@ -123,17 +136,8 @@ ENTITY_TYPES: dict[str, EntityType] = {
             "Datastream",
             "Datastreams",
             models.Datastream,
-            _common(
-                Field("observationType", "observation_type", required=True),
-                Field("unitOfMeasurement", "unit_of_measurement", "json", required=True),
-                Field("observedArea", "observed_area", "geojson"),
-                Field(
-                    "phenomenonTime",
-                    "phenomenon_time_start",
-                    "interval",
-                    end_attr="phenomenon_time_end",
-                ),
-                Field("resultTime", "result_time_start", "interval", end_attr="result_time_end"),
+            _stream_fields(
+                Field("unitOfMeasurement", "unit_of_measurement", "json", required=True)
             ),
             (
                 Nav("Thing", "Thing", False, "thing", required=True),
@@ -181,18 +185,9 @@ ENTITY_TYPES: dict[str, EntityType] = {
             "MultiDatastream",
             "MultiDatastreams",
             models.MultiDatastream,
-            _common(
-                Field("observationType", "observation_type", required=True),
+            _stream_fields(
                 Field("multiObservationDataTypes", "multi_observation_data_types", "any", True),
                 Field("unitOfMeasurements", "unit_of_measurements", "any", required=True),
-                Field("observedArea", "observed_area", "geojson"),
-                Field(
-                    "phenomenonTime",
-                    "phenomenon_time_start",
-                    "interval",
-                    end_attr="phenomenon_time_end",
-                ),
-                Field("resultTime", "result_time_start", "interval", end_attr="result_time_end"),
             ),
             (
                 Nav("Thing", "Thing", False, "thing", required=True),

@@ -88,14 +88,7 @@ class Writer:
             row.phenomenon_time_start = utcnow()  # 18-088: the server's time when not given
         if entity.name == "Task" and "creationTime" not in payload:
             row.creation_time = utcnow()  # 17-079: set by the service
-        nested: list[tuple[Nav, Any]] = []
-        for key, value in payload.items():
-            if _is_annotation(key) or entity.field(key) or key == "id":
-                continue
-            nav = entity.nav(key)
-            if nav is None:
-                raise BadRequest(f"'{entity.name}' has no property '{key}'.")
-            nested.append((nav, value))
+        nested = _navigations(entity, payload)
         parent_nav = _parent_side(entity, parent)
         for nav in entity.navs:
             if not nav.many:
@@ -320,12 +313,7 @@ class Writer:
                 if field.name not in payload:
                     self._reset_field(entity, row, field)
         locations_changed = False
-        for key, value in payload.items():
-            if _is_annotation(key) or entity.field(key) or key == "id":
-                continue
-            nav = entity.nav(key)
-            if nav is None:
-                raise BadRequest(f"'{entity.name}' has no property '{key}'.")
+        for nav, value in _navigations(entity, payload):
             target = ENTITY_TYPES[nav.target]
             if nav.many:
                 if not isinstance(value, list):
@@ -382,6 +370,19 @@ class Writer:
         self.db.flush()
         for datastream_id, moment in affected:
             rollups.recompute(self.db, datastream_id, [moment])
+
+
+def _navigations(entity: EntityType, payload: dict[str, Any]) -> list[tuple[Nav, Any]]:
+    """The navigation properties a payload sets; anything unknown is an error."""
+    found: list[tuple[Nav, Any]] = []
+    for key, value in payload.items():
+        if _is_annotation(key) or entity.field(key) or key == "id":
+            continue
+        nav = entity.nav(key)
+        if nav is None:
+            raise BadRequest(f"'{entity.name}' has no property '{key}'.")
+        found.append((nav, value))
+    return found
 
 
 def _inverse_nav(entity: EntityType, nav: Nav) -> Nav:
