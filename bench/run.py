@@ -106,8 +106,11 @@ def audit_rate(platform: Platform, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def start_server(data_dir: Path, database_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    """`smartcity serve` as its own process on free ports; returns it and its base URL."""
+def start_server(
+    data_dir: Path, database_url: str, workers: int = 1
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`smartcity serve` as its own process on free ports; returns it and its base URL.
+    Several workers need an external broker: the machine's Mosquitto on 1883."""
     port = free_port()
     env = {
         **os.environ,
@@ -117,7 +120,10 @@ def start_server(data_dir: Path, database_url: str) -> tuple[subprocess.Popen[by
         "SMARTCITY_MQTT_PORT": str(free_port()),
         "SMARTCITY_DEMO_MODE": "true",
         "SMARTCITY_LOG_LEVEL": "WARNING",
+        "SMARTCITY_WORKERS": str(workers),
     }
+    if workers > 1:
+        env["SMARTCITY_MQTT_URL"] = os.environ.get("SMARTCITY_MQTT_URL", "mqtt://127.0.0.1:1883")
     server = subprocess.Popen(
         [sys.executable, "-m", "smartcity", "serve"],
         env=env,

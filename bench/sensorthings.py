@@ -189,7 +189,7 @@ def run_backend(
         dresden = tenancy.get_municipality(db, "dresden")
         db.info[SCOPE_KEY] = tenancy.scope_for(dresden)
         _, key = create_api_key(db, name="bench", scopes=["sta:write"], actor="bench")
-    server, base = start_server(data_dir, database_url)
+    server, base = start_server(data_dir, database_url, args.workers)
     results: dict[str, Any] = {}
     try:
         client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60)
@@ -288,7 +288,8 @@ def run_backend(
 
         results["aggregate a year of minute data, P1D"] = latency(daily, 50)
         results["aggregate a year of minute data, PT1H"] = latency(hourly, 20)
-        results["server memory peak MiB"] = round(memory_peak_mib(server.pid))
+        results["server memory peak MiB (parent process)"] = round(memory_peak_mib(server.pid))
+        results["server worker processes"] = args.workers
     finally:
         server.terminate()
         server.wait(10)
@@ -315,6 +316,7 @@ def main() -> None:
     parser.add_argument("--bulk", type=int, default=100_000)
     parser.add_argument("--observations", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     args = parser.parse_args()
     reports = []
     with tempfile.TemporaryDirectory() as tmp:

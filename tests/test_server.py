@@ -46,3 +46,55 @@ def test_external_broker_needs_no_local_port(tmp_path: Path, taken_port: int) ->
     )
     choose_broker_port(Platform.from_settings(settings))
     assert settings.mqtt_port == taken_port
+
+
+def test_several_workers_need_an_external_broker(tmp_path: Path) -> None:
+    from smartcity.server import run_server
+
+    platform = Platform.from_settings(Settings(data_dir=tmp_path, workers=2, secret_key="s" * 40))
+    with pytest.raises(SettingsError, match="SMARTCITY_MQTT_URL"):
+        run_server(platform)
+
+
+def test_several_worker_processes_serve(tmp_path: Path, mosquitto_url: str) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMARTCITY_")}
+    env.update(
+        {
+            "SMARTCITY_DATA_DIR": str(tmp_path),
+            "SMARTCITY_PORT": str(port),
+            "SMARTCITY_WORKERS": "2",
+            "SMARTCITY_MQTT_URL": mosquitto_url,
+            "SMARTCITY_SECRET_KEY": "s" * 40,
+        }
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "smartcity", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline, ready = time.monotonic() + 30, None
+        while time.monotonic() < deadline and ready is None:
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/readyz").json()
+            except httpx.TransportError:
+                time.sleep(0.3)
+        assert ready is not None, "no answer within 30 s"
+        assert ready["ready"] is True
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0 or "Finished server process" in output

@@ -4,6 +4,7 @@ for every role, each module's demo data, and the server on 127.0.0.1:8000."""
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,4 +161,7 @@ def run_demo(settings: Settings, *, serve: bool = True) -> None:
     click.echo("  Create a device key: smartcity apikey create --tenant dresden --scope sta:write")
     click.echo("")
     if serve:
+        # Worker processes (SMARTCITY_WORKERS) read their settings from the environment.
+        os.environ["SMARTCITY_DEMO_MODE"] = "true"
+        os.environ["SMARTCITY_MQTT_PORT"] = str(settings.mqtt_port)
         run_server(platform)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 
 import uvicorn
+from fastapi import FastAPI
 
 from smartcity.app import create_app
 from smartcity.core import migrate
 from smartcity.core.logging import configure_logging
 from smartcity.core.mqtt import port_free
 from smartcity.core.platform import Platform
-from smartcity.core.settings import SettingsError
+from smartcity.core.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +46,35 @@ def choose_broker_port(platform: Platform) -> None:
 def run_server(platform: Platform) -> None:
     settings = platform.settings
     configure_logging(settings.log_level, settings.log_format)
+    if settings.workers > 1 and not settings.mqtt_url:
+        raise SettingsError(
+            f"SMARTCITY_WORKERS={settings.workers} needs an external MQTT broker "
+            "(SMARTCITY_MQTT_URL): the embedded broker lives in one process."
+        )
     choose_broker_port(platform)
     migrate.upgrade(platform.engine)
-    app = create_app(platform=platform)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        proxy_headers=True,
-        log_config=None,
-        server_header=False,
-    )
+    options = {
+        "host": settings.host,
+        "port": settings.port,
+        "proxy_headers": True,
+        "log_config": None,
+        "server_header": False,
+    }
+    if settings.workers > 1:
+        # Stateless instances: each worker process builds its own app from the environment.
+        platform.engine.dispose()
+        uvicorn.run(
+            "smartcity.server:app_from_environment",
+            factory=True,
+            workers=settings.workers,
+            **options,  # type: ignore[arg-type]
+        )
+        return
+    uvicorn.run(create_app(platform=platform), **options)  # type: ignore[arg-type]
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process (settings from the environment, as the parent's)."""
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Interface the HTTP server binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="HTTP port.")
+    workers: int = Field(
+        default=1, ge=1, le=64, description="HTTP worker processes (more need an external broker)."
+    )
     public_url: str = Field(
         default="",
         description="Public base URL used in links; empty means http://HOST:PORT.",
