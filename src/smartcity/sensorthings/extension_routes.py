@@ -19,7 +19,7 @@ from smartcity.sensorthings.latest import latest_observations
 from smartcity.sensorthings.permissions import STA_READ_RESTRICTED
 from smartcity.sensorthings.query import QueryOptions
 from smartcity.sensorthings.reading import Reader
-from smartcity.sensorthings.routes import _links
+from smartcity.sensorthings.routes import links_for
 from smartcity.sensorthings.values import parse_instant
 
 router = APIRouter(
@@ -44,7 +44,7 @@ def latest(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     visible = _visible(principal)
-    reader = Reader(db, _links(request, municipality.slug), max_top=1, visible=visible)
+    reader = Reader(db, links_for(request, municipality.slug), max_top=1, visible=visible)
     pairs = latest_observations(db, thing_id=thing, visible=visible, limit=limit, offset=offset)
     datastream, observation = ENTITY_TYPES["Datastream"], ENTITY_TYPES["Observation"]
     brief = QueryOptions(select=["id", "name", "unitOfMeasurement"])

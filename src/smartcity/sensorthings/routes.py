@@ -48,7 +48,7 @@ def sta_error(_request: Request, exc: Exception) -> Response:
     )
 
 
-def _links(request: Request, slug: str) -> Links:
+def links_for(request: Request, slug: str) -> Links:
     platform = request.app.state.platform
     base = platform.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
     return Links(f"{base}/{slug}/sta/v1.1")
@@ -58,7 +58,7 @@ def _service(request: Request, db: Any, municipality: Any, principal: Principal)
     settings = request.app.state.platform.settings
     return StaService(
         db,
-        _links(request, municipality.slug),
+        links_for(request, municipality.slug),
         max_top=settings.sta_max_top,
         principal=principal,
         estimate_count_above=settings.sta_count_estimate_above,
@@ -87,7 +87,7 @@ async def _json_body(request: Request) -> Any:
 
 @router.get("", dependencies=[Depends(public)], summary="Service root")
 def service_root(request: Request, municipality: MunicipalityDep) -> dict[str, Any]:
-    links = _links(request, municipality.slug)
+    links = links_for(request, municipality.slug)
     return {
         "value": [
             {"name": entity.plural, "url": f"{links.base}/{entity.plural}"}

@@ -28,7 +28,7 @@ from smartcity.sensorthings.paths import ResourcePath, parse_path
 from smartcity.sensorthings.permissions import STA_READ_RESTRICTED, STA_WRITE
 from smartcity.sensorthings.query import QueryOptions, parse_options
 from smartcity.sensorthings.reading import Links, Reader, base_query, ensure_parents_exist
-from smartcity.sensorthings.writing import Writer, _inverse_nav
+from smartcity.sensorthings.writing import Writer, inverse_nav
 
 # SQLSTATE classes that mean "this query cannot be evaluated" (data exceptions, type errors),
 # not "the database is unwell": the client asked for something impossible.
@@ -174,7 +174,7 @@ class StaService:
         if len(resource.steps) > 1:
             parent_path = ResourcePath(resource.steps[:-1])
             assert target.via is not None
-            parent = (_inverse_nav(parent_path.target.entity, target.via), self.single(parent_path))
+            parent = (inverse_nav(parent_path.target.entity, target.via), self.single(parent_path))
         row = Writer(self.db).create(target.entity, payload, parent=parent)
         body = Reader(self.db, self.links, max_top=1).entity(row, target.entity, QueryOptions())
         return Outcome(201, body, {"Location": self.links.entity(target.entity, row.id)})

@@ -135,7 +135,7 @@ class Writer:
                 child = self._build(
                     target,
                     item,
-                    parent=(_inverse_nav(entity, nav), row),
+                    parent=(inverse_nav(entity, nav), row),
                     depth=depth + 1,
                     created=created,
                 )
@@ -385,7 +385,7 @@ def _navigations(entity: EntityType, payload: dict[str, Any]) -> list[tuple[Nav,
     return found
 
 
-def _inverse_nav(entity: EntityType, nav: Nav) -> Nav:
+def inverse_nav(entity: EntityType, nav: Nav) -> Nav:
     back = getattr(entity.model, nav.attr).property.back_populates
     target = ENTITY_TYPES[nav.target]
     found = next((n for n in target.navs if n.attr == back), None)
