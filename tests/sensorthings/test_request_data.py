@@ -262,3 +262,25 @@ def test_count_switches_to_the_planner_estimate_on_postgresql(
     assert isinstance(filtered["@iot.count"], int)
     platform.settings.sta_count_estimate_above = 0
     assert client.get(f"{STA}/Observations?$count=true").json()["@iot.count"] == 8
+
+
+def test_ids_beyond_64_bits_are_not_a_server_error(
+    writer: TestClient, city: dict[str, int]
+) -> None:
+    huge = 2**70
+    assert writer.get(f"{STA}/Things({huge})").status_code == 404
+    assert writer.get(f"{STA}/Things?$filter=id eq {huge}").status_code == 400
+    assert writer.get(f"{STA}/Things?$skip={huge}").status_code == 400
+    linked = writer.post(f"{STA}/Things", json={"name": "x", "Locations": [{"@iot.id": huge}]})
+    assert linked.status_code == 400
+    bulk = writer.post(
+        f"{STA}/CreateObservations",
+        json=[{"Datastream": {"@iot.id": huge}, "components": ["result"], "dataArray": [[1]]}],
+    )
+    assert bulk.status_code == 400
+    aggregate = writer.get(
+        f"/dresden/api/v1/sensorthings/datastreams/{huge}/aggregate",
+        params={"from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"},
+    )
+    assert aggregate.status_code == 422
+    assert writer.get(f"/dresden/api/v1/parking/car-parks/{huge}").status_code == 422

@@ -13,6 +13,9 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from smartcity.core.spatial import register_sqlite_functions
 
+# Ids are 64-bit integers in both databases; larger numbers cannot name anything.
+MAX_ID = 2**63 - 1
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 
-from smartcity.core.http.deps import MunicipalityDep, TenantDbDep, public, requires
+from smartcity.core.http.deps import IdPath, MunicipalityDep, TenantDbDep, public, requires
 from smartcity.core.identity.permissions import Principal
 from smartcity.parking import services
 from smartcity.parking.permissions import PARKING_MANAGE
@@ -19,7 +19,7 @@ def car_parks(db: TenantDbDep) -> list[CarParkOut]:
 
 
 @router.get("/car-parks/{car_park_id}", dependencies=[Depends(public)], summary="One car park")
-def car_park(car_park_id: int, db: TenantDbDep) -> CarParkOut:
+def car_park(car_park_id: IdPath, db: TenantDbDep) -> CarParkOut:
     return CarParkOut.model_validate(services.get_car_park(db, car_park_id))
 
 

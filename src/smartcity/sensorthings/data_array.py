@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from smartcity.core.db import utcnow
+from smartcity.core.db import MAX_ID, utcnow
 from smartcity.core.tenancy.scope import TenantScope, scope_of
 from smartcity.sensorthings import models, rollups
 from smartcity.sensorthings.entities import ENTITY_TYPES
@@ -127,15 +127,16 @@ def _group(
         raise BadRequest("Each CreateObservations entry must be a JSON object.")
     kind = "MultiDatastream" if "MultiDatastream" in group else "Datastream"
     reference = group.get(kind)
-    if not isinstance(reference, dict) or not isinstance(reference.get("@iot.id"), int):
+    ident = reference.get("@iot.id") if isinstance(reference, dict) else None
+    if not isinstance(ident, int) or isinstance(ident, bool) or not 0 <= ident <= MAX_ID:
         raise BadRequest('Each group needs "Datastream": {"@iot.id": <id>} (or "MultiDatastream").')
     datastream: models.Datastream | models.MultiDatastream | None = (
-        db.get(models.MultiDatastream, reference["@iot.id"])
+        db.get(models.MultiDatastream, ident)
         if kind == "MultiDatastream"
-        else db.get(models.Datastream, reference["@iot.id"])
+        else db.get(models.Datastream, ident)
     )
     if datastream is None:
-        raise BadRequest(f"There is no {kind} {reference['@iot.id']} here.")
+        raise BadRequest(f"There is no {kind} {ident} here.")
     components = group.get("components")
     if not isinstance(components, list) or not components:
         raise BadRequest('Each group needs a non-empty "components" list.')

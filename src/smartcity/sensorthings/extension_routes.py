@@ -9,8 +9,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 
+from smartcity.core.db import MAX_ID
 from smartcity.core.errors import InvalidInput, NotFound
-from smartcity.core.http.deps import MunicipalityDep, TenantDbDep, TenantPrincipalDep, public
+from smartcity.core.http.deps import (
+    IdPath,
+    MunicipalityDep,
+    TenantDbDep,
+    TenantPrincipalDep,
+    public,
+)
 from smartcity.sensorthings import access, models
 from smartcity.sensorthings.aggregation import Interval, aggregate
 from smartcity.sensorthings.entities import ENTITY_TYPES
@@ -39,9 +46,11 @@ def latest(
     db: TenantDbDep,
     municipality: MunicipalityDep,
     principal: TenantPrincipalDep,
-    thing: Annotated[int | None, Query(description="Only this Thing's Datastreams")] = None,
+    thing: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Only this Thing's Datastreams")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> dict[str, Any]:
     visible = _visible(principal)
     reader = Reader(db, links_for(request, municipality.slug), max_top=1, visible=visible)
@@ -64,7 +73,7 @@ def latest(
     summary="count, sum, avg, min, max per interval over a time range",
 )
 def aggregate_datastream(
-    datastream_id: int,
+    datastream_id: IdPath,
     db: TenantDbDep,
     principal: TenantPrincipalDep,
     start: Annotated[str, Query(alias="from", description="ISO 8601, e.g. 2026-01-01T00:00:00Z")],

@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ClauseElement
 
+from smartcity.core.db import MAX_ID
 from smartcity.core.spatial import GeometryError, from_wkt
 from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType, Nav
 from smartcity.sensorthings.errors import BadRequest
@@ -235,6 +236,11 @@ class Compiler:
             raise BadRequest("$filter: spatial literals are not supported yet.")
         if isinstance(node, o.List):
             return [self._value(item) for item in node.val]
+        if isinstance(node, o.Integer):
+            number = node.py_val
+            if abs(number) > MAX_ID:
+                raise BadRequest(f"$filter: {number} is out of range for a 64-bit integer.")
+            return number
         if isinstance(node, o._Literal):
             return node.py_val
         if isinstance(node, o.Identifier | o.Attribute):

@@ -11,6 +11,7 @@ from odata_query.exceptions import ODataException
 from odata_query.grammar import ODATA_FUNCTIONS, ODataLexer, ODataParser
 from sly.lex import LexError
 
+from smartcity.core.db import MAX_ID
 from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType
 from smartcity.sensorthings.errors import BadRequest
 
@@ -94,8 +95,8 @@ def _integer(value: str, name: str) -> int:
         number = int(value)
     except ValueError:
         raise BadRequest(f"{name} must be a non-negative integer, not {value!r}.") from None
-    if number < 0:
-        raise BadRequest(f"{name} must be a non-negative integer, not {value!r}.")
+    if number < 0 or number > MAX_ID:
+        raise BadRequest(f"{name} must be a non-negative 64-bit integer, not {value!r}.")
     return number
 
 

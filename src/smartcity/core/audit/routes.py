@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from smartcity.core.audit import services
 from smartcity.core.audit.models import AuditEntry
+from smartcity.core.db import MAX_ID
 from smartcity.core.http.deps import MunicipalityDep, TenantDbDep, requires
 from smartcity.core.identity.permissions import AUDIT_READ, Principal
 
@@ -42,7 +43,7 @@ def list_entries(
     _: Annotated[Principal, Depends(requires(AUDIT_READ))],
     resource_type: Annotated[str | None, Query(max_length=100)] = None,
     resource_id: Annotated[str | None, Query(max_length=100)] = None,
-    before_seq: Annotated[int | None, Query(ge=1)] = None,
+    before_seq: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AuditEntryOut]:
     query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)

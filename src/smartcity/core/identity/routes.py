@@ -12,6 +12,7 @@ from smartcity.core.errors import InvalidInput, NotAuthenticated, NotFound
 from smartcity.core.http.deps import (
     SESSION_COOKIE,
     DbDep,
+    IdPath,
     MunicipalityDep,
     PlatformDep,
     TenantDbDep,
@@ -223,7 +224,7 @@ def _staff_user(db: TenantDbDep, municipality: MunicipalityDep, user_id: int) ->
 
 @staff_router.post("/staff/{user_id}/roles", summary="Give a staff member a role")
 def add_role(
-    user_id: int,
+    user_id: IdPath,
     body: RoleChange,
     db: TenantDbDep,
     municipality: MunicipalityDep,
@@ -248,7 +249,7 @@ def add_role(
     "/staff/{user_id}/roles/{role}", summary="Take a role away from a staff member"
 )
 def remove_role(
-    user_id: int,
+    user_id: IdPath,
     role: str,
     db: TenantDbDep,
     municipality: MunicipalityDep,
@@ -288,7 +289,7 @@ def create_key(
 
 @staff_router.delete("/api-keys/{key_id}", summary="Revoke an API key")
 def revoke_key(
-    key_id: int,
+    key_id: IdPath,
     db: TenantDbDep,
     principal: Annotated[Principal, Depends(requires(APIKEYS_MANAGE))],
 ) -> ApiKeyOut:
