@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,14 +43,15 @@ class Platform:
             passwords=passwords,
         )
 
-    @property
+    # Computed once per process: the demo's secret lives in a file.
+    @cached_property
     def session_policy(self) -> SessionPolicy:
         return SessionPolicy(
             idle_timeout=timedelta(seconds=self.settings.session_idle_timeout),
             absolute_timeout=timedelta(seconds=self.settings.session_absolute_timeout),
         )
 
-    @property
+    @cached_property
     def throttle_policy(self) -> ThrottlePolicy:
         return ThrottlePolicy(
             secret=self.settings.require_secret_key(),

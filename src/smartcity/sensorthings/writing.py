@@ -89,7 +89,7 @@ class Writer:
         if entity.name == "Task" and "creationTime" not in payload:
             row.creation_time = utcnow()  # 17-079: set by the service
         nested = _navigations(entity, payload)
-        parent_nav = _parent_side(entity, parent)
+        parent_nav = parent[0] if parent is not None else None
         for nav in entity.navs:
             if not nav.many:
                 given = next((v for n, v in nested if n.name == nav.name), None)
@@ -391,10 +391,3 @@ def inverse_nav(entity: EntityType, nav: Nav) -> Nav:
     found = next((n for n in target.navs if n.attr == back), None)
     assert found is not None, f"no inverse for {entity.name}.{nav.name}"
     return found
-
-
-def _parent_side(entity: EntityType, parent: tuple[Nav, Any] | None) -> Nav | None:
-    """The navigation property of the new entity that points at the parent."""
-    if parent is None:
-        return None
-    return parent[0]

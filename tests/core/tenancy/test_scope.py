@@ -79,3 +79,12 @@ def test_system_scope_sees_everything_deliberately(world: World) -> None:
     with world.system() as db:
         owners = sorted(db.scalars(select(ApiKey.municipality_id)).all())
     assert owners == sorted([world.dresden.id, world.radebeul.id])
+
+
+def test_a_session_without_scope_cannot_write_tenant_data(world: World) -> None:
+    park = _car_park("Bahnhof")
+    park.municipality_id = world.dresden.id
+    with pytest.raises(TenantScopeMissing), transaction(world.platform.sessions) as db:
+        db.add(park)
+    with world.system() as db:
+        assert db.scalars(select(CarPark)).all() == []

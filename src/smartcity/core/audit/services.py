@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.core.audit.models import INSTANCE_CHAIN, AuditChainHead, AuditEntry
 from smartcity.core.db import utcnow
-from smartcity.core.tenancy.scope import SYSTEM, SystemScope, TenantScope, scope_of
+from smartcity.core.tenancy.scope import TenantScope, scope_of
 
 GENESIS_HASH = "0" * 64
 REDACTED = "[personal data]"
@@ -116,22 +116,8 @@ def record(
         session.add(AuditChainHead(chain_id=chain_id, seq=entry.seq, entry_hash=entry.entry_hash))
     else:
         head.seq, head.entry_hash = entry.seq, entry.entry_hash
-    _add_with_scope(session, entry)
-    return entry
-
-
-def _add_with_scope(session: Session, entry: AuditEntry) -> None:
-    if entry.municipality_id is None and not isinstance(scope_of(session), SystemScope):
-        # Instance-level entries have no tenant; the write is deliberate, not a leak.
-        previous = session.info.get("scope")
-        session.info["scope"] = SYSTEM
-        try:
-            session.add(entry)
-            session.flush()
-        finally:
-            session.info["scope"] = previous
-        return
     session.add(entry)
+    return entry
 
 
 def _lock_head(session: Session, chain_id: int) -> AuditChainHead | None:

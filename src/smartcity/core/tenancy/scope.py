@@ -97,10 +97,13 @@ def _stamp_tenant_on_write(session: Session, _context: Any, _instances: Any) -> 
     for obj in list(session.new) + list(session.dirty):
         if not isinstance(obj, TenantOwned):
             continue
+        instance_level = obj.tenant_optional and obj.municipality_id is None
+        if instance_level and not isinstance(scope, TenantScope):
+            continue  # e.g. the audit entry of creating an account: it has no municipality
         if scope is None:
             raise TenantScopeMissing("session has no tenant scope; cannot write tenant data")
         if isinstance(scope, SystemScope):
-            if obj.municipality_id is None and not obj.tenant_optional:
+            if obj.municipality_id is None:
                 raise CrossTenantWrite(f"{type(obj).__name__} written without a municipality")
             continue
         if obj.municipality_id is None:
