@@ -20,7 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from smartcity.core.db import Base, UTCDateTime
 from smartcity.core.tenancy.models import TenantOwned
@@ -135,26 +135,33 @@ class ObservedProperty(TenantOwned, Base):
     )
 
 
-class Datastream(TenantOwned, Base):
-    __tablename__ = "sta_datastream"
+class StreamColumns:
+    """What Datastreams and MultiDatastreams share (OGC 18-088, 8.2.4 and 8.2.9)."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
     description: Mapped[str] = mapped_column(Text, default="")
     observation_type: Mapped[str] = mapped_column(String(200))
-    unit_of_measurement: Mapped[dict[str, Any]] = mapped_column(JSON)
     observed_area: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     phenomenon_time_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     phenomenon_time_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     result_time_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     result_time_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     properties: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    thing_id: Mapped[int] = mapped_column(
-        ForeignKey("sta_thing.id", ondelete="CASCADE"), index=True
-    )
-    sensor_id: Mapped[int] = mapped_column(
-        ForeignKey("sta_sensor.id", ondelete="CASCADE"), index=True
-    )
+
+    @declared_attr
+    def thing_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy declared_attr
+        return mapped_column(ForeignKey("sta_thing.id", ondelete="CASCADE"), index=True)
+
+    @declared_attr
+    def sensor_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy declared_attr
+        return mapped_column(ForeignKey("sta_sensor.id", ondelete="CASCADE"), index=True)
+
+
+class Datastream(StreamColumns, TenantOwned, Base):
+    __tablename__ = "sta_datastream"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_of_measurement: Mapped[dict[str, Any]] = mapped_column(JSON)
     observed_property_id: Mapped[int] = mapped_column(
         ForeignKey("sta_observed_property.id", ondelete="CASCADE"), index=True
     )
@@ -185,29 +192,14 @@ multi_datastream_observed_property = Table(
 )
 
 
-class MultiDatastream(TenantOwned, Base):
+class MultiDatastream(StreamColumns, TenantOwned, Base):
     """Observations of several ObservedProperties at once; their result is an array."""
 
     __tablename__ = "sta_multi_datastream"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(255))
-    description: Mapped[str] = mapped_column(Text, default="")
-    observation_type: Mapped[str] = mapped_column(String(200))
     multi_observation_data_types: Mapped[list[str]] = mapped_column(JSON)
     unit_of_measurements: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    observed_area: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    phenomenon_time_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    phenomenon_time_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    result_time_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    result_time_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    properties: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    thing_id: Mapped[int] = mapped_column(
-        ForeignKey("sta_thing.id", ondelete="CASCADE"), index=True
-    )
-    sensor_id: Mapped[int] = mapped_column(
-        ForeignKey("sta_sensor.id", ondelete="CASCADE"), index=True
-    )
 
     thing: Mapped[Thing] = relationship(back_populates="multi_datastreams")
     sensor: Mapped[Sensor] = relationship(back_populates="multi_datastreams")
