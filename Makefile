@@ -28,6 +28,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null || (command -v apt-get >/dev/null && apt-get install -y -qq wrk >/dev/null) || echo "wrk not installed: single POSTs measured with a Python client"
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.sensorthings
 

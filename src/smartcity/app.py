@@ -11,16 +11,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from smartcity import __version__
-from smartcity.core.db import transaction
 from smartcity.core.http import docs, health, problems
 from smartcity.core.http.middleware import PlatformMiddleware
-from smartcity.core.identity.apikeys import authenticate_api_key
 from smartcity.core.jobs import scheduler
-from smartcity.core.mqtt import BrokerHandle, EmbeddedBroker, ExternalBroker
+from smartcity.core.mqtt import (
+    BrokerHandle,
+    BrokerPolicy,
+    EmbeddedBroker,
+    ExternalBroker,
+    NoDevices,
+)
 from smartcity.core.platform import Platform
 from smartcity.core.settings import Settings
-from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
-from smartcity.modules import import_models, installed_modules
+from smartcity.modules import ModuleRuntime, import_models, installed_modules
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +38,11 @@ Errors are RFC 9457 problem details (`application/problem+json`).
 """
 
 
-def make_broker(platform: Platform) -> BrokerHandle:
+def make_broker(platform: Platform, policy: BrokerPolicy | None) -> BrokerHandle:
     settings = platform.settings
     if settings.mqtt_url:
         return ExternalBroker(settings.mqtt_url)
-
-    def device_may_connect(_username: str | None, password: str | None) -> bool:
-        with transaction(platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
-            key = authenticate_api_key(db, password or "")
-            return key is not None and bool({"sta:read", "sta:write"} & set(key.scopes))
-
-    return EmbeddedBroker(settings.host, settings.mqtt_port, device_may_connect)
+    return EmbeddedBroker(settings.host, settings.mqtt_port, policy or NoDevices())
 
 
 def create_app(
@@ -59,8 +56,9 @@ def create_app(
     no periodic jobs (tests that exercise just the HTTP surface)."""
     import_models()
     platform = platform or Platform.from_settings(settings or Settings())
-    broker: BrokerHandle | None = make_broker(platform) if run_broker else None
     modules = installed_modules()
+
+    runtimes: list[ModuleRuntime] = []
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -69,6 +67,8 @@ def create_app(
                 hook(platform)
         if broker is not None:
             await broker.start()
+        for runtime in runtimes:
+            await runtime.start()
         jobs = [job for module in modules for job in module.jobs]
         job_task = asyncio.create_task(scheduler(platform, jobs)) if run_jobs and jobs else None
         try:
@@ -78,6 +78,8 @@ def create_app(
                 job_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await job_task
+            for runtime in reversed(runtimes):
+                await runtime.stop()
             if broker is not None:
                 await broker.stop()
 
@@ -91,7 +93,6 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.platform = platform
-    app.state.broker = broker
     problems.install(app)
     app.include_router(health.router)
     app.include_router(docs.router)
@@ -101,6 +102,14 @@ def create_app(
             app.include_router(router)
         for exception_type, handler in module.exception_handlers.items():
             app.add_exception_handler(exception_type, handler)
+        if module.runtime is not None:
+            runtimes.append(module.runtime(app, platform))
+        for middleware in module.middleware:
+            app.add_middleware(middleware)
+    policies = [m.broker_policy(app, platform) for m in modules if m.broker_policy is not None]
+    broker = make_broker(platform, policies[0] if policies else None) if run_broker else None
+    app.state.broker = broker
+    # Added last, so outermost: every response gets its headers, limits and log line.
     app.add_middleware(PlatformMiddleware, max_body_bytes=platform.settings.max_request_bytes)
 
     return app

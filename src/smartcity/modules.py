@@ -6,12 +6,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 
 from smartcity.core.jobs import PeriodicJob
+from smartcity.core.mqtt import BrokerPolicy
 from smartcity.core.platform import Platform
 from smartcity.demo_hooks import DemoSeeder
+
+
+class ModuleRuntime(Protocol):
+    """Per-process machinery of a module (an ingestion pipeline, a broker connection),
+    started and stopped with the app."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,12 @@ class Module:
     exception_handlers: Mapping[type[Exception], Callable[[Request, Exception], Response]] = field(
         default_factory=dict
     )
+    # Built with the app (so that a test client without lifespan finds it in app.state).
+    runtime: Callable[[FastAPI, Platform], ModuleRuntime] | None = None
+    # What devices may do on the embedded MQTT broker (one module provides it).
+    broker_policy: Callable[[FastAPI, Platform], BrokerPolicy] | None = None
+    # Plain ASGI middleware classes, inside the platform middleware (headers, limits, logs).
+    middleware: Sequence[Callable[..., Any]] = ()
 
 
 def installed_modules() -> list[Module]:
@@ -37,6 +54,9 @@ def installed_modules() -> list[Module]:
     from smartcity.sensorthings import demo as sensorthings_demo
     from smartcity.sensorthings.errors import StaError
     from smartcity.sensorthings.extension_routes import router as sta_extension_router
+    from smartcity.sensorthings.ingest.http_fast_path import ObservationFastPath
+    from smartcity.sensorthings.ingest.runtime import attach as attach_ingest
+    from smartcity.sensorthings.ingest.runtime import broker_policy as sta_broker_policy
     from smartcity.sensorthings.routes import router as sta_router
     from smartcity.sensorthings.routes import sta_error
 
@@ -51,6 +71,9 @@ def installed_modules() -> list[Module]:
             routers=(sta_router, sta_extension_router),
             demo_seeders=(sensorthings_demo.seed,),
             exception_handlers={StaError: sta_error},
+            runtime=attach_ingest,
+            broker_policy=sta_broker_policy,
+            middleware=(ObservationFastPath,),
         ),
         Module(name="parking", routers=(parking_router,), demo_seeders=(parking_demo.seed,)),
     ]

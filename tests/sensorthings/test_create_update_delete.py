@@ -5,10 +5,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import World, login
 from tests.sensorthings.conftest import STA, THING_WITH_EVERYTHING, ids
+
+OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
 
 
 def _count(client: TestClient, entity_set: str) -> int:
@@ -107,7 +110,13 @@ def test_observation_without_time_gets_server_time(
 
 
 def test_results_of_any_json_type(writer: TestClient, bench_thing: dict[str, Any]) -> None:
+    """An OM_Observation takes any JSON value as its result (18-088 table 14)."""
     datastream_id = writer.get(f"{STA}/Datastreams").json()["value"][0]["@iot.id"]
+    changed = writer.patch(
+        f"{STA}/Datastreams({datastream_id})",
+        json={"observationType": f"{OM}OM_Observation"},
+    )
+    assert changed.status_code == 200, changed.text
     for result in ("belegt", True, {"pm10": 12, "pm25": 7}, [1, 2, 3], 0):
         created = writer.post(
             f"{STA}/Datastreams({datastream_id})/Observations",
@@ -123,6 +132,29 @@ def test_results_of_any_json_type(writer: TestClient, bench_thing: dict[str, Any
         assert created.json()["validTime"] == "2026-11-26T12:00:00Z/2026-11-26T13:00:00Z"
     missing = writer.post(f"{STA}/Datastreams({datastream_id})/Observations", json={"result": None})
     assert missing.status_code == 400  # result is mandatory (18-088 table 24)
+
+
+@pytest.mark.parametrize(
+    ("observation_type", "good", "bad"),
+    [
+        ("OM_Measurement", 21.5, "warm"),
+        ("OM_CountObservation", 3, 2.5),
+        ("OM_TruthObservation", True, 1),
+        ("OM_CategoryObservation", "belegt", 1),
+    ],
+)
+def test_result_must_match_the_observation_type(
+    writer: TestClient, bench_thing: dict[str, Any], observation_type: str, good: Any, bad: Any
+) -> None:
+    datastream_id = writer.get(f"{STA}/Datastreams").json()["value"][0]["@iot.id"]
+    writer.patch(
+        f"{STA}/Datastreams({datastream_id})", json={"observationType": OM + observation_type}
+    )
+    url = f"{STA}/Datastreams({datastream_id})/Observations"
+    assert writer.post(url, json={"result": good}).status_code == 201
+    refused = writer.post(url, json={"result": bad})
+    assert refused.status_code == 400
+    assert observation_type in refused.json()["message"]
 
 
 def test_failed_deep_insert_leaves_nothing(writer: TestClient, world: World) -> None:

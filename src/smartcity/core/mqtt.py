@@ -2,7 +2,9 @@
 external (Mosquitto or a cluster, for scale).
 
 Devices authenticate to the embedded broker with an API key as the MQTT password (any user
-name); the platform's own clients use a per-process internal credential.
+name); the platform's own clients use a per-process internal credential. What devices may
+publish and subscribe to, and what happens to what they publish, is decided by a
+`BrokerPolicy` that the modules provide (the SensorThings MQTT extension).
 """
 
 from __future__ import annotations
@@ -14,24 +16,61 @@ import logging
 import secrets
 import socket
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as paho
 from amqtt.broker import Broker
-from amqtt.plugins.base import BaseAuthPlugin
+from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
 from paho.mqtt.enums import CallbackAPIVersion
 
 log = logging.getLogger(__name__)
 
-Authenticator = Callable[[str | None, str | None], bool]
-_AUTHENTICATORS: dict[str, Authenticator] = {}
+INTERNAL_USER = "smartcity-internal"
+
+
+class BrokerPolicy(Protocol):
+    """Decisions about device connections of the embedded broker (never about the platform's
+    own connections, which may do anything)."""
+
+    def may_connect(self, client_id: str, username: str | None, password: str | None) -> bool:
+        """Blocking (may look up the key); run in a thread."""
+        ...
+
+    async def may(self, password: str | None, topic: str, action: str) -> bool:
+        """May this device `publish` to / `subscribe` to / `receive` from the topic?"""
+        ...
+
+    async def received(self, client_id: str, password: str | None, topic: str, data: bytes) -> None:
+        """A device published a message (whether or not it may be passed on)."""
+        ...
+
+
+class NoDevices:
+    """The policy when no module handles devices: nobody but the platform connects."""
+
+    def may_connect(self, client_id: str, username: str | None, password: str | None) -> bool:
+        return False
+
+    async def may(self, password: str | None, topic: str, action: str) -> bool:
+        return False
+
+    async def received(self, client_id: str, password: str | None, topic: str, data: bytes) -> None:
+        return None
+
+
+_POLICIES: dict[str, tuple[str, BrokerPolicy]] = {}
 
 
 class BrokerPortTaken(RuntimeError):
     """The embedded broker's port is in use (typically by a Mosquitto on the same machine)."""
+
+
+def _is_internal(registration: tuple[str, BrokerPolicy], session: Any) -> bool:
+    return session.username == INTERNAL_USER and secrets.compare_digest(
+        session.password or "", registration[0]
+    )
 
 
 class ApiKeyAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]
@@ -39,14 +78,49 @@ class ApiKeyAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]
 
     @dataclass
     class Config:
-        authenticator: str
+        policy: str
 
     async def authenticate(self, *, session: Any) -> bool:
-        config: Any = self.context.config
-        check = _AUTHENTICATORS.get(config.authenticator)
-        if check is None:
+        registration = _POLICIES.get(self.context.config.policy)
+        if registration is None:
             return False
-        return await asyncio.to_thread(check, session.username, session.password)
+        if _is_internal(registration, session):
+            return True
+        if session.username == INTERNAL_USER or not session.password:
+            return False
+        return await asyncio.to_thread(
+            registration[1].may_connect, session.client_id, session.username, session.password
+        )
+
+
+class PlatformTopicPlugin(BaseTopicPlugin):  # type: ignore[misc]
+    """amqtt plugin that lets the platform's policy decide about topics and see what devices
+    publish."""
+
+    @dataclass
+    class Config:
+        policy: str
+
+    async def topic_filtering(
+        self, *, session: Any = None, topic: str | None = None, action: Any = None
+    ) -> bool:
+        registration = _POLICIES.get(self.context.config.policy)
+        if registration is None or session is None or topic is None:
+            return False
+        if _is_internal(registration, session):
+            return True
+        return await registration[1].may(session.password, topic, str(action))
+
+    async def on_broker_message_received(self, *, client_id: str, message: Any) -> None:
+        registration = _POLICIES.get(self.context.config.policy)
+        if registration is None or message is None or client_id.startswith(INTERNAL_USER):
+            return
+        session = self.context.get_session(client_id)
+        if session is None or _is_internal(registration, session):
+            return
+        await registration[1].received(
+            client_id, session.password, message.topic, bytes(message.data or b"")
+        )
 
 
 class BrokerHandle(Protocol):
@@ -78,19 +152,19 @@ def parse_mqtt_url(url: str) -> MqttEndpoint:
 
 
 class EmbeddedBroker:
-    def __init__(self, host: str, port: int, authenticator: Authenticator) -> None:
+    def __init__(self, host: str, port: int, policy: BrokerPolicy) -> None:
         self.host = host
         self.port = port
         self.internal_password = secrets.token_urlsafe(32)
         self._key = secrets.token_hex(8)
-        self._device_authenticator = authenticator
+        self.policy = policy
         self._broker: Broker | None = None
         self.description = f"embedded broker on {host}:{port}"
 
-    def _authenticate(self, username: str | None, password: str | None) -> bool:
-        if username == "smartcity-internal":
-            return secrets.compare_digest(password or "", self.internal_password)
-        return bool(password) and self._device_authenticator(username, password)
+    @property
+    def endpoint(self) -> MqttEndpoint:
+        """How the platform's own clients connect."""
+        return MqttEndpoint(self.host, self.port, INTERNAL_USER, self.internal_password)
 
     async def start(self) -> None:
         if not port_free(self.host, self.port):
@@ -99,10 +173,13 @@ class EmbeddedBroker:
                 "Set SMARTCITY_MQTT_PORT to a free port for the embedded broker, or "
                 f"SMARTCITY_MQTT_URL=mqtt://{self.host}:{self.port} to use that broker instead."
             )
-        _AUTHENTICATORS[self._key] = self._authenticate
+        _POLICIES[self._key] = (self.internal_password, self.policy)
         config = {
             "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}"}},
-            "plugins": {"smartcity.core.mqtt.ApiKeyAuthPlugin": {"authenticator": self._key}},
+            "plugins": {
+                "smartcity.core.mqtt.ApiKeyAuthPlugin": {"policy": self._key},
+                "smartcity.core.mqtt.PlatformTopicPlugin": {"policy": self._key},
+            },
         }
         self._broker = Broker(config)
         await self._broker.start()
@@ -113,19 +190,17 @@ class EmbeddedBroker:
             with contextlib.suppress(Exception):
                 await self._broker.shutdown()
             self._broker = None
-        _AUTHENTICATORS.pop(self._key, None)
+        _POLICIES.pop(self._key, None)
 
     async def is_ready(self) -> tuple[bool, str]:
         if self._broker is None:
             return False, "embedded broker not started"
-        return await asyncio.to_thread(
-            _mqtt_handshake,
-            MqttEndpoint(self.host, self.port, "smartcity-internal", self.internal_password),
-        )
+        return await asyncio.to_thread(_mqtt_handshake, self.endpoint)
 
 
 class ExternalBroker:
     def __init__(self, url: str) -> None:
+        # The platform's own connection uses the credentials in the URL.
         self.endpoint = parse_mqtt_url(url)
         self.description = f"external broker at {self.endpoint.host}:{self.endpoint.port}"
 

@@ -6,6 +6,7 @@ Each field here must be documented in docs/configuration.md (a test enforces it)
 from __future__ import annotations
 
 import secrets
+import socket
 from pathlib import Path
 from typing import Literal
 
@@ -68,6 +69,34 @@ class Settings(BaseSettings):
         default=1_000_000,
         ge=0,
         description="$count answers PostgreSQL's estimate above this many rows (0: exact).",
+    )
+    instance_name: str = Field(
+        default_factory=socket.gethostname,
+        pattern=r"^[A-Za-z0-9._-]{1,64}$",
+        description="Names this instance's MQTT sessions at an external broker; keep it stable.",
+    )
+    mqtt_share_group: str = Field(
+        default="smartcity",
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="MQTT 5 shared-subscription group the instances split device messages in.",
+    )
+    mqtt_session_expiry: int = Field(
+        default=7 * 24 * 3600,
+        ge=0,
+        description="Seconds an external broker keeps an instance's session while it is away.",
+    )
+    ingest_cache_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="How long the ingestion path trusts cached API keys and Datastream facts.",
+    )
+    ingest_max_batch: int = Field(
+        default=5000, ge=1, description="Most Observations written in one ingestion commit."
+    )
+    ingest_max_pending: int = Field(
+        default=50_000,
+        ge=1,
+        description="Observations waiting to be written before producers are held back.",
     )
     oidc_issuer: str = Field(default="", description="OIDC issuer URL; empty disables OIDC login.")
     oidc_client_id: str = Field(default="")

@@ -193,18 +193,8 @@ class Reader:
     def entity(self, row: Any, entity: EntityType, options: QueryOptions) -> dict[str, Any]:
         """One entity as JSON. `row` is a model object or a row of its columns."""
         selected = set(options.select) if options.select is not None else None
-        body: dict[str, Any] = {}
-        self_link = self.links.entity(entity, row.id)
-        if selected is None or "id" in selected:
-            body["@iot.id"] = row.id
-            body["@iot.selfLink"] = self_link
-        for field in entity.fields:
-            if selected is None or field.name in selected:
-                body[field.name] = _format(row, field)
         expanded = {expand.nav for expand in options.expand}
-        for nav in entity.navs:
-            if nav.name not in expanded and (selected is None or nav.name in selected):
-                body[f"{nav.name}@iot.navigationLink"] = f"{self_link}/{nav.name}"
+        body = plain_entity(self.links, row, entity, selected, expanded)
         for expand in options.expand:
             expanded_nav = entity.nav(expand.nav)
             assert expanded_nav is not None
@@ -233,6 +223,28 @@ class Reader:
         if field is None:
             raise BadRequest(f"'{entity.name}' has no property '{name}'.")
         return _format(row, field)
+
+
+def plain_entity(
+    links: Links,
+    row: Any,
+    entity: EntityType,
+    selected: set[str] | None = None,
+    expanded: set[str] | frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """An entity's own properties and navigation links (no expansion, no database)."""
+    body: dict[str, Any] = {}
+    self_link = links.entity(entity, row.id)
+    if selected is None or "id" in selected:
+        body["@iot.id"] = row.id
+        body["@iot.selfLink"] = self_link
+    for field in entity.fields:
+        if selected is None or field.name in selected:
+            body[field.name] = _format(row, field)
+    for nav in entity.navs:
+        if nav.name not in expanded and (selected is None or nav.name in selected):
+            body[f"{nav.name}@iot.navigationLink"] = f"{self_link}/{nav.name}"
+    return body
 
 
 def _format(row: Any, field: Field) -> Any:

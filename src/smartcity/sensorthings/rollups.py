@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, and_, delete, func, select
+from sqlalchemy import Connection, Table, and_, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -49,18 +49,35 @@ class _Bucket:
 def add_observations(
     db: Session, readings: Iterable[tuple[int | None, datetime, float | None]]
 ) -> None:
-    """Merge new (datastream id, phenomenon time, numeric result) readings into the rollups."""
+    """Merge new (datastream id, phenomenon time, numeric result) readings of the session's
+    municipality into the rollups."""
+    scope = scope_of(db)
+    assert isinstance(scope, TenantScope), "rollups are written in a tenant's transaction"
+    merge(
+        db,
+        db.get_bind().dialect.name,
+        ((scope.municipality_id, *reading) for reading in readings),
+    )
+
+
+def merge(
+    executor: Session | Connection,
+    dialect: str,
+    readings: Iterable[tuple[int, int | None, datetime, float | None]],
+) -> None:
+    """Merge (municipality id, datastream id, phenomenon time, numeric result) readings into
+    the rollups: one upsert for all buckets they touch."""
     buckets: dict[tuple[int, str, datetime], _Bucket] = {}
-    for datastream_id, moment, value in readings:
+    owners: dict[int, int] = {}
+    for municipality_id, datastream_id, moment, value in readings:
         if value is None or datastream_id is None:  # MultiDatastreams have no rollups
             continue
+        owners[datastream_id] = municipality_id
         for granularity in GRANULARITIES:
             key = (datastream_id, granularity, bucket_of(moment, granularity))
             buckets.setdefault(key, _Bucket()).add(value)
     if not buckets:
         return
-    scope = scope_of(db)
-    assert isinstance(scope, TenantScope), "rollups are written in a tenant's transaction"
     rows = [
         {
             "datastream_id": datastream_id,
@@ -70,13 +87,13 @@ def add_observations(
             "total": bucket.total,
             "minimum": bucket.minimum,
             "maximum": bucket.maximum,
-            # A bulk upsert bypasses the ORM's tenant stamping; the scope is applied here.
-            "municipality_id": scope.municipality_id,
+            # A bulk upsert bypasses the ORM's tenant stamping: the owner is stated here.
+            "municipality_id": owners[datastream_id],
         }
         for (datastream_id, granularity, start), bucket in sorted(buckets.items())
     ]
     table = cast(Table, models.Rollup.__table__)
-    postgres = db.get_bind().dialect.name == "postgresql"
+    postgres = dialect == "postgresql"
     statement = postgresql.insert(table) if postgres else sqlite.insert(table)
     smallest, largest = (func.least, func.greatest) if postgres else (func.min, func.max)
     statement = statement.on_conflict_do_update(
@@ -88,7 +105,7 @@ def add_observations(
             "maximum": largest(table.c.maximum, statement.excluded.maximum),
         },
     )
-    db.execute(statement, rows)
+    executor.execute(statement, rows)
 
 
 def recompute(db: Session, datastream_id: int | None, moments: Iterable[datetime]) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from smartcity.core.http.deps import (
@@ -21,6 +22,10 @@ from smartcity.core.identity.permissions import Principal
 from smartcity.sensorthings import multipart_batch
 from smartcity.sensorthings.entities import ENTITY_TYPES
 from smartcity.sensorthings.errors import BadRequest, StaError, UnsupportedMediaType
+from smartcity.sensorthings.ingest import bulk
+from smartcity.sensorthings.ingest.runtime import IngestRuntime
+from smartcity.sensorthings.mqtt.bridge import MqttBridge
+from smartcity.sensorthings.paths import parse_path
 from smartcity.sensorthings.permissions import STA_WRITE
 from smartcity.sensorthings.reading import Links
 from smartcity.sensorthings.service import Outcome, StaService
@@ -78,6 +83,48 @@ async def _run(work: Callable[[], Outcome]) -> Response:
     return _response(await run_in_threadpool(work))
 
 
+async def _write(
+    request: Request,
+    work: Callable[[], Outcome],
+    *,
+    slug: str,
+    path: str | None = None,
+    payload: Any = None,
+) -> Response:
+    outcome = await run_in_threadpool(work)
+    response = _response(outcome)
+    runtime: IngestRuntime = request.app.state.ingest
+
+    def after_commit() -> None:
+        # Datastreams, Things or Locations may have changed what the ingestion path cached.
+        runtime.forget()
+        if runtime.bridge is not None and path is not None and isinstance(outcome.body, dict):
+            _notify(runtime.bridge, slug, request.method, path, outcome.body, payload)
+
+    # Background tasks run once the response is out, after the transaction committed: no
+    # notification for a change that was rolled back.
+    response.background = BackgroundTask(after_commit)
+    return response
+
+
+def _notify(
+    bridge: MqttBridge, slug: str, method: str, path: str, body: dict[str, Any], payload: Any
+) -> None:
+    resource = parse_path(path)
+    entity = resource.target.entity
+    if method == "POST":
+        parent = resource.steps[-2] if len(resource.steps) > 1 else None
+        under = (parent.entity, parent.id) if parent is not None and parent.id is not None else None
+        bridge.entity_written(slug, entity, body, created_under=under)
+        return
+    changed = (
+        [key for key in payload if entity.field(key) is not None]
+        if isinstance(payload, dict)
+        else [field.name for field in entity.fields]
+    )
+    bridge.entity_written(slug, entity, body, created_under=None, changed=changed or ["@iot.id"])
+
+
 async def _json_body(request: Request) -> Any:
     try:
         return await request.json()
@@ -110,12 +157,13 @@ async def batch(
     if content_type.startswith("multipart/mixed"):
         json_batch = multipart_batch.parse(content_type, await request.body())
         outcome = await run_in_threadpool(lambda: service.batch(json_batch))
+        request.app.state.ingest.forget()  # batches are not notified one by one
         media_type, body = multipart_batch.render(json_batch, outcome.body["responses"])
         return Response(body, media_type=media_type)
     if content_type and not content_type.startswith("application/json"):
         raise UnsupportedMediaType("Send a batch as application/json or multipart/mixed.")
     payload = await _json_body(request)
-    return await _run(lambda: service.batch(payload))
+    return await _write(request, lambda: service.batch(payload), slug=municipality.slug)
 
 
 @router.post("/CreateObservations", status_code=201, summary="Create many Observations")
@@ -123,8 +171,18 @@ async def create_observations(
     request: Request, municipality: MunicipalityDep, principal: CanWrite, db: TenantDbDep
 ) -> Response:
     payload = await _json_body(request)
-    service = _service(request, db, municipality, principal)
-    return await _run(lambda: service.create_observations(payload))
+    runtime: IngestRuntime = request.app.state.ingest
+    links = links_for(request, municipality.slug)
+    answers = await run_in_threadpool(
+        bulk.create_in_transaction,
+        db,
+        runtime.targets,
+        runtime.store,
+        links,
+        municipality.id,
+        payload,
+    )
+    return JSONResponse(answers, status_code=201)
 
 
 @router.get("/{path:path}", dependencies=[Depends(public)], summary="Read entities")
@@ -146,7 +204,9 @@ async def create(
 ) -> Response:
     payload = await _json_body(request)
     service = _service(request, db, municipality, principal)
-    return await _run(lambda: service.create(path, payload))
+    return await _write(
+        request, lambda: service.create(path, payload), slug=municipality.slug, path=path
+    )
 
 
 async def _update(
@@ -155,7 +215,13 @@ async def _update(
     payload = await _json_body(request)
     json_patch = request.headers.get("content-type", "").startswith(JSON_PATCH)
     service = _service(request, db, municipality, principal)
-    return await _run(lambda: service.update(path, payload, replace=replace, json_patch=json_patch))
+    return await _write(
+        request,
+        lambda: service.update(path, payload, replace=replace, json_patch=json_patch),
+        slug=municipality.slug,
+        path=path,
+        payload=payload,
+    )
 
 
 @router.patch("/{path:path}", summary="Change an entity (merge, or JSON Patch)")
@@ -177,4 +243,4 @@ async def delete(
     path: str, request: Request, municipality: MunicipalityDep, principal: CanWrite, db: TenantDbDep
 ) -> Response:
     service = _service(request, db, municipality, principal)
-    return await _run(lambda: service.delete(path))
+    return await _write(request, lambda: service.delete(path), slug=municipality.slug)

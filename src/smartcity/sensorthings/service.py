@@ -201,10 +201,6 @@ class StaService:
         Writer(self.db).delete(self.single(resource))
         return Outcome(200)
 
-    def create_observations(self, payload: Any) -> Outcome:
-        self._require_write()
-        return Outcome(201, data_array.create_observations(self.db, self.links, payload))
-
     # ---- batch ------------------------------------------------------------------------
 
     def batch(self, payload: Any) -> Outcome:

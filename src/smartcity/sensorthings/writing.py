@@ -13,6 +13,7 @@ from smartcity.core.db import MAX_ID, utcnow
 from smartcity.sensorthings import models, rollups
 from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType, Field, Nav
 from smartcity.sensorthings.errors import BadRequest
+from smartcity.sensorthings.ingest.results import check_multi_result, check_result
 from smartcity.sensorthings.values import (
     check_geojson,
     parse_instant,
@@ -208,13 +209,11 @@ class Writer:
         if (row.datastream is None) == (row.multi_datastream is None):
             raise BadRequest("An Observation belongs to one Datastream or one MultiDatastream.")
         if row.multi_datastream is not None:
-            expected = len(row.multi_datastream.observed_properties)
-            result = row.result_json
-            if not isinstance(result, list) or len(result) != expected:
-                raise BadRequest(
-                    f"The result of a MultiDatastream Observation is an array of {expected} "
-                    "values, one per ObservedProperty."
-                )
+            types: list[Any] = list(row.multi_datastream.multi_observation_data_types or [])
+            types += [None] * (len(row.multi_datastream.observed_properties) - len(types))
+            check_multi_result(types, row.result_json)
+        elif row.datastream is not None:
+            check_result(row.datastream.observation_type, row.result_json)
         if row.feature_of_interest is None:
             row.feature_of_interest = self.feature_from_location(
                 row.datastream or row.multi_datastream

@@ -1,0 +1,223 @@
+"""The short way for devices posting Observations over HTTP.
+
+`POST …/Datastreams(id)/Observations`, `POST …/Observations` and `POST …/CreateObservations`
+with an API key are answered here, in front of the framework's routing and dependency
+injection, from cached facts and through the group-commit pipeline. Anything this path does
+not handle itself — another kind of login, a FeatureOfInterest created inline, any invalid
+input — goes on to the general SensorThings routes unchanged (with the body replayed), so
+that answers and error messages are the same either way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import re
+from types import SimpleNamespace
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from smartcity.core.errors import ServiceUnavailable
+from smartcity.core.identity.key_cache import KeyGrant
+from smartcity.sensorthings.entities import ENTITY_TYPES
+from smartcity.sensorthings.errors import StaError
+from smartcity.sensorthings.ingest import bulk, rows
+from smartcity.sensorthings.ingest.rows import NewObservation, NotSimple
+from smartcity.sensorthings.ingest.runtime import IngestRuntime
+from smartcity.sensorthings.ingest.targets import StreamKind
+from smartcity.sensorthings.reading import Links, plain_entity
+
+PATH = re.compile(
+    r"^/(?P<slug>[a-z0-9-]+)/sta/v1\.1/"
+    r"(?:(?P<kind>Datastreams|MultiDatastreams)\((?P<id>[0-9]{1,18})\)/Observations"
+    r"|(?P<plain>Observations)|(?P<bulk>CreateObservations))$"
+)
+OBSERVATION = ENTITY_TYPES["Observation"]
+ROUTE_LABEL = SimpleNamespace(path="/{municipality}/sta/v1.1/ingest")
+
+
+class _Decline(Exception):
+    """Let the general routes answer this request."""
+
+
+class ObservationFastPath:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        match = PATH.match(scope["path"]) if scope["type"] == "http" else None
+        if match is None or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        runtime: IngestRuntime | None = getattr(scope["app"].state, "ingest", None)
+        headers = dict(scope["headers"])
+        secret = _api_key(headers.get(b"authorization", b""))
+        content_type = headers.get(b"content-type", b"application/json")
+        if runtime is None or secret is None or not content_type.startswith(b"application/json"):
+            await self.app(scope, receive, send)
+            return
+        body, more = await _read_body(receive)
+        try:
+            status, answer, location = await self._handle(runtime, match, secret, body, scope)
+        except _Decline:
+            await self.app(scope, _replay(body, more, receive), send)
+            return
+        except ServiceUnavailable as exc:
+            await _respond(
+                send,
+                503,
+                {"code": 503, "type": "error", "message": exc.detail},
+                [(b"retry-after", str(exc.retry_after).encode())],
+            )
+            return
+        scope["route"] = ROUTE_LABEL
+        extra = [(b"location", location.encode())] if location else []
+        await _respond(send, status, answer, extra)
+
+    async def _handle(
+        self, runtime: IngestRuntime, match: re.Match[str], secret: str, body: bytes, scope: Scope
+    ) -> tuple[int, Any, str | None]:
+        grant = runtime.keys.cached(secret) or await asyncio.to_thread(runtime.keys.lookup, secret)
+        if grant is None or "sta:write" not in grant.scopes:
+            raise _Decline
+        if grant.municipality_slug != match["slug"]:
+            raise _Decline
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise _Decline from None
+        links = Links(_base(runtime, scope, match["slug"]))
+        if match["bulk"]:
+            return await self._create_many(runtime, grant, payload, links)
+        if runtime.targets.is_cached(_stream_key(match, payload)) and not _links_feature(payload):
+            observation = self._one(runtime, grant, match, payload)  # no I/O: no thread hop
+        else:
+            observation = await asyncio.to_thread(self._one, runtime, grant, match, payload)
+        (new_id,) = await runtime.pipeline.submit([observation])
+        observation.row["id"] = new_id
+        entity = plain_entity(links, SimpleNamespace(**observation.row), OBSERVATION)
+        return 201, entity, links.entity(OBSERVATION, new_id)
+
+    @staticmethod
+    def _one(
+        runtime: IngestRuntime, grant: KeyGrant, match: re.Match[str], payload: Any
+    ) -> NewObservation:
+        try:
+            if not isinstance(payload, dict):
+                raise _Decline
+            if match["kind"]:
+                if "Datastream" in payload or "MultiDatastream" in payload:
+                    raise _Decline
+                kind: StreamKind = (
+                    "MultiDatastream" if match["kind"] == "MultiDatastreams" else "Datastream"
+                )
+                target = runtime.targets.stream(kind, int(match["id"]))
+                if target is None or target.municipality_id != grant.municipality_id:
+                    raise _Decline
+            else:
+                _, _, target = rows.stream_of(payload, runtime.targets, grant.municipality_id)
+            return rows.from_entity(payload, target, runtime.targets)
+        except (NotSimple, StaError):
+            raise _Decline from None
+
+    @staticmethod
+    async def _create_many(
+        runtime: IngestRuntime, grant: KeyGrant, payload: Any, links: Links
+    ) -> tuple[int, Any, str | None]:
+        try:
+            answers, good = await asyncio.to_thread(
+                bulk.prepare, payload, runtime.targets, grant.municipality_id
+            )
+        except StaError:
+            raise _Decline from None
+        ids = await runtime.pipeline.submit([observation for _, observation in good])
+        for (index, _), new_id in zip(good, ids, strict=True):
+            answers[index] = links.entity(OBSERVATION, new_id)
+        return 201, answers, None
+
+
+def _stream_key(match: re.Match[str], payload: Any) -> tuple[StreamKind, int] | None:
+    if match["kind"]:
+        return ("MultiDatastream" if match["kind"] == "MultiDatastreams" else "Datastream"), int(
+            match["id"]
+        )
+    if isinstance(payload, dict):
+        for kind in ("Datastream", "MultiDatastream"):
+            link = payload.get(kind)
+            if isinstance(link, dict) and isinstance(link.get("@iot.id"), int):
+                return kind, link["@iot.id"]
+    return None
+
+
+def _links_feature(payload: Any) -> bool:
+    return isinstance(payload, dict) and "FeatureOfInterest" in payload
+
+
+def _api_key(header: bytes) -> str | None:
+    scheme, _, value = header.decode("latin-1").partition(" ")
+    scheme = scheme.lower()
+    if scheme == "bearer":
+        return value.strip() or None
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return decoded.partition(":")[2] or None
+    return None
+
+
+def _base(runtime: IngestRuntime, scope: Scope, slug: str) -> str:
+    public = runtime.platform.settings.public_url.rstrip("/")
+    if not public:
+        headers = dict(scope["headers"])
+        host = headers.get(b"host", b"").decode("latin-1")
+        if not host:
+            server = scope.get("server") or ("localhost", 80)
+            host = f"{server[0]}:{server[1]}"
+        public = f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
+    return f"{public}/{slug}/sta/v1.1"
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    """The whole body; the size limit is enforced by the platform middleware around us."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), False
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks), False
+
+
+def _replay(body: bytes, _more: bool, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _respond(send: Send, status: int, payload: Any, extra: list[tuple[bytes, bytes]]) -> None:
+    content = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(content)).encode()),
+                *extra,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": content})

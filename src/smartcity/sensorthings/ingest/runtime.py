@@ -1,0 +1,112 @@
+"""The ingestion path's per-process objects: caches, store and pipeline."""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from typing import IO, TYPE_CHECKING
+
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from smartcity.core.db import transaction
+from smartcity.core.identity.key_cache import ApiKeyCache
+from smartcity.core.mqtt import BrokerPolicy, ExternalBroker
+from smartcity.core.platform import Platform
+from smartcity.core.tenancy.models import Municipality
+from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
+from smartcity.sensorthings.ingest.pipeline import IngestPipeline
+from smartcity.sensorthings.ingest.store import ObservationStore
+from smartcity.sensorthings.ingest.targets import TargetCache
+
+if TYPE_CHECKING:
+    from smartcity.sensorthings.mqtt.bridge import MqttBridge
+
+
+class IngestRuntime:
+    def __init__(self, platform: Platform, app: FastAPI | None = None) -> None:
+        settings = platform.settings
+        self.platform = platform
+        self.app = app
+        self.bridge: MqttBridge | None = None
+        self._slot: IO[str] | None = None
+        self.cache_seconds = settings.ingest_cache_seconds
+        self.targets = TargetCache(platform.sessions, settings.ingest_cache_seconds)
+        self.keys = ApiKeyCache(platform.sessions, settings.ingest_cache_seconds)
+        self.store = ObservationStore(platform.engine)
+        self.pipeline = IngestPipeline(
+            self.store,
+            self.targets,
+            max_batch=settings.ingest_max_batch,
+            max_pending=settings.ingest_max_pending,
+        )
+        self._municipalities: dict[str, tuple[float, int]] = {}
+
+    def municipality_id(self, slug: str) -> int | None:
+        now = time.monotonic()
+        cached = self._municipalities.get(slug)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        with transaction(self.platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
+            found = db.scalar(select(Municipality.id).where(Municipality.slug == slug))
+        if found is not None:
+            self._municipalities[slug] = (now + self.cache_seconds, found)
+        return found
+
+    def forget(self) -> None:
+        """Entities changed through this process: reload what is cached."""
+        self.targets.clear()
+
+    async def start(self) -> None:
+        await self.pipeline.start()
+        broker = getattr(self.app.state, "broker", None) if self.app is not None else None
+        if broker is not None:
+            from smartcity.sensorthings.mqtt.bridge import MqttBridge
+
+            external = isinstance(broker, ExternalBroker)
+            self.bridge = MqttBridge(
+                self,
+                broker.endpoint,
+                consume=external,
+                client_id=self._client_id() if external else "",
+            )
+            await self.bridge.start()
+
+    async def stop(self) -> None:
+        if self.bridge is not None:
+            await self.bridge.stop()
+            self.bridge = None
+        await self.pipeline.stop()
+        if self._slot is not None:
+            self._slot.close()
+            self._slot = None
+
+    def _client_id(self) -> str:
+        """A client id that the same instance uses again after a restart, so that its broker
+        session (and any message it had not acknowledged) is picked up again. Worker
+        processes of one instance take numbered slots, held by a file lock until they exit."""
+        settings = self.platform.settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        for slot in range(64):
+            handle = (settings.data_dir / f"mqtt-slot-{slot}.lock").open("a")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                continue
+            self._slot = handle
+            return f"smartcity-{settings.instance_name}-{slot}"
+        raise RuntimeError("more than 64 worker processes share this data directory")
+
+
+def attach(app: FastAPI, platform: Platform) -> IngestRuntime:
+    runtime = IngestRuntime(platform, app)
+    app.state.ingest = runtime
+    return runtime
+
+
+def broker_policy(app: FastAPI, platform: Platform) -> BrokerPolicy:
+    from smartcity.sensorthings.mqtt.policy import SensorThingsBrokerPolicy
+
+    runtime: IngestRuntime = app.state.ingest
+    return SensorThingsBrokerPolicy(runtime)

@@ -1,0 +1,140 @@
+"""What the ingestion path needs to know about a (Multi)Datastream, cached per process.
+
+Looking these facts up per Observation (municipality, observationType, the FeatureOfInterest
+made from the Thing's Location) cost more than writing the Observation. They change rarely:
+writes through this process's SensorThings API clear the cache, and entries expire after
+`SMARTCITY_INGEST_CACHE_SECONDS` so that changes made through other instances arrive too.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from smartcity.core.db import transaction
+from smartcity.core.tenancy.models import Municipality
+from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
+from smartcity.core.tenancy.services import scope_for
+from smartcity.sensorthings import models
+from smartcity.sensorthings.writing import Writer
+
+StreamKind = Literal["Datastream", "MultiDatastream"]
+
+
+@dataclass(frozen=True)
+class StreamTarget:
+    kind: StreamKind
+    id: int
+    municipality_id: int
+    municipality_slug: str
+    observation_type: str
+    # MultiDatastreams: one observation type per ObservedProperty, in result order.
+    component_types: tuple[Any, ...]
+    # The FeatureOfInterest made from the Thing's Location; None when the Thing has none.
+    feature_id: int | None
+
+    @property
+    def is_multi(self) -> bool:
+        return self.kind == "MultiDatastream"
+
+
+class TargetCache:
+    def __init__(self, sessions: sessionmaker[Session], ttl_seconds: float) -> None:
+        self._sessions = sessions
+        self._ttl = ttl_seconds
+        self._streams: dict[tuple[StreamKind, int], tuple[float, StreamTarget | None]] = {}
+        self._features: dict[int, tuple[float, int | None]] = {}
+        self._owners: dict[tuple[str, int], tuple[float, int | None]] = {}
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._streams.clear()
+            self._features.clear()
+            self._owners.clear()
+
+    def is_cached(self, key: tuple[StreamKind, int] | None) -> bool:
+        """Whether `stream(*key)` would answer from the cache, without I/O."""
+        cached = self._streams.get(key) if key is not None else None
+        return cached is not None and cached[0] > time.monotonic()
+
+    def stream(
+        self, kind: StreamKind, ident: int, db: Session | None = None
+    ) -> StreamTarget | None:
+        """The target, or None when no such (Multi)Datastream exists in any municipality.
+        With `db` (a request's tenant-scoped session) a cache miss is looked up in that
+        session's transaction, and only that municipality's streams are found."""
+        now = time.monotonic()
+        cached = self._streams.get((kind, ident))
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        if db is not None:
+            return self._load_stream(db, kind, ident)
+        with self._lock, transaction(self._sessions, **{SCOPE_KEY: SYSTEM}) as own:
+            target = self._load_stream(own, kind, ident)
+        self._streams[(kind, ident)] = (now + self._ttl, target)
+        return target
+
+    def feature_municipality(self, ident: int, db: Session | None = None) -> int | None:
+        """The municipality of a FeatureOfInterest, or None when there is none."""
+        now = time.monotonic()
+        cached = self._features.get(ident)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        query = select(models.FeatureOfInterest.municipality_id).where(
+            models.FeatureOfInterest.id == ident
+        )
+        if db is not None:
+            return db.scalar(query)
+        with transaction(self._sessions, **{SCOPE_KEY: SYSTEM}) as own:
+            owner = own.scalar(query)
+        self._features[ident] = (now + self._ttl, owner)
+        return owner
+
+    def owner(self, model: Any, ident: int) -> int | None:
+        """The municipality of any SensorThings entity (for MQTT subscriptions)."""
+        key = (model.__tablename__, ident)
+        now = time.monotonic()
+        cached = self._owners.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        with transaction(self._sessions, **{SCOPE_KEY: SYSTEM}) as own:
+            found = own.scalar(select(model.municipality_id).where(model.id == ident))
+        self._owners[key] = (now + self._ttl, found)
+        return found
+
+    @staticmethod
+    def _load_stream(db: Session, kind: StreamKind, ident: int) -> StreamTarget | None:
+        model = models.MultiDatastream if kind == "MultiDatastream" else models.Datastream
+        owner = db.scalar(select(model.municipality_id).where(model.id == ident))
+        if owner is None:
+            return None
+        municipality = db.get(Municipality, owner)
+        assert municipality is not None
+        if db.info.get(SCOPE_KEY) is SYSTEM:
+            # From here on the session acts for the stream's municipality, as a request of
+            # that municipality would.
+            db.info[SCOPE_KEY] = scope_for(municipality)
+        stream: Any = db.get(model, ident)
+        feature_id = None
+        if stream.thing.locations:
+            feature = Writer(db).feature_from_location(stream)
+            db.flush()
+            feature_id = feature.id
+        types: tuple[Any, ...] = ()
+        if isinstance(stream, models.MultiDatastream):
+            types = tuple(stream.multi_observation_data_types or ())
+        return StreamTarget(
+            kind=kind,
+            id=ident,
+            municipality_id=municipality.id,
+            municipality_slug=municipality.slug,
+            observation_type=stream.observation_type,
+            component_types=types,
+            feature_id=feature_id,
+        )

@@ -1,0 +1,275 @@
+"""The platform's own MQTT connection: it publishes a notification for every created or
+changed entity, and, with an external broker, takes the Observations devices publish.
+
+With an external broker several app instances share the work through one MQTT 5 shared
+subscription (`$share/smartcity/…`): each message goes to one instance. A message is
+acknowledged (PUBACK) only after its Observation is committed, and the session survives
+disconnects, so a message the broker accepted is stored even if an instance dies before
+committing it: the broker delivers it again when the instance is back. A redelivery after the
+commit but before the acknowledgement is recognised (the broker marks it DUP) and not stored
+twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from prometheus_client import Counter
+from sqlalchemy import select
+
+from smartcity.core.db import transaction
+from smartcity.core.mqtt import MqttEndpoint
+from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
+from smartcity.sensorthings import models
+from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType
+from smartcity.sensorthings.ingest.rows import NewObservation
+from smartcity.sensorthings.ingest.runtime import IngestRuntime
+from smartcity.sensorthings.mqtt import topics
+from smartcity.sensorthings.mqtt.messages import (
+    BadMessage,
+    is_notification,
+    observation_from_message,
+)
+from smartcity.sensorthings.reading import Links, plain_entity
+
+log = logging.getLogger(__name__)
+
+MESSAGES = Counter(
+    "smartcity_mqtt_messages_total",
+    "MQTT messages that create Observations, by outcome",
+    ["outcome"],
+)
+CREATE_FILTERS = ("v1.1/+/Observations", "v1.1/Observations")
+OBSERVATION = ENTITY_TYPES["Observation"]
+# At most this many unacknowledged messages in flight to one instance: the broker holds the
+# rest, so memory stays bounded and a slow database slows the broker's delivery, not us.
+RECEIVE_MAXIMUM = 10_000
+
+
+class MqttBridge:
+    def __init__(
+        self, runtime: IngestRuntime, endpoint: MqttEndpoint, *, consume: bool, client_id: str
+    ) -> None:
+        self.runtime = runtime
+        self.endpoint = endpoint
+        self.consume = consume
+        self.client_id = client_id
+        settings = runtime.platform.settings
+        public = settings.public_url.rstrip("/") or f"http://{settings.host}:{settings.port}"
+        self._public = public
+        self.share_group = settings.mqtt_share_group
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: paho.Client | None = None
+        self._connected = threading.Event()
+        self._ready: list[tuple[NewObservation, int, int]] = []
+        self._ready_lock = threading.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # ---- lifecycle --------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        # The external broker speaks MQTT 5 (shared subscriptions, receive maximum); the
+        # embedded one 3.1.1.
+        protocol = paho.MQTTv5 if self.consume else paho.MQTTv311
+        client = paho.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=self.client_id,
+            protocol=protocol,
+            manual_ack=self.consume,
+            clean_session=None if protocol == paho.MQTTv5 else True,
+        )
+        client.max_queued_messages_set(100_000)
+        if self.endpoint.username is not None:
+            client.username_pw_set(self.endpoint.username, self.endpoint.password)
+        client.on_connect = self._on_connect
+        client.on_message = self._on_message
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        properties = None
+        settings = self.runtime.platform.settings
+        if protocol == paho.MQTTv5:
+            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            properties.SessionExpiryInterval = settings.mqtt_session_expiry
+            properties.ReceiveMaximum = RECEIVE_MAXIMUM
+        client.connect_async(
+            self.endpoint.host,
+            self.endpoint.port,
+            keepalive=30,
+            clean_start=False if protocol == paho.MQTTv5 else paho.MQTT_CLEAN_START_FIRST_ONLY,
+            properties=properties,
+        )
+        client.loop_start()
+        self._client = client
+        self.runtime.pipeline.listeners.append(self.observations_stored)
+        # Notifications published before the connection is up would be lost; a broker that
+        # is down does not hold up the start (paho keeps reconnecting).
+        await asyncio.to_thread(self._connected.wait, 3)
+
+    async def stop(self) -> None:
+        if self.observations_stored in self.runtime.pipeline.listeners:
+            self.runtime.pipeline.listeners.remove(self.observations_stored)
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._client is not None:
+            self._client.disconnect()
+            self._client.loop_stop()
+            self._client = None
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None and self._client.is_connected()
+
+    def _on_connect(self, client: Any, _userdata: Any, _flags: Any, reason: Any, _p: Any) -> None:
+        if reason.is_failure:
+            log.warning("MQTT connection refused", extra={"reason": str(reason)})
+            return
+        if self.consume:
+            for topic_filter in CREATE_FILTERS:
+                client.subscribe(f"$share/{self.share_group}/{topic_filter}", qos=1)
+        self._connected.set()
+        log.info("MQTT connected", extra={"broker": f"{self.endpoint.host}:{self.endpoint.port}"})
+
+    # ---- taking Observations (external broker) -----------------------------------------
+
+    def _on_message(self, client: Any, _userdata: Any, message: Any) -> None:
+        data: bytes = message.payload
+        if is_notification(data):
+            MESSAGES.labels("own_notification").inc()
+            client.ack(message.mid, message.qos)
+            return
+        create = topics.create_topic(message.topic)
+        try:
+            if create is None:
+                raise BadMessage("topic", f"Observations are not created on {message.topic}.")
+            observation = observation_from_message(create, data, self.runtime.targets, None)
+            if message.dup and self._already_stored(observation):
+                MESSAGES.labels("duplicate").inc()
+                client.ack(message.mid, message.qos)
+                return
+        except BadMessage as bad:
+            self.report(message.topic, bad, None)
+            client.ack(message.mid, message.qos)
+            return
+        with self._ready_lock:
+            self._ready.append((observation, message.mid, message.qos))
+            first = len(self._ready) == 1
+        if first and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self) -> None:
+        with self._ready_lock:
+            ready, self._ready = self._ready, []
+        if ready:
+            task = asyncio.create_task(self._store(ready))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _store(self, ready: list[tuple[NewObservation, int, int]]) -> None:
+        # Persistent: on a database failure the pipeline retries; the messages stay
+        # unacknowledged meanwhile, so the broker keeps them.
+        await self.runtime.pipeline.submit([item[0] for item in ready], persistent=True)
+        MESSAGES.labels("stored").inc(len(ready))
+        client = self._client
+        if client is not None:
+            for _, mid, qos in ready:
+                client.ack(mid, qos)
+
+    def _already_stored(self, observation: NewObservation) -> bool:
+        row = observation.row
+        o = models.Observation
+        with transaction(self.runtime.platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
+            query = select(o.id).where(
+                o.datastream_id == row["datastream_id"]
+                if row["datastream_id"] is not None
+                else o.multi_datastream_id == row["multi_datastream_id"],
+                o.phenomenon_time_start == row["phenomenon_time_start"],
+            )
+            for column in ("result_number", "result_string", "result_boolean"):
+                if row[column] is not None:
+                    query = query.where(getattr(o, column) == row[column])
+            return db.scalar(query.limit(1)) is not None
+
+    # ---- publishing -------------------------------------------------------------------
+
+    def report(self, topic: str, bad: BadMessage, slug: str | None) -> None:
+        """Count a rejected message and say why on its error topic."""
+        MESSAGES.labels(f"rejected_{bad.reason}").inc()
+        if bad.reason == "wrong_municipality":
+            return  # the publisher cannot read that topic; its owner need not hear of it
+        if topics.create_topic(topic) == topics.CreateTopic(None, None):
+            # The collection topic names no municipality; its errors go to the one the
+            # publisher (or the linked Datastream) belongs to.
+            slug = slug or (bad.target.municipality_slug if bad.target else None)
+            if slug is None:
+                return
+            topic = f"{slug}/{topic}"
+        self._publish(
+            topics.error_topic(topic),
+            {"code": 400, "type": "error", "reason": bad.reason, "message": bad.message},
+        )
+
+    def observations_stored(self, observations: Sequence[NewObservation]) -> None:
+        """Pipeline listener: every new Observation on its Datastream's, its feature's and
+        its municipality's topic."""
+        for observation in observations:
+            row = observation.row
+            target = observation.target
+            links = Links(f"{self._public}/{target.municipality_slug}/sta/v1.1")
+            body = plain_entity(links, _Row(row), OBSERVATION)
+            parent = ENTITY_TYPES[target.kind]
+            for topic in (
+                topics.entity_topic(parent, target.id, "Observations"),
+                topics.entity_topic(
+                    ENTITY_TYPES["FeatureOfInterest"], row["feature_of_interest_id"], "Observations"
+                ),
+                topics.collection_topic(target.municipality_slug, OBSERVATION),
+            ):
+                self._publish(topic, body)
+
+    def entity_written(
+        self,
+        slug: str,
+        entity: EntityType,
+        body: dict[str, Any],
+        *,
+        created_under: tuple[EntityType, int] | None,
+        changed: Sequence[str] = (),
+    ) -> None:
+        """After an HTTP write: a new entity on its set's (and its parent's) topic; a change on
+        the entity's topic and one per changed property."""
+        ident = body.get("@iot.id")
+        if not isinstance(ident, int):
+            return
+        if changed:
+            self._publish(topics.entity_topic(entity, ident), body)
+            for name in changed:
+                if name in body:
+                    self._publish(topics.entity_topic(entity, ident, name), {name: body[name]})
+            return
+        self._publish(topics.collection_topic(slug, entity), body)
+        if created_under is not None:
+            parent, parent_id = created_under
+            self._publish(topics.entity_topic(parent, parent_id, entity.plural), body)
+
+    def _publish(self, topic: str, body: dict[str, Any]) -> None:
+        client = self._client
+        if client is None:
+            return
+        # QoS 0: a notification is a hint to subscribers; the data is in the database.
+        client.publish(topic, json.dumps(body, separators=(",", ":"), ensure_ascii=False), qos=0)
+
+
+class _Row:
+    """A row dict seen as the attributes `plain_entity` reads."""
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.__dict__.update(row)

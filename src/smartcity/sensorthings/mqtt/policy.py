@@ -1,0 +1,78 @@
+"""What devices may do on the embedded broker. The API key a device connects with decides its
+municipality: it may publish new Observations for that municipality's (Multi)Datastreams and
+subscribe to that municipality's entities and entity sets. Its messages are taken by the
+platform directly (never passed on raw: subscribers get the stored Observation)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from smartcity.core.identity.key_cache import KeyGrant
+from smartcity.sensorthings.ingest.runtime import IngestRuntime
+from smartcity.sensorthings.mqtt import topics
+from smartcity.sensorthings.mqtt.messages import (
+    BadMessage,
+    is_notification,
+    observation_from_message,
+)
+
+DEVICE_SCOPES = frozenset({"sta:read", "sta:write"})
+
+
+class SensorThingsBrokerPolicy:
+    def __init__(self, runtime: IngestRuntime) -> None:
+        self.runtime = runtime
+
+    def may_connect(self, client_id: str, username: str | None, password: str | None) -> bool:
+        grant = self.runtime.keys.lookup(password or "")
+        return grant is not None and bool(DEVICE_SCOPES & grant.scopes)
+
+    async def _grant(self, password: str | None) -> KeyGrant | None:
+        secret = password or ""
+        return self.runtime.keys.cached(secret) or await asyncio.to_thread(
+            self.runtime.keys.lookup, secret
+        )
+
+    async def may(self, password: str | None, topic: str, action: str) -> bool:
+        if action != "subscribe":
+            # Publishing: what devices send is taken by `received`, never passed on raw.
+            # Receiving: decided when subscribing.
+            return action == "receive"
+        grant = await self._grant(password)
+        if grant is None:
+            return False
+        wanted = topics.subscription_topic(topic.removeprefix(topics.ERRORS_PREFIX))
+        if wanted is None:
+            return False
+        if wanted.slug is not None:
+            return wanted.slug == grant.municipality_slug
+        assert wanted.entity_id is not None
+        owner = await asyncio.to_thread(
+            self.runtime.targets.owner, wanted.entity.model, wanted.entity_id
+        )
+        return owner == grant.municipality_id
+
+    async def received(self, client_id: str, password: str | None, topic: str, data: bytes) -> None:
+        bridge: Any = self.runtime.bridge
+        if is_notification(data):
+            return
+        grant = await self._grant(password)
+        create = topics.create_topic(topic)
+        try:
+            if grant is None or "sta:write" not in grant.scopes:
+                raise BadMessage("forbidden", "This key may not create Observations.")
+            if create is None:
+                raise BadMessage("topic", f"Observations are not created on {topic}.")
+            observation = await asyncio.to_thread(
+                observation_from_message,
+                create,
+                data,
+                self.runtime.targets,
+                grant.municipality_id,
+            )
+        except BadMessage as bad:
+            if bridge is not None:
+                bridge.report(topic, bad, grant.municipality_slug if grant else None)
+            return
+        await self.runtime.pipeline.submit([observation], persistent=True)

@@ -1,0 +1,115 @@
+"""The group-commit pipeline: everything submitted is committed once, memory stays bounded,
+and one bad row does not hold up the others."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from smartcity.sensorthings import models
+from smartcity.sensorthings.errors import BadRequest
+from smartcity.sensorthings.ingest import rows
+from smartcity.sensorthings.ingest.runtime import IngestRuntime
+from tests.conftest import World
+from tests.sensorthings.conftest import STA
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _observations(runtime: IngestRuntime, datastream_id: int, count: int, offset: int = 0) -> Any:
+    target = runtime.targets.stream("Datastream", datastream_id)
+    assert target is not None
+    return [
+        rows.from_entity(
+            {"phenomenonTime": (START + timedelta(seconds=offset + n)).isoformat(), "result": n},
+            target,
+            runtime.targets,
+        )
+        for n in range(count)
+    ]
+
+
+def _stored(world: World, datastream_id: int) -> int:
+    with world.tenant(world.dresden) as db:
+        return int(
+            db.scalar(select(func.count()).where(models.Observation.datastream_id == datastream_id))
+            or 0
+        )
+
+
+@pytest.fixture
+def datastream_id(writer: TestClient, bench_thing: dict[str, Any]) -> int:
+    found: int = writer.get(f"{STA}/Datastreams").json()["value"][0]["@iot.id"]
+    return found
+
+
+def test_many_producers_share_commits_and_wait_when_the_queue_is_full(
+    world: World, datastream_id: int
+) -> None:
+    runtime = IngestRuntime(world.platform)
+    runtime.pipeline.max_pending = 500  # producers must wait for room
+    runtime.pipeline.max_batch = 200
+    before = _stored(world, datastream_id)
+    high_water = 0
+
+    async def produce(part: int) -> list[int]:
+        return await runtime.pipeline.submit(_observations(runtime, datastream_id, 100, part * 100))
+
+    async def watch() -> None:
+        nonlocal high_water
+        while True:
+            high_water = max(high_water, runtime.pipeline.pending)
+            await asyncio.sleep(0)
+
+    async def main() -> list[list[int]]:
+        watcher = asyncio.create_task(watch())
+        try:
+            return await asyncio.gather(*(produce(part) for part in range(30)))
+        finally:
+            watcher.cancel()
+            await runtime.stop()
+
+    results = asyncio.run(main())
+    ids = [new_id for part in results for new_id in part]
+    assert len(ids) == len(set(ids)) == 3000
+    assert _stored(world, datastream_id) == before + 3000
+    assert high_water <= 500
+
+
+def test_a_row_whose_datastream_vanished_fails_alone(
+    writer: TestClient, world: World, datastream_id: int, bench_thing: dict[str, Any]
+) -> None:
+    second = writer.post(
+        f"{STA}/Things({bench_thing['@iot.id']})/Datastreams",
+        json={
+            "name": "Feuchte",
+            "observationType": "OM_Measurement",
+            "unitOfMeasurement": {"name": "percent", "symbol": "%", "definition": "%"},
+            "Sensor": {"name": "SHT31", "encodingType": "text/plain", "metadata": "-"},
+            "ObservedProperty": {"name": "Feuchte", "definition": "rh"},
+        },
+    ).json()["@iot.id"]
+    runtime = IngestRuntime(world.platform)
+    doomed = _observations(runtime, second, 5)  # cached while the Datastream existed
+    assert writer.delete(f"{STA}/Datastreams({second})").status_code == 200
+    before = _stored(world, datastream_id)
+
+    async def main() -> tuple[Any, Any]:
+        try:
+            return await asyncio.gather(
+                runtime.pipeline.submit(doomed),
+                runtime.pipeline.submit(_observations(runtime, datastream_id, 5)),
+                return_exceptions=True,
+            )
+        finally:
+            await runtime.stop()
+
+    failed, stored = asyncio.run(main())
+    assert isinstance(failed, BadRequest)
+    assert len(stored) == 5
+    assert _stored(world, datastream_id) == before + 5
