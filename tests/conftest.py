@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -281,3 +284,47 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+SHIPPED_MOSQUITTO_CONF = Path(__file__).parent.parent / "deploy" / "mosquitto" / "smartcity.conf"
+
+
+@dataclass
+class MosquittoProcess:
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def shipped_mosquitto(tmp_path: Path) -> Iterator[MosquittoProcess]:
+    """A Mosquitto of its own, configured as we ship it (deploy/mosquitto/smartcity.conf),
+    so that tests of message safety do not depend on the machine's broker settings."""
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    if not Path(binary).exists():
+        if IN_CI:
+            pytest.fail("CI=true but mosquitto is not installed")
+        pytest.skip("mosquitto is not installed")
+    port = free_port()
+    store = tmp_path / "mosquitto"
+    store.mkdir()
+    conf = store / "mosquitto.conf"
+    conf.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence_location {store}/\n"
+        + SHIPPED_MOSQUITTO_CONF.read_text()
+    )
+    process = subprocess.Popen(
+        [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.05)
+    yield MosquittoProcess(port, process)
+    process.terminate()
+    process.wait(10)

@@ -79,6 +79,7 @@ class IngestPipeline:
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
+        self.stored = 0  # committed by this process since it started
 
     @property
     def pending(self) -> int:
@@ -195,6 +196,7 @@ class IngestPipeline:
         FLUSH_SECONDS.observe(time.perf_counter() - started)
         BATCH_ROWS.observe(len(rows))
         STORED.inc(len(rows))
+        self.stored += len(rows)
         offset = 0
         for submission in batch:
             count = len(submission.observations)
@@ -231,6 +233,7 @@ class IngestPipeline:
                     )
                 continue
             STORED.inc(len(ids))
+            self.stored += len(ids)
             await self._finish(submission, result=ids)
             for listener in self.listeners:
                 with contextlib.suppress(Exception):

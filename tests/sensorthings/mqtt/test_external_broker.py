@@ -1,0 +1,110 @@
+"""SensorThings MQTT with an external broker (Mosquitto): instances take device messages
+through an MQTT 5 shared subscription and acknowledge each only once it is committed."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from smartcity.app import create_app
+from smartcity.core.settings import Settings
+from smartcity.sensorthings import models
+from smartcity.sensorthings.ingest.runtime import IngestRuntime
+from tests.conftest import MosquittoProcess, World
+from tests.sensorthings.conftest import STA, THING_WITH_EVERYTHING
+from tests.sensorthings.mqtt.device import Device, wait_for
+
+START = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def _isolated(settings: Settings, url: str) -> None:
+    """Each test its own share group and short-lived sessions: the broker outlives tests."""
+    settings.mqtt_url = url
+    settings.mqtt_share_group = f"t{uuid.uuid4().hex[:12]}"
+    settings.instance_name = f"test-{uuid.uuid4().hex[:8]}"
+    settings.mqtt_session_expiry = 120
+
+
+def _datastream(client: TestClient) -> int:
+    client.post(f"{STA}/Things", json=THING_WITH_EVERYTHING)
+    found: int = client.get(f"{STA}/Datastreams").json()["value"][0]["@iot.id"]
+    return found
+
+
+def _stored(world: World, datastream_id: int) -> tuple[int, int]:
+    """(observations, distinct phenomenon times) of the Datastream."""
+    o = models.Observation
+    with world.tenant(world.dresden) as db:
+        total, distinct = db.execute(
+            select(func.count(), func.count(func.distinct(o.phenomenon_time_start))).where(
+                o.datastream_id == datastream_id
+            )
+        ).one()
+    return int(total), int(distinct)
+
+
+@pytest.fixture
+def app_with_broker(settings: Settings, world: World, mosquitto_url: str) -> Iterator[TestClient]:
+    _isolated(settings, mosquitto_url)
+    with TestClient(create_app(platform=world.platform, run_jobs=False)) as client:
+        client.headers["Authorization"] = f"Bearer {world.api_key(world.dresden, 'sta:write')}"
+        yield client
+
+
+def test_device_messages_are_stored_and_notified(app_with_broker: TestClient, world: World) -> None:
+    datastream_id = _datastream(app_with_broker)
+    topic = f"v1.1/Datastreams({datastream_id})/Observations"
+    port = int(world.platform.settings.mqtt_url.rsplit(":", 1)[1])
+    listener = Device(port)
+    assert listener.subscribe(topic)
+    before = _stored(world, datastream_id)[0]
+    Device(port).publish(topic, {"phenomenonTime": "2026-03-01T10:00:00Z", "result": 4.5})
+    # Subscribers see the device's own message and the platform's notification of it; the
+    # notification is the one with an id.
+    for _ in range(3):
+        body = listener.next_message(topic)
+        if "@iot.id" in body:
+            break
+    assert body["result"] == 4.5
+    wait_for(lambda: _stored(world, datastream_id)[0] == before + 1)
+    listener.close()
+
+
+def test_two_instances_store_every_message_exactly_once(
+    settings: Settings, world: World, shipped_mosquitto: MosquittoProcess
+) -> None:
+    _isolated(settings, shipped_mosquitto.url)
+    with ExitStack() as stack:
+        first = stack.enter_context(TestClient(create_app(platform=world.platform, run_jobs=False)))
+        second = stack.enter_context(
+            TestClient(create_app(platform=world.platform, run_jobs=False))
+        )
+        first.headers["Authorization"] = f"Bearer {world.api_key(world.dresden, 'sta:write')}"
+        datastream_id = _datastream(first)
+        before = _stored(world, datastream_id)[0]
+        device = Device(shipped_mosquitto.port)
+        count = 3000
+        for n in range(count):
+            moment = (START + timedelta(seconds=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            device.client.publish(
+                f"v1.1/Datastreams({datastream_id})/Observations",
+                f'{{"phenomenonTime":"{moment}","result":{n}}}',
+                qos=1,
+            )
+        wait_for(lambda: _stored(world, datastream_id)[0] >= before + count, timeout=60)
+        total, distinct = _stored(world, datastream_id)
+        assert total == before + count
+        assert distinct == total  # none twice
+        shares = [
+            runtime.pipeline.stored
+            for runtime in (first.app.state.ingest, second.app.state.ingest)  # type: ignore[attr-defined]
+            if isinstance(runtime, IngestRuntime)
+        ]
+        assert all(share > 0 for share in shares), shares
+        device.close()

@@ -1,0 +1,156 @@
+"""No acknowledged message is lost and none is stored twice: under a burst from another
+process, and when the server is killed (-9) in the middle of a stream and started again.
+The server runs as its own process (`smartcity serve`) against Mosquitto configured as we
+ship it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from smartcity.core.settings import Settings
+from smartcity.sensorthings import models
+from tests.conftest import MosquittoProcess, World, free_port
+from tests.sensorthings.conftest import STA, THING_WITH_EVERYTHING
+
+pytestmark = pytest.mark.timeout(600)
+# The publisher's Observations: one per second from here (the fixture Thing's are later).
+STREAM_START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class Server:
+    def __init__(self, settings: Settings, broker: MosquittoProcess) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "SMARTCITY_DATA_DIR": str(settings.data_dir),
+            "SMARTCITY_DATABASE_URL": settings.effective_database_url,
+            "SMARTCITY_SECRET_KEY": "test-secret-" + "x" * 40,
+            "SMARTCITY_PORT": str(self.port),
+            "SMARTCITY_MQTT_URL": broker.url,
+            "SMARTCITY_INSTANCE_NAME": "crash-test",
+            "SMARTCITY_MQTT_SESSION_EXPIRY": "300",
+            "SMARTCITY_LOG_LEVEL": "WARNING",
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "smartcity", "serve"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(300):
+            try:
+                if httpx.get(f"{self.base}/readyz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError("the server did not become ready")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(30)
+
+
+@pytest.fixture
+def server(
+    settings: Settings, world: World, shipped_mosquitto: MosquittoProcess
+) -> Iterator[Server]:
+    running = Server(settings, shipped_mosquitto)
+    running.start()
+    yield running
+    running.stop()
+
+
+def _datastream(server: Server, world: World) -> int:
+    key = world.api_key(world.dresden, "sta:write")
+    headers = {"Authorization": f"Bearer {key}"}
+    created = httpx.post(f"{server.base}{STA}/Things", json=THING_WITH_EVERYTHING, headers=headers)
+    assert created.status_code == 201, created.text
+    found: int = httpx.get(f"{server.base}{STA}/Datastreams").json()["value"][0]["@iot.id"]
+    return found
+
+
+def _stored(world: World, datastream_id: int) -> tuple[int, int]:
+    o = models.Observation
+    with world.tenant(world.dresden) as db:
+        total, distinct = db.execute(
+            select(func.count(), func.count(func.distinct(o.phenomenon_time_start))).where(
+                o.datastream_id == datastream_id,
+                o.phenomenon_time_start >= STREAM_START,
+                o.phenomenon_time_start < STREAM_START + timedelta(days=5),
+            )
+        ).one()
+    return int(total), int(distinct)
+
+
+def _publish(port: int, topic: str, count: int, first: int = 0) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.sensorthings.mqtt.publisher",
+            str(port),
+            topic,
+            str(count),
+            str(first),
+        ],
+        cwd=Path(__file__).parents[3],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_stored(world: World, datastream_id: int, expected: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _stored(world, datastream_id)[0] < expected:
+        time.sleep(0.5)
+
+
+def test_a_burst_of_200000_observations_is_stored_exactly_once(
+    server: Server, world: World, shipped_mosquitto: MosquittoProcess
+) -> None:
+    datastream_id = _datastream(server, world)
+    topic = f"v1.1/Datastreams({datastream_id})/Observations"
+    publishers = [_publish(shipped_mosquitto.port, topic, 50_000, n * 50_000) for n in range(4)]
+    acknowledged = sum(int(p.communicate(timeout=500)[0].strip()) for p in publishers)
+    assert acknowledged == 200_000
+    _wait_stored(world, datastream_id, 200_000, timeout=300)
+    assert _stored(world, datastream_id) == (200_000, 200_000)
+
+
+def test_kill_9_in_the_middle_of_a_stream_loses_nothing(
+    server: Server, world: World, shipped_mosquitto: MosquittoProcess
+) -> None:
+    datastream_id = _datastream(server, world)
+    topic = f"v1.1/Datastreams({datastream_id})/Observations"
+    publisher = _publish(shipped_mosquitto.port, topic, 30_000)
+    _wait_stored(world, datastream_id, 5_000, timeout=120)
+    server.kill()
+    stored_at_kill = _stored(world, datastream_id)[0]
+    assert stored_at_kill < 30_000, "the stream ended before the kill; nothing was tested"
+    server.start()  # same instance name and data directory: the same broker session
+    acknowledged = int(publisher.communicate(timeout=500)[0].strip())
+    assert acknowledged == 30_000
+    _wait_stored(world, datastream_id, 30_000, timeout=300)
+    assert _stored(world, datastream_id) == (30_000, 30_000)
