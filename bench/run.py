@@ -107,7 +107,7 @@ def audit_rate(platform: Platform, count: int) -> float:
 
 
 def start_server(
-    data_dir: Path, database_url: str, workers: int = 1
+    data_dir: Path, database_url: str, workers: int = 1, extra_env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
     """`smartcity serve` as its own process on free ports; returns it and its base URL.
     Several workers need an external broker: the machine's Mosquitto on 1883."""
@@ -124,6 +124,9 @@ def start_server(
     }
     if workers > 1:
         env["SMARTCITY_MQTT_URL"] = os.environ.get("SMARTCITY_MQTT_URL", "mqtt://127.0.0.1:1883")
+        # The bench leaves no long-lived session (and no queue of messages) at the broker.
+        env["SMARTCITY_MQTT_SESSION_EXPIRY"] = "30"
+    env.update(extra_env or {})
     server = subprocess.Popen(
         [sys.executable, "-m", "smartcity", "serve"],
         env=env,

@@ -154,3 +154,19 @@ def test_bad_messages_are_reported_and_do_not_stop_the_others(
     metrics = broker_app.get("/metrics").text
     for reason in ("not_json", "invalid", "unknown_datastream"):
         assert f'outcome="rejected_{reason}"' in metrics
+
+
+def test_subscriptions_with_select_get_just_those_properties(
+    broker_app: TestClient, datastream_id: int, dresden_device: Device
+) -> None:
+    """Req /req/receive-updates-via-mqtt/receive-updates with $select (18-088, 14.2.4)."""
+    topic = "dresden/v1.1/Observations?$select=result,phenomenonTime"
+    assert dresden_device.subscribe(topic)
+    dresden_device.publish(
+        f"v1.1/Datastreams({datastream_id})/Observations",
+        {"phenomenonTime": "2026-11-26T14:00:00Z", "result": 8},
+    )
+    assert dresden_device.next_message(topic) == {
+        "result": 8,
+        "phenomenonTime": "2026-11-26T14:00:00Z",
+    }

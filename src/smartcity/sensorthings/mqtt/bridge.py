@@ -73,6 +73,8 @@ class MqttBridge:
         self._ready: list[tuple[NewObservation, int, int]] = []
         self._ready_lock = threading.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
+        # Subscriptions with $select seen by the embedded broker: base topic → topic → names.
+        self._selections: dict[str, dict[str, list[str]]] = {}
 
     # ---- lifecycle --------------------------------------------------------------------
 
@@ -260,12 +262,21 @@ class MqttBridge:
             parent, parent_id = created_under
             self._publish(topics.entity_topic(parent, parent_id, entity.plural), body)
 
+    def selection_subscribed(self, topic: str) -> None:
+        """A subscriber asked for `<topic>?$select=…`: publish that projection too."""
+        selected = topics.selected_properties(topic)
+        if selected is not None:
+            self._selections.setdefault(selected[0], {})[topic] = selected[1]
+
     def _publish(self, topic: str, body: dict[str, Any]) -> None:
         client = self._client
         if client is None:
             return
         # QoS 0: a notification is a hint to subscribers; the data is in the database.
         client.publish(topic, json.dumps(body, separators=(",", ":"), ensure_ascii=False), qos=0)
+        for selected_topic, names in self._selections.get(topic, {}).items():
+            projection = {name: body[name] for name in names if name in body}
+            client.publish(selected_topic, json.dumps(projection, ensure_ascii=False), qos=0)
 
 
 class _Row:

@@ -6,7 +6,6 @@ platform directly (never passed on raw: subscribers get the stored Observation).
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from smartcity.core.identity.key_cache import KeyGrant
 from smartcity.sensorthings.ingest.runtime import IngestRuntime
@@ -46,15 +45,19 @@ class SensorThingsBrokerPolicy:
         if wanted is None:
             return False
         if wanted.slug is not None:
-            return wanted.slug == grant.municipality_slug
-        assert wanted.entity_id is not None
-        owner = await asyncio.to_thread(
-            self.runtime.targets.owner, wanted.entity.model, wanted.entity_id
-        )
-        return owner == grant.municipality_id
+            allowed = wanted.slug == grant.municipality_slug
+        else:
+            assert wanted.entity_id is not None
+            owner = await asyncio.to_thread(
+                self.runtime.targets.owner, wanted.entity.model, wanted.entity_id
+            )
+            allowed = owner == grant.municipality_id
+        if allowed and self.runtime.bridge is not None:
+            self.runtime.bridge.selection_subscribed(topic)
+        return allowed
 
     async def received(self, client_id: str, password: str | None, topic: str, data: bytes) -> None:
-        bridge: Any = self.runtime.bridge
+        bridge = self.runtime.bridge
         if is_notification(data):
             return
         grant = await self._grant(password)

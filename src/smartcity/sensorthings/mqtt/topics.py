@@ -89,3 +89,13 @@ def entity_topic(entity: EntityType, ident: int, tail: str = "") -> str:
 
 def collection_topic(slug: str, entity: EntityType) -> str:
     return f"{slug}/{VERSION}/{entity.plural}"
+
+
+def selected_properties(topic: str) -> tuple[str, list[str]] | None:
+    """`v1.1/Observations?$select=result,phenomenonTime` → the base topic and the properties;
+    None for a topic without `$select`."""
+    base, _, query = topic.partition("?")
+    if not query.startswith("$select="):
+        return None
+    names = [name.strip() for name in query.removeprefix("$select=").split(",") if name.strip()]
+    return (base, names) if names else None

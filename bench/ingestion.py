@@ -1,0 +1,230 @@
+"""Ingestion benchmark (issue 4): Observations published over MQTT, end to end.
+
+    python -m bench.ingestion --workers 2
+
+Starts its own Mosquitto configured as shipped (deploy/mosquitto/smartcity.conf), the server
+(`smartcity serve`, PostgreSQL, `--workers` processes) and publisher processes (paho, QoS 1),
+all on this machine. Measures:
+
+- sustained Observations/s from the first publish until the last one is committed, spread
+  over 1, 100 and 10,000 Datastreams;
+- publish → notification latency (p50/p95) for a subscriber of the Datastream's topic while
+  devices publish 1,000 Observations/s;
+- the server's memory peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy import create_engine, text
+
+from bench.run import drop_postgres, free_port, percentile, postgres_database, start_server
+from bench.sensorthings import memory_peak_mib
+from smartcity.core.db import transaction
+from smartcity.core.identity.apikeys import create_api_key
+from smartcity.core.platform import Platform
+from smartcity.core.settings import Settings
+from smartcity.core.tenancy import services as tenancy
+from smartcity.core.tenancy.scope import SCOPE_KEY
+from smartcity.demo import create_demo_data
+
+STA = "/dresden/sta/v1.1"
+SHIPPED = Path(__file__).parent.parent / "deploy" / "mosquitto" / "smartcity.conf"
+
+
+def start_mosquitto(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    port = free_port()
+    conf = directory / "mosquitto.conf"
+    conf.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence_location {directory}/\n"
+        + SHIPPED.read_text()
+    )
+    process = subprocess.Popen([binary, "-c", str(conf)])
+    time.sleep(0.5)
+    return process, port
+
+
+def datastreams(base: str, key: str, count: int) -> list[int]:
+    """`count` Datastreams on one Thing, created in deep inserts of up to 500."""
+    headers = {"Authorization": f"Bearer {key}"}
+    ids: list[int] = []
+    while len(ids) < count:
+        size = min(500, count - len(ids))
+        thing = {
+            "name": f"bench {len(ids)}",
+            "Locations": [
+                {
+                    "name": "bench",
+                    "encodingType": "application/geo+json",
+                    "location": {"type": "Point", "coordinates": [13.73, 51.05]},
+                }
+            ],
+            "Datastreams": [
+                {
+                    "name": f"stream {len(ids) + n}",
+                    "observationType": "OM_Measurement",
+                    "unitOfMeasurement": {"name": "°C", "symbol": "°C", "definition": "Cel"},
+                    "Sensor": {"name": "s", "encodingType": "text/plain", "metadata": "-"},
+                    "ObservedProperty": {"name": "t", "definition": "t"},
+                }
+                for n in range(size)
+            ],
+        }
+        created = httpx.post(f"{base}{STA}/Things", json=thing, headers=headers, timeout=300)
+        assert created.status_code == 201, created.text
+        thing_id = created.json()["@iot.id"]
+        page = httpx.get(
+            f"{base}{STA}/Things({thing_id})/Datastreams?$select=id&$top=1000", timeout=60
+        ).json()
+        ids += [entry["@iot.id"] for entry in page["value"]]
+    return ids
+
+
+def stored(database_url: str, ids: list[int]) -> int:
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.connect() as connection:
+        found = connection.execute(
+            text("SELECT count(*) FROM sta_observation WHERE datastream_id = ANY(:ids)"),
+            {"ids": ids},
+        ).scalar_one()
+    engine.dispose()
+    return int(found)
+
+
+def publish(port: int, ids: list[int], count: int, processes: int, rate: float = 0) -> int:
+    share = count // processes
+    running = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bench.publisher",
+                str(port),
+                json.dumps(ids),
+                str(share),
+                str(n * share),
+                str(rate / processes),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(processes)
+    ]
+    return sum(int(p.communicate(timeout=900)[0].strip() or 0) for p in running)
+
+
+def sustained(database_url: str, port: int, ids: list[int], count: int, processes: int) -> int:
+    before = stored(database_url, ids)
+    started = time.perf_counter()
+    acknowledged = publish(port, ids, count, processes)
+    assert acknowledged == count, acknowledged
+    while stored(database_url, ids) < before + count:
+        time.sleep(0.2)
+    elapsed = time.perf_counter() - started
+    assert stored(database_url, ids) == before + count, "stored more than published"
+    return round(count / elapsed)
+
+
+def notification_latency(port: int, ids: list[int], seconds: int) -> dict[str, float]:
+    samples: list[float] = []
+    ready = threading.Event()
+
+    def on_message(_c: Any, _u: Any, message: Any) -> None:
+        body = json.loads(message.payload)
+        if "@iot.id" in body:  # the notification, not the device's own message
+            samples.append((time.time() - body["parameters"]["sent"]) * 1000)
+
+    listener = paho.Client(CallbackAPIVersion.VERSION2)
+    listener.on_message = on_message
+    listener.on_subscribe = lambda *_: ready.set()
+    listener.connect("127.0.0.1", port)
+    listener.loop_start()
+    listener.subscribe(f"v1.1/Datastreams({ids[0]})/Observations", qos=0)
+    ready.wait(5)
+    publish(port, ids[:1], 1000 * seconds, 1, rate=1000)
+    time.sleep(1)
+    listener.disconnect()
+    listener.loop_stop()
+    return {
+        "p50_ms": round(statistics.median(samples), 1),
+        "p95_ms": round(percentile(samples, 0.95), 1),
+        "samples": len(samples),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="MQTT ingestion benchmark")
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument("--publishers", type=int, default=4, help="publisher processes")
+    parser.add_argument("--count", type=int, default=200_000, help="Observations per run")
+    parser.add_argument("--latency-seconds", type=int, default=20)
+    args = parser.parse_args()
+    database_url = postgres_database()
+    if database_url is None:
+        sys.exit("PostgreSQL is needed for this benchmark")
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        broker, port = start_mosquitto(directory)
+        settings = Settings(data_dir=directory / "data", database_url=database_url, demo_mode=True)
+        platform = Platform.from_settings(settings)
+        create_demo_data(platform)
+        with transaction(platform.sessions) as db:
+            dresden = tenancy.get_municipality(db, "dresden")
+            db.info[SCOPE_KEY] = tenancy.scope_for(dresden)
+            _, key = create_api_key(db, name="bench", scopes=["sta:write"], actor="bench")
+        platform.engine.dispose()
+        server, base = start_server(
+            directory / "data",
+            database_url,
+            args.workers,
+            {"SMARTCITY_MQTT_URL": f"mqtt://127.0.0.1:{port}", "SMARTCITY_INSTANCE_NAME": "bench"},
+        )
+        try:
+            streams = datastreams(base, key, 10_000)
+            for spread in (1, 100, 10_000):
+                results[f"sustained Observations/s, {spread} Datastream(s)"] = sustained(
+                    database_url, port, streams[:spread], args.count, args.publishers
+                )
+            results["publish → notification at 1,000/s"] = notification_latency(
+                port, streams, args.latency_seconds
+            )
+            results["server memory peak MiB (parent process)"] = round(memory_peak_mib(server.pid))
+            results["server worker processes"] = args.workers
+            results["publisher processes"] = args.publishers
+        finally:
+            server.terminate()
+            server.wait(30)
+            broker.terminate()
+            broker.wait(10)
+            drop_postgres(database_url)
+    print(json.dumps(results, indent=2))
+    print()
+    print("| measurement | result |")
+    print("|---|---|")
+    for label, value in results.items():
+        shown = (
+            f"p50 {value['p50_ms']} ms, p95 {value['p95_ms']} ms"
+            if isinstance(value, dict)
+            else str(value)
+        )
+        print(f"| {label} | {shown} |")
+
+
+if __name__ == "__main__":
+    main()
