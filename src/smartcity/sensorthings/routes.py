@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from smartcity.core.db import transaction
 from smartcity.core.http.deps import (
     MunicipalityDep,
     TenantDbDep,
@@ -19,12 +20,13 @@ from smartcity.core.http.deps import (
     requires,
 )
 from smartcity.core.identity.permissions import Principal
+from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
 from smartcity.sensorthings import multipart_batch
 from smartcity.sensorthings.entities import ENTITY_TYPES
 from smartcity.sensorthings.errors import BadRequest, StaError, UnsupportedMediaType
 from smartcity.sensorthings.ingest import bulk
 from smartcity.sensorthings.ingest.runtime import IngestRuntime
-from smartcity.sensorthings.mqtt.bridge import MqttBridge
+from smartcity.sensorthings.mqtt.bridge import MqttBridge, parent_topics
 from smartcity.sensorthings.paths import parse_path
 from smartcity.sensorthings.permissions import STA_WRITE
 from smartcity.sensorthings.reading import Links
@@ -99,7 +101,7 @@ async def _write(
         # Datastreams, Things or Locations may have changed what the ingestion path cached.
         runtime.forget()
         if runtime.bridge is not None and path is not None and isinstance(outcome.body, dict):
-            _notify(runtime.bridge, slug, request.method, path, outcome.body, payload)
+            _notify(request, runtime.bridge, slug, path, outcome.body, payload)
 
     # Background tasks run once the response is out, after the transaction committed: no
     # notification for a change that was rolled back.
@@ -108,21 +110,24 @@ async def _write(
 
 
 def _notify(
-    bridge: MqttBridge, slug: str, method: str, path: str, body: dict[str, Any], payload: Any
+    request: Request, bridge: MqttBridge, slug: str, path: str, body: dict[str, Any], payload: Any
 ) -> None:
-    resource = parse_path(path)
-    entity = resource.target.entity
-    if method == "POST":
-        parent = resource.steps[-2] if len(resource.steps) > 1 else None
-        under = (parent.entity, parent.id) if parent is not None and parent.id is not None else None
-        bridge.entity_written(slug, entity, body, created_under=under)
+    entity = parse_path(path).target.entity
+    ident = body.get("@iot.id")
+    if not isinstance(ident, int):
+        return
+    if request.method == "POST":
+        platform = request.app.state.platform
+        with transaction(platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
+            parents = parent_topics(db, entity, ident)
+        bridge.entity_written(slug, entity, body, parents=parents)
         return
     changed = (
         [key for key in payload if entity.field(key) is not None]
         if isinstance(payload, dict)
         else [field.name for field in entity.fields]
     )
-    bridge.entity_written(slug, entity, body, created_under=None, changed=changed or ["@iot.id"])
+    bridge.entity_written(slug, entity, body, parents=[], changed=changed or ["@iot.id"])
 
 
 async def _json_body(request: Request) -> Any:

@@ -170,3 +170,23 @@ def test_subscriptions_with_select_get_just_those_properties(
         "result": 8,
         "phenomenonTime": "2026-11-26T14:00:00Z",
     }
+
+
+def test_an_actuator_learns_of_its_tasks(broker_app: TestClient, dresden_device: Device) -> None:
+    """Tasking (17-079) over MQTT: the device subscribes to its TaskingCapability's Tasks."""
+    from tests.sensorthings.test_tasking import _lamp
+
+    lamp = _lamp(broker_app)
+    capability = broker_app.get(f"{STA}/Things({lamp['@iot.id']})/TaskingCapabilities").json()[
+        "value"
+    ][0]["@iot.id"]
+    topic = f"v1.1/TaskingCapabilities({capability})/Tasks"
+    assert dresden_device.subscribe(topic)
+    broker_app.post(
+        f"{STA}/Tasks",
+        json={
+            "taskingParameters": {"dimLevel": 40},
+            "TaskingCapability": {"@iot.id": capability},
+        },
+    )
+    assert dresden_device.next_message(topic)["taskingParameters"] == {"dimLevel": 40}

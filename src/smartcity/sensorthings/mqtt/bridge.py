@@ -25,6 +25,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from prometheus_client import Counter
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from smartcity.core.db import transaction
 from smartcity.core.mqtt import MqttEndpoint
@@ -40,6 +41,7 @@ from smartcity.sensorthings.mqtt.messages import (
     observation_from_message,
 )
 from smartcity.sensorthings.reading import Links, plain_entity
+from smartcity.sensorthings.writing import inverse_nav
 
 log = logging.getLogger(__name__)
 
@@ -243,11 +245,12 @@ class MqttBridge:
         entity: EntityType,
         body: dict[str, Any],
         *,
-        created_under: tuple[EntityType, int] | None,
+        parents: Sequence[str],
         changed: Sequence[str] = (),
     ) -> None:
-        """After an HTTP write: a new entity on its set's (and its parent's) topic; a change on
-        the entity's topic and one per changed property."""
+        """After an HTTP write: a new entity on its set's topic and on the navigation topics
+        of the entities it belongs to (`parents`, from `parent_topics`); a change on the
+        entity's topic and one per changed property."""
         ident = body.get("@iot.id")
         if not isinstance(ident, int):
             return
@@ -258,9 +261,8 @@ class MqttBridge:
                     self._publish(topics.entity_topic(entity, ident, name), {name: body[name]})
             return
         self._publish(topics.collection_topic(slug, entity), body)
-        if created_under is not None:
-            parent, parent_id = created_under
-            self._publish(topics.entity_topic(parent, parent_id, entity.plural), body)
+        for topic in parents:
+            self._publish(topic, body)
 
     def selection_subscribed(self, topic: str) -> None:
         """A subscriber asked for `<topic>?$select=…`: publish that projection too."""
@@ -277,6 +279,26 @@ class MqttBridge:
         for selected_topic, names in self._selections.get(topic, {}).items():
             projection = {name: body[name] for name in names if name in body}
             client.publish(selected_topic, json.dumps(projection, ensure_ascii=False), qos=0)
+
+
+def parent_topics(db: Session, entity: EntityType, ident: int) -> list[str]:
+    """The navigation topics a new entity appears on: for an Observation
+    `v1.1/Datastreams(7)/Observations` and `v1.1/FeaturesOfInterest(3)/Observations`, for a
+    Task `v1.1/TaskingCapabilities(2)/Tasks` (how an actuator learns of its tasks)."""
+    row = db.get(entity.model, ident)
+    if row is None:
+        return []
+    found = []
+    for nav in entity.navs:
+        if nav.many:
+            continue
+        relationship = getattr(entity.model, nav.attr).property
+        (column,) = relationship.local_columns
+        parent_id = getattr(row, column.key)
+        back = inverse_nav(entity, nav) if relationship.back_populates else None
+        if isinstance(parent_id, int) and back is not None and back.many:
+            found.append(topics.entity_topic(ENTITY_TYPES[nav.target], parent_id, back.name))
+    return found
 
 
 class _Row:
