@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from smartcity.core.db import MAX_ID
@@ -79,7 +80,7 @@ def aggregate_datastream(
     start: Annotated[str, Query(alias="from", description="ISO 8601, e.g. 2026-01-01T00:00:00Z")],
     end: Annotated[str, Query(alias="to", description="ISO 8601, exclusive")],
     interval: Annotated[str, Query(description="PT15M, PT1H, P1D, P1M, …")] = "PT1H",
-) -> dict[str, Any]:
+) -> JSONResponse:
     query = select(models.Datastream).where(models.Datastream.id == datastream_id)
     visible = _visible(principal)
     if visible is not None:
@@ -87,8 +88,12 @@ def aggregate_datastream(
     datastream = db.scalar(query)
     if datastream is None:
         raise NotFound(f"There is no Datastream {datastream_id} here.")
-    return aggregate(
-        db, datastream, _instant(start, "from"), _instant(end, "to"), Interval.parse(interval)
+    # Plain JSON types already: a year of hourly buckets skips the framework's encoder, which
+    # took most of the time (8,760 buckets).
+    return JSONResponse(
+        aggregate(
+            db, datastream, _instant(start, "from"), _instant(end, "to"), Interval.parse(interval)
+        )
     )
 
 
