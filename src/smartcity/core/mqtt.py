@@ -126,6 +126,15 @@ class PlatformTopicPlugin(BaseTopicPlugin):  # type: ignore[misc]
 class BrokerHandle(Protocol):
     description: str
 
+    @property
+    def endpoint(self) -> MqttEndpoint:
+        """How the platform's own clients connect."""
+        ...
+
+    def has_subscribers(self, topic: str) -> bool:
+        """Whether a message on `topic` would reach anyone (True when it cannot be known)."""
+        ...
+
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
@@ -192,6 +201,13 @@ class EmbeddedBroker:
             self._broker = None
         _POLICIES.pop(self._key, None)
 
+    def has_subscribers(self, topic: str) -> bool:
+        # Devices may subscribe to exact topics only (the policy refuses wildcards), so a
+        # look-up by name is the whole answer; the platform's own subscriptions do not count.
+        if self._broker is None:
+            return False
+        return bool(self._broker.subscriptions.get(topic))
+
     async def is_ready(self) -> tuple[bool, str]:
         if self._broker is None:
             return False, "embedded broker not started"
@@ -209,6 +225,9 @@ class ExternalBroker:
 
     async def stop(self) -> None:
         return None
+
+    def has_subscribers(self, topic: str) -> bool:
+        return True  # an external broker does not tell
 
     async def is_ready(self) -> tuple[bool, str]:
         return await asyncio.to_thread(_mqtt_handshake, self.endpoint)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,6 +55,10 @@ def typed_result(value: Any) -> dict[str, Any]:
     number = None
     if isinstance(value, int | float) and not isinstance(value, bool):
         number = float(value)
+        if not math.isfinite(number):
+            raise BadRequest("'result' must be a finite number (not NaN or Infinity).")
+    if isinstance(value, str) and "\x00" in value:
+        raise BadRequest("'result' must not contain the NUL character.")
     return {
         "result_json": value,
         "result_number": number,

@@ -84,6 +84,11 @@ def test_bad_observations_get_the_general_error_messages(
         assert response.status_code == 400, payload
         assert named in response.json()["message"], response.json()
     assert writer.post(url, content=b"{not json").status_code == 400
+    # Values the database could not store are refused before they reach it.
+    for body in (b'{"result": NaN}', b'{"result": Infinity}'):
+        refused = writer.post(url, content=body, headers={"Content-Type": "application/json"})
+        assert refused.status_code == 400
+        assert "finite" in refused.json()["message"]
     assert (
         writer.post(f"{STA}/Datastreams(999999)/Observations", json={"result": 1}).status_code
         == 404

@@ -97,6 +97,10 @@ class ObservationFastPath:
         else:
             observation = await asyncio.to_thread(self._one, runtime, grant, match, payload)
         (new_id,) = await runtime.pipeline.submit([observation])
+        if new_id is None:
+            # Refused by the database after all (its Datastream was deleted meanwhile): the
+            # general route finds out why and says so.
+            raise _Decline
         observation.row["id"] = new_id
         entity = plain_entity(links, SimpleNamespace(**observation.row), OBSERVATION)
         return 201, entity, links.entity(OBSERVATION, new_id)
@@ -135,7 +139,7 @@ class ObservationFastPath:
             raise _Decline from None
         ids = await runtime.pipeline.submit([observation for _, observation in good])
         for (index, _), new_id in zip(good, ids, strict=True):
-            answers[index] = links.entity(OBSERVATION, new_id)
+            answers[index] = links.entity(OBSERVATION, new_id) if new_id else "error"
         return 201, answers, None
 
 

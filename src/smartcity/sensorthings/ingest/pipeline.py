@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from prometheus_client import Counter, Histogram
 
 from smartcity.core.errors import ServiceUnavailable
-from smartcity.sensorthings.errors import BadRequest
 from smartcity.sensorthings.ingest.rows import NewObservation
 from smartcity.sensorthings.ingest.store import ObservationStore, RowsRejected
 from smartcity.sensorthings.ingest.targets import TargetCache
@@ -39,6 +38,10 @@ FLUSH_SECONDS = Histogram(
     "Time to write and commit one batch",
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5),
 )
+REFUSED = Counter(
+    "smartcity_ingest_observations_refused_total",
+    "Observations the database refused after they had been accepted (e.g. Datastream deleted)",
+)
 WRITE_FAILURES = Counter(
     "smartcity_ingest_write_failures_total", "Batches that could not be written", ["reason"]
 )
@@ -49,7 +52,7 @@ Listener = Callable[[Sequence[NewObservation]], None]
 @dataclass
 class _Submission:
     observations: list[NewObservation]
-    future: asyncio.Future[list[int]]
+    future: asyncio.Future[list[int | None]]
     # Retried until stored (MQTT: the broker keeps the message until then) instead of
     # failing the caller (HTTP: the client sees 503 and may retry).
     persistent: bool
@@ -113,8 +116,9 @@ class IngestPipeline:
 
     async def submit(
         self, observations: list[NewObservation], *, persistent: bool = False
-    ) -> list[int]:
-        """Queue the rows and wait until they are committed; returns their ids."""
+    ) -> list[int | None]:
+        """Queue the rows and wait until they are committed; returns their ids (None for a
+        row the database refused, e.g. because its Datastream was deleted meanwhile)."""
         if not observations:
             return []
         if self._stopping:
@@ -126,7 +130,7 @@ class IngestPipeline:
             await self._space.wait_for(
                 lambda: self._pending == 0 or self._pending + len(observations) <= self.max_pending
             )
-            future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+            future: asyncio.Future[list[int | None]] = asyncio.get_running_loop().create_future()
             self._queue.append(_Submission(observations, future, persistent))
             self._pending += len(observations)
         self._wakeup.set()
@@ -200,7 +204,7 @@ class IngestPipeline:
         offset = 0
         for submission in batch:
             count = len(submission.observations)
-            await self._finish(submission, result=ids[offset : offset + count])
+            await self._finish(submission, result=list(ids[offset : offset + count]))
             offset += count
         for listener in self.listeners:
             try:
@@ -210,19 +214,16 @@ class IngestPipeline:
         return True
 
     async def _isolate(self, batch: list[_Submission]) -> None:
-        """After a constraint failure, write each submission on its own so that one bad one
-        does not hold up the others."""
+        """After the database refused a batch (a Datastream vanished, a value it cannot
+        store), write each submission on its own, and a refused one row by row, so that one
+        bad row holds up nothing else. Refused rows get None instead of an id."""
         for submission in batch:
             try:
-                ids = await asyncio.to_thread(self.store.write, submission.observations)
-            except RowsRejected:
-                await self._finish(
-                    submission,
-                    error=BadRequest(
-                        "The Datastream or FeatureOfInterest of this Observation no longer exists."
-                    ),
+                ids: list[int | None] = list(
+                    await asyncio.to_thread(self.store.write, submission.observations)
                 )
-                continue
+            except RowsRejected:
+                ids = [await self._write_alone(o) for o in submission.observations]
             except Exception:
                 if submission.persistent:
                     self._queue.appendleft(submission)
@@ -232,18 +233,27 @@ class IngestPipeline:
                         error=ServiceUnavailable("The database is not available; please retry."),
                     )
                 continue
-            STORED.inc(len(ids))
-            self.stored += len(ids)
+            written = [o for o, new_id in zip(submission.observations, ids, strict=True) if new_id]
+            STORED.inc(len(written))
+            self.stored += len(written)
             await self._finish(submission, result=ids)
             for listener in self.listeners:
                 with contextlib.suppress(Exception):
-                    listener(submission.observations)
+                    listener(written)
+
+    async def _write_alone(self, observation: NewObservation) -> int | None:
+        try:
+            (new_id,) = await asyncio.to_thread(self.store.write, [observation])
+        except RowsRejected:
+            REFUSED.inc()
+            return None
+        return new_id
 
     async def _finish(
         self,
         submission: _Submission,
         *,
-        result: list[int] | None = None,
+        result: list[int | None] | None = None,
         error: Exception | None = None,
     ) -> None:
         assert self._space is not None

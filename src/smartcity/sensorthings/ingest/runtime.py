@@ -69,6 +69,7 @@ class IngestRuntime:
                 broker.endpoint,
                 consume=external,
                 client_id=self._client_id() if external else "",
+                wanted=broker.has_subscribers,
             )
             await self.bridge.start()
 

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 import psycopg
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from smartcity.sensorthings import models, rollups
 from smartcity.sensorthings.ingest.rows import NewObservation
@@ -39,7 +39,8 @@ TABLE = cast(Table, models.Observation.__table__)
 
 
 class RowsRejected(Exception):
-    """A constraint refused the batch (a Datastream or FeatureOfInterest vanished)."""
+    """The database refused the batch: a constraint (a Datastream or FeatureOfInterest
+    vanished) or a value it cannot store."""
 
 
 class ObservationStore:
@@ -55,7 +56,7 @@ class ObservationStore:
             with self.engine.begin() as connection:
                 return self.write_on(connection, batch)
         # COPY talks to the driver directly, so its errors arrive unwrapped.
-        except (IntegrityError, psycopg.IntegrityError) as exc:
+        except (IntegrityError, DataError, psycopg.IntegrityError, psycopg.DataError) as exc:
             raise RowsRejected(str(exc.__class__.__name__)) from exc
 
     def write_on(self, connection: Connection, batch: Sequence[NewObservation]) -> list[int]:

@@ -16,7 +16,7 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import paho.mqtt.client as paho
@@ -52,6 +52,7 @@ MESSAGES = Counter(
 )
 CREATE_FILTERS = ("v1.1/+/Observations", "v1.1/Observations")
 OBSERVATION = ENTITY_TYPES["Observation"]
+FEATURE = ENTITY_TYPES["FeatureOfInterest"]
 # At most this many unacknowledged messages in flight to one instance: the broker holds the
 # rest, so memory stays bounded and a slow database slows the broker's delivery, not us.
 RECEIVE_MAXIMUM = 10_000
@@ -59,10 +60,19 @@ RECEIVE_MAXIMUM = 10_000
 
 class MqttBridge:
     def __init__(
-        self, runtime: IngestRuntime, endpoint: MqttEndpoint, *, consume: bool, client_id: str
+        self,
+        runtime: IngestRuntime,
+        endpoint: MqttEndpoint,
+        *,
+        consume: bool,
+        client_id: str,
+        wanted: Callable[[str], bool] = lambda _topic: True,
     ) -> None:
         self.runtime = runtime
         self.endpoint = endpoint
+        # Whether anyone listens on a topic: building and sending notifications nobody reads
+        # cost more than storing the Observations.
+        self.wanted = wanted
         self.consume = consume
         self.client_id = client_id
         settings = runtime.platform.settings
@@ -180,8 +190,11 @@ class MqttBridge:
     async def _store(self, ready: list[tuple[NewObservation, int, int]]) -> None:
         # Persistent: on a database failure the pipeline retries; the messages stay
         # unacknowledged meanwhile, so the broker keeps them.
-        await self.runtime.pipeline.submit([item[0] for item in ready], persistent=True)
-        MESSAGES.labels("stored").inc(len(ready))
+        ids = await self.runtime.pipeline.submit([item[0] for item in ready], persistent=True)
+        refused = ids.count(None)
+        MESSAGES.labels("stored").inc(len(ready) - refused)
+        if refused:
+            MESSAGES.labels("rejected_by_database").inc(refused)
         client = self._client
         if client is not None:
             for _, mid, qos in ready:
@@ -227,17 +240,22 @@ class MqttBridge:
         for observation in observations:
             row = observation.row
             target = observation.target
+            wanted = [
+                topic
+                for topic in (
+                    topics.entity_topic(ENTITY_TYPES[target.kind], target.id, "Observations"),
+                    topics.entity_topic(FEATURE, row["feature_of_interest_id"], "Observations"),
+                    topics.collection_topic(target.municipality_slug, OBSERVATION),
+                )
+                if self.wanted(topic) or topic in self._selections
+            ]
+            if not wanted:
+                continue
             links = Links(f"{self._public}/{target.municipality_slug}/sta/v1.1")
             body = plain_entity(links, _Row(row), OBSERVATION)
-            parent = ENTITY_TYPES[target.kind]
-            for topic in (
-                topics.entity_topic(parent, target.id, "Observations"),
-                topics.entity_topic(
-                    ENTITY_TYPES["FeatureOfInterest"], row["feature_of_interest_id"], "Observations"
-                ),
-                topics.collection_topic(target.municipality_slug, OBSERVATION),
-            ):
-                self._publish(topic, body)
+            payload = _encode(body)
+            for topic in wanted:
+                self._publish(topic, body, payload)
 
     def entity_written(
         self,
@@ -270,15 +288,17 @@ class MqttBridge:
         if selected is not None:
             self._selections.setdefault(selected[0], {})[topic] = selected[1]
 
-    def _publish(self, topic: str, body: dict[str, Any]) -> None:
+    def _publish(self, topic: str, body: dict[str, Any], payload: str | None = None) -> None:
         client = self._client
         if client is None:
             return
         # QoS 0: a notification is a hint to subscribers; the data is in the database.
-        client.publish(topic, json.dumps(body, separators=(",", ":"), ensure_ascii=False), qos=0)
+        if self.wanted(topic):
+            client.publish(topic, payload or _encode(body), qos=0)
         for selected_topic, names in self._selections.get(topic, {}).items():
-            projection = {name: body[name] for name in names if name in body}
-            client.publish(selected_topic, json.dumps(projection, ensure_ascii=False), qos=0)
+            if self.wanted(selected_topic):
+                projection = {name: body[name] for name in names if name in body}
+                client.publish(selected_topic, _encode(projection), qos=0)
 
 
 def parent_topics(db: Session, entity: EntityType, ident: int) -> list[str]:
@@ -299,6 +319,10 @@ def parent_topics(db: Session, entity: EntityType, ident: int) -> list[str]:
         if isinstance(parent_id, int) and back is not None and back.many:
             found.append(topics.entity_topic(ENTITY_TYPES[nav.target], parent_id, back.name))
     return found
+
+
+def _encode(body: dict[str, Any]) -> str:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
 class _Row:
