@@ -7,9 +7,10 @@ recomputed from the raw data. Rollups hold numeric results only; times are UTC b
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Connection, Table, and_, delete, func, select
@@ -42,8 +43,16 @@ class _Bucket:
     def add(self, value: float) -> None:
         self.count += 1
         self.total += value
-        self.minimum = min(self.minimum, value)
-        self.maximum = max(self.maximum, value)
+        if value < self.minimum:
+            self.minimum = value
+        if value > self.maximum:
+            self.maximum = value
+
+    def merge(self, other: _Bucket) -> None:
+        self.count += other.count
+        self.total += other.total
+        self.minimum = min(self.minimum, other.minimum)
+        self.maximum = max(self.maximum, other.maximum)
 
 
 def add_observations(
@@ -67,17 +76,27 @@ def merge(
 ) -> None:
     """Merge (municipality id, datastream id, phenomenon time, numeric result) readings into
     the rollups: one upsert for all buckets they touch."""
-    buckets: dict[tuple[int, str, datetime], _Bucket] = {}
+    # Hours first, keyed by whole hours since the epoch (cheap per reading); days are merged
+    # from the hours (per bucket, not per reading).
+    hours: dict[tuple[int, int], _Bucket] = {}
     owners: dict[int, int] = {}
     for municipality_id, datastream_id, moment, value in readings:
         if value is None or datastream_id is None:  # MultiDatastreams have no rollups
             continue
         owners[datastream_id] = municipality_id
-        for granularity in GRANULARITIES:
-            key = (datastream_id, granularity, bucket_of(moment, granularity))
-            buckets.setdefault(key, _Bucket()).add(value)
-    if not buckets:
+        key = (datastream_id, math.floor(moment.timestamp()) // 3600)
+        bucket = hours.get(key)
+        if bucket is None:
+            bucket = hours[key] = _Bucket()
+        bucket.add(value)
+    if not hours:
         return
+    buckets: dict[tuple[int, str, datetime], _Bucket] = {}
+    for (datastream_id, hour), bucket in hours.items():
+        start = datetime.fromtimestamp(hour * 3600, UTC)
+        buckets[(datastream_id, "hour", start)] = bucket
+        day = buckets.setdefault((datastream_id, "day", bucket_of(start, "day")), _Bucket())
+        day.merge(bucket)
     rows = [
         {
             "datastream_id": datastream_id,
