@@ -85,6 +85,11 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds an external broker keeps an instance's session while it is away.",
     )
+    mqtt_observation_topics: str = Field(
+        default="datastream,feature,municipality",
+        pattern=r"^((datastream|feature|municipality)(,(datastream|feature|municipality))*)?$",
+        description="Topics a new Observation is notified on (each costs CPU per Observation).",
+    )
     ingest_cache_seconds: float = Field(
         default=10.0,
         ge=0,

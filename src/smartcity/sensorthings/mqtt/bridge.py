@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import queue
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -45,6 +46,10 @@ from smartcity.sensorthings.writing import inverse_nav
 
 log = logging.getLogger(__name__)
 
+NOTIFICATIONS_DROPPED = Counter(
+    "smartcity_mqtt_notifications_dropped_total",
+    "New Observations not notified because the notifier fell behind",
+)
 MESSAGES = Counter(
     "smartcity_mqtt_messages_total",
     "MQTT messages that create Observations, by outcome",
@@ -87,6 +92,11 @@ class MqttBridge:
         self._tasks: set[asyncio.Task[None]] = set()
         # Subscriptions with $select seen by the embedded broker: base topic → topic → names.
         self._selections: dict[str, dict[str, list[str]]] = {}
+        self.observation_topics = frozenset(
+            part.strip() for part in settings.mqtt_observation_topics.split(",") if part.strip()
+        )
+        self._outbox: queue.Queue[Sequence[NewObservation] | None] = queue.Queue(maxsize=1000)
+        self._notifier: threading.Thread | None = None
 
     # ---- lifecycle --------------------------------------------------------------------
 
@@ -123,6 +133,10 @@ class MqttBridge:
         )
         client.loop_start()
         self._client = client
+        self._notifier = threading.Thread(
+            target=self._notify_loop, name="mqtt-notifier", daemon=True
+        )
+        self._notifier.start()
         self.runtime.pipeline.listeners.append(self.observations_stored)
         # Notifications published before the connection is up would be lost; a broker that
         # is down does not hold up the start (paho keeps reconnecting).
@@ -133,6 +147,10 @@ class MqttBridge:
             self.runtime.pipeline.listeners.remove(self.observations_stored)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._notifier is not None:
+            await asyncio.to_thread(self._outbox.put, None)
+            await asyncio.to_thread(self._notifier.join, 10)
+            self._notifier = None
         if self._client is not None:
             self._client.disconnect()
             self._client.loop_stop()
@@ -235,20 +253,45 @@ class MqttBridge:
         )
 
     def observations_stored(self, observations: Sequence[NewObservation]) -> None:
-        """Pipeline listener: every new Observation on its Datastream's, its feature's and
-        its municipality's topic."""
+        """Pipeline listener: hand the new Observations to the notifier thread, so that
+        building and sending notifications never holds up the next commit. If the notifier
+        falls behind by more than its queue, notifications are dropped (and counted): they
+        are hints; the Observations are stored."""
+        try:
+            self._outbox.put_nowait(observations)
+        except queue.Full:
+            NOTIFICATIONS_DROPPED.inc(len(observations))
+
+    def _notify_loop(self) -> None:
+        while True:
+            observations = self._outbox.get()
+            if observations is None:
+                return
+            try:
+                self._notify_observations(observations)
+            except Exception:
+                log.exception("notifying new observations failed")
+
+    def _notify_observations(self, observations: Sequence[NewObservation]) -> None:
+        """Every new Observation on its Datastream's, its feature's and its municipality's
+        topic (those of `SMARTCITY_MQTT_OBSERVATION_TOPICS`, and with the embedded broker only
+        where someone listens)."""
+        kinds = self.observation_topics
         for observation in observations:
             row = observation.row
             target = observation.target
-            wanted = [
-                topic
-                for topic in (
-                    topics.entity_topic(ENTITY_TYPES[target.kind], target.id, "Observations"),
-                    topics.entity_topic(FEATURE, row["feature_of_interest_id"], "Observations"),
-                    topics.collection_topic(target.municipality_slug, OBSERVATION),
+            candidates = []
+            if "datastream" in kinds:
+                candidates.append(
+                    topics.entity_topic(ENTITY_TYPES[target.kind], target.id, "Observations")
                 )
-                if self.wanted(topic) or topic in self._selections
-            ]
+            if "feature" in kinds:
+                candidates.append(
+                    topics.entity_topic(FEATURE, row["feature_of_interest_id"], "Observations")
+                )
+            if "municipality" in kinds:
+                candidates.append(topics.collection_topic(target.municipality_slug, OBSERVATION))
+            wanted = [t for t in candidates if self.wanted(t) or t in self._selections]
             if not wanted:
                 continue
             links = Links(f"{self._public}/{target.municipality_slug}/sta/v1.1")
