@@ -49,12 +49,15 @@ SHIPPED = Path(__file__).parent.parent / "deploy" / "mosquitto" / "smartcity.con
 def start_mosquitto(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     port = free_port()
+    directory.chmod(0o777)  # started as root, Mosquitto drops to its own user to write here
     conf = directory / "mosquitto.conf"
     conf.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence_location {directory}/\n"
         + SHIPPED.read_text()
     )
-    process = subprocess.Popen([binary, "-c", str(conf)])
+    process = subprocess.Popen(
+        [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     time.sleep(0.5)
     return process, port
 

@@ -311,6 +311,7 @@ def shipped_mosquitto(tmp_path: Path) -> Iterator[MosquittoProcess]:
     port = free_port()
     store = tmp_path / "mosquitto"
     store.mkdir()
+    store.chmod(0o777)  # started as root, Mosquitto drops to its own user to write here
     conf = store / "mosquitto.conf"
     conf.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence_location {store}/\n"

@@ -13,8 +13,11 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from smartcity.core.spatial import register_sqlite_functions
 
-# Ids are 64-bit integers in both databases; larger numbers cannot name anything.
+# Numbers in queries ($top, $filter literals) may be 64-bit integers.
 MAX_ID = 2**63 - 1
+# Row ids are 32-bit integer columns (SERIAL) in both databases: a larger number names nothing,
+# and must not reach PostgreSQL, which would refuse the comparison instead of finding nothing.
+MAX_ROW_ID = 2**31 - 1
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from smartcity.core.db import MAX_ID
+from smartcity.core.db import MAX_ID, MAX_ROW_ID
 from smartcity.core.errors import InvalidInput, NotFound
 from smartcity.core.http.deps import (
     IdPath,
@@ -48,7 +48,7 @@ def latest(
     municipality: MunicipalityDep,
     principal: TenantPrincipalDep,
     thing: Annotated[
-        int | None, Query(ge=1, le=MAX_ID, description="Only this Thing's Datastreams")
+        int | None, Query(ge=1, le=MAX_ROW_ID, description="Only this Thing's Datastreams")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,

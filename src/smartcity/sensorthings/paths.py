@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from smartcity.core.db import MAX_ID
+from smartcity.core.db import MAX_ROW_ID
 from smartcity.sensorthings.entities import BY_PLURAL, ENTITY_TYPES, EntityType, Field, Nav
 from smartcity.sensorthings.errors import BadRequest, NotFoundError
 
@@ -44,7 +44,7 @@ def _key(raw: str | None, segment: str) -> int | None:
         value = int(raw)
     except ValueError:
         raise NotFoundError(f"'{segment}': entity ids here are integers.") from None
-    if not 0 <= value <= MAX_ID:
+    if not 0 <= value <= MAX_ROW_ID:
         raise NotFoundError(f"'{segment}' does not exist.")
     return value
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartcity.core.db import MAX_ID, utcnow
+from smartcity.core.db import MAX_ROW_ID, utcnow
 from smartcity.sensorthings import models, rollups
 from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType, Field, Nav
 from smartcity.sensorthings.errors import BadRequest
@@ -147,8 +147,8 @@ class Writer:
         """An existing entity named by @iot.id (other properties, as FROST's client sends
         them, are ignored)."""
         ident = payload["@iot.id"]
-        if not isinstance(ident, int) or isinstance(ident, bool) or not 0 <= ident <= MAX_ID:
-            raise BadRequest(f"@iot.id of a {entity.name} must be a 64-bit integer.")
+        if not isinstance(ident, int) or isinstance(ident, bool) or not 0 <= ident <= MAX_ROW_ID:
+            raise BadRequest(f"@iot.id of a {entity.name} must be an integer id.")
         row = self.db.get(entity.model, ident)
         if row is None:
             raise BadRequest(f"There is no {entity.name} with @iot.id {ident} to link to.")

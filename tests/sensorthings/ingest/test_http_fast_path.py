@@ -197,3 +197,16 @@ def test_create_observations_through_the_pipeline(
     assert answers[1] == answers[2] == "error"
     for link in (answers[0], answers[3]):
         assert writer.get(link.replace("https://testserver", "")).status_code == 200
+
+
+def test_ids_beyond_the_column_range_are_simply_unknown(
+    writer: TestClient, bench_thing: dict[str, Any]
+) -> None:
+    for ident in (2**31, 2**40, 2**63 - 1):
+        missing = writer.post(f"{STA}/Datastreams({ident})/Observations", json={"result": 1})
+        assert missing.status_code == 404, missing.text
+        linked = writer.post(
+            f"{STA}/Observations", json={"result": 1, "Datastream": {"@iot.id": ident}}
+        )
+        assert linked.status_code == 400, linked.text
+        assert writer.get(f"{STA}/Datastreams({ident})").status_code == 404

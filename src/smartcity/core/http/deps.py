@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
-from smartcity.core.db import MAX_ID
+from smartcity.core.db import MAX_ROW_ID
 from smartcity.core.errors import NotAuthenticated, PermissionDenied
 from smartcity.core.identity import users
 from smartcity.core.identity.apikeys import authenticate_api_key
@@ -28,7 +28,7 @@ from smartcity.core.tenancy.scope import SCOPE_KEY
 from smartcity.core.tenancy.services import get_municipality, scope_for
 
 SESSION_COOKIE = "__Host-smartcity_session"
-IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Numeric id")]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="Numeric id")]
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

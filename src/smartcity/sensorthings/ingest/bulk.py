@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from smartcity.core.db import MAX_ID
+from smartcity.core.db import MAX_ROW_ID
 from smartcity.sensorthings.entities import ENTITY_TYPES
 from smartcity.sensorthings.errors import BadRequest
 from smartcity.sensorthings.ingest import rows
@@ -66,7 +66,7 @@ def _group(
     kind: StreamKind = "MultiDatastream" if "MultiDatastream" in group else "Datastream"
     reference = group.get(kind)
     ident = reference.get("@iot.id") if isinstance(reference, dict) else None
-    if not isinstance(ident, int) or isinstance(ident, bool) or not 0 <= ident <= MAX_ID:
+    if not isinstance(ident, int) or isinstance(ident, bool) or not 0 <= ident <= MAX_ROW_ID:
         raise BadRequest('Each group needs "Datastream": {"@iot.id": <id>} (or "MultiDatastream").')
     target = cache.stream(kind, ident, db)
     if target is None or target.municipality_id != municipality_id:
@@ -106,7 +106,7 @@ def _valid_feature_ids(
         and len(row) > index
         and isinstance(row[index], int)
         and not isinstance(row[index], bool)
-        and 0 <= row[index] <= MAX_ID
+        and 0 <= row[index] <= MAX_ROW_ID
     }
     # Another municipality's features are simply not found.
     return {ident for ident in wanted if cache.feature_municipality(ident, db) == municipality_id}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from smartcity.core.db import MAX_ID, utcnow
+from smartcity.core.db import MAX_ROW_ID, utcnow
 from smartcity.sensorthings.errors import BadRequest
 from smartcity.sensorthings.ingest.results import check_multi_result, check_result
 from smartcity.sensorthings.ingest.targets import StreamKind, StreamTarget, TargetCache
@@ -37,8 +37,8 @@ def link_id(value: Any, entity: str) -> int:
     if not isinstance(value, dict) or "@iot.id" not in value:
         raise NotSimple
     ident = value["@iot.id"]
-    if not isinstance(ident, int) or isinstance(ident, bool) or not 0 <= ident <= MAX_ID:
-        raise BadRequest(f"@iot.id of a {entity} must be a 64-bit integer.")
+    if not isinstance(ident, int) or isinstance(ident, bool) or not 0 <= ident <= MAX_ROW_ID:
+        raise BadRequest(f"@iot.id of a {entity} must be an integer id.")
     return ident
 
 

@@ -13,10 +13,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from smartcity.core.db import transaction
+from smartcity.core.db import MAX_ROW_ID, transaction
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
 from smartcity.core.tenancy.services import scope_for
@@ -24,6 +24,8 @@ from smartcity.sensorthings import models
 from smartcity.sensorthings.writing import Writer
 
 StreamKind = Literal["Datastream", "MultiDatastream"]
+# Above this many Datastreams the facts are loaded one by one, as they are used.
+SNAPSHOT_LIMIT = 500_000
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,14 @@ class TargetCache:
         self._features: dict[int, tuple[float, int | None]] = {}
         self._owners: dict[tuple[str, int], tuple[float, int | None]] = {}
         self._lock = threading.Lock()
+        self._snapshot_expires = 0.0
 
     def clear(self) -> None:
         with self._lock:
             self._streams.clear()
             self._features.clear()
             self._owners.clear()
+            self._snapshot_expires = 0.0
 
     def is_cached(self, key: tuple[StreamKind, int] | None) -> bool:
         """Whether `stream(*key)` would answer from the cache, without I/O."""
@@ -69,10 +73,17 @@ class TargetCache:
         """The target, or None when no such (Multi)Datastream exists in any municipality.
         With `db` (a request's tenant-scoped session) a cache miss is looked up in that
         session's transaction, and only that municipality's streams are found."""
+        if not 0 < ident <= MAX_ROW_ID:
+            return None
         now = time.monotonic()
         cached = self._streams.get((kind, ident))
         if cached is not None and cached[0] > now:
             return cached[1]
+        if now > self._snapshot_expires and db is None:
+            self._load_snapshot(now)
+            cached = self._streams.get((kind, ident))
+            if cached is not None and cached[0] > now:
+                return cached[1]
         if db is not None:
             return self._load_stream(db, kind, ident)
         with self._lock, transaction(self._sessions, **{SCOPE_KEY: SYSTEM}) as own:
@@ -80,8 +91,62 @@ class TargetCache:
         self._streams[(kind, ident)] = (now + self._ttl, target)
         return target
 
+    def _load_snapshot(self, now: float) -> None:
+        """All Datastreams whose facts can be read without writing, in two queries: with
+        thousands of devices, loading them one by one on first use (and again after each
+        expiry) took longer than storing their Observations. Streams whose Thing has several
+        Locations, or whose FeatureOfInterest is still to be made, are loaded one by one."""
+        with self._lock:
+            if now <= self._snapshot_expires:
+                return
+            with transaction(self._sessions, **{SCOPE_KEY: SYSTEM}) as db:
+                if (db.scalar(select(func.count()).select_from(models.Datastream)) or 0) > (
+                    SNAPSHOT_LIMIT
+                ):
+                    self._snapshot_expires = now + self._ttl
+                    return
+                link = models.thing_location
+                single = (
+                    select(link.c.thing_id, func.min(link.c.location_id).label("location_id"))
+                    .group_by(link.c.thing_id)
+                    .having(func.count() == 1)
+                    .subquery()
+                )
+                features: dict[int, int] = dict(
+                    db.execute(
+                        select(single.c.thing_id, models.FeatureOfInterest.id).join(
+                            models.FeatureOfInterest,
+                            models.FeatureOfInterest.source_location_id == single.c.location_id,
+                        )
+                    ).all()
+                )
+                located = set(db.scalars(select(link.c.thing_id)))
+                d = models.Datastream
+                rows = db.execute(
+                    select(
+                        d.id, d.municipality_id, Municipality.slug, d.observation_type, d.thing_id
+                    ).join(Municipality, Municipality.id == d.municipality_id)
+                ).all()
+            expires = now + self._ttl
+            for ident, municipality_id, slug, observation_type, thing_id in rows:
+                if thing_id in located and thing_id not in features:
+                    continue  # several Locations, or the feature is still to be made
+                target = StreamTarget(
+                    kind="Datastream",
+                    id=ident,
+                    municipality_id=municipality_id,
+                    municipality_slug=slug,
+                    observation_type=observation_type,
+                    component_types=(),
+                    feature_id=features.get(thing_id),
+                )
+                self._streams[("Datastream", ident)] = (expires, target)
+            self._snapshot_expires = expires
+
     def feature_municipality(self, ident: int, db: Session | None = None) -> int | None:
         """The municipality of a FeatureOfInterest, or None when there is none."""
+        if not 0 < ident <= MAX_ROW_ID:
+            return None
         now = time.monotonic()
         cached = self._features.get(ident)
         if cached is not None and cached[0] > now:
@@ -98,6 +163,8 @@ class TargetCache:
 
     def owner(self, model: Any, ident: int) -> int | None:
         """The municipality of any SensorThings entity (for MQTT subscriptions)."""
+        if not 0 < ident <= MAX_ROW_ID:
+            return None
         key = (model.__tablename__, ident)
         now = time.monotonic()
         cached = self._owners.get(key)
