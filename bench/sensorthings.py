@@ -111,6 +111,93 @@ def wrk_posts(base: str, key: str, path: str, seconds: int) -> int:
     return round(float(rate.group(1)))
 
 
+def single_posts(base: str, key: str, datastream_id: int, args: argparse.Namespace) -> int:
+    path = f"{STA}/Datastreams({datastream_id})/Observations"
+    if shutil.which("wrk"):
+        return wrk_posts(base, key, path, args.post_seconds)
+    local = threading.local()
+
+    def post_one(index: int) -> None:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(
+                base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60
+            )
+        moment = (YEAR_START + timedelta(seconds=index)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        response = local.client.post(path, json={"phenomenonTime": moment, "result": index % 30})
+        assert response.status_code == 201, response.text
+
+    return round(parallel(post_one, args.posts))
+
+
+def bulk_body(datastream_id: int, rows: int = 5000) -> str:
+    start = YEAR_START + timedelta(days=100)
+    values = [
+        [(start + timedelta(seconds=s)).strftime("%Y-%m-%dT%H:%M:%SZ"), s % 40] for s in range(rows)
+    ]
+    return json.dumps(
+        [
+            {
+                "Datastream": {"@iot.id": datastream_id},
+                "components": ["phenomenonTime", "result"],
+                "dataArray": values,
+            }
+        ]
+    )
+
+
+def bulk_posts(base: str, key: str, datastream_id: int, args: argparse.Namespace) -> int:
+    """CreateObservations with 5,000 rows per request, from wrk (4 connections) or, without
+    it, from 2 Python threads."""
+    body = bulk_body(datastream_id)
+    if shutil.which("wrk"):
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as data:
+            data.write(body)
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(WRK_BULK_SCRIPT)
+        completed = subprocess.run(
+            ["wrk", "-t2", "-c4", f"-d{args.post_seconds}s", "-s", script.name, base],
+            env={**os.environ, "BENCH_KEY": key, "BENCH_BODY": data.name},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        Path(script.name).unlink()
+        Path(data.name).unlink()
+        assert "Non-2xx" not in completed.stdout, completed.stdout
+        rate = re.search(r"Requests/sec:\s+([0-9.]+)", completed.stdout)
+        assert rate is not None, completed.stdout
+        return round(float(rate.group(1)) * 5000)
+    local = threading.local()
+
+    def post_batch(_index: int) -> None:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(
+                base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=120
+            )
+        response = local.client.post(
+            f"{STA}/CreateObservations",
+            content=body,
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code == 201, response.text
+
+    batches: int = max(2, args.bulk // 5000)
+    started = time.perf_counter()
+    parallel(post_batch, batches, threads=2)
+    return round(batches * 5000 / (time.perf_counter() - started))
+
+
+WRK_BULK_SCRIPT = """
+wrk.method = "POST"
+wrk.path = "/dresden/sta/v1.1/CreateObservations"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_KEY")
+local file = io.open(os.getenv("BENCH_BODY"), "r")
+wrk.body = file:read("*all")
+file:close()
+"""
+
+
 def memory_peak_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -246,55 +333,27 @@ def run_backend(
                 f"{STA}/Things({created.json()['@iot.id']})/Datastreams"
             ).json()["value"][0]["@iot.id"]
 
-        local = threading.local()
-        if shutil.which("wrk"):
-            results["single POST Observations/s (wrk, 64 connections)"] = wrk_posts(
-                base, key, f"{STA}/Datastreams({ids['post']})/Observations", args.post_seconds
-            )
-        else:
-
-            def post_one(index: int) -> None:
-                if not hasattr(local, "client"):
-                    local.client = httpx.Client(base_url=base, headers=client.headers, timeout=60)
-                moment = (YEAR_START + timedelta(seconds=index)).strftime("%Y-%m-%dT%H:%M:%SZ")
-                response = local.client.post(
-                    f"{STA}/Datastreams({ids['post']})/Observations",
-                    json={"phenomenonTime": moment, "result": index % 30},
+        for topics in args.notification_topics:
+            label = f"notifications on: {topics or 'none'}"
+            for kind in ("single", "bulk"):
+                # A fresh server per measurement: no backlog of the previous one.
+                server.terminate()
+                server.wait(30)
+                server, base = start_server(
+                    data_dir,
+                    database_url,
+                    args.workers,
+                    {"SMARTCITY_MQTT_OBSERVATION_TOPICS": topics},
                 )
-                assert response.status_code == 201, response.text
-
-            results["single POST Observations/s (8 Python threads)"] = round(
-                parallel(post_one, args.posts)
-            )
-
-        batch = 5000
-        batches = max(1, args.bulk // batch)
-
-        def post_batch(index: int) -> None:
-            if not hasattr(local, "bulk_client"):
-                local.bulk_client = httpx.Client(base_url=base, headers=client.headers, timeout=120)
-            start = YEAR_START + timedelta(days=index)
-            rows = [
-                [(start + timedelta(seconds=s)).strftime("%Y-%m-%dT%H:%M:%SZ"), s % 40]
-                for s in range(batch)
-            ]
-            response = local.bulk_client.post(
-                f"{STA}/CreateObservations",
-                json=[
-                    {
-                        "Datastream": {"@iot.id": ids["bulk"]},
-                        "components": ["phenomenonTime", "result"],
-                        "dataArray": rows,
-                    }
-                ],
-            )
-            assert response.status_code == 201, response.text
-
-        started = time.perf_counter()
-        parallel(post_batch, batches, threads=2)
-        results["CreateObservations Observations/s (5,000 per request)"] = round(
-            batches * batch / (time.perf_counter() - started)
-        )
+                if kind == "single":
+                    results[f"single POST Observations/s, {label}"] = single_posts(
+                        base, key, ids["post"], args
+                    )
+                else:
+                    results[f"CreateObservations Observations/s, {label}"] = bulk_posts(
+                        base, key, ids["bulk"], args
+                    )
+        client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60)
 
         filled = time.perf_counter()
         fill_observations(platform, ids["query"], args.observations, 60, YEAR_START)
@@ -370,6 +429,12 @@ def main() -> None:
     parser.add_argument("--observations", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--workers", type=int, default=1, help="server processes")
+    parser.add_argument(
+        "--notification-topics",
+        nargs="*",
+        default=["datastream,feature,municipality", ""],
+        help="SMARTCITY_MQTT_OBSERVATION_TOPICS values to measure the write rates with",
+    )
     args = parser.parse_args()
     reports = []
     with tempfile.TemporaryDirectory() as tmp:
