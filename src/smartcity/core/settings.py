@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         pattern=r"^((datastream|feature|municipality)(,(datastream|feature|municipality))*)?$",
         description="Topics a new Observation is notified on (each costs CPU per Observation).",
     )
+    retention_raw_days: int = Field(
+        default=0, ge=0, description="Days raw Observations are kept (0: forever)."
+    )
+    retention_rollup_days: int = Field(
+        default=0, ge=0, description="Days hourly and daily rollups are kept (0: forever)."
+    )
     ingest_cache_seconds: float = Field(
         default=10.0,
         ge=0,
