@@ -7,6 +7,7 @@ grouped from the raw observations by the database."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -99,16 +100,23 @@ def _from_rollups(
     db: Session, datastream_id: int, start: datetime, end: datetime, granularity: str
 ) -> Buckets:
     r = models.Rollup
-    rows = db.execute(
-        select(r.bucket_start, r.count, r.total, r.minimum, r.maximum)
-        .where(
-            r.datastream_id == datastream_id,
-            r.granularity == granularity,
-            r.bucket_start >= start,
-            r.bucket_start < end,
+    # Core on the session's connection: the ORM's per-row machinery took half the time of a
+    # year of hourly buckets. The Datastream was found in the tenant's scope by the caller, and
+    # its rollups are its municipality's.
+    rows = (
+        db.connection()
+        .execute(
+            select(r.bucket_start, r.count, r.total, r.minimum, r.maximum)
+            .where(
+                r.datastream_id == datastream_id,
+                r.granularity == granularity,
+                r.bucket_start >= start,
+                r.bucket_start < end,
+            )
+            .order_by(r.bucket_start)
         )
-        .order_by(r.bucket_start)
-    ).all()
+        .all()
+    )
     step = timedelta(hours=1) if granularity == "hour" else timedelta(days=1)
     return [(row[0], step, (row[1], row[2], row[3], row[4])) for row in rows]
 
@@ -164,6 +172,16 @@ def _by_month(buckets: Buckets) -> Buckets:
     return [(month, None, (int(v[0]), v[1], v[2], v[3])) for month, v in sorted(months.items())]
 
 
+@functools.lru_cache(maxsize=20_000)
+def _bucket_instant(moment: datetime) -> str:
+    """format_instant for bucket boundaries: strftime took a third of the time of a year of
+    hourly buckets. Each boundary ends one bucket and starts the next, and the same
+    boundaries come back with every request, hence the cache."""
+    if moment.microsecond or moment.utcoffset():
+        return str(format_instant(moment))
+    return moment.isoformat()[:19] + "Z"
+
+
 def _row(
     bucket_start: datetime,
     step: timedelta | None,
@@ -173,7 +191,7 @@ def _row(
     count, total, minimum, maximum = values
     bucket_end = bucket_start + step if step is not None else _next_month(bucket_start)
     return {
-        "phenomenonTime": f"{format_instant(bucket_start)}/{format_instant(bucket_end)}",
+        "phenomenonTime": f"{_bucket_instant(bucket_start)}/{_bucket_instant(bucket_end)}",
         "count": count,
         "sum": total,
         "avg": total / count if count else None,
