@@ -59,11 +59,11 @@ class ObservationFastPath:
         if runtime is None or secret is None or not content_type.startswith(b"application/json"):
             await self.app(scope, receive, send)
             return
-        body, more = await _read_body(receive)
+        body = await _read_body(receive)
         try:
             status, answer, location = await self._handle(runtime, match, secret, body, scope)
         except _Decline:
-            await self.app(scope, _replay(body, more, receive), send)
+            await self.app(scope, _replay(body, receive), send)
             return
         except ServiceUnavailable as exc:
             await _respond(
@@ -186,19 +186,20 @@ def _base(runtime: IngestRuntime, scope: Scope, slug: str) -> str:
     return f"{public}/{slug}/sta/v1.1"
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+async def _read_body(receive: Receive) -> bytes:
     """The whole body; the size limit is enforced by the platform middleware around us."""
     chunks: list[bytes] = []
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            return b"".join(chunks), False
+            return b"".join(chunks)
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
-            return b"".join(chunks), False
+            return b"".join(chunks)
 
 
-def _replay(body: bytes, _more: bool, receive: Receive) -> Receive:
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body again, for the general routes, then whatever else the client sends."""
     sent = False
 
     async def replay() -> Message:
