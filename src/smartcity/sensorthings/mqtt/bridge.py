@@ -207,7 +207,13 @@ class MqttBridge:
     async def _store(self, ready: list[tuple[NewObservation, int, int]]) -> None:
         # Persistent: on a database failure the pipeline retries; the messages stay
         # unacknowledged meanwhile, so the broker keeps them.
-        ids = await self.runtime.pipeline.submit([item[0] for item in ready], persistent=True)
+        try:
+            ids = await self.runtime.pipeline.submit([item[0] for item in ready], persistent=True)
+        except Exception as exc:
+            # Not acknowledged: the broker keeps the messages and delivers them again after
+            # the reconnect (e.g. when the pipeline was stopping).
+            log.warning("messages left unacknowledged", extra={"error": type(exc).__name__})
+            return
         refused = ids.count(None)
         MESSAGES.labels("stored").inc(len(ready) - refused)
         if refused:
