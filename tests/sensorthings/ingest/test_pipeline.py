@@ -113,3 +113,46 @@ def test_rows_whose_datastream_vanished_are_refused_alone(
     assert len(stored) == 5
     assert None not in stored
     assert _stored(world, datastream_id) == before + 5
+
+
+def test_rollups_of_a_batch_over_many_buckets_match_the_raw_data(
+    writer: TestClient, datastream_id: int
+) -> None:
+    """A batch touching many hourly buckets is merged in one statement on PostgreSQL; the
+    rollups must hold exactly what was posted."""
+    rows: list[tuple[str, int]] = [
+        (
+            f"2026-05-{1 + minute // 1440:02d}T{minute // 60 % 24:02d}:{minute % 60:02d}:00Z",
+            minute % 17,
+        )
+        for minute in range(0, 4 * 1440, 7)
+    ]
+    payload = [
+        {
+            "Datastream": {"@iot.id": datastream_id},
+            "components": ["phenomenonTime", "result"],
+            "dataArray": [list(row) for row in rows],
+        }
+    ]
+    for _ in range(2):  # the second time every bucket exists already: the merge adds up
+        assert "error" not in writer.post(f"{STA}/CreateObservations", json=payload).json()
+    base = f"/dresden/api/v1/sensorthings/datastreams/{datastream_id}/aggregate"
+    from_rollups = writer.get(
+        f"{base}?from=2026-05-01T00:00:00Z&to=2026-05-05T00:00:00Z&interval=PT1H"
+    ).json()
+    expected: dict[str, list[float]] = {}
+    for moment, value in rows:
+        hour = f"{moment[:13]}:00:00Z"
+        expected.setdefault(hour, []).extend([value, value])  # posted twice
+    assert from_rollups["source"] == "rollup"
+    assert len(from_rollups["value"]) == len(expected) == 96
+    for bucket in from_rollups["value"]:
+        values = expected[bucket["phenomenonTime"].split("/")[0]]
+        assert (bucket["count"], bucket["sum"], bucket["min"], bucket["max"]) == (
+            len(values),
+            sum(values),
+            min(values),
+            max(values),
+        )
+    daily = writer.get(f"{base}?from=2026-05-01T00:00:00Z&to=2026-05-05T00:00:00Z&interval=P1D")
+    assert sum(bucket["count"] for bucket in daily.json()["value"]) == 2 * len(rows)
