@@ -115,7 +115,7 @@ def test_rows_whose_datastream_vanished_are_refused_alone(
     assert _stored(world, datastream_id) == before + 5
 
 
-def test_rollups_of_a_batch_over_many_buckets_match_the_raw_data(
+def test_rollups_of_a_batch_over_many_buckets_hold_what_was_posted(
     writer: TestClient, datastream_id: int
 ) -> None:
     """A batch touching many hourly buckets is merged in one statement on PostgreSQL; the
