@@ -3,6 +3,7 @@ the general write path (`writing.Writer`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,12 +58,10 @@ def stream_of(
     return kind, ident, target
 
 
-def from_entity(
-    payload: Any, target: StreamTarget, cache: TargetCache, *, now: Any = None
-) -> NewObservation:
+def from_entity(payload: Any, target: StreamTarget, cache: TargetCache) -> NewObservation:
     """An Observation entity (JSON object) for `target` as a row."""
     if not isinstance(payload, dict):
-        raise BadRequest("A Observation must be a JSON object.")
+        raise BadRequest("An Observation must be a JSON object.")
     for key, value in payload.items():
         if key.startswith("@") or "@iot." in key or key in SIMPLE_FIELDS:
             continue
@@ -71,31 +70,7 @@ def from_entity(
                 link_id(value, key)  # an inline FeatureOfInterest is not simple
             continue
         raise NotSimple  # unknown keys: the general path names them in its error
-    row = _empty_row()
-    if "phenomenonTime" in payload:
-        if payload["phenomenonTime"] is None:
-            raise BadRequest("'Observation.phenomenonTime' must not be null.")
-        row["phenomenon_time_start"], row["phenomenon_time_end"] = parse_interval(
-            payload["phenomenonTime"], "Observation.phenomenonTime"
-        )
-    else:
-        row["phenomenon_time_start"] = now or utcnow()
-    if "result" not in payload:
-        raise BadRequest("A Observation needs 'result'.")
-    if payload["result"] is None:
-        raise BadRequest("'Observation.result' must not be null.")
-    _set_result(row, target, payload["result"])
-    if payload.get("resultTime") is not None:
-        row["result_time"] = parse_instant(payload["resultTime"], "Observation.resultTime")
-    if payload.get("validTime") is not None:
-        row["valid_time_start"], row["valid_time_end"] = parse_interval(
-            payload["validTime"], "Observation.validTime"
-        )
-    row["result_quality"] = payload.get("resultQuality")
-    parameters = payload.get("parameters")
-    if parameters is not None and not isinstance(parameters, dict):
-        raise BadRequest("'Observation.parameters' must be a JSON object.")
-    row["parameters"] = parameters
+    row = _properties(payload, target)
     feature = payload.get("FeatureOfInterest")
     row["feature_of_interest_id"] = (
         _linked_feature(link_id(feature, "FeatureOfInterest"), target, cache)
@@ -110,36 +85,45 @@ def from_components(
 ) -> NewObservation:
     """One row of a CreateObservations dataArray."""
     if not isinstance(values, list) or len(values) != len(components):
-        raise BadRequest("row does not match the components")
+        raise BadRequest("The row does not match the components.")
     given = dict(zip(components, values, strict=True))
-    row = _empty_row()
-    if "phenomenonTime" in given:
-        row["phenomenon_time_start"], row["phenomenon_time_end"] = parse_interval(
-            given["phenomenonTime"], "phenomenonTime"
-        )
-    else:
-        row["phenomenon_time_start"] = utcnow()
-    if given.get("result") is None:
-        raise BadRequest("result is mandatory")
-    _set_result(row, target, given["result"])
-    if given.get("resultTime") is not None:
-        row["result_time"] = parse_instant(given["resultTime"], "resultTime")
-    if given.get("validTime") is not None:
-        row["valid_time_start"], row["valid_time_end"] = parse_interval(
-            given["validTime"], "validTime"
-        )
-    row["result_quality"] = given.get("resultQuality")
-    parameters = given.get("parameters")
-    if parameters is not None and not isinstance(parameters, dict):
-        raise BadRequest("parameters must be an object")
-    row["parameters"] = parameters
+    row = _properties(given, target)
     if "FeatureOfInterest/id" in given:
         if given["FeatureOfInterest/id"] not in feature_ids:
-            raise BadRequest("unknown FeatureOfInterest")
+            raise BadRequest("There is no such FeatureOfInterest here.")
         row["feature_of_interest_id"] = given["FeatureOfInterest/id"]
     else:
         row["feature_of_interest_id"] = _default_feature(target)
     return _finish(row, target)
+
+
+def _properties(given: Mapping[str, Any], target: StreamTarget) -> dict[str, Any]:
+    """The columns for an Observation's own properties (18-088, table 24), whether they came
+    as an entity or as a dataArray row."""
+    row = _empty_row()
+    if "phenomenonTime" in given:
+        if given["phenomenonTime"] is None:
+            raise BadRequest("'Observation.phenomenonTime' must not be null.")
+        row["phenomenon_time_start"], row["phenomenon_time_end"] = parse_interval(
+            given["phenomenonTime"], "Observation.phenomenonTime"
+        )
+    else:
+        row["phenomenon_time_start"] = utcnow()  # 18-088: the server's time when not given
+    if given.get("result") is None:
+        raise BadRequest("An Observation needs a 'result' that is not null.")
+    _set_result(row, target, given["result"])
+    if given.get("resultTime") is not None:
+        row["result_time"] = parse_instant(given["resultTime"], "Observation.resultTime")
+    if given.get("validTime") is not None:
+        row["valid_time_start"], row["valid_time_end"] = parse_interval(
+            given["validTime"], "Observation.validTime"
+        )
+    row["result_quality"] = given.get("resultQuality")
+    parameters = given.get("parameters")
+    if parameters is not None and not isinstance(parameters, dict):
+        raise BadRequest("'Observation.parameters' must be a JSON object.")
+    row["parameters"] = parameters
+    return row
 
 
 def _empty_row() -> dict[str, Any]:
