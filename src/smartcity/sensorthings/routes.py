@@ -98,8 +98,10 @@ async def _write(
     runtime: IngestRuntime = request.app.state.ingest
 
     def after_commit() -> None:
-        # Datastreams, Things or Locations may have changed what the ingestion path cached.
-        runtime.forget()
+        # Datastreams, Things, Locations or features may have changed what the ingestion path
+        # cached; a new or changed Observation changes none of it.
+        if path is None or not _observations_only(path):
+            runtime.forget()
         if runtime.bridge is not None and path is not None and isinstance(outcome.body, dict):
             _notify(request, runtime.bridge, slug, path, outcome.body, payload)
 
@@ -107,6 +109,13 @@ async def _write(
     # notification for a change that was rolled back.
     response.background = BackgroundTask(after_commit)
     return response
+
+
+def _observations_only(path: str) -> bool:
+    try:
+        return parse_path(path).target.entity.name == "Observation"
+    except StaError:
+        return False
 
 
 def _notify(
