@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import fcntl
-import time
 from typing import IO, TYPE_CHECKING
 
 from fastapi import FastAPI
-from sqlalchemy import select
 
-from smartcity.core.db import transaction
 from smartcity.core.identity.key_cache import ApiKeyCache
 from smartcity.core.mqtt import BrokerPolicy, ExternalBroker
 from smartcity.core.platform import Platform
-from smartcity.core.tenancy.models import Municipality
-from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
 from smartcity.sensorthings.ingest.pipeline import IngestPipeline
 from smartcity.sensorthings.ingest.store import ObservationStore
 from smartcity.sensorthings.ingest.targets import TargetCache
@@ -30,7 +25,6 @@ class IngestRuntime:
         self.app = app
         self.bridge: MqttBridge | None = None
         self._slot: IO[str] | None = None
-        self.cache_seconds = settings.ingest_cache_seconds
         self.targets = TargetCache(platform.sessions, settings.ingest_cache_seconds)
         self.keys = ApiKeyCache(platform.sessions, settings.ingest_cache_seconds)
         self.store = ObservationStore(platform.engine)
@@ -40,18 +34,6 @@ class IngestRuntime:
             max_batch=settings.ingest_max_batch,
             max_pending=settings.ingest_max_pending,
         )
-        self._municipalities: dict[str, tuple[float, int]] = {}
-
-    def municipality_id(self, slug: str) -> int | None:
-        now = time.monotonic()
-        cached = self._municipalities.get(slug)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        with transaction(self.platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
-            found = db.scalar(select(Municipality.id).where(Municipality.slug == slug))
-        if found is not None:
-            self._municipalities[slug] = (now + self.cache_seconds, found)
-        return found
 
     def forget(self) -> None:
         """Entities changed through this process: reload what is cached."""
