@@ -7,8 +7,6 @@ the app's routes and fails on any route that declares neither (deny by default).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
@@ -19,7 +17,11 @@ from sqlalchemy.orm import Session
 from smartcity.core.db import MAX_ROW_ID
 from smartcity.core.errors import NotAuthenticated, PermissionDenied
 from smartcity.core.identity import users
-from smartcity.core.identity.apikeys import authenticate_api_key
+from smartcity.core.identity.apikeys import (
+    MalformedAuthorization,
+    authenticate_api_key,
+    secret_from_authorization,
+)
 from smartcity.core.identity.permissions import ANONYMOUS, Permission, Principal
 from smartcity.core.identity.sessions import resolve_session
 from smartcity.core.platform import Platform
@@ -78,19 +80,10 @@ TenantDbDep = Annotated[Session, Depends(tenant_db)]
 
 
 def _api_key_from_header(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    scheme = scheme.lower()
-    if scheme == "bearer":
-        return value.strip() or None
-    if scheme == "basic":
-        # FROST and other standard clients only speak Basic: any user name, the key as password.
-        try:
-            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            raise NotAuthenticated("The Basic authorization header is malformed.") from None
-        return decoded.partition(":")[2] or None
-    return None
+    try:
+        return secret_from_authorization(request.headers.get("authorization", ""))
+    except MalformedAuthorization as exc:
+        raise NotAuthenticated(str(exc)) from None
 
 
 def _principal_for(request: Request, db: Session, municipality: Municipality | None) -> Principal:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -85,3 +87,24 @@ def authenticate_api_key(db: Session, secret: str) -> ApiKey | None:
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_PRECISION:
         key.last_used_at = now
     return key
+
+
+class MalformedAuthorization(ValueError):
+    """An Authorization header of a known scheme that cannot be read."""
+
+
+def secret_from_authorization(header: str) -> str | None:
+    """The API key an Authorization header carries: `Bearer <key>`, or HTTP Basic with any user
+    name and the key as password (FROST and other standard clients only speak Basic). None for
+    no header or another scheme."""
+    scheme, _, value = header.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "bearer":
+        return value.strip() or None
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise MalformedAuthorization("The Basic authorization header is malformed.") from None
+        return decoded.partition(":")[2] or None
+    return None

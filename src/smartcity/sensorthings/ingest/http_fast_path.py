@@ -11,16 +11,16 @@ that answers and error messages are the same either way.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import json
 import re
 from types import SimpleNamespace
 from typing import Any
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smartcity.core.errors import ServiceUnavailable
+from smartcity.core.identity.apikeys import MalformedAuthorization, secret_from_authorization
 from smartcity.core.identity.key_cache import KeyGrant
 from smartcity.sensorthings.entities import ENTITY_TYPES
 from smartcity.sensorthings.errors import StaError
@@ -29,6 +29,7 @@ from smartcity.sensorthings.ingest.rows import NewObservation, NotSimple
 from smartcity.sensorthings.ingest.runtime import IngestRuntime
 from smartcity.sensorthings.ingest.targets import StreamKind
 from smartcity.sensorthings.reading import Links, plain_entity
+from smartcity.sensorthings.routes import links_for
 
 PATH = re.compile(
     r"^/(?P<slug>[a-z0-9-]+)/sta/v1\.1/"
@@ -89,7 +90,7 @@ class ObservationFastPath:
             payload = json.loads(body)
         except ValueError:
             raise _Decline from None
-        links = Links(_base(runtime, scope, match["slug"]))
+        links = links_for(Request(scope), match["slug"])
         if match["bulk"]:
             return await self._create_many(runtime, grant, payload, links)
         if runtime.targets.is_cached(_stream_key(match, payload)) and not _links_feature(payload):
@@ -161,29 +162,10 @@ def _links_feature(payload: Any) -> bool:
 
 
 def _api_key(header: bytes) -> str | None:
-    scheme, _, value = header.decode("latin-1").partition(" ")
-    scheme = scheme.lower()
-    if scheme == "bearer":
-        return value.strip() or None
-    if scheme == "basic":
-        try:
-            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        return decoded.partition(":")[2] or None
-    return None
-
-
-def _base(runtime: IngestRuntime, scope: Scope, slug: str) -> str:
-    public = runtime.platform.settings.public_url.rstrip("/")
-    if not public:
-        headers = dict(scope["headers"])
-        host = headers.get(b"host", b"").decode("latin-1")
-        if not host:
-            server = scope.get("server") or ("localhost", 80)
-            host = f"{server[0]}:{server[1]}"
-        public = f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
-    return f"{public}/{slug}/sta/v1.1"
+    try:
+        return secret_from_authorization(header.decode("latin-1"))
+    except MalformedAuthorization:
+        return None  # the general route says what is wrong with it
 
 
 async def _read_body(receive: Receive) -> bytes:
