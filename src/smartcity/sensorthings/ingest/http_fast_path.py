@@ -110,20 +110,15 @@ class ObservationFastPath:
     def _one(
         runtime: IngestRuntime, grant: KeyGrant, match: re.Match[str], payload: Any
     ) -> NewObservation:
+        if not isinstance(payload, dict):
+            raise _Decline
+        if match["kind"] and ("Datastream" in payload or "MultiDatastream" in payload):
+            raise _Decline  # the path names the Datastream; the general route sorts this out
+        key = _stream_key(match, payload)
+        target = runtime.targets.stream(*key) if key is not None else None
+        if target is None or target.municipality_id != grant.municipality_id:
+            raise _Decline
         try:
-            if not isinstance(payload, dict):
-                raise _Decline
-            if match["kind"]:
-                if "Datastream" in payload or "MultiDatastream" in payload:
-                    raise _Decline
-                kind: StreamKind = (
-                    "MultiDatastream" if match["kind"] == "MultiDatastreams" else "Datastream"
-                )
-                target = runtime.targets.stream(kind, int(match["id"]))
-                if target is None or target.municipality_id != grant.municipality_id:
-                    raise _Decline
-            else:
-                _, _, target = rows.stream_of(payload, runtime.targets, grant.municipality_id)
             return rows.from_entity(payload, target, runtime.targets)
         except (NotSimple, StaError):
             raise _Decline from None
@@ -146,15 +141,16 @@ class ObservationFastPath:
 
 def _stream_key(match: re.Match[str], payload: Any) -> tuple[StreamKind, int] | None:
     if match["kind"]:
-        return ("MultiDatastream" if match["kind"] == "MultiDatastreams" else "Datastream"), int(
-            match["id"]
+        kind: StreamKind = (
+            "MultiDatastream" if match["kind"] == "MultiDatastreams" else "Datastream"
         )
-    if isinstance(payload, dict):
-        for kind in ("Datastream", "MultiDatastream"):
-            link = payload.get(kind)
-            if isinstance(link, dict) and isinstance(link.get("@iot.id"), int):
-                return kind, link["@iot.id"]
-    return None
+        return kind, int(match["id"])
+    if not isinstance(payload, dict):
+        return None
+    try:
+        return rows.linked_stream(payload)
+    except (NotSimple, StaError):
+        return None
 
 
 def _links_feature(payload: Any) -> bool:

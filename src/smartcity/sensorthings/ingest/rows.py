@@ -43,19 +43,12 @@ def link_id(value: Any, entity: str) -> int:
     return ident
 
 
-def stream_of(
-    payload: dict[str, Any], cache: TargetCache, municipality_id: int
-) -> tuple[StreamKind, int, StreamTarget]:
-    """The (Multi)Datastream an Observation entity links to, in this municipality."""
+def linked_stream(payload: dict[str, Any]) -> tuple[StreamKind, int]:
+    """The (Multi)Datastream an Observation entity links to by `@iot.id`."""
     kinds: list[StreamKind] = [k for k in ("Datastream", "MultiDatastream") if k in payload]
     if len(kinds) != 1:
         raise BadRequest("An Observation belongs to one Datastream or one MultiDatastream.")
-    kind = kinds[0]
-    ident = link_id(payload[kind], kind)
-    target = cache.stream(kind, ident)
-    if target is None or target.municipality_id != municipality_id:
-        raise BadRequest(f"There is no {kind} with @iot.id {ident} to link to.")
-    return kind, ident, target
+    return kinds[0], link_id(payload[kinds[0]], kinds[0])
 
 
 def from_entity(payload: Any, target: StreamTarget, cache: TargetCache) -> NewObservation:

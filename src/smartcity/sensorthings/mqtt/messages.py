@@ -66,17 +66,12 @@ def _target(
         assert topic.parent_id is not None
         ident = topic.parent_id
     else:
-        links = [k for k in ("Datastream", "MultiDatastream") if k in payload]
-        if len(links) != 1:
-            raise BadMessage(
-                "invalid", "An Observation belongs to one Datastream or one MultiDatastream."
-            )
-        kind = "MultiDatastream" if links[0] == "MultiDatastream" else "Datastream"
-        link = payload[kind]
-        linked = link.get("@iot.id") if isinstance(link, dict) else None
-        if not isinstance(linked, int) or isinstance(linked, bool) or linked < 0:
-            raise BadMessage("invalid", f'Link the {kind} as {{"@iot.id": <id>}}.')
-        ident = linked
+        try:
+            kind, ident = rows.linked_stream(payload)
+        except BadRequest as exc:
+            raise BadMessage("invalid", exc.message) from None
+        except NotSimple:
+            raise BadMessage("invalid", 'Link the Datastream as {"@iot.id": <id>}.') from None
     target = cache.stream(kind, ident)
     if target is None:
         raise BadMessage("unknown_datastream", f"There is no {kind} {ident}.")
