@@ -349,10 +349,17 @@ class MqttBridge:
         # QoS 0: a notification is a hint to subscribers; the data is in the database.
         if self.wanted(topic):
             client.publish(topic, payload or _encode(body), qos=0)
-        for selected_topic, names in self._selections.get(topic, {}).items():
-            if self.wanted(selected_topic):
-                projection = {name: body[name] for name in names if name in body}
-                client.publish(selected_topic, _encode(projection), qos=0)
+        selections = self._selections.get(topic, {})
+        for selected_topic, names in list(selections.items()):
+            if not self.wanted(selected_topic):
+                # Its subscribers left: forget it, so the map does not grow with every
+                # `$select` a device ever asked for.
+                del selections[selected_topic]
+                continue
+            projection = {name: body[name] for name in names if name in body}
+            client.publish(selected_topic, _encode(projection), qos=0)
+        if topic in self._selections and not selections:
+            del self._selections[topic]
 
 
 def parent_topics(db: Session, entity: EntityType, ident: int) -> list[str]:
