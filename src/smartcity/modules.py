@@ -57,6 +57,7 @@ def installed_modules() -> list[Module]:
     from smartcity.sensorthings.ingest.http_fast_path import ObservationFastPath
     from smartcity.sensorthings.ingest.runtime import attach as attach_ingest
     from smartcity.sensorthings.ingest.runtime import broker_policy as sta_broker_policy
+    from smartcity.sensorthings.partitions import PARTITIONS
     from smartcity.sensorthings.retention import RETENTION
     from smartcity.sensorthings.routes import router as sta_router
     from smartcity.sensorthings.routes import sta_error
@@ -73,7 +74,7 @@ def installed_modules() -> list[Module]:
             demo_seeders=(sensorthings_demo.seed,),
             exception_handlers={StaError: sta_error},
             runtime=attach_ingest,
-            jobs=(RETENTION,),
+            jobs=(PARTITIONS, RETENTION),
             broker_policy=sta_broker_policy,
             middleware=(ObservationFastPath,),
         ),

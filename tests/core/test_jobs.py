@@ -80,3 +80,23 @@ def test_scheduler_runs_due_jobs_and_survives_failures(platform: Platform) -> No
 
     asyncio.run(run_for_a_while())
     assert runs.count("often") >= 3
+
+
+def test_a_job_that_prepares_runs_at_start_up_the_others_after_their_interval(
+    platform: Platform,
+) -> None:
+    runs: list[str] = []
+    jobs = [
+        PeriodicJob("test.prepare", 3600, lambda _p: runs.append("prepare"), at_start=True),
+        PeriodicJob("test.clean", 3600, lambda _p: runs.append("clean")),
+    ]
+
+    async def run_briefly() -> None:
+        task = asyncio.create_task(scheduler(platform, jobs, tick=0.01))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(run_briefly())
+    assert runs == ["prepare"]

@@ -30,6 +30,8 @@ class PeriodicJob:
     name: str
     interval_seconds: float
     run: Callable[[Platform], None]
+    # Also run right after start-up (for jobs that prepare what the app needs, not clean-ups).
+    at_start: bool = False
 
 
 def lock_key(name: str) -> int:
@@ -74,9 +76,10 @@ def _run(platform: Platform, job: PeriodicJob) -> None:
 
 
 async def scheduler(platform: Platform, jobs: list[PeriodicJob], *, tick: float = 1.0) -> None:
-    """Run each job every `interval_seconds` (first run one interval after start-up)."""
+    """Run each job every `interval_seconds` (first run one interval after start-up, or at
+    once for jobs that ask to run at start)."""
     now = time.monotonic()
-    due = {job.name: now + job.interval_seconds for job in jobs}
+    due = {job.name: now if job.at_start else now + job.interval_seconds for job in jobs}
     while True:
         now = time.monotonic()
         for job in jobs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 
 from alembic import command
@@ -12,12 +13,14 @@ from sqlalchemy import Engine
 
 # Tables that extensions (PostGIS) create; they are not ours to migrate.
 FOREIGN_TABLES = frozenset({"spatial_ref_sys", "topology", "layer"})
+# Partitions come and go with the data (sensorthings.partitions); the models know the parent.
+PARTITIONS = re.compile(r"^sta_observation_(default|y\d{4}m\d{2})$")
 
 
 def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    if type_ == "table" and reflected and name in FOREIGN_TABLES:
+    if type_ == "table" and reflected and (name in FOREIGN_TABLES or PARTITIONS.match(name or "")):
         return False
     # GiST indexes on geometry expressions exist on PostgreSQL only (migration 0007).
     return not (type_ == "index" and reflected and (name or "").endswith("_geometry"))

@@ -4,9 +4,13 @@ daily rollups (which answer aggregation) for longer.
 The defaults come from `SMARTCITY_RETENTION_RAW_DAYS` and `SMARTCITY_RETENTION_ROLLUP_DAYS`
 (0: keep forever); a Datastream may set its own in its properties, e.g.
 `"properties": {"retention": {"rawDays": 90, "rollupDays": 3650}}`, which its data steward
-changes with a PATCH. Deleting old raw data leaves the rollups as they are: a year later the
-daily averages are still there. Rows go in chunks, so a first run on a large table never holds
-one long transaction.
+changes with a PATCH; MultiDatastreams likewise. Deleting old raw data leaves the rollups as
+they are: a year later the daily averages are still there.
+
+On PostgreSQL, a past month's partition that holds nothing to keep is dropped as a whole
+(`sensorthings.partitions`); what remains (a Datastream with a shorter retention than its
+neighbours, the part of a month not yet due) is deleted in chunks, so a first run on a large
+table never holds one long transaction.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from smartcity.core.db import transaction, utcnow
 from smartcity.core.jobs import PeriodicJob
 from smartcity.core.platform import Platform
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
-from smartcity.sensorthings import models
+from smartcity.sensorthings import models, partitions
 
 log = logging.getLogger(__name__)
 
@@ -54,39 +58,55 @@ def retention_of(properties: Any, default: Retention) -> Retention:
 
 
 def apply_retention(platform: Platform, now: datetime | None = None) -> dict[str, int]:
-    """Remove what is past its retention; returns the number of rows per table."""
+    """Remove what is past its retention; returns the number of rows per table (and of the
+    monthly partitions dropped as a whole, which are not counted in rows)."""
     settings = platform.settings
     default = Retention(settings.retention_raw_days, settings.retention_rollup_days)
     now = now or utcnow()
     with transaction(platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
-        streams = db.execute(select(models.Datastream.id, models.Datastream.properties)).all()
+        datastreams = db.execute(select(models.Datastream.id, models.Datastream.properties)).all()
+        multi = db.execute(
+            select(models.MultiDatastream.id, models.MultiDatastream.properties)
+        ).all()
+    streams = [
+        (column, ident, retention_of(properties, default))
+        for column, rows in (("datastream_id", datastreams), ("multi_datastream_id", multi))
+        for ident, properties in rows
+    ]
+    cutoffs = [
+        (column, ident, now - timedelta(days=kept.raw_days) if kept.raw_days else None)
+        for column, ident, kept in streams
+    ]
+    dropped = partitions.drop_expired(platform, now, cutoffs)
     removed = {"sta_observation": 0, "sta_rollup": 0}
-    for datastream_id, properties in streams:
-        retention = retention_of(properties, default)
-        if retention.raw_days:
-            removed["sta_observation"] += _remove(
-                platform,
-                models.Observation,
-                models.Observation.datastream_id == datastream_id,
-                models.Observation.phenomenon_time_start < now - timedelta(days=retention.raw_days),
+    o = models.Observation
+    for column, ident, cutoff in cutoffs:
+        if cutoff is not None:
+            removed["sta_observation"] += _remove_observations(
+                platform, getattr(o, column) == ident, o.phenomenon_time_start < cutoff
             )
-        if retention.rollup_days:
+    for column, ident, kept in streams:
+        if column == "datastream_id" and kept.rollup_days:
             removed["sta_rollup"] += _remove_rollups(
-                platform, datastream_id, now - timedelta(days=retention.rollup_days)
+                platform, ident, now - timedelta(days=kept.rollup_days)
             )
     for table, count in removed.items():
         REMOVED.labels(table).inc(count)
+    removed["sta_observation_partitions"] = len(dropped)
     if any(removed.values()):
         log.info("retention applied", extra=removed)
     return removed
 
 
-def _remove(platform: Platform, model: Any, *conditions: Any) -> int:
+def _remove_observations(platform: Platform, *conditions: Any) -> int:
+    """Delete in chunks. The conditions are repeated outside the chunk's subquery so that
+    PostgreSQL looks only at the partitions that can hold such rows."""
+    o = models.Observation
     total = 0
     while True:
         with transaction(platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
-            chunk = select(model.id).where(*conditions).limit(CHUNK).scalar_subquery()
-            result: Any = db.execute(delete(model).where(model.id.in_(chunk)))
+            chunk = select(o.id).where(*conditions).limit(CHUNK).scalar_subquery()
+            result: Any = db.execute(delete(o).where(*conditions, o.id.in_(chunk)))
             count = int(result.rowcount)
         total += count
         if count < CHUNK:
