@@ -7,7 +7,8 @@ Starts its own Mosquitto configured as shipped (deploy/mosquitto/smartcity.conf)
 all on this machine. Measures:
 
 - sustained Observations/s from the first publish until the last one is committed, spread
-  over 1, 100 and 10,000 Datastreams;
+  over 1, 100 and 10,000 Datastreams: one reading per message (a device), and `--batch`
+  readings per message on `v1.1/CreateObservations` (a gateway);
 - publish → notification latency (p50/p95) for a subscriber of the Datastream's topic while
   devices publish 1,000 Observations/s;
 - the server's memory peak.
@@ -110,7 +111,9 @@ def stored(database_url: str, ids: list[int]) -> int:
     return int(found)
 
 
-def publish(port: int, ids: list[int], count: int, processes: int, rate: float = 0) -> int:
+def publish(
+    port: int, ids: list[int], count: int, processes: int, rate: float = 0, batch: int = 1
+) -> int:
     share = count // processes
     running = [
         subprocess.Popen(
@@ -123,6 +126,7 @@ def publish(port: int, ids: list[int], count: int, processes: int, rate: float =
                 str(share),
                 str(n * share),
                 str(rate / processes),
+                str(batch),
             ],
             stdout=subprocess.PIPE,
             text=True,
@@ -150,12 +154,18 @@ def cpu_seconds(pid: int) -> float:
 
 
 def sustained(
-    database_url: str, port: int, ids: list[int], count: int, processes: int, server: int
+    database_url: str,
+    port: int,
+    ids: list[int],
+    count: int,
+    processes: int,
+    server: int,
+    batch: int = 1,
 ) -> dict[str, float]:
     before = stored(database_url, ids)
     cpu_before = cpu_seconds(server)
     started = time.perf_counter()
-    acknowledged = publish(port, ids, count, processes)
+    acknowledged = publish(port, ids, count, processes, batch=batch)
     assert acknowledged == count, acknowledged
     while stored(database_url, ids) < before + count:
         time.sleep(0.2)
@@ -202,6 +212,10 @@ def main() -> None:
     parser.add_argument("--publishers", type=int, default=4, help="publisher processes")
     parser.add_argument("--count", type=int, default=200_000, help="Observations per run")
     parser.add_argument("--latency-seconds", type=int, default=20)
+    parser.add_argument(
+        "--batch", type=int, default=100, help="readings per bulk message in the gateway runs"
+    )
+    parser.add_argument("--skip-single", action="store_true", help="only the gateway runs")
     args = parser.parse_args()
     database_url = postgres_database()
     if database_url is None:
@@ -231,8 +245,23 @@ def main() -> None:
                 port, streams, args.latency_seconds
             )
             for spread in (1, 100, 10_000):
-                results[f"sustained, {spread} Datastream(s)"] = sustained(
-                    database_url, port, streams[:spread], args.count, args.publishers, server.pid
+                if not args.skip_single:
+                    results[f"sustained, {spread} Datastream(s)"] = sustained(
+                        database_url,
+                        port,
+                        streams[:spread],
+                        args.count,
+                        args.publishers,
+                        server.pid,
+                    )
+                results[f"sustained, {spread} Datastream(s), {args.batch} per message"] = sustained(
+                    database_url,
+                    port,
+                    streams[:spread],
+                    args.count,
+                    args.publishers,
+                    server.pid,
+                    args.batch,
                 )
             results["server memory peak MiB (parent process)"] = round(memory_peak_mib(server.pid))
             results["server worker processes"] = args.workers

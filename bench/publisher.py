@@ -1,10 +1,11 @@
 """A device process for the ingestion benchmark:
 
-    python -m bench.publisher PORT DATASTREAM_IDS_JSON COUNT FIRST RATE
+    python -m bench.publisher PORT DATASTREAM_IDS_JSON COUNT FIRST RATE [BATCH]
 
 Publishes COUNT Observations (QoS 1) round-robin over the Datastreams, at RATE per second
 (0: as fast as possible), each carrying its send time in `parameters.sent`; prints how many
-the broker acknowledged."""
+the broker acknowledged. With BATCH > 1, as a gateway would: BATCH readings per message on
+`v1.1/CreateObservations` (dataArray)."""
 
 from __future__ import annotations
 
@@ -20,13 +21,14 @@ from paho.mqtt.enums import CallbackAPIVersion
 def main() -> None:
     port, ids = int(sys.argv[1]), json.loads(sys.argv[2])
     count, first, rate = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+    batch = int(sys.argv[6]) if len(sys.argv) > 6 else 1
     acknowledged = 0
     done = threading.Event()
 
     def on_publish(*_: object) -> None:
         nonlocal acknowledged
-        acknowledged += 1
-        if acknowledged == count:
+        acknowledged += batch
+        if acknowledged >= count:
             done.set()
 
     client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-{first}")
@@ -36,25 +38,47 @@ def main() -> None:
     client.connect("127.0.0.1", port)
     client.loop_start()
     started = time.time()
-    for n in range(first, first + count):
+    for start in range(first, first + count, batch):
         if rate:
-            pause = started + (n - first) / rate - time.time()
+            pause = started + (start - first) / rate - time.time()
             if pause > 0:
                 time.sleep(pause)
-        second = n % 86400
-        moment = (
-            f"2026-01-{1 + n // 86400 % 28:02d}T{second // 3600:02d}:"
-            f"{second // 60 % 60:02d}:{second % 60:02d}Z"
-        )
-        body = (
-            f'{{"phenomenonTime":"{moment}","result":{n % 50},'
-            f'"parameters":{{"sent":{time.time():.6f}}}}}'
-        )
-        client.publish(f"v1.1/Datastreams({ids[n % len(ids)]})/Observations", body, qos=1)
+        if batch == 1:
+            body = (
+                f'{{"phenomenonTime":"{moment(start)}","result":{start % 50},'
+                f'"parameters":{{"sent":{time.time():.6f}}}}}'
+            )
+            topic = f"v1.1/Datastreams({ids[start % len(ids)]})/Observations"
+        else:
+            groups: dict[int, list[list[object]]] = {}
+            sent = {"sent": round(time.time(), 6)}
+            for n in range(start, min(start + batch, first + count)):
+                groups.setdefault(ids[n % len(ids)], []).append([moment(n), n % 50, sent])
+            body = json.dumps(
+                [
+                    {
+                        "Datastream": {"@iot.id": ident},
+                        "components": ["phenomenonTime", "result", "parameters"],
+                        "dataArray": rows,
+                    }
+                    for ident, rows in groups.items()
+                ]
+            )
+            topic = "v1.1/CreateObservations"
+        client.publish(topic, body, qos=1)
     done.wait(900)
     client.disconnect()
     client.loop_stop()
-    print(acknowledged)
+    print(min(acknowledged, count))
+
+
+def moment(n: int) -> str:
+    """A distinct phenomenon time per reading number."""
+    second = n % 86400
+    return (
+        f"2026-01-{1 + n // 86400 % 28:02d}T{second // 3600:02d}:"
+        f"{second // 60 % 60:02d}:{second % 60:02d}Z"
+    )
 
 
 if __name__ == "__main__":

@@ -156,6 +156,61 @@ def test_bad_messages_are_reported_and_do_not_stop_the_others(
         assert f'outcome="rejected_{reason}"' in metrics
 
 
+def test_a_gateway_sends_many_readings_in_one_bulk_message(
+    broker_app: TestClient, datastream_id: int, dresden_device: Device, settings: Settings
+) -> None:
+    """Our extension: the CreateObservations body (dataArray) on `v1.1/CreateObservations`.
+    Valid rows are stored and notified one by one; invalid rows are reported, not stored."""
+    listener = Device(settings.mqtt_port, dresden_device_key(broker_app))
+    topic = f"v1.1/Datastreams({datastream_id})/Observations"
+    assert listener.subscribe(topic)
+    assert dresden_device.subscribe("errors/dresden/v1.1/CreateObservations")
+    before = len(_observations(broker_app, datastream_id))
+    rows = [[f"2026-11-26T10:{minute:02d}:00Z", minute] for minute in range(50)]
+    rows.insert(10, ["2026-11-26T09:00:00Z", "kalt"])  # not a number: refused alone
+
+    dresden_device.publish(
+        "v1.1/CreateObservations",
+        [
+            {
+                "Datastream": {"@iot.id": datastream_id},
+                "components": ["phenomenonTime", "result"],
+                "dataArray": rows,
+            }
+        ],
+    )
+
+    wait_for(lambda: len(_observations(broker_app, datastream_id)) == before + 50)
+    error = dresden_device.next_message("errors/dresden/v1.1/CreateObservations")
+    assert "1 of 51 rows" in error["message"]
+    assert "rows 11" in error["message"]
+    assert listener.next_message(topic)["result"] == 0
+    listener.close()
+
+
+def test_a_bulk_message_for_another_municipality_stores_nothing(
+    broker_app: TestClient, datastream_id: int, radebeul_device: Device
+) -> None:
+    before = len(_observations(broker_app, datastream_id))
+    radebeul_device.publish(
+        "v1.1/CreateObservations",
+        [
+            {
+                "Datastream": {"@iot.id": datastream_id},
+                "components": ["result"],
+                "dataArray": [[1], [2]],
+            }
+        ],
+    )
+    wait_for(lambda: 'rejected_unknown_datastream"}' in broker_app.get("/metrics").text)
+    assert len(_observations(broker_app, datastream_id)) == before
+
+
+def dresden_device_key(client: TestClient) -> str:
+    header: str = client.headers["Authorization"]
+    return header.removeprefix("Bearer ")
+
+
 def test_subscriptions_with_select_get_just_those_properties(
     broker_app: TestClient, datastream_id: int, dresden_device: Device
 ) -> None:

@@ -76,6 +76,32 @@ def test_device_messages_are_stored_and_notified(app_with_broker: TestClient, wo
     listener.close()
 
 
+def test_bulk_messages_are_stored_whole_and_acknowledged_once(
+    app_with_broker: TestClient, world: World
+) -> None:
+    datastream_id = _datastream(app_with_broker)
+    port = int(world.platform.settings.mqtt_url.rsplit(":", 1)[1])
+    before = _stored(world, datastream_id)[0]
+    device = Device(port)
+    for batch in range(5):
+        device.publish(
+            "v1.1/CreateObservations",
+            [
+                {
+                    "Datastream": {"@iot.id": datastream_id},
+                    "components": ["phenomenonTime", "result"],
+                    "dataArray": [
+                        [(START + timedelta(minutes=batch * 100 + n)).isoformat(), n]
+                        for n in range(100)
+                    ],
+                }
+            ],
+        )
+    wait_for(lambda: _stored(world, datastream_id)[0] == before + 500)
+    assert _stored(world, datastream_id)[1] >= 500  # no reading twice
+    device.close()
+
+
 def test_two_instances_store_every_message_exactly_once(
     settings: Settings, world: World, shipped_mosquitto: MosquittoProcess
 ) -> None:

@@ -31,21 +31,28 @@ MAX_ROWS = 100_000
 
 
 def prepare(
-    payload: Any, cache: TargetCache, municipality_id: int, db: Session | None = None
+    payload: Any,
+    cache: TargetCache,
+    municipality_id: int | None,
+    db: Session | None = None,
+    *,
+    max_rows: int = MAX_ROWS,
 ) -> tuple[list[str], list[tuple[int, NewObservation]]]:
     """The answer list (filled with "error" for bad rows) and the good rows with the index of
-    their answer. `db`: look up in this (tenant-scoped) session instead of a transaction of
-    our own."""
+    their answer. `municipality_id`: the writer's; None where the broker authorised the
+    message (then the first group's municipality, and every group must share it). `db`: look
+    up in this (tenant-scoped) session instead of a transaction of our own."""
     if not isinstance(payload, list):
         raise BadRequest("CreateObservations expects a JSON array of Datastream groups.")
     answers: list[str] = []
     good: list[tuple[int, NewObservation]] = []
     total = 0
     for group in payload:
-        target, components, values = _group(group, cache, municipality_id, db)
+        target, components, values = _group(group, cache, municipality_id, db, max_rows)
+        municipality_id = target.municipality_id
         total += len(values)
-        if total > MAX_ROWS:
-            raise BadRequest(f"At most {MAX_ROWS} rows per request.")
+        if total > max_rows:
+            raise BadRequest(f"At most {max_rows} rows per request.")
         feature_ids = _valid_feature_ids(components, values, cache, municipality_id, db)
         for value_row in values:
             try:
@@ -59,7 +66,7 @@ def prepare(
 
 
 def _group(
-    group: Any, cache: TargetCache, municipality_id: int, db: Session | None
+    group: Any, cache: TargetCache, municipality_id: int | None, db: Session | None, max_rows: int
 ) -> tuple[StreamTarget, list[str], list[Any]]:
     if not isinstance(group, dict):
         raise BadRequest("Each CreateObservations entry must be a JSON object.")
@@ -69,7 +76,7 @@ def _group(
     if not isinstance(ident, int) or isinstance(ident, bool) or not 0 <= ident <= MAX_ROW_ID:
         raise BadRequest('Each group needs "Datastream": {"@iot.id": <id>} (or "MultiDatastream").')
     target = cache.stream(kind, ident, db)
-    if target is None or target.municipality_id != municipality_id:
+    if target is None or municipality_id not in (None, target.municipality_id):
         raise BadRequest(f"There is no {kind} {ident} here.")
     components = group.get("components")
     if not isinstance(components, list) or not components:
@@ -84,8 +91,8 @@ def _group(
     values = group.get("dataArray")
     if not isinstance(values, list):
         raise BadRequest('Each group needs a "dataArray" list.')
-    if len(values) > MAX_ROWS:
-        raise BadRequest(f"At most {MAX_ROWS} rows per request.")
+    if len(values) > max_rows:
+        raise BadRequest(f"At most {max_rows} rows per request.")
     return target, components, values
 
 

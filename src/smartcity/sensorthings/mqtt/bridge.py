@@ -37,11 +37,7 @@ from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType
 from smartcity.sensorthings.ingest.rows import NewObservation
 from smartcity.sensorthings.ingest.runtime import IngestRuntime
 from smartcity.sensorthings.mqtt import topics
-from smartcity.sensorthings.mqtt.messages import (
-    BadMessage,
-    is_notification,
-    observation_from_message,
-)
+from smartcity.sensorthings.mqtt.messages import BadMessage, is_notification, parse_message
 from smartcity.sensorthings.reading import Links, plain_entity
 from smartcity.sensorthings.writing import inverse_nav
 
@@ -58,7 +54,12 @@ MESSAGES = Counter(
     "MQTT messages that create Observations, by outcome",
     ["outcome"],
 )
-CREATE_FILTERS = ("v1.1/+/Observations", "v1.1/Observations")
+OBSERVATIONS = Counter(
+    "smartcity_mqtt_observations_total",
+    "Observations taken from MQTT messages, by outcome",
+    ["outcome"],
+)
+CREATE_FILTERS = ("v1.1/+/Observations", "v1.1/Observations", topics.BULK)
 OBSERVATION = ENTITY_TYPES["Observation"]
 FEATURE = ENTITY_TYPES["FeatureOfInterest"]
 # At most this many unacknowledged messages in flight to one instance: the broker holds the
@@ -181,18 +182,23 @@ class MqttBridge:
         try:
             if create is None:
                 raise BadMessage("topic", f"Observations are not created on {message.topic}.")
-            observation = observation_from_message(create, data, self.runtime.targets, None)
-            if message.dup and self._already_stored(observation):
-                MESSAGES.labels("duplicate").inc()
-                client.ack(message.mid, message.qos)
-                return
+            received = parse_message(create, data, self.runtime.targets, None)
         except BadMessage as bad:
             self.report(message.topic, bad, None)
             client.ack(message.mid, message.qos)
             return
+        if received.refused is not None:
+            self.report(message.topic, received.refused, None)
+        observations = received.observations
+        if message.dup:
+            observations = [o for o in observations if not self._already_stored(o)]
+            if not observations:
+                MESSAGES.labels("duplicate").inc()
+                client.ack(message.mid, message.qos)
+                return
         with self._ready_lock:
-            self._ready.append((observation, message.mid, message.qos))
-            first = len(self._ready) == 1
+            first = not self._ready
+            self._ready.extend((o, message.mid, message.qos) for o in observations)
         if first and self._loop is not None:
             self._loop.call_soon_threadsafe(self._drain)
 
@@ -215,12 +221,16 @@ class MqttBridge:
             log.warning("messages left unacknowledged", extra={"error": type(exc).__name__})
             return
         refused = ids.count(None)
-        MESSAGES.labels("stored").inc(len(ready) - refused)
+        OBSERVATIONS.labels("stored").inc(len(ready) - refused)
         if refused:
-            MESSAGES.labels("rejected_by_database").inc(refused)
+            OBSERVATIONS.labels("rejected_by_database").inc(refused)
+        # A bulk message's Observations are all in this list (taken from `_ready` at once):
+        # it is acknowledged once, after all of them.
+        messages = dict.fromkeys((mid, qos) for _, mid, qos in ready)
+        MESSAGES.labels("stored").inc(len(messages))
         client = self._client
         if client is not None:
-            for _, mid, qos in ready:
+            for mid, qos in messages:
                 client.ack(mid, qos)
 
     def _already_stored(self, observation: NewObservation) -> bool:
@@ -245,9 +255,10 @@ class MqttBridge:
         MESSAGES.labels(f"rejected_{bad.reason}").inc()
         if bad.reason == "wrong_municipality":
             return  # the publisher cannot read that topic; its owner need not hear of it
-        if topics.create_topic(topic) == topics.CreateTopic(None, None):
-            # The collection topic names no municipality; its errors go to the one the
-            # publisher (or the linked Datastream) belongs to.
+        create = topics.create_topic(topic)
+        if create is not None and not create.names_municipality:
+            # The collection and bulk topics name no municipality; their errors go to the one
+            # the publisher (or the linked Datastream) belongs to.
             slug = slug or (bad.target.municipality_slug if bad.target else None)
             if slug is None:
                 return

@@ -1,12 +1,13 @@
-"""An MQTT message that creates an Observation, checked as the HTTP path checks it."""
+"""An MQTT message that creates Observations, checked as the HTTP path checks them."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from smartcity.sensorthings.errors import BadRequest
-from smartcity.sensorthings.ingest import rows
+from smartcity.sensorthings.ingest import bulk, rows
 from smartcity.sensorthings.ingest.rows import NewObservation, NotSimple
 from smartcity.sensorthings.ingest.targets import StreamKind, StreamTarget, TargetCache
 from smartcity.sensorthings.mqtt.topics import CreateTopic
@@ -22,10 +23,57 @@ class BadMessage(Exception):
         self.target = target
 
 
+# A bulk message holds at most this many rows: memory per message in flight stays bounded
+# (a gateway sends more messages instead).
+MAX_BULK_ROWS = 10_000
+
+
+@dataclass
+class Received:
+    """What a message brings: the Observations to store, and for a bulk message whose rows
+    were not all valid, what to report about the others."""
+
+    observations: list[NewObservation]
+    refused: BadMessage | None = None
+
+
 def is_notification(data: bytes) -> bool:
     """Our own notifications travel on the same topics as devices' new Observations (as
     18-088 defines them); they are the ones that already have a selfLink."""
     return b'"@iot.selfLink"' in data
+
+
+def parse_message(
+    topic: CreateTopic, data: bytes, cache: TargetCache, municipality_id: int | None
+) -> Received:
+    """One message's Observations (see `observation_from_message` for `municipality_id`);
+    BadMessage when nothing in it can be stored."""
+    if not topic.bulk:
+        return Received([observation_from_message(topic, data, cache, municipality_id)])
+    try:
+        payload: Any = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise BadMessage("not_json", "The message is not JSON.") from None
+    try:
+        answers, good = bulk.prepare(payload, cache, municipality_id, max_rows=MAX_BULK_ROWS)
+    except BadRequest as exc:
+        reason = "unknown_datastream" if exc.message.startswith("There is no") else "invalid"
+        raise BadMessage(reason, exc.message) from None
+    observations = [observation for _, observation in good]
+    target = observations[0].target if observations else None
+    refused = [str(n + 1) for n, answer in enumerate(answers) if answer == "error"]
+    if not refused:
+        return Received(observations)
+    shown = ", ".join(refused[:20]) + (" …" if len(refused) > 20 else "")
+    problem = BadMessage(
+        "invalid",
+        f"{len(refused)} of {len(answers)} rows are not valid Observations and were not "
+        f"stored (rows {shown}, counted from 1 across the groups); the others were.",
+        target,
+    )
+    if not observations:
+        raise problem
+    return Received(observations, problem)
 
 
 def observation_from_message(

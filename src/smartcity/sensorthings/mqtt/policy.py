@@ -10,11 +10,7 @@ import asyncio
 from smartcity.core.identity.key_cache import KeyGrant
 from smartcity.sensorthings.ingest.runtime import IngestRuntime
 from smartcity.sensorthings.mqtt import topics
-from smartcity.sensorthings.mqtt.messages import (
-    BadMessage,
-    is_notification,
-    observation_from_message,
-)
+from smartcity.sensorthings.mqtt.messages import BadMessage, is_notification, parse_message
 
 DEVICE_SCOPES = frozenset({"sta:read", "sta:write"})
 
@@ -41,6 +37,8 @@ class SensorThingsBrokerPolicy:
         grant = await self._grant(password)
         if grant is None:
             return False
+        if topic == topics.error_topic(f"{grant.municipality_slug}/{topics.BULK}"):
+            return True  # why the municipality's bulk messages were refused
         wanted = topics.subscription_topic(topic.removeprefix(topics.ERRORS_PREFIX))
         if wanted is None:
             return False
@@ -67,15 +65,13 @@ class SensorThingsBrokerPolicy:
                 raise BadMessage("forbidden", "This key may not create Observations.")
             if create is None:
                 raise BadMessage("topic", f"Observations are not created on {topic}.")
-            observation = await asyncio.to_thread(
-                observation_from_message,
-                create,
-                data,
-                self.runtime.targets,
-                grant.municipality_id,
+            received = await asyncio.to_thread(
+                parse_message, create, data, self.runtime.targets, grant.municipality_id
             )
         except BadMessage as bad:
             if bridge is not None:
                 bridge.report(topic, bad, grant.municipality_slug if grant else None)
             return
-        await self.runtime.pipeline.submit([observation], persistent=True)
+        if received.refused is not None and bridge is not None:
+            bridge.report(topic, received.refused, grant.municipality_slug)
+        await self.runtime.pipeline.submit(received.observations, persistent=True)

@@ -18,20 +18,31 @@ CREATE = re.compile(
     r"^v1\.1/(?:(?P<set>Datastreams|MultiDatastreams|FeaturesOfInterest)\((?P<id>[0-9]{1,18})\)/)?"
     r"Observations$"
 )
+# Our extension: the body of the CreateObservations request (18-088 §14.3.2, dataArray) as one
+# message, so a gateway sends many readings in one message.
+BULK = "v1.1/CreateObservations"
 ENTITY = re.compile(r"^(?P<set>[A-Za-z]+)\((?P<id>[0-9]{1,18})\)$")
 ERRORS_PREFIX = "errors/"
 
 
 @dataclass(frozen=True)
 class CreateTopic:
-    """Where a device published an Observation: under a (Multi)Datastream, a
-    FeatureOfInterest, or the plain collection (the body links the Datastream)."""
+    """Where a device published Observations: under a (Multi)Datastream, a FeatureOfInterest,
+    the plain collection (the body links the Datastream), or the bulk topic (dataArray)."""
 
     parent: str | None  # "Datastream", "MultiDatastream", "FeatureOfInterest"
     parent_id: int | None
+    bulk: bool = False
+
+    @property
+    def names_municipality(self) -> bool:
+        """Whether the topic names an entity, and so its municipality."""
+        return self.parent is not None
 
 
 def create_topic(topic: str) -> CreateTopic | None:
+    if topic == BULK:
+        return CreateTopic(None, None, bulk=True)
     match = CREATE.match(topic)
     if match is None:
         return None
