@@ -45,9 +45,16 @@ class Module:
 
 
 def installed_modules() -> list[Module]:
+    from smartcity.cases.retention import CASE_RETENTION
+    from smartcity.cases.routes import router as cases_router
+    from smartcity.citizen.applications import DRAFT_CLEANUP
+    from smartcity.citizen.routes import router as citizen_router
+    from smartcity.citizen.routes import staff as catalog_router
     from smartcity.core.audit.routes import router as audit_router
     from smartcity.core.identity.housekeeping import LOGIN_HOUSEKEEPING
     from smartcity.core.identity.routes import auth_router, staff_router
+    from smartcity.core.mail.services import MAIL
+    from smartcity.core.signing.routes import router as signing_router
     from smartcity.core.tenancy.routes import router as tenancy_router
     from smartcity.parking import demo as parking_demo
     from smartcity.parking.routes import router as parking_router
@@ -65,8 +72,8 @@ def installed_modules() -> list[Module]:
     return [
         Module(
             name="core",
-            routers=(tenancy_router, auth_router, staff_router, audit_router),
-            jobs=(LOGIN_HOUSEKEEPING,),
+            routers=(tenancy_router, auth_router, staff_router, audit_router, signing_router),
+            jobs=(LOGIN_HOUSEKEEPING, MAIL),
         ),
         Module(
             name="sensorthings",
@@ -79,14 +86,25 @@ def installed_modules() -> list[Module]:
             middleware=(ObservationFastPath,),
         ),
         Module(name="parking", routers=(parking_router,), demo_seeders=(parking_demo.seed,)),
+        Module(
+            name="citizen",
+            routers=(citizen_router, catalog_router),
+            jobs=(DRAFT_CLEANUP,),
+        ),
+        Module(name="cases", routers=(cases_router,), jobs=(CASE_RETENTION,)),
     ]
 
 
 def import_models() -> None:
     """Import every module's models so that the metadata is complete (migrations, export)."""
+    import smartcity.cases.models
+    import smartcity.citizen.models
     import smartcity.core.audit.models
     import smartcity.core.identity.models
+    import smartcity.core.mail.models
+    import smartcity.core.signing.models
     import smartcity.core.tenancy.models
+    import smartcity.core.uploads.models
     import smartcity.parking.models
     import smartcity.sensorthings.models  # noqa: F401
 

@@ -66,3 +66,21 @@ class ServiceUnavailable(ServiceError):
     def __init__(self, detail: str, *, retry_after: int = 5) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class Gone(ServiceError):
+    status = 410
+    title = "Gone"
+    type_slug = "gone"
+
+
+class PreconditionFailed(ServiceError):
+    status = 412
+    title = "Precondition failed"
+    type_slug = "precondition-failed"
+
+
+class PreconditionRequired(ServiceError):
+    status = 428
+    title = "Precondition required"
+    type_slug = "precondition-required"

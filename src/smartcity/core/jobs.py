@@ -85,5 +85,14 @@ async def scheduler(platform: Platform, jobs: list[PeriodicJob], *, tick: float 
         for job in jobs:
             if now >= due[job.name]:
                 due[job.name] = now + job.interval_seconds
-                await asyncio.to_thread(run_exclusively, platform, job)
+                try:
+                    await asyncio.to_thread(run_exclusively, platform, job)
+                except Exception as exc:
+                    # Taking the lock failed (the database is away): skip this round; the
+                    # scheduler itself must outlive an outage.
+                    RUNS.labels(job.name, "failed").inc()
+                    log.warning(
+                        "periodic job not started",
+                        extra={"job": job.name, "error": type(exc).__name__},
+                    )
         await asyncio.sleep(tick)

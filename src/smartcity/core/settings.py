@@ -109,10 +109,44 @@ class Settings(BaseSettings):
         ge=1,
         description="Observations waiting to be written before producers are held back.",
     )
+    mail_url: str = Field(
+        default="",
+        description="smtp://user:pass@host:587, smtps://…, maildir:///path; empty: DATA_DIR/mail.",
+    )
+    mail_from: str = Field(
+        default="Smart City <noreply@localhost>", description="Sender of the platform's e-mail."
+    )
+    upload_max_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=1024, description="Largest accepted upload in bytes."
+    )
+    upload_max_files: int = Field(
+        default=10, ge=1, description="Most files attached to one application or case."
+    )
+    clamav_url: str = Field(
+        default="",
+        description="clamd to scan uploads (tcp://host:3310 or unix:///path); empty: none.",
+    )
+    draft_days: int = Field(
+        default=30, ge=1, description="Days a saved application draft and its resume link live."
+    )
     oidc_issuer: str = Field(default="", description="OIDC issuer URL; empty disables OIDC login.")
     oidc_client_id: str = Field(default="")
     oidc_client_secret: SecretStr | None = Field(default=None)
     oidc_scopes: str = Field(default="openid email profile")
+
+    @field_validator("mail_url")
+    @classmethod
+    def _mail_url_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("smtp://", "smtps://", "maildir://")):
+            raise ValueError("must start with smtp://, smtps:// or maildir://, or be empty")
+        return value
+
+    @field_validator("clamav_url")
+    @classmethod
+    def _clamav_url_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("tcp://", "unix://")):
+            raise ValueError("must start with tcp:// or unix://, or be empty")
+        return value
 
     @field_validator("mqtt_url")
     @classmethod

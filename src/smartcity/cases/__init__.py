@@ -1,0 +1,1 @@
+"""Case files (E-Akte): every submitted application is a case a department works on."""

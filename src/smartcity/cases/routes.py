@@ -1,0 +1,284 @@
+"""The staff side of case files: inbox, case detail with ETag, and the actions on a case."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Depends,
+    File,
+    Header,
+    Path,
+    Query,
+    Response,
+    UploadFile,
+    status,
+)
+from sqlalchemy.orm.exc import StaleDataError
+
+from smartcity.cases import services
+from smartcity.cases.permissions import CASES_READ, CASES_WORK
+from smartcity.cases.schemas import (
+    CaseOut,
+    CasePage,
+    CasePatch,
+    DecisionIn,
+    FileOut,
+    FitConnectIn,
+    HistoryEntry,
+    StatusChange,
+    TextIn,
+)
+from smartcity.citizen import fitconnect
+from smartcity.citizen.routes import PDF, PortalDep
+from smartcity.core.errors import PreconditionFailed
+from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, TenantDbDep, requires
+from smartcity.core.identity.permissions import Principal
+from smartcity.core.mail.services import deliver_pending
+from smartcity.core.uploads import services as uploads
+
+router = APIRouter(prefix="/{municipality}/api/v1/cases", tags=["case files"])
+
+Reader = Annotated[Principal, Depends(requires(CASES_READ))]
+Worker = Annotated[Principal, Depends(requires(CASES_WORK))]
+IfMatch = Annotated[str | None, Header(alias="If-Match", description='"<version>" from the ETag')]
+
+
+def _with_etag(response: Response, out: CaseOut) -> CaseOut:
+    response.headers["ETag"] = f'"{out.version}"'
+    return out
+
+
+@router.get("", summary="Inbox: the cases of your departments, soonest deadline first")
+def inbox(
+    db: TenantDbDep,
+    who: Reader,
+    status_: Annotated[str | None, Query(alias="status", max_length=40)] = None,
+    service: Annotated[str | None, Query(max_length=63)] = None,
+    department: Annotated[str | None, Query(max_length=100)] = None,
+    assignee: Annotated[
+        str | None, Query(max_length=20, description='"me", "none" or an id')
+    ] = None,
+    older_than_days: Annotated[int | None, Query(ge=0, le=36500)] = None,
+    overdue: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CasePage:
+    wanted = services.InboxFilter(
+        status_, service, department, assignee, older_than_days, overdue, limit, offset
+    )
+    return services.inbox(db, who, wanted)
+
+
+@router.get("/{case_id}", summary="One case with the application, files and events (ETag)")
+def get_case(
+    case_id: IdPath,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    portal: PortalDep,
+    who: Reader,
+    response: Response,
+) -> CaseOut:
+    case = services.get_case(db, who, case_id)
+    return _with_etag(response, services.case_out(db, portal, municipality, case))
+
+
+def _changed(db: Any, portal: Any, municipality: Any, case: Any, response: Response) -> CaseOut:
+    try:
+        db.flush()
+    except StaleDataError:
+        raise PreconditionFailed(
+            "Der Vorgang wurde gleichzeitig geändert. Bitte laden Sie ihn neu."
+        ) from None
+    return _with_etag(response, services.case_out(db, portal, municipality, case))
+
+
+@router.patch("/{case_id}", summary="Assign the case or set its deadline (If-Match required)")
+def patch_case(
+    case_id: IdPath,
+    body: CasePatch,
+    if_match: IfMatch,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    portal: PortalDep,
+    who: Worker,
+    response: Response,
+) -> CaseOut:
+    case = services.get_case(db, who, case_id)
+    services.check_version(case, if_match)
+    services.update(db, case, body.model_dump(exclude_unset=True), who.actor)
+    return _changed(db, portal, municipality, case, response)
+
+
+@router.post("/{case_id}/status", summary="Move the case along its workflow (If-Match required)")
+def change_status(
+    case_id: IdPath,
+    body: StatusChange,
+    if_match: IfMatch,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    portal: PortalDep,
+    who: Worker,
+    response: Response,
+) -> CaseOut:
+    case = services.get_case(db, who, case_id)
+    services.check_version(case, if_match)
+    services.change_status(db, case, body.status, body.note, who.actor)
+    return _changed(db, portal, municipality, case, response)
+
+
+@router.post(
+    "/{case_id}/notes", status_code=status.HTTP_201_CREATED, summary="Add an internal note"
+)
+def add_note(
+    case_id: IdPath,
+    body: TextIn,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    portal: PortalDep,
+    who: Worker,
+    response: Response,
+) -> CaseOut:
+    case = services.get_case(db, who, case_id)
+    services.add_note(db, case, body.text, who.actor)
+    return _changed(db, portal, municipality, case, response)
+
+
+@router.post(
+    "/{case_id}/messages",
+    status_code=status.HTTP_201_CREATED,
+    summary="Write to the applicant (status page, and e-mail if they gave an address)",
+)
+def send_message(
+    case_id: IdPath,
+    body: TextIn,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    portal: PortalDep,
+    platform: PlatformDep,
+    who: Worker,
+    response: Response,
+    background: BackgroundTasks,
+) -> CaseOut:
+    case = services.get_case(db, who, case_id)
+    services.send_message(db, portal, municipality, case, body.text, who.actor)
+    background.add_task(deliver_pending, platform)
+    return _changed(db, portal, municipality, case, response)
+
+
+@router.post(
+    "/{case_id}/decision",
+    summary="Issue the decision (Bescheid): rendered, signed, shown to the applicant",
+)
+def decide(
+    case_id: IdPath,
+    body: DecisionIn,
+    if_match: IfMatch,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    portal: PortalDep,
+    platform: PlatformDep,
+    who: Worker,
+    response: Response,
+    background: BackgroundTasks,
+) -> CaseOut:
+    case = services.get_case(db, who, case_id)
+    services.check_version(case, if_match)
+    services.decide(db, portal, municipality, case, body.outcome, body.text, who.actor)
+    background.add_task(deliver_pending, platform)
+    return _changed(db, portal, municipality, case, response)
+
+
+@router.get(
+    "/{case_id}/decision.pdf",
+    summary="The decision as PDF",
+    response_class=Response,
+    responses=PDF,
+)
+def decision_pdf(
+    case_id: IdPath, db: TenantDbDep, municipality: MunicipalityDep, portal: PortalDep, who: Reader
+) -> Response:
+    case = services.get_case(db, who, case_id)
+    return Response(
+        services.decision_pdf(db, portal, municipality, case), media_type="application/pdf"
+    )
+
+
+@router.post(
+    "/{case_id}/attachments",
+    status_code=status.HTTP_201_CREATED,
+    summary="Attach a file to the case (PDF, JPEG, PNG)",
+)
+def attach(
+    case_id: IdPath,
+    file: Annotated[UploadFile, File()],
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    portal: PortalDep,
+    who: Worker,
+) -> FileOut:
+    data = file.file.read(portal.limits.max_bytes + 1)
+    case = services.get_case(db, who, case_id)
+    stored = services.add_attachment(db, portal, case, file.filename or "", data, who.actor)
+    return FileOut(
+        id=stored.public_id,
+        name=stored.original_name,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha512=stored.sha512,
+        source="staff",
+        url=f"{portal.base(municipality)}/api/v1/cases/{case.id}/files/{stored.public_id}",
+    )
+
+
+@router.get(
+    "/{case_id}/files/{file_id}",
+    summary="Download a file of the case",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def download(
+    case_id: IdPath,
+    file_id: Annotated[str, Path(max_length=64)],
+    db: TenantDbDep,
+    portal: PortalDep,
+    who: Reader,
+) -> Response:
+    case = services.get_case(db, who, case_id)
+    stored = services.file_of(db, case, file_id)
+    return Response(
+        uploads.read(portal.data_dir, stored),
+        media_type=stored.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(stored.original_name)}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def _quote(name: str) -> str:
+    return quote(name, safe="")
+
+
+@router.get("/{case_id}/history", summary="Everything that happened to the case (audit log)")
+def history(case_id: IdPath, db: TenantDbDep, who: Reader) -> list[HistoryEntry]:
+    return services.history(db, services.get_case(db, who, case_id))
+
+
+@router.post(
+    "/{case_id}/fit-connect",
+    summary="The application as FIT-Connect parts, encrypted for a destination key",
+)
+def fit_connect(
+    case_id: IdPath,
+    body: FitConnectIn,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    portal: PortalDep,
+    who: Worker,
+) -> dict[str, Any]:
+    case = services.get_case(db, who, case_id)
+    return fitconnect.export(db, portal, municipality, case, body.destination_key, body.schema_uri)

@@ -1,0 +1,314 @@
+"""The region's service templates, their forms, and municipalities adopting them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smartcity.cases.decisions import check_template
+from smartcity.cases.workflow import DEFAULT_WORKFLOW, check_workflow
+from smartcity.citizen import forms
+from smartcity.citizen.models import FormVersion, ServiceAdoption, ServiceTemplate
+from smartcity.citizen.schemas import (
+    AdoptionIn,
+    AdoptionPatch,
+    FormOut,
+    ServiceDetail,
+    ServiceOut,
+    TemplateIn,
+    TemplateOut,
+    TemplatePatch,
+)
+from smartcity.core.audit.services import record
+from smartcity.core.db import utcnow
+from smartcity.core.errors import Conflict, NotFound
+from smartcity.core.tenancy.models import Municipality
+
+
+def templates(db: Session, region_id: int) -> list[ServiceTemplate]:
+    return list(
+        db.scalars(
+            select(ServiceTemplate)
+            .where(ServiceTemplate.region_id == region_id)
+            .order_by(ServiceTemplate.key)
+        )
+    )
+
+
+def template_by_key(db: Session, region_id: int, key: str) -> ServiceTemplate:
+    found = db.scalar(
+        select(ServiceTemplate).where(
+            ServiceTemplate.region_id == region_id, ServiceTemplate.key == key
+        )
+    )
+    if found is None:
+        raise NotFound(f"The region has no service {key!r}.")
+    return found
+
+
+def template_out(db: Session, template: ServiceTemplate) -> TemplateOut:
+    current = current_form(db, template.id)
+    return TemplateOut.model_validate(
+        {
+            **{
+                name: getattr(template, name)
+                for name in TemplateOut.model_fields
+                if hasattr(template, name)
+            },
+            "workflow": template.workflow or DEFAULT_WORKFLOW,
+            "current_form_version": current.version if current else None,
+        }
+    )
+
+
+def create_template(db: Session, region_id: int, data: TemplateIn, actor: str) -> ServiceTemplate:
+    if db.scalar(
+        select(ServiceTemplate.id).where(
+            ServiceTemplate.region_id == region_id, ServiceTemplate.key == data.key
+        )
+    ):
+        raise Conflict(f"The region already has a service {data.key!r}.")
+    values = data.model_dump()
+    if data.workflow is not None:
+        values["workflow"] = check_workflow(data.workflow)
+    if data.decision_template is not None:
+        check_template(data.decision_template)
+    template = ServiceTemplate(region_id=region_id, **values)
+    db.add(template)
+    db.flush()
+    record(
+        db,
+        actor=actor,
+        action="catalog.template.create",
+        resource_type="service_template",
+        resource_id=template.id,
+        changes={"key": data.key},
+    )
+    return template
+
+
+def update_template(
+    db: Session, template: ServiceTemplate, patch: TemplatePatch, actor: str
+) -> ServiceTemplate:
+    changes = patch.model_dump(exclude_unset=True)
+    if changes.get("workflow") is not None:
+        changes["workflow"] = check_workflow(changes["workflow"])
+    if changes.get("decision_template") is not None:
+        check_template(changes["decision_template"])
+    for name, value in changes.items():
+        setattr(template, name, value)
+    template.updated_at = utcnow()
+    record(
+        db,
+        actor=actor,
+        action="catalog.template.update",
+        resource_type="service_template",
+        resource_id=template.id,
+        changes={"fields": sorted(changes)},
+    )
+    return template
+
+
+def current_form(db: Session, template_id: int) -> FormVersion | None:
+    """The newest published version: what new applications are made with."""
+    return db.scalar(
+        select(FormVersion)
+        .where(FormVersion.template_id == template_id, FormVersion.status == "published")
+        .order_by(FormVersion.version.desc())
+        .limit(1)
+    )
+
+
+def form_version(db: Session, template: ServiceTemplate, version: int) -> FormVersion:
+    found = db.scalar(
+        select(FormVersion).where(
+            FormVersion.template_id == template.id, FormVersion.version == version
+        )
+    )
+    if found is None:
+        raise NotFound(f"The service {template.key!r} has no form version {version}.")
+    return found
+
+
+def form_versions(db: Session, template: ServiceTemplate) -> list[FormVersion]:
+    return list(
+        db.scalars(
+            select(FormVersion)
+            .where(FormVersion.template_id == template.id)
+            .order_by(FormVersion.version)
+        )
+    )
+
+
+def add_form(
+    db: Session, template: ServiceTemplate, schema: dict[str, Any], ui: dict[str, Any], actor: str
+) -> FormVersion:
+    forms.check_definition(schema, ui)
+    newest = db.scalar(
+        select(func.max(FormVersion.version)).where(FormVersion.template_id == template.id)
+    )
+    version = FormVersion(template_id=template.id, version=(newest or 0) + 1, schema=schema, ui=ui)
+    db.add(version)
+    db.flush()
+    record(
+        db,
+        actor=actor,
+        action="catalog.form.create",
+        resource_type="service_template",
+        resource_id=template.id,
+        changes={"version": version.version},
+    )
+    return version
+
+
+def replace_form(
+    db: Session, version: FormVersion, schema: dict[str, Any], ui: dict[str, Any], actor: str
+) -> FormVersion:
+    if version.status != "draft":
+        raise Conflict(
+            f"Form version {version.version} is published and frozen; submissions refer to it. "
+            "Create a new version instead."
+        )
+    forms.check_definition(schema, ui)
+    version.schema, version.ui = schema, ui
+    record(
+        db,
+        actor=actor,
+        action="catalog.form.update",
+        resource_type="service_template",
+        resource_id=version.template_id,
+        changes={"version": version.version},
+    )
+    return version
+
+
+def publish_form(db: Session, version: FormVersion, actor: str) -> FormVersion:
+    if version.status == "published":
+        return version
+    forms.check_definition(version.schema, version.ui)
+    version.status = "published"
+    version.published_at = utcnow()
+    record(
+        db,
+        actor=actor,
+        action="catalog.form.publish",
+        resource_type="service_template",
+        resource_id=version.template_id,
+        changes={"version": version.version},
+    )
+    return version
+
+
+def adopt(db: Session, municipality: Municipality, data: AdoptionIn, actor: str) -> ServiceAdoption:
+    template = template_by_key(db, municipality.region_id, data.template)
+    if db.scalar(select(ServiceAdoption.id).where(ServiceAdoption.template_id == template.id)):
+        raise Conflict(f"{municipality.name} already offers {data.template!r}; change it instead.")
+    values = data.model_dump(exclude={"template"})
+    adoption = ServiceAdoption(municipality_id=municipality.id, template_id=template.id, **values)
+    db.add(adoption)
+    db.flush()
+    record(
+        db,
+        actor=actor,
+        action="catalog.adopt",
+        resource_type="service_adoption",
+        resource_id=adoption.id,
+        changes={"template": data.template},
+    )
+    return adoption
+
+
+def update_adoption(
+    db: Session, adoption: ServiceAdoption, patch: AdoptionPatch, actor: str
+) -> ServiceAdoption:
+    changes = patch.model_dump(exclude_unset=True)
+    for name, value in changes.items():
+        setattr(adoption, name, value)
+    record(
+        db,
+        actor=actor,
+        action="catalog.adoption.update",
+        resource_type="service_adoption",
+        resource_id=adoption.id,
+        changes={"fields": sorted(changes)},
+    )
+    return adoption
+
+
+@dataclass(frozen=True)
+class OfferedService:
+    """A municipality's service: its adoption, the region's template, the current form."""
+
+    adoption: ServiceAdoption
+    template: ServiceTemplate
+    form: FormVersion | None
+
+    @property
+    def department(self) -> str:
+        return self.adoption.department or self.template.default_department
+
+    @property
+    def fee_cents(self) -> int:
+        a = self.adoption.fee_cents
+        return a if a is not None else self.template.default_fee_cents
+
+    @property
+    def processing_days(self) -> int:
+        a = self.adoption.processing_days
+        return a if a is not None else self.template.default_processing_days
+
+    def name(self, language: str = "de") -> str:
+        return self.template.name.get(language) or self.template.name["de"]
+
+    def out(self, language: str = "de") -> ServiceOut:
+        t = self.template
+        return ServiceOut(
+            key=t.key,
+            name=self.name(language),
+            description=t.description.get(language) or t.description["de"],
+            leika_key=t.leika_key,
+            department=self.department,
+            fee_cents=self.fee_cents,
+            processing_days=self.processing_days,
+            contact_email=self.adoption.contact_email,
+            contact_phone=self.adoption.contact_phone,
+            allows_anonymous=t.allows_anonymous,
+            active=self.adoption.active,
+            form_version=self.form.version if self.form else None,
+        )
+
+    def detail(self, language: str = "de") -> ServiceDetail:
+        form = FormOut.model_validate(self.form) if self.form else None
+        return ServiceDetail(**self.out(language).model_dump(), form=form)
+
+
+def offered(db: Session, *, include_inactive: bool = False) -> list[OfferedService]:
+    """The services of the session's municipality (adoptions are tenant-scoped)."""
+    query = select(ServiceAdoption, ServiceTemplate).join(
+        ServiceTemplate, ServiceTemplate.id == ServiceAdoption.template_id
+    )
+    if not include_inactive:
+        query = query.where(ServiceAdoption.active.is_(True))
+    rows = db.execute(query.order_by(ServiceTemplate.key)).all()
+    return [OfferedService(a, t, current_form(db, t.id)) for a, t in rows]
+
+
+def offered_service(db: Session, key: str, *, include_inactive: bool = False) -> OfferedService:
+    for service in offered(db, include_inactive=include_inactive):
+        if service.template.key == key:
+            return service
+    raise NotFound(f"This municipality does not offer the service {key!r}.")
+
+
+def adoption_by_id(db: Session, adoption_id: int) -> OfferedService:
+    row = db.execute(
+        select(ServiceAdoption, ServiceTemplate)
+        .join(ServiceTemplate, ServiceTemplate.id == ServiceAdoption.template_id)
+        .where(ServiceAdoption.id == adoption_id)
+    ).first()
+    if row is None:
+        raise NotFound("Unknown service.")
+    return OfferedService(row[0], row[1], current_form(db, row[1].id))

@@ -1,0 +1,299 @@
+"""Form definitions: JSON Schema 2020-12 for what is valid, presentation hints for how it is
+asked (steps, order, widgets, labels and help in German and English).
+
+Validation errors are turned into one message per field, in the citizen's language, naming
+the field by its label ("Bitte geben Sie „E-Mail-Adresse“ an.") instead of JSON Schema's
+wording. Conditional fields are plain JSON Schema (`if`/`then`, `dependentRequired`).
+
+Presentation hints (`ui`):
+
+    {"steps": [{"title": {"de": "Person", "en": "Person"}, "fields": ["name", "email"]}, …],
+     "fields": {"name": {"label": {"de": "Name", "en": "Name"}, "help": {…},
+                         "widget": "text", "patternMessage": {…}, "accept": ["application/pdf"]}}}
+
+Nested objects are addressed with dots (`address.street`). A field with the widget `file`
+holds the id of an upload (a string), or a list of them (type array).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
+from jsonschema.exceptions import SchemaError
+
+from smartcity.core.errors import InvalidInput
+from smartcity.core.uploads.services import DEFAULT_TYPES
+
+WIDGETS = frozenset(
+    {"text", "textarea", "email", "tel", "number", "date", "select", "radio", "checkbox", "file"}
+)
+LANGUAGES = ("de", "en")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "required": {
+        "de": "Bitte geben Sie „{label}“ an.",
+        "en": "Please fill in “{label}”.",
+    },
+    "type": {
+        "de": "„{label}“ hat nicht die erwartete Form ({expected}).",
+        "en": "“{label}” is not of the expected kind ({expected}).",
+    },
+    "minLength": {
+        "de": "„{label}“ muss mindestens {limit} Zeichen lang sein.",
+        "en": "“{label}” must be at least {limit} characters long.",
+    },
+    "maxLength": {
+        "de": "„{label}“ darf höchstens {limit} Zeichen lang sein.",
+        "en": "“{label}” may be at most {limit} characters long.",
+    },
+    "minimum": {
+        "de": "„{label}“ muss mindestens {limit} sein.",
+        "en": "“{label}” must be at least {limit}.",
+    },
+    "exclusiveMinimum": {
+        "de": "„{label}“ muss größer als {limit} sein.",
+        "en": "“{label}” must be greater than {limit}.",
+    },
+    "maximum": {
+        "de": "„{label}“ darf höchstens {limit} sein.",
+        "en": "“{label}” may be at most {limit}.",
+    },
+    "exclusiveMaximum": {
+        "de": "„{label}“ muss kleiner als {limit} sein.",
+        "en": "“{label}” must be less than {limit}.",
+    },
+    "pattern": {
+        "de": "„{label}“ hat nicht das erwartete Format.",
+        "en": "“{label}” is not in the expected format.",
+    },
+    "enum": {
+        "de": "Bitte wählen Sie für „{label}“ einen der angebotenen Werte.",
+        "en": "Please choose one of the offered values for “{label}”.",
+    },
+    "minItems": {
+        "de": "Bitte geben Sie bei „{label}“ mindestens {limit} an.",
+        "en": "Please give at least {limit} for “{label}”.",
+    },
+    "maxItems": {
+        "de": "Bei „{label}“ sind höchstens {limit} möglich.",
+        "en": "At most {limit} are possible for “{label}”.",
+    },
+    "additionalProperties": {
+        "de": "„{label}“ gehört nicht zu diesem Formular.",
+        "en": "“{label}” is not part of this form.",
+    },
+    "format:email": {
+        "de": "Bitte geben Sie bei „{label}“ eine gültige E-Mail-Adresse an.",
+        "en": "Please enter a valid e-mail address for “{label}”.",
+    },
+    "format:date": {
+        "de": "Bitte geben Sie bei „{label}“ ein gültiges Datum an.",
+        "en": "Please enter a valid date for “{label}”.",
+    },
+    "other": {
+        "de": "Die Angabe bei „{label}“ ist nicht gültig.",
+        "en": "The entry for “{label}” is not valid.",
+    },
+}
+KINDS = {
+    "string": {"de": "Text", "en": "text"},
+    "number": {"de": "Zahl", "en": "number"},
+    "integer": {"de": "ganze Zahl", "en": "whole number"},
+    "boolean": {"de": "Ja oder Nein", "en": "yes or no"},
+    "array": {"de": "Liste", "en": "list"},
+    "object": {"de": "Gruppe von Angaben", "en": "group of entries"},
+}
+
+
+@dataclass(frozen=True)
+class FormDefinition:
+    schema: dict[str, Any]
+    ui: dict[str, Any]
+
+    def label(self, path: str, language: str) -> str:
+        hints = self.ui.get("fields", {}).get(path, {})
+        label = hints.get("label", {})
+        if isinstance(label, dict) and (label.get(language) or label.get("de")):
+            return str(label.get(language) or label["de"])
+        node = self._schema_at(path)
+        return str(node.get("title", path)) if node else path
+
+    def file_fields(self) -> list[str]:
+        return [
+            path
+            for path, hints in self.ui.get("fields", {}).items()
+            if hints.get("widget") == "file"
+        ]
+
+    def accepted_types(self, path: str) -> frozenset[str]:
+        accept = self.ui.get("fields", {}).get(path, {}).get("accept")
+        return frozenset(accept) if accept else DEFAULT_TYPES
+
+    def steps(self) -> list[list[str]]:
+        return [list(step.get("fields", [])) for step in self.ui.get("steps", [])]
+
+    def _schema_at(self, path: str) -> dict[str, Any] | None:
+        node: Any = self.schema
+        for part in path.split("."):
+            node = node.get("properties", {}).get(part) if isinstance(node, dict) else None
+            if node is None:
+                return None
+        return node if isinstance(node, dict) else None
+
+    def property_paths(self) -> list[str]:
+        paths: list[str] = []
+
+        def walk(node: dict[str, Any], prefix: str) -> None:
+            for name, child in node.get("properties", {}).items():
+                path = f"{prefix}{name}"
+                if isinstance(child, dict) and child.get("type") == "object":
+                    walk(child, path + ".")
+                else:
+                    paths.append(path)
+
+        walk(self.schema, "")
+        return paths
+
+
+def check_definition(schema: Any, ui: Any) -> FormDefinition:
+    """A form definition that can be published, or InvalidInput saying what is wrong."""
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        raise InvalidInput('The form schema must be a JSON Schema of "type": "object".')
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        where = "/".join(str(p) for p in exc.path) or "(root)"
+        raise InvalidInput(
+            f"The form schema is not valid JSON Schema 2020-12 at {where}: {exc.message}"
+        ) from None
+    if not isinstance(ui, dict):
+        raise InvalidInput("The presentation hints must be a JSON object.")
+    form = FormDefinition(schema, ui)
+    known = set(form.property_paths())
+    problems: list[str] = []
+    fields = ui.get("fields", {})
+    if not isinstance(fields, dict):
+        problems.append('"fields" must be an object keyed by field path.')
+        fields = {}
+    for path, hints in fields.items():
+        if path not in known:
+            problems.append(f'"fields" describes {path!r}, which the schema does not have.')
+            continue
+        if not isinstance(hints, dict):
+            problems.append(f"The hints for {path!r} must be an object.")
+            continue
+        label = hints.get("label")
+        if not isinstance(label, dict) or not isinstance(label.get("de"), str):
+            problems.append(f'{path!r} needs a German label ("label": {{"de": …}}).')
+        widget = hints.get("widget", "text")
+        if widget not in WIDGETS:
+            problems.append(f"{path!r} has the unknown widget {widget!r}.")
+        accept = hints.get("accept")
+        if accept is not None and not (set(accept) <= DEFAULT_TYPES):
+            problems.append(
+                f"{path!r} accepts types we cannot check: {sorted(set(accept) - DEFAULT_TYPES)}."
+            )
+    steps = ui.get("steps", [])
+    if not isinstance(steps, list):
+        problems.append('"steps" must be a list.')
+        steps = []
+    placed: list[str] = []
+    for index, step in enumerate(steps, start=1):
+        title = step.get("title") if isinstance(step, dict) else None
+        if not isinstance(title, dict) or not isinstance(title.get("de"), str):
+            problems.append(f"Step {index} needs a German title.")
+        for path in step.get("fields", []) if isinstance(step, dict) else []:
+            if path not in known:
+                problems.append(f"Step {index} lists {path!r}, which the schema does not have.")
+            placed.append(path)
+    if steps:
+        missing = sorted(known - set(placed))
+        twice = sorted({p for p in placed if placed.count(p) > 1})
+        if missing:
+            problems.append(f"Fields in no step: {', '.join(missing)}.")
+        if twice:
+            problems.append(f"Fields in more than one step: {', '.join(twice)}.")
+    if problems:
+        raise InvalidInput("The form definition has problems: " + " ".join(problems))
+    return form
+
+
+def field_errors(
+    form: FormDefinition, data: Any, language: str = "de", only: Iterable[str] | None = None
+) -> dict[str, str]:
+    """One message per field (the first problem found), keyed by field path; `only`
+    restricts them to some fields (a step's)."""
+    validator = Draft202012Validator(
+        form.schema, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    wanted = set(only) if only is not None else None
+    errors: dict[str, str] = {}
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.relative_path)):
+        for path, message in _describe(form, error, language):
+            if wanted is not None and path not in wanted:
+                continue
+            errors.setdefault(path, message)
+    return errors
+
+
+def _describe(form: FormDefinition, error: ValidationError, language: str) -> list[tuple[str, str]]:
+    base = ".".join(str(part) for part in error.absolute_path if not isinstance(part, int))
+    keyword = str(error.validator)
+    expected: Any = error.validator_value
+    instance: Any = error.instance
+    schema: Any = error.schema
+    if keyword == "required":
+        present = instance if isinstance(instance, dict) else {}
+        missing = [name for name in expected if name not in present]
+        return [
+            (_join(base, name), _text(form, "required", _join(base, name), language))
+            for name in missing
+        ]
+    if keyword == "dependentRequired":
+        present = instance if isinstance(instance, dict) else {}
+        missing = [name for names in expected.values() for name in names if name not in present]
+        return [
+            (_join(base, name), _text(form, "required", _join(base, name), language))
+            for name in missing
+        ]
+    if keyword == "additionalProperties":
+        extra = [name for name in (instance or {}) if name not in schema.get("properties", {})]
+        return [
+            (_join(base, name), _text(form, "additionalProperties", _join(base, name), language))
+            for name in extra
+        ]
+    if keyword == "format":
+        key = f"format:{expected}"
+        return [(base, _text(form, key if key in MESSAGES else "other", base, language))]
+    if keyword == "pattern":
+        custom = form.ui.get("fields", {}).get(base, {}).get("patternMessage", {})
+        if isinstance(custom, dict) and (custom.get(language) or custom.get("de")):
+            return [(base, str(custom.get(language) or custom["de"]))]
+    if keyword == "type":
+        kind = expected[0] if isinstance(expected, list) else expected
+        words = KINDS.get(str(kind), {}).get(language, str(kind))
+        return [(base, _text(form, "type", base, language, expected=words))]
+    if keyword in ("const",):
+        keyword = "enum"
+    if keyword in MESSAGES:
+        return [(base, _text(form, keyword, base, language, limit=_number(expected)))]
+    return [(base, _text(form, "other", base, language))]
+
+
+def _join(base: str, name: str) -> str:
+    return f"{base}.{name}" if base else name
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _text(form: FormDefinition, key: str, path: str, language: str, **values: str) -> str:
+    language = language if language in LANGUAGES else "de"
+    label = form.label(path, language) if path else ("Formular" if language == "de" else "form")
+    return MESSAGES[key][language].format(label=label, **values)

@@ -1,0 +1,36 @@
+"""What the citizen side and the case files need from the configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from smartcity.core.settings import Settings
+from smartcity.core.tenancy.models import Municipality
+from smartcity.core.uploads import services as uploads
+
+
+@dataclass(frozen=True)
+class Portal:
+    public_url: str
+    data_dir: Path
+    limits: uploads.UploadLimits
+    draft_lifetime: timedelta
+    secret: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> Portal:
+        return cls(
+            public_url=settings.effective_public_url,
+            data_dir=settings.data_dir,
+            limits=uploads.UploadLimits.of(settings),
+            draft_lifetime=timedelta(days=settings.draft_days),
+            secret=settings.require_secret_key(),
+        )
+
+    def base(self, municipality: Municipality) -> str:
+        return f"{self.public_url}/{municipality.slug}"
+
+    def api(self, municipality: Municipality) -> str:
+        return f"{self.base(municipality)}/api/v1/citizen"

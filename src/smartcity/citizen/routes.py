@@ -1,0 +1,482 @@
+"""Citizen services over HTTP: the municipality's catalog, drafts, uploads, submissions,
+status by tracking code (all public: the tokens and codes are the keys), and the staff side
+of the catalog (templates, forms, adoption)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Depends,
+    File,
+    Form,
+    Header,
+    Path,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+    status,
+)
+
+from smartcity.cases import services as cases
+from smartcity.citizen import applications, catalog
+from smartcity.citizen.models import FormVersion
+from smartcity.citizen.permissions import CATALOG_ADOPT, CATALOG_DEFINE
+from smartcity.citizen.portal import Portal
+from smartcity.citizen.receipts import receipt_pdf
+from smartcity.citizen.schemas import (
+    AdoptionIn,
+    AdoptionPatch,
+    DirectSubmissionIn,
+    DraftIn,
+    DraftOut,
+    FormIn,
+    FormOut,
+    ResumeIn,
+    ServiceDetail,
+    ServiceOut,
+    StatusOut,
+    SubmissionOut,
+    SubmitIn,
+    TemplateIn,
+    TemplateOut,
+    TemplatePatch,
+    TextIn,
+    UploadOut,
+)
+from smartcity.core.http.deps import (
+    MunicipalityDep,
+    PlatformDep,
+    TenantDbDep,
+    public,
+    requires,
+)
+from smartcity.core.identity.permissions import Principal
+from smartcity.core.mail.services import deliver_pending
+from smartcity.core.platform import Platform
+from smartcity.core.uploads import services as uploads
+
+router = APIRouter(prefix="/{municipality}/api/v1/citizen", tags=["citizen services"])
+staff = APIRouter(prefix="/{municipality}/api/v1/catalog", tags=["service catalog"])
+
+Language = Annotated[Literal["de", "en"], Query(description="Language of texts and messages")]
+DraftToken = Annotated[
+    str, Header(alias="Draft-Token", min_length=10, max_length=100, description="From the draft")
+]
+ServiceKey = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+Code = Annotated[str, Path(min_length=12, max_length=20, description="Tracking code")]
+Definer = Annotated[Principal, Depends(requires(CATALOG_DEFINE))]
+Adopter = Annotated[Principal, Depends(requires(CATALOG_ADOPT))]
+PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
+
+
+def portal(platform: PlatformDep) -> Portal:
+    return Portal.of(platform.settings)
+
+
+PortalDep = Annotated[Portal, Depends(portal)]
+
+
+def citizen_subject(request: Request) -> str | None:
+    """The logged-in citizen's identity (set by the citizen login), if any."""
+    subject = getattr(request.state, "citizen_subject", None)
+    return subject if isinstance(subject, str) else None
+
+
+CitizenDep = Annotated[str | None, Depends(citizen_subject)]
+
+
+def _send_mail(background: BackgroundTasks, platform: Platform) -> None:
+    background.add_task(deliver_pending, platform)
+
+
+# ---- catalog for citizens ------------------------------------------------------------
+
+
+@router.get("/services", dependencies=[Depends(public)], summary="Services offered here")
+def services(db: TenantDbDep, lang: Language = "de") -> list[ServiceOut]:
+    return [service.out(lang) for service in catalog.offered(db)]
+
+
+@router.get("/services/{key}", dependencies=[Depends(public)], summary="A service and its form")
+def service(key: ServiceKey, db: TenantDbDep, lang: Language = "de") -> ServiceDetail:
+    return catalog.offered_service(db, key).detail(lang)
+
+
+@router.get(
+    "/services/{key}/forms/{version}/schema.json",
+    dependencies=[Depends(public)],
+    summary="The JSON Schema of one form version (what submitted data conforms to)",
+)
+def form_schema(
+    key: ServiceKey, version: Annotated[int, Path(ge=1, le=100_000)], db: TenantDbDep
+) -> dict[str, Any]:
+    offered = catalog.offered_service(db, key, include_inactive=True)
+    found = catalog.form_version(db, offered.template, version)
+    schema: dict[str, Any] = found.schema
+    return schema
+
+
+# ---- drafts ------------------------------------------------------------------------------
+
+
+@router.post(
+    "/services/{key}/drafts",
+    dependencies=[Depends(public)],
+    status_code=status.HTTP_201_CREATED,
+    summary="Start an application (returns the draft's access token)",
+)
+def start_draft(
+    key: ServiceKey,
+    body: DraftIn,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    portal: PortalDep,
+    platform: PlatformDep,
+    subject: CitizenDep,
+    background: BackgroundTasks,
+) -> DraftOut:
+    offered = catalog.offered_service(db, key)
+    out = applications.start_draft(db, portal, municipality, offered, body, subject)
+    if body.email:
+        _send_mail(background, platform)
+    return out
+
+
+@router.get("/drafts/current", dependencies=[Depends(public)], summary="The draft being edited")
+def get_draft(token: DraftToken, db: TenantDbDep) -> DraftOut:
+    return applications.draft_out(db, applications.draft_by_token(db, token))
+
+
+@router.put(
+    "/drafts/current",
+    dependencies=[Depends(public)],
+    summary="Save the draft (optionally checking a step, optionally mailing a resume link)",
+)
+def save_draft(
+    token: DraftToken,
+    body: DraftIn,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    portal: PortalDep,
+    platform: PlatformDep,
+    background: BackgroundTasks,
+    lang: Language = "de",
+) -> DraftOut:
+    draft = applications.draft_by_token(db, token)
+    out = applications.save_draft(db, portal, municipality, draft, body, language=lang)
+    if body.email:
+        _send_mail(background, platform)
+    return out
+
+
+@router.post(
+    "/drafts/resume",
+    dependencies=[Depends(public)],
+    summary="Continue a saved draft with the one-time token from the e-mail",
+)
+def resume_draft(body: ResumeIn, db: TenantDbDep) -> DraftOut:
+    return applications.resume(db, body.token)
+
+
+@router.post(
+    "/drafts/current/uploads",
+    dependencies=[Depends(public)],
+    status_code=status.HTTP_201_CREATED,
+    summary="Upload a file for a file field of the form",
+    responses={413: {"description": "Too large"}, 415: {"description": "Type not accepted"}},
+)
+def upload(
+    token: DraftToken,
+    field: Annotated[str, Form(max_length=200)],
+    file: Annotated[UploadFile, File()],
+    db: TenantDbDep,
+    portal: PortalDep,
+) -> UploadOut:
+    data = file.file.read(portal.limits.max_bytes + 1)
+    draft = applications.draft_by_token(db, token)
+    return applications.add_upload(db, portal, draft, field, file.filename or "", data)
+
+
+@router.delete(
+    "/drafts/current/uploads/{upload_id}",
+    dependencies=[Depends(public)],
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove an uploaded file from the draft",
+)
+def remove_upload(
+    token: DraftToken,
+    upload_id: Annotated[str, Path(max_length=64)],
+    db: TenantDbDep,
+    portal: PortalDep,
+    background: BackgroundTasks,
+) -> Response:
+    draft = applications.draft_by_token(db, token)
+    path = applications.remove_upload(db, portal, draft, upload_id)
+    background.add_task(uploads.unlink_all, [path])
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _submission_out(
+    portal: Portal, municipality: Any, submitted: applications.Submitted
+) -> SubmissionOut:
+    submission = submitted.submission
+    status_url = f"{portal.api(municipality)}/status/{submission.tracking_code}"
+    return SubmissionOut(
+        tracking_code=submission.tracking_code,
+        submitted_at=submission.submitted_at,
+        receipt=submission.receipt,
+        receipt_pdf=f"{status_url}/receipt.pdf",
+        status_url=status_url,
+        data_sha256=submission.data_sha256,
+    )
+
+
+@router.post(
+    "/drafts/current/submit",
+    dependencies=[Depends(public)],
+    status_code=status.HTTP_201_CREATED,
+    summary="Submit the draft: checked in full, then a case is opened and a receipt signed",
+)
+def submit_draft(
+    token: DraftToken,
+    body: SubmitIn,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    portal: PortalDep,
+    platform: PlatformDep,
+    subject: CitizenDep,
+    background: BackgroundTasks,
+) -> SubmissionOut:
+    draft = applications.draft_by_token(db, token)
+    offered = catalog.adoption_by_id(db, draft.adoption_id)
+    submitted = applications.submit(
+        db, portal, municipality, offered, draft.data, body, citizen_subject=subject, draft=draft
+    )
+    background.add_task(uploads.unlink_all, submitted.unused_files)
+    if body.email:
+        _send_mail(background, platform)
+    return _submission_out(portal, municipality, submitted)
+
+
+@router.post(
+    "/services/{key}/submissions",
+    dependencies=[Depends(public)],
+    status_code=status.HTTP_201_CREATED,
+    summary="Submit an application in one request (forms without file fields)",
+)
+def submit_direct(
+    key: ServiceKey,
+    body: DirectSubmissionIn,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    portal: PortalDep,
+    platform: PlatformDep,
+    subject: CitizenDep,
+    background: BackgroundTasks,
+) -> SubmissionOut:
+    offered = catalog.offered_service(db, key)
+    submitted = applications.submit(
+        db, portal, municipality, offered, body.data, body, citizen_subject=subject
+    )
+    if body.email:
+        _send_mail(background, platform)
+    return _submission_out(portal, municipality, submitted)
+
+
+# ---- status by tracking code ---------------------------------------------------------
+
+
+@router.get(
+    "/status/{code}",
+    dependencies=[Depends(public)],
+    summary="Where an application stands, with the clerk's messages and the decision",
+)
+def status_of(
+    code: Code,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    portal: PortalDep,
+    lang: Language = "de",
+) -> StatusOut:
+    submission = applications.submission_by_code(db, code)
+    return cases.status_for_applicant(db, portal, municipality, submission, lang)
+
+
+@router.get(
+    "/status/{code}/receipt.pdf",
+    dependencies=[Depends(public)],
+    summary="The receipt as PDF",
+    response_class=Response,
+    responses=PDF,
+)
+def receipt(
+    code: Code, db: TenantDbDep, municipality: MunicipalityDep, portal: PortalDep
+) -> Response:
+    submission = applications.submission_by_code(db, code)
+    offered = catalog.adoption_by_id(db, submission.adoption_id)
+    version = db.get(FormVersion, submission.form_version_id)
+    assert version is not None
+    pdf = receipt_pdf(
+        municipality=municipality,
+        service=offered,
+        form_version=version,
+        submission=submission,
+        files=uploads.files_of(db, applications.SUBMISSION, submission.id),
+        keys_url=f"{portal.base(municipality)}/.well-known/jwks.json",
+    )
+    return _pdf(pdf, f"eingangsbestaetigung-{submission.tracking_code}.pdf")
+
+
+@router.get(
+    "/status/{code}/decision.pdf",
+    dependencies=[Depends(public)],
+    summary="The decision as PDF",
+    response_class=Response,
+    responses=PDF,
+)
+def decision(
+    code: Code, db: TenantDbDep, municipality: MunicipalityDep, portal: PortalDep
+) -> Response:
+    submission = applications.submission_by_code(db, code)
+    case = cases.case_of(db, submission)
+    pdf = cases.decision_pdf(db, portal, municipality, case)
+    return _pdf(pdf, f"bescheid-{submission.tracking_code}.pdf")
+
+
+@router.post(
+    "/status/{code}/replies",
+    dependencies=[Depends(public)],
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Answer the clerk (e.g. a query)",
+)
+def reply(code: Code, body: TextIn, db: TenantDbDep) -> Response:
+    submission = applications.submission_by_code(db, code)
+    cases.applicant_reply(db, submission, body.text)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _pdf(content: bytes, filename: str) -> Response:
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+# ---- staff: region templates and forms -----------------------------------------------
+
+
+@staff.get("/templates", summary="The region's service templates")
+def list_templates(db: TenantDbDep, municipality: MunicipalityDep, _: Adopter) -> list[TemplateOut]:
+    return [catalog.template_out(db, t) for t in catalog.templates(db, municipality.region_id)]
+
+
+@staff.post("/templates", status_code=status.HTTP_201_CREATED, summary="Define a region's service")
+def create_template(
+    body: TemplateIn, db: TenantDbDep, municipality: MunicipalityDep, who: Definer
+) -> TemplateOut:
+    template = catalog.create_template(db, municipality.region_id, body, who.actor)
+    return catalog.template_out(db, template)
+
+
+@staff.get("/templates/{key}", summary="One service template")
+def get_template(
+    key: ServiceKey, db: TenantDbDep, municipality: MunicipalityDep, _: Adopter
+) -> TemplateOut:
+    return catalog.template_out(db, catalog.template_by_key(db, municipality.region_id, key))
+
+
+@staff.patch("/templates/{key}", summary="Change a service template (reaches every adopter)")
+def patch_template(
+    key: ServiceKey,
+    body: TemplatePatch,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    who: Definer,
+) -> TemplateOut:
+    template = catalog.template_by_key(db, municipality.region_id, key)
+    return catalog.template_out(db, catalog.update_template(db, template, body, who.actor))
+
+
+@staff.get("/templates/{key}/forms", summary="The versions of a service's form")
+def list_forms(
+    key: ServiceKey, db: TenantDbDep, municipality: MunicipalityDep, _: Adopter
+) -> list[FormOut]:
+    template = catalog.template_by_key(db, municipality.region_id, key)
+    return [FormOut.model_validate(v) for v in catalog.form_versions(db, template)]
+
+
+@staff.post(
+    "/templates/{key}/forms",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a new form version (a draft until published)",
+)
+def add_form(
+    key: ServiceKey, body: FormIn, db: TenantDbDep, municipality: MunicipalityDep, who: Definer
+) -> FormOut:
+    template = catalog.template_by_key(db, municipality.region_id, key)
+    version = catalog.add_form(db, template, body.json_schema, body.ui, who.actor)
+    return FormOut.model_validate(version)
+
+
+@staff.put("/templates/{key}/forms/{version}", summary="Replace an unpublished form version")
+def replace_form(
+    key: ServiceKey,
+    version: Annotated[int, Path(ge=1, le=100_000)],
+    body: FormIn,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    who: Definer,
+) -> FormOut:
+    template = catalog.template_by_key(db, municipality.region_id, key)
+    found = catalog.form_version(db, template, version)
+    return FormOut.model_validate(
+        catalog.replace_form(db, found, body.json_schema, body.ui, who.actor)
+    )
+
+
+@staff.post(
+    "/templates/{key}/forms/{version}/publish",
+    summary="Publish a form version: new applications use it; it never changes again",
+)
+def publish_form(
+    key: ServiceKey,
+    version: Annotated[int, Path(ge=1, le=100_000)],
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    who: Definer,
+) -> FormOut:
+    template = catalog.template_by_key(db, municipality.region_id, key)
+    found = catalog.form_version(db, template, version)
+    return FormOut.model_validate(catalog.publish_form(db, found, who.actor))
+
+
+# ---- staff: what this municipality offers --------------------------------------------
+
+
+@staff.get("/adoptions", summary="The region's services this municipality offers")
+def list_adoptions(db: TenantDbDep, _: Adopter) -> list[ServiceOut]:
+    return [s.out() for s in catalog.offered(db, include_inactive=True)]
+
+
+@staff.post(
+    "/adoptions", status_code=status.HTTP_201_CREATED, summary="Offer a region's service here"
+)
+def adopt(
+    body: AdoptionIn, db: TenantDbDep, municipality: MunicipalityDep, who: Adopter
+) -> ServiceOut:
+    adoption = catalog.adopt(db, municipality, body, who.actor)
+    return catalog.adoption_by_id(db, adoption.id).out()
+
+
+@staff.patch("/adoptions/{key}", summary="Change local settings (department, fee, contact, active)")
+def patch_adoption(
+    key: ServiceKey, body: AdoptionPatch, db: TenantDbDep, who: Adopter
+) -> ServiceOut:
+    offered = catalog.offered_service(db, key, include_inactive=True)
+    catalog.update_adoption(db, offered.adoption, body, who.actor)
+    return catalog.adoption_by_id(db, offered.adoption.id).out()

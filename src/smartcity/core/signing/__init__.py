@@ -1,0 +1,1 @@
+"""Per-municipality signing keys (Ed25519) for receipts and decisions."""

@@ -1,0 +1,114 @@
+"""Signing documents as compact JWS (RFC 7515) with the municipality's Ed25519 key.
+
+The algorithm is named `Ed25519` (RFC 9864, which replaces the polymorphic `EdDSA`). Public
+keys are published as a JWK Set at `/.well-known/jwks.json` (every municipality's) and
+`/{municipality}/.well-known/jwks.json`; a receipt's `kid` header names its key, so anyone can
+check a receipt without asking us.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import OKPKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartcity.core.signing.models import SigningKey
+from smartcity.core.tenancy.models import Municipality
+
+ALGORITHM = "Ed25519"
+
+
+class SignatureInvalid(ValueError):
+    """The token is not a valid signature by one of the published keys."""
+
+
+def _sealing_key(server_secret: str) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"smartcity signing keys"
+    ).derive(server_secret.encode())
+
+
+def _seal(private_pem: bytes, server_secret: str) -> str:
+    nonce = os.urandom(12)
+    sealed = AESGCM(_sealing_key(server_secret)).encrypt(nonce, private_pem, b"signing-key")
+    return base64.b64encode(nonce + sealed).decode()
+
+
+def _unseal(sealed: str, server_secret: str) -> bytes:
+    raw = base64.b64decode(sealed)
+    return AESGCM(_sealing_key(server_secret)).decrypt(raw[:12], raw[12:], b"signing-key")
+
+
+def active_key(db: Session, municipality: Municipality, server_secret: str) -> SigningKey:
+    """The municipality's current key, made on first use."""
+    key = db.scalar(
+        select(SigningKey)
+        .where(SigningKey.municipality_id == municipality.id, SigningKey.retired_at.is_(None))
+        .order_by(SigningKey.id.desc())
+        .limit(1)
+    )
+    if key is not None:
+        return key
+    pair = OKPKey.generate_key("Ed25519")
+    kid = f"{municipality.slug}-{secrets.token_hex(6)}"
+    public = {**pair.as_dict(private=False), "kid": kid, "alg": ALGORITHM, "use": "sig"}
+    key = SigningKey(
+        municipality_id=municipality.id,
+        kid=kid,
+        public_jwk=public,
+        private_key_sealed=_seal(pair.as_pem(private=True), server_secret),
+    )
+    db.add(key)
+    db.flush()
+    return key
+
+
+def sign(
+    db: Session, municipality: Municipality, claims: dict[str, Any], server_secret: str
+) -> str:
+    """`claims` as a compact JWS signed with the municipality's key."""
+    key = active_key(db, municipality, server_secret)
+    private = OKPKey.import_key(_unseal(key.private_key_sealed, server_secret))
+    payload = json.dumps(claims, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    header = {"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"}
+    return jws.serialize_compact(header, payload.encode(), private, algorithms=[ALGORITHM])
+
+
+def key_set(db: Session, municipality: Municipality | None = None) -> dict[str, Any]:
+    """The public keys as a JWK Set (one municipality's, or all)."""
+    query = select(SigningKey.public_jwk).order_by(SigningKey.id)
+    if municipality is not None:
+        query = query.where(SigningKey.municipality_id == municipality.id)
+    return {"keys": list(db.scalars(query))}
+
+
+def verify(token: str, keys: dict[str, Any]) -> dict[str, Any]:
+    """The claims of a token signed by one of `keys` (a JWK Set); SignatureInvalid otherwise.
+    What a recipient of a receipt does, written down once for our tests and tools."""
+    try:
+        header = jws.extract_compact(token.encode()).protected
+    except (JoseError, ValueError) as exc:
+        raise SignatureInvalid("not a compact JWS") from exc
+    if header.get("alg") != ALGORITHM:
+        raise SignatureInvalid(f"unexpected algorithm {header.get('alg')!r}")
+    matching = [k for k in keys.get("keys", []) if k.get("kid") == header.get("kid")]
+    if not matching:
+        raise SignatureInvalid("no published key has this kid")
+    public = OKPKey.import_key(matching[0])
+    try:
+        verified = jws.deserialize_compact(token, public, algorithms=[ALGORITHM])
+    except (JoseError, ValueError) as exc:
+        raise SignatureInvalid("the signature does not match") from exc
+    claims: dict[str, Any] = json.loads(verified.payload)
+    return claims
