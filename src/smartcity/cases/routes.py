@@ -100,12 +100,12 @@ def _changed(db: Any, portal: Any, municipality: Any, case: Any, response: Respo
 def patch_case(
     case_id: IdPath,
     body: CasePatch,
-    if_match: IfMatch,
     db: TenantDbDep,
     municipality: MunicipalityDep,
     portal: PortalDep,
     who: Worker,
     response: Response,
+    if_match: IfMatch = None,
 ) -> CaseOut:
     case = services.get_case(db, who, case_id)
     services.check_version(case, if_match)
@@ -117,12 +117,12 @@ def patch_case(
 def change_status(
     case_id: IdPath,
     body: StatusChange,
-    if_match: IfMatch,
     db: TenantDbDep,
     municipality: MunicipalityDep,
     portal: PortalDep,
     who: Worker,
     response: Response,
+    if_match: IfMatch = None,
 ) -> CaseOut:
     case = services.get_case(db, who, case_id)
     services.check_version(case, if_match)
@@ -176,7 +176,6 @@ def send_message(
 def decide(
     case_id: IdPath,
     body: DecisionIn,
-    if_match: IfMatch,
     db: TenantDbDep,
     municipality: MunicipalityDep,
     portal: PortalDep,
@@ -184,6 +183,7 @@ def decide(
     who: Worker,
     response: Response,
     background: BackgroundTasks,
+    if_match: IfMatch = None,
 ) -> CaseOut:
     case = services.get_case(db, who, case_id)
     services.check_version(case, if_match)

@@ -9,6 +9,8 @@ transport; this export is what a sender would hand over."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import uuid
@@ -42,14 +44,21 @@ def destination_key(jwk: dict[str, Any]) -> RSAKey:
         raise InvalidInput("Send the destination's public key only, never its private part.")
     if jwk.get("alg", "RSA-OAEP-256") != "RSA-OAEP-256":
         raise InvalidInput("The destination key must be meant for RSA-OAEP-256.")
+    modulus = jwk.get("n")
+    if not isinstance(modulus, str):
+        raise InvalidInput("The destination key has no modulus (n).")
     try:
-        key = RSAKey.import_key(jwk)
-    except (JoseError, ValueError, TypeError) as exc:
-        raise InvalidInput(f"The destination key cannot be read: {exc}") from None
-    bits = key.public_key.key_size
+        bits = int.from_bytes(
+            base64.urlsafe_b64decode(modulus + "=" * (-len(modulus) % 4))
+        ).bit_length()
+    except (TypeError, ValueError, binascii.Error):
+        raise InvalidInput("The destination key has no readable modulus (n).") from None
     if bits < MIN_KEY_BITS:
         raise InvalidInput(f"The destination key has {bits} bits; at least {MIN_KEY_BITS}.")
-    return key
+    try:
+        return RSAKey.import_key(jwk)
+    except (JoseError, ValueError, TypeError) as exc:
+        raise InvalidInput(f"The destination key cannot be read: {exc}") from None
 
 
 def _encrypt(key: RSAKey, kid: str | None, content_type: str, plaintext: bytes) -> str:
