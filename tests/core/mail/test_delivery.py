@@ -20,7 +20,7 @@ from smartcity.core.mail.services import deliver_pending, queue_mail
 from tests.conftest import World, free_port
 
 
-class Inbox(Message):  # type: ignore[misc]
+class Inbox(Message):
     def __init__(self) -> None:
         super().__init__()
         self.received: list[Any] = []

@@ -13,6 +13,7 @@ import pytest
 
 from smartcity.core.errors import InvalidInput, ServiceUnavailable
 from smartcity.core.uploads import services as uploads
+from smartcity.core.uploads.models import StoredFile
 from smartcity.core.uploads.services import UnsupportedMediaType, safe_name
 from tests.conftest import World, free_port
 
@@ -68,7 +69,7 @@ def clamd() -> Iterator[FakeClamd]:
     daemon.close()
 
 
-def _store(world: World, name: str, data: bytes, scanner: str = "") -> uploads.StoredFile:
+def _store(world: World, name: str, data: bytes, scanner: str = "") -> StoredFile:
     limits = uploads.UploadLimits(max_bytes=1_000_000, max_files=5, scanner_url=scanner)
     with world.tenant(world.dresden) as db:
         stored = uploads.store(
