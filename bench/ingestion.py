@@ -167,7 +167,12 @@ def sustained(
     started = time.perf_counter()
     acknowledged = publish(port, ids, count, processes, batch=batch)
     assert acknowledged == count, acknowledged
+    deadline = time.monotonic() + 600
     while stored(database_url, ids) < before + count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"only {stored(database_url, ids) - before} of {count} stored after 10 minutes"
+            )
         time.sleep(0.2)
     elapsed = time.perf_counter() - started
     assert stored(database_url, ids) == before + count, "stored more than published"
@@ -216,6 +221,7 @@ def main() -> None:
         "--batch", type=int, default=100, help="readings per bulk message in the gateway runs"
     )
     parser.add_argument("--skip-single", action="store_true", help="only the gateway runs")
+    parser.add_argument("--spreads", default="1,100,10000", help="Datastream counts to spread over")
     args = parser.parse_args()
     database_url = postgres_database()
     if database_url is None:
@@ -239,12 +245,13 @@ def main() -> None:
             {"SMARTCITY_MQTT_URL": f"mqtt://127.0.0.1:{port}", "SMARTCITY_INSTANCE_NAME": "bench"},
         )
         try:
-            streams = datastreams(base, key, 10_000)
+            spreads = [int(n) for n in args.spreads.split(",")]
+            streams = datastreams(base, key, max(spreads))
             # Latency first, on an idle server.
             results["publish → notification at 1,000/s"] = notification_latency(
                 port, streams, args.latency_seconds
             )
-            for spread in (1, 100, 10_000):
+            for spread in spreads:
                 if not args.skip_single:
                     results[f"sustained, {spread} Datastream(s)"] = sustained(
                         database_url,
@@ -269,6 +276,8 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(30)
+            # Kept after the run (the temporary directory goes): why a run stalled, if it did.
+            shutil.copy(directory / "server.log", Path(tempfile.gettempdir()) / "bench-server.log")
             broker.terminate()
             broker.wait(10)
             drop_postgres(database_url)

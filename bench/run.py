@@ -127,11 +127,10 @@ def start_server(
         # The bench leaves no long-lived session (and no queue of messages) at the broker.
         env["SMARTCITY_MQTT_SESSION_EXPIRY"] = "30"
     env.update(extra_env or {})
+    # Warnings and errors go to a file beside the data: a benchmark that stalls says why.
+    log = (data_dir.parent / "server.log").open("ab")
     server = subprocess.Popen(
-        [sys.executable, "-m", "smartcity", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "smartcity", "serve"], env=env, stdout=log, stderr=log
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):

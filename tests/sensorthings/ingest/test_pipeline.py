@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from smartcity.sensorthings import models
 from smartcity.sensorthings.ingest import rows
 from smartcity.sensorthings.ingest.runtime import IngestRuntime
+from smartcity.sensorthings.ingest.store import ObservationStore, RowsRejected
 from tests.conftest import World
 from tests.sensorthings.conftest import STA
 
@@ -156,3 +158,50 @@ def test_rollups_of_a_batch_over_many_buckets_hold_what_was_posted(
         )
     daily = writer.get(f"{base}?from=2026-05-01T00:00:00Z&to=2026-05-05T00:00:00Z&interval=P1D")
     assert sum(bucket["count"] for bucket in daily.json()["value"]) == 2 * len(rows)
+
+
+class FaultyDatabase(ObservationStore):
+    """The real store, with the database failing in a given order first (fault injection:
+    what PostgreSQL does when a batch is refused and the connection then drops)."""
+
+    def __init__(self, store: ObservationStore, faults: list[Exception]) -> None:
+        super().__init__(store.engine)
+        self.faults = faults
+
+    def write(self, observations: Any) -> Any:
+        if self.faults:
+            raise self.faults.pop(0)
+        return super().write(observations)
+
+
+def test_the_flusher_outlives_a_database_failure_while_isolating_rows(
+    world: World, datastream_id: int
+) -> None:
+    """A message taken from MQTT must be stored in the end, whatever fails on the way; a
+    flusher that died here once left every unacknowledged message waiting for good."""
+    runtime = IngestRuntime(world.platform)
+    dropped = OperationalError("COPY", {}, Exception("server closed the connection"))
+    runtime.pipeline.store = FaultyDatabase(
+        runtime.store, [RowsRejected(), RowsRejected(), dropped]
+    )
+    runtime.pipeline.max_backoff = 0.05
+    before = _stored(world, datastream_id)
+
+    async def main() -> tuple[list[int | None], list[int | None]]:
+        try:
+            first = await asyncio.wait_for(
+                runtime.pipeline.submit(_observations(runtime, datastream_id, 3), persistent=True),
+                10,
+            )
+            later = await runtime.pipeline.submit(
+                _observations(runtime, datastream_id, 2, offset=10)
+            )
+            return first, later
+        finally:
+            await runtime.stop()
+
+    first, later = asyncio.run(main())
+    assert None not in first
+    assert len(first) == 3
+    assert len(later) == 2
+    assert _stored(world, datastream_id) == before + 5

@@ -147,7 +147,16 @@ class IngestPipeline:
                 await self._wakeup.wait()
                 continue
             batch = self._take()
-            ok = await self._flush(batch)
+            try:
+                ok = await self._flush(batch)
+            except Exception:
+                # Whatever went wrong, the flusher must live on: were it to end, every
+                # waiting writer (and every MQTT message not yet acknowledged) would wait
+                # forever. What is not finished is queued again (persistent) or refused.
+                log.exception("ingestion flush failed")
+                WRITE_FAILURES.labels("unexpected").inc()
+                await self._requeue_or_refuse(batch)
+                ok = False
             if ok:
                 backoff = 0.0
             else:
@@ -213,17 +222,32 @@ class IngestPipeline:
                 log.exception("an ingestion listener failed")
         return True
 
+    async def _requeue_or_refuse(self, batch: list[_Submission]) -> None:
+        for submission in reversed(batch):
+            if submission.future.done():
+                continue
+            if submission.persistent:
+                self._queue.appendleft(submission)
+            else:
+                await self._finish(
+                    submission,
+                    error=ServiceUnavailable(
+                        "The database is not available; please retry.", retry_after=2
+                    ),
+                )
+
     async def _isolate(self, batch: list[_Submission]) -> None:
         """After the database refused a batch (a Datastream vanished, a value it cannot
         store), write each submission on its own, and a refused one row by row, so that one
         bad row holds up nothing else. Refused rows get None instead of an id."""
         for submission in batch:
             try:
-                ids: list[int | None] = list(
-                    await asyncio.to_thread(self.store.write, submission.observations)
-                )
-            except RowsRejected:
-                ids = [await self._write_alone(o) for o in submission.observations]
+                try:
+                    ids: list[int | None] = list(
+                        await asyncio.to_thread(self.store.write, submission.observations)
+                    )
+                except RowsRejected:
+                    ids = [await self._write_alone(o) for o in submission.observations]
             except Exception:
                 if submission.persistent:
                     self._queue.appendleft(submission)
@@ -242,12 +266,24 @@ class IngestPipeline:
                     listener(written)
 
     async def _write_alone(self, observation: NewObservation) -> int | None:
-        try:
-            (new_id,) = await asyncio.to_thread(self.store.write, [observation])
-        except RowsRejected:
-            REFUSED.inc()
-            return None
-        return new_id
+        """One row on its own, committed. A database failure here is waited out (rows before
+        it are committed already: giving up now would store them twice on a retry)."""
+        delay = 0.1
+        while True:
+            try:
+                (new_id,) = await asyncio.to_thread(self.store.write, [observation])
+            except RowsRejected:
+                REFUSED.inc()
+                return None
+            except Exception as exc:
+                if self._stopping:
+                    raise
+                WRITE_FAILURES.labels("database").inc()
+                log.warning("writing a row failed; retrying", extra={"error": type(exc).__name__})
+                await asyncio.sleep(delay)
+                delay = min(self.max_backoff, delay * 2)
+                continue
+            return new_id
 
     async def _finish(
         self,
