@@ -222,6 +222,11 @@ def main() -> None:
     )
     parser.add_argument("--skip-single", action="store_true", help="only the gateway runs")
     parser.add_argument("--spreads", default="1,100,10000", help="Datastream counts to spread over")
+    parser.add_argument(
+        "--topics",
+        default="datastream,feature,municipality",
+        help="SMARTCITY_MQTT_OBSERVATION_TOPICS of the server",
+    )
     args = parser.parse_args()
     database_url = postgres_database()
     if database_url is None:
@@ -242,7 +247,11 @@ def main() -> None:
             directory / "data",
             database_url,
             args.workers,
-            {"SMARTCITY_MQTT_URL": f"mqtt://127.0.0.1:{port}", "SMARTCITY_INSTANCE_NAME": "bench"},
+            {
+                "SMARTCITY_MQTT_URL": f"mqtt://127.0.0.1:{port}",
+                "SMARTCITY_INSTANCE_NAME": "bench",
+                "SMARTCITY_MQTT_OBSERVATION_TOPICS": args.topics,
+            },
         )
         try:
             spreads = [int(n) for n in args.spreads.split(",")]
@@ -273,6 +282,7 @@ def main() -> None:
             results["server memory peak MiB (parent process)"] = round(memory_peak_mib(server.pid))
             results["server worker processes"] = args.workers
             results["publisher processes"] = args.publishers
+            results["notification topics"] = args.topics or "none"
         finally:
             server.terminate()
             server.wait(30)

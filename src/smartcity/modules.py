@@ -68,6 +68,7 @@ def installed_modules() -> list[Module]:
     from smartcity.sensorthings.retention import RETENTION
     from smartcity.sensorthings.routes import router as sta_router
     from smartcity.sensorthings.routes import sta_error
+    from smartcity.watermeter.routes import router as watermeter_router
 
     return [
         Module(
@@ -92,6 +93,7 @@ def installed_modules() -> list[Module]:
             jobs=(DRAFT_CLEANUP,),
         ),
         Module(name="cases", routers=(cases_router,), jobs=(CASE_RETENTION,)),
+        Module(name="watermeter", routers=(watermeter_router,)),
     ]
 
 
@@ -106,7 +108,8 @@ def import_models() -> None:
     import smartcity.core.tenancy.models
     import smartcity.core.uploads.models
     import smartcity.parking.models
-    import smartcity.sensorthings.models  # noqa: F401
+    import smartcity.sensorthings.models
+    import smartcity.watermeter.models  # noqa: F401
 
 
 def periodic_jobs() -> list[PeriodicJob]:

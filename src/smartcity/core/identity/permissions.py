@@ -30,6 +30,7 @@ SCOPES: dict[str, str] = {
     "parking:write": "Report car-park occupancy",
     "audit:read": "Read and verify the municipality's audit log",
     "export:read": "Download the municipality's complete data export",
+    "watermeter:export": "Export water-meter readings for billing (Stadtwerke)",
 }
 
 
