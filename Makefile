@@ -31,6 +31,8 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || (command -v apt-get >/dev/null && apt-get install -y -qq wrk >/dev/null) || echo "wrk not installed: single POSTs measured with a Python client"
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.sensorthings
+	$(BIN)/python -m bench.ingestion
+	$(BIN)/python -m bench.citizen
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

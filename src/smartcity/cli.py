@@ -327,3 +327,49 @@ def export(slug: str, output: Path | None) -> None:
             )
     total = sum(t["rows"] for t in manifest["tables"].values())
     click.echo(f"wrote {target}: {len(manifest['tables'])} tables, {total} rows")
+
+
+@main.group(help="The local mailbox (where mail goes without SMARTCITY_MAIL_URL, as in the demo).")
+def mail() -> None:
+    pass
+
+
+def _mailbox() -> list[tuple[str, Any]]:
+    import mailbox
+
+    path = load_settings().data_dir / "mail"
+    if not path.exists():
+        return []
+    box = mailbox.Maildir(path, create=False)
+    return sorted(box.items(), key=lambda item: item[1].get("Date", ""))
+
+
+def _header(message: Any, name: str) -> str:
+    from email.header import decode_header, make_header
+
+    return str(make_header(decode_header(message.get(name, ""))))
+
+
+@mail.command("list", help="List the messages, oldest first.")
+def mail_list() -> None:
+    messages = _mailbox()
+    if not messages:
+        click.echo("no mail")
+    for number, (_, message) in enumerate(messages, start=1):
+        click.echo(f"{number:>4}  {_header(message, 'To'):<32} {_header(message, 'Subject')}")
+
+
+@mail.command("show", help="Show one message by its number in the list.")
+@click.argument("number", type=int)
+def mail_show(number: int) -> None:
+    messages = _mailbox()
+    if not 1 <= number <= len(messages):
+        raise click.ClickException(
+            f"there is no message {number} (the mailbox has {len(messages)})"
+        )
+    message = messages[number - 1][1]
+    for name in ("From", "To", "Subject", "Date"):
+        click.echo(f"{name}: {_header(message, name)}")
+    click.echo("")
+    payload = message.get_payload(decode=True)
+    click.echo(payload.decode(message.get_content_charset() or "utf-8") if payload else "")

@@ -145,6 +145,10 @@ def run_demo(settings: Settings, *, serve: bool = True) -> None:
     click.echo(f"  API documentation:  {base}/api/docs")
     click.echo(f"  Health:             {base}/healthz   Readiness: {base}/readyz")
     click.echo(f"  Dresden car parks:  {base}/dresden/api/v1/parking/car-parks")
+    click.echo(f"  Citizen services:   {base}/dresden/api/v1/citizen/services")
+    click.echo(f"  Water meter form:   POST {base}/dresden/api/v1/watermeter/readings")
+    click.echo(f"  Public keys (JWKS): {base}/.well-known/jwks.json")
+    click.echo(f"  Demo mailbox:       smartcity mail list  (Maildir {settings.data_dir / 'mail'})")
     click.echo(f"  SensorThings API:   {base}/dresden/sta/v1.1")
     click.echo(f"  Log in:             POST {base}/auth/login with one of these accounts:")
     for demo_user in DEMO_USERS:

@@ -47,7 +47,9 @@ class Module:
 def installed_modules() -> list[Module]:
     from smartcity.cases.retention import CASE_RETENTION
     from smartcity.cases.routes import router as cases_router
+    from smartcity.citizen import demo as citizen_demo
     from smartcity.citizen.applications import DRAFT_CLEANUP
+    from smartcity.citizen.routes import citizen_auth
     from smartcity.citizen.routes import router as citizen_router
     from smartcity.citizen.routes import staff as catalog_router
     from smartcity.core.audit.routes import router as audit_router
@@ -68,6 +70,7 @@ def installed_modules() -> list[Module]:
     from smartcity.sensorthings.retention import RETENTION
     from smartcity.sensorthings.routes import router as sta_router
     from smartcity.sensorthings.routes import sta_error
+    from smartcity.watermeter import demo as watermeter_demo
     from smartcity.watermeter.routes import router as watermeter_router
 
     return [
@@ -89,11 +92,14 @@ def installed_modules() -> list[Module]:
         Module(name="parking", routers=(parking_router,), demo_seeders=(parking_demo.seed,)),
         Module(
             name="citizen",
-            routers=(citizen_router, catalog_router),
+            routers=(citizen_router, catalog_router, citizen_auth),
+            demo_seeders=(citizen_demo.seed,),
             jobs=(DRAFT_CLEANUP,),
         ),
         Module(name="cases", routers=(cases_router,), jobs=(CASE_RETENTION,)),
-        Module(name="watermeter", routers=(watermeter_router,)),
+        Module(
+            name="watermeter", routers=(watermeter_router,), demo_seeders=(watermeter_demo.seed,)
+        ),
     ]
 
 

@@ -32,7 +32,7 @@ from smartcity.citizen.forms import FormDefinition
 from smartcity.citizen.models import FormVersion, ServiceAdoption, ServiceTemplate, Submission
 from smartcity.citizen.portal import Portal
 from smartcity.citizen.receipts import answers, local_time
-from smartcity.citizen.schemas import DecisionSummary, StatusEvent, StatusOut
+from smartcity.citizen.schemas import ApplicationOut, DecisionSummary, StatusEvent, StatusOut
 from smartcity.core.audit.models import AuditEntry
 from smartcity.core.audit.services import record
 from smartcity.core.db import utcnow
@@ -609,6 +609,30 @@ def status_for_applicant(
         events=shown,
         decision=decision,
     )
+
+
+def applications_of(db: Session, subject: str, language: str) -> list[ApplicationOut]:
+    """A signed-in citizen's applications in the session's municipality, newest first."""
+    rows = db.execute(
+        select(Submission, Case)
+        .join(Case, Case.submission_id == Submission.id)
+        .where(Submission.citizen_subject == subject)
+        .order_by(Submission.submitted_at.desc())
+    ).all()
+    found = []
+    for submission, case in rows:
+        service = adoption_by_id(db, case.adoption_id)
+        workflow = Workflow.of(service.template.workflow)
+        found.append(
+            ApplicationOut(
+                tracking_code=submission.tracking_code,
+                service=service.name(language),
+                submitted_at=submission.submitted_at,
+                status=case.status,
+                status_label=workflow.label(case.status, language),
+            )
+        )
+    return found
 
 
 def decision_pdf(db: Session, portal: Portal, municipality: Municipality, case: Case) -> bytes:

@@ -20,9 +20,10 @@ from fastapi import (
     UploadFile,
     status,
 )
+from fastapi.responses import RedirectResponse
 
 from smartcity.cases import services as cases
-from smartcity.citizen import applications, catalog
+from smartcity.citizen import applications, catalog, login
 from smartcity.citizen.models import FormVersion
 from smartcity.citizen.permissions import CATALOG_ADOPT, CATALOG_DEFINE
 from smartcity.citizen.portal import Portal
@@ -30,6 +31,8 @@ from smartcity.citizen.receipts import receipt_pdf
 from smartcity.citizen.schemas import (
     AdoptionIn,
     AdoptionPatch,
+    ApplicationOut,
+    CitizenOut,
     DirectSubmissionIn,
     DraftIn,
     DraftOut,
@@ -47,19 +50,24 @@ from smartcity.citizen.schemas import (
     TextIn,
     UploadOut,
 )
+from smartcity.core.errors import NotAuthenticated, NotFound
 from smartcity.core.http.deps import (
+    DbDep,
     MunicipalityDep,
     PlatformDep,
     TenantDbDep,
     public,
     requires,
 )
+from smartcity.core.identity import oidc
+from smartcity.core.identity.models import CitizenSession
 from smartcity.core.identity.permissions import Principal
 from smartcity.core.mail.services import deliver_pending
 from smartcity.core.platform import Platform
 from smartcity.core.uploads import services as uploads
 
 router = APIRouter(prefix="/{municipality}/api/v1/citizen", tags=["citizen services"])
+citizen_auth = APIRouter(prefix="/citizen", tags=["citizen login"])
 staff = APIRouter(prefix="/{municipality}/api/v1/catalog", tags=["service catalog"])
 
 Language = Annotated[Literal["de", "en"], Query(description="Language of texts and messages")]
@@ -80,10 +88,16 @@ def portal(platform: PlatformDep) -> Portal:
 PortalDep = Annotated[Portal, Depends(portal)]
 
 
-def citizen_subject(request: Request) -> str | None:
-    """The logged-in citizen's identity (set by the citizen login), if any."""
-    subject = getattr(request.state, "citizen_subject", None)
-    return subject if isinstance(subject, str) else None
+def citizen_session(request: Request, db: DbDep, platform: PlatformDep) -> CitizenSession | None:
+    """The signed-in citizen, if any (the citizen login's cookie)."""
+    token = request.cookies.get(login.COOKIE)
+    return login.resolve(db, token, platform.session_policy) if token else None
+
+
+def citizen_subject(
+    session: Annotated[CitizenSession | None, Depends(citizen_session)],
+) -> str | None:
+    return session.subject if session is not None else None
 
 
 CitizenDep = Annotated[str | None, Depends(citizen_subject)]
@@ -365,6 +379,100 @@ def _pdf(content: bytes, filename: str) -> Response:
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{filename}"'},
     )
+
+
+@router.get(
+    "/applications",
+    dependencies=[Depends(public)],
+    summary="The signed-in citizen's applications here",
+)
+def my_applications(
+    db: TenantDbDep,
+    session: Annotated[CitizenSession | None, Depends(citizen_session)],
+    lang: Language = "de",
+) -> list[ApplicationOut]:
+    if session is None:
+        raise NotAuthenticated("Bitte melden Sie sich an, um Ihre Anträge zu sehen.")
+    return cases.applications_of(db, session.subject, lang)
+
+
+# ---- citizen login ------------------------------------------------------------------------
+
+
+def _citizen_login_on(platform: Platform) -> None:
+    if not platform.settings.citizen_oidc_enabled:
+        raise NotFound("Citizen login is not configured on this instance.")
+
+
+@citizen_auth.get(
+    "/login",
+    dependencies=[Depends(public)],
+    summary="Sign in as a citizen (redirects to the identity provider)",
+    response_class=RedirectResponse,
+    status_code=status.HTTP_303_SEE_OTHER,
+)
+def citizen_login(
+    db: DbDep, platform: PlatformDep, next: Annotated[str, Query(max_length=500)] = "/"
+) -> RedirectResponse:
+    _citizen_login_on(platform)
+    client = oidc.citizen_client(platform.settings)
+    return RedirectResponse(oidc.start(db, client, next), status_code=303)
+
+
+@citizen_auth.get(
+    "/oidc/callback",
+    dependencies=[Depends(public)],
+    summary="Where the citizens' identity provider sends the browser back",
+    response_class=RedirectResponse,
+    status_code=status.HTTP_303_SEE_OTHER,
+)
+def citizen_callback(
+    db: DbDep,
+    platform: PlatformDep,
+    state: Annotated[str, Query(max_length=200)] = "",
+    code: Annotated[str, Query(max_length=4096)] = "",
+    error: Annotated[str, Query(max_length=200)] = "",
+) -> RedirectResponse:
+    _citizen_login_on(platform)
+    if error or not state or not code:
+        raise NotAuthenticated(f"The identity provider ended the login ({error or 'no code'}).")
+    claims, next_path = oidc.finish(
+        db, oidc.citizen_client(platform.settings), state_value=state, code=code
+    )
+    token = login.start(db, claims)
+    response = RedirectResponse(next_path, status_code=303)
+    response.set_cookie(
+        login.COOKIE,
+        token,
+        max_age=platform.settings.session_absolute_timeout,
+        path="/",
+        secure=platform.settings.cookie_secure,
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+@citizen_auth.get("/me", dependencies=[Depends(public)], summary="Who is signed in")
+def citizen_me(session: Annotated[CitizenSession | None, Depends(citizen_session)]) -> CitizenOut:
+    if session is None:
+        raise NotAuthenticated("Nicht angemeldet.")
+    return CitizenOut(name=session.name, email=session.email)
+
+
+@citizen_auth.post(
+    "/logout",
+    dependencies=[Depends(public)],
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Sign out",
+)
+def citizen_logout(request: Request, db: DbDep) -> Response:
+    token = request.cookies.get(login.COOKIE)
+    if token:
+        login.end(db, token)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(login.COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+    return response
 
 
 # ---- staff: region templates and forms -----------------------------------------------

@@ -230,3 +230,16 @@ class DecisionSummary(BaseModel):
 
 DraftOut.model_rebuild()
 StatusOut.model_rebuild()
+
+
+class ApplicationOut(BaseModel):
+    tracking_code: str
+    service: str
+    submitted_at: datetime
+    status: str
+    status_label: str
+
+
+class CitizenOut(BaseModel):
+    name: str | None
+    email: str | None

@@ -133,6 +133,12 @@ class Settings(BaseSettings):
     oidc_client_id: str = Field(default="")
     oidc_client_secret: SecretStr | None = Field(default=None)
     oidc_scopes: str = Field(default="openid email profile")
+    citizen_oidc_issuer: str = Field(
+        default="", description="Citizens' OIDC provider; empty: citizens apply without login."
+    )
+    citizen_oidc_client_id: str = Field(default="")
+    citizen_oidc_client_secret: SecretStr | None = Field(default=None)
+    citizen_oidc_scopes: str = Field(default="openid email profile")
 
     @field_validator("mail_url")
     @classmethod
@@ -168,6 +174,10 @@ class Settings(BaseSettings):
     @property
     def oidc_enabled(self) -> bool:
         return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def citizen_oidc_enabled(self) -> bool:
+        return bool(self.citizen_oidc_issuer and self.citizen_oidc_client_id)
 
     def require_secret_key(self) -> str:
         if self.secret_key is not None and len(self.secret_key.get_secret_value()) >= 32:

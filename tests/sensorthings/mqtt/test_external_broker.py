@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from smartcity.app import create_app
 from smartcity.core.settings import Settings
 from smartcity.sensorthings import models
+from smartcity.sensorthings.ingest import rows
 from smartcity.sensorthings.ingest.runtime import IngestRuntime
 from tests.conftest import MosquittoProcess, World
 from tests.sensorthings.conftest import STA, THING_WITH_EVERYTHING
@@ -134,3 +135,39 @@ def test_two_instances_store_every_message_exactly_once(
         ]
         assert all(share > 0 for share in shares), shares
         device.close()
+
+
+def test_redeliveries_already_stored_are_recognised_in_one_query(
+    app_with_broker: TestClient, world: World
+) -> None:
+    """What the broker delivers again (DUP) after a lost acknowledgement is checked against
+    the database in batches, away from the connection's thread."""
+    datastream_id = _datastream(app_with_broker)
+    runtime: IngestRuntime = app_with_broker.app.state.ingest  # type: ignore[attr-defined]
+    target = runtime.targets.stream("Datastream", datastream_id)
+    assert target is not None
+
+    def observation(minute: int, result: float) -> rows.NewObservation:
+        body = {"phenomenonTime": (START + timedelta(minutes=minute)).isoformat(), "result": result}
+        return rows.from_entity(body, target, runtime.targets)
+
+    first, second = observation(1, 1.5), observation(2, 2.5)
+    created = app_with_broker.post(
+        f"{STA}/CreateObservations",
+        json=[
+            {
+                "Datastream": {"@iot.id": datastream_id},
+                "components": ["phenomenonTime", "result"],
+                "dataArray": [
+                    [(START + timedelta(minutes=1)).isoformat(), 1.5],
+                    [(START + timedelta(minutes=2)).isoformat(), 2.5],
+                ],
+            }
+        ],
+    )
+    assert "error" not in created.json()
+    assert runtime.bridge is not None
+    known = runtime.bridge._already_stored(
+        [first, observation(3, 3.5), observation(2, 9.0), second]
+    )
+    assert known == {0, 3}  # same stream, time and result; a different result is new

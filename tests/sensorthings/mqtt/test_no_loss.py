@@ -44,14 +44,16 @@ class Server:
             "SMARTCITY_LOG_LEVEL": "WARNING",
         }
         self.process: subprocess.Popen[bytes] | None = None
+        # Warnings and errors of the server, for when a run goes wrong.
+        self.log = settings.data_dir.parent / "server.log"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "smartcity", "serve"],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        settings_dir = Path(self.env["SMARTCITY_DATA_DIR"])
+        settings_dir.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "smartcity", "serve"], env=self.env, stdout=log, stderr=log
+            )
         for _ in range(300):
             try:
                 if httpx.get(f"{self.base}/readyz").status_code == 200:

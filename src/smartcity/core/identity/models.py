@@ -82,6 +82,7 @@ class OidcLoginState(Base):
     nonce: Mapped[str] = mapped_column(String(64))
     code_verifier: Mapped[str] = mapped_column(String(128))
     next_path: Mapped[str] = mapped_column(String(500), default="/")
+    purpose: Mapped[str] = mapped_column(String(10), default="staff")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -99,3 +100,18 @@ class ApiKey(TenantOwned, Base):
     created_by: Mapped[str] = mapped_column(String(100))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class CitizenSession(Base):
+    """A citizen signed in through the citizen identity provider. It only says who they
+    are (issuer and subject, name and e-mail as the provider gave them); it grants nothing
+    beyond seeing and continuing their own applications."""
+
+    __tablename__ = "citizen_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

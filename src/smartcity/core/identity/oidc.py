@@ -1,9 +1,11 @@
-"""OpenID Connect login for staff (authorization code flow with PKCE), for Keycloak and any
-other provider that publishes a discovery document.
+"""OpenID Connect login (authorization code flow with PKCE), for Keycloak and any other
+provider that publishes a discovery document; one client for staff, another for citizens
+(e.g. a BundID-style identity provider).
 
-An OIDC login only signs in people who already have an account here: the account is found by
+A staff login only signs in people who already have an account here: the account is found by
 the provider's subject, or once by a verified e-mail address and then linked. Roles stay
-managed in the platform, so a misconfigured provider cannot grant access.
+managed in the platform, so a misconfigured provider cannot grant access. A citizen login
+only establishes who the citizen is (issuer and subject); it grants nothing.
 """
 
 from __future__ import annotations
@@ -44,20 +46,60 @@ class _Cached:
 _cache: dict[str, _Cached] = {}
 
 
+@dataclass(frozen=True)
+class OidcClient:
+    """One registration at one provider."""
+
+    purpose: str  # "staff" or "citizen": a login started for one ends only for that one
+    issuer: str
+    client_id: str
+    client_secret: str
+    scopes: str
+    redirect_uri: str
+
+
+def staff_client(settings: Settings) -> OidcClient:
+    secret = settings.oidc_client_secret.get_secret_value() if settings.oidc_client_secret else ""
+    return OidcClient(
+        "staff",
+        settings.oidc_issuer,
+        settings.oidc_client_id,
+        secret,
+        settings.oidc_scopes,
+        settings.effective_public_url + "/auth/oidc/callback",
+    )
+
+
+def citizen_client(settings: Settings) -> OidcClient:
+    secret = (
+        settings.citizen_oidc_client_secret.get_secret_value()
+        if settings.citizen_oidc_client_secret
+        else ""
+    )
+    return OidcClient(
+        "citizen",
+        settings.citizen_oidc_issuer,
+        settings.citizen_oidc_client_id,
+        secret,
+        settings.citizen_oidc_scopes,
+        settings.effective_public_url + "/citizen/oidc/callback",
+    )
+
+
 def redirect_uri(settings: Settings) -> str:
-    return settings.effective_public_url + "/auth/oidc/callback"
+    return staff_client(settings).redirect_uri
 
 
-def _provider(settings: Settings, *, refresh_keys: bool = False) -> _Cached:
-    issuer = settings.oidc_issuer.rstrip("/")
+def _provider(client: OidcClient, *, refresh_keys: bool = False) -> _Cached:
+    issuer = client.issuer.rstrip("/")
     cached = _cache.get(issuer)
     if cached and not refresh_keys and time.time() - cached.fetched_at < DISCOVERY_CACHE_SECONDS:
         return cached
     try:
-        with httpx.Client(timeout=10) as client:
-            metadata = client.get(issuer + "/.well-known/openid-configuration").raise_for_status()
+        with httpx.Client(timeout=10) as http:
+            metadata = http.get(issuer + "/.well-known/openid-configuration").raise_for_status()
             meta = metadata.json()
-            jwks = client.get(meta["jwks_uri"]).raise_for_status().json()
+            jwks = http.get(meta["jwks_uri"]).raise_for_status().json()
     except (httpx.HTTPError, KeyError, ValueError) as exc:
         raise ServiceUnavailable(
             f"The identity provider cannot be reached ({type(exc).__name__})."
@@ -73,8 +115,13 @@ def _pkce_challenge(verifier: str) -> str:
 
 
 def start_login(db: Session, settings: Settings, next_path: str = "/") -> str:
+    """Start a staff login; returns the provider's authorization URL."""
+    return start(db, staff_client(settings), next_path)
+
+
+def start(db: Session, client: OidcClient, next_path: str = "/") -> str:
     """Remember state, nonce and PKCE verifier; return the provider's authorization URL."""
-    provider = _provider(settings)
+    provider = _provider(client)
     if not next_path.startswith("/") or next_path.startswith("//"):
         next_path = "/"  # only local redirects after login
     db.execute(delete(OidcLoginState).where(OidcLoginState.created_at < utcnow() - STATE_LIFETIME))
@@ -83,15 +130,16 @@ def start_login(db: Session, settings: Settings, next_path: str = "/") -> str:
         nonce=new_token(24),
         code_verifier=new_token(48),
         next_path=next_path,
+        purpose=client.purpose,
         created_at=utcnow(),
     )
     db.add(state)
     query = urlencode(
         {
             "response_type": "code",
-            "client_id": settings.oidc_client_id,
-            "redirect_uri": redirect_uri(settings),
-            "scope": settings.oidc_scopes,
+            "client_id": client.client_id,
+            "redirect_uri": client.redirect_uri,
+            "scope": client.scopes,
             "state": state.state,
             "nonce": state.nonce,
             "code_challenge": _pkce_challenge(state.code_verifier),
@@ -104,24 +152,40 @@ def start_login(db: Session, settings: Settings, next_path: str = "/") -> str:
 def finish_login(
     db: Session, settings: Settings, *, state_value: str, code: str
 ) -> tuple[UserAccount, str]:
-    """Check the callback, exchange the code, validate the ID token, find the account."""
+    """Finish a staff login: the account the identity belongs to."""
+    claims, next_path = finish(db, staff_client(settings), state_value=state_value, code=code)
+    user = _find_account(db, settings, claims)
+    audit.record(
+        db, actor=f"user:{user.id}", action="login.oidc", resource_type="user", resource_id=user.id
+    )
+    return user, next_path
+
+
+def finish(
+    db: Session, client: OidcClient, *, state_value: str, code: str
+) -> tuple[dict[str, Any], str]:
+    """Check the callback, exchange the code, validate the ID token; returns its claims and
+    where to go next."""
     state = db.get(OidcLoginState, state_value)
-    if state is None or utcnow() - state.created_at > STATE_LIFETIME:
+    if (
+        state is None
+        or state.purpose != client.purpose
+        or utcnow() - state.created_at > STATE_LIFETIME
+    ):
         raise NotAuthenticated("The login attempt expired or is unknown; please start again.")
     db.delete(state)
-    provider = _provider(settings)
-    secret = settings.oidc_client_secret.get_secret_value() if settings.oidc_client_secret else ""
+    provider = _provider(client)
     try:
-        with httpx.Client(timeout=10) as client:
-            response = client.post(
+        with httpx.Client(timeout=10) as http:
+            response = http.post(
                 provider.metadata["token_endpoint"],
                 data={
                     "grant_type": "authorization_code",
                     "code": code,
-                    "redirect_uri": redirect_uri(settings),
+                    "redirect_uri": client.redirect_uri,
                     "code_verifier": state.code_verifier,
                 },
-                auth=(settings.oidc_client_id, secret),
+                auth=(client.client_id, client.client_secret),
             )
     except httpx.HTTPError as exc:
         raise ServiceUnavailable("The identity provider cannot be reached.") from exc
@@ -130,22 +194,17 @@ def finish_login(
     id_token = response.json().get("id_token")
     if not isinstance(id_token, str):
         raise NotAuthenticated("The identity provider sent no ID token.")
-    claims = _validate_id_token(settings, provider, id_token, nonce=state.nonce)
-    user = _find_account(db, settings, claims)
-    audit.record(
-        db, actor=f"user:{user.id}", action="login.oidc", resource_type="user", resource_id=user.id
-    )
-    return user, state.next_path
+    return _validate_id_token(client, provider, id_token, nonce=state.nonce), state.next_path
 
 
 def _validate_id_token(
-    settings: Settings, provider: _Cached, id_token: str, *, nonce: str
+    client: OidcClient, provider: _Cached, id_token: str, *, nonce: str
 ) -> dict[str, Any]:
     try:
         token = jwt.decode(id_token, provider.keys)
     except JoseError:
         # The provider may have rotated its keys since we cached them.
-        provider = _provider(settings, refresh_keys=True)
+        provider = _provider(client, refresh_keys=True)
         try:
             token = jwt.decode(id_token, provider.keys)
         except JoseError as exc:
@@ -153,7 +212,7 @@ def _validate_id_token(
     claims = dict(token.claims)
     registry = jwt.JWTClaimsRegistry(
         iss={"essential": True, "value": str(provider.metadata.get("issuer", ""))},
-        aud={"essential": True, "value": settings.oidc_client_id},
+        aud={"essential": True, "value": client.client_id},
         sub={"essential": True},
         exp={"essential": True},
         nonce={"essential": True, "value": nonce},

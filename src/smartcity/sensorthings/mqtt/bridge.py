@@ -54,6 +54,7 @@ MESSAGES = Counter(
     "MQTT messages that create Observations, by outcome",
     ["outcome"],
 )
+DISCONNECTS = Counter("smartcity_mqtt_disconnects_total", "Lost connections to the broker")
 OBSERVATIONS = Counter(
     "smartcity_mqtt_observations_total",
     "Observations taken from MQTT messages, by outcome",
@@ -62,6 +63,10 @@ OBSERVATIONS = Counter(
 CREATE_FILTERS = ("v1.1/+/Observations", "v1.1/Observations", topics.BULK)
 OBSERVATION = ENTITY_TYPES["Observation"]
 FEATURE = ENTITY_TYPES["FeatureOfInterest"]
+DUPLICATE_CHUNK = 500
+# What waits for the next write: an Observation, its message's id and QoS, whether the broker
+# marked the message as a redelivery.
+Ready = tuple[NewObservation, int, int, bool]
 # At most this many unacknowledged messages in flight to one instance: the broker holds the
 # rest, so memory stays bounded and a slow database slows the broker's delivery, not us.
 RECEIVE_MAXIMUM = 10_000
@@ -91,7 +96,7 @@ class MqttBridge:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: paho.Client | None = None
         self._connected = threading.Event()
-        self._ready: list[tuple[NewObservation, int, int]] = []
+        self._ready: list[Ready] = []
         self._ready_lock = threading.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         # Subscriptions with $select seen by the embedded broker: base topic → topic → names.
@@ -120,6 +125,7 @@ class MqttBridge:
         if self.endpoint.username is not None:
             client.username_pw_set(self.endpoint.username, self.endpoint.password)
         client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         properties = None
@@ -170,6 +176,14 @@ class MqttBridge:
         self._connected.set()
         log.info("MQTT connected", extra={"broker": f"{self.endpoint.host}:{self.endpoint.port}"})
 
+    def _on_disconnect(
+        self, _client: Any, _userdata: Any, _flags: Any, reason: Any, _p: Any
+    ) -> None:
+        # paho reconnects by itself; unacknowledged messages come again, marked DUP.
+        if self._client is not None:
+            log.warning("MQTT connection lost", extra={"reason": str(reason)})
+            DISCONNECTS.inc()
+
     # ---- taking Observations (external broker) -----------------------------------------
 
     def _on_message(self, client: Any, _userdata: Any, message: Any) -> None:
@@ -189,16 +203,14 @@ class MqttBridge:
             return
         if received.refused is not None:
             self.report(message.topic, received.refused, None)
-        observations = received.observations
-        if message.dup:
-            observations = [o for o in observations if not self._already_stored(o)]
-            if not observations:
-                MESSAGES.labels("duplicate").inc()
-                client.ack(message.mid, message.qos)
-                return
+        # A redelivery (DUP) may have been stored before the acknowledgement got lost; that is
+        # checked with the other redeliveries of the batch in `_store`: no database work in
+        # this thread, which must keep the connection alive.
         with self._ready_lock:
             first = not self._ready
-            self._ready.extend((o, message.mid, message.qos) for o in observations)
+            self._ready.extend(
+                (o, message.mid, message.qos, bool(message.dup)) for o in received.observations
+            )
         if first and self._loop is not None:
             self._loop.call_soon_threadsafe(self._drain)
 
@@ -210,43 +222,80 @@ class MqttBridge:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _store(self, ready: list[tuple[NewObservation, int, int]]) -> None:
+    async def _store(self, ready: list[Ready]) -> None:
         # Persistent: on a database failure the pipeline retries; the messages stay
         # unacknowledged meanwhile, so the broker keeps them.
         try:
-            ids = await self.runtime.pipeline.submit([item[0] for item in ready], persistent=True)
+            redelivered = [item[0] for item in ready if item[3]]
+            known: set[int] = set()
+            if redelivered:
+                known = await asyncio.to_thread(self._already_stored, redelivered)
+            fresh: list[NewObservation] = []
+            position = 0
+            for item in ready:
+                if item[3]:
+                    if position in known:
+                        position += 1
+                        continue
+                    position += 1
+                fresh.append(item[0])
+            OBSERVATIONS.labels("duplicate").inc(len(known))
+            ids = await self.runtime.pipeline.submit(fresh, persistent=True) if fresh else []
         except Exception as exc:
             # Not acknowledged: the broker keeps the messages and delivers them again after
             # the reconnect (e.g. when the pipeline was stopping).
             log.warning("messages left unacknowledged", extra={"error": type(exc).__name__})
             return
         refused = ids.count(None)
-        OBSERVATIONS.labels("stored").inc(len(ready) - refused)
+        OBSERVATIONS.labels("stored").inc(len(fresh) - refused)
         if refused:
             OBSERVATIONS.labels("rejected_by_database").inc(refused)
         # A bulk message's Observations are all in this list (taken from `_ready` at once):
         # it is acknowledged once, after all of them.
-        messages = dict.fromkeys((mid, qos) for _, mid, qos in ready)
+        messages = dict.fromkeys((mid, qos) for _, mid, qos, _ in ready)
         MESSAGES.labels("stored").inc(len(messages))
         client = self._client
         if client is not None:
             for mid, qos in messages:
                 client.ack(mid, qos)
 
-    def _already_stored(self, observation: NewObservation) -> bool:
-        row = observation.row
+    def _already_stored(self, observations: Sequence[NewObservation]) -> set[int]:
+        """The positions of the redelivered Observations that are stored already (same
+        (Multi)Datastream, phenomenon time and result): one indexed query per stream."""
         o = models.Observation
+        by_stream: dict[tuple[str, int], list[int]] = {}
+        for position, observation in enumerate(observations):
+            row = observation.row
+            if row["datastream_id"] is not None:
+                key = ("datastream_id", row["datastream_id"])
+            else:
+                key = ("multi_datastream_id", row["multi_datastream_id"])
+            by_stream.setdefault(key, []).append(position)
+        found: set[int] = set()
         with transaction(self.runtime.platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
-            query = select(o.id).where(
-                o.datastream_id == row["datastream_id"]
-                if row["datastream_id"] is not None
-                else o.multi_datastream_id == row["multi_datastream_id"],
-                o.phenomenon_time_start == row["phenomenon_time_start"],
-            )
-            for column in ("result_number", "result_string", "result_boolean"):
-                if row[column] is not None:
-                    query = query.where(getattr(o, column) == row[column])
-            return db.scalar(query.limit(1)) is not None
+            for (column, ident), positions in by_stream.items():
+                for start in range(0, len(positions), DUPLICATE_CHUNK):
+                    chunk = positions[start : start + DUPLICATE_CHUNK]
+                    times = {observations[p].row["phenomenon_time_start"] for p in chunk}
+                    stored: dict[Any, list[tuple[Any, Any, Any]]] = {}
+                    for when, number, string, boolean in db.execute(
+                        select(
+                            o.phenomenon_time_start,
+                            o.result_number,
+                            o.result_string,
+                            o.result_boolean,
+                        ).where(getattr(o, column) == ident, o.phenomenon_time_start.in_(times))
+                    ):
+                        stored.setdefault(when, []).append((number, string, boolean))
+                    for position in chunk:
+                        row = observations[position].row
+                        wanted = (row["result_number"], row["result_string"], row["result_boolean"])
+                        if any(
+                            all(w is None or w == r for w, r in zip(wanted, got, strict=True))
+                            for got in stored.get(row["phenomenon_time_start"], [])
+                        ):
+                            found.add(position)
+        return found
 
     # ---- publishing -------------------------------------------------------------------
 
