@@ -92,7 +92,7 @@ def test_a_signed_in_citizen_applies_where_login_is_required(
         f"{DRESDEN}/services/{login_only_service}/submissions", json={"data": OWNER}
     )
     assert refused.status_code == 401
-    assert "anmelden" in refused.json()["detail"]
+    assert "melden Sie sich" in refused.json()["detail"]
 
     citizen = portal_app()
     signed_in = _sign_in(citizen)
