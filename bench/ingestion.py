@@ -184,7 +184,7 @@ def sustained(
     }
 
 
-def notification_latency(port: int, ids: list[int], seconds: int) -> dict[str, float]:
+def notification_latency(port: int, ids: list[int], seconds: int, topics: str) -> dict[str, float]:
     samples: list[float] = []
     ready = threading.Event()
 
@@ -198,7 +198,11 @@ def notification_latency(port: int, ids: list[int], seconds: int) -> dict[str, f
     listener.on_subscribe = lambda *_: ready.set()
     listener.connect("127.0.0.1", port)
     listener.loop_start()
-    listener.subscribe(f"v1.1/Datastreams({ids[0]})/Observations", qos=0)
+    # The Datastream's topic, or the municipality's where only that one is notified.
+    if "datastream" in topics:
+        listener.subscribe(f"v1.1/Datastreams({ids[0]})/Observations", qos=0)
+    else:
+        listener.subscribe(f"{STA.split('/')[1]}/v1.1/Observations", qos=0)
     ready.wait(5)
     publish(port, ids[:1], 1000 * seconds, 1, rate=1000)
     time.sleep(1)
@@ -258,7 +262,7 @@ def main() -> None:
             streams = datastreams(base, key, max(spreads))
             # Latency first, on an idle server.
             results["publish → notification at 1,000/s"] = notification_latency(
-                port, streams, args.latency_seconds
+                port, streams, args.latency_seconds, args.topics
             )
             for spread in spreads:
                 if not args.skip_single:

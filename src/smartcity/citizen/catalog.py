@@ -297,10 +297,17 @@ def offered(db: Session, *, include_inactive: bool = False) -> list[OfferedServi
 
 
 def offered_service(db: Session, key: str, *, include_inactive: bool = False) -> OfferedService:
-    for service in offered(db, include_inactive=include_inactive):
-        if service.template.key == key:
-            return service
-    raise NotFound(f"This municipality does not offer the service {key!r}.")
+    query = (
+        select(ServiceAdoption, ServiceTemplate)
+        .join(ServiceTemplate, ServiceTemplate.id == ServiceAdoption.template_id)
+        .where(ServiceTemplate.key == key)
+    )
+    if not include_inactive:
+        query = query.where(ServiceAdoption.active.is_(True))
+    row = db.execute(query).first()
+    if row is None:
+        raise NotFound(f"This municipality does not offer the service {key!r}.")
+    return OfferedService(row[0], row[1], current_form(db, row[1].id))
 
 
 def adoption_by_id(db: Session, adoption_id: int) -> OfferedService:

@@ -17,6 +17,7 @@ holds the id of an upload (a string), or a list of them (type array).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -237,6 +238,22 @@ def field_errors(
                 continue
             errors.setdefault(path, message)
     return errors
+
+
+# Compiled validators by schema text: building one for every submission cost more than
+# validating. Published schemas never change, so the cache never goes stale.
+_validators: dict[str, Draft202012Validator] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+    text = json.dumps(schema, sort_keys=True)
+    found = _validators.get(text)
+    if found is None:
+        if len(_validators) > 1000:
+            _validators.clear()
+        found = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        _validators[text] = found
+    return found
 
 
 def _describe(form: FormDefinition, error: ValidationError, language: str) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ check a receipt without asking us.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import secrets
@@ -74,12 +75,26 @@ def active_key(db: Session, municipality: Municipality, server_secret: str) -> S
     return key
 
 
+# Unsealed private keys by kid (and the secret that opened them): opening one costs a key
+# derivation and a decryption, more than the signature itself.
+_opened: dict[tuple[str, str], OKPKey] = {}
+
+
+def _private(key: SigningKey, server_secret: str) -> OKPKey:
+    cache_key = (key.kid, hashlib.sha256(server_secret.encode()).hexdigest())
+    opened = _opened.get(cache_key)
+    if opened is None:
+        opened = OKPKey.import_key(_unseal(key.private_key_sealed, server_secret))
+        _opened[cache_key] = opened
+    return opened
+
+
 def sign(
     db: Session, municipality: Municipality, claims: dict[str, Any], server_secret: str
 ) -> str:
     """`claims` as a compact JWS signed with the municipality's key."""
     key = active_key(db, municipality, server_secret)
-    private = OKPKey.import_key(_unseal(key.private_key_sealed, server_secret))
+    private = _private(key, server_secret)
     payload = json.dumps(claims, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     header = {"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"}
     return jws.serialize_compact(header, payload.encode(), private, algorithms=[ALGORITHM])
