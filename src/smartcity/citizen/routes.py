@@ -62,6 +62,7 @@ from smartcity.core.http.deps import (
 from smartcity.core.identity import oidc
 from smartcity.core.identity.models import CitizenSession
 from smartcity.core.identity.permissions import Principal
+from smartcity.core.identity.routes import set_login_cookie
 from smartcity.core.mail.services import deliver_pending
 from smartcity.core.platform import Platform
 from smartcity.core.uploads import services as uploads
@@ -434,22 +435,10 @@ def citizen_callback(
     error: Annotated[str, Query(max_length=200)] = "",
 ) -> RedirectResponse:
     _citizen_login_on(platform)
-    if error or not state or not code:
-        raise NotAuthenticated(f"The identity provider ended the login ({error or 'no code'}).")
-    claims, next_path = oidc.finish(
-        db, oidc.citizen_client(platform.settings), state_value=state, code=code
-    )
-    token = login.start(db, claims)
+    client = oidc.citizen_client(platform.settings)
+    claims, next_path = oidc.from_callback(db, client, state=state, code=code, error=error)
     response = RedirectResponse(next_path, status_code=303)
-    response.set_cookie(
-        login.COOKIE,
-        token,
-        max_age=platform.settings.session_absolute_timeout,
-        path="/",
-        secure=platform.settings.cookie_secure,
-        httponly=True,
-        samesite="lax",
-    )
+    set_login_cookie(response, platform, login.COOKIE, login.start(db, claims))
     return response
 
 

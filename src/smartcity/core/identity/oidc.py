@@ -150,15 +150,26 @@ def start(db: Session, client: OidcClient, next_path: str = "/") -> str:
 
 
 def finish_login(
-    db: Session, settings: Settings, *, state_value: str, code: str
+    db: Session, settings: Settings, *, state: str, code: str, error: str = ""
 ) -> tuple[UserAccount, str]:
     """Finish a staff login: the account the identity belongs to."""
-    claims, next_path = finish(db, staff_client(settings), state_value=state_value, code=code)
+    claims, next_path = from_callback(
+        db, staff_client(settings), state=state, code=code, error=error
+    )
     user = _find_account(db, settings, claims)
     audit.record(
         db, actor=f"user:{user.id}", action="login.oidc", resource_type="user", resource_id=user.id
     )
     return user, next_path
+
+
+def from_callback(
+    db: Session, client: OidcClient, *, state: str, code: str, error: str
+) -> tuple[dict[str, Any], str]:
+    """The claims and the next path from a provider's callback query."""
+    if error or not state or not code:
+        raise NotAuthenticated(f"The identity provider ended the login ({error or 'no code'}).")
+    return finish(db, client, state_value=state, code=code)
 
 
 def finish(

@@ -48,8 +48,13 @@ auth_router = APIRouter(prefix="/auth", tags=["authentication"])
 
 
 def _set_session_cookie(response: Response, platform: Platform, token: str) -> None:
+    set_login_cookie(response, platform, SESSION_COOKIE, token)
+
+
+def set_login_cookie(response: Response, platform: Platform, name: str, token: str) -> None:
+    """A session cookie as every login sets it: `__Host-` name, Secure, HttpOnly, Lax."""
     response.set_cookie(
-        SESSION_COOKIE,
+        name,
         token,
         max_age=platform.settings.session_absolute_timeout,
         path="/",
@@ -153,9 +158,7 @@ def oidc_callback(
 ) -> RedirectResponse:
     if not platform.settings.oidc_enabled:
         raise NotFound("OIDC login is not configured on this instance.")
-    if error or not state or not code:
-        raise NotAuthenticated(f"The identity provider ended the login ({error or 'no code'}).")
-    user, next_path = oidc.finish_login(db, platform.settings, state_value=state, code=code)
+    user, next_path = oidc.finish_login(db, platform.settings, state=state, code=code, error=error)
     token, _ = start_session(db, user, platform.session_policy, method="oidc")
     response = RedirectResponse(next_path, status_code=303)
     _set_session_cookie(response, platform, token)
