@@ -236,3 +236,40 @@ def test_staff_attach_files_and_the_applicant_can_reply(
     events = clerk.get(f"{CASES}/{case_id}").json()["events"]
     assert events[-1]["kind"] == "reply"
     assert events[-1]["text"] == "Danke!"
+
+
+def test_a_wildcard_if_match_is_not_a_version_and_a_closed_case_takes_no_replies(
+    submitted: dict[str, Any], clerk: TestClient, citizen: TestClient
+) -> None:
+    case_id = _case_id(clerk, submitted["tracking_code"])
+    wildcard = clerk.post(
+        f"{CASES}/{case_id}/status", json={"status": "abgeschlossen"}, headers={"If-Match": "*"}
+    )
+    assert wildcard.status_code == 428
+    several = clerk.post(
+        f"{CASES}/{case_id}/status",
+        json={"status": "abgeschlossen"},
+        headers={"If-Match": f'"99", {_version(clerk, case_id)}'},
+    )
+    assert several.status_code == 200  # one of the listed versions is the current one
+    late = citizen.post(
+        f"{DRESDEN}/status/{submitted['tracking_code']}/replies", json={"text": "Noch etwas"}
+    )
+    assert late.status_code == 409
+    assert "abgeschlossen" in late.json()["detail"]
+
+
+def test_the_inbox_pages_in_the_database(
+    submitted: dict[str, Any], clerk: TestClient, citizen: TestClient, dog_tax: str
+) -> None:
+    for _ in range(2):
+        complete_draft(citizen, dog_tax)
+        citizen.post(f"{DRESDEN}/drafts/current/submit", json={})
+    first = clerk.get(f"{CASES}?limit=2").json()
+    rest = clerk.get(f"{CASES}?limit=2&offset=2").json()
+    assert first["total"] == rest["total"] == 3
+    assert len(first["cases"]) == 2
+    assert len(rest["cases"]) == 1
+    seen = {c["id"] for c in first["cases"]} | {c["id"] for c in rest["cases"]}
+    assert len(seen) == 3
+    assert clerk.get(f"{CASES}?overdue=false").json()["total"] == 3  # deadlines ahead

@@ -188,3 +188,14 @@ def test_meters_and_readings_stay_in_their_municipality(
     clerk = staff(new_client, "dd.clerk.a")
     assert clerk.get(f"{BASE}/review").status_code == 403
     assert client.get(f"{BASE}/meters").status_code == 401
+
+
+def test_an_empty_e_mail_field_of_a_plain_html_form_means_none(
+    operator: TestClient, client: TestClient
+) -> None:
+    # A browser sends every field of a form, empty ones as "".
+    answer = _submit(client, "WZ-1001", "1025", date(2026, 4, 11), email="")
+    assert answer.status_code == 201, answer.text
+    wrong = _submit(client, "WZ-1002", "99995", date(2026, 4, 11), email="erika.example.org")
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"] == {"email": "Bitte geben Sie eine gültige E-Mail-Adresse an."}

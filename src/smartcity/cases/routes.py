@@ -17,9 +17,10 @@ from fastapi import (
     UploadFile,
     status,
 )
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import Session
 
 from smartcity.cases import services
+from smartcity.cases.models import Case
 from smartcity.cases.permissions import CASES_READ, CASES_WORK
 from smartcity.cases.schemas import (
     CaseOut,
@@ -33,11 +34,13 @@ from smartcity.cases.schemas import (
     TextIn,
 )
 from smartcity.citizen import fitconnect
-from smartcity.citizen.routes import PDF, PortalDep
-from smartcity.core.errors import PreconditionFailed
+from smartcity.citizen.portal import Portal
+from smartcity.citizen.routes import PortalDep
+from smartcity.core.documents import PDF_RESPONSE, pdf_response
 from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, TenantDbDep, requires
 from smartcity.core.identity.permissions import Principal
 from smartcity.core.mail.services import deliver_pending
+from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads import services as uploads
 
 router = APIRouter(prefix="/{municipality}/api/v1/cases", tags=["case files"])
@@ -86,46 +89,51 @@ def get_case(
     return _with_etag(response, services.case_out(db, portal, municipality, case))
 
 
-def _changed(db: Any, portal: Any, municipality: Any, case: Any, response: Response) -> CaseOut:
-    try:
-        db.flush()
-    except StaleDataError:
-        raise PreconditionFailed(
-            "Der Vorgang wurde gleichzeitig geändert. Bitte laden Sie ihn neu."
-        ) from None
+def _changed(
+    db: Session, portal: Portal, municipality: Municipality, case: Case, response: Response
+) -> CaseOut:
+    # Written now, so that a concurrent change surfaces as 412 (StaleDataError, handled
+    # app-wide) before the answer is built.
+    db.flush()
     return _with_etag(response, services.case_out(db, portal, municipality, case))
+
+
+def _case_to_change(
+    case_id: IdPath, db: TenantDbDep, who: Worker, if_match: IfMatch = None
+) -> Case:
+    """The case, if the caller may work on it and names the version they changed."""
+    case = services.get_case(db, who, case_id)
+    services.check_version(case, if_match)
+    return case
+
+
+CaseToChange = Annotated[Case, Depends(_case_to_change)]
 
 
 @router.patch("/{case_id}", summary="Assign the case or set its deadline (If-Match required)")
 def patch_case(
-    case_id: IdPath,
+    case: CaseToChange,
     body: CasePatch,
     db: TenantDbDep,
     municipality: MunicipalityDep,
     portal: PortalDep,
     who: Worker,
     response: Response,
-    if_match: IfMatch = None,
 ) -> CaseOut:
-    case = services.get_case(db, who, case_id)
-    services.check_version(case, if_match)
     services.update(db, case, body.model_dump(exclude_unset=True), who.actor)
     return _changed(db, portal, municipality, case, response)
 
 
 @router.post("/{case_id}/status", summary="Move the case along its workflow (If-Match required)")
 def change_status(
-    case_id: IdPath,
+    case: CaseToChange,
     body: StatusChange,
     db: TenantDbDep,
     municipality: MunicipalityDep,
     portal: PortalDep,
     who: Worker,
     response: Response,
-    if_match: IfMatch = None,
 ) -> CaseOut:
-    case = services.get_case(db, who, case_id)
-    services.check_version(case, if_match)
     services.change_status(db, case, body.status, body.note, who.actor)
     return _changed(db, portal, municipality, case, response)
 
@@ -174,7 +182,7 @@ def send_message(
     summary="Issue the decision (Bescheid): rendered, signed, shown to the applicant",
 )
 def decide(
-    case_id: IdPath,
+    case: CaseToChange,
     body: DecisionIn,
     db: TenantDbDep,
     municipality: MunicipalityDep,
@@ -183,10 +191,7 @@ def decide(
     who: Worker,
     response: Response,
     background: BackgroundTasks,
-    if_match: IfMatch = None,
 ) -> CaseOut:
-    case = services.get_case(db, who, case_id)
-    services.check_version(case, if_match)
     services.decide(db, portal, municipality, case, body.outcome, body.text, who.actor)
     background.add_task(deliver_pending, platform)
     return _changed(db, portal, municipality, case, response)
@@ -196,14 +201,14 @@ def decide(
     "/{case_id}/decision.pdf",
     summary="The decision as PDF",
     response_class=Response,
-    responses=PDF,
+    responses=PDF_RESPONSE,
 )
 def decision_pdf(
     case_id: IdPath, db: TenantDbDep, municipality: MunicipalityDep, portal: PortalDep, who: Reader
 ) -> Response:
     case = services.get_case(db, who, case_id)
-    return Response(
-        services.decision_pdf(db, portal, municipality, case), media_type="application/pdf"
+    return pdf_response(
+        services.decision_pdf(db, portal, municipality, case), f"bescheid-{case.id}.pdf"
     )
 
 

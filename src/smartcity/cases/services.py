@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, and_, func, not_, select, true
 from sqlalchemy.orm import Session
 
 from smartcity.cases.decisions import OUTCOMES, render
@@ -111,21 +111,18 @@ def get_case(db: Session, principal: Principal, case_id: int) -> Case:
 
 
 def check_version(case: Case, if_match: str | None) -> None:
-    if if_match is None:
+    # `*` (any version) would let a change overwrite one its author never saw: refused too.
+    if if_match is None or if_match.strip() == "*":
         raise PreconditionRequired(
             'Send the version you changed with If-Match: "<version>" (from the ETag), so that '
             "nobody's change is overwritten unseen."
         )
-    wanted = if_match.strip().removeprefix("W/").strip('"')
-    if wanted != str(case.version):
+    versions = {tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")}
+    if str(case.version) not in versions:
         raise PreconditionFailed(
             f"Der Vorgang wurde inzwischen geändert (jetzt Version {case.version}). "
             "Bitte laden Sie ihn neu und prüfen Sie Ihre Änderung."
         )
-
-
-def etag(case: Case) -> str:
-    return f'"{case.version}"'
 
 
 # ---- inbox --------------------------------------------------------------------------------
@@ -158,18 +155,25 @@ def _summary(
         assignee_id=case.assignee_id,
         created_at=case.created_at,
         deadline=case.deadline,
-        overdue=is_overdue(case, workflow, now),
+        overdue=is_overdue(case, now),
         age_days=(now - case.created_at).days,
         version=case.version,
     )
 
 
-def is_overdue(case: Case, workflow: Workflow, now: datetime) -> bool:
+def is_overdue(case: Case, now: datetime) -> bool:
+    """The deadline passed and the case was neither decided nor closed."""
     return (
         case.deadline is not None
         and case.deadline < now
-        and case.status not in (workflow.decided, workflow.closed)
+        and case.decided_at is None
+        and case.closed_at is None
     )
+
+
+def _overdue(now: datetime) -> ColumnElement[bool]:
+    """`is_overdue` as SQL, so that the inbox filters and pages in the database."""
+    return and_(Case.deadline < now, Case.decided_at.is_(None), Case.closed_at.is_(None))
 
 
 def inbox(
@@ -200,16 +204,14 @@ def inbox(
     if wanted.older_than_days is not None:
         query = query.where(Case.created_at < now - timedelta(days=wanted.older_than_days))
     if wanted.overdue is not None:
-        # Which statuses count as finished depends on each service's workflow: decided
-        # here in Python over the (deadline-passed) candidates.
-        query = query.where(Case.deadline < now) if wanted.overdue else query
-    rows = db.execute(query.order_by(Case.deadline.asc().nulls_last(), Case.id)).all()
-    summaries = [_summary(c, s, t, now) for c, s, t in rows]
-    if wanted.overdue is not None:
-        summaries = [s for s in summaries if s.overdue == wanted.overdue]
-    return CasePage(
-        total=len(summaries), cases=summaries[wanted.offset : wanted.offset + wanted.limit]
-    )
+        query = query.where(_overdue(now) if wanted.overdue else not_(_overdue(now)))
+    total = db.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.execute(
+        query.order_by(Case.deadline.asc().nulls_last(), Case.id)
+        .limit(wanted.limit)
+        .offset(wanted.offset)
+    ).all()
+    return CasePage(total=total or 0, cases=[_summary(c, s, t, now) for c, s, t in rows])
 
 
 # ---- one case ----------------------------------------------------------------------------
@@ -410,6 +412,11 @@ def applicant_reply(
 ) -> None:
     now = now or utcnow()
     case = case_of(db, submission)
+    if case.closed_at is not None:
+        raise Conflict(
+            "Dieser Vorgang ist abgeschlossen; Antworten nimmt er nicht mehr an. Bitte wenden "
+            "Sie sich direkt an die zuständige Stelle."
+        )
     _event(db, case, "reply", "applicant", now, public=True, text=text)
     record(db, actor="applicant", action="case.reply", resource_type="case", resource_id=case.id)
 
@@ -614,25 +621,23 @@ def status_for_applicant(
 def applications_of(db: Session, subject: str, language: str) -> list[ApplicationOut]:
     """A signed-in citizen's applications in the session's municipality, newest first."""
     rows = db.execute(
-        select(Submission, Case)
+        select(Submission, Case, ServiceTemplate)
         .join(Case, Case.submission_id == Submission.id)
+        .join(ServiceAdoption, ServiceAdoption.id == Case.adoption_id)
+        .join(ServiceTemplate, ServiceTemplate.id == ServiceAdoption.template_id)
         .where(Submission.citizen_subject == subject)
         .order_by(Submission.submitted_at.desc())
     ).all()
-    found = []
-    for submission, case in rows:
-        service = adoption_by_id(db, case.adoption_id)
-        workflow = Workflow.of(service.template.workflow)
-        found.append(
-            ApplicationOut(
-                tracking_code=submission.tracking_code,
-                service=service.name(language),
-                submitted_at=submission.submitted_at,
-                status=case.status,
-                status_label=workflow.label(case.status, language),
-            )
+    return [
+        ApplicationOut(
+            tracking_code=submission.tracking_code,
+            service=template.name.get(language) or template.name["de"],
+            submitted_at=submission.submitted_at,
+            status=case.status,
+            status_label=Workflow.of(template.workflow).label(case.status, language),
         )
-    return found
+        for submission, case, template in rows
+    ]
 
 
 def decision_pdf(db: Session, portal: Portal, municipality: Municipality, case: Case) -> bytes:

@@ -49,8 +49,8 @@ def template_by_key(db: Session, region_id: int, key: str) -> ServiceTemplate:
     return found
 
 
-def template_out(db: Session, template: ServiceTemplate) -> TemplateOut:
-    current = current_form(db, template.id)
+def template_out(template: ServiceTemplate, current: FormVersion | None) -> TemplateOut:
+    """The template as staff see it; `current` is its current form (None: none published)."""
     return TemplateOut.model_validate(
         {
             **{
@@ -114,12 +114,23 @@ def update_template(
 
 def current_form(db: Session, template_id: int) -> FormVersion | None:
     """The newest published version: what new applications are made with."""
-    return db.scalar(
+    return current_forms(db, [template_id]).get(template_id)
+
+
+def current_forms(db: Session, template_ids: list[int]) -> dict[int, FormVersion]:
+    """The current form of each template, in one query (a list of services must not cost a
+    query per service)."""
+    if not template_ids:
+        return {}
+    versions = db.scalars(
         select(FormVersion)
-        .where(FormVersion.template_id == template_id, FormVersion.status == "published")
-        .order_by(FormVersion.version.desc())
-        .limit(1)
+        .where(FormVersion.template_id.in_(template_ids), FormVersion.status == "published")
+        .order_by(FormVersion.template_id, FormVersion.version.desc())
     )
+    newest: dict[int, FormVersion] = {}
+    for version in versions:
+        newest.setdefault(version.template_id, version)
+    return newest
 
 
 def form_version(db: Session, template: ServiceTemplate, version: int) -> FormVersion:
@@ -285,37 +296,41 @@ class OfferedService:
         return ServiceDetail(**self.out(language).model_dump(), form=form)
 
 
-def offered(db: Session, *, include_inactive: bool = False) -> list[OfferedService]:
-    """The services of the session's municipality (adoptions are tenant-scoped)."""
-    query = select(ServiceAdoption, ServiceTemplate).join(
-        ServiceTemplate, ServiceTemplate.id == ServiceAdoption.template_id
+def _offered(
+    db: Session, *conditions: Any, include_inactive: bool, with_form: bool = True
+) -> list[OfferedService]:
+    """The session's municipality's services (adoptions are tenant-scoped) that meet the
+    conditions. `with_form=False` leaves `form` empty, for callers that work with a
+    submission's own form version."""
+    query = (
+        select(ServiceAdoption, ServiceTemplate)
+        .join(ServiceTemplate, ServiceTemplate.id == ServiceAdoption.template_id)
+        .where(*conditions)
     )
     if not include_inactive:
         query = query.where(ServiceAdoption.active.is_(True))
     rows = db.execute(query.order_by(ServiceTemplate.key)).all()
-    return [OfferedService(a, t, current_form(db, t.id)) for a, t in rows]
+    forms = current_forms(db, [t.id for _, t in rows]) if with_form else {}
+    return [OfferedService(a, t, forms.get(t.id)) for a, t in rows]
+
+
+def offered(db: Session, *, include_inactive: bool = False) -> list[OfferedService]:
+    return _offered(db, include_inactive=include_inactive)
 
 
 def offered_service(db: Session, key: str, *, include_inactive: bool = False) -> OfferedService:
-    query = (
-        select(ServiceAdoption, ServiceTemplate)
-        .join(ServiceTemplate, ServiceTemplate.id == ServiceAdoption.template_id)
-        .where(ServiceTemplate.key == key)
-    )
-    if not include_inactive:
-        query = query.where(ServiceAdoption.active.is_(True))
-    row = db.execute(query).first()
-    if row is None:
+    found = _offered(db, ServiceTemplate.key == key, include_inactive=include_inactive)
+    if not found:
         raise NotFound(f"This municipality does not offer the service {key!r}.")
-    return OfferedService(row[0], row[1], current_form(db, row[1].id))
+    return found[0]
 
 
-def adoption_by_id(db: Session, adoption_id: int) -> OfferedService:
-    row = db.execute(
-        select(ServiceAdoption, ServiceTemplate)
-        .join(ServiceTemplate, ServiceTemplate.id == ServiceAdoption.template_id)
-        .where(ServiceAdoption.id == adoption_id)
-    ).first()
-    if row is None:
+def adoption_by_id(db: Session, adoption_id: int, *, with_form: bool = False) -> OfferedService:
+    """The service a draft, submission or case belongs to (also when paused). Its current
+    form only with `with_form`: those work with their own form version."""
+    found = _offered(
+        db, ServiceAdoption.id == adoption_id, include_inactive=True, with_form=with_form
+    )
+    if not found:
         raise NotFound("Unknown service.")
-    return OfferedService(row[0], row[1], current_form(db, row[1].id))
+    return found[0]

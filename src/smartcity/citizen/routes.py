@@ -21,10 +21,11 @@ from fastapi import (
     status,
 )
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 
 from smartcity.cases import services as cases
 from smartcity.citizen import applications, catalog, login
-from smartcity.citizen.models import FormVersion
+from smartcity.citizen.models import FormVersion, ServiceTemplate
 from smartcity.citizen.permissions import CATALOG_ADOPT, CATALOG_DEFINE
 from smartcity.citizen.portal import Portal
 from smartcity.citizen.receipts import receipt_pdf
@@ -50,6 +51,7 @@ from smartcity.citizen.schemas import (
     TextIn,
     UploadOut,
 )
+from smartcity.core.documents import PDF_RESPONSE, pdf_response
 from smartcity.core.errors import NotAuthenticated, NotFound
 from smartcity.core.http.deps import (
     DbDep,
@@ -79,7 +81,6 @@ ServiceKey = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Code = Annotated[str, Path(min_length=12, max_length=20, description="Tracking code")]
 Definer = Annotated[Principal, Depends(requires(CATALOG_DEFINE))]
 Adopter = Annotated[Principal, Depends(requires(CATALOG_ADOPT))]
-PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
 
 
 def portal(platform: PlatformDep) -> Portal:
@@ -326,7 +327,7 @@ def status_of(
     dependencies=[Depends(public)],
     summary="The receipt as PDF",
     response_class=Response,
-    responses=PDF,
+    responses=PDF_RESPONSE,
 )
 def receipt(
     code: Code, db: TenantDbDep, municipality: MunicipalityDep, portal: PortalDep
@@ -343,7 +344,7 @@ def receipt(
         files=uploads.files_of(db, applications.SUBMISSION, submission.id),
         keys_url=f"{portal.base(municipality)}/.well-known/jwks.json",
     )
-    return _pdf(pdf, f"eingangsbestaetigung-{submission.tracking_code}.pdf")
+    return pdf_response(pdf, f"eingangsbestaetigung-{submission.tracking_code}.pdf")
 
 
 @router.get(
@@ -351,7 +352,7 @@ def receipt(
     dependencies=[Depends(public)],
     summary="The decision as PDF",
     response_class=Response,
-    responses=PDF,
+    responses=PDF_RESPONSE,
 )
 def decision(
     code: Code, db: TenantDbDep, municipality: MunicipalityDep, portal: PortalDep
@@ -359,7 +360,7 @@ def decision(
     submission = applications.submission_by_code(db, code)
     case = cases.case_of(db, submission)
     pdf = cases.decision_pdf(db, portal, municipality, case)
-    return _pdf(pdf, f"bescheid-{submission.tracking_code}.pdf")
+    return pdf_response(pdf, f"bescheid-{submission.tracking_code}.pdf")
 
 
 @router.post(
@@ -372,14 +373,6 @@ def reply(code: Code, body: TextIn, db: TenantDbDep) -> Response:
     submission = applications.submission_by_code(db, code)
     cases.applicant_reply(db, submission, body.text)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-def _pdf(content: bytes, filename: str) -> Response:
-    return Response(
-        content,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
-    )
 
 
 @router.get(
@@ -467,9 +460,15 @@ def citizen_logout(request: Request, db: DbDep) -> Response:
 # ---- staff: region templates and forms -----------------------------------------------
 
 
+def _template_out(db: Session, template: ServiceTemplate) -> TemplateOut:
+    return catalog.template_out(template, catalog.current_form(db, template.id))
+
+
 @staff.get("/templates", summary="The region's service templates")
 def list_templates(db: TenantDbDep, municipality: MunicipalityDep, _: Adopter) -> list[TemplateOut]:
-    return [catalog.template_out(db, t) for t in catalog.templates(db, municipality.region_id)]
+    templates = catalog.templates(db, municipality.region_id)
+    forms = catalog.current_forms(db, [t.id for t in templates])
+    return [catalog.template_out(t, forms.get(t.id)) for t in templates]
 
 
 @staff.post("/templates", status_code=status.HTTP_201_CREATED, summary="Define a region's service")
@@ -477,14 +476,14 @@ def create_template(
     body: TemplateIn, db: TenantDbDep, municipality: MunicipalityDep, who: Definer
 ) -> TemplateOut:
     template = catalog.create_template(db, municipality.region_id, body, who.actor)
-    return catalog.template_out(db, template)
+    return _template_out(db, template)
 
 
 @staff.get("/templates/{key}", summary="One service template")
 def get_template(
     key: ServiceKey, db: TenantDbDep, municipality: MunicipalityDep, _: Adopter
 ) -> TemplateOut:
-    return catalog.template_out(db, catalog.template_by_key(db, municipality.region_id, key))
+    return _template_out(db, catalog.template_by_key(db, municipality.region_id, key))
 
 
 @staff.patch("/templates/{key}", summary="Change a service template (reaches every adopter)")
@@ -496,7 +495,7 @@ def patch_template(
     who: Definer,
 ) -> TemplateOut:
     template = catalog.template_by_key(db, municipality.region_id, key)
-    return catalog.template_out(db, catalog.update_template(db, template, body, who.actor))
+    return _template_out(db, catalog.update_template(db, template, body, who.actor))
 
 
 @staff.get("/templates/{key}/forms", summary="The versions of a service's form")
@@ -567,7 +566,7 @@ def adopt(
     body: AdoptionIn, db: TenantDbDep, municipality: MunicipalityDep, who: Adopter
 ) -> ServiceOut:
     adoption = catalog.adopt(db, municipality, body, who.actor)
-    return catalog.adoption_by_id(db, adoption.id).out()
+    return catalog.adoption_by_id(db, adoption.id, with_form=True).out()
 
 
 @staff.patch("/adoptions/{key}", summary="Change local settings (department, fee, contact, active)")
@@ -576,4 +575,4 @@ def patch_adoption(
 ) -> ServiceOut:
     offered = catalog.offered_service(db, key, include_inactive=True)
     catalog.update_adoption(db, offered.adoption, body, who.actor)
-    return catalog.adoption_by_id(db, offered.adoption.id).out()
+    return catalog.adoption_by_id(db, offered.adoption.id, with_form=True).out()

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from fpdf import FPDF
+from starlette.responses import Response
 
 REPLACEMENTS = str.maketrans(
     {
@@ -25,6 +27,19 @@ REPLACEMENTS = str.maketrans(
         "…": "...",
     }
 )
+
+
+# The OpenAPI description of a route that answers with a PDF.
+PDF_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
+
+
+def pdf_response(content: bytes, filename: str) -> Response:
+    """A PDF for the browser to show (inline), saved under `filename` if the user wants."""
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
 
 
 def latin1(text: str) -> str:

@@ -22,8 +22,9 @@ from fastapi import (
 )
 from starlette.concurrency import run_in_threadpool
 
-from smartcity.citizen.routes import PDF, PortalDep
+from smartcity.citizen.routes import PortalDep
 from smartcity.core.db import utcnow
+from smartcity.core.documents import PDF_RESPONSE, pdf_response
 from smartcity.core.errors import InvalidInput
 from smartcity.core.http.deps import (
     IdPath,
@@ -80,26 +81,20 @@ def submit(
     picture = None
     if photo is not None and photo.filename:
         picture = (photo.filename, photo.file.read(portal.limits.max_bytes + 1))
-    if email is not None and ("@" not in email or len(email.strip()) < 3):
-        raise InvalidInput(
-            "Bitte geben Sie eine gültige E-Mail-Adresse an.",
-            errors={"email": "Bitte geben Sie eine gültige E-Mail-Adresse an."},
-        )
     today = utcnow().astimezone(ZoneInfo(municipality.timezone)).date()
-    entry = services.submit_reading(
+    entry, meter = services.submit_reading(
         db,
         portal,
         municipality,
         meter_number=meter_number,
         reading_text=reading,
         read_on_text=read_on,
-        email=(email or "").strip() or None,
+        email=email,
         photo=picture,
         today=today,
     )
     if entry.contact_email:
         background.add_task(deliver_pending, platform)
-    meter = services.meter_by_number(db, meter_number)
     return services.receipt_of(portal, municipality, entry, meter)
 
 
@@ -118,14 +113,15 @@ def reading(
     dependencies=[Depends(public)],
     summary="The receipt as PDF",
     response_class=Response,
-    responses=PDF,
+    responses=PDF_RESPONSE,
 )
 def receipt_pdf(
     code: Code, db: TenantDbDep, municipality: MunicipalityDep, portal: PortalDep
 ) -> Response:
     entry, meter = services.reading_by_code(db, code)
-    return Response(
-        services.receipt_pdf(portal, municipality, entry, meter), media_type="application/pdf"
+    return pdf_response(
+        services.receipt_pdf(portal, municipality, entry, meter),
+        f"zaehlerstand-{entry.tracking_code}.pdf",
     )
 
 

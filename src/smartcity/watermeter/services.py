@@ -8,6 +8,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -204,7 +205,9 @@ def submit_reading(
     email: str | None,
     photo: tuple[str, bytes] | None,
     today: date,
-) -> MeterReading:
+) -> tuple[MeterReading, WaterMeter]:
+    """Check and keep a reading. `email` as typed into a form: blank means none."""
+    email = _checked_email(email)
     meter = meter_by_number(db, meter_number)
     try:
         reading = parse_m3(reading_text)
@@ -297,7 +300,17 @@ def submit_reading(
                 f"{MESSAGES[status]}\n\nVorgangsnummer: {code}\n"
             ),
         )
-    return entry
+    return entry, meter
+
+
+def _checked_email(typed: str | None) -> str | None:
+    if typed is None or not typed.strip():
+        return None
+    try:
+        return str(validate_email(typed.strip(), check_deliverability=False).normalized)
+    except EmailNotValidError:
+        message = "Bitte geben Sie eine gültige E-Mail-Adresse an."
+        raise InvalidInput(message, errors={"email": message}) from None
 
 
 def receipt_of(

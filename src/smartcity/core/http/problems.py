@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -89,6 +90,18 @@ def _cross_tenant(request: Request, exc: Exception) -> Response:
     return problem(404, "Not found", "The referenced object does not exist.", type_slug="not-found")
 
 
+def _stale(request: Request, exc: Exception) -> Response:
+    # A row with a version column (version_id_col) changed between reading and writing: the
+    # other writer won; the caller reloads. Raised at any flush, so it is handled here once.
+    return problem(
+        412,
+        "Precondition failed",
+        "Der Datensatz wurde gleichzeitig geändert. Bitte laden Sie ihn neu.",
+        type_slug="precondition-failed",
+        instance=request.url.path,
+    )
+
+
 def _unexpected(request: Request, exc: Exception) -> Response:
     log.error("unhandled error", exc_info=exc, extra={"path_template": _route_template(request)})
     return problem(500, "Internal error", "Something went wrong on our side; it was logged.")
@@ -104,4 +117,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(CrossTenantWrite, _cross_tenant)
+    app.add_exception_handler(StaleDataError, _stale)
     app.add_exception_handler(Exception, _unexpected)
