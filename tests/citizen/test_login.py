@@ -38,6 +38,10 @@ def portal_app(
     settings.citizen_oidc_issuer = idp.issuer
     settings.citizen_oidc_client_id = CLIENT_ID
     settings.citizen_oidc_client_secret = SecretStr(CLIENT_SECRET)
+    # Staff login at the same provider too: a state of one kind must not finish the other.
+    settings.oidc_issuer = idp.issuer
+    settings.oidc_client_id = CLIENT_ID
+    settings.oidc_client_secret = SecretStr(CLIENT_SECRET)
     platform = Platform.from_settings(settings)
     app = create_app(platform=platform, run_broker=False, run_jobs=False)
     clients: list[TestClient] = []
@@ -129,6 +133,8 @@ def test_a_staff_login_cannot_be_finished_as_a_citizen_login(
     # The same state presented at the staff callback is not a staff login.
     staff = client.get(f"/auth/oidc/callback?{callback.query}", follow_redirects=False)
     assert staff.status_code in (401, 404)
+    assert staff.status_code == 401  # staff login is configured: refused for its purpose
+    assert "expired or is unknown" in staff.json()["detail"]
 
 
 def test_without_a_configured_provider_there_is_no_citizen_login(client: TestClient) -> None:

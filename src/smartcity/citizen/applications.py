@@ -183,7 +183,7 @@ def save_draft(
                 f"Guten Tag,\n\nSie haben einen Antrag „{service.name('de')}“ bei "
                 f"{municipality.name} gespeichert. Mit diesem Code setzen Sie ihn fort "
                 f"(einmal gültig, bis {receipts.local_time(draft.expires_at, municipality)}):"
-                f"\n\n{resume}\n\n{resume_url}\n\n"
+                f"\n\n{resume}\n\n"
                 "Wenn Sie das nicht waren, können Sie diese Nachricht ignorieren."
             ),
         )

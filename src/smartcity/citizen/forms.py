@@ -293,7 +293,7 @@ def _describe(form: FormDefinition, error: ValidationError, language: str) -> li
         kind = expected[0] if isinstance(expected, list) else expected
         words = KINDS.get(str(kind), {}).get(language, str(kind))
         return [(base, _text(form, "type", base, language, expected=words))]
-    if keyword in ("const",):
+    if keyword == "const":
         keyword = "enum"
     if keyword in MESSAGES:
         return [(base, _text(form, keyword, base, language, limit=_number(expected)))]

@@ -5,6 +5,7 @@ Each field here must be documented in docs/configuration.md (a test enforces it)
 
 from __future__ import annotations
 
+import functools
 import secrets
 import socket
 from pathlib import Path
@@ -190,8 +191,10 @@ class Settings(BaseSettings):
         )
 
 
+@functools.lru_cache(maxsize=8)
 def demo_secret(data_dir: Path) -> str:
-    """The demo's secret, generated once and kept in its data directory."""
+    """The demo's secret, generated once and kept in its data directory (read once per process:
+    requests ask for it)."""
     path = data_dir / "demo-secret-key"
     if path.exists():
         return path.read_text().strip()

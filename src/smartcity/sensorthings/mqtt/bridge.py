@@ -226,19 +226,14 @@ class MqttBridge:
         # Persistent: on a database failure the pipeline retries; the messages stay
         # unacknowledged meanwhile, so the broker keeps them.
         try:
-            redelivered = [item[0] for item in ready if item[3]]
+            redelivered = [n for n, item in enumerate(ready) if item[3]]
             known: set[int] = set()
             if redelivered:
-                known = await asyncio.to_thread(self._already_stored, redelivered)
-            fresh: list[NewObservation] = []
-            position = 0
-            for item in ready:
-                if item[3]:
-                    if position in known:
-                        position += 1
-                        continue
-                    position += 1
-                fresh.append(item[0])
+                stored = await asyncio.to_thread(
+                    self._already_stored, [ready[n][0] for n in redelivered]
+                )
+                known = {redelivered[position] for position in stored}
+            fresh = [item[0] for n, item in enumerate(ready) if n not in known]
             OBSERVATIONS.labels("duplicate").inc(len(known))
             ids = await self.runtime.pipeline.submit(fresh, persistent=True) if fresh else []
         except Exception as exc:
