@@ -59,6 +59,7 @@ def installed_modules() -> list[Module]:
     from smartcity.core.signing.routes import router as signing_router
     from smartcity.core.tenancy.routes import router as tenancy_router
     from smartcity.parking import demo as parking_demo
+    from smartcity.parking.routes import parkendd_router
     from smartcity.parking.routes import router as parking_router
     from smartcity.sensorthings import demo as sensorthings_demo
     from smartcity.sensorthings.errors import StaError
@@ -89,7 +90,11 @@ def installed_modules() -> list[Module]:
             broker_policy=sta_broker_policy,
             middleware=(ObservationFastPath,),
         ),
-        Module(name="parking", routers=(parking_router,), demo_seeders=(parking_demo.seed,)),
+        Module(
+            name="parking",
+            routers=(parking_router, parkendd_router),
+            demo_seeders=(parking_demo.seed,),
+        ),
         Module(
             name="citizen",
             routers=(citizen_router, catalog_router, citizen_auth),

@@ -5,16 +5,21 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.core.audit import services as audit
+from smartcity.core.db import utcnow
 from smartcity.core.errors import InvalidInput, NotFound
+from smartcity.parking import occupancy, predictions, sensors
 from smartcity.parking.models import CarPark
-from smartcity.parking.schemas import ImportResult
+from smartcity.parking.schemas import CarParkChange, CarParkOut, ImportResult, SpaceOut
+from smartcity.sensorthings.models import Observation
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 LOT_TYPES = frozenset({"Parkhaus", "Tiefgarage", "Parkplatz", "Park-Ride", "Straße"})
@@ -37,6 +42,93 @@ def get_car_park(db: Session, car_park_id: int) -> CarPark:
     if car_park is None:
         raise NotFound(f"There is no car park {car_park_id}.")
     return car_park
+
+
+def by_external_id(db: Session, lot_id: str) -> CarPark:
+    car_park = db.scalar(select(CarPark).where(CarPark.external_id == lot_id))
+    if car_park is None:
+        raise NotFound(f"There is no car park {lot_id!r}.")
+    return car_park
+
+
+def statuses(db: Session, car_parks: list[CarPark]) -> list[CarParkOut]:
+    ready = predictions.forecastable(db, car_parks)
+    return [status_out(o, o.car_park.id in ready) for o in occupancy.of_car_parks(db, car_parks)]
+
+
+def status_out(found: occupancy.Occupancy, forecast: bool) -> CarParkOut:
+    car_park = found.car_park
+    return CarParkOut(
+        id=car_park.id,
+        external_id=car_park.external_id,
+        name=car_park.name,
+        lot_type=car_park.lot_type,
+        address=car_park.address,
+        lat=car_park.lat,
+        lon=car_park.lon,
+        total=found.total,
+        free=found.free,
+        state=found.state,
+        measured_at=found.measured_at,
+        occupancy_source=found.source,
+        datastream_id=car_park.datastream_id,
+        closed=car_park.closed,
+        forecast=forecast,
+        spaces=[SpaceOut.model_validate(space) for space in car_park.spaces],
+    )
+
+
+def change(db: Session, car_park: CarPark, changes: CarParkChange, *, actor: str) -> None:
+    given = changes.model_fields_set
+    if "datastream_id" in given:
+        sensors.link_counter(db, car_park, changes.datastream_id, actor=actor)
+    if "closed" in given:
+        if changes.closed is None:
+            raise InvalidInput("'closed' is true or false.")
+        car_park.closed = changes.closed
+    if "total" in given:
+        car_park.total = changes.total
+    audit.record(
+        db,
+        actor=actor,
+        action="parking.car_park.change",
+        resource_type="car_park",
+        resource_id=str(car_park.id),
+        changes=changes.model_dump(exclude_unset=True),
+    )
+
+
+MAX_TIMESPAN = timedelta(days=7)
+
+
+def timespan(
+    db: Session, car_park: CarPark, zone: ZoneInfo, start: datetime, end: datetime
+) -> list[tuple[datetime, int]]:
+    """Free spaces between two times: what the counter reported, and the forecast for the
+    part that lies ahead (ParkenDD's timespan call)."""
+    if end <= start:
+        raise InvalidInput("'to' must lie after 'from'.")
+    if end - start > MAX_TIMESPAN:
+        raise InvalidInput("A timespan covers at most 7 days.")
+    if car_park.datastream_id is None:
+        return []
+    now = utcnow()
+    points: list[tuple[datetime, int]] = []
+    if start < now:
+        rows = db.execute(
+            select(Observation.phenomenon_time_start, Observation.result_number)
+            .where(
+                Observation.datastream_id == car_park.datastream_id,
+                Observation.phenomenon_time_start.between(start, min(end, now)),
+                Observation.result_number.is_not(None),
+            )
+            .order_by(Observation.phenomenon_time_start)
+        )
+        points.extend((moment, max(0, round(value or 0))) for moment, value in rows)
+    if end > now and car_park.id in predictions.forecastable(db, [car_park]):
+        ahead = predictions.predict(db, car_park, zone, end - now)
+        points.extend((moment, free) for moment, free in ahead.points if start <= moment <= end)
+    return points
 
 
 def import_geojson(db: Session, document: dict[str, Any], *, city: str, actor: str) -> ImportResult:

@@ -4,6 +4,8 @@ phenomenon_time_start), so the answer time does not grow with the Observations t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -42,3 +44,37 @@ def latest_observations(
         )
     }
     return [(row[0], observations.get(row.newest_id)) for row in rows]
+
+
+def newest_results(
+    db: Session, datastream_ids: Iterable[int]
+) -> dict[int, tuple[datetime, float | bool | None]]:
+    """Time and result (number or boolean) of the newest Observation of each Datastream that
+    has one, by Datastream id; one index seek each."""
+    wanted = sorted(set(datastream_ids))
+    if not wanted:
+        return {}
+    newest = (
+        select(models.Observation.id)
+        .where(models.Observation.datastream_id == models.Datastream.id)
+        .order_by(models.Observation.phenomenon_time_start.desc(), models.Observation.id.desc())
+        .limit(1)
+        .correlate(models.Datastream)
+        .scalar_subquery()
+    )
+    newest_ids = select(newest).where(models.Datastream.id.in_(wanted))
+    rows = db.execute(
+        select(
+            models.Observation.datastream_id,
+            models.Observation.phenomenon_time_start,
+            models.Observation.result_number,
+            models.Observation.result_boolean,
+        ).where(models.Observation.id.in_(newest_ids))
+    )
+    return {
+        row.datastream_id: (
+            row.phenomenon_time_start,
+            row.result_number if row.result_number is not None else row.result_boolean,
+        )
+        for row in rows
+    }
