@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.sensorthings
 	$(BIN)/python -m bench.ingestion
 	$(BIN)/python -m bench.citizen
+	$(BIN)/python -m bench.parking_forecast
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
