@@ -45,6 +45,10 @@ class Module:
 
 
 def installed_modules() -> list[Module]:
+    from smartcity.benches import demo as benches_demo
+    from smartcity.benches.alerts import AIR_QUALITY
+    from smartcity.benches.routes import pages as bench_pages
+    from smartcity.benches.routes import router as benches_router
     from smartcity.cases.retention import CASE_RETENTION
     from smartcity.cases.routes import router as cases_router
     from smartcity.citizen import demo as citizen_demo
@@ -96,6 +100,12 @@ def installed_modules() -> list[Module]:
             demo_seeders=(parking_demo.seed,),
         ),
         Module(
+            name="benches",
+            routers=(benches_router, bench_pages),
+            demo_seeders=(benches_demo.seed,),
+            jobs=(AIR_QUALITY,),
+        ),
+        Module(
             name="citizen",
             routers=(citizen_router, catalog_router, citizen_auth),
             demo_seeders=(citizen_demo.seed,),
@@ -110,6 +120,7 @@ def installed_modules() -> list[Module]:
 
 def import_models() -> None:
     """Import every module's models so that the metadata is complete (migrations, export)."""
+    import smartcity.benches.models
     import smartcity.cases.models
     import smartcity.citizen.models
     import smartcity.core.audit.models

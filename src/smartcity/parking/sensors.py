@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.core.audit import services as audit
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.parking.models import CarPark, ParkingSpace
-from smartcity.sensorthings.entities import ENTITY_TYPES
 from smartcity.sensorthings.ingest.results import short_type
-from smartcity.sensorthings.models import Datastream, ObservedProperty, Sensor
-from smartcity.sensorthings.writing import Writer
+from smartcity.sensorthings.models import Datastream, Thing
+from smartcity.sensorthings.provisioning import StreamSpec, create_thing
 
 OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
 FREE_SPACES = "urn:smartcity:parking:free-spaces"
@@ -135,43 +133,17 @@ def _create_thing(
     datastream: dict[str, Any],
     definition: str,
     property_name: str,
-) -> Any:
-    """A Thing at the given place with one Datastream; the Sensor and ObservedProperty of
-    that kind are shared by all such Things of the municipality."""
-    sensor = db.scalar(select(Sensor).where(Sensor.name == f"Sensor {property_name}").limit(1))
-    observed = db.scalar(
-        select(ObservedProperty).where(ObservedProperty.definition == definition).limit(1)
+) -> Thing:
+    return create_thing(
+        db,
+        name=name,
+        description=property_name,
+        kind=kind,
+        lat=lat,
+        lon=lon,
+        sensor_name=f"Sensor {property_name}",
+        streams=[StreamSpec(datastream, property_name, definition)],
     )
-    payload = {
-        "name": name,
-        "description": property_name,
-        "properties": {"kind": kind},
-        "Locations": [
-            {
-                "name": name,
-                "description": "",
-                "encodingType": "application/geo+json",
-                "location": {"type": "Point", "coordinates": [lon, lat]},
-            }
-        ],
-        "Datastreams": [
-            {
-                **datastream,
-                "Sensor": {"@iot.id": sensor.id}
-                if sensor
-                else {
-                    "name": f"Sensor {property_name}",
-                    "description": property_name,
-                    "encodingType": "text/plain",
-                    "metadata": "",
-                },
-                "ObservedProperty": {"@iot.id": observed.id}
-                if observed
-                else {"name": property_name, "definition": definition, "description": ""},
-            }
-        ],
-    }
-    return Writer(db).create(ENTITY_TYPES["Thing"], payload)
 
 
 def _record(db: Session, car_park: CarPark, actor: str, action: str, changes: Any) -> None:

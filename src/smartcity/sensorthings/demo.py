@@ -1,4 +1,4 @@
-"""Demo data: a smart bench and a street lamp in Dresden, with a day of readings, created
+"""Demo data: a street lamp in Dresden, with a day of readings, created
 through the same writer the API uses."""
 
 from __future__ import annotations
@@ -63,19 +63,7 @@ def seed(context: DemoContext) -> None:
     dresden = context.municipalities.get("dresden")
     if dresden is None:
         return
-    celsius = {"name": "Grad Celsius", "symbol": "°C", "definition": "ucum:Cel"}
-    micrograms = {"name": "Mikrogramm je Kubikmeter", "symbol": "µg/m³", "definition": "ucum:ug/m3"}
     things = [
-        {
-            "name": "Smarte Bank Altmarkt",
-            "description": "Sitzbank mit Umweltsensoren, Ladeanschluss und WLAN",
-            "properties": {"kind": "bench"},
-            "Locations": _location("Altmarkt", 13.7373, 51.0504),
-            "Datastreams": [
-                _datastream("Lufttemperatur", celsius, _day(4.0, 3.0)),
-                _datastream("PM10", micrograms, _day(18.0, 6.0)),
-            ],
-        },
         {
             "name": "Leuchte Prager Straße 12",
             "description": "LED-Mastleuchte, dimmbar",
@@ -115,4 +103,4 @@ def seed(context: DemoContext) -> None:
         writer = Writer(db)
         for thing in things:
             writer.create(ENTITY_TYPES["Thing"], thing)
-    context.say(f"Dresden: {len(things)} SensorThings Things with a day of readings")
+    context.say(f"Dresden: {len(things)} street lamp with a day of readings")

@@ -1,0 +1,78 @@
+"""Demo data: three smart benches in Dresden with the last day of readings (every ten
+minutes), written through the bulk ingestion path."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from smartcity.benches.services import create_bench, statuses
+from smartcity.core.db import utcnow
+from smartcity.demo_hooks import DemoContext
+from smartcity.sensorthings.ingest import bulk
+from smartcity.sensorthings.ingest.store import ObservationStore
+from smartcity.sensorthings.ingest.targets import TargetCache
+
+BENCHES = (
+    ("Bank Altmarkt", 51.0504, 13.7373, 1.0),
+    ("Bank Neumarkt", 51.0519, 13.7417, 0.8),
+    ("Bank Albertplatz", 51.0631, 13.7472, 1.3),
+)
+# Typical late-autumn levels in a city centre (µg/m³, °C, %): base and daily swing.
+LEVELS = {
+    "temperature": (5.0, 3.0),
+    "humidity": (80.0, -10.0),
+    "pm10": (18.0, 6.0),
+    "pm25": (9.0, 4.0),
+    "no2": (24.0, 12.0),
+    "o3": (35.0, 15.0),
+}
+
+
+def seed(context: DemoContext) -> None:
+    dresden = context.municipalities.get("dresden")
+    if dresden is None:
+        return
+    now = utcnow().replace(second=0, microsecond=0)
+    rows = 0
+    with context.tenant_session(dresden) as db:
+        made = [
+            create_bench(db, name=name, lat=lat, lon=lon, actor="demo")
+            for name, lat, lon, _ in BENCHES
+        ]
+        cache = TargetCache(context.platform.sessions, 0)
+        store = ObservationStore(context.platform.engine)
+        for status, (_, _, _, traffic) in zip(statuses(db, made), BENCHES, strict=True):
+            payload = [
+                {
+                    "Datastream": {"@iot.id": datastream},
+                    "components": ["phenomenonTime", "result"],
+                    "dataArray": day_of(key, traffic, now, random.Random(datastream)),  # noqa: S311
+                }
+                for key, datastream in status.datastreams.items()
+            ]
+            _, good = bulk.prepare(payload, cache, dresden.id, db)
+            store.write_on(db.connection(), [observation for _, observation in good])
+            rows += len(good)
+    context.say(f"Dresden: {len(BENCHES)} smart benches with a day of readings ({rows})")
+
+
+def day_of(key: str, traffic: float, now: datetime, noise: random.Random) -> list[list[Any]]:
+    """Readings every ten minutes over the last day: a daily cycle (pollution peaks with the
+    evening traffic, temperature in the afternoon) plus noise."""
+    readings: list[list[Any]] = []
+    for step in range(144, 0, -1):
+        moment = now - timedelta(minutes=10 * step)
+        at = moment.isoformat().replace("+00:00", "Z")
+        if key in ("charging", "wifi"):
+            readings.append([at, True])
+            continue
+        base, swing = LEVELS[key]
+        peak_hour = 15 if key in ("temperature", "humidity", "o3") else 18
+        cycle = math.cos((moment.hour + moment.minute / 60 - peak_hour) / 24 * 2 * math.pi)
+        scale = traffic if key in ("pm10", "pm25", "no2") else 1.0
+        value = (base + swing * cycle) * scale + noise.gauss(0, abs(swing) * 0.1)
+        readings.append([at, round(max(value, 0.0), 1)])
+    return readings
