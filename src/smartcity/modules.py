@@ -62,10 +62,13 @@ def installed_modules() -> list[Module]:
     from smartcity.core.mail.services import MAIL
     from smartcity.core.signing.routes import router as signing_router
     from smartcity.core.tenancy.routes import router as tenancy_router
+    from smartcity.lighting import demo as lighting_demo
+    from smartcity.lighting.jobs import CONTROL as LIGHTING_CONTROL
+    from smartcity.lighting.jobs import FAULTS as LIGHTING_FAULTS
+    from smartcity.lighting.routes import router as lighting_router
     from smartcity.parking import demo as parking_demo
     from smartcity.parking.routes import parkendd_router
     from smartcity.parking.routes import router as parking_router
-    from smartcity.sensorthings import demo as sensorthings_demo
     from smartcity.sensorthings.errors import StaError
     from smartcity.sensorthings.extension_routes import router as sta_extension_router
     from smartcity.sensorthings.ingest.http_fast_path import ObservationFastPath
@@ -87,7 +90,6 @@ def installed_modules() -> list[Module]:
         Module(
             name="sensorthings",
             routers=(sta_router, sta_extension_router),
-            demo_seeders=(sensorthings_demo.seed,),
             exception_handlers={StaError: sta_error},
             runtime=attach_ingest,
             jobs=(PARTITIONS, RETENTION),
@@ -98,6 +100,12 @@ def installed_modules() -> list[Module]:
             name="parking",
             routers=(parking_router, parkendd_router),
             demo_seeders=(parking_demo.seed,),
+        ),
+        Module(
+            name="lighting",
+            routers=(lighting_router,),
+            demo_seeders=(lighting_demo.seed,),
+            jobs=(LIGHTING_CONTROL, LIGHTING_FAULTS),
         ),
         Module(
             name="benches",
@@ -129,6 +137,7 @@ def import_models() -> None:
     import smartcity.core.signing.models
     import smartcity.core.tenancy.models
     import smartcity.core.uploads.models
+    import smartcity.lighting.models
     import smartcity.parking.models
     import smartcity.sensorthings.models
     import smartcity.watermeter.models  # noqa: F401

@@ -9,6 +9,7 @@ of the coordinates (degrees for WGS 84), as PostGIS computes them on `geometry`.
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -103,3 +104,17 @@ def register_sqlite_functions(connection: Any) -> None:
     connection.create_function("sc_relate", 5, sqlite_relate_pattern, deterministic=True)
     connection.create_function("sc_distance", 4, sqlite_distance, deterministic=True)
     connection.create_function("sc_length", 2, sqlite_length, deterministic=True)
+
+
+EARTH_RADIUS_M = 6_371_000.0
+
+
+def great_circle_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Distance in metres between two WGS 84 points on a sphere (haversine): for "within 50 m"
+    and "nearest first" in a city the error against the ellipsoid (< 0.5 %) does not matter."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))

@@ -12,13 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from smartcity.core.db import utcnow
+from smartcity.core.spatial import EARTH_RADIUS_M, great_circle_m
 from smartcity.parking.models import CarPark
 from smartcity.sensorthings.latest import newest_results
 
 State = Literal["open", "closed", "nodata"]
 # A reading older than this says nothing about now: the lot shows "nodata".
 STALE_AFTER = timedelta(hours=1)
-EARTH_RADIUS_M = 6_371_000.0
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def near(
     )
     found = []
     for occupancy in of_car_parks(db, candidates):
-        distance = distance_m(lat, lon, occupancy.car_park.lat, occupancy.car_park.lon)
+        distance = great_circle_m(lat, lon, occupancy.car_park.lat, occupancy.car_park.lon)
         if distance > radius_m:
             continue
         if only_free and not (occupancy.state == "open" and occupancy.free):
@@ -132,12 +132,3 @@ def near(
         found.append(Nearby(occupancy=occupancy, distance_m=distance))
     found.sort(key=lambda n: n.distance_m)
     return found[:limit]
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Haversine distance in metres."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlambda = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))

@@ -28,6 +28,7 @@ SCOPES: dict[str, str] = {
     "sta:write": "Create and change SensorThings entities and observations (devices)",
     "open311:write": "Submit service requests through Open311 GeoReport v2",
     "parking:write": "Maintain car parks: import, close and open, counters and sensed spaces",
+    "lighting:write": "Set up lighting groups, programs and luminaires",
     "benches:write": "Register smart benches and set the air-quality alert recipient",
     "audit:read": "Read and verify the municipality's audit log",
     "export:read": "Download the municipality's complete data export",

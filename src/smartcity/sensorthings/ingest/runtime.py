@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from smartcity.core.identity.key_cache import ApiKeyCache
 from smartcity.core.mqtt import BrokerPolicy, ExternalBroker
 from smartcity.core.platform import Platform
+from smartcity.sensorthings.created import EntitiesCreated, announce
 from smartcity.sensorthings.ingest.pipeline import IngestPipeline
 from smartcity.sensorthings.ingest.store import ObservationStore
 from smartcity.sensorthings.ingest.targets import TargetCache
@@ -34,6 +35,7 @@ class IngestRuntime:
             max_batch=settings.ingest_max_batch,
             max_pending=settings.ingest_max_pending,
         )
+        platform.bus.subscribe(EntitiesCreated, lambda event: announce(self, event))
 
     def forget(self) -> None:
         """Entities changed through this process: reload what is cached."""

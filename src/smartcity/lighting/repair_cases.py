@@ -1,0 +1,105 @@
+"""A fault becomes a repair case like any application: a submission of the region's
+"Störung der Straßenbeleuchtung" service (created on first use, offered with the department
+Straßenbeleuchtung), so it shows in that inbox with workflow, deadline and history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartcity.cases import services as cases
+from smartcity.cases.models import Case
+from smartcity.cases.workflow import Workflow
+from smartcity.citizen import applications, catalog
+from smartcity.citizen.catalog import OfferedService
+from smartcity.citizen.models import ServiceAdoption, ServiceTemplate
+from smartcity.citizen.portal import Portal
+from smartcity.citizen.schemas import AdoptionIn, SubmitIn, TemplateIn
+from smartcity.core.tenancy.models import Municipality
+from smartcity.lighting.faults import LABELS_DE
+from smartcity.lighting.models import Luminaire
+
+SERVICE_KEY = "strassenbeleuchtung-stoerung"
+DEPARTMENT = "Straßenbeleuchtung"
+TEMPLATE: dict[str, Any] = {
+    "key": SERVICE_KEY,
+    "name": {"de": "Störung der Straßenbeleuchtung", "en": "Street lighting fault"},
+    "description": {
+        "de": "Von der Leuchtensteuerung erkannte Störung einer Straßenleuchte.",
+        "en": "A street light fault detected by the lighting control.",
+    },
+    "default_department": DEPARTMENT,
+    "default_processing_days": 5,
+    "allows_anonymous": True,
+    "retention_days": 3650,
+    "retention_action": "anonymise",
+}
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["leuchte", "stoerung", "erkannt"],
+    "additionalProperties": False,
+    "properties": {
+        "leuchte": {"type": "string", "title": "Leuchte", "maxLength": 200},
+        "leuchten_id": {"type": "integer", "title": "Leuchten-Nr."},
+        "stoerung": {"type": "string", "title": "Störung", "maxLength": 200},
+        "erkannt": {"type": "string", "title": "Erkannt am", "format": "date-time"},
+    },
+}
+UI: dict[str, Any] = {"order": ["leuchte", "leuchten_id", "stoerung", "erkannt"]}
+
+
+def fault_service(db: Session, municipality: Municipality) -> OfferedService:
+    template = db.scalar(
+        select(ServiceTemplate).where(
+            ServiceTemplate.region_id == municipality.region_id,
+            ServiceTemplate.key == SERVICE_KEY,
+        )
+    )
+    if template is None:
+        template = catalog.create_template(
+            db, municipality.region_id, TemplateIn.model_validate(TEMPLATE), "system"
+        )
+        catalog.publish_form(db, catalog.add_form(db, template, SCHEMA, UI, "system"), "system")
+    adopted = db.scalar(
+        select(ServiceAdoption.id).where(ServiceAdoption.template_id == template.id)
+    )
+    if adopted is None:
+        catalog.adopt(db, municipality, AdoptionIn(template=SERVICE_KEY), "system")
+    return catalog.offered_service(db, SERVICE_KEY, include_inactive=True)
+
+
+def open_repair_case(
+    db: Session,
+    portal: Portal,
+    municipality: Municipality,
+    luminaire: Luminaire,
+    kind: str,
+    now: datetime,
+) -> tuple[int, str]:
+    """The new case's id and tracking code."""
+    service = fault_service(db, municipality)
+    data = {
+        "leuchte": luminaire.name,
+        "leuchten_id": luminaire.id,
+        "stoerung": LABELS_DE[kind],
+        "erkannt": now.isoformat(),
+    }
+    submitted = applications.submit(
+        db, portal, municipality, service, data, SubmitIn(), citizen_subject=None, now=now
+    )
+    case = cases.case_of(db, submitted.submission)
+    return case.id, submitted.submission.tracking_code
+
+
+def close_repair_case(db: Session, case_id: int, note: str, now: datetime) -> None:
+    """Closed with a note, unless a clerk has closed it already."""
+    case = db.get(Case, case_id)
+    if case is None or case.closed_at is not None:
+        return
+    service = catalog.adoption_by_id(db, case.adoption_id)
+    closed = Workflow.of(service.template.workflow).closed
+    cases.change_status(db, case, closed, note, "system", now)
