@@ -100,11 +100,47 @@ def serve() -> None:
 
 @main.command(help="Create a demo region with two municipalities and users, then serve it.")
 @click.option("--no-serve", is_flag=True, help="Only create the demo data.")
-def demo(no_serve: bool) -> None:
+@click.option("--no-simulate", is_flag=True, help="Serve without the device simulator.")
+def demo(no_serve: bool, no_simulate: bool) -> None:
     from smartcity.demo import run_demo
 
     with friendly_errors():
-        run_demo(load_settings(demo_mode=True), serve=not no_serve)
+        run_demo(load_settings(demo_mode=True), serve=not no_serve, simulate=not no_simulate)
+
+
+@main.command(
+    help="Simulate a municipality's devices (car-park counters, benches, luminaires): "
+    "readings through HTTP or MQTT, lamps obeying their Tasks."
+)
+@click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="Platform URL.")
+@click.option("--tenant", "slug", default="dresden", show_default=True)
+@click.option(
+    "--key",
+    envvar="SMARTCITY_SIMULATOR_KEY",
+    required=True,
+    help="API key with scope sta:write (or $SMARTCITY_SIMULATOR_KEY).",
+)
+@click.option("--interval", default=10.0, show_default=True, help="Seconds between rounds.")
+@click.option(
+    "--mqtt", "mqtt_url", default=None, help="Send over MQTT, e.g. mqtt://127.0.0.1:1883."
+)
+@click.option("--rounds", default=0, help="Stop after this many rounds (0: run until Ctrl-C).")
+def simulate(
+    url: str, slug: str, key: str, interval: float, mqtt_url: str | None, rounds: int
+) -> None:
+    from smartcity.simulator.runner import Options, Simulation
+
+    simulation = Simulation(Options(url, slug, key, interval, mqtt_url))
+    try:
+        if rounds:
+            for _ in range(rounds):
+                click.echo(f"{simulation.tick()} readings sent")
+        else:
+            simulation.run(say=click.echo)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        simulation.close()
 
 
 @main.group(help="Municipalities (tenants).")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from smartcity.core import migrate
 from smartcity.core.audit import services as audit
 from smartcity.core.db import transaction
-from smartcity.core.identity import users
+from smartcity.core.identity import apikeys, users
 from smartcity.core.identity.models import UserAccount
 from smartcity.core.identity.permissions import Role
 from smartcity.core.platform import Platform
@@ -27,6 +28,7 @@ from smartcity.demo_hooks import DemoContext
 from smartcity.modules import import_models, installed_modules
 
 REGION_SLUG = "elbtal"
+SIMULATOR_KEY_NAME = "Demo-Simulator"
 MUNICIPALITIES = [
     tenancy.MunicipalityInput(
         "dresden", "Landeshauptstadt Dresden", "14612000", "Europe/Berlin", 51.0504, 13.7373
@@ -129,7 +131,7 @@ def create_demo_data(platform: Platform) -> dict[str, str]:
     return passwords
 
 
-def run_demo(settings: Settings, *, serve: bool = True) -> None:
+def run_demo(settings: Settings, *, serve: bool = True, simulate: bool = True) -> None:
     from smartcity.server import choose_broker_port, run_server
 
     import_models()
@@ -168,4 +170,46 @@ def run_demo(settings: Settings, *, serve: bool = True) -> None:
         # Worker processes (SMARTCITY_WORKERS) read their settings from the environment.
         os.environ["SMARTCITY_DEMO_MODE"] = "true"
         os.environ["SMARTCITY_MQTT_PORT"] = str(settings.mqtt_port)
+        if simulate:
+            start_simulator(platform)
         run_server(platform)
+
+
+def start_simulator(platform: Platform) -> None:
+    """Dresden's devices come alive once the server answers: a fresh key for the simulator
+    (the previous one revoked), then a simulation round every ten seconds in a daemon
+    thread."""
+    import threading
+
+    from smartcity.core.identity.models import ApiKey
+    from smartcity.simulator.runner import Options, Simulation
+
+    settings = platform.settings
+    with transaction(platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
+        dresden = db.scalar(select(Municipality).where(Municipality.slug == "dresden"))
+    if dresden is None:
+        return
+    with transaction(platform.sessions, **{SCOPE_KEY: tenancy.scope_for(dresden)}) as db:
+        for old in db.scalars(select(ApiKey).where(ApiKey.name == SIMULATOR_KEY_NAME)):
+            if old.revoked_at is None:
+                apikeys.revoke_api_key(db, old.id, actor="demo")
+        _, secret = apikeys.create_api_key(
+            db, name=SIMULATOR_KEY_NAME, scopes=["sta:write"], actor="demo"
+        )
+    base = f"http://127.0.0.1:{settings.port}"
+
+    def run() -> None:
+        import httpx
+
+        for _ in range(120):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(1)
+        simulation = Simulation(Options(base, "dresden", secret, interval=10.0))
+        simulation.run(say=lambda text: click.echo("  Simulator: " + text))
+
+    threading.Thread(target=run, name="demo-simulator", daemon=True).start()
+    click.echo("  Simulator:          Dresden's counters, benches and lamps send every 10 s")

@@ -3,7 +3,6 @@ minutes), written through the bulk ingestion path."""
 
 from __future__ import annotations
 
-import math
 import random
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,21 +13,13 @@ from smartcity.demo_hooks import DemoContext
 from smartcity.sensorthings.ingest import bulk
 from smartcity.sensorthings.ingest.store import ObservationStore
 from smartcity.sensorthings.ingest.targets import TargetCache
+from smartcity.simulator.signals import bench_value
 
 BENCHES = (
     ("Bank Altmarkt", 51.0504, 13.7373, 1.0),
     ("Bank Neumarkt", 51.0519, 13.7417, 0.8),
     ("Bank Albertplatz", 51.0631, 13.7472, 1.3),
 )
-# Typical late-autumn levels in a city centre (µg/m³, °C, %): base and daily swing.
-LEVELS = {
-    "temperature": (5.0, 3.0),
-    "humidity": (80.0, -10.0),
-    "pm10": (18.0, 6.0),
-    "pm25": (9.0, 4.0),
-    "no2": (24.0, 12.0),
-    "o3": (35.0, 15.0),
-}
 
 
 def seed(context: DemoContext) -> None:
@@ -60,19 +51,13 @@ def seed(context: DemoContext) -> None:
 
 
 def day_of(key: str, traffic: float, now: datetime, noise: random.Random) -> list[list[Any]]:
-    """Readings every ten minutes over the last day: a daily cycle (pollution peaks with the
-    evening traffic, temperature in the afternoon) plus noise."""
+    """Readings every ten minutes over the last day."""
     readings: list[list[Any]] = []
     for step in range(144, 0, -1):
         moment = now - timedelta(minutes=10 * step)
         at = moment.isoformat().replace("+00:00", "Z")
-        if key in ("charging", "wifi"):
-            readings.append([at, True])
-            continue
-        base, swing = LEVELS[key]
-        peak_hour = 15 if key in ("temperature", "humidity", "o3") else 18
-        cycle = math.cos((moment.hour + moment.minute / 60 - peak_hour) / 24 * 2 * math.pi)
-        scale = traffic if key in ("pm10", "pm25", "no2") else 1.0
-        value = (base + swing * cycle) * scale + noise.gauss(0, abs(swing) * 0.1)
-        readings.append([at, round(max(value, 0.0), 1)])
+        value: Any = (
+            True if key in ("charging", "wifi") else bench_value(key, traffic, moment, noise)
+        )
+        readings.append([at, value])
     return readings

@@ -1,11 +1,11 @@
-"""Demo data: Dresden's real car parks, each with a counter; the five with a published history
-get the last four weeks of it (replayed onto the same weekdays and times), so that their
-forecasts work from the start; the others get one reading of now."""
+"""Demo data: Dresden's real car parks, the ones with a known capacity with a counter; the five
+with a published history get the last four weeks of it (replayed onto the same weekdays and
+times), so that their forecasts work from the start; the others get one reading of now."""
 
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from smartcity.core.db import utcnow
 from smartcity.demo_hooks import DemoContext
 from smartcity.parking import forecast
-from smartcity.parking.dresden import LOTS, occupancy_history
+from smartcity.parking.dresden import LOTS
 from smartcity.parking.models import CarPark
 from smartcity.parking.occupancy import all_car_parks
 from smartcity.parking.sensors import provision_counter
@@ -21,6 +21,7 @@ from smartcity.parking.services import import_geojson_file
 from smartcity.sensorthings.ingest import bulk
 from smartcity.sensorthings.ingest.store import ObservationStore
 from smartcity.sensorthings.ingest.targets import TargetCache
+from smartcity.simulator.signals import car_park_free
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -59,22 +60,13 @@ def seed(context: DemoContext) -> None:
 
 
 def replayed(car_park: CarPark, now: datetime) -> list[tuple[datetime, int]]:
-    """Free spaces of the last four weeks for a car park with a published history (taken
-    from the same weekday and time of its history), else one plausible reading of now."""
+    """Free spaces every 15 minutes of the last four weeks for a car park with a published
+    history, else one reading of now."""
     total = car_park.total or 0
+    noise = random.Random(car_park.external_id)  # noqa: S311 - demo values
     if car_park.external_id not in LOTS:
-        taken = random.Random(car_park.external_id).uniform(0.3, 0.9)  # noqa: S311 - demo values
-        return [(now, round(total * (1 - taken)))]
-    history = occupancy_history(car_park.external_id)
-    newest = max(history)
-    local_now = forecast.slot_start(now.astimezone(BERLIN)).replace(tzinfo=None)
-    weeks_back = (local_now - newest).days // 7 + 1
-    readings = []
-    moment = local_now - forecast.HISTORY
-    while moment <= local_now:
-        percent = history.get(moment - timedelta(weeks=weeks_back))
-        if percent is not None:
-            at = moment.replace(tzinfo=BERLIN)
-            readings.append((at, round(total * (1 - percent / 100))))
-        moment += forecast.SLOT
-    return readings
+        return [(now, car_park_free(car_park.external_id, total, now, noise))]
+    slot = forecast.slot_start(now.astimezone(BERLIN))
+    steps = int(forecast.HISTORY / forecast.SLOT)
+    moments = [slot - i * forecast.SLOT for i in range(steps, -1, -1)]
+    return [(m, car_park_free(car_park.external_id, total, m, noise)) for m in moments]

@@ -1,0 +1,115 @@
+"""The simulated devices of one municipality, found through its public APIs, and what each
+sends at a moment."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from smartcity.simulator.signals import bench_value, car_park_free
+
+# A lamp fails now and then (on average once per `FAULT_EVERY` of operation) and is
+# repaired after `REPAIR_AFTER`.
+FAULT_EVERY = timedelta(hours=8)
+REPAIR_AFTER = timedelta(minutes=20)
+# Chance per tick of a passer-by at a lit lamp.
+MOTION_CHANCE = 0.08
+
+
+@dataclass
+class Counter:
+    lot: str
+    total: int
+    datastream: int
+
+    def readings(self, now: datetime, noise: random.Random) -> list[tuple[int, Any]]:
+        return [(self.datastream, car_park_free(self.lot, self.total, now, noise))]
+
+
+@dataclass
+class Bench:
+    datastreams: dict[str, int]
+    traffic: float
+
+    def readings(self, now: datetime, noise: random.Random) -> list[tuple[int, Any]]:
+        found: list[tuple[int, Any]] = []
+        for key, datastream in self.datastreams.items():
+            if key in ("charging", "wifi"):
+                # The hotspot drops out for a while now and then.
+                found.append((datastream, noise.random() > 0.02))
+            elif key != "so2":
+                found.append((datastream, bench_value(key, self.traffic, now, noise)))
+        return found
+
+
+@dataclass
+class Lamp:
+    datastreams: dict[str, int]
+    tasking_capability: int
+    rated_w: float
+    level: int = 0
+    energy_kwh: float = 0.0
+    hours: float = 0.0
+    failed_until: datetime | None = None
+    last: datetime | None = field(default=None)
+
+    def readings(self, now: datetime, noise: random.Random) -> list[tuple[int, Any]]:
+        step = (now - self.last) if self.last else timedelta(0)
+        self.last = now
+        if self.failed_until is not None and now >= self.failed_until:
+            self.failed_until = None
+        lit = self.level > 0 and self.failed_until is None
+        if lit and step and noise.random() < step / FAULT_EVERY:
+            self.failed_until = now + REPAIR_AFTER
+            lit = False
+        watts = (
+            round(self.rated_w * self.level / 100 * noise.uniform(0.98, 1.02), 1) if lit else 0.0
+        )
+        self.energy_kwh += watts * step.total_seconds() / 3_600_000
+        if lit:
+            self.hours += step.total_seconds() / 3600
+        found: list[tuple[int, Any]] = [
+            (self.datastreams["power"], watts),
+            (self.datastreams["energy"], round(self.energy_kwh, 4)),
+            (self.datastreams["dim"], self.level),
+            (self.datastreams["hours"], round(self.hours, 3)),
+        ]
+        if self.level > 0 and noise.random() < MOTION_CHANCE:
+            found.append((self.datastreams["motion"], True))
+        return found
+
+
+@dataclass
+class City:
+    counters: list[Counter]
+    benches: list[Bench]
+    lamps: list[Lamp]
+
+    @property
+    def size(self) -> int:
+        return len(self.counters) + len(self.benches) + len(self.lamps)
+
+
+def discover(api: Any) -> City:
+    """The devices the municipality has registered (car parks with a counter, benches,
+    luminaires), from its public APIs."""
+    counters = [
+        Counter(p["external_id"], p["total"] or 0, p["datastream_id"])
+        for p in api.get("parking/car-parks")
+        if p["datastream_id"] is not None and p["total"]
+    ]
+    benches = [
+        Bench(b["datastreams"], traffic=random.Random(b["id"]).uniform(0.8, 1.3))  # noqa: S311
+        for b in api.get("benches")
+    ]
+    lamps = []
+    for group in api.get("lighting/groups"):
+        for lum in group["luminaires"]:
+            lamp = Lamp(lum["datastreams"], lum["tasking_capability_id"], lum["rated_power_w"])
+            lamp.level = lum["commanded_level"] or 0
+            lamp.energy_kwh = api.newest(lum["datastreams"]["energy"]) or 0.0
+            lamp.hours = api.newest(lum["datastreams"]["hours"]) or 0.0
+            lamps.append(lamp)
+    return City(counters, benches, lamps)
