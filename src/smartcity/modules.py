@@ -66,6 +66,11 @@ def installed_modules() -> list[Module]:
     from smartcity.lighting.jobs import CONTROL as LIGHTING_CONTROL
     from smartcity.lighting.jobs import FAULTS as LIGHTING_FAULTS
     from smartcity.lighting.routes import router as lighting_router
+    from smartcity.open311 import demo as open311_demo
+    from smartcity.open311.formats import Open311Error
+    from smartcity.open311.formats import handle as open311_error
+    from smartcity.open311.routes import router as open311_router
+    from smartcity.open311.routes import staff as open311_staff
     from smartcity.parking import demo as parking_demo
     from smartcity.parking.routes import parkendd_router
     from smartcity.parking.routes import router as parking_router
@@ -100,6 +105,12 @@ def installed_modules() -> list[Module]:
             name="parking",
             routers=(parking_router, parkendd_router),
             demo_seeders=(parking_demo.seed,),
+        ),
+        Module(
+            name="open311",
+            routers=(open311_router, open311_staff),
+            demo_seeders=(open311_demo.seed,),
+            exception_handlers={Open311Error: open311_error},
         ),
         Module(
             name="lighting",
@@ -138,6 +149,7 @@ def import_models() -> None:
     import smartcity.core.tenancy.models
     import smartcity.core.uploads.models
     import smartcity.lighting.models
+    import smartcity.open311.models
     import smartcity.parking.models
     import smartcity.sensorthings.models
     import smartcity.watermeter.models  # noqa: F401

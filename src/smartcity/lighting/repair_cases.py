@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.cases import services as cases
@@ -15,9 +14,9 @@ from smartcity.cases.models import Case
 from smartcity.cases.workflow import Workflow
 from smartcity.citizen import applications, catalog
 from smartcity.citizen.catalog import OfferedService
-from smartcity.citizen.models import ServiceAdoption, ServiceTemplate
 from smartcity.citizen.portal import Portal
-from smartcity.citizen.schemas import AdoptionIn, SubmitIn, TemplateIn
+from smartcity.citizen.schemas import SubmitIn
+from smartcity.citizen.system_services import ensure_service
 from smartcity.core.tenancy.models import Municipality
 from smartcity.lighting.faults import LABELS_DE
 from smartcity.lighting.models import Luminaire
@@ -53,23 +52,7 @@ UI: dict[str, Any] = {"order": ["leuchte", "leuchten_id", "stoerung", "erkannt"]
 
 
 def fault_service(db: Session, municipality: Municipality) -> OfferedService:
-    template = db.scalar(
-        select(ServiceTemplate).where(
-            ServiceTemplate.region_id == municipality.region_id,
-            ServiceTemplate.key == SERVICE_KEY,
-        )
-    )
-    if template is None:
-        template = catalog.create_template(
-            db, municipality.region_id, TemplateIn.model_validate(TEMPLATE), "system"
-        )
-        catalog.publish_form(db, catalog.add_form(db, template, SCHEMA, UI, "system"), "system")
-    adopted = db.scalar(
-        select(ServiceAdoption.id).where(ServiceAdoption.template_id == template.id)
-    )
-    if adopted is None:
-        catalog.adopt(db, municipality, AdoptionIn(template=SERVICE_KEY), "system")
-    return catalog.offered_service(db, SERVICE_KEY, include_inactive=True)
+    return ensure_service(db, municipality, TEMPLATE, SCHEMA, UI)
 
 
 def open_repair_case(

@@ -1,0 +1,400 @@
+"""Open311 GeoReport v2 at /{municipality}/open311/v2/ (formats .json and .xml), plus the
+staff API for the categories. Errors inside Open311 answer in Open311's format."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+from starlette.datastructures import FormData, UploadFile
+
+from smartcity.citizen.portal import Portal
+from smartcity.core.errors import InvalidInput, NotFound, ServiceError
+from smartcity.core.http.deps import MunicipalityDep, TenantDbDep, public, requires
+from smartcity.core.identity.apikeys import authenticate_api_key
+from smartcity.core.identity.permissions import Principal
+from smartcity.core.tenancy.models import Municipality
+from smartcity.core.uploads import services as uploads
+from smartcity.core.uploads.models import StoredFile
+from smartcity.open311 import categories, reports
+from smartcity.open311.formats import Open311Error, check_format, render
+from smartcity.open311.models import ReportCategory, ServiceRequest
+from smartcity.open311.permissions import OPEN311_MANAGE, OPEN311_SUBMIT
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+router = APIRouter(prefix="/{municipality}/open311/v2", tags=["open311"])
+staff = APIRouter(prefix="/{municipality}/api/v1/open311", tags=["open311"])
+Format = Annotated[str, Path(description="json or xml")]
+MAX_FORM_FIELDS = 200
+
+
+def _answer(fmt: str, work: Callable[[], Response]) -> Response:
+    """Our errors, in Open311's shape and the requested format."""
+    check_format(fmt)
+    try:
+        return work()
+    except Open311Error as error:
+        error.fmt = fmt
+        raise
+    except ServiceError as error:
+        # Open311 answers every bad request with 400.
+        status = 400 if error.status == 422 else error.status
+        raise Open311Error(status, str(error), fmt) from error
+
+
+def _portal(request: Request) -> Portal:
+    return Portal.of(request.app.state.platform.settings)
+
+
+def _base(request: Request, municipality: Municipality) -> str:
+    public_url = request.app.state.platform.settings.effective_public_url
+    return f"{public_url}/{municipality.slug}/open311/v2"
+
+
+@router.get("/discovery.{fmt}", dependencies=[Depends(public)], summary="Open311 discovery")
+def discovery(
+    fmt: Format, request: Request, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    def work() -> Response:
+        changed = db.scalar(select(func.max(ReportCategory.created_at)))
+        changeset = (
+            (changed or municipality.created_at).astimezone(UTC).isoformat(timespec="seconds")
+        )
+        return render(
+            fmt,
+            {
+                "changeset": changeset,
+                "contact": f"{municipality.name} – Mängelmelder",
+                "key_service": "API-Schlüssel (Scope open311:write) vergibt die Verwaltung "
+                "der Stadt; Bürgerinnen und Bürger melden ohne Schlüssel über das Portal.",
+                "endpoints": [
+                    {
+                        "specification": SPECIFICATION,
+                        "url": _base(request, municipality),
+                        "changeset": changeset,
+                        "type": "production",
+                        "formats": ["text/xml", "application/json"],
+                    }
+                ],
+            },
+            root="discovery",
+        )
+
+    return _answer(fmt, work)
+
+
+@router.get("/services.{fmt}", dependencies=[Depends(public)], summary="Open311 service list")
+def services(fmt: Format, db: TenantDbDep) -> Response:
+    return _answer(
+        fmt,
+        lambda: render(
+            fmt,
+            [categories.service_out(c) for c in categories.all_categories(db)],
+            root="services",
+            item="service",
+        ),
+    )
+
+
+@router.get(
+    "/services/{service_code}.{fmt}",
+    dependencies=[Depends(public)],
+    summary="Open311 service definition (attributes)",
+)
+def service_definition(service_code: str, fmt: Format, db: TenantDbDep) -> Response:
+    return _answer(
+        fmt,
+        lambda: render(
+            fmt,
+            categories.definition_out(categories.by_code(db, service_code)),
+            root="service_definition",
+        ),
+    )
+
+
+@router.get("/requests.{fmt}", dependencies=[Depends(public)], summary="Open311 service requests")
+def list_requests(
+    fmt: Format, request: Request, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    def work() -> Response:
+        found = reports.search(db, _search(request.query_params))
+        body = reports.requests_out(db, found, _base(request, municipality))
+        return render(fmt, body, root="service_requests", item="request")
+
+    return _answer(fmt, work)
+
+
+@router.get(
+    "/requests/{request_id}.{fmt}",
+    dependencies=[Depends(public)],
+    summary="Open311 one service request",
+)
+def get_request(
+    request_id: str, fmt: Format, request: Request, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    def work() -> Response:
+        found = reports.by_id(db, _id(request_id))
+        body = reports.requests_out(db, [found], _base(request, municipality))
+        return render(fmt, body, root="service_requests", item="request")
+
+    return _answer(fmt, work)
+
+
+@router.get(
+    "/tokens/{token}.{fmt}",
+    dependencies=[Depends(public)],
+    summary="Open311 service request id for a token",
+)
+def token(token: str, fmt: Format, db: TenantDbDep) -> Response:
+    def work() -> Response:
+        found = reports.by_token(db, token)
+        body = [{"service_request_id": str(found.id), "token": found.token}]
+        return render(fmt, body, root="service_requests", item="request")
+
+    return _answer(fmt, work)
+
+
+@router.post("/requests.{fmt}", summary="Open311: file a service request (api_key required)")
+async def create_request(
+    fmt: Format, request: Request, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    check_format(fmt)
+    form = await _form(request, fmt)
+    photo = await _photo(form, request, fmt)
+
+    def work() -> Response:
+        _require_key(db, form)
+        filed = reports.file_report(db, _portal(request), municipality, _new_report(form, photo))
+        body = [
+            {
+                "service_request_id": str(filed.request.id),
+                "token": filed.request.token,
+                "service_notice": filed.notice,
+                "account_id": "",
+            }
+        ]
+        return render(fmt, body, root="service_requests", item="request", status=201)
+
+    return await run_in_threadpool(_answer, fmt, work)
+
+
+@router.post(
+    "/requests/{request_id}/reopen.{fmt}",
+    summary="Reopen a closed request (extension; api_key required)",
+)
+async def reopen_request(
+    request_id: str, fmt: Format, request: Request, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    check_format(fmt)
+    form = await _form(request, fmt)
+
+    def work() -> Response:
+        _require_key(db, form)
+        found = reports.by_id(db, _id(request_id))
+        why = str(form.get("description") or "")
+        reports.reopen(db, _portal(request), municipality, found, why)
+        body = reports.requests_out(db, [found], _base(request, municipality))
+        return render(fmt, body, root="service_requests", item="request")
+
+    return await run_in_threadpool(_answer, fmt, work)
+
+
+@router.get(
+    "/media/{public_id}",
+    dependencies=[Depends(public)],
+    summary="A report's photo",
+    response_class=FileResponse,
+)
+def media(public_id: str, request: Request, db: TenantDbDep) -> Response:
+    owner = db.scalar(select(ServiceRequest.id).where(ServiceRequest.media_public_id == public_id))
+    stored = db.scalar(select(StoredFile).where(StoredFile.public_id == public_id))
+    if owner is None or stored is None:
+        raise NotFound("There is no such photo.")
+    return FileResponse(
+        uploads.path_of(_portal(request).data_dir, stored),
+        media_type=stored.content_type,
+        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+# ---- parsing ------------------------------------------------------------------------------
+
+
+async def _form(request: Request, fmt: str) -> FormData:
+    try:
+        return await request.form(max_files=1, max_fields=MAX_FORM_FIELDS)
+    except Exception as exc:  # malformed multipart, too many fields
+        raise Open311Error(400, f"The form cannot be read: {exc}", fmt) from exc
+
+
+async def _photo(form: FormData, request: Request, fmt: str) -> tuple[str, bytes] | None:
+    upload = form.get("media")
+    if not isinstance(upload, UploadFile):
+        return None
+    limit = Portal.of(request.app.state.platform.settings).limits.max_bytes
+    content = await upload.read(limit + 1)
+    if len(content) > limit:
+        raise Open311Error(413, f"The photo is larger than {limit // 1_048_576} MB.", fmt)
+    return upload.filename or "foto", content
+
+
+def _require_key(db: Any, form: FormData) -> Principal:
+    secret = form.get("api_key")
+    key = authenticate_api_key(db, secret) if isinstance(secret, str) and secret else None
+    if key is None:
+        raise Open311Error(403, "A valid api_key of this municipality is required.")
+    principal = Principal(kind="api_key", id=key.id, scopes=frozenset(key.scopes))
+    if not principal.can(OPEN311_SUBMIT):
+        raise Open311Error(403, "The api_key lacks the scope open311:write.")
+    return principal
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _float(form: FormData, name: str) -> float | None:
+    text = _text(form, name)
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a number.") from None
+
+
+def _new_report(form: FormData, photo: tuple[str, bytes] | None) -> reports.NewReport:
+    code = _text(form, "service_code")
+    if not code:
+        raise InvalidInput("service_code is required.")
+    attributes: dict[str, list[str]] = {}
+    for key in form:
+        if key.startswith("attribute[") and key.endswith("]"):
+            code_part = key[len("attribute[") :].removesuffix("[]").removesuffix("]")
+            attributes.setdefault(code_part, []).extend(
+                v for v in form.getlist(key) if isinstance(v, str)
+            )
+    return reports.NewReport(
+        service_code=code,
+        lat=_float(form, "lat"),
+        long=_float(form, "long"),
+        address_string=_text(form, "address_string"),
+        description=_text(form, "description"),
+        email=_text(form, "email") or None,
+        first_name=_text(form, "first_name"),
+        last_name=_text(form, "last_name"),
+        phone=_text(form, "phone"),
+        device_id=_text(form, "device_id"),
+        account_id=_text(form, "account_id"),
+        media_url=_text(form, "media_url"),
+        attributes=attributes,
+        photo=photo,
+    )
+
+
+def _id(text: str) -> int:
+    if not text.isdigit() or len(text) > 9:
+        raise NotFound(f"There is no service request {text!r}.")
+    return int(text)
+
+
+def _search(params: Any) -> reports.Search:
+    def times(name: str) -> datetime | None:
+        text = params.get(name)
+        if not text:
+            return None
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInput(
+                f"{name} must be a w3 date and time, e.g. 2026-11-01T00:00:00Z."
+            ) from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    def listed(name: str) -> list[str] | None:
+        text = params.get(name)
+        return [part.strip() for part in text.split(",") if part.strip()] if text else None
+
+    ids = listed("service_request_id")
+    statuses = listed("status")
+    if statuses and set(statuses) - {"open", "closed"}:
+        raise InvalidInput("status is open, closed or both (comma-separated).")
+    near = None
+    if params.get("lat") or params.get("long"):
+        try:
+            near = (
+                float(params["lat"]),
+                float(params["long"]),
+                min(float(params.get("radius", 50)), 5_000.0),
+            )
+        except (KeyError, ValueError):
+            raise InvalidInput("lat and long (and radius in metres) must be numbers.") from None
+    return reports.Search(
+        ids=[_id(i) for i in ids] if ids else None,
+        service_codes=listed("service_code"),
+        start=times("start_date"),
+        end=times("end_date"),
+        statuses=sorted(set(statuses)) if statuses else None,
+        near=near,
+    )
+
+
+# ---- staff: categories ------------------------------------------------------------------
+
+
+class AttributeValue(BaseModel):
+    key: str = Field(max_length=100)
+    name: str = Field(max_length=200)
+
+
+class CategoryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    service_code: str = Field(min_length=1, max_length=63)
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    group: str = Field(default="", max_length=100)
+    keywords: list[str] = Field(default_factory=list, max_length=20)
+    department: str = Field(min_length=1, max_length=100)
+    attributes: list[dict[str, Any]] = Field(
+        default_factory=list, max_length=50, description="Open311 attribute definitions"
+    )
+    active: bool = True
+
+
+class CategoryOut(CategoryIn):
+    id: int
+
+
+def _category_out(category: ReportCategory) -> CategoryOut:
+    return CategoryOut(
+        id=category.id,
+        service_code=category.service_code,
+        name=category.name,
+        description=category.description,
+        group=category.group,
+        keywords=category.keywords,
+        department=category.department,
+        attributes=category.attributes,
+        active=category.active,
+    )
+
+
+Manager = Annotated[Principal, Depends(requires(OPEN311_MANAGE))]
+
+
+@staff.get("/categories", summary="Report categories, with inactive ones")
+def staff_categories(db: TenantDbDep, _principal: Manager) -> list[CategoryOut]:
+    return [_category_out(c) for c in categories.all_categories(db, include_inactive=True)]
+
+
+@staff.put("/categories", summary="Create or change a report category (by service_code)")
+def save_category(category: CategoryIn, db: TenantDbDep, principal: Manager) -> CategoryOut:
+    return _category_out(categories.save(db, category.model_dump(), actor=principal.actor))
