@@ -255,6 +255,51 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
     return token
 
 
+def staff_client(app: Any, username: str) -> TestClient:
+    """A browser of a logged-in staff member (HTTPS, so the secure cookie is sent)."""
+    client = TestClient(app, base_url="https://testserver")
+    login(client, username)
+    return client
+
+
+@pytest.fixture
+def operator(app: Any, world: World) -> TestClient:
+    return staff_client(app, "dd.operator")
+
+
+@pytest.fixture
+def admin(app: Any, world: World) -> TestClient:
+    return staff_client(app, "dd.admin")
+
+
+@pytest.fixture
+def device(app: Any, world: World) -> TestClient:
+    """A Dresden device: an API key with scope sta:write."""
+    client = TestClient(app, base_url="https://testserver")
+    client.headers["Authorization"] = f"Bearer {world.api_key(world.dresden, 'sta:write')}"
+    return client
+
+
+def create_observations(
+    client: TestClient, datastream: int, rows: list[tuple[Any, Any]], municipality: str = "dresden"
+) -> None:
+    """Readings (time, result) of one Datastream through `CreateObservations`."""
+    response = client.post(
+        f"/{municipality}/sta/v1.1/CreateObservations",
+        json=[
+            {
+                "Datastream": {"@iot.id": datastream},
+                "components": ["phenomenonTime", "result"],
+                "dataArray": [
+                    [t.isoformat() if hasattr(t, "isoformat") else t, value] for t, value in rows
+                ],
+            }
+        ],
+    )
+    assert response.status_code == 201, response.text
+    assert "error" not in response.json()
+
+
 def count(db: Session, model: type[Any]) -> int:
     return len(list(db.scalars(db.query(model).statement)))
 

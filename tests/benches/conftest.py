@@ -8,24 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from smartcity.core.db import utcnow
-from tests.conftest import World, login
+from tests.conftest import create_observations
 
 API = "/dresden/api/v1"
 STA = "/dresden/sta/v1.1"
-
-
-@pytest.fixture
-def operator(app: Any, world: World) -> TestClient:
-    client = TestClient(app, base_url="https://testserver")
-    login(client, "dd.operator")
-    return client
-
-
-@pytest.fixture
-def device(app: Any, world: World) -> TestClient:
-    client = TestClient(app, base_url="https://testserver")
-    client.headers["Authorization"] = f"Bearer {world.api_key(world.dresden, 'sta:write')}"
-    return client
 
 
 @pytest.fixture
@@ -46,23 +32,8 @@ def measure(device: TestClient) -> Measure:
     """Send readings of one quantity of a bench: values spread over the given minutes ago."""
 
     def send(bench: dict[str, Any], key: str, *values: Any, minutes_ago: int = 5) -> None:
-        datastream = bench["datastreams"][key]
         now = utcnow()
-        rows = [
-            [(now - timedelta(minutes=minutes_ago + i)).isoformat(), value]
-            for i, value in enumerate(values)
-        ]
-        response = device.post(
-            f"{STA}/CreateObservations",
-            json=[
-                {
-                    "Datastream": {"@iot.id": datastream},
-                    "components": ["phenomenonTime", "result"],
-                    "dataArray": rows,
-                }
-            ],
-        )
-        assert response.status_code == 201, response.text
-        assert "error" not in response.json()
+        rows = [(now - timedelta(minutes=minutes_ago + i), v) for i, v in enumerate(values)]
+        create_observations(device, bench["datastreams"][key], rows)
 
     return send

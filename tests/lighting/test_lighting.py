@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from smartcity.lighting.jobs import run_control, run_fault_detection
-from tests.conftest import World, login
+from tests.conftest import World, create_observations, login
 
 API = "/dresden/api/v1/lighting"
 STA = "/dresden/sta/v1.1"
@@ -23,20 +23,6 @@ PROGRAM = {
     "min_level": 20,
     "on_demand": {"level": 100, "radius_m": 60, "next": 1, "hold_seconds": 120},
 }
-
-
-@pytest.fixture
-def operator(app: Any, world: World) -> TestClient:
-    client = TestClient(app, base_url="https://testserver")
-    login(client, "dd.operator")
-    return client
-
-
-@pytest.fixture
-def device(app: Any, world: World) -> TestClient:
-    client = TestClient(app, base_url="https://testserver")
-    client.headers["Authorization"] = f"Bearer {world.api_key(world.dresden, 'sta:write')}"
-    return client
 
 
 @pytest.fixture
@@ -59,17 +45,7 @@ def street(operator: TestClient) -> dict[str, Any]:
 
 
 def send(device: TestClient, datastream: int, *readings: tuple[datetime, Any]) -> None:
-    response = device.post(
-        f"{STA}/CreateObservations",
-        json=[
-            {
-                "Datastream": {"@iot.id": datastream},
-                "components": ["phenomenonTime", "result"],
-                "dataArray": [[t.isoformat(), value] for t, value in readings],
-            }
-        ],
-    )
-    assert response.status_code == 201, response.text
+    create_observations(device, datastream, list(readings))
 
 
 def tasks(device: TestClient, luminaire: dict[str, Any]) -> list[int]:

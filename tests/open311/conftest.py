@@ -6,16 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from smartcity.open311.demo import CATEGORIES
-from tests.conftest import World, login
+from tests.conftest import World
 
 BASE = "/dresden/open311/v2"
-
-
-@pytest.fixture
-def admin(app: Any, world: World) -> TestClient:
-    client = TestClient(app, base_url="https://testserver")
-    login(client, "dd.admin")
-    return client
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from smartcity.core.db import utcnow
 from smartcity.parking.services import import_geojson
-from tests.conftest import World, login
+from tests.conftest import World
 
 DRESDEN = Path(__file__).resolve().parents[2] / "src/smartcity/parking/demo_data/Dresden.geojson"
 API = "/dresden/api/v1/parking"
@@ -22,21 +22,6 @@ STA = "/dresden/sta/v1.1"
 def dresden_parks(world: World) -> None:
     with world.tenant(world.dresden) as db:
         import_geojson(db, json.loads(DRESDEN.read_text()), city="Dresden", actor="test")
-
-
-@pytest.fixture
-def operator(app: Any, world: World) -> TestClient:
-    client = TestClient(app, base_url="https://testserver")
-    login(client, "dd.operator")
-    return client
-
-
-@pytest.fixture
-def device(app: Any, world: World) -> TestClient:
-    """A counter or space sensor: an API key with scope sta:write."""
-    client = TestClient(app, base_url="https://testserver")
-    client.headers["Authorization"] = f"Bearer {world.api_key(world.dresden, 'sta:write')}"
-    return client
 
 
 Publish = Callable[..., None]

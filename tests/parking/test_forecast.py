@@ -4,6 +4,7 @@ measured advantage over "same as now" on held-out Dresden data."""
 from __future__ import annotations
 
 import itertools
+import random
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,9 @@ from fastapi.testclient import TestClient
 from smartcity.core.db import utcnow
 from smartcity.parking import forecast
 from smartcity.parking.dresden import LOTS, occupancy_history
-from tests.parking.conftest import API, STA, car_park, with_counter
+from smartcity.simulator.signals import car_park_free
+from tests.conftest import create_observations
+from tests.parking.conftest import API, car_park, with_counter
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY = datetime(2026, 11, 2, tzinfo=BERLIN)
@@ -75,29 +78,12 @@ def test_it_beats_same_as_now_on_held_out_dresden_data() -> None:
 
 def _seed_two_weeks(device: TestClient, datastream: int) -> None:
     """Two weeks of Wöhrl-Florentinum's history, replayed onto the last two weeks."""
-    history = occupancy_history("dresdenwoehrlflorentinum")
-    now = forecast.slot_start(utcnow().astimezone(BERLIN)).replace(tzinfo=None)
-    weeks_back = (now - max(history)).days // 7 + 1
-    rows = []
-    moment = now - timedelta(weeks=2)
-    while moment <= now:
-        percent = history.get(moment - timedelta(weeks=weeks_back))
-        if percent is not None:
-            rows.append(
-                [moment.replace(tzinfo=BERLIN).isoformat(), round(1050 * (1 - percent / 100))]
-            )
-        moment += forecast.SLOT
-    response = device.post(
-        f"{STA}/CreateObservations",
-        json=[
-            {
-                "Datastream": {"@iot.id": datastream},
-                "components": ["phenomenonTime", "result"],
-                "dataArray": rows,
-            }
-        ],
-    )
-    assert response.status_code == 201, response.text
+    now = forecast.slot_start(utcnow().astimezone(BERLIN))
+    steps = int(timedelta(weeks=2) / forecast.SLOT)
+    moments = [now - i * forecast.SLOT for i in range(steps, -1, -1)]
+    noise = random.Random(0)
+    rows = [(m, car_park_free("dresdenwoehrlflorentinum", 1050, m, noise)) for m in moments]
+    create_observations(device, datastream, rows)
 
 
 @pytest.mark.usefixtures("dresden_parks")

@@ -15,7 +15,7 @@ from smartcity.core.tenancy.models import Municipality
 from smartcity.lighting import control, faults
 from smartcity.lighting.models import LampFault, LightingGroup, Luminaire
 from smartcity.lighting.program import Program
-from smartcity.lighting.repair_cases import close_repair_case, open_repair_case
+from smartcity.lighting.repair_cases import close_repair_case, open_fault
 from smartcity.lighting.services import place_of
 from smartcity.sensorthings.latest import newest_results
 from smartcity.sensorthings.models import Observation
@@ -75,7 +75,7 @@ def check_group(
         for kind in faults.KINDS:
             fault = open_now.get((luminaire.id, kind))
             if found[kind] and fault is None:
-                changes.opened.append(_open(db, portal, municipality, luminaire, kind, now))
+                changes.opened.append(open_fault(db, portal, municipality, luminaire, kind, now))
             elif fault is not None and _normal_again(fault, luminaire, seen, active, now, rules):
                 fault.closed_at = now
                 if fault.case_id is not None:
@@ -87,23 +87,6 @@ def check_group(
                     )
                 changes.closed.append(fault)
     return changes
-
-
-def _open(
-    db: Session,
-    portal: Portal,
-    municipality: Municipality,
-    luminaire: Luminaire,
-    kind: str,
-    now: datetime,
-) -> LampFault:
-    case_id, code = open_repair_case(db, portal, municipality, luminaire, kind, now)
-    fault = LampFault(
-        luminaire_id=luminaire.id, kind=kind, opened_at=now, case_id=case_id, tracking_code=code
-    )
-    db.add(fault)
-    db.flush()
-    return fault
 
 
 def _normal_again(

@@ -19,7 +19,7 @@ from smartcity.citizen.schemas import SubmitIn
 from smartcity.citizen.system_services import ensure_service
 from smartcity.core.tenancy.models import Municipality
 from smartcity.lighting.faults import LABELS_DE
-from smartcity.lighting.models import Luminaire
+from smartcity.lighting.models import LampFault, Luminaire
 
 SERVICE_KEY = "strassenbeleuchtung-stoerung"
 DEPARTMENT = "Straßenbeleuchtung"
@@ -55,15 +55,15 @@ def fault_service(db: Session, municipality: Municipality) -> OfferedService:
     return ensure_service(db, municipality, TEMPLATE, SCHEMA, UI)
 
 
-def open_repair_case(
+def open_fault(
     db: Session,
     portal: Portal,
     municipality: Municipality,
     luminaire: Luminaire,
     kind: str,
     now: datetime,
-) -> tuple[int, str]:
-    """The new case's id and tracking code."""
+) -> LampFault:
+    """The fault, with its new repair case."""
     service = fault_service(db, municipality)
     data = {
         "leuchte": luminaire.name,
@@ -75,7 +75,16 @@ def open_repair_case(
         db, portal, municipality, service, data, SubmitIn(), citizen_subject=None, now=now
     )
     case = cases.case_of(db, submitted.submission)
-    return case.id, submitted.submission.tracking_code
+    fault = LampFault(
+        luminaire_id=luminaire.id,
+        kind=kind,
+        opened_at=now,
+        case_id=case.id,
+        tracking_code=submitted.submission.tracking_code,
+    )
+    db.add(fault)
+    db.flush()
+    return fault
 
 
 def close_repair_case(db: Session, case_id: int, note: str, now: datetime) -> None:

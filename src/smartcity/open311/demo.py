@@ -74,6 +74,31 @@ CATEGORIES: list[dict[str, Any]] = [
 ]
 
 
+REPORTS = [
+    reports.NewReport(
+        service_code="strassenschaden",
+        lat=51.0493,
+        long=13.7381,
+        address_string="Wilsdruffer Straße 10",
+        description="Tiefes Schlagloch am Fahrbahnrand vor der Haltestelle.",
+        attributes={"flaeche": ["fahrbahn"]},
+    ),
+    reports.NewReport(
+        service_code="muell",
+        lat=51.0631,
+        long=13.7480,
+        description="Alte Matratze und ein Kühlschrank am Albertplatz.",
+        attributes={"art": ["sperrmuell", "elektro"]},
+    ),
+    reports.NewReport(
+        service_code="spielplatz",
+        lat=51.0559,
+        long=13.7297,
+        description="Schaukel am Zwingerteich hat eine gerissene Kette.",
+    ),
+]
+
+
 def seed(context: DemoContext) -> None:
     dresden = context.municipalities.get("dresden")
     if dresden is None:
@@ -82,44 +107,7 @@ def seed(context: DemoContext) -> None:
     with context.tenant_session(dresden) as db:
         for data in CATEGORIES:
             categories.save(db, data, actor="demo")
-        filed = [
-            reports.file_report(
-                db,
-                portal,
-                dresden,
-                reports.NewReport(
-                    service_code="strassenschaden",
-                    lat=51.0493,
-                    long=13.7381,
-                    address_string="Wilsdruffer Straße 10",
-                    description="Tiefes Schlagloch am Fahrbahnrand vor der Haltestelle.",
-                    attributes={"flaeche": ["fahrbahn"]},
-                ),
-            ),
-            reports.file_report(
-                db,
-                portal,
-                dresden,
-                reports.NewReport(
-                    service_code="muell",
-                    lat=51.0631,
-                    long=13.7480,
-                    description="Alte Matratze und ein Kühlschrank am Albertplatz.",
-                    attributes={"art": ["sperrmuell", "elektro"]},
-                ),
-            ),
-            reports.file_report(
-                db,
-                portal,
-                dresden,
-                reports.NewReport(
-                    service_code="spielplatz",
-                    lat=51.0559,
-                    long=13.7297,
-                    description="Schaukel am Zwingerteich hat eine gerissene Kette.",
-                ),
-            ),
-        ]
+        filed = [reports.file_report(db, portal, dresden, report) for report in REPORTS]
         closed = filed[2].request
         case = db.get(Case, closed.case_id) if closed.case_id else None
         if case is not None:

@@ -14,6 +14,18 @@ from sqlalchemy.orm import Session
 from smartcity.sensorthings import models
 
 
+def _newest_id() -> Any:
+    """The id of a Datastream's newest Observation, correlated to the Datastream row."""
+    return (
+        select(models.Observation.id)
+        .where(models.Observation.datastream_id == models.Datastream.id)
+        .order_by(models.Observation.phenomenon_time_start.desc(), models.Observation.id.desc())
+        .limit(1)
+        .correlate(models.Datastream)
+        .scalar_subquery()
+    )
+
+
 def latest_observations(
     db: Session,
     *,
@@ -22,14 +34,7 @@ def latest_observations(
     limit: int = 1000,
     offset: int = 0,
 ) -> list[tuple[models.Datastream, models.Observation | None]]:
-    newest = (
-        select(models.Observation.id)
-        .where(models.Observation.datastream_id == models.Datastream.id)
-        .order_by(models.Observation.phenomenon_time_start.desc(), models.Observation.id.desc())
-        .limit(1)
-        .correlate(models.Datastream)
-        .scalar_subquery()
-    )
+    newest = _newest_id()
     query = select(models.Datastream, newest.label("newest_id")).order_by(models.Datastream.id)
     if thing_id is not None:
         query = query.where(models.Datastream.thing_id == thing_id)
@@ -54,14 +59,7 @@ def newest_results(
     wanted = sorted(set(datastream_ids))
     if not wanted:
         return {}
-    newest = (
-        select(models.Observation.id)
-        .where(models.Observation.datastream_id == models.Datastream.id)
-        .order_by(models.Observation.phenomenon_time_start.desc(), models.Observation.id.desc())
-        .limit(1)
-        .correlate(models.Datastream)
-        .scalar_subquery()
-    )
+    newest = _newest_id()
     newest_ids = select(newest).where(models.Datastream.id.in_(wanted))
     rows = db.execute(
         select(
