@@ -155,6 +155,11 @@ def display(
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
-@pages.get("/static/benches/display.css", include_in_schema=False, name="bench_display_css")
+@pages.get(
+    "/static/benches/display.css",
+    include_in_schema=False,
+    name="bench_display_css",
+    dependencies=[Depends(public)],
+)
 def display_css() -> Response:
     return FileResponse(HERE / "static" / "display.css", media_type="text/css")

@@ -57,6 +57,36 @@ def _base(request: Request, municipality: Municipality) -> str:
     return f"{public_url}/{municipality.slug}/open311/v2"
 
 
+async def _form(request: Request, fmt: str) -> FormData:
+    try:
+        return await request.form(max_files=1, max_fields=MAX_FORM_FIELDS)
+    except Exception as exc:  # malformed multipart, too many fields
+        raise Open311Error(400, f"The form cannot be read: {exc}", fmt) from exc
+
+
+async def open311_writer(request: Request, db: TenantDbDep) -> Principal:
+    """Open311 puts the `api_key` in the form, not in a header: a key of this municipality
+    (the tenant-scoped session finds no other) with scope open311:write."""
+    fmt = request.path_params.get("fmt", "json")
+    form = await _form(request, fmt)
+    secret = form.get("api_key")
+    key = (
+        await run_in_threadpool(authenticate_api_key, db, secret)
+        if isinstance(secret, str) and secret
+        else None
+    )
+    if key is None:
+        raise Open311Error(403, "A valid api_key of this municipality is required.", fmt)
+    principal = Principal(kind="api_key", id=key.id, scopes=frozenset(key.scopes))
+    if not principal.can(OPEN311_SUBMIT):
+        raise Open311Error(403, "The api_key lacks the scope open311:write.", fmt)
+    return principal
+
+
+open311_writer.required_permission = OPEN311_SUBMIT  # type: ignore[attr-defined]
+Writer = Annotated[Principal, Depends(open311_writer)]
+
+
 @router.get("/discovery.{fmt}", dependencies=[Depends(public)], summary="Open311 discovery")
 def discovery(
     fmt: Format, request: Request, db: TenantDbDep, municipality: MunicipalityDep
@@ -162,14 +192,17 @@ def token(token: str, fmt: Format, db: TenantDbDep) -> Response:
 
 @router.post("/requests.{fmt}", summary="Open311: file a service request (api_key required)")
 async def create_request(
-    fmt: Format, request: Request, db: TenantDbDep, municipality: MunicipalityDep
+    fmt: Format,
+    request: Request,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    _writer: Writer,
 ) -> Response:
     check_format(fmt)
     form = await _form(request, fmt)
     photo = await _photo(form, request, fmt)
 
     def work() -> Response:
-        _require_key(db, form)
         filed = reports.file_report(db, _portal(request), municipality, _new_report(form, photo))
         body = [
             {
@@ -189,13 +222,17 @@ async def create_request(
     summary="Reopen a closed request (extension; api_key required)",
 )
 async def reopen_request(
-    request_id: str, fmt: Format, request: Request, db: TenantDbDep, municipality: MunicipalityDep
+    request_id: str,
+    fmt: Format,
+    request: Request,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    _writer: Writer,
 ) -> Response:
     check_format(fmt)
     form = await _form(request, fmt)
 
     def work() -> Response:
-        _require_key(db, form)
         found = reports.by_id(db, _id(request_id))
         why = str(form.get("description") or "")
         reports.reopen(db, _portal(request), municipality, found, why)
@@ -226,13 +263,6 @@ def media(public_id: str, request: Request, db: TenantDbDep) -> Response:
 # ---- parsing ------------------------------------------------------------------------------
 
 
-async def _form(request: Request, fmt: str) -> FormData:
-    try:
-        return await request.form(max_files=1, max_fields=MAX_FORM_FIELDS)
-    except Exception as exc:  # malformed multipart, too many fields
-        raise Open311Error(400, f"The form cannot be read: {exc}", fmt) from exc
-
-
 async def _photo(form: FormData, request: Request, fmt: str) -> tuple[str, bytes] | None:
     upload = form.get("media")
     if not isinstance(upload, UploadFile):
@@ -242,17 +272,6 @@ async def _photo(form: FormData, request: Request, fmt: str) -> tuple[str, bytes
     if len(content) > limit:
         raise Open311Error(413, f"The photo is larger than {limit // 1_048_576} MB.", fmt)
     return upload.filename or "foto", content
-
-
-def _require_key(db: Any, form: FormData) -> Principal:
-    secret = form.get("api_key")
-    key = authenticate_api_key(db, secret) if isinstance(secret, str) and secret else None
-    if key is None:
-        raise Open311Error(403, "A valid api_key of this municipality is required.")
-    principal = Principal(kind="api_key", id=key.id, scopes=frozenset(key.scopes))
-    if not principal.can(OPEN311_SUBMIT):
-        raise Open311Error(403, "The api_key lacks the scope open311:write.")
-    return principal
 
 
 def _text(form: FormData, name: str) -> str:
