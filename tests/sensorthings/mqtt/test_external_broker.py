@@ -3,6 +3,7 @@ through an MQTT 5 shared subscription and acknowledge each only once it is commi
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -171,3 +172,34 @@ def test_redeliveries_already_stored_are_recognised_in_one_query(
         [first, observation(3, 3.5), observation(2, 9.0), second]
     )
     assert known == {0, 3}  # same stream, time and result; a different result is new
+
+
+def test_a_redelivery_while_the_first_copy_is_still_being_written_is_not_stored_twice(
+    app_with_broker: TestClient, world: World
+) -> None:
+    """After a reconnect the broker redelivers (DUP) what was not acknowledged yet, also what
+    is still in the pipeline: the copy waits for the first write instead of a second one."""
+    datastream_id = _datastream(app_with_broker)
+    runtime: IngestRuntime = app_with_broker.app.state.ingest  # type: ignore[attr-defined]
+    bridge = runtime.bridge
+    assert bridge is not None
+    assert bridge._loop is not None
+    target = runtime.targets.stream("Datastream", datastream_id)
+    assert target is not None
+
+    def observation(minute: int) -> rows.NewObservation:
+        body = {"phenomenonTime": (START + timedelta(minutes=minute)).isoformat(), "result": 7.0}
+        return rows.from_entity(body, target, runtime.targets)
+
+    async def deliver() -> None:
+        # QoS 0: nothing to acknowledge to the broker in this test.
+        await asyncio.gather(
+            bridge._store([(observation(10), 1, 0, False)]),
+            bridge._store([(observation(10), 1, 0, True)]),
+            bridge._store([(observation(11), 2, 0, False), (observation(11), 2, 0, True)]),
+        )
+
+    before = _stored(world, datastream_id)[0]
+    asyncio.run_coroutine_threadsafe(deliver(), bridge._loop).result(timeout=30)
+    assert _stored(world, datastream_id)[0] == before + 2
+    assert bridge._in_flight == {}

@@ -99,6 +99,9 @@ class MqttBridge:
         self._ready: list[Ready] = []
         self._ready_lock = threading.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
+        # Observations handed to the pipeline and not yet committed, by identity, with the
+        # future of their write; touched on the event loop only.
+        self._in_flight: dict[tuple[Any, ...], asyncio.Future[bool]] = {}
         # Subscriptions with $select seen by the embedded broker: base topic → topic → names.
         self._selections: dict[str, dict[str, list[str]]] = {}
         self.observation_topics = frozenset(
@@ -223,28 +226,37 @@ class MqttBridge:
             task.add_done_callback(self._tasks.discard)
 
     async def _store(self, ready: list[Ready]) -> None:
-        # Persistent: on a database failure the pipeline retries; the messages stay
-        # unacknowledged meanwhile, so the broker keeps them.
+        """Write, then acknowledge. A redelivery (DUP) whose original is stored or still being
+        written is not written again: after a reconnect the broker redelivers what we had not
+        acknowledged yet, possibly while the first copy is still in the pipeline."""
+        keys = [_identity(item[0]) for item in ready]
+        # Before the first await: a redelivery handled by a later task must find this batch.
+        waiting = {
+            n: self._in_flight[keys[n]]
+            for n, item in enumerate(ready)
+            if item[3] and keys[n] in self._in_flight
+        }
+        # The first copy may also be in this very batch (received just before the reconnect).
+        earlier: set[tuple[Any, ...]] = set()
+        copies = set()
+        for n, key in enumerate(keys):
+            if ready[n][3] and key in earlier:
+                copies.add(n)
+            earlier.add(key)
+        written: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        mine = [k for n, k in enumerate(keys) if n not in waiting and k not in self._in_flight]
+        for key in mine:
+            self._in_flight[key] = written
+        ok = False
         try:
-            redelivered = [n for n, item in enumerate(ready) if item[3]]
-            known: set[int] = set()
-            if redelivered:
-                stored = await asyncio.to_thread(
-                    self._already_stored, [ready[n][0] for n in redelivered]
-                )
-                known = {redelivered[position] for position in stored}
-            fresh = [item[0] for n, item in enumerate(ready) if n not in known]
-            OBSERVATIONS.labels("duplicate").inc(len(known))
-            ids = await self.runtime.pipeline.submit(fresh, persistent=True) if fresh else []
-        except Exception as exc:
-            # Not acknowledged: the broker keeps the messages and delivers them again after
-            # the reconnect (e.g. when the pipeline was stopping).
-            log.warning("messages left unacknowledged", extra={"error": type(exc).__name__})
+            ok = await self._write(ready, waiting, copies)
+        finally:
+            for key in mine:
+                if self._in_flight.get(key) is written:
+                    del self._in_flight[key]
+            written.set_result(ok)
+        if not ok:
             return
-        refused = ids.count(None)
-        OBSERVATIONS.labels("stored").inc(len(fresh) - refused)
-        if refused:
-            OBSERVATIONS.labels("rejected_by_database").inc(refused)
         # A bulk message's Observations are all in this list (taken from `_ready` at once):
         # it is acknowledged once, after all of them.
         messages = dict.fromkeys((mid, qos) for _, mid, qos, _ in ready)
@@ -253,6 +265,43 @@ class MqttBridge:
         if client is not None:
             for mid, qos in messages:
                 client.ack(mid, qos)
+
+    async def _write(
+        self, ready: list[Ready], waiting: dict[int, asyncio.Future[bool]], copies: set[int]
+    ) -> bool:
+        """Store what is new; True once everything of `ready` is durable (also the copies
+        whose originals other tasks were writing)."""
+        # Persistent: on a database failure the pipeline retries; the messages stay
+        # unacknowledged meanwhile, so the broker keeps them.
+        try:
+            redelivered = [
+                n
+                for n, item in enumerate(ready)
+                if item[3] and n not in waiting and n not in copies
+            ]
+            known: set[int] = set(waiting) | copies
+            if redelivered:
+                stored = await asyncio.to_thread(
+                    self._already_stored, [ready[n][0] for n in redelivered]
+                )
+                known |= {redelivered[position] for position in stored}
+            fresh = [item[0] for n, item in enumerate(ready) if n not in known]
+            OBSERVATIONS.labels("duplicate").inc(len(known))
+            ids = await self.runtime.pipeline.submit(fresh, persistent=True) if fresh else []
+            originals = await asyncio.gather(*set(waiting.values()))
+        except Exception as exc:
+            # Not acknowledged: the broker keeps the messages and delivers them again after
+            # the reconnect (e.g. when the pipeline was stopping).
+            log.warning("messages left unacknowledged", extra={"error": type(exc).__name__})
+            return False
+        if not all(originals):
+            # The first copy was not written: this one stays unacknowledged, to come again.
+            return False
+        refused = ids.count(None)
+        OBSERVATIONS.labels("stored").inc(len(fresh) - refused)
+        if refused:
+            OBSERVATIONS.labels("rejected_by_database").inc(refused)
+        return True
 
     def _already_stored(self, observations: Sequence[NewObservation]) -> set[int]:
         """The positions of the redelivered Observations that are stored already (same
@@ -446,3 +495,18 @@ class _Row:
 
     def __init__(self, row: dict[str, Any]) -> None:
         self.__dict__.update(row)
+
+
+def _identity(observation: NewObservation) -> tuple[Any, ...]:
+    """What makes a redelivered Observation the same as one already received: its stream,
+    phenomenon time and result (as `_already_stored` compares them)."""
+    row = observation.row
+    return (
+        row["datastream_id"],
+        row["multi_datastream_id"],
+        row["phenomenon_time_start"],
+        row["result_number"],
+        row["result_string"],
+        row["result_boolean"],
+        repr(row.get("result_json")),
+    )
