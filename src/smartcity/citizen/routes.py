@@ -61,6 +61,7 @@ from smartcity.core.http.deps import (
     public,
     requires,
 )
+from smartcity.core.http.rate_limit import anonymous_submission
 from smartcity.core.identity import oidc
 from smartcity.core.identity.models import CitizenSession
 from smartcity.core.identity.permissions import Principal
@@ -141,7 +142,7 @@ def form_schema(
 
 @router.post(
     "/services/{key}/drafts",
-    dependencies=[Depends(public)],
+    dependencies=[Depends(public), Depends(anonymous_submission)],
     status_code=status.HTTP_201_CREATED,
     summary="Start an application (returns the draft's access token)",
 )
@@ -253,7 +254,7 @@ def _submission_out(
 
 @router.post(
     "/drafts/current/submit",
-    dependencies=[Depends(public)],
+    dependencies=[Depends(public), Depends(anonymous_submission)],
     status_code=status.HTTP_201_CREATED,
     summary="Submit the draft: checked in full, then a case is opened and a receipt signed",
 )
@@ -280,7 +281,7 @@ def submit_draft(
 
 @router.post(
     "/services/{key}/submissions",
-    dependencies=[Depends(public)],
+    dependencies=[Depends(public), Depends(anonymous_submission)],
     status_code=status.HTTP_201_CREATED,
     summary="Submit an application in one request (forms without file fields)",
 )
@@ -365,7 +366,7 @@ def decision(
 
 @router.post(
     "/status/{code}/replies",
-    dependencies=[Depends(public)],
+    dependencies=[Depends(public), Depends(anonymous_submission)],
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Answer the clerk (e.g. a query)",
 )

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(default=True, description="Mark cookies Secure (keep on).")
     login_max_failures: int = Field(default=5, ge=1)
     login_failure_window: int = Field(default=900, ge=10, description="Seconds.")
+    anonymous_submissions_per_hour: int = Field(
+        default=60,
+        ge=0,
+        description="Applications, drafts, replies and meter readings one client address may "
+        "send per hour without logging in; 0: no limit.",
+    )
     max_request_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     password_hash_memory_kib: int = Field(
         default=65536, ge=19456, description="argon2id memory cost in KiB (OWASP minimum 19456)."

@@ -34,6 +34,7 @@ from smartcity.core.http.deps import (
     public,
     requires,
 )
+from smartcity.core.http.rate_limit import anonymous_submission
 from smartcity.core.identity.permissions import Principal
 from smartcity.core.mail.services import deliver_pending
 from smartcity.core.uploads import services as uploads
@@ -62,7 +63,7 @@ CSV_BODY = {
 
 @router.post(
     "/readings",
-    dependencies=[Depends(public)],
+    dependencies=[Depends(public), Depends(anonymous_submission)],
     status_code=status.HTTP_201_CREATED,
     summary="Submit a meter reading (form fields; a photo of the meter is optional)",
 )

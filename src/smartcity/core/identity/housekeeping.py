@@ -1,11 +1,13 @@
-"""Removing what login leaves behind: expired sessions, old throttling records, stale OIDC state."""
+"""Removing what login leaves behind: expired sessions, old throttling records (logins and
+anonymous submissions), stale OIDC state."""
 
 from __future__ import annotations
 
 from sqlalchemy import delete
 
 from smartcity.core.db import transaction, utcnow
-from smartcity.core.identity.models import LoginFailure, OidcLoginState
+from smartcity.core.http.rate_limit import WINDOW as SUBMISSION_WINDOW
+from smartcity.core.identity.models import LoginFailure, OidcLoginState, SubmissionHit
 from smartcity.core.identity.oidc import STATE_LIFETIME
 from smartcity.core.identity.sessions import purge_expired
 from smartcity.core.jobs import PeriodicJob
@@ -19,6 +21,7 @@ def purge_login_leftovers(platform: Platform) -> None:
         purge_expired(db, platform.session_policy, now=now)
         db.execute(delete(LoginFailure).where(LoginFailure.failed_at < now - window))
         db.execute(delete(OidcLoginState).where(OidcLoginState.created_at < now - STATE_LIFETIME))
+        db.execute(delete(SubmissionHit).where(SubmissionHit.at < now - SUBMISSION_WINDOW))
 
 
 LOGIN_HOUSEKEEPING = PeriodicJob("identity.housekeeping", 600, purge_login_leftovers)

@@ -62,6 +62,17 @@ class WebSession(Base):
     auth_method: Mapped[str] = mapped_column(String(20), default="password")
 
 
+class SubmissionHit(Base):
+    """An anonymous submission (application, draft, reply, meter reading), keyed by a keyed
+    hash of the client address, for the per-address rate limit."""
+
+    __tablename__ = "submission_hit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_key: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class LoginFailure(Base):
     """A failed login, keyed by keyed hashes of the user name and the client address."""
 
