@@ -55,7 +55,7 @@ def _request(part: Any, index: int, group: str | None) -> dict[str, Any]:
     if text:
         try:
             request["body"] = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise BadRequest(f"Batch part {index + 1} does not carry valid JSON.") from None
     return request
 

@@ -142,7 +142,8 @@ def _notify(
 async def _json_body(request: Request) -> Any:
     try:
         return await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: nested deeper than the parser goes (a hostile body).
         raise BadRequest("The request body is not valid JSON.") from None
 
 

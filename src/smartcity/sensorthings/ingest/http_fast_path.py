@@ -88,7 +88,7 @@ class ObservationFastPath:
             raise _Decline
         try:
             payload = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise _Decline from None
         links = links_for(Request(scope), match["slug"])
         if match["bulk"]:

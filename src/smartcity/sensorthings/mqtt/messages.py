@@ -52,7 +52,7 @@ def parse_message(
         return Received([observation_from_message(topic, data, cache, municipality_id)])
     try:
         payload: Any = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadMessage("not_json", "The message is not JSON.") from None
     try:
         answers, good = bulk.prepare(payload, cache, municipality_id, max_rows=MAX_BULK_ROWS)
@@ -83,7 +83,7 @@ def observation_from_message(
     embedded broker); None when the broker authorised the publish (an external broker)."""
     try:
         payload: Any = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadMessage("not_json", "The message is not JSON.") from None
     if not isinstance(payload, dict):
         raise BadMessage("invalid", "An Observation must be a JSON object.")
