@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from smartcity.citizen import login as citizen_login
 from smartcity.citizen.portal import Portal
 from smartcity.lighting.services import create_group
 from smartcity.open311 import categories, reports
@@ -109,6 +110,11 @@ def clients(app: Any, world: World) -> dict[str, TestClient]:
     device = TestClient(app, base_url="https://testserver")
     device.headers["Authorization"] = f"Bearer {world.api_key(world.dresden, 'sta:write')}"
     found["device"] = device
+    with world.system() as db:
+        token = citizen_login.start(db, {"iss": "https://id.example", "sub": "erika"})
+    citizen = TestClient(app, base_url="https://testserver")
+    citizen.cookies.set(citizen_login.COOKIE, token)
+    found["citizen"] = citizen
     for role, username in STAFF.items():
         client = TestClient(app, base_url="https://testserver")
         login(client, username)
