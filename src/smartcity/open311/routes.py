@@ -87,6 +87,17 @@ open311_writer.required_permission = OPEN311_SUBMIT  # type: ignore[attr-defined
 Writer = Annotated[Principal, Depends(open311_writer)]
 
 
+def _requests(
+    fmt: str,
+    request: Request,
+    db: Any,
+    municipality: Municipality,
+    found: list[ServiceRequest],
+) -> Response:
+    body = reports.requests_out(db, found, _base(request, municipality))
+    return render(fmt, body, root="service_requests", item="request")
+
+
 @router.get("/discovery.{fmt}", dependencies=[Depends(public)], summary="Open311 discovery")
 def discovery(
     fmt: Format, request: Request, db: TenantDbDep, municipality: MunicipalityDep
@@ -154,8 +165,7 @@ def list_requests(
 ) -> Response:
     def work() -> Response:
         found = reports.search(db, _search(request.query_params))
-        body = reports.requests_out(db, found, _base(request, municipality))
-        return render(fmt, body, root="service_requests", item="request")
+        return _requests(fmt, request, db, municipality, found)
 
     return _answer(fmt, work)
 
@@ -169,9 +179,7 @@ def get_request(
     request_id: str, fmt: Format, request: Request, db: TenantDbDep, municipality: MunicipalityDep
 ) -> Response:
     def work() -> Response:
-        found = reports.by_id(db, _id(request_id))
-        body = reports.requests_out(db, [found], _base(request, municipality))
-        return render(fmt, body, root="service_requests", item="request")
+        return _requests(fmt, request, db, municipality, [reports.by_id(db, _id(request_id))])
 
     return _answer(fmt, work)
 
@@ -236,8 +244,7 @@ async def reopen_request(
         found = reports.by_id(db, _id(request_id))
         why = str(form.get("description") or "")
         reports.reopen(db, _portal(request), municipality, found, why)
-        body = reports.requests_out(db, [found], _base(request, municipality))
-        return render(fmt, body, root="service_requests", item="request")
+        return _requests(fmt, request, db, municipality, [found])
 
     return await run_in_threadpool(_answer, fmt, work)
 
