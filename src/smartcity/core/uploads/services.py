@@ -4,7 +4,9 @@ virus scan where a scanner is configured, and storage under a generated name."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import re
 import secrets
 import unicodedata
@@ -30,6 +32,8 @@ TYPES_BY_EXTENSION = {
 }
 DEFAULT_TYPES = frozenset(TYPES_BY_EXTENSION.values())
 TYPE_NAMES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+
+log = logging.getLogger(__name__)
 
 
 class PayloadTooLarge(ServiceError):
@@ -139,9 +143,7 @@ def store(
             )
         scanned = True
     storage_name = secrets.token_hex(16)
-    directory = data_dir / "uploads" / str(municipality_id)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / storage_name).write_bytes(data)
+    _write(data_dir / "uploads" / str(municipality_id), storage_name, data)
     stored = StoredFile(
         municipality_id=municipality_id,
         public_id=secrets.token_urlsafe(16),
@@ -158,6 +160,34 @@ def store(
     db.add(stored)
     db.flush()
     return stored
+
+
+class StorageFull(ServiceError):
+    status = 507
+    title = "Insufficient storage"
+    type_slug = "insufficient-storage"
+
+
+def _write(directory: Path, name: str, data: bytes) -> None:
+    """The file, whole or not at all: a disk that is full or failing is the operator's
+    problem, the citizen gets a clear answer (and nothing half-written stays behind)."""
+    path = directory / name
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        if path.is_file():
+            path.unlink()
+        log.error("upload not stored", extra={"error": exc.strerror or type(exc).__name__})
+        if exc.errno == errno.ENOSPC:
+            raise StorageFull(
+                "Die Datei kann gerade nicht gespeichert werden: der Speicherplatz ist "
+                "erschöpft. Bitte versuchen Sie es später erneut."
+            ) from exc
+        raise ServiceUnavailable(
+            "Die Datei kann gerade nicht gespeichert werden. Bitte versuchen Sie es später.",
+            retry_after=300,
+        ) from exc
 
 
 def path_of(data_dir: Path, stored: StoredFile) -> Path:
