@@ -67,6 +67,7 @@ def test_the_kiosk_page(client: TestClient, bench: dict[str, Any], measure: Meas
     assert '<meta http-equiv="refresh" content="60">' in html
     assert "4 °C" in html
     assert "Luftqualität <strong>schlecht</strong>" in html
+    assert "Europäischen Luftqualitätsindex" in html
     assert 'class="index eaqi-poor"' in html
     assert "Laden: verfügbar" in html
     assert "WLAN: unbekannt" in html
