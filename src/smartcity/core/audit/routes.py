@@ -43,16 +43,18 @@ def list_entries(
     _: Annotated[Principal, Depends(requires(AUDIT_READ))],
     resource_type: Annotated[str | None, Query(max_length=100)] = None,
     resource_id: Annotated[str | None, Query(max_length=100)] = None,
-    before_seq: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    before_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Page on: entries older than this id")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AuditEntryOut]:
-    query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if resource_type:
         query = query.where(AuditEntry.resource_type == resource_type)
     if resource_id:
         query = query.where(AuditEntry.resource_id == resource_id)
-    if before_seq:
-        query = query.where(AuditEntry.seq < before_seq)
+    if before_id:
+        query = query.where(AuditEntry.id < before_id)
     return [AuditEntryOut.model_validate(entry) for entry in db.scalars(query)]
 
 
@@ -62,7 +64,7 @@ def verify_chain(
     municipality: MunicipalityDep,
     _: Annotated[Principal, Depends(requires(AUDIT_READ))],
 ) -> AuditVerification:
-    result = services.verify(db, chain_id=municipality.id)
+    result = services.verify(db, municipality_id=municipality.id)
     return AuditVerification(
         ok=result.ok,
         entries=result.entries,
