@@ -166,7 +166,7 @@ def test_a_resource_stays_in_one_chain_and_resources_spread_over_several(world: 
     assert all(len(chains) == 1 for chains in by_case.values())
     assert len({next(iter(chains)) for chains in by_case.values()}) > 4
     assert {e.chain_id for e in entries} <= set(audit.chains_of(world.dresden.id))
-    for case in by_case:
-        steps = [e.action for e in entries if e.resource_id == case]
-        assert steps == ["step0", "step1", "step2"], case
+    for resource in by_case:
+        steps = [e.action for e in entries if e.resource_id == resource]
+        assert steps == ["step0", "step1", "step2"], resource
     assert _verify(world).ok
