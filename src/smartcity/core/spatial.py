@@ -118,3 +118,11 @@ def great_circle_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
         + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def around(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
+    """South, north, west and east edge of a box that holds every point within `radius_m`:
+    a cheap, indexable first filter before `great_circle_m` decides."""
+    lat_delta = math.degrees(radius_m / EARTH_RADIUS_M)
+    lon_delta = lat_delta / max(math.cos(math.radians(lat)), 0.01)
+    return lat - lat_delta, lat + lat_delta, lon - lon_delta, lon + lon_delta

@@ -3,7 +3,6 @@ Open311 shows of it, the searches, and reopening a closed one."""
 
 from __future__ import annotations
 
-import math
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from smartcity.citizen.schemas import SubmitIn
 from smartcity.citizen.system_services import ensure_service
 from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
-from smartcity.core.spatial import EARTH_RADIUS_M, great_circle_m
+from smartcity.core.spatial import around, great_circle_m
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads import services as uploads
 from smartcity.open311 import categories
@@ -95,7 +94,6 @@ class Filed:
     request: ServiceRequest
     # A hint for the reporter (an open report of the same kind nearby).
     notice: str
-    files_to_remove: list[Any]
 
 
 def service(db: Session, municipality: Municipality) -> OfferedService:
@@ -157,7 +155,7 @@ def file_report(
             f"Ganz in der Nähe ({closest[1]:.0f} m) ist bereits ein offener Hinweis dieser Art "
             f"gemeldet (Nr. {closest[0].id}). Ihre Meldung wurde trotzdem aufgenommen."
         )
-    return Filed(request, notice, submitted.unused_files)
+    return Filed(request, notice)
 
 
 def _checked(category: ReportCategory, report: NewReport) -> dict[str, Any]:
@@ -224,14 +222,7 @@ def open_nearby(
 def within(
     db: Session, lat: float, lon: float, radius_m: float, category_ids: Sequence[int] | None
 ) -> list[tuple[ServiceRequest, float]]:
-    delta = math.degrees(radius_m / EARTH_RADIUS_M)
-    query = select(ServiceRequest).where(
-        ServiceRequest.lat.between(lat - delta, lat + delta),
-        ServiceRequest.lon.between(
-            lon - delta / max(math.cos(math.radians(lat)), 0.01),
-            lon + delta / max(math.cos(math.radians(lat)), 0.01),
-        ),
-    )
+    query = select(ServiceRequest).where(*_in_box(lat, lon, radius_m))
     if category_ids is not None:
         query = query.where(ServiceRequest.category_id.in_(category_ids))
     hits = []
@@ -242,6 +233,11 @@ def within(
         if distance <= radius_m:
             hits.append((request, distance))
     return sorted(hits, key=lambda hit: hit[1])
+
+
+def _in_box(lat: float, lon: float, radius_m: float) -> list[Any]:
+    south, north, west, east = around(lat, lon, radius_m)
+    return [ServiceRequest.lat.between(south, north), ServiceRequest.lon.between(west, east)]
 
 
 def status_of(case: Case | None) -> str:

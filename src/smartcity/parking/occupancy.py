@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from smartcity.core.db import utcnow
-from smartcity.core.spatial import EARTH_RADIUS_M, great_circle_m
+from smartcity.core.spatial import around, great_circle_m
 from smartcity.parking.models import CarPark
 from smartcity.sensorthings.latest import newest_results
 
@@ -110,15 +109,14 @@ def near(
 ) -> list[Nearby]:
     """Car parks within `radius_m` of a point, nearest first. A bounding box narrows the
     rows in SQL; the great-circle distance decides."""
-    lat_delta = math.degrees(radius_m / EARTH_RADIUS_M)
-    lon_delta = lat_delta / max(math.cos(math.radians(lat)), 0.01)
+    south, north, west, east = around(lat, lon, radius_m)
     candidates = list(
         db.scalars(
             select(CarPark)
             .options(selectinload(CarPark.spaces))
             .where(
-                CarPark.lat.between(lat - lat_delta, lat + lat_delta),
-                CarPark.lon.between(lon - lon_delta, lon + lon_delta),
+                CarPark.lat.between(south, north),
+                CarPark.lon.between(west, east),
             )
         )
     )
