@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
+from smartcity.core.db import utcnow
 from smartcity.core.errors import InvalidInput
 from smartcity.core.http.deps import IdPath, MunicipalityDep, TenantDbDep, public, requires
 from smartcity.core.identity.permissions import Principal
@@ -30,11 +31,19 @@ router = APIRouter(prefix="/{municipality}/api/v1/lighting", tags=["lighting"])
 Operator = Annotated[Principal, Depends(requires(LIGHTING_OPERATE))]
 
 
-def _luminaires_out(db: TenantDbDep, luminaires: list[Luminaire]) -> list[LuminaireOut]:
-    power = services.newest_power(db, luminaires)
+def _open_faults(db: TenantDbDep) -> dict[int, list[str]]:
+    """Open fault kinds by luminaire (one query for a whole answer)."""
     faults: dict[int, list[str]] = {}
     for fault in services.open_faults(db):
         faults.setdefault(fault.luminaire_id, []).append(fault.kind)
+    return faults
+
+
+def _luminaires_out(
+    db: TenantDbDep, luminaires: list[Luminaire], faults: dict[int, list[str]] | None = None
+) -> list[LuminaireOut]:
+    power = services.newest_power(db, luminaires)
+    faults = _open_faults(db) if faults is None else faults
     out = []
     for lum in luminaires:
         reading = power.get(lum.power_datastream_id)
@@ -67,9 +76,12 @@ def _luminaires_out(db: TenantDbDep, luminaires: list[Luminaire]) -> list[Lumina
     return out
 
 
-def _group_out(db: TenantDbDep, municipality: Municipality, group: LightingGroup) -> GroupOut:
-    from smartcity.core.db import utcnow
-
+def _group_out(
+    db: TenantDbDep,
+    municipality: Municipality,
+    group: LightingGroup,
+    faults: dict[int, list[str]] | None = None,
+) -> GroupOut:
     place, program = services.place_of(municipality, group), Program.parse(group.program)
     now = utcnow()
     start, end = control.night(place, program, now)
@@ -80,13 +92,14 @@ def _group_out(db: TenantDbDep, municipality: Municipality, group: LightingGroup
         active_now=start <= now < end,
         switch_on=start,
         switch_off=end,
-        luminaires=_luminaires_out(db, list(group.luminaires)),
+        luminaires=_luminaires_out(db, list(group.luminaires), faults),
     )
 
 
 @router.get("/groups", dependencies=[Depends(public)], summary="Lighting groups and their lamps")
 def groups(db: TenantDbDep, municipality: MunicipalityDep) -> list[GroupOut]:
-    return [_group_out(db, municipality, g) for g in services.all_groups(db)]
+    faults = _open_faults(db)
+    return [_group_out(db, municipality, g, faults) for g in services.all_groups(db)]
 
 
 @router.post("/groups", status_code=201, summary="Create a lighting group with its program")

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from starlette.datastructures import FormData, UploadFile
 
-from smartcity.citizen.portal import Portal
+from smartcity.citizen.routes import PortalDep
 from smartcity.core.errors import InvalidInput, NotFound, ServiceError
 from smartcity.core.http.deps import MunicipalityDep, TenantDbDep, public, requires
 from smartcity.core.identity.apikeys import authenticate_api_key
@@ -46,10 +46,6 @@ def _answer(fmt: str, work: Callable[[], Response]) -> Response:
         # Open311 answers every bad request with 400.
         status = 400 if error.status == 422 else error.status
         raise Open311Error(status, str(error), fmt) from error
-
-
-def _portal(request: Request) -> Portal:
-    return Portal.of(request.app.state.platform.settings)
 
 
 def _base(request: Request, municipality: Municipality) -> str:
@@ -204,14 +200,15 @@ async def create_request(
     request: Request,
     db: TenantDbDep,
     municipality: MunicipalityDep,
+    portal: PortalDep,
     _writer: Writer,
 ) -> Response:
     check_format(fmt)
     form = await _form(request, fmt)
-    photo = await _photo(form, request, fmt)
+    photo = await _photo(form, portal.limits.max_bytes, fmt)
 
     def work() -> Response:
-        filed = reports.file_report(db, _portal(request), municipality, _new_report(form, photo))
+        filed = reports.file_report(db, portal, municipality, _new_report(form, photo))
         body = [
             {
                 "service_request_id": str(filed.request.id),
@@ -235,6 +232,7 @@ async def reopen_request(
     request: Request,
     db: TenantDbDep,
     municipality: MunicipalityDep,
+    portal: PortalDep,
     _writer: Writer,
 ) -> Response:
     check_format(fmt)
@@ -243,7 +241,7 @@ async def reopen_request(
     def work() -> Response:
         found = reports.by_id(db, _id(request_id))
         why = str(form.get("description") or "")
-        reports.reopen(db, _portal(request), municipality, found, why)
+        reports.reopen(db, portal, municipality, found, why)
         return _requests(fmt, request, db, municipality, [found])
 
     return await run_in_threadpool(_answer, fmt, work)
@@ -255,13 +253,17 @@ async def reopen_request(
     summary="A report's photo",
     response_class=FileResponse,
 )
-def media(public_id: str, request: Request, db: TenantDbDep) -> Response:
-    owner = db.scalar(select(ServiceRequest.id).where(ServiceRequest.media_public_id == public_id))
-    stored = db.scalar(select(StoredFile).where(StoredFile.public_id == public_id))
-    if owner is None or stored is None:
+def media(public_id: str, db: TenantDbDep, portal: PortalDep) -> Response:
+    # Only a report's photo is public: not every stored file whose id one knows.
+    stored = db.scalar(
+        select(StoredFile)
+        .join(ServiceRequest, ServiceRequest.media_public_id == StoredFile.public_id)
+        .where(StoredFile.public_id == public_id)
+    )
+    if stored is None:
         raise NotFound("There is no such photo.")
     return FileResponse(
-        uploads.path_of(_portal(request).data_dir, stored),
+        uploads.path_of(portal.data_dir, stored),
         media_type=stored.content_type,
         headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
     )
@@ -270,11 +272,10 @@ def media(public_id: str, request: Request, db: TenantDbDep) -> Response:
 # ---- parsing ------------------------------------------------------------------------------
 
 
-async def _photo(form: FormData, request: Request, fmt: str) -> tuple[str, bytes] | None:
+async def _photo(form: FormData, limit: int, fmt: str) -> tuple[str, bytes] | None:
     upload = form.get("media")
     if not isinstance(upload, UploadFile):
         return None
-    limit = Portal.of(request.app.state.platform.settings).limits.max_bytes
     content = await upload.read(limit + 1)
     if len(content) > limit:
         raise Open311Error(413, f"The photo is larger than {limit // 1_048_576} MB.", fmt)
