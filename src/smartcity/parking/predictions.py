@@ -6,18 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import utcnow
 from smartcity.core.errors import NotFound
 from smartcity.parking import forecast
 from smartcity.parking.models import CarPark
-from smartcity.sensorthings.models import Observation
+from smartcity.sensorthings.models import Datastream, Observation
 
-# A forecast needs a week of readings and enough of them to cover half of its slots.
+# A forecast needs a week of readings (and `forecast.Profile` half of the week's slots).
 MIN_SPAN = timedelta(days=7)
-MIN_READINGS = int(forecast.MIN_COVERAGE * forecast.SLOTS_PER_WEEK)
 
 
 @dataclass(frozen=True)
@@ -30,31 +29,27 @@ class Prediction:
 
 
 def forecastable(db: Session, car_parks: list[CarPark]) -> set[int]:
-    """Ids of the car parks whose counter has history enough for a forecast (one query)."""
+    """Ids of the car parks whose counter reaches back a week into the forecast's history.
+    Every car-park list (and ParkenDD, which apps poll) asks this, so it is one index probe
+    per counter rather than a count of its readings; `predict` checks the coverage itself."""
     streams: dict[int, int] = {
         c.datastream_id: c.id for c in car_parks if c.datastream_id is not None
     }
     if not streams:
         return set()
     now = utcnow()
-    rows = db.execute(
-        select(
-            Observation.datastream_id,
-            func.min(Observation.phenomenon_time_start),
-            func.count(),
-        )
+    old_enough = (
+        select(Observation.id)
         .where(
-            Observation.datastream_id.in_(streams),
-            Observation.phenomenon_time_start >= now - forecast.HISTORY,
-            Observation.result_number.is_not(None),
+            Observation.datastream_id == Datastream.id,
+            Observation.phenomenon_time_start.between(now - forecast.HISTORY, now - MIN_SPAN),
         )
-        .group_by(Observation.datastream_id)
+        .limit(1)
+        .correlate(Datastream)
+        .exists()
     )
-    return {
-        streams[stream]
-        for stream, oldest, count in rows
-        if stream is not None and count >= MIN_READINGS and oldest <= now - MIN_SPAN
-    }
+    found = db.scalars(select(Datastream.id).where(Datastream.id.in_(streams), old_enough))
+    return {streams[stream] for stream in found}
 
 
 def predict(db: Session, car_park: CarPark, zone: ZoneInfo, horizon: timedelta) -> Prediction:
