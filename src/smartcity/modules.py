@@ -44,6 +44,17 @@ class Module:
     middleware: Sequence[Callable[..., Any]] = ()
 
 
+def web_routers() -> tuple[APIRouter, ...]:
+    from smartcity.web.backoffice.admin import router as admin_pages
+    from smartcity.web.backoffice.cases import router as case_pages
+    from smartcity.web.cockpit.routes import router as cockpit_pages
+    from smartcity.web.portal.city import router as city_pages
+    from smartcity.web.portal.routes import router as portal_pages
+    from smartcity.web.site import router as site_pages
+
+    return (site_pages, portal_pages, city_pages, case_pages, admin_pages, cockpit_pages)
+
+
 def installed_modules() -> list[Module]:
     from smartcity.benches import demo as benches_demo
     from smartcity.benches.alerts import AIR_QUALITY
@@ -134,6 +145,8 @@ def installed_modules() -> list[Module]:
         Module(
             name="watermeter", routers=(watermeter_router,), demo_seeders=(watermeter_demo.seed,)
         ),
+        # Last: its pages under /{municipality}/… must not shadow the instance-wide APIs.
+        Module(name="web", routers=web_routers()),
     ]
 
 

@@ -173,7 +173,8 @@ def save_draft(
     if data.email is not None:
         resume = _new_token()
         draft.resume_token_hash = _hash(resume)
-        resume_url = f"{portal.api(municipality)}/drafts/resume#{resume}"
+        # The code travels after "#": browsers never send it to a server or in a Referer.
+        resume_url = f"{portal.base(municipality)}/antrag/fortsetzen#{resume}"
         service = adoption_by_id(db, draft.adoption_id)
         queue_mail(
             db,
@@ -181,9 +182,10 @@ def save_draft(
             subject=f"Ihr gespeicherter Antrag: {service.name('de')}",
             body=(
                 f"Guten Tag,\n\nSie haben einen Antrag „{service.name('de')}“ bei "
-                f"{municipality.name} gespeichert. Mit diesem Code setzen Sie ihn fort "
+                f"{municipality.name} gespeichert. Mit diesem Link setzen Sie ihn fort "
                 f"(einmal gültig, bis {receipts.local_time(draft.expires_at, municipality)}):"
-                f"\n\n{resume}\n\n"
+                f"\n\n{resume_url}\n\nOder geben Sie auf der Seite „Gespeicherten Antrag "
+                f"fortsetzen“ diesen Code ein:\n\n{resume}\n\n"
                 "Wenn Sie das nicht waren, können Sie diese Nachricht ignorieren."
             ),
         )

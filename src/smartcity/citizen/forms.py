@@ -119,7 +119,7 @@ class FormDefinition:
         label = hints.get("label", {})
         if isinstance(label, dict) and (label.get(language) or label.get("de")):
             return str(label.get(language) or label["de"])
-        node = self._schema_at(path)
+        node = self.schema_at(path)
         return str(node.get("title", path)) if node else path
 
     def file_fields(self) -> list[str]:
@@ -136,7 +136,7 @@ class FormDefinition:
     def steps(self) -> list[list[str]]:
         return [list(step.get("fields", [])) for step in self.ui.get("steps", [])]
 
-    def _schema_at(self, path: str) -> dict[str, Any] | None:
+    def schema_at(self, path: str) -> dict[str, Any] | None:
         node: Any = self.schema
         for part in path.split("."):
             node = node.get("properties", {}).get(part) if isinstance(node, dict) else None

@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     session_idle_timeout: int = Field(default=1800, ge=60, description="Seconds.")
     session_absolute_timeout: int = Field(default=43200, ge=300, description="Seconds.")
     cookie_secure: bool = Field(default=True, description="Mark cookies Secure (keep on).")
+    map_tile_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="Background map tiles ({z}/{x}/{y}); empty: maps show only our own layers.",
+    )
+    map_attribution: str = Field(
+        default="© OpenStreetMap contributors",
+        description="Attribution the tile server requires, shown on every map.",
+    )
     login_max_failures: int = Field(default=5, ge=1)
     login_failure_window: int = Field(default=900, ge=10, description="Seconds.")
     anonymous_submissions_per_hour: int = Field(

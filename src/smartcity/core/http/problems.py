@@ -22,6 +22,14 @@ PROBLEM_TYPE_BASE = "https://smartcity.invalid/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
+def _page_error(
+    request: Request, status: int, detail: str, headers: dict[str, str] | None
+) -> Response | None:
+    """Web pages answer errors with an HTML page: their router leaves a renderer here."""
+    renderer = getattr(request.state, "error_page", None)
+    return renderer(request, status, detail, headers) if renderer is not None else None
+
+
 def problem(
     status: int,
     title: str,
@@ -48,6 +56,9 @@ def _service_error(request: Request, exc: Exception) -> Response:
         headers = {"Retry-After": str(exc.retry_after)}
     if exc.status == 401:
         headers = {"WWW-Authenticate": 'Bearer realm="smartcity", Basic realm="smartcity"'}
+    page = _page_error(request, exc.status, exc.detail, headers)
+    if page is not None:
+        return page
     return problem(
         exc.status,
         exc.title,
@@ -65,6 +76,9 @@ def _validation_error(request: Request, exc: Exception) -> Response:
     for error in exc.errors():
         location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
         errors[location or "body"] = str(error.get("msg", "invalid"))
+    page = _page_error(request, 422, "; ".join(errors.values()), None)
+    if page is not None:
+        return page
     return problem(
         422,
         "Invalid input",
@@ -77,6 +91,10 @@ def _validation_error(request: Request, exc: Exception) -> Response:
 def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     titles = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}
+    headers = dict(exc.headers) if exc.headers else None
+    page = _page_error(request, exc.status_code, "", headers)
+    if page is not None:
+        return page
     return problem(
         exc.status_code,
         titles.get(exc.status_code, "Error"),
@@ -93,6 +111,10 @@ def _cross_tenant(request: Request, exc: Exception) -> Response:
 def _stale(request: Request, exc: Exception) -> Response:
     # A row with a version column (version_id_col) changed between reading and writing: the
     # other writer won; the caller reloads. Raised at any flush, so it is handled here once.
+    detail = "Der Datensatz wurde gleichzeitig geändert. Bitte laden Sie ihn neu."
+    page = _page_error(request, 412, detail, None)
+    if page is not None:
+        return page
     return problem(
         412,
         "Precondition failed",
@@ -104,6 +126,9 @@ def _stale(request: Request, exc: Exception) -> Response:
 
 def _unexpected(request: Request, exc: Exception) -> Response:
     log.error("unhandled error", exc_info=exc, extra={"path_template": _route_template(request)})
+    page = _page_error(request, 500, "", None)
+    if page is not None:
+        return page
     return problem(500, "Internal error", "Something went wrong on our side; it was logged.")
 
 

@@ -1,0 +1,134 @@
+"""Dependencies of the web pages: the page state (language, CSRF), the posted form (CSRF
+checked), and the guard of back-office pages (a staff session with a permission, or a
+redirect to the login page).
+
+Every page route declares `Depends(page)` (public) or `Depends(staff_page(PERMISSION))`,
+the same deny-by-default rule the API follows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from smartcity.core.errors import NotAuthenticated, PermissionDenied
+from smartcity.core.http.deps import SESSION_COOKIE, DbDep, PlatformDep, TenantDbDep, public
+from smartcity.core.identity import users
+from smartcity.core.identity.permissions import Permission, Principal
+from smartcity.core.identity.sessions import resolve_session
+from smartcity.web import i18n
+from smartcity.web.rendering import render
+from smartcity.web.session import WebState, check_csrf, web_state
+
+MAX_FORM_FIELDS = 300
+MAX_FORM_FILES = 10
+
+STATUS_TEXTS = {
+    400: (i18n._("Request not understood"), i18n._("The request could not be processed.")),
+    403: (i18n._("Access denied"), i18n._("You are not allowed to do this.")),
+    404: (i18n._("Not found"), i18n._("This page or entry does not exist.")),
+    409: (i18n._("Not possible right now"), ""),
+    410: (i18n._("No longer available"), ""),
+    412: (i18n._("Changed in the meantime"), ""),
+    413: (i18n._("Too large"), ""),
+    415: (i18n._("File type not accepted"), ""),
+    422: (i18n._("Please check your entries"), ""),
+    429: (i18n._("Too many requests"), i18n._("Please wait a moment and try again.")),
+    500: (i18n._("Something went wrong"), i18n._("The error was logged. Please try later.")),
+    503: (i18n._("Temporarily unavailable"), i18n._("Please try again in a moment.")),
+}
+
+
+def error_page(
+    request: Request, status: int, detail: str, headers: dict[str, str] | None
+) -> Response:
+    """How a failing page request is answered: the login page for a missing login, else an
+    error page in the visitor's language (the API answers problem JSON instead)."""
+    if status == 401:
+        return RedirectResponse(f"/anmelden?next={quote(request.url.path)}", status_code=303)
+    state: WebState = getattr(request.state, "web", None) or web_state(
+        request, request.app.state.platform.settings.cookie_secure
+    )
+    title, explanation = STATUS_TEXTS.get(status, STATUS_TEXTS[400 if status < 500 else 500])
+    explanation = i18n.gettext_(explanation) if explanation else ""
+    shown = detail if status not in (500, 401) and detail != explanation else ""
+    response = render(
+        request,
+        "error.html",
+        state,
+        status_code=status,
+        title=i18n.gettext_(title),
+        explanation=explanation,
+        detail=shown,
+    )
+    for name, value in (headers or {}).items():
+        if name.lower() != "www-authenticate":
+            response.headers[name] = value
+    return response
+
+
+async def page(
+    request: Request, platform: PlatformDep, _public: Annotated[None, Depends(public)]
+) -> WebState:
+    """Public page: anybody may see it."""
+    state = web_state(request, platform.settings.cookie_secure)
+    request.state.web = state
+    request.state.error_page = error_page
+    return state
+
+
+PageDep = Annotated[WebState, Depends(page)]
+
+
+async def posted_form(request: Request, state: PageDep) -> FormData:
+    form = await request.form(max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS)
+    check_csrf(request, form)
+    return form
+
+
+FormDep = Annotated[FormData, Depends(posted_form)]
+
+
+def staff_principal(request: Request, db: DbDep, state: WebState) -> Principal | None:
+    """The logged-in staff member as seen from the request's municipality (if any)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    resolved = resolve_session(db, token, request.app.state.platform.session_policy)
+    if resolved is None:
+        return None
+    web_session, user = resolved
+    state.user = user
+    municipality = getattr(request.state, "municipality", None)
+    if municipality is None:
+        return Principal(kind="user", id=user.id, csrf_token=web_session.csrf_token)
+    grants = users.grants_in(db, user.id, municipality)
+    return Principal(
+        kind="user",
+        id=user.id,
+        roles=grants.roles,
+        departments=grants.departments,
+        csrf_token=web_session.csrf_token,
+    )
+
+
+def staff_page(permission: Permission) -> Callable[..., WebState]:
+    """Back-office page of a municipality: needs a staff login with the permission."""
+
+    def check(request: Request, db: TenantDbDep, state: PageDep) -> WebState:
+        principal = staff_principal(request, db, state)
+        if principal is None:
+            raise NotAuthenticated(i18n.gettext_("Please log in."))
+        state.principal = principal
+        if not principal.can(permission):
+            raise PermissionDenied(i18n.gettext_("You are not allowed to do this."))
+        return state
+
+    check.required_permission = permission  # type: ignore[attr-defined]
+    return check

@@ -1,0 +1,207 @@
+"""Pages of the instance rather than of one municipality: the start page, the staff login
+and logout, the choice of municipality after login, and our static files (ours and
+Leaflet's, from the xstatic-leaflet package: nothing is loaded from elsewhere)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import xstatic.pkg.leaflet  # type: ignore[import-untyped]
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from smartcity.core.db import transaction
+from smartcity.core.errors import NotFound, TooManyRequests
+from smartcity.core.http.deps import SESSION_COOKIE, DbDep, PlatformDep, client_address, public
+from smartcity.core.identity.login import password_login
+from smartcity.core.identity.models import RoleAssignment
+from smartcity.core.identity.permissions import Role
+from smartcity.core.identity.routes import set_login_cookie
+from smartcity.core.identity.sessions import end_session
+from smartcity.core.tenancy.models import Municipality
+from smartcity.core.tenancy.services import list_municipalities
+from smartcity.web.deps import FormDep, PageDep
+from smartcity.web.i18n import gettext_
+from smartcity.web.rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+STATIC = Path(__file__).parent / "static"
+LEAFLET = Path(xstatic.pkg.leaflet.BASE_DIR)
+MEDIA_TYPES = {
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+}
+
+
+def _site(title: str) -> dict[str, Any]:
+    return {"site_name": gettext_("Smart City platform"), "home_url": "/", "page_title": title}
+
+
+def local_path(target: str, default: str = "/") -> str:
+    """Only paths of this site: `//host` and `/\\host` would lead elsewhere."""
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default
+
+
+@router.get("/")
+def start(request: Request, state: PageDep, db: DbDep) -> Response:
+    return render(
+        request,
+        "site/start.html",
+        state,
+        municipalities=list_municipalities(db),
+        **_site(gettext_("Municipalities")),
+    )
+
+
+@router.get("/anmelden")
+def login_page(
+    request: Request, state: PageDep, next: Annotated[str, Query(max_length=500)] = "/verwaltung"
+) -> Response:
+    return _login_page(request, state, next, "", {})
+
+
+def _login_page(
+    request: Request,
+    state: Any,
+    next_path: str,
+    username: str,
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    platform = request.app.state.platform
+    return render(
+        request,
+        "site/login.html",
+        state,
+        status_code=status_code,
+        next=local_path(next_path, "/verwaltung"),
+        username=username,
+        errors=errors,
+        labels={"username": gettext_("User name")},
+        oidc=platform.settings.oidc_enabled,
+        **_site(gettext_("Log in")),
+    )
+
+
+@router.post("/anmelden")
+def login(request: Request, state: PageDep, form: FormDep, platform: PlatformDep) -> Response:
+    username = str(form.get("username") or "")[:200]
+    password = str(form.get("password") or "")[:1000]
+    next_path = local_path(str(form.get("next") or ""), "/verwaltung")
+    try:
+        # Own transaction: a failed attempt is stored although the login fails.
+        with transaction(platform.sessions) as db:
+            outcome = password_login(
+                db,
+                username=username,
+                password=password,
+                client=client_address(request),
+                sessions=platform.session_policy,
+                limits=platform.throttle_policy,
+                passwords=platform.passwords,
+            )
+    except TooManyRequests as exc:
+        message = gettext_("Too many failed attempts. Please wait %(minutes)s minutes.") % {
+            "minutes": max(1, exc.retry_after // 60)
+        }
+        response = _login_page(request, state, next_path, username, {"username": message}, 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    if not outcome.ok or outcome.token is None:
+        message = gettext_("User name or password is wrong.")
+        return _login_page(request, state, next_path, username, {"username": message}, 401)
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        with transaction(platform.sessions) as db:
+            end_session(db, old)
+    response = RedirectResponse(next_path, status_code=303)
+    set_login_cookie(response, platform, SESSION_COOKIE, outcome.token)
+    state.apply_cookies(response)
+    return response
+
+
+@router.post("/abmelden")
+def logout(request: Request, form: FormDep, db: DbDep, platform: PlatformDep) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        end_session(db, token)
+    response = RedirectResponse("/anmelden", status_code=303)
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", secure=platform.settings.cookie_secure, httponly=True
+    )
+    return response
+
+
+def _places_of(db: Session, user_id: int) -> list[Municipality]:
+    rows = db.execute(
+        select(RoleAssignment.region_id, RoleAssignment.municipality_id, RoleAssignment.role).where(
+            RoleAssignment.user_id == user_id
+        )
+    ).all()
+    regions = {region for region, place, role in rows if place is None}
+    places = {place for _, place, _ in rows if place is not None}
+    return (
+        list(
+            db.scalars(
+                select(Municipality)
+                .where(or_(Municipality.region_id.in_(regions), Municipality.id.in_(places)))
+                .order_by(Municipality.name)
+            )
+        )
+        if rows
+        else []
+    )
+
+
+@router.get("/verwaltung")
+def choose(request: Request, state: PageDep, db: DbDep) -> Response:
+    from smartcity.web.deps import staff_principal
+
+    principal = staff_principal(request, db, state)
+    if principal is None or state.user is None:
+        return RedirectResponse("/anmelden?next=/verwaltung", status_code=303)
+    places = _places_of(db, state.user.id)
+    if len(places) == 1:
+        return RedirectResponse(f"/{places[0].slug}/verwaltung/", status_code=303)
+    is_region_admin = db.scalar(
+        select(RoleAssignment.id).where(
+            RoleAssignment.user_id == state.user.id, RoleAssignment.role == Role.REGION_ADMIN
+        )
+    )
+    return render(
+        request,
+        "site/choose.html",
+        state,
+        places=places,
+        region_view=bool(is_region_admin),
+        **_site(gettext_("Administration")),
+    )
+
+
+def _file(base: Path, name: str) -> Response:
+    path = (base / name).resolve()
+    if not path.is_relative_to(base.resolve()) or not path.is_file():
+        raise NotFound(gettext_("This page or entry does not exist."))
+    return FileResponse(
+        path,
+        media_type=MEDIA_TYPES.get(path.suffix, "application/octet-stream"),
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+@router.get("/static/web/{name:path}", dependencies=[Depends(public)])
+def static_file(name: str) -> Response:
+    return _file(STATIC, name)
+
+
+@router.get("/static/leaflet/{name:path}", dependencies=[Depends(public)])
+def leaflet_file(name: str) -> Response:
+    return _file(LEAFLET, name)
