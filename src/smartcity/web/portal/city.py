@@ -25,7 +25,7 @@ from smartcity.parking import occupancy
 from smartcity.watermeter import services as watermeter
 from smartcity.web import layout, maplayers
 from smartcity.web.deps import FormDep, PageDep
-from smartcity.web.i18n import gettext_
+from smartcity.web.i18n import _, gettext_
 from smartcity.web.rendering import render
 from smartcity.web.session import WebState
 
@@ -275,11 +275,11 @@ def benches_layer(state: PageDep, db: TenantDbDep) -> Response:
 # ---- water meter -------------------------------------------------------------------------
 
 WATER_LABELS = {
-    "meter_number": "Meter number",
-    "reading": "Meter reading in m³",
-    "read_on": "Date of reading",
-    "email": "E-mail address for the receipt",
-    "photo": "Photo of the meter",
+    "meter_number": _("Meter number"),
+    "reading": _("Meter reading in m³"),
+    "read_on": _("Date of reading"),
+    "email": _("E-mail address for the receipt"),
+    "photo": _("Photo of the meter"),
 }
 
 

@@ -1,0 +1,84 @@
+"""What every page can rely on: German texts for every English original, no request to a
+third party, nothing the Content Security Policy would block, and the security headers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from smartcity.web import i18n
+from tests.conftest import World
+from tests.web.conftest import Browser
+
+WEB = Path(i18n.__file__).parent
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
+KEYWORDS = {"_": None, "gettext_": None, "ngettext": (1, 2), "ngettext_": (1, 2)}
+
+
+def extracted() -> set[str | tuple[str, ...]]:
+    found: set[str | tuple[str, ...]] = set()
+    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
+    options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(WEB), method_map, options, keywords=KEYWORDS
+    ):
+        found.add(message if isinstance(message, str) else tuple(message))
+    return found
+
+
+def test_every_text_of_the_pages_has_its_german_translation() -> None:
+    with (WEB / "locale/de/LC_MESSAGES/messages.po").open("rb") as source:
+        catalog = read_po(source, locale="de")
+    missing = []
+    for message in extracted():
+        key = message if isinstance(message, str) else message[0]
+        entry = catalog.get(key)
+        if entry is None or not entry.string or entry.fuzzy:
+            missing.append(key)
+            continue
+        translations = [entry.string] if isinstance(entry.string, str) else list(entry.string)
+        for translated in translations:
+            assert sorted(PLACEHOLDER.findall(translated)) == sorted(PLACEHOLDER.findall(key)), key
+    assert missing == [], "run pybabel extract/update (docs/frontend.md)"
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p in (WEB / "templates").rglob("*.html")), ids=lambda p: p.name
+)
+def test_templates_load_nothing_from_elsewhere_and_nothing_inline(path: Path) -> None:
+    html = path.read_text()
+    assert not re.search(r"(src|href)=\"(https?:)?//", html), "a third-party address"
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html), "an inline script"
+    assert not re.search(r"\son[a-z]+=", html), "an inline event handler"
+    assert not re.search(r"\sstyle=", html), "an inline style"
+
+
+def test_scripts_and_styles_name_no_other_host() -> None:
+    for path in (WEB / "static").iterdir():
+        assert not re.search(r"https?://", path.read_text()), path.name
+
+
+def test_pages_carry_the_security_headers_and_leaflet_comes_from_us(
+    browser: Callable[[], Browser], world: World
+) -> None:
+    citizen = browser()
+    page = citizen.get("/dresden/parken")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert page.headers["x-frame-options"] == "DENY"
+    assert 'src="/static/leaflet/leaflet.js"' in page.text
+    leaflet = citizen.get("/static/leaflet/leaflet.js")
+    assert leaflet.status_code == 200
+    assert leaflet.headers["content-type"].startswith("text/javascript")
+    cookie = page.headers["set-cookie"]
+    assert "__Host-smartcity_csrf=" in cookie
+    for flag in ("HttpOnly", "Secure", "SameSite=strict"):
+        assert flag in cookie
+    assert citizen.get("/static/web/../deps.py").status_code == 404
+    assert citizen.get("/static/leaflet/%2e%2e/__init__.py").status_code == 404

@@ -1,0 +1,279 @@
+"""The staff back office: login, inbox, working a case to a decision, review queues and
+administration, as clerks and administrators use it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from tests.conftest import World
+from tests.web.conftest import PDF, Browser, main_text
+
+DRESDEN = "/dresden"
+ADMIN = f"{DRESDEN}/verwaltung"
+OWNER = {"name": "Erika Mustermann", "street": "Altmarkt 1", "postcode": "01067", "city": "Dresden"}
+DOG = {"dog_name": "Bello", "breed": "Dackel", "since": "2026-11-01"}
+
+
+def apply(browser: Callable[[], Browser], key: str) -> str:
+    """A dog-tax application sent through the portal; returns its tracking code."""
+    citizen = browser()
+    citizen.get(f"{DRESDEN}/dienste/{key}")
+    citizen.submit(f"{DRESDEN}/dienste/{key}/antrag")
+    citizen.submit(f"{DRESDEN}/antrag/schritt/1", OWNER)
+    citizen.submit(f"{DRESDEN}/antrag/schritt/2", DOG)
+    citizen.submit(
+        f"{DRESDEN}/antrag/schritt/3", files={"insurance": ("v.pdf", PDF, "application/pdf")}
+    )
+    location = citizen.submit(f"{DRESDEN}/antrag/absenden").headers["location"]
+    found = re.search(r"/status/([0-9A-Z-]{14})", location)
+    assert found is not None
+    return found.group(1)
+
+
+def logged_in(browser: Callable[[], Browser], username: str) -> Browser:
+    staff = browser()
+    assert staff.login(username).status_code == 303
+    return staff
+
+
+def case_id_of(clerk: Browser, code: str) -> int:
+    inbox = clerk.get(f"{ADMIN}/vorgaenge")
+    found = re.search(r'href="vorgaenge/(\d+)">' + code, inbox.text)
+    assert found is not None, main_text(inbox)
+    return int(found.group(1))
+
+
+def version_of(page: str) -> str:
+    found = re.search(r'name="version" value="(\d+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def test_back_office_pages_send_an_anonymous_visitor_to_the_login_and_back(
+    browser: Callable[[], Browser], world: World
+) -> None:
+    visitor = browser()
+    sent_away = visitor.get(f"{ADMIN}/vorgaenge", follow_redirects=False)
+    assert sent_away.status_code == 303
+    assert sent_away.headers["location"] == f"/anmelden?next={ADMIN}/vorgaenge"
+    login_page = visitor.get(sent_away.headers["location"])
+    assert f'name="next" value="{ADMIN}/vorgaenge"' in login_page.text
+
+    wrong = visitor.submit(
+        "/anmelden", {"username": "dd.clerk.a", "password": "wrong", "next": f"{ADMIN}/vorgaenge"}
+    )
+    assert wrong.status_code == 401
+    assert "Benutzername oder Passwort ist falsch" in main_text(wrong)
+    right = visitor.login("dd.clerk.a")
+    assert right.headers["location"] == "/verwaltung"
+    assert visitor.get("/verwaltung", follow_redirects=False).headers["location"] == (f"{ADMIN}/")
+    # A login form cannot send the user to another site afterwards.
+    visitor.get("/anmelden?next=//evil.example/")
+    again = visitor.submit(
+        "/anmelden",
+        {
+            "username": "dd.clerk.a",
+            "password": "correct horse battery staple",
+            "next": "//evil.example/",
+        },
+    )
+    assert again.headers["location"] == "/verwaltung"
+
+
+def test_a_clerk_takes_a_case_from_the_inbox_to_a_decision_the_citizen_then_sees(
+    browser: Callable[[], Browser], dog_tax: str
+) -> None:
+    code = apply(browser, dog_tax)
+    clerk = logged_in(browser, "dd.clerk.a")
+    case_id = case_id_of(clerk, code)
+    case_url = f"{ADMIN}/vorgaenge/{case_id}"
+    page = clerk.get(case_url)
+    assert "Erika Mustermann" in main_text(page)
+
+    assigned = clerk.submit(
+        case_url, {"action": "assign", "assignee": "me", "version": version_of(page.text)}
+    )
+    assert assigned.status_code == 303
+    page = clerk.get(case_url)
+    moved = clerk.submit(
+        case_url,
+        {"action": "status", "status": "in_bearbeitung", "version": version_of(page.text)},
+    )
+    assert moved.status_code == 303
+    clerk.submit(case_url, {"action": "message", "message-text": "Bitte Chipnummer nachreichen."})
+    clerk.submit(case_url, {"action": "note", "note-text": "Rasse geprüft."})
+    page = clerk.get(case_url)
+    assert "In Bearbeitung" in main_text(page)
+    decided = clerk.submit(
+        case_url,
+        {
+            "action": "decide",
+            "outcome": "approved",
+            "decision-text": "Die Steuermarke liegt bei.",
+            "version": version_of(page.text),
+        },
+    )
+    assert decided.status_code == 303
+
+    status = main_text(browser().get(f"{DRESDEN}/status/{code}"))
+    assert "Bitte Chipnummer nachreichen." in status
+    assert "Ihrem Antrag wird stattgegeben." in status
+    assert "Die Steuermarke liegt bei." in status
+    assert "Rasse geprüft." not in status  # internal notes stay internal
+
+
+def test_a_change_made_on_an_old_page_is_refused_instead_of_overwriting(
+    browser: Callable[[], Browser], dog_tax: str
+) -> None:
+    code = apply(browser, dog_tax)
+    first, second = logged_in(browser, "dd.clerk.a"), logged_in(browser, "dd.admin")
+    case_url = f"{ADMIN}/vorgaenge/{case_id_of(first, code)}"
+    seen_by_first = version_of(first.get(case_url).text)
+    seen_by_second = version_of(second.get(case_url).text)
+    assert (
+        second.submit(
+            case_url, {"action": "status", "status": "in_bearbeitung", "version": seen_by_second}
+        ).status_code
+        == 303
+    )
+    stale = first.submit(
+        case_url, {"action": "status", "status": "abgeschlossen", "version": seen_by_first}
+    )
+    assert stale.status_code == 412
+    assert "inzwischen geändert" in main_text(stale)
+    assert "In Bearbeitung" in main_text(first.get(case_url))
+
+
+def test_a_clerk_of_another_department_neither_lists_nor_opens_the_case(
+    browser: Callable[[], Browser], dog_tax: str
+) -> None:
+    code = apply(browser, dog_tax)
+    case_id = case_id_of(logged_in(browser, "dd.clerk.a"), code)
+    other = logged_in(browser, "dd.clerk.b")
+    assert code not in other.get(f"{ADMIN}/vorgaenge").text
+    assert other.get(f"{ADMIN}/vorgaenge/{case_id}").status_code == 403
+    # Nor does Radebeul's administrator, on Radebeul's pages or on Dresden's.
+    radebeul = logged_in(browser, "rb.admin")
+    assert radebeul.get(f"{ADMIN}/vorgaenge/{case_id}").status_code == 403
+    assert radebeul.get(f"/radebeul/verwaltung/vorgaenge/{case_id}").status_code == 404
+
+
+def test_the_inbox_filters_by_state_and_deadline(
+    browser: Callable[[], Browser], dog_tax: str
+) -> None:
+    code = apply(browser, dog_tax)
+    clerk = logged_in(browser, "dd.clerk.a")
+    assert code in clerk.get(f"{ADMIN}/vorgaenge?status=eingegangen").text
+    assert code not in clerk.get(f"{ADMIN}/vorgaenge?status=entschieden").text
+    assert code not in clerk.get(f"{ADMIN}/vorgaenge?overdue=yes").text
+    assert code in clerk.get(f"{ADMIN}/vorgaenge?assignee=none").text
+    assert clerk.get(f"{ADMIN}/vorgaenge?age=abc").status_code == 422
+
+
+def test_flagged_water_meter_readings_are_confirmed_from_the_review_queue(
+    browser: Callable[[], Browser], meters: None
+) -> None:
+    citizen = browser()
+    # 400 m³ in a year for two people is far above 300 l per person and day: flagged.
+    citizen.submit(
+        f"{DRESDEN}/wasserzaehler",
+        {"meter_number": "WZ-1", "reading": "400", "read_on": "2026-11-20"},
+    )
+    operator = logged_in(browser, "dd.operator")
+    queue = operator.get(f"{ADMIN}/wasserzaehler")
+    assert "Zähler WZ-1" in main_text(queue)
+    reading_id = re.search(r'action="wasserzaehler/(\d+)"', queue.text)
+    assert reading_id is not None
+    confirmed = operator.submit(
+        f"{ADMIN}/wasserzaehler/{reading_id.group(1)}", {"decision": "confirm"}
+    )
+    assert confirmed.status_code == 303
+    assert "Keine Zählerstände warten auf Prüfung" in main_text(
+        operator.get(f"{ADMIN}/wasserzaehler")
+    )
+    # A clerk has no business there.
+    assert logged_in(browser, "dd.clerk.a").get(f"{ADMIN}/wasserzaehler").status_code == 403
+
+
+def test_an_administrator_creates_a_clerk_who_can_then_log_in(
+    browser: Callable[[], Browser], world: World
+) -> None:
+    admin = logged_in(browser, "dd.admin")
+    missing = admin.submit(
+        f"{ADMIN}/benutzer",
+        {
+            "action": "create",
+            "username": "dd.neu",
+            "password": "a long enough passphrase",
+            "role": "case_worker",
+            "department": "",
+        },
+    )
+    assert missing.status_code == 422
+    assert "Fachbereich" in main_text(missing)
+    created = admin.submit(
+        f"{ADMIN}/benutzer",
+        {
+            "action": "create",
+            "username": "dd.neu",
+            "display_name": "Neue Kollegin",
+            "password": "a long enough passphrase",
+            "role": "case_worker",
+            "department": "Bürgeramt",
+        },
+    )
+    assert created.status_code == 303
+    assert "Neue Kollegin" in main_text(admin.get(f"{ADMIN}/benutzer"))
+    newcomer = browser()
+    assert newcomer.login("dd.neu", "a long enough passphrase").status_code == 303
+    assert newcomer.get(f"{ADMIN}/vorgaenge").status_code == 200
+    # The auditor may look at the list, not change it.
+    auditor = logged_in(browser, "dd.auditor")
+    assert auditor.get(f"{ADMIN}/benutzer").status_code == 200
+    assert "Konto anlegen" not in auditor.get(f"{ADMIN}/benutzer").text
+    assert auditor.submit(f"{ADMIN}/benutzer", {"action": "create"}).status_code == 403
+
+
+def test_an_api_key_is_shown_once_works_and_can_be_revoked(
+    browser: Callable[[], Browser], world: World
+) -> None:
+    steward = logged_in(browser, "dd.steward")
+    created = steward.submit(
+        f"{ADMIN}/api-schluessel", {"action": "create", "name": "Pegel Elbe", "scopes": "sta:write"}
+    )
+    assert created.status_code == 201
+    secret = re.search(r'<p class="secret" id="new-key">([^<]+)</p>', created.text)
+    assert secret is not None
+    device = browser().client
+    things = device.get(
+        f"{DRESDEN}/sta/v1.1/Things", headers={"Authorization": f"Bearer {secret.group(1)}"}
+    )
+    assert things.status_code == 200
+    listing = steward.get(f"{ADMIN}/api-schluessel")
+    assert secret.group(1) not in listing.text  # never shown again
+    key_id = re.search(r'name="key_id" value="(\d+)"', listing.text)
+    assert key_id is not None
+    steward.submit(f"{ADMIN}/api-schluessel", {"action": "revoke", "key_id": key_id.group(1)})
+    refused = device.get(
+        f"{DRESDEN}/sta/v1.1/Things", headers={"Authorization": f"Bearer {secret.group(1)}"}
+    )
+    assert refused.status_code == 401
+
+
+def test_the_audit_log_viewer_shows_entries_and_the_verified_chain(
+    browser: Callable[[], Browser], dog_tax: str
+) -> None:
+    apply(browser, dog_tax)
+    auditor = logged_in(browser, "dd.auditor")
+    page = auditor.get(f"{ADMIN}/protokoll")
+    assert "Geprüft: Die" in main_text(page)
+    assert "case.create" in page.text or "submission" in page.text
+    assert logged_in(browser, "dd.clerk.a").get(f"{ADMIN}/protokoll").status_code == 403
+
+
+def test_logging_out_ends_the_session(browser: Callable[[], Browser], world: World) -> None:
+    clerk = logged_in(browser, "dd.clerk.a")
+    assert clerk.get(f"{ADMIN}/").status_code == 200
+    assert clerk.submit("/abmelden").headers["location"] == "/anmelden"
+    assert clerk.get(f"{ADMIN}/", follow_redirects=False).status_code == 303
