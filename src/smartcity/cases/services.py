@@ -425,7 +425,7 @@ def _notify(
     db: Session, portal: Portal, municipality: Municipality, submission: Submission, what: str
 ) -> None:
     assert submission.contact_email is not None
-    status = f"{portal.api(municipality)}/status/{submission.tracking_code}"
+    status = f"{portal.base(municipality)}/status/{submission.tracking_code}"
     if submission.language == "en":
         subject = f"News on your application {submission.tracking_code}"
         noun = "a decision" if what == "decision" else "a message"

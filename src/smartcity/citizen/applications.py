@@ -364,14 +364,16 @@ def _confirm(
     submission: Submission,
 ) -> None:
     assert submission.contact_email is not None
-    status = f"{portal.api(municipality)}/status/{submission.tracking_code}"
+    # The page a person reads; the PDF comes from the API.
+    status = f"{portal.base(municipality)}/status/{submission.tracking_code}"
+    pdf = f"{portal.api(municipality)}/status/{submission.tracking_code}/receipt.pdf"
     when = receipts.local_time(submission.submitted_at, municipality)
     if submission.language == "en":
         subject = f"Received: {service.name('en')} ({submission.tracking_code})"
         body = (
             f"Hello,\n\n{municipality.name} received your application “{service.name('en')}” "
             f"on {when}.\n\nTracking code: {submission.tracking_code}\nStatus: {status}\n"
-            f"Receipt (PDF): {status}/receipt.pdf\n\nChecksum of your entries (SHA-256): "
+            f"Receipt (PDF): {pdf}\n\nChecksum of your entries (SHA-256): "
             f"{submission.data_sha256}\n"
         )
     else:
@@ -379,7 +381,7 @@ def _confirm(
         body = (
             f"Guten Tag,\n\nIhr Antrag „{service.name('de')}“ ist am {when} bei "
             f"{municipality.name} eingegangen.\n\nVorgangsnummer: {submission.tracking_code}\n"
-            f"Bearbeitungsstand: {status}\nEingangsbestätigung (PDF): {status}/receipt.pdf\n\n"
+            f"Bearbeitungsstand: {status}\nEingangsbestätigung (PDF): {pdf}\n\n"
             f"Prüfsumme Ihrer Angaben (SHA-256): {submission.data_sha256}\n"
         )
     queue_mail(db, to=submission.contact_email, subject=subject, body=body)

@@ -191,7 +191,7 @@ def sensor_features(db: Session) -> list[dict[str, Any]]:
     ):
         streams.setdefault(thing_id, []).append((stream_id, name))
     features = []
-    names = dict(db.execute(select(Thing.id, Thing.name)).tuples().all())
+    names: dict[int, str] = {row.id: row.name for row in db.execute(select(Thing.id, Thing.name))}
     for thing_id, place in where.items():
         if thing_id in skip or thing_id not in streams:
             continue

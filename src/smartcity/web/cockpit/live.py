@@ -83,6 +83,25 @@ def _result(observation: Observation) -> str:
     return str(observation.result_string or observation.result_json or "")[:60]
 
 
+def _line(cursor: Cursor, observation: Observation, local: ZoneInfo) -> str:
+    stream_id = observation.datastream_id or 0
+    thing, name, unit = cursor.streams.get(stream_id, ("", f"#{stream_id}", ""))
+    at = observation.phenomenon_time_start.astimezone(local).strftime("%H:%M:%S")
+    return f"{at} – {thing}: {name} = {_result(observation)} {unit}".strip()
+
+
+def recent(db: Session, cursor: Cursor, zone: str, count: int = 12) -> list[str]:
+    """The newest readings, newest first: what the page shows before the stream adds more."""
+    found = db.scalars(
+        select(Observation)
+        .where(Observation.id <= cursor.last_id, Observation.datastream_id.is_not(None))
+        .order_by(Observation.id.desc())
+        .limit(count)
+    )
+    local = ZoneInfo(zone)
+    return [_line(cursor, observation, local) for observation in found]
+
+
 def poll(db: Session, cursor: Cursor, zone: str) -> dict[str, Any] | None:
     found = list(
         db.scalars(
@@ -99,11 +118,7 @@ def poll(db: Session, cursor: Cursor, zone: str) -> dict[str, Any] | None:
     lines = []
     touched: set[str] = set()
     for observation in found[-20:]:
-        stream_id = observation.datastream_id
-        assert stream_id is not None
-        thing, name, unit = cursor.streams.get(stream_id, ("", f"#{stream_id}", ""))
-        at = observation.phenomenon_time_start.astimezone(local).strftime("%H:%M:%S")
-        lines.append(f"{at} – {thing}: {name} = {_result(observation)} {unit}".strip())
+        lines.append(_line(cursor, observation, local))
     for observation in found:
         layer = cursor.layers.get(observation.datastream_id or 0)
         if layer:

@@ -89,6 +89,7 @@ def cockpit(
         faults=faults,
         lamp_names={lamp.id: lamp.name for lamp in lamps},
         open_reports=len(open_reports),
+        recent=live.recent(db, live.start_cursor(db), municipality.timezone),
         can_operate=state.principal.can(LIGHTING_OPERATE),
         zone=municipality.timezone,
         **layout.staff(municipality, state.principal, "cockpit", gettext_("City cockpit")),

@@ -1,0 +1,264 @@
+"""The main flows in a real browser (headless Chromium from Debian, driven by Playwright):
+what citizens and clerks do, by keyboard where the issue asks for it, and axe-core's
+accessibility check (WCAG 2.1 AA rules) on every page visited."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from smartcity.benches import services as benches
+from tests.conftest import PASSWORD, World
+from tests.web.conftest import PDF
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI") == "true":
+        raise RuntimeError("CI needs Chromium for the browser tests: apt-get install chromium")
+    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(app: FastAPI, world: World) -> Iterator[str]:
+    """The app served over HTTP on a free port of 127.0.0.1 (a secure context for Chromium,
+    so the Secure `__Host-` cookies work as over HTTPS)."""
+    port = _free_port()
+    running = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium: Any, server: str) -> Iterator[Callable[[], Any]]:
+    contexts: list[Any] = []
+
+    def make() -> Any:
+        context = chromium.new_context(base_url=server, locale="de-DE")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def accessible(page: Any) -> None:
+    """axe-core finds no WCAG 2.1 A/AA violation on the page as it is now."""
+    results = axe_module.Axe().run(page, options=WCAG_AA)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def tab_to(page: Any, selector: str, limit: int = 60) -> None:
+    """Move the focus with the Tab key alone until it reaches the element, and check that
+    the focus can be seen there."""
+    target = page.locator(selector)
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            outline = target.evaluate("element => getComputedStyle(element).outlineStyle")
+            assert outline not in ("none", ""), f"no visible focus on {selector}"
+            return
+    raise AssertionError(f"{selector} cannot be reached with the Tab key")
+
+
+def test_a_citizen_submits_a_water_meter_reading_by_keyboard_and_sees_the_receipt(
+    new_page: Callable[[], Any], meters: None
+) -> None:
+    page = new_page()
+    page.goto("/dresden/")
+    accessible(page)
+    tab_to(page, 'a[href="wasserzaehler"]')
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/dresden/wasserzaehler")
+    accessible(page)
+    tab_to(page, "#feld-meter_number")
+    page.keyboard.type("WZ-1")
+    tab_to(page, "#feld-reading")
+    page.keyboard.type("abc")
+    page.keyboard.press("Enter")
+    # The error summary names the field; following its link puts the focus on it.
+    summary = page.locator(".error-summary a")
+    assert "Zählerstand als Zahl" in summary.inner_text()
+    accessible(page)
+    summary.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("190,5")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/wasserzaehler/[0-9A-Z-]+$"))
+    assert "Vielen Dank, Ihr Zählerstand ist eingegangen" in page.inner_text("main")
+    assert page.inner_text("#tracking-code")
+    accessible(page)
+
+
+def test_a_citizen_reports_a_defect_on_the_map(
+    new_page: Callable[[], Any], report_categories: None
+) -> None:
+    page = new_page()
+    page.goto("/dresden/maengel/melden")
+    accessible(page)
+    page.get_by_role("link", name="Straßenschaden").click()
+    page.wait_for_selector(".leaflet-container")
+    accessible(page)
+    page.fill("#feld-description", "Tiefes Schlagloch vor dem Rathaus")
+    page.select_option("#feld-attribute-flaeche", "fahrbahn")
+    page.locator("#karte").click(position={"x": 200, "y": 150})
+    assert page.input_value("#feld-lat")
+    assert page.input_value("#feld-lon")
+    page.get_by_role("button", name="Meldung absenden").click()
+    assert "Vielen Dank für Ihre Meldung" in page.inner_text("main")
+    accessible(page)
+    page.goto("/dresden/maengel")
+    page.wait_for_selector(".leaflet-interactive")
+    accessible(page)
+
+
+def test_a_clerk_decides_the_case_and_the_citizen_sees_the_decision(
+    new_page: Callable[[], Any], dog_tax: str, tmp_path: Path
+) -> None:
+    citizen = new_page()
+    citizen.goto(f"/dresden/dienste/{dog_tax}")
+    accessible(citizen)
+    citizen.get_by_role("button", name="Antrag beginnen").click()
+    citizen.fill("#feld-name", "Erika Mustermann")
+    citizen.fill("#feld-street", "Altmarkt 1")
+    citizen.fill("#feld-postcode", "01067")
+    citizen.fill("#feld-city", "Dresden")
+    accessible(citizen)
+    citizen.get_by_role("button", name="Weiter", exact=True).click()
+    citizen.fill("#feld-dog_name", "Bello")
+    citizen.fill("#feld-breed", "Dackel")
+    citizen.fill("#feld-since", "2026-11-01")
+    citizen.get_by_role("button", name="Weiter", exact=True).click()
+    proof = tmp_path / "versicherung.pdf"
+    proof.write_bytes(PDF)
+    citizen.set_input_files("#feld-insurance", str(proof))
+    citizen.get_by_role("button", name="Weiter zur Prüfung").click()
+    accessible(citizen)
+    citizen.get_by_role("button", name="Antrag absenden").click()
+    code = citizen.inner_text("#tracking-code").strip()
+    accessible(citizen)
+
+    clerk = new_page()
+    clerk.goto("/dresden/verwaltung/vorgaenge")
+    clerk.wait_for_url(re.compile(r".*/anmelden\?next=.*"))
+    accessible(clerk)
+    clerk.fill("#feld-username", "dd.clerk.a")
+    clerk.fill("#feld-password", PASSWORD)
+    clerk.get_by_role("button", name="Anmelden").click()
+    clerk.wait_for_url("**/dresden/verwaltung/vorgaenge")
+    accessible(clerk)
+    clerk.get_by_role("link", name=code).click()
+    accessible(clerk)
+    clerk.select_option("#feld-status", "in_bearbeitung")
+    clerk.get_by_role("button", name="Status ändern").click()
+    assert "In Bearbeitung" in clerk.inner_text("#case-status")
+    clerk.select_option("#feld-outcome", "approved")
+    clerk.fill("#feld-decision-text", "Die Steuermarke liegt bei.")
+    clerk.get_by_role("button", name="Bescheid erlassen").click()
+    assert "Entschieden" in clerk.inner_text("#case-status")
+
+    citizen.goto("/dresden/status")
+    citizen.fill("#feld-code", code.lower())
+    citizen.keyboard.press("Enter")
+    assert "Ihrem Antrag wird stattgegeben." in citizen.inner_text("#decision")
+    accessible(citizen)
+
+
+def test_the_cockpit_shows_a_new_observation_without_reload(
+    new_page: Callable[[], Any], world: World, server: str
+) -> None:
+    with world.tenant(world.dresden) as db:
+        bench = benches.create_bench(db, name="Bank Altmarkt", lat=51.05, lon=13.74, actor="t")
+        stream = benches.statuses(db, [bench])[0].datastreams["temperature"]
+    key = world.api_key(world.dresden, "sta:write")
+    page = new_page()
+    page.goto("/anmelden?next=/dresden/verwaltung/cockpit")
+    page.fill("#feld-username", "dd.operator")
+    page.fill("#feld-password", PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url("**/dresden/verwaltung/cockpit")
+    page.wait_for_selector(".leaflet-interactive")
+    accessible(page)
+    time.sleep(1.5)  # the page's event stream is open and has its starting point
+    sent = httpx.post(
+        f"{server}/dresden/sta/v1.1/Observations",
+        json={
+            "Datastream": {"@iot.id": stream},
+            "phenomenonTime": datetime.now(UTC).isoformat(),
+            "result": 23.4,
+        },
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert sent.status_code == 201, sent.text
+    page.wait_for_selector("#live-log li:has-text('23,4')", timeout=15_000)
+    assert "Bank Altmarkt" in page.inner_text("#live-log")
+
+
+def test_the_back_office_pages_are_accessible(
+    new_page: Callable[[], Any], dog_tax: str, meters: None
+) -> None:
+    page = new_page()
+    page.goto("/anmelden")
+    page.fill("#feld-username", "dd.admin")
+    page.fill("#feld-password", PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    for path in (
+        "/dresden/verwaltung/",
+        "/dresden/verwaltung/maengel",
+        "/dresden/verwaltung/wasserzaehler",
+        "/dresden/verwaltung/benutzer",
+        "/dresden/verwaltung/api-schluessel",
+        "/dresden/verwaltung/protokoll",
+        "/dresden/verwaltung/cockpit/energie",
+        "/dresden/parken",
+        "/dresden/umwelt",
+        "/dresden/antrag/fortsetzen",
+        "/dresden/?lang=en",
+        "/",
+    ):
+        page.goto(path)
+        accessible(page)
