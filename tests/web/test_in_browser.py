@@ -156,6 +156,23 @@ def test_a_citizen_reports_a_defect_on_the_map(
     accessible(page)
 
 
+def test_a_defect_can_be_reported_by_keyboard_alone_with_a_typed_place(
+    new_page: Callable[[], Any], report_categories: None
+) -> None:
+    page = new_page()
+    page.goto("/dresden/")
+    tab_to(page, 'a[href="maengel/melden"]')
+    page.keyboard.press("Enter")
+    tab_to(page, 'a[href="?kategorie=beleuchtung"]')
+    page.keyboard.press("Enter")
+    tab_to(page, "#feld-description")
+    page.keyboard.type("Laterne brennt nicht")
+    tab_to(page, "#feld-address")
+    page.keyboard.type("Altmarkt, vor dem Kulturpalast")
+    page.keyboard.press("Enter")
+    assert "Vielen Dank für Ihre Meldung" in page.inner_text("main")
+
+
 def test_a_clerk_decides_the_case_and_the_citizen_sees_the_decision(
     new_page: Callable[[], Any], dog_tax: str, tmp_path: Path
 ) -> None:
@@ -238,9 +255,32 @@ def test_the_cockpit_shows_a_new_observation_without_reload(
     assert "Bank Altmarkt" in page.inner_text("#live-log")
 
 
-def test_the_back_office_pages_are_accessible(
-    new_page: Callable[[], Any], dog_tax: str, meters: None
+def test_the_remaining_pages_are_accessible(
+    new_page: Callable[[], Any], dog_tax: str, meters: None, world: World
 ) -> None:
+    with world.tenant(world.dresden) as db:
+        bench = benches.create_bench(db, name="Bank Altmarkt", lat=51.05, lon=13.74, actor="t")
+        stream = benches.statuses(db, [bench])[0].datastreams["temperature"]
+    citizen = new_page()
+    citizen.goto(f"/dresden/dienste/{dog_tax}")
+    citizen.get_by_role("button", name="Antrag beginnen").click()
+    citizen.get_by_role("button", name="Speichern und später fortsetzen").click()
+    citizen.wait_for_url("**/antrag/speichern")
+    accessible(citizen)
+    for path in (f"/dresden/benches/{bench.id}/display", "/dresden/status/ABCD-EFGH-JKMN"):
+        citizen.goto(path)
+        accessible(citizen)
+    region = new_page()
+    region.goto("/anmelden?next=/region/cockpit")
+    region.fill("#feld-username", "region.admin")
+    region.fill("#feld-password", PASSWORD)
+    region.get_by_role("button", name="Anmelden").click()
+    region.wait_for_url("**/region/cockpit")
+    accessible(region)
+    region.goto(f"/dresden/verwaltung/cockpit/datenstroeme/{stream}?range=7d")
+    accessible(region)
+    region.goto("/dresden/verwaltung/cockpit?lang=en")
+    accessible(region)
     page = new_page()
     page.goto("/anmelden")
     page.fill("#feld-username", "dd.admin")

@@ -245,3 +245,27 @@ def test_an_unknown_municipality_gets_a_page_not_a_stack_trace(
     assert page.status_code == 404
     assert "Nicht gefunden" in main_text(page)
     assert "Traceback" not in page.text
+
+
+def test_saving_for_later_and_going_back_keep_an_incomplete_step_and_a_file_can_be_removed(
+    browser: Callable[[], Browser], dog_tax: str
+) -> None:
+    citizen = browser()
+    start_application(citizen, dog_tax)
+    later = citizen.submit(f"{DRESDEN}/antrag/schritt/1", {"name": "Erika", "action": "later"})
+    assert later.headers["location"] == f"{DRESDEN}/antrag/speichern"
+    assert 'value="Erika"' in citizen.get(f"{DRESDEN}/antrag/schritt/1").text
+    citizen.submit(f"{DRESDEN}/antrag/schritt/1", OWNER)
+    back = citizen.submit(f"{DRESDEN}/antrag/schritt/2", {"dog_name": "Bel", "action": "back"})
+    assert back.headers["location"] == f"{DRESDEN}/antrag/schritt/1"
+    assert 'value="Bel"' in citizen.get(f"{DRESDEN}/antrag/schritt/2").text
+
+    citizen.submit(
+        f"{DRESDEN}/antrag/schritt/3", files={"insurance": ("alt.pdf", PDF, "application/pdf")}
+    )
+    step = citizen.get(f"{DRESDEN}/antrag/schritt/3").text
+    found = re.search(r'name="remove" value="(insurance:[^"]+)"', step)
+    assert found is not None
+    removed = citizen.submit(f"{DRESDEN}/antrag/schritt/3", {"remove": found.group(1)})
+    assert removed.headers["location"] == f"{DRESDEN}/antrag/schritt/3"
+    assert "alt.pdf" not in citizen.get(f"{DRESDEN}/antrag/schritt/3").text

@@ -140,7 +140,7 @@ def change_alert_settings(
     "/{municipality}/benches/{bench_id}/display",
     dependencies=[Depends(public)],
     response_class=HTMLResponse,
-    summary="Kiosk page of a bench (German, large type, refreshes itself every minute)",
+    summary="Kiosk page of a bench (German, large type, readings renew every minute)",
 )
 def display(
     bench_id: IdPath, db: TenantDbDep, municipality: MunicipalityDep, request: Request
@@ -151,6 +151,7 @@ def display(
         municipality=municipality,
         zone=ZoneInfo(municipality.timezone),
         stylesheet=request.url_for("bench_display_css").path,
+        script=request.url_for("bench_display_js").path,
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
@@ -163,3 +164,13 @@ def display(
 )
 def display_css() -> Response:
     return FileResponse(HERE / "static" / "display.css", media_type="text/css")
+
+
+@pages.get(
+    "/static/benches/display.js",
+    include_in_schema=False,
+    name="bench_display_js",
+    dependencies=[Depends(public)],
+)
+def display_js() -> Response:
+    return FileResponse(HERE / "static" / "display.js", media_type="text/javascript")

@@ -30,3 +30,9 @@ def occupancy_history(lot: str) -> dict[datetime, float]:
         datetime.fromisoformat(stamp): float(percent)
         for stamp, percent in csv.reader(io.StringIO(text))
     }
+
+
+@cache
+def history_end(lot: str) -> datetime:
+    """The last time of a lot's published history (a scan of the whole history: kept)."""
+    return max(occupancy_history(lot))

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from smartcity.parking import forecast
-from smartcity.parking.dresden import LOTS, occupancy_history
+from smartcity.parking.dresden import LOTS, history_end, occupancy_history
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Late-autumn levels in a city centre (°C, %, µg/m³): base, daily swing, hour of the peak.
@@ -43,7 +43,7 @@ def car_park_free(lot: str, total: int, moment: datetime, noise: random.Random) 
     source = lot if lot in LOTS else "dresdenaltmarkt"
     history = occupancy_history(source)
     local = forecast.slot_start(moment.astimezone(BERLIN)).replace(tzinfo=None)
-    weeks_back = (local - max(history)).days // 7 + 1
+    weeks_back = (local - history_end(source)).days // 7 + 1
     percent = history.get(local - timedelta(weeks=weeks_back))
     if percent is None:
         percent = 60.0

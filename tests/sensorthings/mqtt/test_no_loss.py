@@ -130,15 +130,21 @@ def _wait_stored(world: World, datastream_id: int, expected: int, timeout: float
 
 
 def test_a_burst_of_200000_observations_is_stored_exactly_once(
-    server: Server, world: World, shipped_mosquitto: MosquittoProcess
+    server: Server, world: World, shipped_mosquitto: MosquittoProcess, backend: str
 ) -> None:
+    # The full burst on PostgreSQL, the database of an instance that takes bursts from an
+    # external broker; on SQLite a tenth exercises the same path (and keeps CI short).
+    total = 200_000 if backend == "postgresql" else 20_000
+    per_publisher = total // 4
     datastream_id = _datastream(server, world)
     topic = f"v1.1/Datastreams({datastream_id})/Observations"
-    publishers = [_publish(shipped_mosquitto.port, topic, 50_000, n * 50_000) for n in range(4)]
+    publishers = [
+        _publish(shipped_mosquitto.port, topic, per_publisher, n * per_publisher) for n in range(4)
+    ]
     acknowledged = sum(int(p.communicate(timeout=500)[0].strip()) for p in publishers)
-    assert acknowledged == 200_000
-    _wait_stored(world, datastream_id, 200_000, timeout=300)
-    assert _stored(world, datastream_id) == (200_000, 200_000)
+    assert acknowledged == total
+    _wait_stored(world, datastream_id, total, timeout=300)
+    assert _stored(world, datastream_id) == (total, total)
 
 
 def test_kill_9_in_the_middle_of_a_stream_loses_nothing(

@@ -203,21 +203,34 @@ def save_step(
     db: TenantDbDep,
     municipality: MunicipalityDep,
     portal: PortalDep,
+    background: BackgroundTasks,
 ) -> Response:
     draft = _current_draft(request, db)
     application = Application(db, draft, state.language)
     fields = application.fields(number)
     data, files = merge_posted(fields, form, draft.data)
     errors = _store_files(db, portal, draft, application, files, data)
-    for path, upload_id in list(_removed_uploads(form).items()):
-        if data.get(path) == upload_id:
+    removed = _removed_uploads(form)
+    # Only "continue" checks the step: going back, saving for later or removing a file keeps
+    # whatever was entered, complete or not.
+    action = "stay" if removed else str(form.get("action") or "next")
+    for path, upload_id in removed.items():
+        chosen = data.get(path)
+        if chosen == upload_id:
             data.pop(path)
+        elif isinstance(chosen, list) and upload_id in chosen:
+            data[path] = [item for item in chosen if item != upload_id]
+        try:
+            stored = applications.remove_upload(db, portal, draft, upload_id)
+        except NotFound:
+            continue  # removed already (a second click)
+        background.add_task(uploads.unlink_all, [stored])
     saved = applications.save_draft(
         db,
         portal,
         municipality,
         draft,
-        DraftIn(data=data, step=number - 1, check_step=number - 1),
+        DraftIn(data=data, step=number - 1, check_step=number - 1 if action == "next" else None),
         language=state.language,
     )
     errors = {**saved.errors, **errors}
@@ -233,10 +246,12 @@ def save_step(
             errors,
             status_code=422,
         )
-    if form.get("action") == "back" and number > 1:
+    if action == "back" and number > 1:
         target = f"schritt/{number - 1}"
-    elif form.get("action") == "later":
+    elif action == "later":
         target = "speichern"
+    elif action in ("stay", "back"):
+        target = f"schritt/{number}"
     else:
         target = f"schritt/{number + 1}" if number < len(application.steps) else "pruefen"
     return RedirectResponse(f"/{municipality.slug}/antrag/{target}", status_code=303)
