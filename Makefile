@@ -36,6 +36,10 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.citizen
 	$(BIN)/python -m bench.parking_forecast
 
+# The long run of the API fuzzing that CI runs with 3 examples per operation.
+fuzz: $(STAMP)
+	SMARTCITY_FUZZ_EXAMPLES=$${SMARTCITY_FUZZ_EXAMPLES:-200} $(BIN)/python -m pytest tests/security/test_fuzz.py -p no:cacheprovider
+
 screenshots: $(STAMP)
 	@command -v chromium >/dev/null || apt-get install -y -qq chromium >/dev/null
 	$(BIN)/python -m tools.screenshots
