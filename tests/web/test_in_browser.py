@@ -92,6 +92,14 @@ def accessible(page: Any) -> None:
     assert results.violations_count == 0, results.generate_report()
 
 
+def log_in(page: Any, username: str, then: str) -> None:
+    """Fill in the login form the page shows and wait for the page it leads to."""
+    page.fill("#feld-username", username)
+    page.fill("#feld-password", PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url(f"**{then}")
+
+
 def tab_to(page: Any, selector: str, limit: int = 60) -> None:
     """Move the focus with the Tab key alone until it reaches the element, and check that
     the focus can be seen there."""
@@ -203,10 +211,7 @@ def test_a_clerk_decides_the_case_and_the_citizen_sees_the_decision(
     clerk.goto("/dresden/verwaltung/vorgaenge")
     clerk.wait_for_url(re.compile(r".*/anmelden\?next=.*"))
     accessible(clerk)
-    clerk.fill("#feld-username", "dd.clerk.a")
-    clerk.fill("#feld-password", PASSWORD)
-    clerk.get_by_role("button", name="Anmelden").click()
-    clerk.wait_for_url("**/dresden/verwaltung/vorgaenge")
+    log_in(clerk, "dd.clerk.a", "/dresden/verwaltung/vorgaenge")
     accessible(clerk)
     clerk.get_by_role("link", name=code).click()
     accessible(clerk)
@@ -234,10 +239,7 @@ def test_the_cockpit_shows_a_new_observation_without_reload(
     key = world.api_key(world.dresden, "sta:write")
     page = new_page()
     page.goto("/anmelden?next=/dresden/verwaltung/cockpit")
-    page.fill("#feld-username", "dd.operator")
-    page.fill("#feld-password", PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_url("**/dresden/verwaltung/cockpit")
+    log_in(page, "dd.operator", "/dresden/verwaltung/cockpit")
     page.wait_for_selector(".leaflet-interactive")
     accessible(page)
     time.sleep(1.5)  # the page's event stream is open and has its starting point
@@ -272,20 +274,15 @@ def test_the_remaining_pages_are_accessible(
         accessible(citizen)
     region = new_page()
     region.goto("/anmelden?next=/region/cockpit")
-    region.fill("#feld-username", "region.admin")
-    region.fill("#feld-password", PASSWORD)
-    region.get_by_role("button", name="Anmelden").click()
-    region.wait_for_url("**/region/cockpit")
+    log_in(region, "region.admin", "/region/cockpit")
     accessible(region)
     region.goto(f"/dresden/verwaltung/cockpit/datenstroeme/{stream}?range=7d")
     accessible(region)
     region.goto("/dresden/verwaltung/cockpit?lang=en")
     accessible(region)
     page = new_page()
-    page.goto("/anmelden")
-    page.fill("#feld-username", "dd.admin")
-    page.fill("#feld-password", PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    page.goto("/anmelden?next=/dresden/verwaltung/")
+    log_in(page, "dd.admin", "/dresden/verwaltung/")
     for path in (
         "/dresden/verwaltung/",
         "/dresden/verwaltung/maengel",

@@ -18,8 +18,14 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from smartcity.core.errors import NotAuthenticated, PermissionDenied
-from smartcity.core.http.deps import SESSION_COOKIE, DbDep, PlatformDep, TenantDbDep, public
-from smartcity.core.identity import users
+from smartcity.core.http.deps import (
+    SESSION_COOKIE,
+    DbDep,
+    PlatformDep,
+    TenantDbDep,
+    public,
+    user_principal,
+)
 from smartcity.core.identity.permissions import Permission, Principal
 from smartcity.core.identity.sessions import resolve_session
 from smartcity.web import i18n
@@ -105,17 +111,7 @@ def staff_principal(request: Request, db: DbDep, state: WebState) -> Principal |
         return None
     web_session, user = resolved
     state.user = user
-    municipality = getattr(request.state, "municipality", None)
-    if municipality is None:
-        return Principal(kind="user", id=user.id, csrf_token=web_session.csrf_token)
-    grants = users.grants_in(db, user.id, municipality)
-    return Principal(
-        kind="user",
-        id=user.id,
-        roles=grants.roles,
-        departments=grants.departments,
-        csrf_token=web_session.csrf_token,
-    )
+    return user_principal(db, web_session, user, getattr(request.state, "municipality", None))
 
 
 def staff_page(permission: Permission) -> Callable[..., WebState]:

@@ -22,6 +22,7 @@ from smartcity.core.identity.apikeys import (
     authenticate_api_key,
     secret_from_authorization,
 )
+from smartcity.core.identity.models import UserAccount, WebSession
 from smartcity.core.identity.permissions import ANONYMOUS, Permission, Principal
 from smartcity.core.identity.sessions import resolve_session
 from smartcity.core.platform import Platform
@@ -109,6 +110,14 @@ def _principal_for(request: Request, db: Session, municipality: Municipality | N
         sent = request.headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(sent.encode(), web_session.csrf_token.encode()):
             raise PermissionDenied(f"The {CSRF_HEADER} header is missing or wrong.")
+    return user_principal(db, web_session, user, municipality)
+
+
+def user_principal(
+    db: Session, web_session: WebSession, user: UserAccount, municipality: Municipality | None
+) -> Principal:
+    """A logged-in staff member as seen from one municipality (its roles and departments
+    there), or from the instance when there is none."""
     if municipality is None:
         return Principal(kind="user", id=user.id, csrf_token=web_session.csrf_token)
     grants = users.grants_in(db, user.id, municipality)
