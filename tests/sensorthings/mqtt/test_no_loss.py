@@ -5,8 +5,6 @@ ship it."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -20,58 +18,13 @@ from sqlalchemy import func, select
 
 from smartcity.core.settings import Settings
 from smartcity.sensorthings import models
-from tests.conftest import MosquittoProcess, World, free_port
+from tests.conftest import MosquittoProcess, World
 from tests.sensorthings.conftest import STA, THING_WITH_EVERYTHING
+from tests.server import Server
 
 pytestmark = pytest.mark.timeout(600)
 # The publisher's Observations: one per second from here (the fixture Thing's are later).
 STREAM_START = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-class Server:
-    def __init__(self, settings: Settings, broker: MosquittoProcess) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "SMARTCITY_DATA_DIR": str(settings.data_dir),
-            "SMARTCITY_DATABASE_URL": settings.effective_database_url,
-            "SMARTCITY_SECRET_KEY": "test-secret-" + "x" * 40,
-            "SMARTCITY_PORT": str(self.port),
-            "SMARTCITY_MQTT_URL": broker.url,
-            "SMARTCITY_INSTANCE_NAME": "crash-test",
-            "SMARTCITY_MQTT_SESSION_EXPIRY": "300",
-            "SMARTCITY_LOG_LEVEL": "WARNING",
-        }
-        self.process: subprocess.Popen[bytes] | None = None
-        # Warnings and errors of the server, for when a run goes wrong.
-        self.log = settings.data_dir.parent / "server.log"
-
-    def start(self) -> None:
-        settings_dir = Path(self.env["SMARTCITY_DATA_DIR"])
-        settings_dir.mkdir(parents=True, exist_ok=True)
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "smartcity", "serve"], env=self.env, stdout=log, stderr=log
-            )
-        for _ in range(300):
-            try:
-                if httpx.get(f"{self.base}/readyz").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError("the server did not become ready")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(30)
 
 
 @pytest.fixture
