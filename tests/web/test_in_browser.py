@@ -25,6 +25,8 @@ from tests.conftest import PASSWORD, World
 from tests.web.conftest import PDF
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+# Assertions that wait until the page shows what is expected (a navigation may still run).
+expect = playwright_api.expect
 axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -157,7 +159,7 @@ def test_a_citizen_reports_a_defect_on_the_map(
     assert page.input_value("#feld-lat")
     assert page.input_value("#feld-lon")
     page.get_by_role("button", name="Meldung absenden").click()
-    assert "Vielen Dank für Ihre Meldung" in page.inner_text("main")
+    expect(page.locator("h1")).to_have_text("Vielen Dank für Ihre Meldung")
     accessible(page)
     page.goto("/dresden/maengel")
     page.wait_for_selector(".leaflet-interactive")
@@ -178,7 +180,7 @@ def test_a_defect_can_be_reported_by_keyboard_alone_with_a_typed_place(
     tab_to(page, "#feld-address")
     page.keyboard.type("Altmarkt, vor dem Kulturpalast")
     page.keyboard.press("Enter")
-    assert "Vielen Dank für Ihre Meldung" in page.inner_text("main")
+    expect(page.locator("h1")).to_have_text("Vielen Dank für Ihre Meldung")
 
 
 def test_a_clerk_decides_the_case_and_the_citizen_sees_the_decision(
@@ -217,16 +219,16 @@ def test_a_clerk_decides_the_case_and_the_citizen_sees_the_decision(
     accessible(clerk)
     clerk.select_option("#feld-status", "in_bearbeitung")
     clerk.get_by_role("button", name="Status ändern").click()
-    assert "In Bearbeitung" in clerk.inner_text("#case-status")
+    expect(clerk.locator("#case-status")).to_have_text("In Bearbeitung")
     clerk.select_option("#feld-outcome", "approved")
     clerk.fill("#feld-decision-text", "Die Steuermarke liegt bei.")
     clerk.get_by_role("button", name="Bescheid erlassen").click()
-    assert "Entschieden" in clerk.inner_text("#case-status")
+    expect(clerk.locator("#case-status")).to_have_text("Entschieden")
 
     citizen.goto("/dresden/status")
     citizen.fill("#feld-code", code.lower())
     citizen.keyboard.press("Enter")
-    assert "Ihrem Antrag wird stattgegeben." in citizen.inner_text("#decision")
+    expect(citizen.locator("#decision")).to_contain_text("Ihrem Antrag wird stattgegeben.")
     accessible(citizen)
 
 
@@ -254,7 +256,7 @@ def test_the_cockpit_shows_a_new_observation_without_reload(
     )
     assert sent.status_code == 201, sent.text
     page.wait_for_selector("#live-log li:has-text('23,4')", timeout=15_000)
-    assert "Bank Altmarkt" in page.inner_text("#live-log")
+    expect(page.locator("#live-log")).to_contain_text("Bank Altmarkt")
 
 
 def test_the_remaining_pages_are_accessible(

@@ -7,6 +7,7 @@ from typing import Any
 
 from smartcity.core.identity.permissions import Principal
 from smartcity.core.tenancy.models import Municipality
+from smartcity.web.backoffice.navigation import items_for
 from smartcity.web.i18n import _, gettext_
 
 
@@ -42,8 +43,6 @@ def portal(municipality: Municipality, current: str, title: str) -> dict[str, An
 def staff(
     municipality: Municipality, principal: Principal, current: str, title: str
 ) -> dict[str, Any]:
-    from smartcity.web.backoffice.navigation import items_for
-
     base = f"/{municipality.slug}/verwaltung/"
     return {
         "site_name": f"{municipality.name} – " + gettext_("Administration"),

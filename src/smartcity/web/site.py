@@ -23,7 +23,7 @@ from smartcity.core.identity.routes import set_login_cookie
 from smartcity.core.identity.sessions import end_session
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.services import list_municipalities
-from smartcity.web.deps import FormDep, PageDep
+from smartcity.web.deps import FormDep, PageDep, staff_principal
 from smartcity.web.i18n import gettext_
 from smartcity.web.rendering import render
 
@@ -163,8 +163,6 @@ def _places_of(db: Session, user_id: int) -> list[Municipality]:
 
 @router.get("/verwaltung")
 def choose(request: Request, state: PageDep, db: DbDep) -> Response:
-    from smartcity.web.deps import staff_principal
-
     principal = staff_principal(request, db, state)
     if principal is None or state.user is None:
         return RedirectResponse("/anmelden?next=/verwaltung", status_code=303)

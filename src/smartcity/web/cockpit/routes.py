@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from smartcity.benches import services as benches
 from smartcity.core.db import utcnow
-from smartcity.core.errors import NotFound, PermissionDenied, ServiceError
+from smartcity.core.errors import NotAuthenticated, NotFound, PermissionDenied, ServiceError
 from smartcity.core.http.deps import DbDep, IdPath, MunicipalityDep, PlatformDep, TenantDbDep
+from smartcity.core.identity.models import RoleAssignment
 from smartcity.core.identity.permissions import MUNICIPALITY_READ, Role
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.scope import SCOPE_KEY
@@ -227,9 +228,7 @@ def energy_report(
 def _region_places(request: Request, db: Any, state: WebState) -> list[Municipality]:
     principal = staff_principal(request, db, state)
     if principal is None or state.user is None:
-        raise _login_needed()
-    from smartcity.core.identity.models import RoleAssignment
-
+        raise NotAuthenticated(gettext_("Please log in."))
     regions = set(
         db.scalars(
             select(RoleAssignment.region_id).where(
@@ -248,12 +247,6 @@ def _region_places(request: Request, db: Any, state: WebState) -> list[Municipal
             .order_by(Municipality.name)
         )
     )
-
-
-def _login_needed() -> ServiceError:
-    from smartcity.core.errors import NotAuthenticated
-
-    return NotAuthenticated(gettext_("Please log in."))
 
 
 @router.get("/region/cockpit")

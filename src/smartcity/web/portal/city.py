@@ -353,11 +353,12 @@ def water_meter_submit(
     except ServiceError as exc:
         if exc.status >= 500:
             raise
-        found = exc.errors or {
-            ("photo" if exc.status in (413, 415) else "meter_number"): _german(exc)
-            if exc.status in (413, 415)
-            else exc.detail
-        }
+        if exc.errors:
+            found = exc.errors
+        elif exc.status in (413, 415):
+            found = {"photo": _german(exc)}
+        else:  # an unknown meter number
+            found = {"meter_number": exc.detail}
         return _water_page(request, state, municipality, values, found, 422)
     if entry.contact_email:
         background.add_task(deliver_pending, platform)
