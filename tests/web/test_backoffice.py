@@ -277,3 +277,23 @@ def test_logging_out_ends_the_session(browser: Callable[[], Browser], world: Wor
     assert clerk.get(f"{ADMIN}/").status_code == 200
     assert clerk.submit("/abmelden").headers["location"] == "/anmelden"
     assert clerk.get(f"{ADMIN}/", follow_redirects=False).status_code == 303
+
+
+def test_ids_and_months_out_of_range_are_refused_not_a_server_error(
+    browser: Callable[[], Browser], dog_tax: str
+) -> None:
+    code = apply(browser, dog_tax)
+    admin = logged_in(browser, "dd.admin")
+    case_url = f"{ADMIN}/vorgaenge/{case_id_of(admin, code)}"
+    version = version_of(admin.get(case_url).text)
+    huge = "9" * 30
+    assigned = admin.submit(case_url, {"action": "assign", "assignee": huge, "version": version})
+    assert assigned.status_code < 500
+    revoked = admin.submit(f"{ADMIN}/api-schluessel", {"action": "revoke", "key_id": huge})
+    assert revoked.status_code == 303
+    role = admin.submit(
+        f"{ADMIN}/benutzer", {"action": "revoke", "user_id": huge, "role": "auditor"}
+    )
+    assert role.status_code == 422
+    assert admin.get(f"{ADMIN}/cockpit/energie?monat=2026-13").status_code == 422
+    assert admin.get(f"{ADMIN}/protokoll?before={huge}").status_code == 422

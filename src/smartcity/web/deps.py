@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from smartcity.core.db import MAX_ROW_ID
 from smartcity.core.errors import NotAuthenticated, PermissionDenied
 from smartcity.core.http.deps import (
     SESSION_COOKIE,
@@ -99,6 +100,18 @@ async def posted_form(request: Request, state: PageDep) -> FormData:
 
 
 FormDep = Annotated[FormData, Depends(posted_form)]
+
+
+def form_text(form: FormData, name: str, limit: int = 200) -> str:
+    """A text field of a posted form, trimmed and cut to `limit` ("" when absent or a file)."""
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def row_id(text: str) -> int | None:
+    """An id typed into a form, or None: digits only and within the databases' integer
+    range (a larger number would be a database error, not a wrong id)."""
+    return int(text) if text.isdigit() and int(text) <= MAX_ROW_ID else None
 
 
 def staff_principal(request: Request, db: DbDep, state: WebState) -> Principal | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,14 @@ REPORTS_SHOWN_FOR = timedelta(days=89)
 
 def collection(features: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
+
+
+def geojson_response(features: list[dict[str, Any]]) -> Response:
+    return JSONResponse(
+        collection(features),
+        media_type="application/geo+json",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def point(lat: float, lon: float, properties: dict[str, Any]) -> dict[str, Any]:

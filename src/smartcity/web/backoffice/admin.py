@@ -13,6 +13,7 @@ from smartcity.cases import services as cases
 from smartcity.cases.permissions import CASES_READ
 from smartcity.core.audit import services as audit
 from smartcity.core.audit.models import AuditEntry
+from smartcity.core.db import MAX_ROW_ID
 from smartcity.core.errors import InvalidInput, ServiceError
 from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, TenantDbDep
 from smartcity.core.identity import apikeys, users
@@ -32,7 +33,7 @@ from smartcity.watermeter.models import MeterReading
 from smartcity.watermeter.permissions import WATERMETER_MANAGE
 from smartcity.web import layout
 from smartcity.web.backoffice.cases import staff_names
-from smartcity.web.deps import FormDep, staff_page
+from smartcity.web.deps import FormDep, form_text, row_id, staff_page
 from smartcity.web.i18n import _, gettext_
 from smartcity.web.rendering import render
 from smartcity.web.session import WebState
@@ -48,11 +49,6 @@ ROLE_NAMES = {
     Role.REGION_ADMIN: _("Region administration"),
 }
 ASSIGNABLE = [role for role in ROLE_NAMES if role != Role.REGION_ADMIN]
-
-
-def _form_text(form: Any, name: str, limit: int = 200) -> str:
-    value = form.get(name)
-    return value.strip()[:limit] if isinstance(value, str) else ""
 
 
 @router.get("/")
@@ -128,9 +124,9 @@ def water_decide(
     db: TenantDbDep,
     municipality: MunicipalityDep,
 ) -> Response:
-    decision = _form_text(form, "decision")
-    note = _form_text(form, f"note-{reading_id}", 1000) or None
-    consumption_text = _form_text(form, f"consumption-{reading_id}", 20).replace(",", ".")
+    decision = form_text(form, "decision")
+    note = form_text(form, f"note-{reading_id}", 1000) or None
+    consumption_text = form_text(form, f"consumption-{reading_id}", 20).replace(",", ".")
     try:
         if decision not in ("confirm", "reject"):
             raise InvalidInput(gettext_("Please confirm or reject the reading."))
@@ -205,9 +201,9 @@ def staff_change(
     municipality: MunicipalityDep,
     platform: PlatformDep,
 ) -> Response:
-    action = _form_text(form, "action")
+    action = form_text(form, "action")
     values = {
-        name: _form_text(form, name)
+        name: form_text(form, name)
         for name in ("username", "display_name", "role", "department", "user_id")
     }
     actor = state.principal.actor
@@ -226,14 +222,14 @@ def staff_change(
             user = users.create_user(
                 db,
                 username=values["username"],
-                password=_form_text(form, "password", 1000),
+                password=form_text(form, "password", 1000),
                 display_name=values["display_name"],
                 actor=actor,
                 passwords=platform.passwords,
             )
         else:
-            user_id = int(values["user_id"]) if values["user_id"].isdigit() else 0
-            found = db.get(UserAccount, user_id)
+            user_id = row_id(values["user_id"]) or 0
+            found = db.get(UserAccount, user_id) if user_id else None
             if found is None or not users.role_labels(db, municipality, user_id):
                 raise InvalidInput(gettext_("This staff member does not exist here."))
             user = found
@@ -297,12 +293,13 @@ def key_change(
     municipality: MunicipalityDep,
 ) -> Response:
     actor = state.principal.actor
-    if _form_text(form, "action") == "revoke":
-        key_id = _form_text(form, "key_id")
-        if key_id.isdigit():
-            apikeys.revoke_api_key(db, int(key_id), actor=actor)
+    if form_text(form, "action") == "revoke":
+        key_id = form_text(form, "key_id")
+        found_id = row_id(key_id)
+        if found_id is not None:
+            apikeys.revoke_api_key(db, found_id, actor=actor)
         return RedirectResponse(f"/{municipality.slug}/verwaltung/api-schluessel", status_code=303)
-    name = _form_text(form, "name")
+    name = form_text(form, "name")
     scopes = [s for s in form.getlist("scopes") if isinstance(s, str)]
     errors = {}
     if not name:
@@ -329,7 +326,7 @@ def audit_log(
     state: Annotated[WebState, Depends(staff_page(AUDIT_READ))],
     db: TenantDbDep,
     municipality: MunicipalityDep,
-    before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
 ) -> Response:
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(100)
     if before:

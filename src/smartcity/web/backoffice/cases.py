@@ -25,7 +25,7 @@ from smartcity.core.mail.services import deliver_pending
 from smartcity.core.tenancy.models import Municipality
 from smartcity.open311.models import ServiceRequest
 from smartcity.web import layout
-from smartcity.web.deps import FormDep, staff_page
+from smartcity.web.deps import FormDep, form_text, row_id, staff_page
 from smartcity.web.i18n import gettext_
 from smartcity.web.rendering import render
 from smartcity.web.session import WebState
@@ -154,11 +154,6 @@ def case_detail(
     return _case_page(request, state, db, municipality, portal, case)
 
 
-def _text(form: Any, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
 @router.post("/vorgaenge/{case_id}")
 def act_on_case(
     case_id: IdPath,
@@ -173,27 +168,25 @@ def act_on_case(
 ) -> Response:
     """One address for every action on a case; the pressed button names it."""
     case = cases.get_case(db, state.principal, case_id)
-    action = _text(form, "action")
+    action = form_text(form, "action")
     actor = state.principal.actor
     field = {"note": "note-text", "message": "message-text", "decide": "decision-text"}.get(
         action, "status"
     )
-    text = _text(form, "status-note" if action == "status" else field)
+    text = form_text(form, "status-note" if action == "status" else field, MAX_TEXT + 1)
     try:
         if len(text) > MAX_TEXT:
             raise _input_error(gettext_("The text is too long (at most 10,000 characters)."))
         if action in ("status", "assign", "decide"):
-            cases.check_version(case, f'"{_text(form, "version")}"')
+            cases.check_version(case, f'"{form_text(form, "version")}"')
         if action == "status":
-            target = _text(form, "status")
+            target = form_text(form, "status")
             if not target:
                 raise _input_error(gettext_("Please choose the new state."))
             cases.change_status(db, case, target, text or None, actor)
         elif action == "assign":
-            chosen = _text(form, "assignee")
-            assignee = (
-                state.principal.id if chosen == "me" else int(chosen) if chosen.isdigit() else None
-            )
+            chosen = form_text(form, "assignee")
+            assignee = state.principal.id if chosen == "me" else row_id(chosen)
             cases.update(db, case, {"assignee_id": assignee}, actor)
             field = "assignee"
         elif action in ("note", "message"):
@@ -205,7 +198,7 @@ def act_on_case(
                 cases.send_message(db, portal, municipality, case, text, actor)
                 background.add_task(deliver_pending, platform)
         elif action == "decide":
-            outcome = _text(form, "outcome")
+            outcome = form_text(form, "outcome")
             if outcome not in OUTCOMES:
                 field = "outcome"
                 raise _input_error(gettext_("Please choose the outcome of the decision."))

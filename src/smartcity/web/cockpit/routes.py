@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import select
 
 from smartcity.benches import services as benches
@@ -39,7 +39,6 @@ router = APIRouter(include_in_schema=False)
 Viewer = Annotated[WebState, Depends(staff_page(MUNICIPALITY_READ))]
 Operator = Annotated[WebState, Depends(staff_page(LIGHTING_OPERATE))]
 BASE = "/{municipality}/verwaltung/cockpit"
-GEOJSON = "application/geo+json"
 
 RANGES = {
     "6h": (timedelta(hours=6), "PT5M", _("last 6 hours")),
@@ -53,12 +52,6 @@ INTERVALS = {
     "PT1H": _("hour"),
     "P1D": _("day"),
 }
-
-
-def _geojson(features: list[dict[str, Any]]) -> Response:
-    return JSONResponse(
-        maplayers.collection(features), media_type=GEOJSON, headers={"Cache-Control": "no-store"}
-    )
 
 
 @router.get(BASE)
@@ -99,12 +92,12 @@ def cockpit(
 
 @router.get(BASE + "/sensoren.geojson")
 def sensors_layer(state: Viewer, db: TenantDbDep) -> Response:
-    return _geojson(maplayers.sensor_features(db))
+    return maplayers.geojson_response(maplayers.sensor_features(db))
 
 
 @router.get(BASE + "/lampen.geojson")
 def lamps_layer(state: Viewer, db: TenantDbDep) -> Response:
-    return _geojson(maplayers.lamp_features(db))
+    return maplayers.geojson_response(maplayers.lamp_features(db))
 
 
 @router.get(BASE + "/live")
@@ -194,7 +187,7 @@ def energy_report(
     state: Viewer,
     db: TenantDbDep,
     municipality: MunicipalityDep,
-    monat: Annotated[str, Query(pattern=r"^(|[0-9]{4}-[0-9]{2})$")] = "",
+    monat: Annotated[str, Query(pattern=r"^(|20[0-9]{2}-(0[1-9]|1[0-2]))$")] = "",
 ) -> Response:
     zone = ZoneInfo(municipality.timezone)
     today = utcnow().astimezone(zone).date()

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from smartcity.benches import services as benches
@@ -24,20 +24,13 @@ from smartcity.open311 import categories, reports
 from smartcity.parking import occupancy
 from smartcity.watermeter import services as watermeter
 from smartcity.web import layout, maplayers
-from smartcity.web.deps import FormDep, PageDep
+from smartcity.web.deps import FormDep, PageDep, form_text
 from smartcity.web.i18n import _, gettext_
 from smartcity.web.rendering import render
 from smartcity.web.session import WebState
 
 router = APIRouter(prefix="/{municipality}", include_in_schema=False)
-GEOJSON = "application/geo+json"
 MAX_DESCRIPTION = 4000
-
-
-def _geojson(features: list[dict[str, Any]]) -> Response:
-    return JSONResponse(
-        maplayers.collection(features), media_type=GEOJSON, headers={"Cache-Control": "no-store"}
-    )
 
 
 # ---- defect reports ----------------------------------------------------------------------
@@ -59,7 +52,7 @@ def reports_map(
 
 @router.get("/maengel/karte.geojson")
 def reports_layer(state: PageDep, db: TenantDbDep) -> Response:
-    return _geojson(maplayers.report_features(db))
+    return maplayers.geojson_response(maplayers.report_features(db))
 
 
 @router.get("/maengel/melden")
@@ -113,11 +106,6 @@ def _report_page(
     )
 
 
-def _text(form: Any, name: str, limit: int) -> str:
-    value = form.get(name)
-    return value.strip()[:limit] if isinstance(value, str) else ""
-
-
 def _coordinate(text: str) -> float | None:
     try:
         return float(text.replace(",", ".")) if text else None
@@ -136,9 +124,9 @@ def file_report(
     platform: PlatformDep,
     background: BackgroundTasks,
 ) -> Response:
-    code = _text(form, "kategorie", 63)
+    code = form_text(form, "kategorie", 63)
     values: dict[str, Any] = {
-        name: _text(form, name, MAX_DESCRIPTION)
+        name: form_text(form, name, MAX_DESCRIPTION)
         for name in ("description", "address", "lat", "lon", "email")
     }
     errors: dict[str, str] = {}
@@ -246,7 +234,7 @@ def parking(
 
 @router.get("/parken/karte.geojson")
 def parking_layer(state: PageDep, db: TenantDbDep) -> Response:
-    return _geojson(maplayers.car_park_features(db))
+    return maplayers.geojson_response(maplayers.car_park_features(db))
 
 
 # ---- benches ---------------------------------------------------------------------------
@@ -269,7 +257,7 @@ def environment(
 
 @router.get("/umwelt/karte.geojson")
 def benches_layer(state: PageDep, db: TenantDbDep) -> Response:
-    return _geojson(maplayers.bench_features(db, state.language))
+    return maplayers.geojson_response(maplayers.bench_features(db, state.language))
 
 
 # ---- water meter -------------------------------------------------------------------------
@@ -321,7 +309,7 @@ def water_meter_submit(
     background: BackgroundTasks,
 ) -> Response:
     values = {
-        name: _text(form, name, 320) for name in ("meter_number", "reading", "read_on", "email")
+        name: form_text(form, name, 320) for name in ("meter_number", "reading", "read_on", "email")
     }
     errors: dict[str, str] = {}
     for name, message in (
