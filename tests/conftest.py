@@ -6,6 +6,7 @@ unreachable server fails the run. Set SMARTCITY_TEST_POSTGRES_URL to use another
 
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
 import socket
@@ -343,6 +344,25 @@ class MosquittoProcess:
     def url(self) -> str:
         return f"mqtt://127.0.0.1:{self.port}"
 
+    def start(self) -> None:
+        """Start (again) with the same configuration, port and session store."""
+        if self.process.poll() is not None:
+            self.process = subprocess.Popen(
+                self.process.args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("Mosquitto did not start")
+
+    def stop(self) -> None:
+        # As a service manager stops it: Mosquitto writes its sessions to disk on SIGTERM.
+        self.process.terminate()
+        self.process.wait(10)
+
 
 @pytest.fixture
 def shipped_mosquitto(tmp_path: Path) -> Iterator[MosquittoProcess]:
@@ -356,21 +376,19 @@ def shipped_mosquitto(tmp_path: Path) -> Iterator[MosquittoProcess]:
     port = free_port()
     store = tmp_path / "mosquitto"
     store.mkdir()
-    store.chmod(0o777)  # started as root, Mosquitto drops to its own user to write here
     conf = store / "mosquitto.conf"
+    # Started as root, Mosquitto would drop to its own user, which cannot reach the test's
+    # directory to save its sessions; it stays the user the tests run as.
     conf.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence_location {store}/\n"
-        + SHIPPED_MOSQUITTO_CONF.read_text()
+        f"user {getpass.getuser()}\n" + SHIPPED_MOSQUITTO_CONF.read_text()
     )
-    process = subprocess.Popen(
-        [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    broker = MosquittoProcess(
+        port,
+        subprocess.Popen(
+            [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        ),
     )
-    for _ in range(100):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            time.sleep(0.05)
-    yield MosquittoProcess(port, process)
-    process.terminate()
-    process.wait(10)
+    broker.start()
+    yield broker
+    broker.stop()

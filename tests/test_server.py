@@ -56,6 +56,20 @@ def test_several_workers_need_an_external_broker(tmp_path: Path) -> None:
         run_server(platform)
 
 
+def test_several_workers_need_a_shared_subscription(tmp_path: Path) -> None:
+    from smartcity.server import run_server
+
+    settings = Settings(
+        data_dir=tmp_path,
+        workers=2,
+        secret_key="s" * 40,
+        mqtt_url="mqtt://127.0.0.1:1883",
+        mqtt_share_group="",
+    )
+    with pytest.raises(SettingsError, match="SMARTCITY_MQTT_SHARE_GROUP"):
+        run_server(Platform.from_settings(settings))
+
+
 def test_several_worker_processes_serve(tmp_path: Path, mosquitto_url: str) -> None:
     import os
     import signal

@@ -114,6 +114,7 @@ def create_app(
     policies = [m.broker_policy(app, platform) for m in modules if m.broker_policy is not None]
     broker = make_broker(platform, policies[0] if policies else None) if run_broker else None
     app.state.broker = broker
+    app.state.runtimes = runtimes
     # Added last, so outermost: every response gets its headers, limits and log line.
     app.add_middleware(PlatformMiddleware, max_body_bytes=platform.settings.max_request_bytes)
 

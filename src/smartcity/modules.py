@@ -24,6 +24,10 @@ class ModuleRuntime(Protocol):
 
     async def stop(self) -> None: ...
 
+    def readiness(self) -> dict[str, tuple[bool, str]]:
+        """Checks for `/readyz`: name → (ok, detail)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Module:

@@ -51,6 +51,12 @@ def run_server(platform: Platform) -> None:
             f"SMARTCITY_WORKERS={settings.workers} needs an external MQTT broker "
             "(SMARTCITY_MQTT_URL): the embedded broker lives in one process."
         )
+    if settings.workers > 1 and not settings.mqtt_share_group:
+        raise SettingsError(
+            f"SMARTCITY_WORKERS={settings.workers} needs a shared subscription "
+            "(SMARTCITY_MQTT_SHARE_GROUP): with plain subscriptions every worker process "
+            "would store every device message."
+        )
     choose_broker_port(platform)
     migrate.upgrade(platform.engine)
     options = {

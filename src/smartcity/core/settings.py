@@ -92,8 +92,11 @@ class Settings(BaseSettings):
     )
     mqtt_share_group: str = Field(
         default="smartcity",
-        pattern=r"^[A-Za-z0-9_-]{1,64}$",
-        description="MQTT 5 shared-subscription group the instances split device messages in.",
+        pattern=r"^[A-Za-z0-9_-]{0,64}$",
+        description=(
+            "MQTT 5 shared-subscription group the instances split device messages in; empty: "
+            "plain subscriptions, for a single worker process (see docs/mqtt.md)."
+        ),
     )
     mqtt_session_expiry: int = Field(
         default=7 * 24 * 3600,

@@ -9,6 +9,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -124,6 +126,27 @@ def _stale(request: Request, exc: Exception) -> Response:
     )
 
 
+DATABASE_RETRY_AFTER = 5
+
+
+def _database_unavailable(request: Request, exc: Exception) -> Response:
+    # A lost or refused connection, a full pool, a locked SQLite file: the request may
+    # succeed in a moment, so it is a 503 the client can retry, not an internal error.
+    # The pool checks connections before use (pool_pre_ping), so service resumes by itself.
+    log.warning(
+        "database unavailable",
+        extra={"error": type(exc).__name__, "path_template": _route_template(request)},
+    )
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+    detail = "The database is not reachable at the moment; please try again in a few seconds."
+    page = _page_error(request, 503, "", headers)  # the page's own words, in its language
+    if page is not None:
+        return page
+    return problem(
+        503, "Service unavailable", detail, type_slug="service-unavailable", headers=headers
+    )
+
+
 def _unexpected(request: Request, exc: Exception) -> Response:
     log.error("unhandled error", exc_info=exc, extra={"path_template": _route_template(request)})
     page = _page_error(request, 500, "", None)
@@ -143,4 +166,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(CrossTenantWrite, _cross_tenant)
     app.add_exception_handler(StaleDataError, _stale)
+    for unavailable in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(unavailable, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -66,6 +66,15 @@ class IngestRuntime:
             self._slot.close()
             self._slot = None
 
+    def readiness(self) -> dict[str, tuple[bool, str]]:
+        # The broker may answer while this process's own session is still reconnecting
+        # (after a broker restart, paho waits out its back-off): not ready until it is back.
+        if self.bridge is None or not self.bridge.consume:
+            return {}
+        if self.bridge.connected:
+            return {"ingestion": (True, "subscribed")}
+        return {"ingestion": (False, "reconnecting to the broker")}
+
     def _client_id(self) -> str:
         """A client id that the same instance uses again after a restart, so that its broker
         session (and any message it had not acknowledged) is picked up again. Worker

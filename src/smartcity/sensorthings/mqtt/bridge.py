@@ -175,7 +175,10 @@ class MqttBridge:
             return
         if self.consume:
             for topic_filter in CREATE_FILTERS:
-                client.subscribe(f"$share/{self.share_group}/{topic_filter}", qos=1)
+                # Without a group (one worker process): plain subscriptions, which Mosquitto
+                # restores from its store after a restart (shared ones it does not).
+                group = f"$share/{self.share_group}/" if self.share_group else ""
+                client.subscribe(group + topic_filter, qos=1)
         self._connected.set()
         log.info("MQTT connected", extra={"broker": f"{self.endpoint.host}:{self.endpoint.port}"})
 
