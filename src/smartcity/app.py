@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from smartcity import __version__
-from smartcity.core.http import docs, health, problems
+from smartcity.core.http import docs, health, openapi, problems
 from smartcity.core.http.middleware import PlatformMiddleware
 from smartcity.core.jobs import scheduler
 from smartcity.core.mqtt import (
@@ -99,6 +99,7 @@ def create_app(
     )
     app.state.platform = platform
     problems.install(app)
+    openapi.install(app)
     app.include_router(health.router)
     app.include_router(docs.router)
     app.mount("/static/swagger-ui", docs.swagger_static(), name="swagger-ui")

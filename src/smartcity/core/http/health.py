@@ -35,7 +35,12 @@ def _check_database(platform: Platform) -> tuple[bool, str]:
 @router.get(
     "/readyz",
     summary="Readiness: database and MQTT broker answer",
-    responses={503: {"description": "A dependency is down"}},
+    responses={
+        503: {
+            "description": "A dependency is down; the checks say which",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
 )
 async def readyz(request: Request) -> Response:
     platform: Platform = request.app.state.platform
