@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench fuzz screenshots clean
+.PHONY: demo test lint format bench fuzz pentest screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ bench: $(STAMP)
 # The long run of the API fuzzing that CI runs with 3 examples per operation.
 fuzz: $(STAMP)
 	SMARTCITY_FUZZ_EXAMPLES=$${SMARTCITY_FUZZ_EXAMPLES:-200} $(BIN)/python -m pytest tests/security/test_fuzz.py -p no:cacheprovider
+
+# SQL-injection scan of a running demo instance with sqlmap (Debian's); a long run, not in CI.
+pentest: $(STAMP)
+	@command -v sqlmap >/dev/null || apt-get install -y -qq sqlmap >/dev/null
+	$(BIN)/python -m tools.pentest
 
 screenshots: $(STAMP)
 	@command -v chromium >/dev/null || apt-get install -y -qq chromium >/dev/null

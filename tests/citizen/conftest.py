@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import mailbox
 from collections.abc import Callable
 from pathlib import Path
@@ -7,6 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from smartcity.citizen.examples import DOG_TAX_SCHEMA, DOG_TAX_TEMPLATE, DOG_TAX_UI
 from tests.conftest import World, login
@@ -14,6 +16,15 @@ from tests.conftest import World, login
 CATALOG = "/{}/api/v1/catalog"
 CITIZEN = "/{}/api/v1/citizen"
 DRESDEN = CITIZEN.format("dresden")
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 40, 40)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+PNG = _png()
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
 

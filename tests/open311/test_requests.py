@@ -3,25 +3,20 @@ department, and status, notes and expected time flow back."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from defusedxml import ElementTree
 from fastapi.testclient import TestClient
-from PIL import Image
+from sqlalchemy import select
 
-from tests.conftest import World
+from smartcity.core.audit.models import AuditEntry
+from tests.citizen.conftest import PNG
+from tests.conftest import World, staff_client
 from tests.open311.conftest import BASE, report
 
 pytestmark = pytest.mark.usefixtures("categories")
-
-
-def _png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), (200, 40, 40)).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def test_a_report_becomes_a_case_of_the_right_department(
@@ -128,8 +123,7 @@ def test_a_nearby_open_report_of_the_same_kind_is_pointed_out(
     }
 
 
-def test_a_photo_is_stored_and_served_by_us(client: TestClient, app_key: str) -> None:
-    photo = _png()
+def _file_with_photo(client: TestClient, app_key: str, photo: bytes) -> str:
     filed = client.post(
         f"{BASE}/requests.json",
         data={
@@ -140,13 +134,42 @@ def test_a_photo_is_stored_and_served_by_us(client: TestClient, app_key: str) ->
         files={"media": ("schaukel.png", photo, "image/png")},
     )
     assert filed.status_code == 201, filed.text
-    shown = client.get(f"{BASE}/requests/{filed.json()[0]['service_request_id']}.json").json()[0]
-    media = shown["media_url"]
+    request_id: str = filed.json()[0]["service_request_id"]
+    return request_id
+
+
+def test_a_photo_is_public_only_once_a_clerk_has_released_it(
+    client: TestClient, admin: TestClient, app_key: str, world: World
+) -> None:
+    photo = PNG
+    request_id = _file_with_photo(client, app_key, photo)
+    # Nobody has looked at it yet: it may show faces or number plates.
+    assert client.get(f"{BASE}/requests/{request_id}.json").json()[0]["media_url"] == ""
+    case_id = admin.get("/dresden/api/v1/cases").json()["cases"][0]["id"]
+    files = admin.get(f"/dresden/api/v1/cases/{case_id}").json()["files"]
+    stored = admin.get(f"/dresden/api/v1/cases/{case_id}/files/{files[0]['id']}")
+    assert stored.content == photo  # staff see it in the case
+
+    review = f"/dresden/api/v1/open311/requests/{request_id}/photo"
+    other_department = staff_client(client.app, "dd.clerk.a")
+    assert other_department.put(review, json={"public": True}).status_code == 403
+    released = admin.put(review, json={"public": True})
+    assert released.json() == {"request_id": int(request_id), "public": True}
+
+    media = client.get(f"{BASE}/requests/{request_id}.json").json()[0]["media_url"]
     assert "/dresden/open311/v2/media/" in media
     served = client.get(urlsplit(media).path)
     assert served.status_code == 200
     assert served.content == photo
     assert served.headers["content-type"] == "image/png"
+
+    assert admin.put(review, json={"public": False}).json()["public"] is False
+    assert client.get(urlsplit(media).path).status_code == 404
+    with world.tenant(world.dresden) as db:
+        actions = db.scalars(
+            select(AuditEntry.action).where(AuditEntry.action.like("open311.photo%"))
+        ).all()
+    assert actions == ["open311.photo_shown", "open311.photo_hidden"]
 
 
 def test_a_photo_must_be_what_it_claims(client: TestClient, app_key: str) -> None:
@@ -220,3 +243,17 @@ def test_searching_requests(client: TestClient, admin: TestClient, app_key: str)
     )
     assert too_long.status_code == 400
     assert client.get("/radebeul/open311/v2/requests.json").json() == []
+
+
+def test_one_app_key_can_file_only_so_many_reports_an_hour(
+    client: TestClient, app_key: str, world: World
+) -> None:
+    world.platform.settings.open311_reports_per_key_per_hour = 2
+    other_app = world.api_key(world.dresden, "open311:write")
+    assert [report(client, app_key).status_code for _ in range(2)] == [201, 201]
+    refused = report(client, app_key)
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "3600"
+    assert "too many reports" in refused.text
+    assert report(client, other_app).status_code == 201  # each key counts alone
+    assert len(client.get(f"{BASE}/requests.json").json()) == 3

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from tests.citizen.conftest import PNG
 from tests.conftest import World
 from tests.web.conftest import PDF, Browser, main_text
 
@@ -297,3 +298,34 @@ def test_ids_and_months_out_of_range_are_refused_not_a_server_error(
     assert role.status_code == 422
     assert admin.get(f"{ADMIN}/cockpit/energie?monat=2026-13").status_code == 422
     assert admin.get(f"{ADMIN}/protokoll?before={huge}").status_code == 422
+
+
+def test_a_clerk_releases_the_photo_of_a_defect_report_after_looking_at_it(
+    browser: Callable[[], Browser], report_categories: None
+) -> None:
+    citizen = browser()
+    filed = citizen.submit(
+        f"{DRESDEN}/maengel/melden",
+        {
+            "kategorie": "strassenschaden",
+            "description": "Loch",
+            "attribute-flaeche": "fahrbahn",
+            "lat": "51.05",
+            "lon": "13.74",
+        },
+        files={"photo": ("loch.png", PNG, "image/png")},
+    )
+    assert filed.status_code == 201
+    public = f"{DRESDEN}/open311/v2/requests.json"
+    assert citizen.get(public).json()[0]["media_url"] == ""
+
+    clerk = logged_in(browser, "dd.admin")
+    inbox = clerk.get(f"{ADMIN}/vorgaenge")
+    case_id = re.findall(r'href="vorgaenge/(\d+)"', inbox.text)[0]
+    page = clerk.get(f"{ADMIN}/vorgaenge/{case_id}")
+    assert "Das Foto der Meldung ist nicht öffentlich" in main_text(page)
+    released = clerk.submit(f"{ADMIN}/vorgaenge/{case_id}", {"action": "photo-show"})
+    assert released.status_code == 303
+    page = clerk.get(released.headers["location"])
+    assert "Das Foto der Meldung ist öffentlich sichtbar" in main_text(page)
+    assert "/open311/v2/media/" in citizen.get(public).json()[0]["media_url"]

@@ -70,6 +70,12 @@ class Settings(BaseSettings):
         description="Applications, drafts, replies and meter readings one client address may "
         "send per hour without logging in; 0: no limit.",
     )
+    open311_reports_per_key_per_hour: int = Field(
+        default=1000,
+        ge=0,
+        description="Open311 reports (and reopenings) one API key may send per hour; an app's "
+        "key carries many citizens' reports, so the limit is high; 0: no limit.",
+    )
     max_request_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     password_hash_memory_kib: int = Field(
         default=65536, ge=19456, description="argon2id memory cost in KiB (OWASP minimum 19456)."

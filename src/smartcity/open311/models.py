@@ -3,7 +3,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from smartcity.cases.models import Case
@@ -53,6 +63,9 @@ class ServiceRequest(TenantOwned, Base):
     # A photo we store (served at …/open311/v2/media/<id>) or the reporter's own URL.
     media_public_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     media_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # Both kinds are shown publicly only once a clerk has looked at them: a photo may show
+    # faces or number plates, a link may lead anywhere.
+    media_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     reopened: Mapped[int] = mapped_column(Integer, default=0)
 

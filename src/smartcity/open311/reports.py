@@ -22,6 +22,7 @@ from smartcity.citizen.catalog import OfferedService, adoption_by_id
 from smartcity.citizen.portal import Portal
 from smartcity.citizen.schemas import SubmitIn
 from smartcity.citizen.system_services import ensure_service
+from smartcity.core.audit.services import record
 from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.core.spatial import around, great_circle_m
@@ -322,11 +323,13 @@ def requests_out(db: Session, found: list[ServiceRequest], media_base: str) -> l
     out = []
     for request in found:
         case = cases_by_id.get(request.case_id) if request.case_id else None
-        media = (
-            f"{media_base}/media/{request.media_public_id}"
-            if request.media_public_id
-            else request.media_url or ""
-        )
+        media = ""
+        if request.media_public:
+            media = (
+                f"{media_base}/media/{request.media_public_id}"
+                if request.media_public_id
+                else request.media_url or ""
+            )
         out.append(
             {
                 "service_request_id": str(request.id),
@@ -391,3 +394,24 @@ def reopen(
     request.case_id = case.id
     request.reopened += 1
     return request
+
+
+def has_photo(request: ServiceRequest) -> bool:
+    return bool(request.media_public_id or request.media_url)
+
+
+def show_photo(db: Session, request: ServiceRequest, public: bool, actor: str) -> None:
+    """A clerk's decision after looking at the photo (or the linked address): shown in the
+    public Open311 view and the portal, or kept in the case only."""
+    if not has_photo(request):
+        raise Conflict("This report has no photo.")
+    if request.media_public == public:
+        return
+    request.media_public = public
+    record(
+        db,
+        actor=actor,
+        action="open311.photo_shown" if public else "open311.photo_hidden",
+        resource_type="case",
+        resource_id=request.case_id or f"report:{request.id}",
+    )

@@ -14,9 +14,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from starlette.datastructures import FormData, UploadFile
 
+from smartcity.cases import services as cases
+from smartcity.cases.permissions import CASES_WORK
 from smartcity.citizen.routes import PortalDep
 from smartcity.core.errors import InvalidInput, NotFound, ServiceError
-from smartcity.core.http.deps import MunicipalityDep, TenantDbDep, public, requires
+from smartcity.core.http.deps import (
+    MunicipalityDep,
+    TenantDbDep,
+    get_platform,
+    public,
+    requires,
+)
+from smartcity.core.http.rate_limit import count_in
 from smartcity.core.identity.apikeys import authenticate_api_key
 from smartcity.core.identity.permissions import Principal
 from smartcity.core.tenancy.models import Municipality
@@ -76,6 +85,17 @@ async def open311_writer(request: Request, db: TenantDbDep) -> Principal:
     principal = Principal(kind="api_key", id=key.id, scopes=frozenset(key.scopes))
     if not principal.can(OPEN311_SUBMIT):
         raise Open311Error(403, "The api_key lacks the scope open311:write.", fmt)
+    # A leaked or misbehaving app key must not flood the departments with reports. Counted
+    # in the request's transaction: the key check above may hold SQLite's write lock.
+    platform = get_platform(request)
+    await run_in_threadpool(
+        count_in,
+        db,
+        platform,
+        f"open311-key:{key.id}",
+        platform.settings.open311_reports_per_key_per_hour,
+        "This api_key has sent too many reports in the last hour; please try again later.",
+    )
     return principal
 
 
@@ -254,11 +274,12 @@ async def reopen_request(
     response_class=FileResponse,
 )
 def media(public_id: str, db: TenantDbDep, portal: PortalDep) -> Response:
-    # Only a report's photo is public: not every stored file whose id one knows.
+    # Only a report's photo a clerk has released is public: not every stored file whose id
+    # one knows, nor a photo nobody has looked at yet (staff see it in the case).
     stored = db.scalar(
         select(StoredFile)
         .join(ServiceRequest, ServiceRequest.media_public_id == StoredFile.public_id)
-        .where(StoredFile.public_id == public_id)
+        .where(StoredFile.public_id == public_id, ServiceRequest.media_public.is_(True))
     )
     if stored is None:
         raise NotFound("There is no such photo.")
@@ -425,3 +446,33 @@ def staff_categories(db: TenantDbDep, _principal: Manager) -> list[CategoryOut]:
 @staff.put("/categories", summary="Create or change a report category (by service_code)")
 def save_category(category: CategoryIn, db: TenantDbDep, principal: Manager) -> CategoryOut:
     return _category_out(categories.save(db, category.model_dump(), actor=principal.actor))
+
+
+class PhotoIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    public: bool = Field(description="Show the photo (or linked address) in the public view")
+
+
+class PhotoOut(PhotoIn):
+    request_id: int
+
+
+Clerk = Annotated[Principal, Depends(requires(CASES_WORK))]
+
+
+@staff.put(
+    "/requests/{request_id}/photo",
+    summary="Release a report's photo to the public view, or keep it in the case only",
+)
+def review_photo(
+    request_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    decision: PhotoIn,
+    db: TenantDbDep,
+    principal: Clerk,
+) -> PhotoOut:
+    report = db.get(ServiceRequest, request_id)
+    if report is None or report.case_id is None:
+        raise NotFound(f"There is no service request {request_id}.")
+    cases.get_case(db, principal, report.case_id)  # only who may work on its case
+    reports.show_photo(db, report, decision.public, principal.actor)
+    return PhotoOut(request_id=report.id, public=report.media_public)

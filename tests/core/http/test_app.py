@@ -108,6 +108,8 @@ def test_security_headers_on_every_response(client: TestClient) -> None:
         headers = client.get(path).headers
         assert "frame-ancestors 'none'" in headers["content-security-policy"]
         assert "script-src 'self'" in headers["content-security-policy"]
+        # ASVS 5.0 3.4.3: no plugins, no <base> that would redirect relative addresses.
+        assert "object-src 'none'; base-uri 'none'" in headers["content-security-policy"]
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
         assert headers["strict-transport-security"].startswith("max-age=")  # client uses https

@@ -23,6 +23,7 @@ from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, Tenan
 from smartcity.core.identity import users
 from smartcity.core.mail.services import deliver_pending
 from smartcity.core.tenancy.models import Municipality
+from smartcity.open311 import reports
 from smartcity.open311.models import ServiceRequest
 from smartcity.web import layout
 from smartcity.web.deps import FormDep, form_text, row_id, staff_page
@@ -197,6 +198,11 @@ def act_on_case(
             else:
                 cases.send_message(db, portal, municipality, case, text, actor)
                 background.add_task(deliver_pending, platform)
+        elif action in ("photo-show", "photo-hide"):
+            report = db.scalar(select(ServiceRequest).where(ServiceRequest.case_id == case.id))
+            if report is None:
+                raise _input_error(gettext_("This case has no defect report."))
+            reports.show_photo(db, report, action == "photo-show", actor)
         elif action == "decide":
             outcome = form_text(form, "outcome")
             if outcome not in OUTCOMES:
