@@ -1,4 +1,5 @@
-"""Password login with throttling; the caller commits failures even when login fails."""
+"""Password login and the user's own password change, with throttling; the caller commits
+failures even when the request fails."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.core.audit import services as audit
-from smartcity.core.identity import throttle
+from smartcity.core.errors import Conflict
+from smartcity.core.identity import throttle, users
 from smartcity.core.identity.models import UserAccount, WebSession
 from smartcity.core.identity.passwords import PasswordHashing
 from smartcity.core.identity.sessions import SessionPolicy, start_session
@@ -61,4 +63,37 @@ def password_login(
     audit.record(
         db, actor=f"user:{user.id}", action="login", resource_type="user", resource_id=user.id
     )
+    return LoginOutcome(token, web_session, user)
+
+
+def change_password(
+    db: Session,
+    user: UserAccount,
+    *,
+    current: str,
+    new: str,
+    client: str,
+    sessions: SessionPolicy,
+    limits: throttle.ThrottlePolicy,
+    passwords: PasswordHashing,
+) -> LoginOutcome:
+    """The user's own change: the current password first (guesses count like failed logins,
+    so a stolen session cannot brute-force it), then the policy. Every session of the user
+    ends, on every device; the one returned replaces the session this change came from.
+    Returns FAILED (after recording it) when the current password is wrong."""
+    if user.password_hash is None:
+        raise Conflict("This account logs in through the identity provider; it has no password.")
+    throttle.check_allowed(db, limits, user.username, client)
+    if not passwords.verify(user.password_hash, current):
+        throttle.record_failure(db, limits, user.username, client)
+        audit.record(
+            db,
+            actor=f"user:{user.id}",
+            action="password.change_failed",
+            resource_type="user",
+            resource_id=user.id,
+        )
+        return FAILED
+    users.set_password(db, user, new, actor=f"user:{user.id}", passwords=passwords)
+    token, web_session = start_session(db, user, sessions)
     return LoginOutcome(token, web_session, user)

@@ -21,8 +21,9 @@ from smartcity.core.http.deps import (
     requires,
     signed_in,
 )
+from smartcity.core.http.problems import problem
 from smartcity.core.identity import apikeys, oidc, users
-from smartcity.core.identity.login import password_login
+from smartcity.core.identity.login import change_password, password_login
 from smartcity.core.identity.models import UserAccount
 from smartcity.core.identity.permissions import (
     APIKEYS_MANAGE,
@@ -37,6 +38,7 @@ from smartcity.core.identity.schemas import (
     ApiKeyOut,
     CurrentUser,
     LoginRequest,
+    PasswordChange,
     RoleChange,
     StaffCreate,
     StaffMember,
@@ -112,6 +114,47 @@ def logout(
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
     return response
+
+
+@auth_router.post(
+    "/password",
+    summary="Change one's own password (ends every session; this one is renewed)",
+    response_model=CurrentUser,
+    responses={403: {"description": "The current password is wrong"}},
+)
+def change_own_password(
+    body: PasswordChange,
+    request: Request,
+    response: Response,
+    db: DbDep,
+    platform: PlatformDep,
+    principal: Annotated[Principal, Depends(signed_in)],
+) -> Response | CurrentUser:
+    user = db.get(UserAccount, principal.id)
+    assert user is not None  # the session resolved to this user
+    outcome = change_password(
+        db,
+        user,
+        current=body.current_password,
+        new=body.new_password,
+        client=client_address(request),
+        sessions=platform.session_policy,
+        limits=platform.throttle_policy,
+        passwords=platform.passwords,
+    )
+    if not outcome.ok:
+        # Answered, not raised: the request's transaction commits the counted failure.
+        return problem(403, "Forbidden", "The current password is wrong.", type_slug="forbidden")
+    assert outcome.token is not None
+    assert outcome.user is not None
+    assert outcome.web_session is not None
+    _set_session_cookie(response, platform, outcome.token)
+    return CurrentUser(
+        id=outcome.user.id,
+        username=outcome.user.username,
+        display_name=outcome.user.display_name,
+        csrf_token=outcome.web_session.csrf_token,
+    )
 
 
 @auth_router.get("/me", summary="The logged-in staff member")

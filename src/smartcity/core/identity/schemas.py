@@ -10,6 +10,11 @@ class LoginRequest(BaseModel):
     password: str = Field(max_length=1024)
 
 
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024, description="At least 8 characters, any kind")
+
+
 class CurrentUser(BaseModel):
     id: int
     username: str
