@@ -286,7 +286,9 @@ def media(public_id: str, db: TenantDbDep, portal: PortalDep) -> Response:
     return FileResponse(
         uploads.path_of(portal.data_dir, stored),
         media_type=stored.content_type,
-        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
+        # Revalidated at every use (cheap with its ETag): a photo a clerk hides again must
+        # not live on in caches.
+        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
     )
 
 

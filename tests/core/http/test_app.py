@@ -111,6 +111,7 @@ def test_security_headers_on_every_response(client: TestClient) -> None:
         # ASVS 5.0 3.4.3: no plugins, no <base> that would redirect relative addresses.
         assert "object-src 'none'; base-uri 'none'" in headers["content-security-policy"]
         assert headers["x-content-type-options"] == "nosniff"
+        assert headers["cache-control"] == "no-store"
         assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
         assert headers["strict-transport-security"].startswith("max-age=")  # client uses https
 

@@ -43,6 +43,9 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"geolocation=(self), camera=(), microphone=()"),
     (b"cross-origin-opener-policy", b"same-origin"),
+    # Answers may carry personal data (cases, applications): nobody keeps a copy unless the
+    # route says it may (static assets, public photos set their own Cache-Control).
+    (b"cache-control", b"no-store"),
 ]
 HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 
