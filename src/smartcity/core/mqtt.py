@@ -148,6 +148,12 @@ class MqttEndpoint:
     port: int
     username: str | None
     password: str | None
+    tls: bool = False
+
+    def secure(self, client: paho.Client) -> None:
+        """TLS for mqtts://, the server's certificate checked against the system's CAs."""
+        if self.tls:
+            client.tls_set()
 
 
 def parse_mqtt_url(url: str) -> MqttEndpoint:
@@ -157,6 +163,7 @@ def parse_mqtt_url(url: str) -> MqttEndpoint:
         port=parts.port or (8883 if parts.scheme == "mqtts" else 1883),
         username=parts.username,
         password=parts.password,
+        tls=parts.scheme == "mqtts",
     )
 
 
@@ -257,6 +264,7 @@ def _mqtt_handshake(endpoint: MqttEndpoint, timeout: float = 3.0) -> tuple[bool,
 
     client = paho.Client(CallbackAPIVersion.VERSION2, client_id="", clean_session=True)
     client.on_connect = on_connect
+    endpoint.secure(client)
     if endpoint.username is not None:
         client.username_pw_set(endpoint.username, endpoint.password)
     try:

@@ -31,6 +31,17 @@ def test_readyz_with_external_broker(settings: Settings, mosquitto_url: str) -> 
     assert body["checks"]["broker"] == {"ok": True, "detail": "connected"}
 
 
+def test_an_mqtts_broker_is_spoken_to_over_tls_only(settings: Settings, mosquitto_url: str) -> None:
+    # The machine's Mosquitto speaks plain MQTT: with mqtts:// the platform insists on TLS
+    # and is not ready, rather than sending its password in clear.
+    settings.mqtt_url = mosquitto_url.replace("mqtt://", "mqtts://")
+    platform = Platform.from_settings(settings)
+    with TestClient(create_app(platform=platform)) as client:
+        broker = client.get("/readyz").json()["checks"]["broker"]
+    assert broker["ok"] is False
+    assert "cannot connect" in broker["detail"]
+
+
 def test_readyz_is_503_when_broker_is_down(settings: Settings) -> None:
     settings.mqtt_url = f"mqtt://127.0.0.1:{free_port()}"
     platform = Platform.from_settings(settings)

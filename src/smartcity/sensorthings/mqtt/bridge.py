@@ -125,6 +125,7 @@ class MqttBridge:
             clean_session=None if protocol == paho.MQTTv5 else True,
         )
         client.max_queued_messages_set(100_000)
+        self.endpoint.secure(client)
         if self.endpoint.username is not None:
             client.username_pw_set(self.endpoint.username, self.endpoint.password)
         client.on_connect = self._on_connect
