@@ -34,7 +34,7 @@ def test_the_destination_decrypts_and_checks_every_part(
     ).json()["tracking_code"]
     clerk = staff(new_client, "dd.clerk.a")
     case_id = next(c["id"] for c in clerk.get(CASES).json()["cases"] if c["tracking_code"] == code)
-    destination = RSAKey.generate_key(2048)
+    destination = RSAKey.generate_key(3072)
     public = {**destination.as_dict(private=False), "kid": "fachverfahren-1"}
 
     exported = clerk.post(f"{CASES}/{case_id}/fit-connect", json={"destination_key": public})
@@ -79,13 +79,13 @@ def test_unsuitable_destination_keys_are_refused(
     code = citizen.post(f"{DRESDEN}/drafts/current/submit", json={}).json()["tracking_code"]
     clerk = staff(new_client, "dd.clerk.a")
     case_id = next(c["id"] for c in clerk.get(CASES).json()["cases"] if c["tracking_code"] == code)
-    private = RSAKey.generate_key(2048).as_dict(private=True)
+    private = RSAKey.generate_key(3072).as_dict(private=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the weak key is the point of the test
-        small = RSAKey.generate_key(1024).as_dict(private=False)
+        small = RSAKey.generate_key(2048).as_dict(private=False)
     for key, words in (
         (private, "public key only"),
-        (small, "1024 bits"),
+        (small, "2048 bits"),
         ({"kty": "EC", "crv": "P-256"}, "RSA key"),
     ):
         answer = clerk.post(f"{CASES}/{case_id}/fit-connect", json={"destination_key": key})

@@ -31,7 +31,8 @@ from smartcity.core.uploads import services as uploads
 
 METADATA_SCHEMA = "https://schema.fitko.de/fit-connect/metadata/1.2.0/metadata.schema.json"
 ALGORITHMS = ["RSA-OAEP-256", "A256GCM"]
-MIN_KEY_BITS = 2048
+# 128-bit security (ASVS 5.0 11.2.3); FIT-Connect itself issues 4096-bit destination keys.
+MIN_KEY_BITS = 3072
 # Attachment ids are UUIDs; derived from our file ids so that a second export names the same
 # attachment the same way.
 NAMESPACE = uuid.UUID("5b0c1f5e-8a7d-4c61-9a53-8f5b1e2a7c40")

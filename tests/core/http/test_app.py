@@ -196,3 +196,9 @@ def test_oversized_chunked_bodies_are_refused(client: TestClient, world: World) 
     )
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_trace_and_directory_listings_are_not_served(client: TestClient) -> None:
+    # ASVS 5.0 13.4.3 and 13.4.4.
+    assert client.request("TRACE", "/healthz").status_code == 405
+    assert client.get("/static/web/").status_code == 404

@@ -48,13 +48,14 @@ class IdentityProvider:
     email: str = "k.lehmann@dresden.example"
     email_verified: bool = True
     nonce_override: str | None = None
+    advertised_issuer: str | None = None  # what its discovery document claims to be
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def app(self) -> Starlette:
         async def discovery(_: Request) -> Response:
             return JSONResponse(
                 {
-                    "issuer": self.issuer,
+                    "issuer": self.advertised_issuer or self.issuer,
                     "authorization_endpoint": self.issuer + "/auth",
                     "token_endpoint": self.issuer + "/token",
                     "jwks_uri": self.issuer + "/certs",
@@ -205,6 +206,15 @@ def test_replayed_or_forged_nonce_is_refused(
     response = _login_round_trip(oidc_client)
     assert response.status_code == 401
     assert "nonce" in response.json()["detail"]
+
+
+def test_a_provider_that_names_another_issuer_is_not_trusted(
+    oidc_client: TestClient, world: World, idp: IdentityProvider
+) -> None:
+    idp.advertised_issuer = "https://login.elsewhere.example"
+    response = oidc_client.get("/auth/oidc/login", follow_redirects=False)
+    assert response.status_code == 503
+    assert "cannot be reached" in response.json()["detail"]
 
 
 def test_unknown_state_is_refused(oidc_client: TestClient, world: World) -> None:

@@ -99,6 +99,9 @@ def _provider(client: OidcClient, *, refresh_keys: bool = False) -> _Cached:
         with httpx.Client(timeout=10) as http:
             metadata = http.get(issuer + "/.well-known/openid-configuration").raise_for_status()
             meta = metadata.json()
+            # Metadata naming another issuer would let that issuer's tokens in (mix-up).
+            if str(meta.get("issuer", "")).rstrip("/") != issuer:
+                raise ValueError("the discovery document names another issuer")
             jwks = http.get(meta["jwks_uri"]).raise_for_status().json()
     except (httpx.HTTPError, KeyError, ValueError) as exc:
         raise ServiceUnavailable(
