@@ -4,6 +4,8 @@ trace) and changes nothing."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -120,3 +122,16 @@ def test_a_deeply_nested_mqtt_message_is_a_bad_message(world: World, topic: str)
     with pytest.raises(BadMessage) as refused:
         parse_message(create, DEEP_JSON.encode(), TargetCache(world.platform.sessions, 0), None)
     assert refused.value.reason == "not_json"
+
+
+def test_no_xml_is_parsed_except_through_defusedxml() -> None:
+    # The platform only writes XML (Open311, DATEX II). An XML input added later must parse
+    # with defusedxml (entity expansion, external entities); this keeps it from slipping in.
+    parsing = re.compile(r"\b(ET|ElementTree|etree)\.(fromstring|parse|iterparse|XMLParser)\(")
+    source = Path(__file__).resolve().parents[2] / "src" / "smartcity"
+    offenders = [
+        str(path.relative_to(source))
+        for path in source.rglob("*.py")
+        if parsing.search(path.read_text()) and "defusedxml" not in path.read_text()
+    ]
+    assert offenders == []
