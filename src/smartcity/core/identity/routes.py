@@ -23,7 +23,7 @@ from smartcity.core.http.deps import (
 )
 from smartcity.core.http.problems import problem
 from smartcity.core.identity import apikeys, oidc, users
-from smartcity.core.identity.login import change_password, password_login
+from smartcity.core.identity.login import LoginOutcome, change_password, password_login
 from smartcity.core.identity.models import UserAccount
 from smartcity.core.identity.permissions import (
     APIKEYS_MANAGE,
@@ -88,13 +88,18 @@ def login(
         )
     if not outcome.ok:
         raise NotAuthenticated("User name or password is wrong.")
-    assert outcome.token is not None
-    assert outcome.user is not None
-    assert outcome.web_session is not None
     old_token = request.cookies.get(SESSION_COOKIE)
     if old_token:
         with transaction(platform.sessions) as db:
             end_session(db, old_token)
+    return _signed_in(response, platform, outcome)
+
+
+def _signed_in(response: Response, platform: Platform, outcome: LoginOutcome) -> CurrentUser:
+    """The new session's cookie on the response; its user and CSRF token in the body."""
+    assert outcome.token is not None
+    assert outcome.user is not None
+    assert outcome.web_session is not None
     _set_session_cookie(response, platform, outcome.token)
     return CurrentUser(
         id=outcome.user.id,
@@ -145,16 +150,7 @@ def change_own_password(
     if not outcome.ok:
         # Answered, not raised: the request's transaction commits the counted failure.
         return problem(403, "Forbidden", "The current password is wrong.", type_slug="forbidden")
-    assert outcome.token is not None
-    assert outcome.user is not None
-    assert outcome.web_session is not None
-    _set_session_cookie(response, platform, outcome.token)
-    return CurrentUser(
-        id=outcome.user.id,
-        username=outcome.user.username,
-        display_name=outcome.user.display_name,
-        csrf_token=outcome.web_session.csrf_token,
-    )
+    return _signed_in(response, platform, outcome)
 
 
 @auth_router.get("/me", summary="The logged-in staff member")
