@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import false, func, select
+from sqlalchemy.orm import Session, aliased
 
 from smartcity.cases.decisions import check_template
 from smartcity.cases.workflow import DEFAULT_WORKFLOW, check_workflow
@@ -302,16 +302,31 @@ def _offered(
     """The session's municipality's services (adoptions are tenant-scoped) that meet the
     conditions. `with_form=False` leaves `form` empty, for callers that work with a
     submission's own form version."""
-    query = (
-        select(ServiceAdoption, ServiceTemplate)
-        .join(ServiceTemplate, ServiceTemplate.id == ServiceAdoption.template_id)
-        .where(*conditions)
+    # The newest published form joined in: one round trip for the services and their forms
+    # (a submission looks its service up first thing). Without it, nothing is joined.
+    published = aliased(FormVersion)
+    newest = (
+        select(func.max(published.version))
+        .where(published.template_id == ServiceTemplate.id, published.status == "published")
+        .scalar_subquery()
     )
+    form_join = (
+        (FormVersion.template_id == ServiceTemplate.id)
+        & (FormVersion.status == "published")
+        & (FormVersion.version == newest)
+        if with_form
+        else false()
+    )
+    query = (
+        select(ServiceAdoption, ServiceTemplate, FormVersion)
+        .join(ServiceTemplate, ServiceTemplate.id == ServiceAdoption.template_id)
+        .outerjoin(FormVersion, form_join)
+    )
+    query = query.where(*conditions)
     if not include_inactive:
         query = query.where(ServiceAdoption.active.is_(True))
     rows = db.execute(query.order_by(ServiceTemplate.key)).all()
-    forms = current_forms(db, [t.id for _, t in rows]) if with_form else {}
-    return [OfferedService(a, t, forms.get(t.id)) for a, t in rows]
+    return [OfferedService(a, t, f) for a, t, f in rows]
 
 
 def offered(db: Session, *, include_inactive: bool = False) -> list[OfferedService]:
