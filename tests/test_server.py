@@ -108,7 +108,51 @@ def test_several_worker_processes_serve(tmp_path: Path, mosquitto_url: str) -> N
                 time.sleep(0.3)
         assert ready is not None, "no answer within 30 s"
         assert ready["ready"] is True
+        # Each worker listens on a socket of its own: new connections reach both.
+        assert _metrics_answered_by_one_process(port) is False
+        # A worker that dies is replaced, and the others serve meanwhile.
+        first = _worker_pids(process.pid)
+        assert len(first) == 2
+        os.kill(first[0], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(set(_worker_pids(process.pid)) - {first[0]}) < 2:
+            time.sleep(0.3)
+        assert len(set(_worker_pids(process.pid)) - {first[0]}) == 2
+        assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
     finally:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0 or "Finished server process" in output
+
+
+def _worker_pids(parent: int) -> list[int]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
+            )
+            command = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(parent) and b"spawn_main" in command:
+            found.append(int(status.parent.name))
+    return sorted(found)
+
+
+def _metrics_answered_by_one_process(port: int, requests: int = 20) -> bool:
+    """Each worker counts its own requests: over new connections, one process alone would
+    show the count of /metrics requests rise by one every time."""
+    import re
+
+    import httpx
+
+    counts = []
+    for _ in range(requests):
+        with httpx.Client() as fresh:  # a new connection each time
+            text = fresh.get(f"http://127.0.0.1:{port}/metrics").text
+        found = re.search(
+            r'smartcity_http_requests_total\{[^}]*route="/metrics"[^}]*\} (\S+)', text
+        )
+        counts.append(float(found.group(1)) if found else 0.0)
+    return counts == sorted(counts) and len(set(counts)) == requests

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -13,6 +14,7 @@ from smartcity.core.logging import configure_logging
 from smartcity.core.mqtt import port_free
 from smartcity.core.platform import Platform
 from smartcity.core.settings import Settings, SettingsError
+from smartcity.workers import run_workers
 
 log = logging.getLogger(__name__)
 
@@ -59,24 +61,19 @@ def run_server(platform: Platform) -> None:
         )
     choose_broker_port(platform)
     migrate.upgrade(platform.engine)
-    options = {
-        "host": settings.host,
-        "port": settings.port,
-        "proxy_headers": True,
-        "log_config": None,
-        "server_header": False,
-    }
+    options: dict[str, Any] = {"proxy_headers": True, "log_config": None, "server_header": False}
     if settings.workers > 1:
         # Stateless instances: each worker process builds its own app from the environment.
         platform.engine.dispose()
-        uvicorn.run(
+        run_workers(
             "smartcity.server:app_from_environment",
-            factory=True,
-            workers=settings.workers,
-            **options,  # type: ignore[arg-type]
+            settings.workers,
+            settings.host,
+            settings.port,
+            options,
         )
         return
-    uvicorn.run(create_app(platform=platform), **options)  # type: ignore[arg-type]
+    uvicorn.run(create_app(platform=platform), host=settings.host, port=settings.port, **options)
 
 
 def app_from_environment() -> FastAPI:
