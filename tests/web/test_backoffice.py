@@ -236,6 +236,24 @@ def test_an_administrator_creates_a_clerk_who_can_then_log_in(
     assert auditor.submit(f"{ADMIN}/benutzer", {"action": "create"}).status_code == 403
 
 
+def test_an_administrator_locks_a_clerk_out_and_lets_them_in_again(
+    browser: Callable[[], Browser], world: World
+) -> None:
+    clerk = logged_in(browser, "dd.clerk.a")
+    admin = logged_in(browser, "dd.admin")
+    clerk_id = world.accounts["dd.clerk.a"].id
+    page = admin.get(f"{ADMIN}/benutzer")
+    assert f'action="benutzer/{clerk_id}/sperre"' in page.text
+    assert f'action="benutzer/{world.accounts["dd.admin"].id}/sperre"' not in page.text
+    locked = admin.submit(f"{ADMIN}/benutzer/{clerk_id}/sperre", {"active": "0"})
+    assert locked.status_code == 303
+    assert "gesperrt" in main_text(admin.get(f"{ADMIN}/benutzer"))
+    assert clerk.get(f"{ADMIN}/vorgaenge", follow_redirects=False).status_code == 303  # to login
+    assert browser().login("dd.clerk.a").status_code != 303
+    admin.submit(f"{ADMIN}/benutzer/{clerk_id}/sperre", {"active": "1"})
+    assert browser().login("dd.clerk.a").status_code == 303
+
+
 def test_an_api_key_is_shown_once_works_and_can_be_revoked(
     browser: Callable[[], Browser], world: World
 ) -> None:

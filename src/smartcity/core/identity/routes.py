@@ -33,6 +33,7 @@ from smartcity.core.identity.permissions import (
     Role,
 )
 from smartcity.core.identity.schemas import (
+    AccountLock,
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyOut,
@@ -262,6 +263,29 @@ def _staff_user(db: TenantDbDep, municipality: MunicipalityDep, user_id: int) ->
     if user is None or not users.role_labels(db, municipality, user_id):
         raise NotFound(f"There is no staff member {user_id} in this municipality.")
     return user
+
+
+@staff_router.put(
+    "/staff/{user_id}/active",
+    summary="Lock a staff account (its sessions end at once) or open it again",
+)
+def lock_or_unlock(
+    user_id: IdPath,
+    body: AccountLock,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    principal: Annotated[Principal, Depends(requires(STAFF_MANAGE))],
+) -> StaffMember:
+    user = _staff_user(db, municipality, user_id)
+    users.set_active(
+        db,
+        user,
+        body.active,
+        municipality=municipality,
+        actor=principal.actor,
+        region_wide=Role.REGION_ADMIN in principal.roles,
+    )
+    return _staff_member(user, users.role_labels(db, municipality, user.id))
 
 
 @staff_router.post("/staff/{user_id}/roles", summary="Give a staff member a role")

@@ -15,6 +15,10 @@ class PasswordChange(BaseModel):
     new_password: str = Field(max_length=1024, description="At least 8 characters, any kind")
 
 
+class AccountLock(BaseModel):
+    active: bool = Field(description="false locks the account and ends its sessions")
+
+
 class CurrentUser(BaseModel):
     id: int
     username: str

@@ -177,6 +177,48 @@ def revoke_role(
     return len(assignments)
 
 
+def set_active(
+    db: Session,
+    user: UserAccount,
+    active: bool,
+    *,
+    municipality: Municipality,
+    actor: str,
+    region_wide: bool,
+) -> None:
+    """Lock an account (its sessions end at once) or open it again. The account may also
+    work for other municipalities: then only the region administration decides."""
+    if actor == f"user:{user.id}":
+        raise Conflict("You cannot lock your own account.")
+    elsewhere = db.scalar(
+        select(RoleAssignment.id)
+        .where(
+            RoleAssignment.user_id == user.id,
+            (RoleAssignment.municipality_id != municipality.id)
+            | RoleAssignment.municipality_id.is_(None),
+        )
+        .limit(1)
+    )
+    if elsewhere is not None and not region_wide:
+        raise Conflict(
+            "This account also has roles outside this municipality; the region "
+            "administration locks it, or you take away the roles you gave."
+        )
+    if user.is_active == active:
+        return
+    user.is_active = active
+    if not active:
+        end_all_sessions(db, user.id)
+    audit.record(
+        db,
+        actor=actor,
+        action="user.unlock" if active else "user.lock",
+        resource_type="user",
+        resource_id=user.id,
+        municipality_id=municipality.id,
+    )
+
+
 @dataclass(frozen=True)
 class Grants:
     roles: frozenset[str]

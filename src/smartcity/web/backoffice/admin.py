@@ -169,6 +169,7 @@ def _users_page(
         staff=staff,
         roles=[(role.value, gettext_(ROLE_NAMES[role])) for role in ASSIGNABLE],
         can_manage=state.principal.can(STAFF_MANAGE),
+        current_user_id=state.principal.id,
         errors=errors,
         values=values,
         labels={
@@ -177,6 +178,7 @@ def _users_page(
             "password": gettext_("Initial password"),
             "role": gettext_("Role"),
             "department": gettext_("Department"),
+            "lock": gettext_("Lock"),
         },
         **layout.staff(municipality, state.principal, "benutzer", gettext_("Users and roles")),
     )
@@ -246,6 +248,35 @@ def staff_change(
         return _users_page(
             request, state, db, municipality, {field: exc.detail}, values, exc.status
         )
+    return RedirectResponse(f"/{municipality.slug}/verwaltung/benutzer", status_code=303)
+
+
+@router.post("/benutzer/{user_id}/sperre")
+def staff_lock(
+    user_id: IdPath,
+    request: Request,
+    state: Annotated[WebState, Depends(staff_page(STAFF_MANAGE))],
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    """Lock an account (its sessions end at once) or open it again."""
+    found = db.get(UserAccount, user_id)
+    try:
+        if found is None or not users.role_labels(db, municipality, user_id):
+            raise InvalidInput(gettext_("This staff member does not exist here."))
+        users.set_active(
+            db,
+            found,
+            form_text(form, "active") == "1",
+            municipality=municipality,
+            actor=state.principal.actor,
+            region_wide=Role.REGION_ADMIN in state.principal.roles,
+        )
+    except ServiceError as exc:
+        if exc.status >= 500:
+            raise
+        return _users_page(request, state, db, municipality, {"lock": exc.detail}, {}, exc.status)
     return RedirectResponse(f"/{municipality.slug}/verwaltung/benutzer", status_code=303)
 
 
