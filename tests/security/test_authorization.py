@@ -86,15 +86,23 @@ def ids(world: World) -> dict[str, int]:
         import_geojson(db, LOT, city="Radebeul", actor="test")
     from sqlalchemy import select
 
+    from smartcity.open311.models import ServiceRequest
     from smartcity.parking.models import CarPark
 
     with world.tenant(world.dresden) as db:
         car_park = db.scalar(select(CarPark.id))
+        report_a = db.scalar(select(ServiceRequest.id).where(ServiceRequest.case_id == case_a))
     with world.tenant(world.radebeul) as db:
         rb_car_park = db.scalar(select(CarPark.id))
+        rb_report = db.scalar(select(ServiceRequest.id).where(ServiceRequest.case_id == rb_case))
     assert car_park is not None
     assert rb_car_park is not None
+    assert report_a is not None
+    assert rb_report is not None
     return {
+        "report_a": report_a,
+        "rb_report": rb_report,
+        "staff_b": world.accounts["dd.clerk.b"].id,
         "case_a": case_a,
         "case_b": case_b,
         "rb_case": rb_case,
