@@ -255,5 +255,7 @@ def test_one_app_key_can_file_only_so_many_reports_an_hour(
     assert refused.status_code == 429
     assert refused.headers["retry-after"] == "3600"
     assert "too many reports" in refused.text
+    # In Open311's own error shape, as every other refusal of this API.
+    assert refused.json() == [{"code": 429, "description": refused.json()[0]["description"]}]
     assert report(client, other_app).status_code == 201  # each key counts alone
     assert len(client.get(f"{BASE}/requests.json").json()) == 3

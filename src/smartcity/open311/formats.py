@@ -20,11 +20,18 @@ ITEM_TAGS = {
 
 
 class Open311Error(Exception):
-    def __init__(self, status: int, description: str, fmt: str = "json") -> None:
+    def __init__(
+        self,
+        status: int,
+        description: str,
+        fmt: str = "json",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
         self.fmt = fmt
+        self.headers = headers or {}
 
 
 def check_format(fmt: str) -> str:
@@ -80,7 +87,9 @@ def render(
 def error_response(error: Open311Error) -> Response:
     entries = [{"code": error.status, "description": error.description}]
     fmt = error.fmt if error.fmt in FORMATS else "json"
-    return render(fmt, entries, root="errors", item="error", status=error.status)
+    response = render(fmt, entries, root="errors", item="error", status=error.status)
+    response.headers.update(error.headers)
+    return response
 
 
 def handle(_request: Any, error: Exception) -> Response:

@@ -17,7 +17,7 @@ from starlette.datastructures import FormData, UploadFile
 from smartcity.cases import services as cases
 from smartcity.cases.permissions import CASES_WORK
 from smartcity.citizen.routes import PortalDep
-from smartcity.core.errors import InvalidInput, NotFound, ServiceError
+from smartcity.core.errors import InvalidInput, NotFound, ServiceError, TooManyRequests
 from smartcity.core.http.deps import (
     MunicipalityDep,
     TenantDbDep,
@@ -52,9 +52,16 @@ def _answer(fmt: str, work: Callable[[], Response]) -> Response:
         error.fmt = fmt
         raise
     except ServiceError as error:
-        # Open311 answers every bad request with 400.
-        status = 400 if error.status == 422 else error.status
-        raise Open311Error(status, str(error), fmt) from error
+        raise _in_open311_shape(error, fmt) from error
+
+
+def _in_open311_shape(error: ServiceError, fmt: str) -> Open311Error:
+    # Open311 answers every bad request with 400; a rate limit or an outage says when to
+    # come back, as in every other API of ours.
+    status = 400 if error.status == 422 else error.status
+    retry_after = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return Open311Error(status, str(error), fmt, headers)
 
 
 def _base(request: Request, municipality: Municipality) -> str:
@@ -88,14 +95,17 @@ async def open311_writer(request: Request, db: TenantDbDep) -> Principal:
     # A leaked or misbehaving app key must not flood the departments with reports. Counted
     # in the request's transaction: the key check above may hold SQLite's write lock.
     platform = get_platform(request)
-    await run_in_threadpool(
-        count_in,
-        db,
-        platform,
-        f"open311-key:{key.id}",
-        platform.settings.open311_reports_per_key_per_hour,
-        "This api_key has sent too many reports in the last hour; please try again later.",
-    )
+    try:
+        await run_in_threadpool(
+            count_in,
+            db,
+            platform,
+            f"open311-key:{key.id}",
+            platform.settings.open311_reports_per_key_per_hour,
+            "This api_key has sent too many reports in the last hour; please try again later.",
+        )
+    except TooManyRequests as refused:
+        raise _in_open311_shape(refused, fmt) from refused
     return principal
 
 
