@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import false, func, select
+from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session, aliased
 
 from smartcity.cases.decisions import check_template
@@ -303,26 +303,26 @@ def _offered(
     conditions. `with_form=False` leaves `form` empty, for callers that work with a
     submission's own form version."""
     # The newest published form joined in: one round trip for the services and their forms
-    # (a submission looks its service up first thing). Without it, nothing is joined.
-    published = aliased(FormVersion)
-    newest = (
-        select(func.max(published.version))
-        .where(published.template_id == ServiceTemplate.id, published.status == "published")
-        .scalar_subquery()
-    )
-    form_join = (
-        (FormVersion.template_id == ServiceTemplate.id)
-        & (FormVersion.status == "published")
-        & (FormVersion.version == newest)
-        if with_form
-        else false()
-    )
+    # (a submission looks its service up first thing); without forms, the join matches none.
+    form_join: ColumnElement[bool] = false()
+    if with_form:
+        published = aliased(FormVersion)
+        newest = (
+            select(func.max(published.version))
+            .where(published.template_id == ServiceTemplate.id, published.status == "published")
+            .scalar_subquery()
+        )
+        form_join = (
+            (FormVersion.template_id == ServiceTemplate.id)
+            & (FormVersion.status == "published")
+            & (FormVersion.version == newest)
+        )
     query = (
         select(ServiceAdoption, ServiceTemplate, FormVersion)
         .join(ServiceTemplate, ServiceTemplate.id == ServiceAdoption.template_id)
         .outerjoin(FormVersion, form_join)
+        .where(*conditions)
     )
-    query = query.where(*conditions)
     if not include_inactive:
         query = query.where(ServiceAdoption.active.is_(True))
     rows = db.execute(query.order_by(ServiceTemplate.key)).all()

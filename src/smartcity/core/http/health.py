@@ -55,7 +55,7 @@ async def readyz(request: Request) -> Response:
     else:
         broker_ok, broker_detail = await broker.is_ready()
         checks["broker"] = {"ok": broker_ok, "detail": broker_detail}
-    for runtime in getattr(request.app.state, "runtimes", ()):
+    for runtime in request.app.state.runtimes:
         for name, (ok, detail) in runtime.readiness().items():
             checks[name] = {"ok": ok, "detail": detail}
     ready = all(check["ok"] for check in checks.values())

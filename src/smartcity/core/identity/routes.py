@@ -282,8 +282,7 @@ def lock_or_unlock(
         user,
         body.active,
         municipality=municipality,
-        actor=principal.actor,
-        region_wide=Role.REGION_ADMIN in principal.roles,
+        by=principal,
     )
     return _staff_member(user, users.role_labels(db, municipality, user.id))
 

@@ -12,7 +12,7 @@ from smartcity.core.audit import services as audit
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.core.identity.models import RoleAssignment, UserAccount
 from smartcity.core.identity.passwords import PasswordHashing, check_policy
-from smartcity.core.identity.permissions import Role
+from smartcity.core.identity.permissions import Principal, Role
 from smartcity.core.identity.sessions import end_all_sessions
 from smartcity.core.tenancy.models import Municipality, Region
 
@@ -178,17 +178,11 @@ def revoke_role(
 
 
 def set_active(
-    db: Session,
-    user: UserAccount,
-    active: bool,
-    *,
-    municipality: Municipality,
-    actor: str,
-    region_wide: bool,
+    db: Session, user: UserAccount, active: bool, *, municipality: Municipality, by: Principal
 ) -> None:
     """Lock an account (its sessions end at once) or open it again. The account may also
     work for other municipalities: then only the region administration decides."""
-    if actor == f"user:{user.id}":
+    if by.kind == "user" and by.id == user.id:
         raise Conflict("You cannot lock your own account.")
     elsewhere = db.scalar(
         select(RoleAssignment.id)
@@ -199,7 +193,7 @@ def set_active(
         )
         .limit(1)
     )
-    if elsewhere is not None and not region_wide:
+    if elsewhere is not None and Role.REGION_ADMIN not in by.roles:
         raise Conflict(
             "This account also has roles outside this municipality; the region "
             "administration locks it, or you take away the roles you gave."
@@ -211,7 +205,7 @@ def set_active(
         end_all_sessions(db, user.id)
     audit.record(
         db,
-        actor=actor,
+        actor=by.actor,
         action="user.unlock" if active else "user.lock",
         resource_type="user",
         resource_id=user.id,

@@ -270,8 +270,7 @@ def staff_lock(
             found,
             form_text(form, "active") == "1",
             municipality=municipality,
-            actor=state.principal.actor,
-            region_wide=Role.REGION_ADMIN in state.principal.roles,
+            by=state.principal,
         )
     except ServiceError as exc:
         if exc.status >= 500:
