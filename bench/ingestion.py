@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -34,7 +33,14 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import create_engine, text
 
-from bench.run import drop_postgres, free_port, percentile, postgres_database, start_server
+from bench.run import (
+    cpu_seconds,
+    drop_postgres,
+    free_port,
+    percentile,
+    postgres_database,
+    start_server,
+)
 from bench.sensorthings import memory_peak_mib
 from smartcity.core.db import transaction
 from smartcity.core.identity.apikeys import create_api_key
@@ -134,23 +140,6 @@ def publish(
         for n in range(processes)
     ]
     return sum(int(p.communicate(timeout=900)[0].strip() or 0) for p in running)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its children (the server's workers)."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except OSError:
-            continue
-        pending += [int(child) for child in children]
-    return total
 
 
 def sustained(

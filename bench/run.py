@@ -106,6 +106,23 @@ def audit_rate(platform: Platform, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children (the server's workers)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        pending += [int(child) for child in children]
+    return total
+
+
 def start_server(
     data_dir: Path, database_url: str, workers: int = 1, extra_env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, false, func, select
 from sqlalchemy.orm import Session, aliased
 
 from smartcity.cases.decisions import check_template
@@ -297,11 +298,32 @@ class OfferedService:
 
 
 def _offered(
-    db: Session, *conditions: Any, include_inactive: bool, with_form: bool = True
+    db: Session,
+    lookup: Lookup,
+    value: object = None,
+    *,
+    include_inactive: bool,
+    with_form: bool = True,
 ) -> list[OfferedService]:
-    """The session's municipality's services (adoptions are tenant-scoped) that meet the
-    conditions. `with_form=False` leaves `form` empty, for callers that work with a
-    submission's own form version."""
+    """The session's municipality's services (adoptions are tenant-scoped) found by `lookup`
+    (`value`: the key or adoption id). `with_form=False` leaves `form` empty, for callers
+    that work with a submission's own form version."""
+    query = _offered_query(lookup, include_inactive, with_form)
+    rows = db.execute(query, {"value": value} if lookup != "all" else {}).all()
+    return [OfferedService(a, t, f) for a, t, f in rows]
+
+
+# Which services `_offered` looks for: all, one by its key, one by its adoption id.
+Lookup = Literal["all", "key", "adoption"]
+
+
+@functools.cache
+def _offered_query(
+    lookup: Lookup, include_inactive: bool, with_form: bool
+) -> Select[ServiceAdoption, ServiceTemplate, FormVersion]:
+    """Built once per variant, the looked-for value a bound parameter: building the
+    statement (alias, subquery, its cache key) took more CPU than running it, on the path
+    of every submission."""
     # The newest published form joined in: one round trip for the services and their forms
     # (a submission looks its service up first thing); without forms, the join matches none.
     form_join: ColumnElement[bool] = false()
@@ -321,20 +343,22 @@ def _offered(
         select(ServiceAdoption, ServiceTemplate, FormVersion)
         .join(ServiceTemplate, ServiceTemplate.id == ServiceAdoption.template_id)
         .outerjoin(FormVersion, form_join)
-        .where(*conditions)
     )
+    if lookup == "key":
+        query = query.where(ServiceTemplate.key == bindparam("value"))
+    elif lookup == "adoption":
+        query = query.where(ServiceAdoption.id == bindparam("value"))
     if not include_inactive:
         query = query.where(ServiceAdoption.active.is_(True))
-    rows = db.execute(query.order_by(ServiceTemplate.key)).all()
-    return [OfferedService(a, t, f) for a, t, f in rows]
+    return query.order_by(ServiceTemplate.key)
 
 
 def offered(db: Session, *, include_inactive: bool = False) -> list[OfferedService]:
-    return _offered(db, include_inactive=include_inactive)
+    return _offered(db, "all", include_inactive=include_inactive)
 
 
 def offered_service(db: Session, key: str, *, include_inactive: bool = False) -> OfferedService:
-    found = _offered(db, ServiceTemplate.key == key, include_inactive=include_inactive)
+    found = _offered(db, "key", key, include_inactive=include_inactive)
     if not found:
         raise NotFound(f"This municipality does not offer the service {key!r}.")
     return found[0]
@@ -343,9 +367,7 @@ def offered_service(db: Session, key: str, *, include_inactive: bool = False) ->
 def adoption_by_id(db: Session, adoption_id: int, *, with_form: bool = False) -> OfferedService:
     """The service a draft, submission or case belongs to (also when paused). Its current
     form only with `with_form`: those work with their own form version."""
-    found = _offered(
-        db, ServiceAdoption.id == adoption_id, include_inactive=True, with_form=with_form
-    )
+    found = _offered(db, "adoption", adoption_id, include_inactive=True, with_form=with_form)
     if not found:
         raise NotFound("Unknown service.")
     return found[0]

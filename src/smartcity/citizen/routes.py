@@ -22,6 +22,7 @@ from fastapi import (
 )
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from smartcity.cases import services as cases
 from smartcity.citizen import applications, catalog, login
@@ -84,20 +85,25 @@ Definer = Annotated[Principal, Depends(requires(CATALOG_DEFINE))]
 Adopter = Annotated[Principal, Depends(requires(CATALOG_ADOPT))]
 
 
-def portal(platform: PlatformDep) -> Portal:
+async def portal(platform: PlatformDep) -> Portal:
     return Portal.of(platform.settings)
 
 
 PortalDep = Annotated[Portal, Depends(portal)]
 
 
-def citizen_session(request: Request, db: DbDep, platform: PlatformDep) -> CitizenSession | None:
-    """The signed-in citizen, if any (the citizen login's cookie)."""
+async def citizen_session(
+    request: Request, db: DbDep, platform: PlatformDep
+) -> CitizenSession | None:
+    """The signed-in citizen, if any (the citizen login's cookie). Most applications come
+    without one: only then is a thread needed for the lookup."""
     token = request.cookies.get(login.COOKIE)
-    return login.resolve(db, token, platform.session_policy) if token else None
+    if not token:
+        return None
+    return await run_in_threadpool(login.resolve, db, token, platform.session_policy)
 
 
-def citizen_subject(
+async def citizen_subject(
     session: Annotated[CitizenSession | None, Depends(citizen_session)],
 ) -> str | None:
     return session.subject if session is not None else None

@@ -41,7 +41,12 @@ def get_platform(request: Request) -> Platform:
     return platform
 
 
-PlatformDep = Annotated[Platform, Depends(get_platform)]
+async def _platform(request: Request) -> Platform:
+    # Async although it does no I/O: a sync dependency costs a thread-pool hop per request.
+    return get_platform(request)
+
+
+PlatformDep = Annotated[Platform, Depends(_platform)]
 
 
 def _db(platform: PlatformDep) -> Iterator[Session]:

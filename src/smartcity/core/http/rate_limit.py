@@ -10,6 +10,7 @@ from datetime import timedelta
 from fastapi import Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from smartcity.core.db import transaction, utcnow
 from smartcity.core.errors import TooManyRequests
@@ -21,10 +22,13 @@ from smartcity.core.platform import Platform
 WINDOW = timedelta(hours=1)
 
 
-def anonymous_submission(request: Request) -> None:
+async def anonymous_submission(request: Request) -> None:
     """Count this request against its client address; 429 beyond the hourly limit."""
     platform = get_platform(request)
-    count_submission(
+    if not platform.settings.anonymous_submissions_per_hour:
+        return  # no limit: no thread-pool hop for nothing
+    await run_in_threadpool(
+        count_submission,
         platform,
         "submit:" + client_address(request),
         platform.settings.anonymous_submissions_per_hour,
