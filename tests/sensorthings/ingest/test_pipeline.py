@@ -82,8 +82,10 @@ def test_many_producers_share_commits_and_wait_when_the_queue_is_full(
     assert high_water <= 500
 
 
+# 300: a batch large enough for PostgreSQL's staging table (store.STAGE_ABOVE).
+@pytest.mark.parametrize("size", [5, 300])
 def test_rows_whose_datastream_vanished_are_refused_alone(
-    writer: TestClient, world: World, datastream_id: int, bench_thing: dict[str, Any]
+    writer: TestClient, world: World, datastream_id: int, bench_thing: dict[str, Any], size: int
 ) -> None:
     second = writer.post(
         f"{STA}/Things({bench_thing['@iot.id']})/Datastreams",
@@ -96,7 +98,7 @@ def test_rows_whose_datastream_vanished_are_refused_alone(
         },
     ).json()["@iot.id"]
     runtime = IngestRuntime(world.platform)
-    doomed = _observations(runtime, second, 5)  # cached while the Datastream existed
+    doomed = _observations(runtime, second, size)  # cached while the Datastream existed
     assert writer.delete(f"{STA}/Datastreams({second})").status_code == 200
     before = _stored(world, datastream_id)
 
@@ -104,17 +106,17 @@ def test_rows_whose_datastream_vanished_are_refused_alone(
         try:
             return await asyncio.gather(
                 runtime.pipeline.submit(doomed),
-                runtime.pipeline.submit(_observations(runtime, datastream_id, 5)),
+                runtime.pipeline.submit(_observations(runtime, datastream_id, size)),
                 return_exceptions=True,
             )
         finally:
             await runtime.stop()
 
     refused, stored = asyncio.run(main())
-    assert refused == [None] * 5
-    assert len(stored) == 5
+    assert refused == [None] * size
+    assert len(stored) == size
     assert None not in stored
-    assert _stored(world, datastream_id) == before + 5
+    assert _stored(world, datastream_id) == before + size
 
 
 def test_rollups_of_a_batch_over_many_buckets_hold_what_was_posted(
@@ -205,3 +207,26 @@ def test_the_flusher_outlives_a_database_failure_while_isolating_rows(
     assert len(first) == 3
     assert len(later) == 2
     assert _stored(world, datastream_id) == before + 5
+
+
+def test_several_large_batches_in_one_transaction_are_each_stored_once(
+    world: World, datastream_id: int
+) -> None:
+    """Large batches pass PostgreSQL's staging table; a transaction that writes two (the
+    demo data does) must find it empty for the second."""
+    runtime = IngestRuntime(world.platform)
+    store = ObservationStore(world.platform.engine)
+    first = _observations(runtime, datastream_id, 300)
+    second = _observations(runtime, datastream_id, 300, offset=300)
+    before = _stored(world, datastream_id)
+    with world.platform.engine.begin() as connection:
+        store.write_on(connection, first)
+        store.write_on(connection, second)
+    assert _stored(world, datastream_id) == before + 600
+    with world.tenant(world.dresden) as db:
+        counted = db.scalar(
+            select(func.sum(models.Rollup.count)).where(
+                models.Rollup.datastream_id == datastream_id, models.Rollup.granularity == "day"
+            )
+        )
+    assert counted == before + 600

@@ -37,6 +37,40 @@ COLUMNS = (
 TABLE = cast(Table, models.Observation.__table__)
 
 
+# Batches larger than this go through a staging table (see `_stage_and_move`); smaller ones,
+# the usual case at light load, save its extra round trips.
+STAGE_ABOVE = 200
+STAGE = "sta_observation_stage"
+_COLUMN_LIST = ", ".join(COLUMNS)
+# Rollups hold numeric results of Datastreams (not MultiDatastreams), in UTC buckets. The
+# buckets are upserted in key order, as `rollups.merge` does, so that two writers of the same
+# buckets wait for each other instead of deadlocking.
+MOVE_STAGED = f"""
+WITH staged AS (
+    DELETE FROM {STAGE} RETURNING {_COLUMN_LIST}
+), moved AS (
+    INSERT INTO sta_observation ({_COLUMN_LIST})
+    SELECT {_COLUMN_LIST} FROM staged
+    RETURNING datastream_id, municipality_id, phenomenon_time_start, result_number
+)
+INSERT INTO sta_rollup
+    (datastream_id, granularity, bucket_start, count, total, minimum, maximum, municipality_id)
+SELECT datastream_id, granularity,
+       date_trunc(granularity, phenomenon_time_start, 'UTC') AS bucket_start,
+       count(*), sum(result_number), min(result_number), max(result_number),
+       min(municipality_id)
+FROM moved CROSS JOIN (VALUES ('hour'), ('day')) AS g (granularity)
+WHERE result_number IS NOT NULL AND datastream_id IS NOT NULL
+GROUP BY datastream_id, granularity, bucket_start
+ORDER BY datastream_id, granularity, bucket_start
+ON CONFLICT (datastream_id, granularity, bucket_start) DO UPDATE SET
+    count = sta_rollup.count + excluded.count,
+    total = sta_rollup.total + excluded.total,
+    minimum = least(sta_rollup.minimum, excluded.minimum),
+    maximum = greatest(sta_rollup.maximum, excluded.maximum)
+"""  # noqa: S608 - constant table and column names
+
+
 class RowsRejected(Exception):
     """The database refused the batch: a constraint (a Datastream or FeatureOfInterest
     vanished) or a value it cannot store."""
@@ -66,8 +100,11 @@ class ObservationStore:
         ids = self._allocate_ids(connection, len(batch))
         for observation, new_id in zip(batch, ids, strict=True):
             observation.row["id"] = new_id
+        if self.postgres and len(batch) > STAGE_ABOVE:
+            self._stage_and_move(connection, batch)
+            return ids
         if self.postgres:
-            self._copy(connection, batch)
+            self._copy(connection, batch, "sta_observation")
         else:
             connection.execute(insert(TABLE), [observation.row for observation in batch])
         rollups.merge(
@@ -103,13 +140,29 @@ class ObservationStore:
         largest = connection.scalar(select(func.coalesce(func.max(TABLE.c.id), 0)))
         return list(range(int(largest or 0) + 1, int(largest or 0) + 1 + count))
 
+    def _stage_and_move(self, connection: Connection, batch: Sequence[NewObservation]) -> None:
+        """A large batch is copied into a temporary table and moved from there into the
+        Observations and the rollups in one statement: PostgreSQL groups the buckets, which
+        in Python (merging per row, then sending arrays of bucket times) took a fifth of an
+        ingesting process's CPU with many Datastreams."""
+        raw: Any = connection.connection.driver_connection
+        with raw.cursor() as cursor:
+            # One per connection (created again after a rollback took it); the move empties
+            # it, so several batches may share a transaction.
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (LIKE sta_observation)"  # constant name
+            )
+        self._copy(connection, batch, STAGE)
+        with raw.cursor() as cursor:
+            cursor.execute(MOVE_STAGED)
+
     @staticmethod
-    def _copy(connection: Connection, batch: Sequence[NewObservation]) -> None:
+    def _copy(connection: Connection, batch: Sequence[NewObservation], table: str) -> None:
         raw: Any = connection.connection.driver_connection
         columns = ", ".join(COLUMNS)
         with (
             raw.cursor() as cursor,
-            cursor.copy(f"COPY sta_observation ({columns}) FROM STDIN") as copy,
+            cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
         ):
             for observation in batch:
                 row = observation.row

@@ -86,9 +86,13 @@ class TargetCache:
                 return cached[1]
         if db is not None:
             return self._load_stream(db, kind, ident)
+        siblings: list[StreamTarget] = []
         with self._lock, transaction(self._sessions, **{SCOPE_KEY: SYSTEM}) as own:
-            target = self._load_stream(own, kind, ident)
-        self._streams[(kind, ident)] = (now + self._ttl, target)
+            target = self._load_stream(own, kind, ident, siblings)
+        expires = now + self._ttl
+        self._streams[(kind, ident)] = (expires, target)
+        for sibling in siblings:
+            self._streams[(sibling.kind, sibling.id)] = (expires, sibling)
         return target
 
     def _load_snapshot(self, now: float) -> None:
@@ -176,7 +180,13 @@ class TargetCache:
         return found
 
     @staticmethod
-    def _load_stream(db: Session, kind: StreamKind, ident: int) -> StreamTarget | None:
+    def _load_stream(
+        db: Session, kind: StreamKind, ident: int, siblings: list[StreamTarget] | None = None
+    ) -> StreamTarget | None:
+        """The facts of one stream, its FeatureOfInterest made if it is still to be made.
+        With `siblings`, the other Datastreams of a Thing with one Location are added to it:
+        they share the feature, which the snapshot could not know of yet (a gateway's
+        hundreds of Datastreams were otherwise loaded one by one until the next snapshot)."""
         model = models.MultiDatastream if kind == "MultiDatastream" else models.Datastream
         owner = db.scalar(select(model.municipality_id).where(model.id == ident))
         if owner is None:
@@ -196,6 +206,22 @@ class TargetCache:
         types: tuple[Any, ...] = ()
         if isinstance(stream, models.MultiDatastream):
             types = tuple(stream.multi_observation_data_types or ())
+        if siblings is not None and len(stream.thing.locations) == 1:
+            d = models.Datastream
+            for sibling_id, observation_type in db.execute(
+                select(d.id, d.observation_type).where(d.thing_id == stream.thing_id, d.id != ident)
+            ):
+                siblings.append(
+                    StreamTarget(
+                        kind="Datastream",
+                        id=sibling_id,
+                        municipality_id=municipality.id,
+                        municipality_slug=municipality.slug,
+                        observation_type=observation_type,
+                        component_types=(),
+                        feature_id=feature_id,
+                    )
+                )
         return StreamTarget(
             kind=kind,
             id=ident,
