@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.core.db import transaction
 from smartcity.core.mqtt import MqttEndpoint
+from smartcity.core.mqtt_publisher import MqttPublisher
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
 from smartcity.sensorthings import models
 from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType
@@ -109,6 +110,8 @@ class MqttBridge:
         )
         self._outbox: deque[NewObservation] = deque()
         self._notifying = False
+        # Notifications go out on a connection of their own (see MqttPublisher).
+        self._publisher: MqttPublisher | None = None
 
     # ---- lifecycle --------------------------------------------------------------------
 
@@ -148,9 +151,12 @@ class MqttBridge:
         client.loop_start()
         self._client = client
         self.runtime.pipeline.listeners.append(self.observations_stored)
-        # Notifications published before the connection is up would be lost; a broker that
-        # is down does not hold up the start (paho keeps reconnecting).
-        await asyncio.to_thread(self._connected.wait, 3)
+        # Notifications published before the connections are up would be lost; a broker
+        # that is down does not hold up the start (both keep reconnecting).
+        self._publisher = MqttPublisher(self.endpoint, f"{self.client_id}-notify")
+        await asyncio.gather(
+            self._publisher.start(wait=3), asyncio.to_thread(self._connected.wait, 3)
+        )
 
     async def stop(self) -> None:
         if self.observations_stored in self.runtime.pipeline.listeners:
@@ -161,6 +167,9 @@ class MqttBridge:
         while self._outbox and self._notifying and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
         self._outbox.clear()
+        if self._publisher is not None:
+            await self._publisher.stop()
+            self._publisher = None
         if self._client is not None:
             self._client.disconnect()
             self._client.loop_stop()
@@ -451,12 +460,12 @@ class MqttBridge:
             self._selections.setdefault(selected[0], {})[topic] = selected[1]
 
     def _publish(self, topic: str, body: dict[str, Any], payload: str | None = None) -> None:
-        client = self._client
-        if client is None:
+        publisher = self._publisher
+        if publisher is None:
             return
         # QoS 0: a notification is a hint to subscribers; the data is in the database.
         if self.wanted(topic):
-            client.publish(topic, payload or _encode(body), qos=0)
+            publisher.publish(topic, payload or _encode(body))
         selections = self._selections.get(topic, {})
         for selected_topic, names in list(selections.items()):
             if not self.wanted(selected_topic):
@@ -465,7 +474,7 @@ class MqttBridge:
                 del selections[selected_topic]
                 continue
             projection = {name: body[name] for name in names if name in body}
-            client.publish(selected_topic, _encode(projection), qos=0)
+            publisher.publish(selected_topic, _encode(projection))
         if topic in self._selections and not selections:
             del self._selections[topic]
 

@@ -1,0 +1,149 @@
+"""Notifications on their own connection: a standard MQTT client subscribed at the broker
+receives every message, in order, also after the broker restarted; a broker that refuses the
+connection or is away loses notifications, never the process."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import paho.mqtt.client as paho
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from smartcity.core.mqtt import parse_mqtt_url
+from smartcity.core.mqtt_publisher import DROPPED, MqttPublisher
+from tests.conftest import IN_CI, MosquittoProcess, free_port
+
+
+class Subscriber:
+    """paho, subscribed to `topic`, collecting payloads."""
+
+    def __init__(self, url: str, topic: str) -> None:
+        endpoint = parse_mqtt_url(url)
+        self.received: list[tuple[str, bytes]] = []
+        self.client = paho.Client(CallbackAPIVersion.VERSION2)
+        subscribed = threading.Event()
+        self.client.on_message = lambda _c, _u, m: self.received.append((m.topic, m.payload))
+        self.client.on_subscribe = lambda *_: subscribed.set()
+        self.client.connect(endpoint.host, endpoint.port)
+        self.client.loop_start()
+        self.client.subscribe(topic, qos=0)
+        assert subscribed.wait(5)
+
+    def wait_for(self, count: int, seconds: float = 10) -> list[tuple[str, bytes]]:
+        deadline = time.monotonic() + seconds
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.received
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def subscriber(mosquitto_url: str) -> Iterator[Subscriber]:
+    listener = Subscriber(mosquitto_url, "publisher-test/#")
+    yield listener
+    listener.close()
+
+
+def test_a_burst_arrives_complete_and_in_order(mosquitto_url: str, subscriber: Subscriber) -> None:
+    # Sizes around the limits of MQTT's length encoding (one, two and three bytes).
+    payloads = [b"x" * size for size in (0, 1, 127, 128, 16_383, 16_384, 200_000)]
+    payloads += [f'{{"n":{n}}}'.encode() for n in range(5_000)]
+
+    async def main() -> None:
+        publisher = MqttPublisher(parse_mqtt_url(mosquitto_url), "publisher-test-burst")
+        await publisher.start()
+        assert publisher.connected
+        for n, payload in enumerate(payloads):
+            assert publisher.publish(f"publisher-test/ä/{n % 7}", payload)
+        await publisher.stop()
+
+    asyncio.run(main())
+    received = subscriber.wait_for(len(payloads))
+    assert [payload for _, payload in received] == payloads
+    assert received[3][0] == "publisher-test/ä/3"
+
+
+def test_publishing_from_another_thread(mosquitto_url: str, subscriber: Subscriber) -> None:
+    """Requests and paho's thread publish too: their messages go out through the loop."""
+
+    async def main() -> None:
+        publisher = MqttPublisher(parse_mqtt_url(mosquitto_url), "publisher-test-thread")
+        await publisher.start()
+        await asyncio.to_thread(publisher.publish, "publisher-test/thread", b"from a thread")
+        await asyncio.sleep(0.1)
+        await publisher.stop()
+
+    asyncio.run(main())
+    assert subscriber.wait_for(1) == [("publisher-test/thread", b"from a thread")]
+
+
+def test_it_reconnects_after_the_broker_restarts(shipped_mosquitto: MosquittoProcess) -> None:
+    async def main() -> list[tuple[str, bytes]]:
+        publisher = MqttPublisher(parse_mqtt_url(shipped_mosquitto.url), "publisher-test-restart")
+        await publisher.start()
+        assert publisher.connected
+        await asyncio.to_thread(shipped_mosquitto.stop)
+        deadline = time.monotonic() + 10
+        while publisher.connected and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        dropped = DROPPED._value.get()
+        assert not publisher.publish("publisher-test/away", b"lost")  # a hint, dropped
+        assert DROPPED._value.get() == dropped + 1
+        await asyncio.to_thread(shipped_mosquitto.start)
+        listener = await asyncio.to_thread(Subscriber, shipped_mosquitto.url, "publisher-test/#")
+        deadline = time.monotonic() + 15
+        while not publisher.connected and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert publisher.publish("publisher-test/back", b"again")
+        received = await asyncio.to_thread(listener.wait_for, 1)
+        listener.close()
+        await publisher.stop()
+        return received
+
+    assert asyncio.run(main()) == [("publisher-test/back", b"again")]
+
+
+@pytest.fixture
+def refusing_broker(tmp_path: Path) -> Iterator[str]:
+    """A Mosquitto that lets nobody in."""
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    if not Path(binary).exists():
+        if IN_CI:
+            pytest.fail("CI=true but mosquitto is not installed")
+        pytest.skip("mosquitto is not installed")
+    port = free_port()
+    conf = tmp_path / "refusing.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous false\n")
+    process = subprocess.Popen(
+        [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    time.sleep(0.5)
+    yield f"mqtt://someone:wrong@127.0.0.1:{port}"
+    process.terminate()
+    process.wait(10)
+
+
+def test_a_refused_connection_is_not_used(
+    refusing_broker: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def main() -> None:
+        publisher = MqttPublisher(parse_mqtt_url(refusing_broker), "publisher-test-refused")
+        await publisher.start(wait=1)
+        assert not publisher.connected
+        assert not publisher.publish("publisher-test/refused", b"nobody hears this")
+        await publisher.stop()
+
+    asyncio.run(main())
+    failures = [vars(record) for record in caplog.records if record.name.endswith("publisher")]
+    assert any("refused the connection" in failure["error"] for failure in failures)
+    assert not any("wrong" in str(failure) for failure in failures)  # no password in logs
