@@ -29,7 +29,7 @@ class Subscriber:
         self.received: list[tuple[str, bytes]] = []
         self.client = paho.Client(CallbackAPIVersion.VERSION2)
         subscribed = threading.Event()
-        self.client.on_message = lambda _c, _u, m: self.received.append((m.topic, m.payload))
+        self.client.on_message = lambda _c, _u, m: self.received.append((m.topic, bytes(m.payload)))
         self.client.on_subscribe = lambda *_: subscribed.set()
         self.client.connect(endpoint.host, endpoint.port)
         self.client.loop_start()
