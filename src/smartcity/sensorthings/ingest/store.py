@@ -5,10 +5,10 @@ needed and COPY can be used. The rollups are merged in the same transaction."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any, cast
 
+import orjson
 import psycopg
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 from sqlalchemy.exc import DataError, IntegrityError
@@ -194,4 +194,4 @@ def _json(value: Any) -> str | None:
     # Numbers are most results; their JSON is their repr (finite: checked on the way in).
     if type(value) is float or type(value) is int:
         return repr(value)
-    return json.dumps(value, separators=(",", ":"))
+    return orjson.dumps(value).decode()

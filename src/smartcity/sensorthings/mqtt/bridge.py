@@ -13,7 +13,6 @@ twice.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
 import time
@@ -21,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import orjson
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
@@ -459,7 +459,7 @@ class MqttBridge:
         if selected is not None:
             self._selections.setdefault(selected[0], {})[topic] = selected[1]
 
-    def _publish(self, topic: str, body: dict[str, Any], payload: str | None = None) -> None:
+    def _publish(self, topic: str, body: dict[str, Any], payload: bytes | None = None) -> None:
         publisher = self._publisher
         if publisher is None:
             return
@@ -499,8 +499,10 @@ def parent_topics(db: Session, entity: EntityType, ident: int) -> list[str]:
     return found
 
 
-def _encode(body: dict[str, Any]) -> str:
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+def _encode(body: dict[str, Any]) -> bytes:
+    # orjson: a notification per Observation and topic; the standard library's encoder
+    # took a tenth of an ingesting process's CPU.
+    return orjson.dumps(body)
 
 
 class _Row:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from smartcity.sensorthings.errors import BadRequest
 from smartcity.sensorthings.ingest import bulk, rows
@@ -51,7 +52,7 @@ def parse_message(
     if not topic.bulk:
         return Received([observation_from_message(topic, data, cache, municipality_id)])
     try:
-        payload: Any = json.loads(data)
+        payload: Any = orjson.loads(data)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadMessage("not_json", "The message is not JSON.") from None
     try:
@@ -82,7 +83,7 @@ def observation_from_message(
     """`municipality_id`: the publishing key's municipality when the broker knows it (the
     embedded broker); None when the broker authorised the publish (an external broker)."""
     try:
-        payload: Any = json.loads(data)
+        payload: Any = orjson.loads(data)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadMessage("not_json", "The message is not JSON.") from None
     if not isinstance(payload, dict):
