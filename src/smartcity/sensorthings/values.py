@@ -36,10 +36,10 @@ def parse_interval(value: Any, name: str) -> tuple[datetime, datetime | None]:
 def format_instant(value: datetime | None) -> str | None:
     if value is None:
         return None
-    value = value.astimezone(UTC)
-    if value.microsecond:
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat rather than strftime: every notification formats its times, and strftime
+    # took several times as long. Milliseconds only where there are fractions of a second.
+    text = value.astimezone(UTC).isoformat("T", "milliseconds" if value.microsecond else "seconds")
+    return text[:-6] + "Z"  # "+00:00"
 
 
 def format_interval(start: datetime | None, end: datetime | None) -> str | None:
