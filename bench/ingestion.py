@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -180,6 +181,7 @@ def sustained(
     batch: int = 1,
 ) -> dict[str, float]:
     largest = database.largest_id()
+    listener = MunicipalityListener(port)
     cpu_before, database_before = cpu_seconds(server), database.server_cpu()
     started = time.perf_counter()
     acknowledged = publish(port, ids, count, processes, batch=batch)
@@ -196,11 +198,45 @@ def sustained(
     time.sleep(5)
     server_cpu = cpu_seconds(server) - cpu_before
     database_cpu = database.server_cpu() - database_before
-    return {
+    notified = listener.stop()
+    result: dict[str, float] = {
         "per_second": round(count / elapsed),
         "server_cpu_us": round(server_cpu / count * 1e6),
         "database_cpu_us": round(database_cpu / count * 1e6),
     }
+    if notified is not None:
+        result["notified_percent"] = round(notified / count * 100, 1)
+    return result
+
+
+class MunicipalityListener:
+    """Counts the notifications on the municipality's topic (one per Observation) with
+    Mosquitto's own command-line client (C: it keeps up where a Python client would not),
+    writing into a file (a pipe nobody reads would stop it). Without mosquitto_sub nothing
+    is counted."""
+
+    def __init__(self, port: int) -> None:
+        binary = shutil.which("mosquitto_sub")
+        topic = f"{STA.split('/')[1]}/v1.1/Observations"
+        self.output = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
+        self.process: subprocess.Popen[bytes] | None = None
+        if binary is not None:
+            self.process = subprocess.Popen(
+                [binary, "-p", str(port), "-t", topic, "-q", "0", "-F", "."],
+                stdout=self.output,
+            )
+            time.sleep(0.5)  # subscribed before the first publish
+
+    def stop(self) -> int | None:
+        if self.process is None:
+            return None
+        # SIGINT: mosquitto_sub disconnects and flushes what it wrote.
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(30)
+        self.output.seek(0)
+        lines = self.output.read().count(b"\n")
+        self.output.close()
+        return lines
 
 
 def notification_latency(port: int, ids: list[int], seconds: int, topics: str) -> dict[str, float]:
@@ -327,6 +363,11 @@ def main() -> None:
             shown = (
                 f"{value['per_second']} Observations/s; CPU per Observation: server "
                 f"{value['server_cpu_us']} µs, database {value['database_cpu_us']} µs"
+                + (
+                    f"; notified {value['notified_percent']} %"
+                    if "notified_percent" in value
+                    else ""
+                )
             )
         else:
             shown = str(value)

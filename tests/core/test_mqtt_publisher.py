@@ -147,3 +147,29 @@ def test_a_refused_connection_is_not_used(
     failures = [vars(record) for record in caplog.records if record.name.endswith("publisher")]
     assert any("refused the connection" in failure["error"] for failure in failures)
     assert not any("wrong" in str(failure) for failure in failures)  # no password in logs
+
+
+def test_mqtts_is_never_spoken_in_clear() -> None:
+    """With mqtts:// the first bytes on the wire are a TLS handshake, not a CONNECT with the
+    password in it."""
+    first_bytes: list[bytes] = []
+
+    async def main() -> None:
+        async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            first_bytes.append(await reader.read(2))
+            writer.close()
+
+        server = await asyncio.start_server(accept, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        publisher = MqttPublisher(
+            parse_mqtt_url(f"mqtts://platform:secret@127.0.0.1:{port}"), "publisher-test-tls"
+        )
+        await publisher.start(wait=1)
+        assert not publisher.connected
+        await publisher.stop()
+        server.close()
+        await server.wait_closed()
+
+    asyncio.run(main())
+    assert first_bytes
+    assert first_bytes[0][:1] == b"\x16"  # TLS handshake record
