@@ -364,15 +364,22 @@ class MosquittoProcess:
         self.process.wait(10)
 
 
-@pytest.fixture
-def shipped_mosquitto(tmp_path: Path) -> Iterator[MosquittoProcess]:
-    """A Mosquitto of its own, configured as we ship it (deploy/mosquitto/smartcity.conf),
-    so that tests of message safety do not depend on the machine's broker settings."""
+def mosquitto_binary() -> str:
+    """The mosquitto program, for tests that start a broker of their own; skipped where it is
+    not installed, a failure with CI=true."""
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     if not Path(binary).exists():
         if IN_CI:
             pytest.fail("CI=true but mosquitto is not installed")
         pytest.skip("mosquitto is not installed")
+    return binary
+
+
+@pytest.fixture
+def shipped_mosquitto(tmp_path: Path) -> Iterator[MosquittoProcess]:
+    """A Mosquitto of its own, configured as we ship it (deploy/mosquitto/smartcity.conf),
+    so that tests of message safety do not depend on the machine's broker settings."""
+    binary = mosquitto_binary()
     port = free_port()
     store = tmp_path / "mosquitto"
     store.mkdir()

@@ -5,7 +5,6 @@ connection or is away loses notifications, never the process."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
 import threading
 import time
@@ -18,7 +17,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from smartcity.core.mqtt import parse_mqtt_url
 from smartcity.core.mqtt_publisher import DROPPED, MqttPublisher
-from tests.conftest import IN_CI, MosquittoProcess, free_port
+from tests.conftest import MosquittoProcess, free_port, mosquitto_binary
 
 
 class Subscriber:
@@ -116,16 +115,11 @@ def test_it_reconnects_after_the_broker_restarts(shipped_mosquitto: MosquittoPro
 @pytest.fixture
 def refusing_broker(tmp_path: Path) -> Iterator[str]:
     """A Mosquitto that lets nobody in."""
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    if not Path(binary).exists():
-        if IN_CI:
-            pytest.fail("CI=true but mosquitto is not installed")
-        pytest.skip("mosquitto is not installed")
     port = free_port()
     conf = tmp_path / "refusing.conf"
     conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous false\n")
     process = subprocess.Popen(
-        [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [mosquitto_binary(), "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     time.sleep(0.5)
     yield f"mqtt://someone:wrong@127.0.0.1:{port}"

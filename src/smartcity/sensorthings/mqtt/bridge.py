@@ -1,5 +1,6 @@
-"""The platform's own MQTT connection: it publishes a notification for every created or
-changed entity, and, with an external broker, takes the Observations devices publish.
+"""The platform's own MQTT connections: one (paho) takes the Observations devices publish
+to an external broker; the other (`MqttPublisher`) publishes a notification for every created
+or changed entity.
 
 With an external broker several app instances share the work through one MQTT 5 shared
 subscription (`$share/smartcity/…`): each message goes to one instance. A message is
