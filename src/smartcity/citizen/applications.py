@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from smartcity.cases import services as cases
@@ -266,6 +266,10 @@ def _check_files(
     return errors, used
 
 
+# Built once: every submission checks its new code.
+_CODE_TAKEN = select(Submission.id).where(Submission.tracking_code == bindparam("code"))
+
+
 def submit(
     db: Session,
     portal: Portal,
@@ -301,7 +305,7 @@ def submit(
             errors=errors,
         )
     code = tracking.new_code()
-    while db.scalar(select(Submission.id).where(Submission.tracking_code == code)):
+    while db.scalar(_CODE_TAKEN, {"code": code}):
         code = tracking.new_code()
     data_sha256 = receipts.canonical_hash(data)
     claims = receipts.claims(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from smartcity.core.audit.models import INSTANCE_CHAIN, AuditChainHead, AuditEntry
@@ -139,12 +139,15 @@ def chains_of(municipality_id: int) -> list[int]:
     return [municipality_id] + [-(municipality_id * SHARDS + k) for k in range(1, SHARDS)]
 
 
+# FOR UPDATE serialises appenders of one chain on PostgreSQL; SQLite serialises all writers
+# already (BEGIN IMMEDIATE). Built once: every audited write runs it.
+_LOCK_HEAD = (
+    select(AuditChainHead).where(AuditChainHead.chain_id == bindparam("chain_id")).with_for_update()
+)
+
+
 def _lock_head(session: Session, chain_id: int) -> AuditChainHead | None:
-    # FOR UPDATE serialises appenders of one chain on PostgreSQL; SQLite serialises all
-    # writers already (BEGIN IMMEDIATE).
-    return session.scalar(
-        select(AuditChainHead).where(AuditChainHead.chain_id == chain_id).with_for_update()
-    )
+    return session.scalar(_LOCK_HEAD, {"chain_id": chain_id})
 
 
 @dataclass(frozen=True)

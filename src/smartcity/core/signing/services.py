@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from smartcity.core.signing.models import SigningKey
@@ -51,14 +51,18 @@ def _unseal(sealed: str, server_secret: str) -> bytes:
     return AESGCM(_sealing_key(server_secret)).decrypt(raw[:12], raw[12:], b"signing-key")
 
 
+# Built once: every receipt and decision is signed.
+_ACTIVE_KEY = (
+    select(SigningKey)
+    .where(SigningKey.municipality_id == bindparam("municipality"), SigningKey.retired_at.is_(None))
+    .order_by(SigningKey.id.desc())
+    .limit(1)
+)
+
+
 def active_key(db: Session, municipality: Municipality, server_secret: str) -> SigningKey:
     """The municipality's current key, made on first use."""
-    key = db.scalar(
-        select(SigningKey)
-        .where(SigningKey.municipality_id == municipality.id, SigningKey.retired_at.is_(None))
-        .order_by(SigningKey.id.desc())
-        .limit(1)
-    )
+    key = db.scalar(_ACTIVE_KEY, {"municipality": municipality.id})
     if key is not None:
         return key
     pair = OKPKey.generate_key("Ed25519")

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
@@ -89,8 +89,13 @@ def create_municipality(
     return municipality
 
 
+# Built once, the slug a bound parameter: every request of a municipality's pages and API
+# looks it up first.
+_BY_SLUG = select(Municipality).where(Municipality.slug == bindparam("slug"))
+
+
 def get_municipality(session: Session, slug: str) -> Municipality:
-    municipality = session.scalar(select(Municipality).where(Municipality.slug == slug))
+    municipality = session.scalar(_BY_SLUG, {"slug": slug})
     if municipality is None:
         raise NotFound(f"There is no municipality '{slug}'.")
     return municipality
