@@ -4,6 +4,7 @@ CategoryObservation a string (a category URI or term); other types take any JSON
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ _EXPECTED: dict[str, tuple[str, Callable[[Any], bool]]] = {
 }
 
 
+@functools.lru_cache(maxsize=256)
 def short_type(observation_type: str) -> str:
     """`http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement` → `OM_Measurement`;
     clients also send the short form."""
