@@ -293,6 +293,7 @@ def test_the_remaining_pages_are_accessible(
         "/dresden/verwaltung/api-schluessel",
         "/dresden/verwaltung/protokoll",
         "/dresden/verwaltung/cockpit/energie",
+        "/passwort",
         "/dresden/parken",
         "/dresden/umwelt",
         "/dresden/antrag/fortsetzen",

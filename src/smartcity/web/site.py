@@ -1,6 +1,7 @@
 """Pages of the instance rather than of one municipality: the start page, the staff login
-and logout, the choice of municipality after login, and our static files (ours and
-Leaflet's, from the xstatic-leaflet package: nothing is loaded from elsewhere)."""
+and logout, changing one's own password, the choice of municipality after login, and our
+static files (ours and Leaflet's, from the xstatic-leaflet package: nothing is loaded from
+elsewhere)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import transaction
-from smartcity.core.errors import NotFound, TooManyRequests
+from smartcity.core.errors import Conflict, NotFound, TooManyRequests
 from smartcity.core.http.deps import SESSION_COOKIE, DbDep, PlatformDep, client_address, public
-from smartcity.core.identity.login import password_login
+from smartcity.core.identity.login import change_password, password_login
 from smartcity.core.identity.models import RoleAssignment
+from smartcity.core.identity.passwords import MAX_LENGTH, MIN_LENGTH, policy_problem
 from smartcity.core.identity.permissions import Role
 from smartcity.core.identity.routes import set_login_cookie
 from smartcity.core.identity.sessions import end_session
@@ -137,6 +139,112 @@ def logout(request: Request, form: FormDep, db: DbDep, platform: PlatformDep) ->
     response.delete_cookie(
         SESSION_COOKIE, path="/", secure=platform.settings.cookie_secure, httponly=True
     )
+    return response
+
+
+def _policy_messages() -> dict[str, str]:
+    return {
+        "too_short": gettext_("The new password must be at least %(n)s characters long.")
+        % {"n": MIN_LENGTH},
+        "too_long": gettext_("The new password must be at most %(n)s characters long.")
+        % {"n": MAX_LENGTH},
+        "common": gettext_("This password is one of the most common ones. Please choose another."),
+        "user_name": gettext_("The new password must not be your user name."),
+    }
+
+
+@router.get("/passwort")
+def password_page(
+    request: Request,
+    state: PageDep,
+    db: DbDep,
+    geaendert: Annotated[bool, Query()] = False,
+) -> Response:
+    if staff_principal(request, db, state) is None or state.user is None:
+        return RedirectResponse("/anmelden?next=/passwort", status_code=303)
+    return _password_page(request, state, {}, changed=geaendert)
+
+
+def _password_page(
+    request: Request,
+    state: Any,
+    errors: dict[str, str],
+    status_code: int = 200,
+    *,
+    changed: bool = False,
+) -> Response:
+    assert state.user is not None
+    return render(
+        request,
+        "site/password.html",
+        state,
+        status_code=status_code,
+        errors=errors,
+        changed=changed,
+        has_password=state.user.password_hash is not None,
+        labels={
+            "current": gettext_("Current password"),
+            "new": gettext_("New password"),
+            "repeat": gettext_("New password again"),
+        },
+        min_length=MIN_LENGTH,
+        **_site(gettext_("Change password")),
+    )
+
+
+@router.post("/passwort")
+def password_change(
+    request: Request, state: PageDep, form: FormDep, platform: PlatformDep
+) -> Response:
+    """The staff member's own password (as `POST /auth/password`): the current one first,
+    guesses counted like failed logins; every session ends, this browser's is renewed."""
+    current = str(form.get("current") or "")[:1000]
+    new = str(form.get("new") or "")[:1000]
+    # A transaction of its own, not the request's: a wrong current password is counted
+    # although the change fails.
+    with transaction(platform.sessions) as db:
+        if staff_principal(request, db, state) is None or state.user is None:
+            return RedirectResponse("/anmelden?next=/passwort", status_code=303)
+        user = state.user
+        if new != str(form.get("repeat") or "")[:1000]:
+            message = gettext_("The two new passwords differ. Please type the same one twice.")
+            return _password_page(request, state, {"repeat": message}, 400)
+        problem = policy_problem(new, username=user.username)
+        if problem:
+            return _password_page(request, state, {"new": _policy_messages()[problem]}, 400)
+        try:
+            outcome = change_password(
+                db,
+                user,
+                current=current,
+                new=new,
+                client=client_address(request),
+                sessions=platform.session_policy,
+                limits=platform.throttle_policy,
+                passwords=platform.passwords,
+            )
+        except TooManyRequests as exc:
+            # Answered within the transaction: the page shows the account from it.
+            message = gettext_("Too many failed attempts. Please wait %(minutes)s minutes.")
+            response = _password_page(
+                request,
+                state,
+                {"current": message % {"minutes": max(1, exc.retry_after // 60)}},
+                429,
+            )
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        except Conflict:
+            message = gettext_(
+                "Your account logs in through your organisation; it has no password."
+            )
+            return _password_page(request, state, {"current": message}, 409)
+        if not outcome.ok or outcome.token is None:
+            message = gettext_("The current password is wrong.")
+            return _password_page(request, state, {"current": message}, 403)
+    response = RedirectResponse("/passwort?geaendert=true", status_code=303)
+    set_login_cookie(response, platform, SESSION_COOKIE, outcome.token)
+    state.apply_cookies(response)
     return response
 
 

@@ -32,20 +32,38 @@ def normalise(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
 
 
-def check_policy(password: str, *, username: str | None = None) -> None:
+# What can be wrong with a new password: a code (pages say it in the reader's language) and
+# the API's English wording.
+POLICY_PROBLEMS = {
+    "too_short": f"must be at least {MIN_LENGTH} characters long",
+    "too_long": f"must be at most {MAX_LENGTH} characters long",
+    "common": "is one of the most common passwords; choose another",
+    "user_name": "must not be the user name",
+}
+
+
+def policy_problem(password: str, *, username: str | None = None) -> str | None:
+    """The code of what the policy finds wrong with a new password (POLICY_PROBLEMS), or
+    None when it may be used."""
     password = normalise(password)
     length = len(password)
-    problem = None
     if length < MIN_LENGTH:
-        problem = f"must be at least {MIN_LENGTH} characters long"
-    elif length > MAX_LENGTH:
-        problem = f"must be at most {MAX_LENGTH} characters long"
-    elif password.lower() in common_passwords():
-        problem = "is one of the most common passwords; choose another"
-    elif username and password.lower() == username.lower():
-        problem = "must not be the user name"
+        return "too_short"
+    if length > MAX_LENGTH:
+        return "too_long"
+    if password.lower() in common_passwords():
+        return "common"
+    if username and password.lower() == username.lower():
+        return "user_name"
+    return None
+
+
+def check_policy(password: str, *, username: str | None = None) -> None:
+    problem = policy_problem(password, username=username)
     if problem:
-        raise InvalidInput("The password does not meet the policy.", errors={"password": problem})
+        raise InvalidInput(
+            "The password does not meet the policy.", errors={"password": POLICY_PROBLEMS[problem]}
+        )
 
 
 class PasswordHashing:
