@@ -259,8 +259,8 @@ def create_staff(
 
 
 def _staff_user(db: TenantDbDep, municipality: MunicipalityDep, user_id: int) -> UserAccount:
-    user = db.get(UserAccount, user_id)
-    if user is None or not users.role_labels(db, municipality, user_id):
+    user = users.staff_member(db, municipality, user_id)
+    if user is None:
         raise NotFound(f"There is no staff member {user_id} in this municipality.")
     return user
 

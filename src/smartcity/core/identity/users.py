@@ -252,6 +252,15 @@ def staff_of(db: Session, municipality: Municipality) -> list[tuple[UserAccount,
     return list(staff.values())
 
 
+def staff_member(db: Session, municipality: Municipality, user_id: int) -> UserAccount | None:
+    """The account, if it holds a role in the municipality (an account of another
+    municipality is not found here)."""
+    user = db.get(UserAccount, user_id)
+    if user is None or not role_labels(db, municipality, user_id):
+        return None
+    return user
+
+
 def role_labels(db: Session, municipality: Municipality, user_id: int) -> list[str]:
     """One user's roles in the municipality (empty: not staff there)."""
     assignments = db.scalars(

@@ -17,7 +17,6 @@ from smartcity.core.db import MAX_ROW_ID
 from smartcity.core.errors import InvalidInput, ServiceError
 from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, TenantDbDep
 from smartcity.core.identity import apikeys, users
-from smartcity.core.identity.models import UserAccount
 from smartcity.core.identity.permissions import (
     APIKEYS_MANAGE,
     AUDIT_READ,
@@ -230,9 +229,9 @@ def staff_change(
                 passwords=platform.passwords,
             )
         else:
-            user_id = row_id(values["user_id"]) or 0
-            found = db.get(UserAccount, user_id) if user_id else None
-            if found is None or not users.role_labels(db, municipality, user_id):
+            user_id = row_id(values["user_id"])
+            found = users.staff_member(db, municipality, user_id) if user_id else None
+            if found is None:
                 raise InvalidInput(gettext_("This staff member does not exist here."))
             user = found
         if action == "revoke":
@@ -261,9 +260,9 @@ def staff_lock(
     municipality: MunicipalityDep,
 ) -> Response:
     """Lock an account (its sessions end at once) or open it again."""
-    found = db.get(UserAccount, user_id)
+    found = users.staff_member(db, municipality, user_id)
     try:
-        if found is None or not users.role_labels(db, municipality, user_id):
+        if found is None:
             raise InvalidInput(gettext_("This staff member does not exist here."))
         users.set_active(
             db,
