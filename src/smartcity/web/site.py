@@ -111,10 +111,9 @@ def login(request: Request, state: PageDep, form: FormDep, platform: PlatformDep
                 passwords=platform.passwords,
             )
     except TooManyRequests as exc:
-        message = gettext_("Too many failed attempts. Please wait %(minutes)s minutes.") % {
-            "minutes": max(1, exc.retry_after // 60)
-        }
-        response = _login_page(request, state, next_path, username, {"username": message}, 429)
+        response = _login_page(
+            request, state, next_path, username, {"username": _wait_message(exc)}, 429
+        )
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     if not outcome.ok or outcome.token is None:
@@ -128,6 +127,13 @@ def login(request: Request, state: PageDep, form: FormDep, platform: PlatformDep
     set_login_cookie(response, platform, SESSION_COOKIE, outcome.token)
     state.apply_cookies(response)
     return response
+
+
+def _wait_message(refused: TooManyRequests) -> str:
+    """Why a login or password change is refused for now, and for how long."""
+    return gettext_("Too many failed attempts. Please wait %(minutes)s minutes.") % {
+        "minutes": max(1, refused.retry_after // 60)
+    }
 
 
 @router.post("/abmelden")
@@ -225,13 +231,7 @@ def password_change(
             )
         except TooManyRequests as exc:
             # Answered within the transaction: the page shows the account from it.
-            message = gettext_("Too many failed attempts. Please wait %(minutes)s minutes.")
-            response = _password_page(
-                request,
-                state,
-                {"current": message % {"minutes": max(1, exc.retry_after // 60)}},
-                429,
-            )
+            response = _password_page(request, state, {"current": _wait_message(exc)}, 429)
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
         except Conflict:

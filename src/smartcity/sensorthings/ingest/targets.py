@@ -40,6 +40,26 @@ class StreamTarget:
     # The FeatureOfInterest made from the Thing's Location; None when the Thing has none.
     feature_id: int | None
 
+    @classmethod
+    def datastream(
+        cls,
+        ident: int,
+        municipality_id: int,
+        municipality_slug: str,
+        observation_type: str,
+        feature_id: int | None,
+    ) -> StreamTarget:
+        """A Datastream's target (one result type, no components)."""
+        return cls(
+            "Datastream",
+            ident,
+            municipality_id,
+            municipality_slug,
+            observation_type,
+            (),
+            feature_id,
+        )
+
     @property
     def is_multi(self) -> bool:
         return self.kind == "MultiDatastream"
@@ -135,14 +155,8 @@ class TargetCache:
             for ident, municipality_id, slug, observation_type, thing_id in rows:
                 if thing_id in located and thing_id not in features:
                     continue  # several Locations, or the feature is still to be made
-                target = StreamTarget(
-                    kind="Datastream",
-                    id=ident,
-                    municipality_id=municipality_id,
-                    municipality_slug=slug,
-                    observation_type=observation_type,
-                    component_types=(),
-                    feature_id=features.get(thing_id),
+                target = StreamTarget.datastream(
+                    ident, municipality_id, slug, observation_type, features.get(thing_id)
                 )
                 self._streams[("Datastream", ident)] = (expires, target)
             self._snapshot_expires = expires
@@ -212,14 +226,8 @@ class TargetCache:
                 select(d.id, d.observation_type).where(d.thing_id == stream.thing_id, d.id != ident)
             ):
                 siblings.append(
-                    StreamTarget(
-                        kind="Datastream",
-                        id=sibling_id,
-                        municipality_id=municipality.id,
-                        municipality_slug=municipality.slug,
-                        observation_type=observation_type,
-                        component_types=(),
-                        feature_id=feature_id,
+                    StreamTarget.datastream(
+                        sibling_id, municipality.id, municipality.slug, observation_type, feature_id
                     )
                 )
         return StreamTarget(
