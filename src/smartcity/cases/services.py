@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, not_, select, true
+from sqlalchemy import ColumnElement, Table, and_, func, insert, not_, select, true
 from sqlalchemy.orm import Session
 
 from smartcity.cases.decisions import OUTCOMES, render
@@ -57,32 +57,42 @@ STAFF_FILES = "case"
 APPLICANT_FILES = "submission"
 
 
-def open_case(db: Session, submission: Submission, service: OfferedService, now: datetime) -> Case:
+# Built once, Core rather than the unit of work: every submission opens a case.
+_CASES = cast(Table, Case.__table__)
+_NEW_CASE = insert(_CASES).returning(_CASES.c.id)
+_NEW_EVENT = insert(cast(Table, CaseEvent.__table__))
+
+
+def open_case(db: Session, submission: Submission, service: OfferedService, now: datetime) -> int:
+    """Open the case of a stored submission, with its first status event; the case's id."""
     workflow = Workflow.of(service.template.workflow)
-    case = Case(
-        municipality_id=submission.municipality_id,
-        submission_id=submission.id,
-        adoption_id=service.adoption.id,
-        department=service.department,
-        status=workflow.initial,
-        deadline=now + timedelta(days=service.processing_days),
-        created_at=now,
-        updated_at=now,
+    connection = db.connection()
+    case_id: int = connection.execute(
+        _NEW_CASE,
+        {
+            "municipality_id": submission.municipality_id,
+            "submission_id": submission.id,
+            "adoption_id": service.adoption.id,
+            "department": service.department,
+            "status": workflow.initial,
+            "deadline": now + timedelta(days=service.processing_days),
+            "created_at": now,
+            "updated_at": now,
+        },
+    ).scalar_one()
+    connection.execute(
+        _NEW_EVENT,
+        {
+            "municipality_id": submission.municipality_id,
+            "case_id": case_id,
+            "kind": "status",
+            "public": True,
+            "status": workflow.initial,
+            "actor": "system",
+            "created_at": now,
+        },
     )
-    db.add(case)
-    db.flush()
-    db.add(
-        CaseEvent(
-            municipality_id=case.municipality_id,
-            case_id=case.id,
-            kind="status",
-            public=True,
-            status=workflow.initial,
-            actor="system",
-            created_at=now,
-        )
-    )
-    return case
+    return case_id
 
 
 # ---- who sees what ----------------------------------------------------------------------

@@ -340,13 +340,13 @@ def submit(
             leftovers.append(uploads.remove(db, portal.data_dir, stored))
     if draft is not None:
         db.delete(draft)
-    case = cases.open_case(db, submission, service, now)
+    case_id = cases.open_case(db, submission, service, now)
     record(
         db,
         actor="citizen" if citizen_subject else "anonymous",
         action="submission.create",
         resource_type="case",
-        resource_id=case.id,
+        resource_id=case_id,
         changes={"service": service.template.key, "form_version": version.version},
     )
     if request.email:

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from smartcity.core.audit.models import INSTANCE_CHAIN, AuditChainHead, AuditEntry
@@ -68,22 +68,38 @@ def _timestamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def compute_hash(entry: AuditEntry) -> str:
-    payload = {
-        "chain_id": entry.chain_id,
-        "seq": entry.seq,
-        "municipality_id": entry.municipality_id,
-        "created_at": _timestamp(entry.created_at),
-        "actor": entry.actor,
-        "action": entry.action,
-        "resource_type": entry.resource_type,
-        "resource_id": entry.resource_id,
-        "changes": entry.changes,
-        "request_id": entry.request_id,
-        "prev_hash": entry.prev_hash,
-    }
+def compute_hash(entry: AuditEntry | Mapping[str, Any]) -> str:
+    """The hash of an entry (a stored one, or the column values of one about to be)."""
+    fields = entry if isinstance(entry, Mapping) else {n: getattr(entry, n) for n in _HASHED}
+    payload = {name: fields[name] for name in _HASHED}
+    payload["created_at"] = _timestamp(fields["created_at"])
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+_HASHED = (
+    "chain_id",
+    "seq",
+    "municipality_id",
+    "created_at",
+    "actor",
+    "action",
+    "resource_type",
+    "resource_id",
+    "changes",
+    "request_id",
+    "prev_hash",
+)
+
+
+@dataclass(frozen=True)
+class Appended:
+    """Where an entry went: its id, chain and place in the chain."""
+
+    id: int
+    chain_id: int
+    seq: int
+    entry_hash: str
 
 
 def record(
@@ -95,35 +111,40 @@ def record(
     resource_id: object,
     changes: Mapping[str, Any] | None = None,
     municipality_id: int | None = None,
-) -> AuditEntry:
-    """Append an entry to the chain of the session's municipality (or the instance chain)."""
+) -> Appended:
+    """Append an entry to the chain of the session's municipality (or the instance chain),
+    written at once in the session's transaction."""
     scope = scope_of(session)
     if isinstance(scope, TenantScope):
         if municipality_id not in (None, scope.municipality_id):
             raise ValueError("audit entry for another municipality than the session's")
         municipality_id = scope.municipality_id
     chain_id = chain_of(municipality_id, resource_type, resource_id)
-    head = _lock_head(session, chain_id)
-    entry = AuditEntry(
-        municipality_id=municipality_id,
-        chain_id=chain_id,
-        seq=(head.seq + 1) if head else 1,
-        created_at=utcnow(),
-        actor=actor,
-        action=action,
-        resource_type=resource_type,
-        resource_id=str(resource_id),
-        changes=dict(changes or {}),
-        request_id=request_id_var.get(),
-        prev_hash=head.entry_hash if head else GENESIS_HASH,
-    )
-    entry.entry_hash = compute_hash(entry)
-    if head is None:
-        session.add(AuditChainHead(chain_id=chain_id, seq=entry.seq, entry_hash=entry.entry_hash))
+    # Core statements, not the unit of work: every audited write of the platform appends, and
+    # flushing an entry and its head through the ORM cost more than the rest of the append.
+    connection = session.connection()
+    head = connection.execute(_LOCK_HEAD, {"chain_id": chain_id}).one_or_none()
+    values: dict[str, Any] = {
+        "municipality_id": municipality_id,
+        "chain_id": chain_id,
+        "seq": head.seq + 1 if head else 1,
+        "created_at": utcnow(),
+        "actor": actor,
+        "action": action,
+        "resource_type": resource_type,
+        "resource_id": str(resource_id),
+        "changes": dict(changes or {}),
+        "request_id": request_id_var.get(),
+        "prev_hash": head.entry_hash if head else GENESIS_HASH,
+    }
+    values["entry_hash"] = compute_hash(values)
+    entry_id = connection.execute(_APPEND, values).scalar_one()
+    moved = {"seq": values["seq"], "entry_hash": values["entry_hash"]}
+    if head:
+        connection.execute(_MOVE_HEAD, {"head": chain_id, **moved})
     else:
-        head.seq, head.entry_hash = entry.seq, entry.entry_hash
-    session.add(entry)
-    return entry
+        connection.execute(_NEW_HEAD, {"chain_id": chain_id, **moved})
+    return Appended(entry_id, chain_id, values["seq"], values["entry_hash"])
 
 
 def chain_of(municipality_id: int | None, resource_type: str, resource_id: object) -> int:
@@ -140,14 +161,18 @@ def chains_of(municipality_id: int) -> list[int]:
 
 
 # FOR UPDATE serialises appenders of one chain on PostgreSQL; SQLite serialises all writers
-# already (BEGIN IMMEDIATE). Built once: every audited write runs it.
+# already (BEGIN IMMEDIATE). Built once: every audited write runs them.
+_HEADS = cast(Table, AuditChainHead.__table__)
+_ENTRIES = cast(Table, AuditEntry.__table__)
 _LOCK_HEAD = (
-    select(AuditChainHead).where(AuditChainHead.chain_id == bindparam("chain_id")).with_for_update()
+    select(_HEADS.c.seq, _HEADS.c.entry_hash)
+    .where(_HEADS.c.chain_id == bindparam("chain_id"))
+    .with_for_update()
 )
-
-
-def _lock_head(session: Session, chain_id: int) -> AuditChainHead | None:
-    return session.scalar(_LOCK_HEAD, {"chain_id": chain_id})
+_APPEND = insert(_ENTRIES).returning(_ENTRIES.c.id)
+_NEW_HEAD = insert(_HEADS)
+# Executed with seq and entry_hash: the SET clause takes them by name.
+_MOVE_HEAD = update(_HEADS).where(_HEADS.c.chain_id == bindparam("head"))
 
 
 @dataclass(frozen=True)

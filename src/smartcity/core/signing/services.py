@@ -51,32 +51,35 @@ def _unseal(sealed: str, server_secret: str) -> bytes:
     return AESGCM(_sealing_key(server_secret)).decrypt(raw[:12], raw[12:], b"signing-key")
 
 
-# Built once: every receipt and decision is signed.
+# Built once: every receipt and decision is signed. Two columns rather than the entity: the
+# private key is opened once per process (below), so that is all a signature needs.
 _ACTIVE_KEY = (
-    select(SigningKey)
+    select(SigningKey.kid, SigningKey.private_key_sealed)
     .where(SigningKey.municipality_id == bindparam("municipality"), SigningKey.retired_at.is_(None))
     .order_by(SigningKey.id.desc())
     .limit(1)
 )
 
 
-def active_key(db: Session, municipality: Municipality, server_secret: str) -> SigningKey:
-    """The municipality's current key, made on first use."""
-    key = db.scalar(_ACTIVE_KEY, {"municipality": municipality.id})
-    if key is not None:
-        return key
+def _active_key(db: Session, municipality: Municipality, server_secret: str) -> tuple[str, str]:
+    """The kid and sealed private key of the municipality's current key, made on first use."""
+    row = db.execute(_ACTIVE_KEY, {"municipality": municipality.id}).first()
+    if row is not None:
+        return row.kid, row.private_key_sealed
     pair = OKPKey.generate_key("Ed25519")
     kid = f"{municipality.slug}-{secrets.token_hex(6)}"
     public = {**pair.as_dict(private=False), "kid": kid, "alg": ALGORITHM, "use": "sig"}
-    key = SigningKey(
-        municipality_id=municipality.id,
-        kid=kid,
-        public_jwk=public,
-        private_key_sealed=_seal(pair.as_pem(private=True), server_secret),
+    sealed = _seal(pair.as_pem(private=True), server_secret)
+    db.add(
+        SigningKey(
+            municipality_id=municipality.id,
+            kid=kid,
+            public_jwk=public,
+            private_key_sealed=sealed,
+        )
     )
-    db.add(key)
     db.flush()
-    return key
+    return kid, sealed
 
 
 # Unsealed private keys by kid (and the secret that opened them): opening one costs a key
@@ -84,11 +87,11 @@ def active_key(db: Session, municipality: Municipality, server_secret: str) -> S
 _opened: dict[tuple[str, str], OKPKey] = {}
 
 
-def _private(key: SigningKey, server_secret: str) -> OKPKey:
-    cache_key = (key.kid, hashlib.sha256(server_secret.encode()).hexdigest())
+def _private(kid: str, sealed: str, server_secret: str) -> OKPKey:
+    cache_key = (kid, hashlib.sha256(server_secret.encode()).hexdigest())
     opened = _opened.get(cache_key)
     if opened is None:
-        opened = OKPKey.import_key(_unseal(key.private_key_sealed, server_secret))
+        opened = OKPKey.import_key(_unseal(sealed, server_secret))
         _opened[cache_key] = opened
     return opened
 
@@ -97,10 +100,10 @@ def sign(
     db: Session, municipality: Municipality, claims: dict[str, Any], server_secret: str
 ) -> str:
     """`claims` as a compact JWS signed with the municipality's key."""
-    key = active_key(db, municipality, server_secret)
-    private = _private(key, server_secret)
+    kid, sealed = _active_key(db, municipality, server_secret)
+    private = _private(kid, sealed, server_secret)
     payload = json.dumps(claims, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    header = {"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"}
+    header = {"alg": ALGORITHM, "kid": kid, "typ": "JWT"}
     return jws.serialize_compact(header, payload.encode(), private, algorithms=[ALGORITHM])
 
 
