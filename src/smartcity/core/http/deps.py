@@ -62,10 +62,11 @@ def _db(platform: PlatformDep) -> Iterator[Session]:
 DbDep = Annotated[Session, Depends(_db, scope="function")]
 
 
+MunicipalitySlug = Annotated[str, Path(description="Slug of the municipality, e.g. `dresden`")]
+
+
 def current_municipality(
-    request: Request,
-    db: DbDep,
-    municipality: Annotated[str, Path(description="Slug of the municipality, e.g. `dresden`")],
+    request: Request, db: DbDep, municipality: MunicipalitySlug
 ) -> Municipality:
     found = get_municipality(db, municipality)
     db.info[SCOPE_KEY] = scope_for(found)
