@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from smartcity.core.signing.models import SigningKey
@@ -53,17 +53,20 @@ def _unseal(sealed: str, server_secret: str) -> bytes:
 
 # Built once: every receipt and decision is signed. Two columns rather than the entity: the
 # private key is opened once per process (below), so that is all a signature needs.
+# A Core statement (it names the municipality itself): the ORM's execution and tenant
+# criterion cost as much as the query.
+_KEYS = cast(Table, SigningKey.__table__)
 _ACTIVE_KEY = (
-    select(SigningKey.kid, SigningKey.private_key_sealed)
-    .where(SigningKey.municipality_id == bindparam("municipality"), SigningKey.retired_at.is_(None))
-    .order_by(SigningKey.id.desc())
+    select(_KEYS.c.kid, _KEYS.c.private_key_sealed)
+    .where(_KEYS.c.municipality_id == bindparam("municipality"), _KEYS.c.retired_at.is_(None))
+    .order_by(_KEYS.c.id.desc())
     .limit(1)
 )
 
 
 def _active_key(db: Session, municipality: Municipality, server_secret: str) -> tuple[str, str]:
     """The kid and sealed private key of the municipality's current key, made on first use."""
-    row = db.execute(_ACTIVE_KEY, {"municipality": municipality.id}).first()
+    row = db.connection().execute(_ACTIVE_KEY, {"municipality": municipality.id}).first()
     if row is not None:
         return row.kid, row.private_key_sealed
     pair = OKPKey.generate_key("Ed25519")
