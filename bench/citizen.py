@@ -30,9 +30,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 
-from bench.run import cpu_seconds, drop_postgres, percentile, postgres_database, start_server
+from bench.run import (
+    cpu_seconds,
+    cpu_spent,
+    database_cpu,
+    drop_postgres,
+    percentile,
+    postgres_database,
+    start_server,
+)
 from smartcity.citizen import catalog
 from smartcity.citizen.schemas import AdoptionIn, TemplateIn
 from smartcity.core.db import transaction
@@ -115,10 +123,11 @@ def prepare(database_url: str, data_dir: Path) -> None:
     platform.engine.dispose()
 
 
-def submissions(base: str, seconds: int, server: int) -> dict[str, float]:
+def submissions(base: str, seconds: int, server: int, database: Connection) -> dict[str, float]:
     path = f"/dresden/api/v1/citizen/services/{KEY}/submissions"
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
+    database_before = database_cpu(database)
     cpu_before = cpu_seconds(server)
     completed = subprocess.run(
         ["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", script.name, "--latency", base + path],
@@ -128,6 +137,7 @@ def submissions(base: str, seconds: int, server: int) -> dict[str, float]:
         check=True,
     )
     cpu = cpu_seconds(server) - cpu_before
+    database_spent = cpu_spent(database_before, database_cpu(database))
     Path(script.name).unlink()
     output = completed.stdout
     failed = re.search(r"failed (\d+)", output)
@@ -142,6 +152,7 @@ def submissions(base: str, seconds: int, server: int) -> dict[str, float]:
         "per_second": round(float(rate.group(1))),
         # Steadier than the rate on a shared machine: what one submission costs the server.
         "server_cpu_ms": round(cpu / int(done.group(1)) * 1000, 2),
+        "database_cpu_ms": round(database_spent / int(done.group(1)) * 1000, 2),
     }
     if p99 is not None:
         result["p99_ms"] = float(p99.group(1)) * (1000 if p99.group(2) == "s" else 1)
@@ -188,11 +199,14 @@ def main() -> None:
         directory = Path(tmp)
         prepare(database_url, directory / "data")
         server, base = start_server(directory / "data", database_url, args.workers)
+        engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
         try:
-            results["submissions"] = submissions(base, args.seconds, server.pid)
+            with engine.connect() as database:
+                results["submissions"] = submissions(base, args.seconds, server.pid, database)
             results["status lookup"] = status_latency(base, database_url, args.lookups)
             results["server worker processes"] = args.workers
         finally:
+            engine.dispose()
             server.terminate()
             server.wait(30)
             drop_postgres(database_url)

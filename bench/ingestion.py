@@ -36,6 +36,7 @@ from sqlalchemy import create_engine, text
 
 from bench.run import (
     cpu_seconds,
+    database_cpu,
     drop_postgres,
     free_port,
     percentile,
@@ -133,13 +134,7 @@ class Database:
 
     def server_cpu(self) -> float:
         """CPU seconds of the other sessions of this database (the server's)."""
-        pids = self.connection.scalars(
-            text(
-                "SELECT pid FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ).all()
-        return sum(cpu_seconds(int(pid)) for pid in pids)
+        return sum(database_cpu(self.connection).values())
 
     def close(self) -> None:
         self.connection.close()

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 
 from smartcity.core.audit import services as audit
 from smartcity.core.db import transaction
@@ -121,6 +121,23 @@ def cpu_seconds(pid: int) -> float:
             continue
         pending += [int(child) for child in children]
     return total
+
+
+def database_cpu(connection: Connection) -> dict[int, float]:
+    """CPU seconds of each other session of the connection's database (the server's
+    backends), by process id: PostgreSQL runs on the same cores as what is measured."""
+    pids = connection.scalars(
+        text(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    ).all()
+    return {int(pid): cpu_seconds(int(pid)) for pid in pids}
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds between two `database_cpu` readings (sessions opened between count whole)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def start_server(

@@ -4,24 +4,30 @@ the status by tracking code."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from smartcity.citizen import applications
+from smartcity.citizen.examples import DOG_TAX_TEMPLATE
 from smartcity.citizen.models import Draft
 from smartcity.citizen.receipts import canonical_hash
 from smartcity.core.db import utcnow
 from smartcity.core.signing.services import verify
 from tests.citizen.conftest import (
+    CATALOG,
     DOG,
     DRESDEN,
     OWNER,
     PDF,
     PNG,
+    adopt,
     complete_draft,
+    define_service,
     mails,
+    staff,
     start,
     upload,
 )
@@ -236,3 +242,47 @@ def test_a_service_that_is_not_offered_takes_no_applications(
     listed = citizen.get(f"{DRESDEN}/services").json()
     assert [s["key"] for s in listed] == [dog_tax]
     assert citizen.get("/radebeul/api/v1/citizen/services").json() == []
+
+
+def test_direct_submissions_follow_a_paused_service_and_a_new_form_at_once(
+    citizen: TestClient, region_admin: TestClient, new_client: Callable[[], TestClient]
+) -> None:
+    # The direct path reads the service from a copy kept for a few seconds (core/snapshots);
+    # a change made through this process must still count from the next request on.
+    template = {
+        **DOG_TAX_TEMPLATE,
+        "key": "sperrmuell",
+        "name": {"de": "Sperrmüll anmelden"},
+        "description": {"de": "Abholung von Sperrmüll"},
+    }
+    schema: dict[str, Any] = {
+        "type": "object",
+        "required": ["name"],
+        "properties": {"name": {"type": "string", "minLength": 2}},
+    }
+    define_service(region_admin, template, schema, {"fields": {"name": {"label": {"de": "Name"}}}})
+    admin = staff(new_client, "dd.admin")
+    adopt(admin, "dresden", "sperrmuell")
+    url = f"{DRESDEN}/services/sperrmuell/submissions"
+    assert citizen.post(url, json={"data": {"name": "Erika"}}).status_code == 201
+
+    admin.patch(f"{CATALOG.format('dresden')}/adoptions/sperrmuell", json={"active": False})
+    paused = citizen.post(url, json={"data": {"name": "Erika"}})
+    assert paused.status_code == 404
+    assert "sperrmuell" in paused.json()["detail"]
+
+    admin.patch(f"{CATALOG.format('dresden')}/adoptions/sperrmuell", json={"active": True})
+    forms = f"{CATALOG.format('dresden')}/templates/sperrmuell/forms"
+    stricter = {
+        **schema,
+        "required": ["name", "items"],
+        "properties": {**schema["properties"], "items": {"type": "string", "minLength": 3}},
+    }
+    labels = {"fields": {"name": {"label": {"de": "Name"}}, "items": {"label": {"de": "Was?"}}}}
+    new = region_admin.post(forms, json={"schema": stricter, "ui": labels})
+    assert region_admin.post(f"{forms}/{new.json()['version']}/publish").status_code == 200
+    incomplete = citizen.post(url, json={"data": {"name": "Erika"}})
+    assert incomplete.status_code == 422
+    assert set(incomplete.json()["errors"]) == {"items"}
+    complete = citizen.post(url, json={"data": {"name": "Erika", "items": "Schrank"}})
+    assert complete.status_code == 201, complete.text

@@ -26,7 +26,12 @@ from smartcity.citizen.schemas import (
 from smartcity.core.audit.services import record
 from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, NotFound
+from smartcity.core.snapshots import WATCHED, kept
 from smartcity.core.tenancy.models import Municipality
+from smartcity.core.tenancy.scope import SCOPE_KEY
+
+# Copies of these are kept for hot paths (offered_service_kept); their changes drop them.
+WATCHED.update({ServiceAdoption, ServiceTemplate, FormVersion})
 
 
 def templates(db: Session, region_id: int) -> list[ServiceTemplate]:
@@ -362,6 +367,22 @@ def offered_service(db: Session, key: str, *, include_inactive: bool = False) ->
     if not found:
         raise NotFound(f"This municipality does not offer the service {key!r}.")
     return found[0]
+
+
+def offered_service_kept(db: Session, key: str) -> OfferedService:
+    """`offered_service` for hot paths: from the process's copy while it is fresh
+    (core/snapshots), attached to `db` without a query."""
+    scope = db.info[SCOPE_KEY]
+
+    def load(fresh: Session) -> OfferedService:
+        fresh.info[SCOPE_KEY] = scope
+        return offered_service(fresh, key)
+
+    found = kept(db, ("offered", scope.municipality_id, key), load)
+    form = db.merge(found.form, load=False) if found.form is not None else None
+    return OfferedService(
+        db.merge(found.adoption, load=False), db.merge(found.template, load=False), form
+    )
 
 
 def adoption_by_id(db: Session, adoption_id: int, *, with_form: bool = False) -> OfferedService:

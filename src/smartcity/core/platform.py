@@ -16,6 +16,7 @@ from smartcity.core.identity.passwords import PasswordHashing
 from smartcity.core.identity.sessions import SessionPolicy
 from smartcity.core.identity.throttle import ThrottlePolicy
 from smartcity.core.settings import Settings
+from smartcity.core.snapshots import SNAPSHOTS_KEY, Snapshots
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Platform:
     engine: Engine
     sessions: sessionmaker[Session]
     passwords: PasswordHashing
+    snapshots: Snapshots
     bus: EventBus = field(default_factory=EventBus)
 
     @classmethod
@@ -36,11 +38,13 @@ class Platform:
             time_cost=settings.password_hash_time_cost,
             parallelism=settings.password_hash_parallelism,
         )
+        snapshots = Snapshots(settings.snapshot_seconds)
         return cls(
             settings=settings,
             engine=engine,
-            sessions=make_session_factory(engine),
+            sessions=make_session_factory(engine, **{SNAPSHOTS_KEY: snapshots}),
             passwords=passwords,
+            snapshots=snapshots,
         )
 
     # Computed once per process: the demo's secret lives in a file.

@@ -153,6 +153,14 @@ class Settings(BaseSettings):
     draft_days: int = Field(
         default=30, ge=1, description="Days a saved application draft and its resume link live."
     )
+    snapshot_seconds: float = Field(
+        default=5,
+        ge=0,
+        le=300,
+        description="Seconds another process or instance may keep using its copy of a "
+        "municipality or an offered service after a change (a submission's hot path reads "
+        "them without a query); 0: read them on every request.",
+    )
     oidc_issuer: str = Field(default="", description="OIDC issuer URL; empty disables OIDC login.")
     oidc_client_id: str = Field(default="")
     oidc_client_secret: SecretStr | None = Field(default=None)

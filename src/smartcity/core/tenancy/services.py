@@ -10,8 +10,11 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
+from smartcity.core.snapshots import WATCHED, kept
 from smartcity.core.tenancy.models import Municipality, Region
 from smartcity.core.tenancy.scope import TenantScope
+
+WATCHED.add(Municipality)
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
 # First path segments the platform itself uses; a municipality cannot take them.
@@ -99,6 +102,13 @@ def get_municipality(session: Session, slug: str) -> Municipality:
     if municipality is None:
         raise NotFound(f"There is no municipality '{slug}'.")
     return municipality
+
+
+def municipality_kept(db: Session, slug: str) -> Municipality:
+    """`get_municipality` for hot paths: from the process's copy while it is fresh
+    (core/snapshots), attached to `db` without a query."""
+    found = kept(db, ("municipality", slug), lambda fresh: get_municipality(fresh, slug))
+    return db.merge(found, load=False)
 
 
 def list_municipalities(session: Session) -> list[Municipality]:

@@ -1,0 +1,77 @@
+"""Copies of rarely changing rows for hot paths: kept for their time, dropped in this process
+by a commit that changes what they copy, never by one that is rolled back."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, update
+
+from smartcity.core.db import transaction
+from smartcity.core.errors import NotFound
+from smartcity.core.snapshots import Snapshots
+from smartcity.core.tenancy.models import Municipality, Region
+from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
+from smartcity.core.tenancy.services import municipality_kept
+from tests.conftest import World
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_copy_is_kept_for_its_time_and_then_loaded_again() -> None:
+    clock = Clock()
+    snapshots = Snapshots(5, clock=clock)
+    loads: list[int] = []
+
+    def load() -> int:
+        loads.append(1)
+        return len(loads)
+
+    assert snapshots.get("k", load) == 1
+    clock.now += 4.9
+    assert snapshots.get("k", load) == 1
+    clock.now += 0.2
+    assert snapshots.get("k", load) == 2
+    assert Snapshots(0, clock=clock).get("k", load) == 3  # 0 seconds: nothing is kept
+
+
+def _renamed(world: World, name: str, *, commit: bool) -> None:
+    with world.platform.sessions(info={SCOPE_KEY: SYSTEM}) as db:
+        db.get_one(Municipality, world.dresden.id).name = name
+        if commit:
+            db.commit()
+        else:
+            db.flush()
+            db.rollback()
+
+
+def _name_seen(world: World) -> str:
+    with transaction(world.platform.sessions) as db:
+        return municipality_kept(db, "dresden").name
+
+
+def test_a_committed_change_drops_the_copies_of_this_process(world: World) -> None:
+    assert _name_seen(world) == "Dresden"
+    _renamed(world, "Landeshauptstadt Dresden", commit=False)
+    assert _name_seen(world) == "Dresden"
+    _renamed(world, "Landeshauptstadt Dresden", commit=True)
+    assert _name_seen(world) == "Landeshauptstadt Dresden"
+
+
+def test_changes_to_what_is_not_copied_keep_the_copies(world: World) -> None:
+    assert _name_seen(world) == "Dresden"
+    with transaction(world.platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
+        db.scalars(select(Region)).one().name = "Elbland"
+        # Behind the ORM's back, as another instance would: this process keeps its copy.
+        db.execute(update(Municipality).values(name="Elbflorenz"))
+    assert _name_seen(world) == "Dresden"
+
+
+def test_an_unknown_municipality_is_not_found(world: World) -> None:
+    with transaction(world.platform.sessions) as db, pytest.raises(NotFound, match="pirna"):
+        municipality_kept(db, "pirna")
