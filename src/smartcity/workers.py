@@ -7,18 +7,26 @@ of them while the other idles: the submission benchmark then ran at half its rat
 (docs/performance.md). With a socket per worker the kernel spreads new connections evenly.
 
 The parent only starts the workers, starts another when one dies, and stops them all on
-SIGTERM or SIGINT.
+SIGTERM or SIGINT. The workers' metrics are merged for `/metrics` through
+`PROMETHEUS_MULTIPROC_DIR` (prometheus_client's multiprocess mode): the operator's directory,
+emptied at start, or one of our own, removed at the end.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -51,11 +59,40 @@ def _serve(app: str, host: str, port: int, options: dict[str, Any]) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
+METRICS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@contextmanager
+def shared_metrics() -> Iterator[Path]:
+    """A directory where every worker writes its metrics and from which `/metrics` sums
+    them, whichever worker answers (set in the environment the workers inherit)."""
+    given = os.environ.get(METRICS_DIRECTORY)
+    directory = Path(given) if given else Path(tempfile.mkdtemp(prefix="smartcity-metrics-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    for left in directory.glob("*.db"):  # a previous run's: counters would start from them
+        left.unlink()
+    os.environ[METRICS_DIRECTORY] = str(directory)
+    try:
+        yield directory
+    finally:
+        if given is None:
+            del os.environ[METRICS_DIRECTORY]
+            shutil.rmtree(directory, ignore_errors=True)
+
+
 def run_workers(app: str, count: int, host: str, port: int, options: dict[str, Any]) -> None:
     # Checked first: a second instance on the same port would not fail to bind, its sockets
     # would join ours and the two would silently share the traffic.
     if not port_free(host, port):
         raise SettingsError(f"Port {port} on {host} is taken; set SMARTCITY_PORT to a free one.")
+    with shared_metrics():
+        _supervise(app, count, host, port, options)
+
+
+def _supervise(app: str, count: int, host: str, port: int, options: dict[str, Any]) -> None:
+    # Imported once the directory is set: prometheus_client reads it on import.
+    from prometheus_client import multiprocess
+
     context = multiprocessing.get_context("spawn")
     stop = threading.Event()
     for name in ("SIGTERM", "SIGINT"):
@@ -73,6 +110,8 @@ def run_workers(app: str, count: int, host: str, port: int, options: dict[str, A
             for slot, (process, started) in enumerate(workers):
                 if process.is_alive():
                     continue
+                if process.pid is not None:  # its gauges stop counting
+                    multiprocess.mark_process_dead(process.pid)  # type: ignore[no-untyped-call]
                 early = time.monotonic() - started < EARLY_DEATH_SECONDS
                 early_deaths = early_deaths + 1 if early else 0
                 log.warning(

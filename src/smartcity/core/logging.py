@@ -20,6 +20,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            "process": record.process,  # which worker, when several serve
         }
         request_id = request_id_var.get()
         if request_id:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Gauge,
+    generate_latest,
+    multiprocess,
+)
 from sqlalchemy import text
 
 from smartcity.core.http.deps import public
@@ -15,7 +24,12 @@ from smartcity.core.platform import Platform
 
 router = APIRouter(tags=["operations"], dependencies=[Depends(public)])
 
-READY = Gauge("smartcity_ready", "1 when the database and the broker answer", ["component"])
+READY = Gauge(
+    "smartcity_ready",
+    "1 when the database and the broker answer",
+    ["component"],
+    multiprocess_mode="livemostrecent",  # several workers: the latest check of a live one
+)
 
 
 @router.get("/healthz", summary="Liveness: the process answers")
@@ -68,6 +82,16 @@ async def readyz(request: Request) -> Response:
     )
 
 
+@functools.cache
+def _registry() -> CollectorRegistry:
+    """This process's metrics, or with several workers (`smartcity.workers`) all of theirs."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    merged = CollectorRegistry()
+    multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+    return merged
+
+
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
