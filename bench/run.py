@@ -132,6 +132,9 @@ def database_cpu(connection: Connection) -> dict[int, float]:
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
     ).all()
+    # PostgreSQL keeps the activity view as first read in a transaction: end it, or the next
+    # reading would miss the sessions opened since.
+    connection.rollback()
     return {int(pid): cpu_seconds(int(pid)) for pid in pids}
 
 
