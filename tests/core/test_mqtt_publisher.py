@@ -167,3 +167,42 @@ def test_mqtts_is_never_spoken_in_clear() -> None:
     asyncio.run(main())
     assert first_bytes
     assert first_bytes[0][:1] == b"\x16"  # TLS handshake record
+
+
+def test_a_broker_with_a_certificate_of_the_citys_own_ca(
+    tls_mosquitto: tuple[int, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """With SMARTCITY_MQTT_CA_FILE the broker's certificate is checked against that CA;
+    without it, the same broker is not trusted and nothing is sent to it."""
+    port, ca = tls_mosquitto
+    url = f"mqtts://127.0.0.1:{port}"
+    trusting = parse_mqtt_url(url, str(ca))
+    received: list[bytes] = []
+    subscribed = threading.Event()
+    subscriber = paho.Client(CallbackAPIVersion.VERSION2)
+    trusting.secure(subscriber)  # as the platform's own paho connection does
+    subscriber.on_message = lambda _c, _u, m: received.append(bytes(m.payload))
+    subscriber.on_subscribe = lambda *_: subscribed.set()
+    subscriber.connect(trusting.host, trusting.port)
+    subscriber.loop_start()
+    subscriber.subscribe("v1.1/Datastreams(1)/Observations", qos=0)
+    assert subscribed.wait(5)
+
+    async def main() -> None:
+        publisher = MqttPublisher(trusting, "publisher-test-own-ca")
+        await publisher.start(wait=5)
+        assert publisher.connected
+        publisher.publish("v1.1/Datastreams(1)/Observations", b'{"result": 21.5}')
+        await asyncio.sleep(0.5)
+        await publisher.stop()
+
+        untrusting = MqttPublisher(parse_mqtt_url(url), "publisher-test-system-cas")
+        await untrusting.start(wait=1)
+        assert not untrusting.connected
+        await untrusting.stop()
+
+    asyncio.run(main())
+    subscriber.loop_stop()
+    subscriber.disconnect()
+    assert received == [b'{"result": 21.5}']
+    assert any("CERTIFICATE_VERIFY_FAILED" in str(vars(r)) for r in caplog.records)

@@ -33,6 +33,20 @@ def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
         Settings()
 
 
+def test_a_ca_file_that_holds_no_certificates_is_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SMARTCITY_MQTT_CA_FILE", str(tmp_path / "missing.pem"))
+    with pytest.raises(ValueError, match=r"missing\.pem is not a readable PEM file"):
+        Settings()
+    (tmp_path / "notes.pem").write_text("not a certificate")
+    monkeypatch.setenv("SMARTCITY_MQTT_CA_FILE", str(tmp_path / "notes.pem"))
+    with pytest.raises(ValueError, match=r"notes\.pem"):
+        Settings()
+    monkeypatch.setenv("SMARTCITY_MQTT_CA_FILE", "")
+    assert Settings().mqtt_ca_file is None
+
+
 def test_secret_key_has_no_default_outside_demo(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     with pytest.raises(SettingsError, match="SMARTCITY_SECRET_KEY"):

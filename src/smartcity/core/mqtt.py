@@ -15,6 +15,7 @@ import errno
 import logging
 import secrets
 import socket
+import ssl
 import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -149,14 +150,23 @@ class MqttEndpoint:
     username: str | None
     password: str | None
     tls: bool = False
+    # PEM file of the CAs that may sign the broker's certificate (a city's internal CA);
+    # None: the system's CAs.
+    ca_file: str | None = None
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """For mqtts://: TLS with the broker's certificate and host name checked."""
+        if not self.tls:
+            return None
+        return ssl.create_default_context(cafile=self.ca_file)
 
     def secure(self, client: paho.Client) -> None:
-        """TLS for mqtts://, the server's certificate checked against the system's CAs."""
-        if self.tls:
-            client.tls_set()
+        context = self.ssl_context()
+        if context is not None:
+            client.tls_set_context(context)
 
 
-def parse_mqtt_url(url: str) -> MqttEndpoint:
+def parse_mqtt_url(url: str, ca_file: str | None = None) -> MqttEndpoint:
     parts = urlsplit(url)
     return MqttEndpoint(
         host=parts.hostname or "127.0.0.1",
@@ -164,6 +174,7 @@ def parse_mqtt_url(url: str) -> MqttEndpoint:
         username=parts.username,
         password=parts.password,
         tls=parts.scheme == "mqtts",
+        ca_file=ca_file,
     )
 
 
@@ -222,9 +233,9 @@ class EmbeddedBroker:
 
 
 class ExternalBroker:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, ca_file: str | None = None) -> None:
         # The platform's own connection uses the credentials in the URL.
-        self.endpoint = parse_mqtt_url(url)
+        self.endpoint = parse_mqtt_url(url, ca_file)
         self.description = f"external broker at {self.endpoint.host}:{self.endpoint.port}"
 
     async def start(self) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import ssl
 import struct
 import threading
 
@@ -150,7 +149,7 @@ class MqttPublisher:
             await asyncio.sleep(backoff)
 
     async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        context = ssl.create_default_context() if self.endpoint.tls else None
+        context = self.endpoint.ssl_context()
         reader, writer = await asyncio.wait_for(
             asyncio.open_connection(self.endpoint.host, self.endpoint.port, ssl=context),
             CONNACK_TIMEOUT,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import secrets
 import socket
+import ssl
 from pathlib import Path
 from typing import Literal
 
@@ -44,6 +45,11 @@ class Settings(BaseSettings):
         default="", description="External MQTT broker (mqtt://host:port); empty: embedded broker."
     )
     mqtt_port: int = Field(default=1883, ge=1, le=65535, description="Embedded broker's TCP port.")
+    mqtt_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the CA(s) that sign the external broker's certificate "
+        "(mqtts://, e.g. the city's internal CA); unset: the system's CAs.",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Server secret (pseudonymises IPs and user names in throttling records).",
@@ -191,6 +197,22 @@ class Settings(BaseSettings):
     def _mqtt_url_scheme(cls, value: str) -> str:
         if value and not value.startswith(("mqtt://", "mqtts://")):
             raise ValueError("must start with mqtt:// or mqtts://, or be empty")
+        return value
+
+    @field_validator("mqtt_ca_file", mode="before")
+    @classmethod
+    def _ca_file_empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("mqtt_ca_file")
+    @classmethod
+    def _ca_file_readable(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        try:
+            ssl.create_default_context(cafile=str(value))
+        except (OSError, ssl.SSLError) as exc:
+            raise ValueError(f"{value} is not a readable PEM file of certificates") from exc
         return value
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -40,6 +41,18 @@ def test_an_mqtts_broker_is_spoken_to_over_tls_only(settings: Settings, mosquitt
         broker = client.get("/readyz").json()["checks"]["broker"]
     assert broker["ok"] is False
     assert "cannot connect" in broker["detail"]
+
+
+def test_a_broker_certified_by_the_citys_own_ca(
+    settings: Settings, tls_mosquitto: tuple[int, Path]
+) -> None:
+    port, ca = tls_mosquitto
+    settings.mqtt_url = f"mqtts://127.0.0.1:{port}"
+    settings.mqtt_ca_file = ca
+    platform = Platform.from_settings(settings)
+    with TestClient(create_app(platform=platform)) as client:
+        broker = client.get("/readyz").json()["checks"]["broker"]
+    assert broker == {"ok": True, "detail": "connected"}
 
 
 def test_readyz_is_503_when_broker_is_down(settings: Settings) -> None:
