@@ -75,3 +75,12 @@ def test_changes_to_what_is_not_copied_keep_the_copies(world: World) -> None:
 def test_an_unknown_municipality_is_not_found(world: World) -> None:
     with transaction(world.platform.sessions) as db, pytest.raises(NotFound, match="pirna"):
         municipality_kept(db, "pirna")
+
+
+def test_a_copy_is_loaded_while_the_request_holds_its_write_transaction(world: World) -> None:
+    # On SQLite a request's transaction takes the write lock at its start (BEGIN IMMEDIATE);
+    # the copy's own transaction only reads and must not wait for it.
+    with transaction(world.platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
+        db.get_one(Region, world.dresden.region_id).name = "Elbland"
+        db.flush()  # the request has written: it holds the lock until its commit
+        assert municipality_kept(db, "dresden").name == "Dresden"

@@ -57,6 +57,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Execution option of an engine whose transactions only read (see _configure_sqlite).
+READ_ONLY = "smartcity_read_only"
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -91,6 +95,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            # Takes no write lock, so it never waits for a writer (WAL: readers and one
+            # writer go on together) — e.g. for the request that wants the copy it loads.
+            connection.exec_driver_sql("BEGIN")
+            return
         # Writers queue up at BEGIN instead of failing half-way with SQLITE_BUSY on upgrade.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 

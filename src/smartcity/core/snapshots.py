@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction
 
+from smartcity.core.db import READ_ONLY
+
 T = TypeVar("T")
 
 # Where a session finds its platform's snapshots (set by the session factory).
@@ -73,7 +75,9 @@ def kept(db: Session, key: Hashable, load: Callable[[Session], T]) -> T:
     `load=False`. `load` sets the scope its session needs."""
 
     def fresh() -> T:
-        with Session(db.get_bind(), expire_on_commit=False) as session, session.begin():
+        # Read-only: on SQLite it must not queue behind `db`'s own write transaction.
+        engine = db.get_bind().execution_options(**{READ_ONLY: True})
+        with Session(engine, expire_on_commit=False) as session, session.begin():
             return load(session)
 
     snapshots: Snapshots | None = db.info.get(SNAPSHOTS_KEY)
