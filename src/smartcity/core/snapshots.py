@@ -1,12 +1,15 @@
 """Short-lived copies of rows that change rarely but are read by every request of a hot path
 (a municipality by its slug, a service with its current form).
 
-A copy is loaded in a transaction of its own, kept detached, and merged into a request's
-session without a query (`Session.merge(load=False)`), so the request works with ordinary
-persistent objects. Within a process, a commit that changed an instance of a watched class
-drops every copy at once; other processes and instances see a change after at most
-`SMARTCITY_SNAPSHOT_SECONDS` (so a paused service may take one more submission on another
-instance within that time — documented in docs/operations.md).
+A copy is loaded in a read-only transaction of its own, kept detached, and merged into a
+request's session without a query (`Session.merge(load=False)`), so the request works with
+ordinary persistent objects. Their JSON values (a form's schema, a service's names) are the
+copy's own objects, shared by every request: replace them, never change them in place.
+
+Within a process, a commit that changed an instance of a watched class drops every copy at
+once; other processes and instances see a change after at most `SMARTCITY_SNAPSHOT_SECONDS`
+(so a paused service may take one more submission on another instance within that time;
+docs/configuration.md).
 """
 
 from __future__ import annotations
