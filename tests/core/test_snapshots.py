@@ -40,6 +40,19 @@ def test_a_copy_is_kept_for_its_time_and_then_loaded_again() -> None:
     assert Snapshots(0, clock=clock).get("k", load) == 3  # 0 seconds: nothing is kept
 
 
+def test_a_copy_loaded_while_a_commit_changed_things_is_not_kept() -> None:
+    snapshots = Snapshots(5, clock=Clock())
+    loads: list[str] = []
+
+    def load_during_a_commit() -> str:
+        loads.append("old")
+        snapshots.clear()  # another thread's commit lands while this copy is loading
+        return "old"
+
+    assert snapshots.get("k", load_during_a_commit) == "old"
+    assert snapshots.get("k", lambda: "new") == "new"
+
+
 def _renamed(world: World, name: str, *, commit: bool) -> None:
     with world.platform.sessions(info={SCOPE_KEY: SYSTEM}) as db:
         db.get_one(Municipality, world.dresden.id).name = name
@@ -55,10 +68,17 @@ def _name_seen(world: World) -> str:
         return municipality_kept(db, "dresden").name
 
 
+def _renamed_behind_the_orm(world: World, name: str) -> None:
+    """As another instance would: this process's sessions do not see it happen."""
+    with transaction(world.platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
+        db.execute(update(Municipality).values(name=name))
+
+
 def test_a_committed_change_drops_the_copies_of_this_process(world: World) -> None:
     assert _name_seen(world) == "Dresden"
+    _renamed_behind_the_orm(world, "Elbflorenz")
     _renamed(world, "Landeshauptstadt Dresden", commit=False)
-    assert _name_seen(world) == "Dresden"
+    assert _name_seen(world) == "Dresden"  # rolled back: the copy is still used
     _renamed(world, "Landeshauptstadt Dresden", commit=True)
     assert _name_seen(world) == "Landeshauptstadt Dresden"
 
@@ -67,8 +87,7 @@ def test_changes_to_what_is_not_copied_keep_the_copies(world: World) -> None:
     assert _name_seen(world) == "Dresden"
     with transaction(world.platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
         db.scalars(select(Region)).one().name = "Elbland"
-        # Behind the ORM's back, as another instance would: this process keeps its copy.
-        db.execute(update(Municipality).values(name="Elbflorenz"))
+    _renamed_behind_the_orm(world, "Elbflorenz")  # this process keeps its copy
     assert _name_seen(world) == "Dresden"
 
 

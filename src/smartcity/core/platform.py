@@ -25,7 +25,6 @@ class Platform:
     engine: Engine
     sessions: sessionmaker[Session]
     passwords: PasswordHashing
-    snapshots: Snapshots
     bus: EventBus = field(default_factory=EventBus)
 
     @classmethod
@@ -38,13 +37,13 @@ class Platform:
             time_cost=settings.password_hash_time_cost,
             parallelism=settings.password_hash_parallelism,
         )
+        # The copies of core/snapshots travel with every session of this platform.
         snapshots = Snapshots(settings.snapshot_seconds)
         return cls(
             settings=settings,
             engine=engine,
             sessions=make_session_factory(engine, **{SNAPSHOTS_KEY: snapshots}),
             passwords=passwords,
-            snapshots=snapshots,
         )
 
     # Computed once per process: the demo's secret lives in a file.

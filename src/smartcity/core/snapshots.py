@@ -50,6 +50,8 @@ class Snapshots:
         self._limit = limit
         self._entries: dict[Hashable, tuple[float, Any]] = {}
         self._lock = threading.Lock()
+        # Counts the clears: a copy loaded while one happened may predate the change.
+        self._generation = 0
 
     def get(self, key: Hashable, load: Callable[[], T]) -> T:
         """The copy under `key`, or what `load` returns (kept unless copies are disabled).
@@ -59,9 +61,12 @@ class Snapshots:
         if kept is not None and kept[0] > now:
             value: T = kept[1]
             return value
+        generation = self._generation
         value = load()
         if self._seconds > 0:
             with self._lock:
+                if generation != self._generation:
+                    return value  # a commit changed something meanwhile: not kept
                 if len(self._entries) >= self._limit:
                     self._entries.clear()
                 self._entries[key] = (now + self._seconds, value)
@@ -69,6 +74,7 @@ class Snapshots:
 
     def clear(self) -> None:
         with self._lock:
+            self._generation += 1
             self._entries.clear()
 
 
