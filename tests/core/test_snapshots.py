@@ -11,7 +11,7 @@ from smartcity.core.errors import NotFound
 from smartcity.core.snapshots import Snapshots
 from smartcity.core.tenancy.models import Municipality, Region
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
-from smartcity.core.tenancy.services import municipality_kept
+from smartcity.core.tenancy.services import enter_municipality
 from tests.conftest import World
 
 
@@ -65,7 +65,7 @@ def _renamed(world: World, name: str, *, commit: bool) -> None:
 
 def _name_seen(world: World) -> str:
     with transaction(world.platform.sessions) as db:
-        return municipality_kept(db, "dresden").name
+        return enter_municipality(db, "dresden").name
 
 
 def _renamed_behind_the_orm(world: World, name: str) -> None:
@@ -93,7 +93,7 @@ def test_changes_to_what_is_not_copied_keep_the_copies(world: World) -> None:
 
 def test_an_unknown_municipality_is_not_found(world: World) -> None:
     with transaction(world.platform.sessions) as db, pytest.raises(NotFound, match="pirna"):
-        municipality_kept(db, "pirna")
+        enter_municipality(db, "pirna")
 
 
 def test_a_copy_is_loaded_while_the_request_holds_its_write_transaction(world: World) -> None:
@@ -102,4 +102,4 @@ def test_a_copy_is_loaded_while_the_request_holds_its_write_transaction(world: W
     with transaction(world.platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
         db.get_one(Region, world.dresden.region_id).name = "Elbland"
         db.flush()  # the request has written: it holds the lock until its commit
-        assert municipality_kept(db, "dresden").name == "Dresden"
+        assert enter_municipality(db, "dresden").name == "Dresden"

@@ -71,8 +71,7 @@ from smartcity.core.identity.permissions import Principal
 from smartcity.core.identity.routes import set_login_cookie
 from smartcity.core.mail.services import deliver_pending
 from smartcity.core.platform import Platform
-from smartcity.core.tenancy.scope import SCOPE_KEY
-from smartcity.core.tenancy.services import municipality_kept, scope_for
+from smartcity.core.tenancy.services import enter_municipality
 from smartcity.core.uploads import services as uploads
 
 router = APIRouter(prefix="/{municipality}/api/v1/citizen", tags=["citizen services"])
@@ -324,8 +323,7 @@ def _submit_direct(
     citizen_token: str | None,
 ) -> SubmissionOut:
     with transaction(platform.sessions) as db:
-        municipality = municipality_kept(db, slug)
-        db.info[SCOPE_KEY] = scope_for(municipality)
+        municipality = enter_municipality(db, slug)
         citizen = (
             login.resolve(db, citizen_token, platform.session_policy) if citizen_token else None
         )

@@ -164,8 +164,8 @@ class Settings(BaseSettings):
         ge=0,
         le=300,
         description="Seconds another process or instance may keep using its copy of a "
-        "municipality or an offered service after a change (a submission's hot path reads "
-        "them without a query); 0: read them on every request.",
+        "municipality or an offered service after a change (requests read them without a "
+        "query); 0: read them on every request.",
     )
     oidc_issuer: str = Field(default="", description="OIDC issuer URL; empty disables OIDC login.")
     oidc_client_id: str = Field(default="")

@@ -1,5 +1,6 @@
-"""Short-lived copies of rows that change rarely but are read by every request of a hot path
-(a municipality by its slug, a service with its current form).
+"""Short-lived copies of rows that change rarely but are read by every request of a path
+(a municipality by its slug for every request of its pages and API, a service with its
+current form for direct submissions).
 
 A copy is loaded in a read-only transaction of its own, kept detached, and merged into a
 request's session without a query (`Session.merge(load=False)`), so the request works with

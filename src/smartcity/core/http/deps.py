@@ -27,8 +27,7 @@ from smartcity.core.identity.permissions import ANONYMOUS, Permission, Principal
 from smartcity.core.identity.sessions import resolve_session
 from smartcity.core.platform import Platform
 from smartcity.core.tenancy.models import Municipality
-from smartcity.core.tenancy.scope import SCOPE_KEY
-from smartcity.core.tenancy.services import get_municipality, scope_for
+from smartcity.core.tenancy.services import enter_municipality
 
 SESSION_COOKIE = "__Host-smartcity_session"
 IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="Numeric id")]
@@ -68,8 +67,7 @@ MunicipalitySlug = Annotated[str, Path(description="Slug of the municipality, e.
 def current_municipality(
     request: Request, db: DbDep, municipality: MunicipalitySlug
 ) -> Municipality:
-    found = get_municipality(db, municipality)
-    db.info[SCOPE_KEY] = scope_for(found)
+    found = enter_municipality(db, municipality)
     request.state.municipality = found
     return found
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.core.snapshots import WATCHED, kept
 from smartcity.core.tenancy.models import Municipality, Region
-from smartcity.core.tenancy.scope import TenantScope
+from smartcity.core.tenancy.scope import SCOPE_KEY, TenantScope
 
 WATCHED.add(Municipality)
 
@@ -104,11 +104,14 @@ def get_municipality(session: Session, slug: str) -> Municipality:
     return municipality
 
 
-def municipality_kept(db: Session, slug: str) -> Municipality:
-    """`get_municipality` for hot paths: from the process's copy while it is fresh
-    (core/snapshots), attached to `db` without a query."""
+def enter_municipality(db: Session, slug: str) -> Municipality:
+    """What every request of a municipality's pages and API does first: the municipality,
+    from the process's copy while it is fresh (core/snapshots) and attached to `db` without
+    a query, and `db` scoped to it."""
     found = kept(db, ("municipality", slug), lambda fresh: get_municipality(fresh, slug))
-    return db.merge(found, load=False)
+    municipality = db.merge(found, load=False)
+    db.info[SCOPE_KEY] = scope_for(municipality)
+    return municipality
 
 
 def list_municipalities(session: Session) -> list[Municipality]:
