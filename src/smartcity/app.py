@@ -42,8 +42,7 @@ Errors are RFC 9457 problem details (`application/problem+json`).
 def make_broker(platform: Platform, policy: BrokerPolicy | None) -> BrokerHandle:
     settings = platform.settings
     if settings.mqtt_url:
-        ca_file = str(settings.mqtt_ca_file) if settings.mqtt_ca_file else None
-        return ExternalBroker(settings.mqtt_url, ca_file)
+        return ExternalBroker(settings.mqtt_url, settings.mqtt_ca_file)
     return EmbeddedBroker(settings.host, settings.mqtt_port, policy or NoDevices())
 
 

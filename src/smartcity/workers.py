@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from prometheus_client import multiprocess
 
+from smartcity.core.http.health import METRICS_DIRECTORY
 from smartcity.core.mqtt import port_free
 from smartcity.core.settings import SettingsError
 
@@ -57,9 +59,6 @@ def _serve(app: str, host: str, port: int, options: dict[str, Any]) -> None:
     sock = listening_socket(host, port)
     config = uvicorn.Config(app, factory=True, host=host, port=port, **options)
     uvicorn.Server(config).run(sockets=[sock])
-
-
-METRICS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 
 
 @contextmanager
@@ -90,9 +89,6 @@ def run_workers(app: str, count: int, host: str, port: int, options: dict[str, A
 
 
 def _supervise(app: str, count: int, host: str, port: int, options: dict[str, Any]) -> None:
-    # Imported once the directory is set: prometheus_client reads it on import.
-    from prometheus_client import multiprocess
-
     context = multiprocessing.get_context("spawn")
     stop = threading.Event()
     for name in ("SIGTERM", "SIGINT"):

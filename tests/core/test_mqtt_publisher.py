@@ -176,7 +176,7 @@ def test_a_broker_with_a_certificate_of_the_citys_own_ca(
     without it, the same broker is not trusted and nothing is sent to it."""
     port, ca = tls_mosquitto
     url = f"mqtts://127.0.0.1:{port}"
-    trusting = parse_mqtt_url(url, str(ca))
+    trusting = parse_mqtt_url(url, ca)
     received: list[bytes] = []
     subscribed = threading.Event()
     subscriber = paho.Client(CallbackAPIVersion.VERSION2)

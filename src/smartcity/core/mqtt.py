@@ -18,6 +18,7 @@ import socket
 import ssl
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -152,7 +153,7 @@ class MqttEndpoint:
     tls: bool = False
     # PEM file of the CAs that may sign the broker's certificate (a city's internal CA);
     # None: the system's CAs.
-    ca_file: str | None = None
+    ca_file: Path | None = None
 
     def ssl_context(self) -> ssl.SSLContext | None:
         """For mqtts://: TLS with the broker's certificate and host name checked."""
@@ -166,7 +167,7 @@ class MqttEndpoint:
             client.tls_set_context(context)
 
 
-def parse_mqtt_url(url: str, ca_file: str | None = None) -> MqttEndpoint:
+def parse_mqtt_url(url: str, ca_file: Path | None = None) -> MqttEndpoint:
     parts = urlsplit(url)
     return MqttEndpoint(
         host=parts.hostname or "127.0.0.1",
@@ -233,7 +234,7 @@ class EmbeddedBroker:
 
 
 class ExternalBroker:
-    def __init__(self, url: str, ca_file: str | None = None) -> None:
+    def __init__(self, url: str, ca_file: Path | None = None) -> None:
         # The platform's own connection uses the credentials in the URL.
         self.endpoint = parse_mqtt_url(url, ca_file)
         self.description = f"external broker at {self.endpoint.host}:{self.endpoint.port}"

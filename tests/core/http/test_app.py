@@ -51,8 +51,11 @@ def test_a_broker_certified_by_the_citys_own_ca(
     settings.mqtt_ca_file = ca
     platform = Platform.from_settings(settings)
     with TestClient(create_app(platform=platform)) as client:
-        broker = client.get("/readyz").json()["checks"]["broker"]
+        ready = client.get("/readyz").json()
+    broker = ready["checks"]["broker"]
     assert broker == {"ok": True, "detail": "connected"}
+    # The ingestion's own connection (paho, QoS 1) trusts the same CA: it is subscribed.
+    assert ready["checks"]["ingestion"] == {"ok": True, "detail": "subscribed"}
 
 
 def test_readyz_is_503_when_broker_is_down(settings: Settings) -> None:

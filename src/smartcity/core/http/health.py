@@ -24,6 +24,11 @@ from smartcity.core.platform import Platform
 
 router = APIRouter(tags=["operations"], dependencies=[Depends(public)])
 
+# Set (by `smartcity.workers`, or by the operator) when several worker processes serve: each
+# writes its figures to files there, and /metrics sums them (prometheus_client's multiprocess
+# mode).
+METRICS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
+
 READY = Gauge(
     "smartcity_ready",
     "1 when the database and the broker answer",
@@ -85,7 +90,7 @@ async def readyz(request: Request) -> Response:
 @functools.cache
 def _registry() -> CollectorRegistry:
     """This process's metrics, or with several workers (`smartcity.workers`) all of theirs."""
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if not os.environ.get(METRICS_DIRECTORY):
         return REGISTRY
     merged = CollectorRegistry()
     multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
