@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Table, and_, func, insert, not_, select, true
+from sqlalchemy import ColumnElement, and_, func, insert, not_, select, true
 from sqlalchemy.orm import Session
 
 from smartcity.cases.decisions import OUTCOMES, render
@@ -35,7 +35,7 @@ from smartcity.citizen.receipts import answers, local_time
 from smartcity.citizen.schemas import ApplicationOut, DecisionSummary, StatusEvent, StatusOut
 from smartcity.core.audit.models import AuditEntry
 from smartcity.core.audit.services import record
-from smartcity.core.db import utcnow
+from smartcity.core.db import table_of, utcnow
 from smartcity.core.documents import Document
 from smartcity.core.errors import (
     Conflict,
@@ -58,9 +58,9 @@ APPLICANT_FILES = "submission"
 
 
 # Built once, Core rather than the unit of work: every submission opens a case.
-_CASES = cast(Table, Case.__table__)
+_CASES = table_of(Case)
 _NEW_CASE = insert(_CASES).returning(_CASES.c.id)
-_NEW_EVENT = insert(cast(Table, CaseEvent.__table__))
+_NEW_EVENT = insert(table_of(CaseEvent))
 
 
 def open_case(db: Session, submission: Submission, service: OfferedService, now: datetime) -> int:

@@ -16,9 +16,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from smartcity.cases import services as cases
@@ -29,7 +29,7 @@ from smartcity.citizen.models import Draft, FormVersion, Submission
 from smartcity.citizen.portal import Portal
 from smartcity.citizen.schemas import DraftIn, DraftOut, SubmitIn, UploadOut
 from smartcity.core.audit.services import record
-from smartcity.core.db import transaction, utcnow
+from smartcity.core.db import table_of, transaction, utcnow
 from smartcity.core.errors import Conflict, Gone, InvalidInput, NotAuthenticated, NotFound
 from smartcity.core.jobs import PeriodicJob
 from smartcity.core.mail.services import queue_mail
@@ -268,7 +268,7 @@ def _check_files(
 
 # Built once, Core rather than the ORM's execution and unit of work (measured: flushing the
 # one new submission cost more than the three statements of an audit append).
-_SUBMISSIONS = cast(Table, Submission.__table__)
+_SUBMISSIONS = table_of(Submission)
 _CODE_TAKEN = select(_SUBMISSIONS.c.id).where(_SUBMISSIONS.c.tracking_code == bindparam("code"))
 _NEW_SUBMISSION = insert(_SUBMISSIONS).returning(_SUBMISSIONS.c.id)
 

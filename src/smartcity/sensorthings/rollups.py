@@ -11,12 +11,13 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table, and_, delete, func, select, text
+from sqlalchemy import Connection, and_, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from smartcity.core.db import table_of
 from smartcity.core.tenancy.scope import TenantScope, scope_of
 from smartcity.sensorthings import models
 
@@ -114,7 +115,7 @@ def merge(
     if dialect == "postgresql" and len(rows) > UNNEST_ABOVE:
         _merge_unnest(executor, rows)
         return
-    table = cast(Table, models.Rollup.__table__)
+    table = table_of(models.Rollup)
     postgres = dialect == "postgresql"
     statement = postgresql.insert(table) if postgres else sqlite.insert(table)
     smallest, largest = (func.least, func.greatest) if postgres else (func.min, func.max)

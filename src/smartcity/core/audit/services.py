@@ -14,13 +14,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from smartcity.core.audit.models import INSTANCE_CHAIN, AuditChainHead, AuditEntry
-from smartcity.core.db import utcnow
+from smartcity.core.db import table_of, utcnow
 from smartcity.core.tenancy.scope import TenantScope, scope_of
 
 GENESIS_HASH = "0" * 64
@@ -162,8 +162,8 @@ def chains_of(municipality_id: int) -> list[int]:
 
 # FOR UPDATE serialises appenders of one chain on PostgreSQL; SQLite serialises all writers
 # already (BEGIN IMMEDIATE). Built once: every audited write runs them.
-_HEADS = cast(Table, AuditChainHead.__table__)
-_ENTRIES = cast(Table, AuditEntry.__table__)
+_HEADS = table_of(AuditChainHead)
+_ENTRIES = table_of(AuditEntry)
 _LOCK_HEAD = (
     select(_HEADS.c.seq, _HEADS.c.entry_hash)
     .where(_HEADS.c.chain_id == bindparam("chain_id"))

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import secrets
-from typing import Any, cast
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -21,9 +21,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from smartcity.core.db import table_of
 from smartcity.core.signing.models import SigningKey
 from smartcity.core.tenancy.models import Municipality
 
@@ -51,11 +52,10 @@ def _unseal(sealed: str, server_secret: str) -> bytes:
     return AESGCM(_sealing_key(server_secret)).decrypt(raw[:12], raw[12:], b"signing-key")
 
 
-# Built once: every receipt and decision is signed. Two columns rather than the entity: the
-# private key is opened once per process (below), so that is all a signature needs.
-# A Core statement (it names the municipality itself): the ORM's execution and tenant
-# criterion cost as much as the query.
-_KEYS = cast(Table, SigningKey.__table__)
+# Built once: every receipt and decision is signed. Two columns rather than the entity (the
+# private key is opened once per process, below), as a Core statement naming the
+# municipality itself: the ORM's execution and tenant criterion cost as much as the query.
+_KEYS = table_of(SigningKey)
 _ACTIVE_KEY = (
     select(_KEYS.c.kid, _KEYS.c.private_key_sealed)
     .where(_KEYS.c.municipality_id == bindparam("municipality"), _KEYS.c.retired_at.is_(None))

@@ -6,13 +6,14 @@ needed and COPY can be used. The rollups are merged in the same transaction."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 import orjson
 import psycopg
-from sqlalchemy import Connection, Engine, Table, func, insert, select, text
+from sqlalchemy import Connection, Engine, func, insert, select, text
 from sqlalchemy.exc import DataError, IntegrityError
 
+from smartcity.core.db import table_of
 from smartcity.sensorthings import models, rollups
 from smartcity.sensorthings.ingest.rows import NewObservation
 
@@ -34,7 +35,7 @@ COLUMNS = (
     "feature_of_interest_id",
     "municipality_id",
 )
-TABLE = cast(Table, models.Observation.__table__)
+TABLE = table_of(models.Observation)
 
 
 # Batches larger than this go through a staging table (see `_stage_and_move`); smaller ones,
