@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, text
 
 from bench.run import (
     cpu_seconds,
@@ -43,7 +43,7 @@ from bench.run import (
 )
 from smartcity.citizen import catalog
 from smartcity.citizen.schemas import AdoptionIn, TemplateIn
-from smartcity.core.db import transaction
+from smartcity.core.db import make_engine, transaction
 from smartcity.core.platform import Platform
 from smartcity.core.settings import Settings
 from smartcity.core.tenancy import services as tenancy
@@ -160,7 +160,7 @@ def submissions(base: str, seconds: int, server: int, database: Connection) -> d
 
 
 def status_latency(base: str, database_url: str, count: int) -> dict[str, float]:
-    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = make_engine(database_url)
     with engine.connect() as connection:
         codes = list(
             connection.scalars(
@@ -199,7 +199,7 @@ def main() -> None:
         directory = Path(tmp)
         prepare(database_url, directory / "data")
         server, base = start_server(directory / "data", database_url, args.workers)
-        engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+        engine = make_engine(database_url)
         try:
             with engine.connect() as database:
                 results["submissions"] = submissions(base, args.seconds, server.pid, database)

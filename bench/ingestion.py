@@ -33,10 +33,11 @@ from typing import Any
 import httpx
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from bench.run import (
     cpu_seconds,
+    cpu_spent,
     database_cpu,
     drop_postgres,
     free_port,
@@ -45,7 +46,7 @@ from bench.run import (
     start_server,
 )
 from bench.sensorthings import memory_peak_mib
-from smartcity.core.db import transaction
+from smartcity.core.db import make_engine, transaction
 from smartcity.core.identity.apikeys import create_api_key
 from smartcity.core.platform import Platform
 from smartcity.core.settings import Settings
@@ -116,9 +117,7 @@ class Database:
     which took PostgreSQL CPU from the server it measured.)"""
 
     def __init__(self, database_url: str) -> None:
-        self.engine = create_engine(
-            database_url.replace("postgresql://", "postgresql+psycopg://", 1)
-        )
+        self.engine = make_engine(database_url)
         self.connection = self.engine.connect()
         self.connection.execution_options(isolation_level="AUTOCOMMIT")
 
@@ -133,9 +132,9 @@ class Database:
             )
         )
 
-    def server_cpu(self) -> float:
-        """CPU seconds of the other sessions of this database (the server's)."""
-        return sum(database_cpu(self.connection).values())
+    def server_cpu(self) -> dict[int, float]:
+        """CPU seconds of the other sessions of this database (the server's), by process."""
+        return database_cpu(self.connection)
 
     def close(self) -> None:
         self.connection.close()
@@ -195,7 +194,7 @@ def sustained(
     # is read and the next run starts.
     time.sleep(5)
     server_cpu = cpu_seconds(server) - cpu_before
-    database_cpu = database.server_cpu() - database_before
+    database_cpu = cpu_spent(database_before, database.server_cpu())
     notified = listener.stop()
     result: dict[str, float] = {
         "per_second": round(count / elapsed),
