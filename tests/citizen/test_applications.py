@@ -265,6 +265,9 @@ def test_direct_submissions_follow_a_paused_service_and_a_new_form_at_once(
     adopt(admin, "dresden", "sperrmuell")
     url = f"{DRESDEN}/services/sperrmuell/submissions"
     assert citizen.post(url, json={"data": {"name": "Erika"}}).status_code == 201
+    # Dresden's copy of its service is no service of Radebeul's.
+    elsewhere = "/radebeul/api/v1/citizen/services/sperrmuell/submissions"
+    assert citizen.post(elsewhere, json={"data": {"name": "Erika"}}).status_code == 404
 
     admin.patch(f"{CATALOG.format('dresden')}/adoptions/sperrmuell", json={"active": False})
     paused = citizen.post(url, json={"data": {"name": "Erika"}})
