@@ -6,8 +6,8 @@ lock, the packet queued for paho's thread, one system call to wake that thread a
 send): a third of an ingesting process's CPU. Notifications need none of that bookkeeping —
 no acknowledgement, no retry, no session — so they are encoded here (MQTT 3.1.1 PUBLISH
 packets, a few lines of framing) and everything queued within one turn of the event loop goes
-out in one write: about 2 µs per message. paho keeps the connection that takes devices'
-messages (QoS 1, sessions, shared subscriptions).
+out in one write: about 2 µs per message. `MqttSubscriber` takes devices' messages on a
+connection of its own.
 
 What is published while the broker is away, or while the broker reads slower than we write
 (more than `max_buffer` bytes waiting), is dropped and counted: a notification is a hint, the
@@ -19,12 +19,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import struct
 import threading
 
 from prometheus_client import Counter
 
 from smartcity.core.mqtt import MqttEndpoint
+from smartcity.core.mqtt_packets import (
+    DISCONNECT_PACKET,
+    PINGREQ_PACKET,
+    connect_packet,
+    publish_packet,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +85,7 @@ class MqttPublisher:
         writer = self._writer
         if writer is not None:
             with contextlib.suppress(OSError):
-                writer.write(b"\xe0\x00")  # DISCONNECT
+                writer.write(DISCONNECT_PACKET)
                 await asyncio.wait_for(writer.drain(), 2)
         if self._task is not None:
             self._task.cancel()
@@ -91,7 +96,7 @@ class MqttPublisher:
 
     def publish(self, topic: str, payload: bytes | str) -> bool:
         """Queue a message for the next write (within this turn of the event loop); False
-        when it was dropped. From another thread (a request's, paho's) it is handed to the
+        when it was dropped. From another thread (a request's) it is handed to the
         event loop."""
         if threading.get_ident() != self._thread:
             if self._loop is None or self._loop.is_closed():
@@ -155,7 +160,7 @@ class MqttPublisher:
             CONNACK_TIMEOUT,
         )
         try:
-            writer.write(connect_packet(self.client_id, self.endpoint))
+            writer.write(connect_packet(self.client_id, self.endpoint, KEEPALIVE))
             answer = await asyncio.wait_for(reader.readexactly(4), CONNACK_TIMEOUT)
             if answer[0] != 0x20 or answer[1] != 0x02:
                 raise ConnectionRefused("the broker did not answer with CONNACK")
@@ -173,7 +178,7 @@ class MqttPublisher:
         async def ping() -> None:
             while True:
                 await asyncio.sleep(KEEPALIVE / 2)
-                writer.write(b"\xc0\x00")
+                writer.write(PINGREQ_PACKET)
 
         pinger = asyncio.create_task(ping())
         try:
@@ -193,39 +198,3 @@ class MqttPublisher:
 
     def _where(self) -> str:
         return f"{self.endpoint.host}:{self.endpoint.port}"
-
-
-def _remaining_length(length: int) -> bytes:
-    """MQTT's variable-length integer (3.1.1, 2.2.3)."""
-    out = bytearray()
-    while True:
-        byte, length = length % 128, length // 128
-        out.append(byte | 0x80 if length else byte)
-        if not length:
-            return bytes(out)
-
-
-def _string(value: str | bytes) -> bytes:
-    data = value.encode() if isinstance(value, str) else value
-    return struct.pack("!H", len(data)) + data
-
-
-def publish_packet(topic: str, payload: bytes | str) -> bytes:
-    """PUBLISH with QoS 0, not retained (3.1.1, 3.3)."""
-    body = _string(topic) + (payload.encode() if isinstance(payload, str) else payload)
-    return b"\x30" + _remaining_length(len(body)) + body
-
-
-def connect_packet(client_id: str, endpoint: MqttEndpoint) -> bytes:
-    """CONNECT with a clean session (3.1.1, 3.1): nothing is kept for a publisher."""
-    flags = 0x02
-    payload = _string(client_id)
-    # 3.1.1 allows a password only with a user name.
-    if endpoint.username is not None or endpoint.password is not None:
-        flags |= 0x80
-        payload += _string(endpoint.username or "")
-    if endpoint.password is not None:
-        flags |= 0x40
-        payload += _string(endpoint.password)
-    body = _string("MQTT") + bytes([4, flags]) + struct.pack("!H", KEEPALIVE) + payload
-    return b"\x10" + _remaining_length(len(body)) + body

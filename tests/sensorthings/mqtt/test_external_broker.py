@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from smartcity.app import create_app
+from smartcity.core.mqtt_subscriber import Message
 from smartcity.core.settings import Settings
 from smartcity.sensorthings import models
 from smartcity.sensorthings.ingest import rows
@@ -191,12 +192,15 @@ def test_a_redelivery_while_the_first_copy_is_still_being_written_is_not_stored_
         body = {"phenomenonTime": (START + timedelta(minutes=minute)).isoformat(), "result": 7.0}
         return rows.from_entity(body, target, runtime.targets)
 
-    async def deliver() -> None:
+    def message(redelivered: bool) -> Message:
         # QoS 0: nothing to acknowledge to the broker in this test.
+        return Message(f"v1.1/Datastreams({datastream_id})/Observations", b"", 0, 0, redelivered, 1)
+
+    async def deliver() -> None:
         await asyncio.gather(
-            bridge._store([(observation(10), 1, 0, False)]),
-            bridge._store([(observation(10), 1, 0, True)]),
-            bridge._store([(observation(11), 2, 0, False), (observation(11), 2, 0, True)]),
+            bridge._store([(observation(10), message(False))]),
+            bridge._store([(observation(10), message(True))]),
+            bridge._store([(observation(11), message(False)), (observation(11), message(True))]),
         )
 
     before = _stored(world, datastream_id)[0]

@@ -14,7 +14,7 @@ from smartcity.sensorthings.errors import BadRequest
 from smartcity.sensorthings.ingest import rows
 from smartcity.sensorthings.ingest.rows import NewObservation
 from smartcity.sensorthings.ingest.store import ObservationStore
-from smartcity.sensorthings.ingest.targets import StreamKind, StreamTarget, TargetCache
+from smartcity.sensorthings.ingest.targets import StreamKind, StreamTarget, TargetCache, Targets
 
 WRITABLE_COMPONENTS = frozenset(
     {
@@ -32,7 +32,7 @@ MAX_ROWS = 100_000
 
 def prepare(
     payload: Any,
-    cache: TargetCache,
+    cache: Targets,
     municipality_id: int | None,
     db: Session | None = None,
     *,
@@ -66,7 +66,7 @@ def prepare(
 
 
 def _group(
-    group: Any, cache: TargetCache, municipality_id: int | None, db: Session | None, max_rows: int
+    group: Any, cache: Targets, municipality_id: int | None, db: Session | None, max_rows: int
 ) -> tuple[StreamTarget, list[str], list[Any]]:
     if not isinstance(group, dict):
         raise BadRequest("Each CreateObservations entry must be a JSON object.")
@@ -99,7 +99,7 @@ def _group(
 def _valid_feature_ids(
     components: list[str],
     values: list[Any],
-    cache: TargetCache,
+    cache: Targets,
     municipality_id: int,
     db: Session | None,
 ) -> set[int]:

@@ -10,7 +10,7 @@ from typing import Any
 from smartcity.core.db import MAX_ROW_ID, utcnow
 from smartcity.sensorthings.errors import BadRequest
 from smartcity.sensorthings.ingest.results import check_multi_result, check_result
-from smartcity.sensorthings.ingest.targets import StreamKind, StreamTarget, TargetCache
+from smartcity.sensorthings.ingest.targets import StreamKind, StreamTarget, Targets
 from smartcity.sensorthings.values import parse_instant, parse_interval, typed_result
 
 # An Observation given as an entity may set these; everything else goes the general way.
@@ -51,7 +51,7 @@ def linked_stream(payload: dict[str, Any]) -> tuple[StreamKind, int]:
     return kinds[0], link_id(payload[kinds[0]], kinds[0])
 
 
-def from_entity(payload: Any, target: StreamTarget, cache: TargetCache) -> NewObservation:
+def from_entity(payload: Any, target: StreamTarget, cache: Targets) -> NewObservation:
     """An Observation entity (JSON object) for `target` as a row."""
     if not isinstance(payload, dict):
         raise BadRequest("An Observation must be a JSON object.")
@@ -136,7 +136,7 @@ def _set_result(row: dict[str, Any], target: StreamTarget, result: Any) -> None:
     row.update(typed_result(result))
 
 
-def _linked_feature(ident: int, target: StreamTarget, cache: TargetCache) -> int:
+def _linked_feature(ident: int, target: StreamTarget, cache: Targets) -> int:
     if cache.feature_municipality(ident) != target.municipality_id:
         raise BadRequest(f"There is no FeatureOfInterest with @iot.id {ident} to link to.")
     return ident

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -65,6 +65,21 @@ class StreamTarget:
         return self.kind == "MultiDatastream"
 
 
+class Targets(Protocol):
+    """Where the ingestion path looks up a stream's facts: `TargetCache`, or its
+    `CachedTargets` where no I/O may happen."""
+
+    def stream(
+        self, kind: StreamKind, ident: int, db: Session | None = None
+    ) -> StreamTarget | None: ...
+
+    def feature_municipality(self, ident: int, db: Session | None = None) -> int | None: ...
+
+
+class CacheMiss(Exception):
+    """`CachedTargets` would have to ask the database."""
+
+
 class TargetCache:
     def __init__(self, sessions: sessionmaker[Session], ttl_seconds: float) -> None:
         self._sessions = sessions
@@ -81,6 +96,11 @@ class TargetCache:
             self._features.clear()
             self._owners.clear()
             self._snapshot_expires = 0.0
+
+    def cached_only(self) -> CachedTargets:
+        """The same answers where they are cached; `CacheMiss` where the database would be
+        asked (for the event loop, which must not wait for it)."""
+        return CachedTargets(self)
 
     def is_cached(self, key: tuple[StreamKind, int] | None) -> bool:
         """Whether `stream(*key)` would answer from the cache, without I/O."""
@@ -239,3 +259,28 @@ class TargetCache:
             component_types=types,
             feature_id=feature_id,
         )
+
+
+class CachedTargets:
+    """What `TargetCache` knows without asking the database (see `cached_only`)."""
+
+    def __init__(self, cache: TargetCache) -> None:
+        self._cache = cache
+
+    def stream(
+        self, kind: StreamKind, ident: int, db: Session | None = None
+    ) -> StreamTarget | None:
+        if not 0 < ident <= MAX_ROW_ID:
+            return None
+        cached = self._cache._streams.get((kind, ident))
+        if cached is None or cached[0] <= time.monotonic():
+            raise CacheMiss
+        return cached[1]
+
+    def feature_municipality(self, ident: int, db: Session | None = None) -> int | None:
+        if not 0 < ident <= MAX_ROW_ID:
+            return None
+        cached = self._cache._features.get(ident)
+        if cached is None or cached[0] <= time.monotonic():
+            raise CacheMiss
+        return cached[1]

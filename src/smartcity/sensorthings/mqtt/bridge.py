@@ -1,6 +1,6 @@
-"""The platform's own MQTT connections: one (paho) takes the Observations devices publish
-to an external broker; the other (`MqttPublisher`) publishes a notification for every created
-or changed entity.
+"""The platform's own MQTT connections: one (`MqttSubscriber`) takes the Observations devices
+publish to an external broker; the other (`MqttPublisher`) publishes a notification for every
+created or changed entity. Both run on the event loop.
 
 With an external broker several app instances share the work through one MQTT 5 shared
 subscription (`$share/smartcity/…`): each message goes to one instance. A message is
@@ -15,17 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 import orjson
-import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 from prometheus_client import Counter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,13 +28,20 @@ from sqlalchemy.orm import Session
 from smartcity.core.db import transaction
 from smartcity.core.mqtt import MqttEndpoint
 from smartcity.core.mqtt_publisher import MqttPublisher
+from smartcity.core.mqtt_subscriber import Message, MqttSubscriber
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
 from smartcity.sensorthings import models
 from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType
 from smartcity.sensorthings.ingest.rows import NewObservation
 from smartcity.sensorthings.ingest.runtime import IngestRuntime
+from smartcity.sensorthings.ingest.targets import CacheMiss
 from smartcity.sensorthings.mqtt import topics
-from smartcity.sensorthings.mqtt.messages import BadMessage, is_notification, parse_message
+from smartcity.sensorthings.mqtt.messages import (
+    BadMessage,
+    Received,
+    is_notification,
+    parse_message,
+)
 from smartcity.sensorthings.reading import Links, plain_entity
 from smartcity.sensorthings.writing import inverse_nav
 
@@ -56,22 +58,24 @@ MESSAGES = Counter(
     "MQTT messages that create Observations, by outcome",
     ["outcome"],
 )
-DISCONNECTS = Counter("smartcity_mqtt_disconnects_total", "Lost connections to the broker")
 OBSERVATIONS = Counter(
     "smartcity_mqtt_observations_total",
     "Observations taken from MQTT messages, by outcome",
     ["outcome"],
 )
+OWN_NOTIFICATIONS = MESSAGES.labels("own_notification")
 CREATE_FILTERS = ("v1.1/+/Observations", "v1.1/Observations", topics.BULK)
 OBSERVATION = ENTITY_TYPES["Observation"]
 FEATURE = ENTITY_TYPES["FeatureOfInterest"]
 DUPLICATE_CHUNK = 500
-# What waits for the next write: an Observation, its message's id and QoS, whether the broker
-# marked the message as a redelivery.
-Ready = tuple[NewObservation, int, int, bool]
+# What waits for the next write: an Observation and the message that brought it.
+Ready = tuple[NewObservation, Message]
 # At most this many unacknowledged messages in flight to one instance: the broker holds the
 # rest, so memory stays bounded and a slow database slows the broker's delivery, not us.
 RECEIVE_MAXIMUM = 10_000
+# A message whose Datastream is not cached is read in a thread (the database is asked); while
+# the database fails, it is tried again after at most this many seconds.
+MAX_LOOKUP_BACKOFF = 5.0
 
 
 class MqttBridge:
@@ -96,10 +100,9 @@ class MqttBridge:
         self._public = public
         self.share_group = settings.mqtt_share_group
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._client: paho.Client | None = None
-        self._connected = threading.Event()
+        self._subscriber: MqttSubscriber | None = None
+        self._cached = runtime.targets.cached_only()
         self._ready: list[Ready] = []
-        self._ready_lock = threading.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         # Observations handed to the pipeline and not yet committed, by identity, with the
         # future of their write; touched on the event loop only.
@@ -118,46 +121,25 @@ class MqttBridge:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        # The external broker speaks MQTT 5 (shared subscriptions, receive maximum); the
-        # embedded one 3.1.1.
-        protocol = paho.MQTTv5 if self.consume else paho.MQTTv311
-        client = paho.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=self.client_id,
-            protocol=protocol,
-            manual_ack=self.consume,
-            clean_session=None if protocol == paho.MQTTv5 else True,
-        )
-        client.max_queued_messages_set(100_000)
-        self.endpoint.secure(client)
-        if self.endpoint.username is not None:
-            client.username_pw_set(self.endpoint.username, self.endpoint.password)
-        client.on_connect = self._on_connect
-        client.on_disconnect = self._on_disconnect
-        client.on_message = self._on_message
-        client.reconnect_delay_set(min_delay=1, max_delay=30)
-        properties = None
-        settings = self.runtime.platform.settings
-        if protocol == paho.MQTTv5:
-            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-            properties.SessionExpiryInterval = settings.mqtt_session_expiry
-            properties.ReceiveMaximum = RECEIVE_MAXIMUM
-        client.connect_async(
-            self.endpoint.host,
-            self.endpoint.port,
-            keepalive=30,
-            clean_start=False if protocol == paho.MQTTv5 else paho.MQTT_CLEAN_START_FIRST_ONLY,
-            properties=properties,
-        )
-        client.loop_start()
-        self._client = client
         self.runtime.pipeline.listeners.append(self.observations_stored)
         # Notifications published before the connections are up would be lost; a broker
         # that is down does not hold up the start (both keep reconnecting).
         self._publisher = MqttPublisher(self.endpoint, f"{self.client_id}-notify")
-        await asyncio.gather(
-            self._publisher.start(wait=3), asyncio.to_thread(self._connected.wait, 3)
-        )
+        starting = [self._publisher.start(wait=3)]
+        if self.consume:
+            # Without a group (one worker process): plain subscriptions, which Mosquitto
+            # restores from its store after a restart (shared ones it does not).
+            group = f"$share/{self.share_group}/" if self.share_group else ""
+            self._subscriber = MqttSubscriber(
+                self.endpoint,
+                self.client_id,
+                [group + topic_filter for topic_filter in CREATE_FILTERS],
+                self._on_message,
+                session_expiry=self.runtime.platform.settings.mqtt_session_expiry,
+                receive_maximum=RECEIVE_MAXIMUM,
+            )
+            starting.append(self._subscriber.start(wait=3))
+        await asyncio.gather(*starting)
 
     async def stop(self) -> None:
         if self.observations_stored in self.runtime.pipeline.listeners:
@@ -171,73 +153,83 @@ class MqttBridge:
         if self._publisher is not None:
             await self._publisher.stop()
             self._publisher = None
-        if self._client is not None:
-            self._client.disconnect()
-            self._client.loop_stop()
-            self._client = None
+        if self._subscriber is not None:
+            await self._subscriber.stop()
+            self._subscriber = None
 
     @property
     def connected(self) -> bool:
-        return self._client is not None and self._client.is_connected()
-
-    def _on_connect(self, client: Any, _userdata: Any, _flags: Any, reason: Any, _p: Any) -> None:
-        if reason.is_failure:
-            log.warning("MQTT connection refused", extra={"reason": str(reason)})
-            return
-        if self.consume:
-            for topic_filter in CREATE_FILTERS:
-                # Without a group (one worker process): plain subscriptions, which Mosquitto
-                # restores from its store after a restart (shared ones it does not).
-                group = f"$share/{self.share_group}/" if self.share_group else ""
-                client.subscribe(group + topic_filter, qos=1)
-        self._connected.set()
-        log.info("MQTT connected", extra={"broker": f"{self.endpoint.host}:{self.endpoint.port}"})
-
-    def _on_disconnect(
-        self, _client: Any, _userdata: Any, _flags: Any, reason: Any, _p: Any
-    ) -> None:
-        # paho reconnects by itself; unacknowledged messages come again, marked DUP.
-        if self._client is not None:
-            log.warning("MQTT connection lost", extra={"reason": str(reason)})
-            DISCONNECTS.inc()
+        return self._subscriber is not None and self._subscriber.connected
 
     # ---- taking Observations (external broker) -----------------------------------------
 
-    def _on_message(self, client: Any, _userdata: Any, message: Any) -> None:
-        data: bytes = message.payload
+    def _on_message(self, message: Message) -> None:
+        data = message.payload
         if is_notification(data):
-            MESSAGES.labels("own_notification").inc()
-            client.ack(message.mid, message.qos)
+            OWN_NOTIFICATIONS.inc()
+            self._ack(message)
             return
         create = topics.create_topic(message.topic)
         try:
             if create is None:
                 raise BadMessage("topic", f"Observations are not created on {message.topic}.")
-            received = parse_message(create, data, self.runtime.targets, None)
+            # Where every Datastream of the message is cached, it is read right here; the
+            # event loop must not wait for the database, so otherwise in a thread.
+            received = parse_message(create, data, self._cached, None)
+        except CacheMiss:
+            assert create is not None
+            self._spawn(self._parse_elsewhere(create, message))
+            return
         except BadMessage as bad:
             self.report(message.topic, bad, None)
-            client.ack(message.mid, message.qos)
+            self._ack(message)
             return
+        self._take(message, received)
+
+    async def _parse_elsewhere(self, create: topics.CreateTopic, message: Message) -> None:
+        delay = 0.1
+        while True:
+            try:
+                received = await asyncio.to_thread(
+                    parse_message, create, message.payload, self.runtime.targets, None
+                )
+            except BadMessage as bad:
+                self.report(message.topic, bad, None)
+                self._ack(message)
+                return
+            except Exception as exc:
+                # The database is away: the message stays unacknowledged meanwhile.
+                log.warning("looking up a Datastream failed", extra={"error": type(exc).__name__})
+                await asyncio.sleep(delay)
+                delay = min(MAX_LOOKUP_BACKOFF, delay * 2)
+                continue
+            self._take(message, received)
+            return
+
+    def _take(self, message: Message, received: Received) -> None:
         if received.refused is not None:
             self.report(message.topic, received.refused, None)
         # A redelivery (DUP) may have been stored before the acknowledgement got lost; that is
-        # checked with the other redeliveries of the batch in `_store`: no database work in
-        # this thread, which must keep the connection alive.
-        with self._ready_lock:
-            first = not self._ready
-            self._ready.extend(
-                (o, message.mid, message.qos, bool(message.dup)) for o in received.observations
-            )
+        # checked with the other redeliveries of the batch in `_store`.
+        first = not self._ready
+        self._ready.extend((observation, message) for observation in received.observations)
         if first and self._loop is not None:
-            self._loop.call_soon_threadsafe(self._drain)
+            # After the other messages of this read: they are written together.
+            self._loop.call_soon(self._drain)
+
+    def _ack(self, message: Message) -> None:
+        if self._subscriber is not None:
+            self._subscriber.ack(message)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _drain(self) -> None:
-        with self._ready_lock:
-            ready, self._ready = self._ready, []
+        ready, self._ready = self._ready, []
         if ready:
-            task = asyncio.create_task(self._store(ready))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self._store(ready))
 
     async def _store(self, ready: list[Ready]) -> None:
         """Write, then acknowledge. A redelivery (DUP) whose original is stored or still being
@@ -248,13 +240,13 @@ class MqttBridge:
         waiting = {
             n: self._in_flight[keys[n]]
             for n, item in enumerate(ready)
-            if item[3] and keys[n] in self._in_flight
+            if item[1].dup and keys[n] in self._in_flight
         }
         # The first copy may also be in this very batch (received just before the reconnect).
         earlier: set[tuple[Any, ...]] = set()
         copies = set()
         for n, key in enumerate(keys):
-            if ready[n][3] and key in earlier:
+            if ready[n][1].dup and key in earlier:
                 copies.add(n)
             earlier.add(key)
         written: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
@@ -273,12 +265,10 @@ class MqttBridge:
             return
         # A bulk message's Observations are all in this list (taken from `_ready` at once):
         # it is acknowledged once, after all of them.
-        messages = dict.fromkeys((mid, qos) for _, mid, qos, _ in ready)
+        messages = {id(message): message for _, message in ready}
         MESSAGES.labels("stored").inc(len(messages))
-        client = self._client
-        if client is not None:
-            for mid, qos in messages:
-                client.ack(mid, qos)
+        for message in messages.values():
+            self._ack(message)
 
     async def _write(
         self, ready: list[Ready], waiting: dict[int, asyncio.Future[bool]], copies: set[int]
@@ -291,7 +281,7 @@ class MqttBridge:
             redelivered = [
                 n
                 for n, item in enumerate(ready)
-                if item[3] and n not in waiting and n not in copies
+                if item[1].dup and n not in waiting and n not in copies
             ]
             known: set[int] = set(waiting) | copies
             if redelivered:

@@ -10,7 +10,7 @@ import orjson
 from smartcity.sensorthings.errors import BadRequest
 from smartcity.sensorthings.ingest import bulk, rows
 from smartcity.sensorthings.ingest.rows import NewObservation, NotSimple
-from smartcity.sensorthings.ingest.targets import StreamKind, StreamTarget, TargetCache
+from smartcity.sensorthings.ingest.targets import StreamKind, StreamTarget, Targets
 from smartcity.sensorthings.mqtt.topics import CreateTopic
 
 
@@ -45,7 +45,7 @@ def is_notification(data: bytes) -> bool:
 
 
 def parse_message(
-    topic: CreateTopic, data: bytes, cache: TargetCache, municipality_id: int | None
+    topic: CreateTopic, data: bytes, cache: Targets, municipality_id: int | None
 ) -> Received:
     """One message's Observations (see `observation_from_message` for `municipality_id`);
     BadMessage when nothing in it can be stored."""
@@ -78,7 +78,7 @@ def parse_message(
 
 
 def observation_from_message(
-    topic: CreateTopic, data: bytes, cache: TargetCache, municipality_id: int | None
+    topic: CreateTopic, data: bytes, cache: Targets, municipality_id: int | None
 ) -> NewObservation:
     """`municipality_id`: the publishing key's municipality when the broker knows it (the
     embedded broker); None when the broker authorised the publish (an external broker)."""
@@ -105,7 +105,7 @@ def observation_from_message(
 
 
 def _target(
-    topic: CreateTopic, payload: dict[str, Any], cache: TargetCache, municipality_id: int | None
+    topic: CreateTopic, payload: dict[str, Any], cache: Targets, municipality_id: int | None
 ) -> StreamTarget:
     kind: StreamKind
     if topic.parent in ("Datastream", "MultiDatastream"):

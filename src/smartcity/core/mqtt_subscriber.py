@@ -1,0 +1,325 @@
+"""The consuming MQTT 5 session (devices' messages in, PUBACK once they are stored), on the
+event loop.
+
+paho did this first, in a thread of its own; the ingestion benchmark showed two costs of that.
+Every packet went through paho's reading one by one (a `select`, several small `recv` calls, a
+message object and a properties object), and the platform's own notifications come back to
+this session: they travel on the topics devices create Observations on (18-088 defines both),
+the shared subscription matches them, and MQTT 5's No Local is not allowed on shared
+subscriptions — two per Observation, which cost about half of an ingesting process's CPU. And
+the interpreter lock passed back and forth between paho's thread and the event loop. Here one
+read takes whatever the socket holds, every packet in it is parsed in place, and everything
+runs on the event loop.
+
+The session outlives connections (Clean Start 0, a session expiry): what was not acknowledged
+comes again after a reconnect, marked DUP. A message is acknowledged only on the connection
+that brought it; on a later one the broker's redelivery is acknowledged instead (a packet id
+of an earlier connection may name another message once the broker has forgotten the session).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+from prometheus_client import Counter
+
+from smartcity.core.mqtt import MqttEndpoint
+from smartcity.core.mqtt_packets import (
+    CONNACK,
+    DISCONNECT,
+    DISCONNECT_PACKET,
+    PINGREQ_PACKET,
+    PINGRESP,
+    PUBLISH,
+    SUBACK,
+    MalformedPacket,
+    connect5_packet,
+    puback_packet,
+    read_packet,
+    read_variable_integer,
+    subscribe_packet,
+)
+
+log = logging.getLogger(__name__)
+
+DISCONNECTS = Counter("smartcity_mqtt_disconnects_total", "Lost connections to the broker")
+CONNECT_TIMEOUT = 10.0
+MAX_BACKOFF = 30.0
+READ_SIZE = 256 * 1024
+SUBSCRIBE_ID = 1
+
+
+class Message(NamedTuple):
+    topic: str
+    payload: bytes
+    packet_id: int  # 0 for QoS 0
+    qos: int
+    dup: bool  # the broker delivers it again
+    connection: int  # the connection that brought it (see `MqttSubscriber.ack`)
+
+
+class Refused(Exception):
+    """The broker refused the connection or a subscription."""
+
+
+class ConnectionLost(Exception):
+    """The broker ended the connection or stopped answering."""
+
+
+class MqttSubscriber:
+    def __init__(
+        self,
+        endpoint: MqttEndpoint,
+        client_id: str,
+        filters: Sequence[str],
+        on_message: Callable[[Message], None],
+        *,
+        session_expiry: int,
+        receive_maximum: int,
+        keepalive: int = 30,
+    ) -> None:
+        self.endpoint = endpoint
+        self.client_id = client_id
+        self.filters = list(filters)
+        self.on_message = on_message
+        self.session_expiry = session_expiry
+        self.receive_maximum = receive_maximum
+        self.keepalive = keepalive
+        self._writer: asyncio.StreamWriter | None = None
+        self._connection = 0
+        self._subscribed = asyncio.Event()
+        self._acks: list[bytes] = []
+        self._flush_scheduled = False
+        self._last_read = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def connected(self) -> bool:
+        """Connected and subscribed."""
+        return self._subscribed.is_set()
+
+    async def start(self, wait: float = 3.0) -> None:
+        """Connect in the background; wait up to `wait` seconds until subscribed (a broker
+        that is down does not hold up the start: connecting goes on)."""
+        self._task = asyncio.create_task(self._run(), name=f"mqtt-subscriber-{self.client_id}")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._subscribed.wait(), wait)
+
+    async def stop(self) -> None:
+        """Send what is acknowledged, then leave; the broker keeps the session."""
+        self._flush()
+        writer = self._writer
+        if writer is not None:
+            with contextlib.suppress(OSError):
+                writer.write(DISCONNECT_PACKET)
+                await asyncio.wait_for(writer.drain(), 2)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._close()
+
+    def ack(self, message: Message) -> None:
+        """Acknowledge a QoS 1 message (sent with everything else of this event-loop turn).
+        Not on a later connection: the broker delivers the message again there."""
+        if message.qos == 0 or message.connection != self._connection or self._writer is None:
+            return
+        self._acks.append(puback_packet(message.packet_id))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        acks, self._acks = self._acks, []
+        writer = self._writer
+        if acks and writer is not None and not writer.is_closing():
+            writer.write(b"".join(acks))
+
+    async def _run(self) -> None:
+        backoff = 1.0
+        while True:
+            try:
+                reader, writer = await self._connect()
+            except (OSError, Refused, TimeoutError, MalformedPacket) as exc:
+                log.warning(
+                    "MQTT connection failed",
+                    extra={"broker": self._where(), "error": _describe(exc)},
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(MAX_BACKOFF, backoff * 2)
+                continue
+            self._connection += 1
+            self._writer = writer
+            writer.write(subscribe_packet(SUBSCRIBE_ID, self.filters, qos=1))
+            try:
+                await self._serve(reader, writer)
+            except (OSError, ConnectionLost, Refused, MalformedPacket) as exc:
+                subscribed = self.connected
+                log.warning(
+                    "MQTT connection lost",
+                    extra={"broker": self._where(), "error": _describe(exc)},
+                )
+                DISCONNECTS.inc()
+                if subscribed:
+                    backoff = 1.0
+            finally:
+                self._close()
+            await asyncio.sleep(backoff)
+            backoff = min(MAX_BACKOFF, backoff * 2)
+
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(
+                self.endpoint.host, self.endpoint.port, ssl=self.endpoint.ssl_context()
+            ),
+            CONNECT_TIMEOUT,
+        )
+        try:
+            writer.write(
+                connect5_packet(
+                    self.client_id,
+                    self.endpoint,
+                    self.keepalive,
+                    session_expiry=self.session_expiry,
+                    receive_maximum=self.receive_maximum,
+                )
+            )
+            kind, body = await asyncio.wait_for(read_packet(reader), CONNECT_TIMEOUT)
+            if kind & 0xF0 != CONNACK or len(body) < 2:
+                raise Refused("the broker did not answer with CONNACK")
+            # A broker without MQTT 5 answers in 3.1.1: two bytes, code 1.
+            if body[1] >= 0x80 or (len(body) == 2 and body[1] != 0):
+                raise Refused(f"the broker refused the connection (reason {body[1]:#04x})")
+        except BaseException:
+            writer.close()
+            raise
+        return reader, writer
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        loop = asyncio.get_running_loop()
+        self._last_read = loop.time()
+        pinger = asyncio.create_task(self._ping(writer))
+        parts: list[bytes] = []
+        have = need = 0
+        try:
+            while True:
+                chunk = await reader.read(READ_SIZE)
+                if not chunk:
+                    raise ConnectionLost("the broker closed the connection")
+                self._last_read = loop.time()
+                parts.append(chunk)
+                have += len(chunk)
+                if have < need:
+                    continue  # a large packet still arriving
+                data = parts[0] if len(parts) == 1 else b"".join(parts)
+                used, need = self._dispatch(data)
+                rest = data[used:]
+                parts = [rest] if rest else []
+                have = len(rest)
+        finally:
+            pinger.cancel()
+            await asyncio.gather(pinger, return_exceptions=True)
+
+    async def _ping(self, writer: asyncio.StreamWriter) -> None:
+        """PINGREQ every half keep-alive interval; a broker silent for one and a half
+        intervals is gone (a half-open connection would otherwise stall ingestion)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self.keepalive / 2)
+            if loop.time() - self._last_read > self.keepalive * 1.5:
+                log.warning("MQTT broker stopped answering", extra={"broker": self._where()})
+                writer.close()
+                return
+            writer.write(PINGREQ_PACKET)
+
+    def _dispatch(self, data: bytes) -> tuple[int, int]:
+        """Handle every whole packet in `data`: how many bytes were used, and how many the
+        next packet needs in all when its length is known (0 otherwise)."""
+        position = 0
+        size = len(data)
+        while position < size:
+            header = data[position]
+            found = read_variable_integer(data, position + 1)
+            if found is None:
+                return position, 0
+            length, start = found
+            end = start + length
+            if end > size:
+                return position, end - position
+            kind = header & 0xF0
+            if kind == PUBLISH:
+                self._publish(header, data, start, end)
+            elif kind == SUBACK:
+                self._suback(data, start, end)
+            elif kind == DISCONNECT:
+                reason = data[start] if length else 0
+                raise ConnectionLost(f"the broker disconnected (reason {reason:#04x})")
+            elif kind != PINGRESP:
+                raise MalformedPacket(f"unexpected packet type {kind >> 4}")
+            position = end
+        return position, 0
+
+    def _publish(self, header: int, data: bytes, start: int, end: int) -> None:
+        qos = (header >> 1) & 0x03
+        if qos > 1:
+            raise MalformedPacket("QoS 2 on a subscription of QoS 1")
+        topic_end = start + 2 + (data[start] << 8 | data[start + 1])
+        try:
+            topic = data[start + 2 : topic_end].decode()
+        except UnicodeDecodeError:
+            raise MalformedPacket("a topic that is not UTF-8") from None
+        position = topic_end
+        if position + (2 if qos else 0) > end:
+            raise MalformedPacket("a PUBLISH topic longer than the packet")
+        packet_id = 0
+        if qos:
+            packet_id = data[position] << 8 | data[position + 1]
+            position += 2
+        found = read_variable_integer(data, position)
+        if found is None or found[0] + found[1] > end:
+            raise MalformedPacket("PUBLISH properties longer than the packet")
+        position = found[0] + found[1]
+        message = Message(
+            topic, data[position:end], packet_id, qos, bool(header & 0x08), self._connection
+        )
+        try:
+            self.on_message(message)
+        except Exception:
+            # Not acknowledged: it comes again after the next reconnect.
+            log.exception("handling an MQTT message failed", extra={"topic": topic})
+
+    def _suback(self, data: bytes, start: int, end: int) -> None:
+        found = read_variable_integer(data, start + 2)
+        if found is None:
+            raise MalformedPacket("SUBACK without properties")
+        codes = data[found[0] + found[1] : end]
+        refused = [
+            self.filters[n]
+            for n, code in enumerate(codes)
+            if code >= 0x80 and n < len(self.filters)
+        ]
+        if refused:
+            raise Refused(f"the broker refused the subscription to {', '.join(refused)}")
+        self._subscribed.set()
+        log.info("MQTT subscribed", extra={"broker": self._where()})
+
+    def _close(self) -> None:
+        writer, self._writer = self._writer, None
+        self._subscribed.clear()
+        self._acks.clear()
+        self._flush_scheduled = False
+        if writer is not None:
+            writer.close()
+
+    def _where(self) -> str:
+        return f"{self.endpoint.host}:{self.endpoint.port}"
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
