@@ -5,6 +5,7 @@ connection or is away loses notifications, never the process."""
 from __future__ import annotations
 
 import asyncio
+import signal
 import subprocess
 import threading
 import time
@@ -73,7 +74,7 @@ def test_a_burst_arrives_complete_and_in_order(mosquitto_url: str, subscriber: S
 
 
 def test_publishing_from_another_thread(mosquitto_url: str, subscriber: Subscriber) -> None:
-    """Requests and paho's thread publish too: their messages go out through the loop."""
+    """Requests (in the thread pool) publish too: their messages go out through the loop."""
 
     async def main() -> None:
         publisher = MqttPublisher(parse_mqtt_url(mosquitto_url), "publisher-test-thread")
@@ -110,6 +111,41 @@ def test_it_reconnects_after_the_broker_restarts(shipped_mosquitto: MosquittoPro
         return received
 
     assert asyncio.run(main()) == [("publisher-test/back", b"again")]
+
+
+def test_producers_wait_while_the_broker_falls_behind(
+    shipped_mosquitto: MosquittoProcess,
+) -> None:
+    """Above its backlog the publisher makes producers wait (the ingestion slows down)
+    instead of dropping notifications; once the broker reads again, all of them arrive."""
+    listener = Subscriber(shipped_mosquitto.url, "publisher-test/#")
+    payload = b"n" * 1000
+
+    async def main() -> None:
+        publisher = MqttPublisher(
+            parse_mqtt_url(shipped_mosquitto.url), "publisher-test-backlog", backlog=64 * 1024
+        )
+        await publisher.start()
+        await publisher.caught_up()  # nothing waiting: at once
+        shipped_mosquitto.process.send_signal(signal.SIGSTOP)
+        try:
+            for _ in range(20):
+                for n in range(500):
+                    assert publisher.publish(f"publisher-test/backlog/{n % 3}", payload)
+                await asyncio.sleep(0)  # the loop turn that writes them
+            waiting = asyncio.ensure_future(publisher.caught_up())
+            await asyncio.sleep(0.5)
+            assert not waiting.done()
+        finally:
+            shipped_mosquitto.process.send_signal(signal.SIGCONT)
+        await asyncio.wait_for(waiting, 10)
+        await publisher.stop()
+
+    dropped = DROPPED._value.get()
+    asyncio.run(main())
+    assert len(listener.wait_for(10_000, seconds=20)) == 10_000
+    assert DROPPED._value.get() == dropped
+    listener.close()
 
 
 @pytest.fixture
@@ -180,7 +216,7 @@ def test_a_broker_with_a_certificate_of_the_citys_own_ca(
     received: list[bytes] = []
     subscribed = threading.Event()
     subscriber = paho.Client(CallbackAPIVersion.VERSION2)
-    trusting.secure(subscriber)  # as the platform's own paho connection does
+    trusting.secure(subscriber)
     subscriber.on_message = lambda _c, _u, m: received.append(bytes(m.payload))
     subscriber.on_subscribe = lambda *_: subscribed.set()
     subscriber.connect(trusting.host, trusting.port)

@@ -9,9 +9,11 @@ packets, a few lines of framing) and everything queued within one turn of the ev
 out in one write: about 2 µs per message. `MqttSubscriber` takes devices' messages on a
 connection of its own.
 
-What is published while the broker is away, or while the broker reads slower than we write
-(more than `max_buffer` bytes waiting), is dropped and counted: a notification is a hint, the
-data is in the database.
+While the broker reads slower than we write, `caught_up` lets the producers wait (ingestion
+slows down to what the broker takes; the devices' messages wait at the broker, nothing is
+lost). What is published while the broker is away, or beyond `max_buffer` bytes waiting (a
+producer that does not wait), is dropped and counted: a notification is a hint, the data is in
+the database.
 """
 
 from __future__ import annotations
@@ -55,10 +57,13 @@ class MqttPublisher:
         # About a second of notifications at 20,000 Observations/s: a broker on busy cores
         # falls behind that far in bursts (8 MiB dropped some in the benchmark).
         max_buffer: int = 32 * 1024 * 1024,
+        # Above this many bytes waiting for the broker, `caught_up` waits.
+        backlog: int = 4 * 1024 * 1024,
     ) -> None:
         self.endpoint = endpoint
         self.client_id = client_id
         self.max_buffer = max_buffer
+        self.backlog = backlog
         self._writer: asyncio.StreamWriter | None = None
         self._pending: list[bytes] = []
         self._flush_scheduled = False
@@ -115,6 +120,17 @@ class MqttPublisher:
             self._loop.call_soon(self._flush)
         return True
 
+    async def caught_up(self) -> None:
+        """Return once no more than `backlog` bytes wait for the broker (at once while the
+        connection is down: nothing waits then, notifications are dropped)."""
+        writer = self._writer
+        if writer is None or writer.transport.get_write_buffer_size() <= self.backlog:
+            return
+        # The transport paused the stream above `backlog` (its high-water mark); drain()
+        # returns when it is down to a quarter of that, or the connection is gone.
+        with contextlib.suppress(OSError):
+            await writer.drain()
+
     def _flush(self) -> None:
         self._flush_scheduled = False
         if not self._pending:
@@ -140,6 +156,7 @@ class MqttPublisher:
                 backoff = min(MAX_BACKOFF, backoff * 2)
                 continue
             backoff = 1.0
+            writer.transport.set_write_buffer_limits(high=self.backlog)
             self._writer = writer
             self._connected.set()
             try:

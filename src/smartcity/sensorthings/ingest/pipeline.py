@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from prometheus_client import Counter, Histogram
@@ -47,6 +47,9 @@ WRITE_FAILURES = Counter(
 )
 
 Listener = Callable[[Sequence[NewObservation]], None]
+# Awaited before each batch: lets what follows the writes (notifications) hold writing up
+# while it falls behind.
+Throttle = Callable[[], Awaitable[None]]
 
 
 @dataclass
@@ -75,6 +78,7 @@ class IngestPipeline:
         self.max_pending = max_pending
         self.max_backoff = max_backoff
         self.listeners: list[Listener] = []
+        self.throttles: list[Throttle] = []
         self._queue: deque[_Submission] = deque()
         self._pending = 0
         self._wakeup: asyncio.Event | None = None
@@ -146,6 +150,11 @@ class IngestPipeline:
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
+            for throttle in list(self.throttles):
+                try:
+                    await throttle()
+                except Exception:
+                    log.exception("an ingestion throttle failed")
             batch = self._take()
             try:
                 ok = await self._flush(batch)
