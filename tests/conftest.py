@@ -378,6 +378,21 @@ def mosquitto_binary() -> str:
 
 
 @pytest.fixture
+def refusing_broker(tmp_path: Path) -> Iterator[str]:
+    """A Mosquitto that lets nobody in."""
+    port = free_port()
+    conf = tmp_path / "refusing.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous false\n")
+    process = subprocess.Popen(
+        [mosquitto_binary(), "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    time.sleep(0.5)
+    yield f"mqtt://someone:wrong@127.0.0.1:{port}"
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture
 def shipped_mosquitto(tmp_path: Path) -> Iterator[MosquittoProcess]:
     """A Mosquitto of its own, configured as we ship it (deploy/mosquitto/smartcity.conf),
     so that tests of message safety do not depend on the machine's broker settings."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from smartcity.core.mqtt import parse_mqtt_url
 from smartcity.core.mqtt_publisher import DROPPED, MqttPublisher
-from tests.conftest import MosquittoProcess, free_port, mosquitto_binary
+from tests.conftest import MosquittoProcess
 
 
 class Subscriber:
@@ -146,21 +145,6 @@ def test_producers_wait_while_the_broker_falls_behind(
     assert len(listener.wait_for(10_000, seconds=20)) == 10_000
     assert DROPPED._value.get() == dropped
     listener.close()
-
-
-@pytest.fixture
-def refusing_broker(tmp_path: Path) -> Iterator[str]:
-    """A Mosquitto that lets nobody in."""
-    port = free_port()
-    conf = tmp_path / "refusing.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous false\n")
-    process = subprocess.Popen(
-        [mosquitto_binary(), "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    time.sleep(0.5)
-    yield f"mqtt://someone:wrong@127.0.0.1:{port}"
-    process.terminate()
-    process.wait(10)
 
 
 def test_a_refused_connection_is_not_used(
