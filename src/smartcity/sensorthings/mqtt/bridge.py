@@ -115,7 +115,7 @@ class MqttBridge:
             part.strip() for part in settings.mqtt_observation_topics.split(",") if part.strip()
         )
         self._outbox: deque[NewObservation] = deque()
-        self._notifying = False
+        self._notifier: asyncio.Task[None] | None = None
         self._outbox_low = asyncio.Event()
         self._outbox_low.set()
         # Notifications go out on a connection of their own (see MqttPublisher).
@@ -154,10 +154,13 @@ class MqttBridge:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         deadline = time.monotonic() + 2  # notifications are hints: do not hold up a stop
-        while self._outbox and self._notifying and time.monotonic() < deadline:
+        while self._outbox and self._notifier is not None and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
         self._outbox.clear()
         self._outbox_low.set()
+        if self._notifier is not None:
+            self._notifier.cancel()
+            await asyncio.gather(self._notifier, return_exceptions=True)
         if self._publisher is not None:
             await self._publisher.stop()
             self._publisher = None
@@ -386,31 +389,35 @@ class MqttBridge:
         self._outbox.extend(observations)
         if len(self._outbox) > NOTIFY_BACKLOG:
             self._outbox_low.clear()
-        if not self._notifying and self._loop is not None:
-            self._notifying = True
-            self._loop.call_soon(self._notify_slice)
+        if self._notifier is None:
+            self._notifier = asyncio.create_task(self._notify(), name="mqtt-notifier")
 
-    def _notify_slice(self) -> None:
-        batch = [self._outbox.popleft() for _ in range(min(NOTIFY_SLICE, len(self._outbox)))]
+    async def _notify(self) -> None:
+        """Notify what waits, a slice per turn of the event loop; while the broker reads
+        slower than we publish, wait for it (the Observations wait here, compactly, and the
+        pipeline's throttle holds up writing)."""
         try:
-            self._notify_observations(batch)
-        except Exception:
-            log.exception("notifying new observations failed")
-        if len(self._outbox) <= NOTIFY_BACKLOG:
-            self._outbox_low.set()
-        if self._outbox and self._loop is not None:
-            self._loop.call_soon(self._notify_slice)
-        else:
-            self._notifying = False
+            while self._outbox:
+                if self._publisher is not None:
+                    await self._publisher.caught_up()
+                count = min(NOTIFY_SLICE, len(self._outbox))
+                batch = [self._outbox.popleft() for _ in range(count)]
+                try:
+                    self._notify_observations(batch)
+                except Exception:
+                    log.exception("notifying new observations failed")
+                if len(self._outbox) <= NOTIFY_BACKLOG:
+                    self._outbox_low.set()
+                await asyncio.sleep(0)
+        finally:
+            self._notifier = None
 
     async def notifications_caught_up(self) -> None:
-        """Pipeline throttle: wait while notifications fall behind the writes, here or at the
-        broker. Dropping them instead cost subscribers a third of them in the benchmark (the
-        broker shares two cores with everything); waiting slows ingestion to what the broker
-        delivers, and the devices' messages wait at the broker meanwhile."""
+        """Pipeline throttle: wait while notifications fall behind the writes. Dropping them
+        instead cost subscribers a third of them in the benchmark (the broker shares two
+        cores with everything); waiting slows ingestion to what the broker delivers, and the
+        devices' messages wait at the broker meanwhile."""
         await self._outbox_low.wait()
-        if self._publisher is not None:
-            await self._publisher.caught_up()
 
     def _notify_observations(self, observations: Sequence[NewObservation]) -> None:
         """Every new Observation on its Datastream's, its feature's and its municipality's
