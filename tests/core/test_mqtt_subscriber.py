@@ -188,3 +188,27 @@ def test_a_broker_with_a_certificate_of_the_citys_own_ca(tls_mosquitto: tuple[in
         await untrusting.stop()
 
     asyncio.run(main())
+
+
+def test_nothing_is_read_while_paused(shipped_mosquitto: MosquittoProcess) -> None:
+    """Back-pressure: while the platform holds enough unstored messages, the rest wait."""
+
+    async def main() -> None:
+        inbox = Inbox(shipped_mosquitto.url, "subscriber-test-pause", ack=True)
+        await inbox.subscriber.start()
+        inbox.subscriber.pause()
+        # The read that was already waiting still hands over what it gets.
+        await asyncio.to_thread(
+            device_publishes, shipped_mosquitto.url, [("subscriber-test/p", b"in the read")]
+        )
+        assert [m.payload for m in await inbox.wait_for(1)] == [b"in the read"]
+        await asyncio.to_thread(
+            device_publishes, shipped_mosquitto.url, [("subscriber-test/p", b"later")]
+        )
+        await asyncio.sleep(0.5)
+        assert len(inbox.received) == 1
+        inbox.subscriber.resume()
+        assert [m.payload for m in await inbox.wait_for(2)] == [b"in the read", b"later"]
+        await inbox.subscriber.stop()
+
+    asyncio.run(main())

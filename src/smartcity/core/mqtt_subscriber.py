@@ -92,6 +92,8 @@ class MqttSubscriber:
         self._writer: asyncio.StreamWriter | None = None
         self._connection = 0
         self._subscribed = asyncio.Event()
+        self._reading = asyncio.Event()
+        self._reading.set()
         self._acks: list[bytes] = []
         self._flush_scheduled = False
         self._last_read = 0.0
@@ -123,6 +125,15 @@ class MqttSubscriber:
                 await self._task
             self._task = None
         self._close()
+
+    def pause(self) -> None:
+        """Read nothing more until `resume` (a read already waiting still hands over what it
+        gets): what the broker sends waits in the socket, then at the broker (back-pressure
+        while the messages already read are being handled)."""
+        self._reading.clear()
+
+    def resume(self) -> None:
+        self._reading.set()
 
     def ack(self, message: Message) -> None:
         """Acknowledge a QoS 1 message (sent with everything else of this event-loop turn).
@@ -209,6 +220,9 @@ class MqttSubscriber:
         have = need = 0
         try:
             while True:
+                if not self._reading.is_set():
+                    await self._reading.wait()
+                    self._last_read = loop.time()
                 chunk = await reader.read(READ_SIZE)
                 if not chunk:
                     raise ConnectionLost("the broker closed the connection")
@@ -232,7 +246,8 @@ class MqttSubscriber:
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(self.keepalive / 2)
-            if loop.time() - self._last_read > self.keepalive * 1.5:
+            # While paused nothing is read, the broker's answers included.
+            if self._reading.is_set() and loop.time() - self._last_read > self.keepalive * 1.5:
                 log.warning("MQTT broker stopped answering", extra={"broker": self._where()})
                 writer.close()
                 return

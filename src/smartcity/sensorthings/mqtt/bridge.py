@@ -75,6 +75,10 @@ Ready = tuple[NewObservation, Message]
 # At most this many unacknowledged messages in flight to one instance: the broker holds the
 # rest, so memory stays bounded and a slow database slows the broker's delivery, not us.
 RECEIVE_MAXIMUM = 10_000
+# At most about this many Observations read and not yet stored: then the subscriber reads no
+# more until half of them are (10,000 messages of a gateway hold a million, which cost memory
+# and the collector's full passes a tenth of a worker's time).
+HOLD_LIMIT = 20_000
 # A message whose Datastream is not cached is read in a thread (the database is asked); while
 # the database fails, it is tried again after at most this many seconds.
 MAX_LOOKUP_BACKOFF = 5.0
@@ -105,6 +109,7 @@ class MqttBridge:
         self._subscriber: MqttSubscriber | None = None
         self._cached = runtime.targets.cached_only()
         self._ready: list[Ready] = []
+        self._held = 0  # Observations read and not yet stored
         self._tasks: set[asyncio.Task[None]] = set()
         # Observations handed to the pipeline and not yet committed, by identity, with the
         # future of their write; touched on the event loop only.
@@ -224,6 +229,9 @@ class MqttBridge:
         # checked with the other redeliveries of the batch in `_store`.
         first = not self._ready
         self._ready.extend((observation, message) for observation in received.observations)
+        self._held += len(received.observations)
+        if self._held > HOLD_LIMIT and self._subscriber is not None:
+            self._subscriber.pause()
         if first and self._loop is not None:
             # After the other messages of this read: they are written together.
             self._loop.call_soon(self._drain)
@@ -240,7 +248,15 @@ class MqttBridge:
     def _drain(self) -> None:
         ready, self._ready = self._ready, []
         if ready:
-            self._spawn(self._store(ready))
+            self._spawn(self._store_and_release(ready))
+
+    async def _store_and_release(self, ready: list[Ready]) -> None:
+        try:
+            await self._store(ready)
+        finally:
+            self._held -= len(ready)
+            if self._held <= HOLD_LIMIT // 2 and self._subscriber is not None:
+                self._subscriber.resume()
 
     async def _store(self, ready: list[Ready]) -> None:
         """Write, then acknowledge. A redelivery (DUP) whose original is stored or still being
