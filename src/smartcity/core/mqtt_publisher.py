@@ -26,12 +26,8 @@ import threading
 from prometheus_client import Counter
 
 from smartcity.core.mqtt import MqttEndpoint
-from smartcity.core.mqtt_packets import (
-    DISCONNECT_PACKET,
-    PINGREQ_PACKET,
-    connect_packet,
-    publish_packet,
-)
+from smartcity.core.mqtt_connection import BrokerConnection, ConnectionLost
+from smartcity.core.mqtt_packets import connect_packet, publish_packet
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +35,9 @@ DROPPED = Counter(
     "smartcity_mqtt_notifications_unsent_total",
     "Notifications not sent because the broker was away or could not keep up",
 )
-KEEPALIVE = 30  # seconds, as the platform's other connection
-CONNACK_TIMEOUT = 10.0
-MAX_BACKOFF = 30.0
 
 
-class ConnectionRefused(Exception):
-    """The broker answered CONNECT with a refusal (bad credentials, not authorised)."""
-
-
-class MqttPublisher:
+class MqttPublisher(BrokerConnection):
     def __init__(
         self,
         endpoint: MqttEndpoint,
@@ -60,15 +49,11 @@ class MqttPublisher:
         # Above this many bytes waiting for the broker, `caught_up` waits.
         backlog: int = 4 * 1024 * 1024,
     ) -> None:
-        self.endpoint = endpoint
-        self.client_id = client_id
+        super().__init__(endpoint, client_id, log)
         self.max_buffer = max_buffer
         self.backlog = backlog
-        self._writer: asyncio.StreamWriter | None = None
         self._pending: list[bytes] = []
         self._flush_scheduled = False
-        self._connected = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: int | None = None
 
@@ -77,27 +62,9 @@ class MqttPublisher:
         return self._writer is not None
 
     async def start(self, wait: float = 3.0) -> None:
-        """Connect in the background; wait up to `wait` seconds for the first connection (a
-        broker that is down does not hold up the start: connecting goes on)."""
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
-        self._task = asyncio.create_task(self._run(), name=f"mqtt-publisher-{self.client_id}")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._connected.wait(), wait)
-
-    async def stop(self) -> None:
-        self._flush()
-        writer = self._writer
-        if writer is not None:
-            with contextlib.suppress(OSError):
-                writer.write(DISCONNECT_PACKET)
-                await asyncio.wait_for(writer.drain(), 2)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        self._close()
+        await super().start(wait)
 
     def publish(self, topic: str, payload: bytes | str) -> bool:
         """Queue a message for the next write (within this turn of the event loop); False
@@ -142,76 +109,19 @@ class MqttPublisher:
             return
         writer.write(b"".join(pending))
 
-    async def _run(self) -> None:
-        backoff = 1.0
-        while True:
-            try:
-                reader, writer = await self._connect()
-            except (OSError, ConnectionRefused, TimeoutError, asyncio.IncompleteReadError) as exc:
-                log.warning(
-                    "MQTT publishing connection failed",
-                    extra={"broker": self._where(), "error": str(exc) or type(exc).__name__},
-                )
-                await asyncio.sleep(backoff)
-                backoff = min(MAX_BACKOFF, backoff * 2)
-                continue
-            backoff = 1.0
-            writer.transport.set_write_buffer_limits(high=self.backlog)
-            self._writer = writer
-            self._connected.set()
-            try:
-                await self._serve(reader, writer)
-            except (OSError, asyncio.IncompleteReadError) as exc:
-                log.warning(
-                    "MQTT publishing connection lost",
-                    extra={"broker": self._where(), "error": str(exc) or type(exc).__name__},
-                )
-            finally:
-                self._close()
-            await asyncio.sleep(backoff)
+    def _connect_packet(self) -> bytes:
+        return connect_packet(self.client_id, self.endpoint, self.keepalive)
 
-    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        context = self.endpoint.ssl_context()
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(self.endpoint.host, self.endpoint.port, ssl=context),
-            CONNACK_TIMEOUT,
-        )
-        try:
-            writer.write(connect_packet(self.client_id, self.endpoint, KEEPALIVE))
-            answer = await asyncio.wait_for(reader.readexactly(4), CONNACK_TIMEOUT)
-            if answer[0] != 0x20 or answer[1] != 0x02:
-                raise ConnectionRefused("the broker did not answer with CONNACK")
-            if answer[3] != 0:
-                raise ConnectionRefused(f"the broker refused the connection (code {answer[3]})")
-        except BaseException:
-            writer.close()
-            raise
-        return reader, writer
+    def _accepted(self, writer: asyncio.StreamWriter) -> None:
+        writer.transport.set_write_buffer_limits(high=self.backlog)
+        self._ready.set()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """Keep the connection alive until it ends: PINGREQ every half keep-alive interval,
-        whatever comes back (PINGRESP) read and dropped."""
+    async def _serve(self, reader: asyncio.StreamReader) -> None:
+        """What comes back (PINGRESP) is read and dropped."""
+        loop = asyncio.get_running_loop()
+        while await reader.read(4096):
+            self._last_read = loop.time()
+        raise ConnectionLost("the broker closed the connection")
 
-        async def ping() -> None:
-            while True:
-                await asyncio.sleep(KEEPALIVE / 2)
-                writer.write(PINGREQ_PACKET)
-
-        pinger = asyncio.create_task(ping())
-        try:
-            while await reader.read(4096):
-                pass
-        finally:
-            pinger.cancel()
-            # Not `suppress(CancelledError)`: that would swallow a cancellation of this task
-            # too (a stop), and it would go on reconnecting.
-            await asyncio.gather(pinger, return_exceptions=True)
-
-    def _close(self) -> None:
-        writer, self._writer = self._writer, None
-        self._connected.clear()
-        if writer is not None:
-            writer.close()
-
-    def _where(self) -> str:
-        return f"{self.endpoint.host}:{self.endpoint.port}"
+    def _send_waiting(self) -> None:
+        self._flush()

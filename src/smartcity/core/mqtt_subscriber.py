@@ -20,35 +20,26 @@ of an earlier connection may name another message once the broker has forgotten 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from prometheus_client import Counter
-
 from smartcity.core.mqtt import MqttEndpoint
+from smartcity.core.mqtt_connection import BrokerConnection, ConnectionLost, Refused
 from smartcity.core.mqtt_packets import (
-    CONNACK,
     DISCONNECT,
-    DISCONNECT_PACKET,
-    PINGREQ_PACKET,
     PINGRESP,
     PUBLISH,
     SUBACK,
     MalformedPacket,
     connect5_packet,
     puback_packet,
-    read_packet,
     read_variable_integer,
     subscribe_packet,
 )
 
 log = logging.getLogger(__name__)
 
-DISCONNECTS = Counter("smartcity_mqtt_disconnects_total", "Lost connections to the broker")
-CONNECT_TIMEOUT = 10.0
-MAX_BACKOFF = 30.0
 READ_SIZE = 256 * 1024
 SUBSCRIBE_ID = 1
 
@@ -62,15 +53,7 @@ class Message(NamedTuple):
     connection: int  # the connection that brought it (see `MqttSubscriber.ack`)
 
 
-class Refused(Exception):
-    """The broker refused the connection or a subscription."""
-
-
-class ConnectionLost(Exception):
-    """The broker ended the connection or stopped answering."""
-
-
-class MqttSubscriber:
+class MqttSubscriber(BrokerConnection):
     def __init__(
         self,
         endpoint: MqttEndpoint,
@@ -80,51 +63,22 @@ class MqttSubscriber:
         *,
         session_expiry: int,
         receive_maximum: int,
-        keepalive: int = 30,
     ) -> None:
-        self.endpoint = endpoint
-        self.client_id = client_id
+        super().__init__(endpoint, client_id, log)
         self.filters = list(filters)
         self.on_message = on_message
         self.session_expiry = session_expiry
         self.receive_maximum = receive_maximum
-        self.keepalive = keepalive
-        self._writer: asyncio.StreamWriter | None = None
         self._connection = 0
-        self._subscribed = asyncio.Event()
         self._reading = asyncio.Event()
         self._reading.set()
         self._acks: list[bytes] = []
         self._flush_scheduled = False
-        self._last_read = 0.0
-        self._task: asyncio.Task[None] | None = None
 
     @property
     def connected(self) -> bool:
         """Connected and subscribed."""
-        return self._subscribed.is_set()
-
-    async def start(self, wait: float = 3.0) -> None:
-        """Connect in the background; wait up to `wait` seconds until subscribed (a broker
-        that is down does not hold up the start: connecting goes on)."""
-        self._task = asyncio.create_task(self._run(), name=f"mqtt-subscriber-{self.client_id}")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._subscribed.wait(), wait)
-
-    async def stop(self) -> None:
-        """Send what is acknowledged, then leave; the broker keeps the session."""
-        self._flush()
-        writer = self._writer
-        if writer is not None:
-            with contextlib.suppress(OSError):
-                writer.write(DISCONNECT_PACKET)
-                await asyncio.wait_for(writer.drain(), 2)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        self._close()
+        return self._ready.is_set()
 
     def pause(self) -> None:
         """Read nothing more until `resume` (a read already waiting still hands over what it
@@ -143,115 +97,53 @@ class MqttSubscriber:
         self._acks.append(puback_packet(message.packet_id))
         if not self._flush_scheduled:
             self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush)
+            asyncio.get_running_loop().call_soon(self._send_waiting)
 
-    def _flush(self) -> None:
+    def _send_waiting(self) -> None:
         self._flush_scheduled = False
         acks, self._acks = self._acks, []
         writer = self._writer
         if acks and writer is not None and not writer.is_closing():
             writer.write(b"".join(acks))
 
-    async def _run(self) -> None:
-        backoff = 1.0
-        while True:
-            try:
-                reader, writer = await self._connect()
-            except (OSError, Refused, TimeoutError, MalformedPacket) as exc:
-                log.warning(
-                    "MQTT connection failed",
-                    extra={"broker": self._where(), "error": _describe(exc)},
-                )
-                await asyncio.sleep(backoff)
-                backoff = min(MAX_BACKOFF, backoff * 2)
-                continue
-            self._connection += 1
-            self._writer = writer
-            writer.write(subscribe_packet(SUBSCRIBE_ID, self.filters, qos=1))
-            try:
-                await self._serve(reader, writer)
-            except (OSError, ConnectionLost, Refused, MalformedPacket) as exc:
-                subscribed = self.connected
-                log.warning(
-                    "MQTT connection lost",
-                    extra={"broker": self._where(), "error": _describe(exc)},
-                )
-                DISCONNECTS.inc()
-                if subscribed:
-                    backoff = 1.0
-            finally:
-                self._close()
-            await asyncio.sleep(backoff)
-            backoff = min(MAX_BACKOFF, backoff * 2)
-
-    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(
-                self.endpoint.host, self.endpoint.port, ssl=self.endpoint.ssl_context()
-            ),
-            CONNECT_TIMEOUT,
+    def _connect_packet(self) -> bytes:
+        return connect5_packet(
+            self.client_id,
+            self.endpoint,
+            self.keepalive,
+            session_expiry=self.session_expiry,
+            receive_maximum=self.receive_maximum,
         )
-        try:
-            writer.write(
-                connect5_packet(
-                    self.client_id,
-                    self.endpoint,
-                    self.keepalive,
-                    session_expiry=self.session_expiry,
-                    receive_maximum=self.receive_maximum,
-                )
-            )
-            kind, body = await asyncio.wait_for(read_packet(reader), CONNECT_TIMEOUT)
-            if kind & 0xF0 != CONNACK or len(body) < 2:
-                raise Refused("the broker did not answer with CONNACK")
-            # A broker without MQTT 5 answers in 3.1.1: two bytes, code 1.
-            if body[1] >= 0x80 or (len(body) == 2 and body[1] != 0):
-                raise Refused(f"the broker refused the connection (reason {body[1]:#04x})")
-        except BaseException:
-            writer.close()
-            raise
-        return reader, writer
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def _accepted(self, writer: asyncio.StreamWriter) -> None:
+        self._connection += 1
+        # Ready once the SUBACK says so (`_suback`).
+        writer.write(subscribe_packet(SUBSCRIBE_ID, self.filters, qos=1))
+
+    def _expects_answers(self) -> bool:
+        return self._reading.is_set()
+
+    async def _serve(self, reader: asyncio.StreamReader) -> None:
         loop = asyncio.get_running_loop()
-        self._last_read = loop.time()
-        pinger = asyncio.create_task(self._ping(writer))
         parts: list[bytes] = []
         have = need = 0
-        try:
-            while True:
-                if not self._reading.is_set():
-                    await self._reading.wait()
-                    self._last_read = loop.time()
-                chunk = await reader.read(READ_SIZE)
-                if not chunk:
-                    raise ConnectionLost("the broker closed the connection")
-                self._last_read = loop.time()
-                parts.append(chunk)
-                have += len(chunk)
-                if have < need:
-                    continue  # a large packet still arriving
-                data = parts[0] if len(parts) == 1 else b"".join(parts)
-                used, need = self._dispatch(data)
-                rest = data[used:]
-                parts = [rest] if rest else []
-                have = len(rest)
-        finally:
-            pinger.cancel()
-            await asyncio.gather(pinger, return_exceptions=True)
-
-    async def _ping(self, writer: asyncio.StreamWriter) -> None:
-        """PINGREQ every half keep-alive interval; a broker silent for one and a half
-        intervals is gone (a half-open connection would otherwise stall ingestion)."""
-        loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(self.keepalive / 2)
-            # While paused nothing is read, the broker's answers included.
-            if self._reading.is_set() and loop.time() - self._last_read > self.keepalive * 1.5:
-                log.warning("MQTT broker stopped answering", extra={"broker": self._where()})
-                writer.close()
-                return
-            writer.write(PINGREQ_PACKET)
+            if not self._reading.is_set():
+                await self._reading.wait()
+                self._last_read = loop.time()
+            chunk = await reader.read(READ_SIZE)
+            if not chunk:
+                raise ConnectionLost("the broker closed the connection")
+            self._last_read = loop.time()
+            parts.append(chunk)
+            have += len(chunk)
+            if have < need:
+                continue  # a large packet still arriving
+            data = parts[0] if len(parts) == 1 else b"".join(parts)
+            used, need = self._dispatch(data)
+            rest = data[used:]
+            parts = [rest] if rest else []
+            have = len(rest)
 
     def _dispatch(self, data: bytes) -> tuple[int, int]:
         """Handle every whole packet in `data`: how many bytes were used, and how many the
@@ -321,20 +213,10 @@ class MqttSubscriber:
         ]
         if refused:
             raise Refused(f"the broker refused the subscription to {', '.join(refused)}")
-        self._subscribed.set()
+        self._ready.set()
         log.info("MQTT subscribed", extra={"broker": self._where()})
 
     def _close(self) -> None:
-        writer, self._writer = self._writer, None
-        self._subscribed.clear()
+        super()._close()
         self._acks.clear()
         self._flush_scheduled = False
-        if writer is not None:
-            writer.close()
-
-    def _where(self) -> str:
-        return f"{self.endpoint.host}:{self.endpoint.port}"
-
-
-def _describe(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
