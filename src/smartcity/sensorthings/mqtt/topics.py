@@ -8,6 +8,7 @@ front, as the HTTP paths do: `dresden/v1.1/Observations`.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -40,6 +41,9 @@ class CreateTopic:
         return self.parent is not None
 
 
+# Devices publish to the same few thousand topics again and again; the bound keeps topics
+# made up by a client from growing it.
+@functools.lru_cache(maxsize=65_536)
 def create_topic(topic: str) -> CreateTopic | None:
     if topic == BULK:
         return CreateTopic(None, None, bulk=True)
