@@ -46,6 +46,10 @@ class BrokerConnection:
         self._ready = asyncio.Event()
         self._last_read = 0.0
         self._task: asyncio.Task[None] | None = None
+        # Packets for the next write: everything of one turn of the event loop goes out in
+        # one system call.
+        self._waiting: list[bytes] = []
+        self._send_scheduled = False
 
     async def start(self, wait: float = 3.0) -> None:
         """Connect in the background; wait up to `wait` seconds until ready (a broker that
@@ -81,8 +85,8 @@ class BrokerConnection:
         """Read what the broker sends until the connection ends (raise ConnectionLost)."""
         raise NotImplementedError
 
-    def _send_waiting(self) -> None:
-        """Write what is queued for the next write, before a stop."""
+    def _unsent(self, count: int) -> None:
+        """`count` queued packets were not sent: the connection went away first."""
 
     def _expects_answers(self) -> bool:
         """Whether the broker's silence means the connection is gone (not while reading is
@@ -90,6 +94,24 @@ class BrokerConnection:
         return True
 
     # ---- shared -----------------------------------------------------------------------
+
+    def _queue(self, packet: bytes) -> None:
+        """Send `packet` with everything else queued in this turn of the event loop."""
+        self._waiting.append(packet)
+        if not self._send_scheduled:
+            self._send_scheduled = True
+            asyncio.get_running_loop().call_soon(self._send_waiting)
+
+    def _send_waiting(self) -> None:
+        self._send_scheduled = False
+        waiting, self._waiting = self._waiting, []
+        if not waiting:
+            return
+        writer = self._writer
+        if writer is None or writer.is_closing():
+            self._unsent(len(waiting))
+            return
+        writer.write(b"".join(waiting))
 
     async def _run(self) -> None:
         backoff = 1.0
@@ -175,6 +197,10 @@ class BrokerConnection:
     def _close(self) -> None:
         writer, self._writer = self._writer, None
         self._ready.clear()
+        # Nothing queued for this connection goes out on the next one.
+        if self._waiting:
+            self._unsent(len(self._waiting))
+            self._waiting = []
         if writer is not None:
             writer.close()
 

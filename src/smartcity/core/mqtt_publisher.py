@@ -52,8 +52,6 @@ class MqttPublisher(BrokerConnection):
         super().__init__(endpoint, client_id, log)
         self.max_buffer = max_buffer
         self.backlog = backlog
-        self._pending: list[bytes] = []
-        self._flush_scheduled = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: int | None = None
 
@@ -80,11 +78,7 @@ class MqttPublisher(BrokerConnection):
         if writer is None or writer.transport.get_write_buffer_size() > self.max_buffer:
             DROPPED.inc()
             return False
-        self._pending.append(publish_packet(topic, payload))
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            assert self._loop is not None
-            self._loop.call_soon(self._flush)
+        self._queue(publish_packet(topic, payload))
         return True
 
     async def caught_up(self) -> None:
@@ -97,17 +91,6 @@ class MqttPublisher(BrokerConnection):
         # returns when it is down to a quarter of that, or the connection is gone.
         with contextlib.suppress(OSError):
             await writer.drain()
-
-    def _flush(self) -> None:
-        self._flush_scheduled = False
-        if not self._pending:
-            return
-        pending, self._pending = self._pending, []
-        writer = self._writer
-        if writer is None or writer.is_closing():
-            DROPPED.inc(len(pending))
-            return
-        writer.write(b"".join(pending))
 
     def _connect_packet(self) -> bytes:
         return connect_packet(self.client_id, self.endpoint, self.keepalive)
@@ -123,5 +106,5 @@ class MqttPublisher(BrokerConnection):
             self._last_read = loop.time()
         raise ConnectionLost("the broker closed the connection")
 
-    def _send_waiting(self) -> None:
-        self._flush()
+    def _unsent(self, count: int) -> None:
+        DROPPED.inc(count)

@@ -72,8 +72,6 @@ class MqttSubscriber(BrokerConnection):
         self._connection = 0
         self._reading = asyncio.Event()
         self._reading.set()
-        self._acks: list[bytes] = []
-        self._flush_scheduled = False
 
     @property
     def connected(self) -> bool:
@@ -94,17 +92,7 @@ class MqttSubscriber(BrokerConnection):
         Not on a later connection: the broker delivers the message again there."""
         if message.qos == 0 or message.connection != self._connection or self._writer is None:
             return
-        self._acks.append(puback_packet(message.packet_id))
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self._send_waiting)
-
-    def _send_waiting(self) -> None:
-        self._flush_scheduled = False
-        acks, self._acks = self._acks, []
-        writer = self._writer
-        if acks and writer is not None and not writer.is_closing():
-            writer.write(b"".join(acks))
+        self._queue(puback_packet(message.packet_id))
 
     def _connect_packet(self) -> bytes:
         return connect5_packet(
@@ -161,7 +149,7 @@ class MqttSubscriber(BrokerConnection):
                 return position, end - position
             kind = header & 0xF0
             if kind == PUBLISH:
-                self._publish(header, data, start, end)
+                self._on_publish(header, data, start, end)
             elif kind == SUBACK:
                 self._suback(data, start, end)
             elif kind == DISCONNECT:
@@ -172,7 +160,7 @@ class MqttSubscriber(BrokerConnection):
             position = end
         return position, 0
 
-    def _publish(self, header: int, data: bytes, start: int, end: int) -> None:
+    def _on_publish(self, header: int, data: bytes, start: int, end: int) -> None:
         qos = (header >> 1) & 0x03
         if qos > 1:
             raise MalformedPacket("QoS 2 on a subscription of QoS 1")
@@ -215,8 +203,3 @@ class MqttSubscriber(BrokerConnection):
             raise Refused(f"the broker refused the subscription to {', '.join(refused)}")
         self._ready.set()
         log.info("MQTT subscribed", extra={"broker": self._where()})
-
-    def _close(self) -> None:
-        super()._close()
-        self._acks.clear()
-        self._flush_scheduled = False
