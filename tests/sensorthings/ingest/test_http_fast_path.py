@@ -210,3 +210,31 @@ def test_ids_beyond_the_column_range_are_simply_unknown(
         )
         assert linked.status_code == 400, linked.text
         assert writer.get(f"{STA}/Datastreams({ident})").status_code == 404
+
+
+def test_a_linked_feature_of_another_municipality_is_not_found_cached_or_not(
+    client: TestClient, writer: TestClient, world: World, bench_thing: dict[str, Any]
+) -> None:
+    """The device's own feature links fine; Radebeul's is refused with the general message,
+    also once its owner is cached (the second post takes the path without a thread)."""
+    radebeul_key = world.api_key(world.radebeul, "sta:write")
+    theirs = client.post(
+        "/radebeul/sta/v1.1/FeaturesOfInterest",
+        json={
+            "name": "Marktplatz",
+            "encodingType": "application/geo+json",
+            "feature": {"type": "Point", "coordinates": [13.66, 51.11]},
+        },
+        headers={"Authorization": f"Bearer {radebeul_key}"},
+    )
+    assert theirs.status_code == 201, theirs.text
+    url = f"{STA}/Datastreams({_datastream(writer)})/Observations"
+    ours = writer.get(f"{STA}/FeaturesOfInterest").json()["value"][0]["@iot.id"]
+    for _ in range(2):
+        linked = writer.post(url, json={"result": 1, "FeatureOfInterest": {"@iot.id": ours}})
+        assert linked.status_code == 201, linked.text
+        refused = writer.post(
+            url, json={"result": 1, "FeatureOfInterest": {"@iot.id": theirs.json()["@iot.id"]}}
+        )
+        assert refused.status_code == 400
+        assert "FeatureOfInterest" in refused.json()["message"]

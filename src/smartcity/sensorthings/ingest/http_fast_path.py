@@ -27,7 +27,7 @@ from smartcity.sensorthings.errors import StaError
 from smartcity.sensorthings.ingest import bulk, rows
 from smartcity.sensorthings.ingest.rows import NewObservation, NotSimple
 from smartcity.sensorthings.ingest.runtime import IngestRuntime
-from smartcity.sensorthings.ingest.targets import StreamKind
+from smartcity.sensorthings.ingest.targets import CacheMiss, StreamKind, Targets
 from smartcity.sensorthings.reading import Links, plain_entity
 from smartcity.sensorthings.routes import links_for
 
@@ -93,10 +93,11 @@ class ObservationFastPath:
         links = links_for(Request(scope), match["slug"])
         if match["bulk"]:
             return await self._create_many(runtime, grant, payload, links)
-        if runtime.targets.is_cached(_stream_key(match, payload)) and not _links_feature(payload):
-            observation = self._one(runtime, grant, match, payload)  # no I/O: no thread hop
-        else:
-            observation = await asyncio.to_thread(self._one, runtime, grant, match, payload)
+        try:
+            # From the cache, on the event loop: no thread hop.
+            observation = self._one(runtime.targets.cached_only(), grant, match, payload)
+        except CacheMiss:
+            observation = await asyncio.to_thread(self._one, runtime.targets, grant, match, payload)
         (new_id,) = await runtime.pipeline.submit([observation])
         if new_id is None:
             # Refused by the database after all (its Datastream was deleted meanwhile): the
@@ -108,18 +109,18 @@ class ObservationFastPath:
 
     @staticmethod
     def _one(
-        runtime: IngestRuntime, grant: KeyGrant, match: re.Match[str], payload: Any
+        targets: Targets, grant: KeyGrant, match: re.Match[str], payload: Any
     ) -> NewObservation:
         if not isinstance(payload, dict):
             raise _Decline
         if match["kind"] and ("Datastream" in payload or "MultiDatastream" in payload):
             raise _Decline  # the path names the Datastream; the general route sorts this out
         key = _stream_key(match, payload)
-        target = runtime.targets.stream(*key) if key is not None else None
+        target = targets.stream(*key) if key is not None else None
         if target is None or target.municipality_id != grant.municipality_id:
             raise _Decline
         try:
-            return rows.from_entity(payload, target, runtime.targets)
+            return rows.from_entity(payload, target, targets)
         except (NotSimple, StaError):
             raise _Decline from None
 
@@ -151,10 +152,6 @@ def _stream_key(match: re.Match[str], payload: Any) -> tuple[StreamKind, int] | 
         return rows.linked_stream(payload)
     except (NotSimple, StaError):
         return None
-
-
-def _links_feature(payload: Any) -> bool:
-    return isinstance(payload, dict) and "FeatureOfInterest" in payload
 
 
 def _api_key(header: bytes) -> str | None:

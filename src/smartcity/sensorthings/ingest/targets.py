@@ -102,10 +102,24 @@ class TargetCache:
         asked (for the event loop, which must not wait for it)."""
         return CachedTargets(self)
 
-    def is_cached(self, key: tuple[StreamKind, int] | None) -> bool:
-        """Whether `stream(*key)` would answer from the cache, without I/O."""
-        cached = self._streams.get(key) if key is not None else None
-        return cached is not None and cached[0] > time.monotonic()
+    def cached_stream(self, kind: StreamKind, ident: int) -> StreamTarget | None:
+        """`stream` from the cache; `CacheMiss` where it would ask the database."""
+        if not 0 < ident <= MAX_ROW_ID:
+            return None
+        cached = self._streams.get((kind, ident))
+        if cached is None or cached[0] <= time.monotonic():
+            raise CacheMiss
+        return cached[1]
+
+    def cached_feature_municipality(self, ident: int) -> int | None:
+        """`feature_municipality` from the cache; `CacheMiss` where it would ask the
+        database."""
+        if not 0 < ident <= MAX_ROW_ID:
+            return None
+        cached = self._features.get(ident)
+        if cached is None or cached[0] <= time.monotonic():
+            raise CacheMiss
+        return cached[1]
 
     def stream(
         self, kind: StreamKind, ident: int, db: Session | None = None
@@ -113,12 +127,11 @@ class TargetCache:
         """The target, or None when no such (Multi)Datastream exists in any municipality.
         With `db` (a request's tenant-scoped session) a cache miss is looked up in that
         session's transaction, and only that municipality's streams are found."""
-        if not 0 < ident <= MAX_ROW_ID:
-            return None
+        try:
+            return self.cached_stream(kind, ident)
+        except CacheMiss:
+            pass
         now = time.monotonic()
-        cached = self._streams.get((kind, ident))
-        if cached is not None and cached[0] > now:
-            return cached[1]
         if now > self._snapshot_expires and db is None:
             self._load_snapshot(now)
             cached = self._streams.get((kind, ident))
@@ -183,12 +196,11 @@ class TargetCache:
 
     def feature_municipality(self, ident: int, db: Session | None = None) -> int | None:
         """The municipality of a FeatureOfInterest, or None when there is none."""
-        if not 0 < ident <= MAX_ROW_ID:
-            return None
+        try:
+            return self.cached_feature_municipality(ident)
+        except CacheMiss:
+            pass
         now = time.monotonic()
-        cached = self._features.get(ident)
-        if cached is not None and cached[0] > now:
-            return cached[1]
         query = select(models.FeatureOfInterest.municipality_id).where(
             models.FeatureOfInterest.id == ident
         )
@@ -270,17 +282,7 @@ class CachedTargets:
     def stream(
         self, kind: StreamKind, ident: int, db: Session | None = None
     ) -> StreamTarget | None:
-        if not 0 < ident <= MAX_ROW_ID:
-            return None
-        cached = self._cache._streams.get((kind, ident))
-        if cached is None or cached[0] <= time.monotonic():
-            raise CacheMiss
-        return cached[1]
+        return self._cache.cached_stream(kind, ident)
 
     def feature_municipality(self, ident: int, db: Session | None = None) -> int | None:
-        if not 0 < ident <= MAX_ROW_ID:
-            return None
-        cached = self._cache._features.get(ident)
-        if cached is None or cached[0] <= time.monotonic():
-            raise CacheMiss
-        return cached[1]
+        return self._cache.cached_feature_municipality(ident)
