@@ -4,14 +4,17 @@ through an MQTT 5 shared subscription and acknowledge each only once it is commi
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import sessionmaker
 
 from smartcity.app import create_app
 from smartcity.core.mqtt_subscriber import Message
@@ -207,3 +210,36 @@ def test_a_redelivery_while_the_first_copy_is_still_being_written_is_not_stored_
     asyncio.run_coroutine_threadsafe(deliver(), bridge._loop).result(timeout=30)
     assert _stored(world, datastream_id)[0] == before + 2
     assert bridge._in_flight == {}
+
+
+def test_a_message_that_needs_the_database_while_it_is_away_is_stored_once_it_is_back(
+    app_with_broker: TestClient, world: World, tmp_path: Path
+) -> None:
+    """A Datastream not cached yet is looked up in a thread; while the database cannot be
+    reached the message stays unacknowledged and is tried again, and stopping the app meanwhile
+    does not wait for the database."""
+    datastream_id = _datastream(app_with_broker)
+    runtime: IngestRuntime = app_with_broker.app.state.ingest  # type: ignore[attr-defined]
+    working = runtime.targets._sessions
+    unreachable = sessionmaker(create_engine(f"sqlite:///{tmp_path}/missing/db.sqlite3"))
+    runtime.targets.clear()
+    runtime.targets._sessions = unreachable
+    port = int(world.platform.settings.mqtt_url.rsplit(":", 1)[1])
+    topic = f"v1.1/Datastreams({datastream_id})/Observations"
+    before = _stored(world, datastream_id)[0]
+    device = Device(port)
+    device.publish(topic, {"phenomenonTime": "2026-03-01T11:00:00Z", "result": 1.5})
+    time.sleep(1)
+    assert _stored(world, datastream_id)[0] == before
+    runtime.targets._sessions = working
+    wait_for(lambda: _stored(world, datastream_id)[0] == before + 1)
+
+    runtime.targets.clear()
+    runtime.targets._sessions = unreachable
+    device.publish(topic, {"phenomenonTime": "2026-03-01T11:01:00Z", "result": 2.5})
+    time.sleep(0.5)
+    started = time.monotonic()
+    app_with_broker.__exit__(None, None, None)  # the app stops (lifespan shutdown)
+    assert time.monotonic() - started < 10
+    assert _stored(world, datastream_id)[0] == before + 1
+    device.close()

@@ -17,12 +17,13 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
 from prometheus_client import Counter
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import transaction
@@ -112,6 +113,8 @@ class MqttBridge:
         self._held = 0  # Observations read and not yet stored
         self._own_notifications = 0  # not yet added to the metric
         self._tasks: set[asyncio.Task[None]] = set()
+        # Messages whose Datastreams are being looked up in a thread (not acknowledged yet).
+        self._lookups: set[asyncio.Task[None]] = set()
         # Observations handed to the pipeline and not yet committed, by identity, with the
         # future of their write; touched on the event loop only.
         self._in_flight: dict[tuple[Any, ...], asyncio.Future[bool]] = {}
@@ -157,8 +160,12 @@ class MqttBridge:
             self.runtime.pipeline.listeners.remove(self.observations_stored)
         if self.notifications_caught_up in self.runtime.pipeline.throttles:
             self.runtime.pipeline.throttles.remove(self.notifications_caught_up)
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        # A lookup may be waiting for the database to come back: the broker delivers its
+        # message again after the restart.
+        for lookup in self._lookups:
+            lookup.cancel()
+        if self._tasks or self._lookups:
+            await asyncio.gather(*self._tasks, *self._lookups, return_exceptions=True)
         deadline = time.monotonic() + 2  # notifications are hints: do not hold up a stop
         while self._outbox and self._notifier is not None and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
@@ -195,7 +202,9 @@ class MqttBridge:
             received = parse_message(create, data, self._cached, None)
         except CacheMiss:
             assert create is not None
-            self._spawn(self._parse_elsewhere(create, message))
+            lookup = asyncio.create_task(self._parse_elsewhere(create, message))
+            self._lookups.add(lookup)
+            lookup.add_done_callback(self._lookups.discard)
             return
         except BadMessage as bad:
             self.report(message.topic, bad, None)
@@ -214,12 +223,16 @@ class MqttBridge:
                 self.report(message.topic, bad, None)
                 self._ack(message)
                 return
-            except Exception as exc:
+            except SQLAlchemyError as exc:
                 # The database is away: the message stays unacknowledged meanwhile.
                 log.warning("looking up a Datastream failed", extra={"error": type(exc).__name__})
                 await asyncio.sleep(delay)
                 delay = min(MAX_LOOKUP_BACKOFF, delay * 2)
                 continue
+            except Exception:
+                # Not acknowledged: it comes again after the next reconnect.
+                log.exception("checking an MQTT message failed", extra={"topic": message.topic})
+                return
             self._take(message, received)
             return
 
@@ -253,15 +266,12 @@ class MqttBridge:
         if self._subscriber is not None:
             self._subscriber.ack(message)
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     def _drain(self) -> None:
         ready, self._ready = self._ready, []
         if ready:
-            self._spawn(self._store_and_release(ready))
+            task = asyncio.create_task(self._store_and_release(ready))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _store_and_release(self, ready: list[Ready]) -> None:
         try:
