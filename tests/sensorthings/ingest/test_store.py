@@ -50,6 +50,10 @@ def _count(world: World, model: Any, **where: int) -> int:
         return int(db.scalar(query) or 0)
 
 
+def _owner(target: StreamTarget) -> tuple[int, str, str]:
+    return target.municipality_id, target.municipality_slug, target.observation_type
+
+
 @pytest.fixture
 def datastream_id(writer: TestClient, bench_thing: dict[str, Any]) -> int:
     found: int = writer.get(f"{STA}/Datastreams").json()["value"][0]["@iot.id"]
@@ -69,10 +73,6 @@ def test_rows_of_a_stream_that_does_not_exist_are_refused_with_their_batch(
         store.write(good + ghost)
     assert _count(world, models.Observation) == before  # nothing of the batch
     assert len(store.write(good)) == size
-
-
-def _owner(target: StreamTarget) -> tuple[int, str, str]:
-    return target.municipality_id, target.municipality_slug, target.observation_type
 
 
 def test_a_deleted_stream_takes_its_observations_and_rollups(

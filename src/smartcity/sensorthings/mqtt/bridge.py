@@ -180,6 +180,7 @@ class MqttBridge:
         if self._subscriber is not None:
             await self._subscriber.stop()
             self._subscriber = None
+        self._add_own_notifications()  # what the timer has not added yet
 
     @property
     def connected(self) -> bool:
