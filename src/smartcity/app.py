@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -15,6 +15,7 @@ from smartcity import __version__
 from smartcity.core.http import docs, health, openapi, problems
 from smartcity.core.http.middleware import PlatformMiddleware
 from smartcity.core.jobs import scheduler
+from smartcity.core.modules import ModuleRuntime
 from smartcity.core.mqtt import (
     BrokerHandle,
     BrokerPolicy,
@@ -24,7 +25,7 @@ from smartcity.core.mqtt import (
 )
 from smartcity.core.platform import Platform
 from smartcity.core.settings import Settings
-from smartcity.modules import ModuleRuntime, import_models, installed_modules
+from smartcity.modules import MODULES, import_models, installed_modules
 
 log = logging.getLogger(__name__)
 
@@ -52,25 +53,27 @@ def create_app(
     platform: Platform | None = None,
     run_broker: bool = True,
     run_jobs: bool = True,
+    modules: Sequence[str] = MODULES,
 ) -> FastAPI:
     """Build the app. `run_broker=False` starts no broker handling at all and `run_jobs=False`
-    no periodic jobs (tests that exercise just the HTTP surface)."""
-    import_models()
+    no periodic jobs (tests that exercise just the HTTP surface). `modules` names the
+    packages to install (`smartcity.modules.MODULES` unless a test adds its own)."""
+    import_models(modules)
     platform = platform or Platform.from_settings(settings or Settings())
-    modules = installed_modules()
+    registry = installed_modules(modules)
 
     runtimes: list[ModuleRuntime] = []
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        for module in modules:
+        for module in registry:
             for hook in module.on_startup:
                 hook(platform)
         if broker is not None:
             await broker.start()
         for runtime in runtimes:
             await runtime.start()
-        jobs = [job for module in modules for job in module.jobs]
+        jobs = registry.jobs()
         job_task = asyncio.create_task(scheduler(platform, jobs)) if run_jobs and jobs else None
         # What start-up built (models, routes, metadata) lives as long as the process: keep
         # it out of the collector's full passes, which otherwise scan it again and again and
@@ -98,12 +101,13 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.platform = platform
+    app.state.modules = registry
     problems.install(app)
     openapi.install(app)
     app.include_router(health.router)
     app.include_router(docs.router)
     app.mount("/static/swagger-ui", docs.swagger_static(), name="swagger-ui")
-    for module in modules:
+    for module in registry:
         for router in module.routers:
             app.include_router(router)
         for exception_type, handler in module.exception_handlers.items():
@@ -112,7 +116,10 @@ def create_app(
             runtimes.append(module.runtime(app, platform))
         for middleware in module.middleware:
             app.add_middleware(middleware)
-    policies = [m.broker_policy(app, platform) for m in modules if m.broker_policy is not None]
+    for module in registry:
+        for pages in module.pages:
+            app.include_router(pages)
+    policies = [m.broker_policy(app, platform) for m in registry if m.broker_policy is not None]
     broker = make_broker(platform, policies[0] if policies else None) if run_broker else None
     app.state.broker = broker
     app.state.runtimes = runtimes

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from smartcity.core import migrate
 from smartcity.core.audit import services as audit
 from smartcity.core.db import transaction
+from smartcity.core.demo import DemoContext
 from smartcity.core.identity import apikeys, users
 from smartcity.core.identity.models import UserAccount
 from smartcity.core.identity.permissions import Role
@@ -24,7 +25,6 @@ from smartcity.core.settings import Settings
 from smartcity.core.tenancy import services as tenancy
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
-from smartcity.demo_hooks import DemoContext
 from smartcity.modules import import_models, installed_modules
 
 REGION_SLUG = "elbtal"

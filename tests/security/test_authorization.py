@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from smartcity.citizen import login as citizen_login
-from smartcity.citizen.portal import Portal
+from smartcity.core.portal import Portal
 from smartcity.lighting.services import create_group
 from smartcity.open311 import categories, reports
 from smartcity.parking.services import import_geojson

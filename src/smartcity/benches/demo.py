@@ -9,7 +9,7 @@ from typing import Any
 
 from smartcity.benches.services import create_bench, statuses
 from smartcity.core.db import utcnow
-from smartcity.demo_hooks import DemoContext
+from smartcity.core.demo import DemoContext
 from smartcity.sensorthings.ingest import bulk
 from smartcity.sensorthings.ingest.store import ObservationStore
 from smartcity.sensorthings.ingest.targets import TargetCache

@@ -34,12 +34,18 @@ from smartcity.cases.schemas import (
     TextIn,
 )
 from smartcity.citizen import fitconnect
-from smartcity.citizen.portal import Portal
-from smartcity.citizen.routes import PortalDep
 from smartcity.core.documents import PDF_RESPONSE, pdf_response
-from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, TenantDbDep, requires
+from smartcity.core.http.deps import (
+    IdPath,
+    MunicipalityDep,
+    PlatformDep,
+    PortalDep,
+    TenantDbDep,
+    requires,
+)
 from smartcity.core.identity.permissions import Principal
 from smartcity.core.mail.services import deliver_pending
+from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads import services as uploads
 

@@ -30,7 +30,6 @@ from smartcity.cases.workflow import Workflow
 from smartcity.citizen.catalog import OfferedService, adoption_by_id
 from smartcity.citizen.forms import FormDefinition
 from smartcity.citizen.models import FormVersion, ServiceAdoption, ServiceTemplate, Submission
-from smartcity.citizen.portal import Portal
 from smartcity.citizen.receipts import answers, local_time
 from smartcity.citizen.schemas import ApplicationOut, DecisionSummary, StatusEvent, StatusOut
 from smartcity.core.audit.models import AuditEntry
@@ -48,6 +47,7 @@ from smartcity.core.errors import (
 from smartcity.core.identity.models import RoleAssignment, UserAccount
 from smartcity.core.identity.permissions import Principal, Role
 from smartcity.core.mail.services import queue_mail
+from smartcity.core.portal import Portal
 from smartcity.core.signing import services as signing
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads import services as uploads

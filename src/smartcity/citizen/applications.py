@@ -26,7 +26,6 @@ from smartcity.citizen import receipts, tracking
 from smartcity.citizen.catalog import OfferedService, adoption_by_id
 from smartcity.citizen.forms import FormDefinition, field_errors
 from smartcity.citizen.models import Draft, FormVersion, Submission
-from smartcity.citizen.portal import Portal
 from smartcity.citizen.schemas import DraftIn, DraftOut, SubmitIn, UploadOut
 from smartcity.core.audit.services import record
 from smartcity.core.db import table_of, transaction, utcnow
@@ -34,6 +33,7 @@ from smartcity.core.errors import Conflict, Gone, InvalidInput, NotAuthenticated
 from smartcity.core.jobs import PeriodicJob
 from smartcity.core.mail.services import queue_mail
 from smartcity.core.platform import Platform
+from smartcity.core.portal import Portal
 from smartcity.core.signing import services as signing
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from smartcity.citizen import applications, catalog
 from smartcity.citizen.examples import DOG_TAX_SCHEMA, DOG_TAX_TEMPLATE, DOG_TAX_UI
 from smartcity.citizen.models import ServiceTemplate
-from smartcity.citizen.portal import Portal
 from smartcity.citizen.schemas import AdoptionIn, DraftIn, SubmitIn, TemplateIn
+from smartcity.core.demo import DemoContext
 from smartcity.core.documents import Document
+from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Municipality
-from smartcity.demo_hooks import DemoContext
 
 DEPARTMENTS = {"dresden": "Bürgeramt"}
 

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from smartcity.cases.models import Case
 from smartcity.citizen.catalog import adoption_by_id
 from smartcity.citizen.models import FormVersion, Submission
-from smartcity.citizen.portal import Portal
 from smartcity.core.errors import Conflict, InvalidInput
+from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads import services as uploads
 

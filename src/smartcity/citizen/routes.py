@@ -28,7 +28,6 @@ from smartcity.cases import services as cases
 from smartcity.citizen import applications, catalog, login
 from smartcity.citizen.models import FormVersion, ServiceTemplate
 from smartcity.citizen.permissions import CATALOG_ADOPT, CATALOG_DEFINE
-from smartcity.citizen.portal import Portal
 from smartcity.citizen.receipts import receipt_pdf
 from smartcity.citizen.schemas import (
     AdoptionIn,
@@ -60,6 +59,7 @@ from smartcity.core.http.deps import (
     MunicipalityDep,
     MunicipalitySlug,
     PlatformDep,
+    PortalDep,
     TenantDbDep,
     public,
     requires,
@@ -71,6 +71,7 @@ from smartcity.core.identity.permissions import Principal
 from smartcity.core.identity.routes import set_login_cookie
 from smartcity.core.mail.services import deliver_pending
 from smartcity.core.platform import Platform
+from smartcity.core.portal import Portal
 from smartcity.core.tenancy.services import enter_municipality
 from smartcity.core.uploads import services as uploads
 
@@ -86,13 +87,6 @@ ServiceKey = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Code = Annotated[str, Path(min_length=12, max_length=20, description="Tracking code")]
 Definer = Annotated[Principal, Depends(requires(CATALOG_DEFINE))]
 Adopter = Annotated[Principal, Depends(requires(CATALOG_ADOPT))]
-
-
-async def portal(platform: PlatformDep) -> Portal:
-    return Portal.of(platform.settings)
-
-
-PortalDep = Annotated[Portal, Depends(portal)]
 
 
 async def citizen_session(

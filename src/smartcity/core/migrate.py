@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from importlib import resources
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -43,16 +44,30 @@ def include_object(
     return not (type_ == "index" and reflected and (name or "").endswith("_geometry"))
 
 
+# The platform's chain (0001…) plus the directories of modules that own their migrations, each
+# its own Alembic branch. Filled by `smartcity.modules.import_models`, the way importing the
+# models fills the metadata.
+_MODULE_LOCATIONS: list[Path] = []
+
+
+def add_version_location(path: Path) -> None:
+    if path not in _MODULE_LOCATIONS:
+        _MODULE_LOCATIONS.append(path)
+
+
 def alembic_config(engine: Engine) -> Config:
     config = Config()
-    config.set_main_option(
-        "script_location", str(resources.files("smartcity").joinpath("migrations"))
-    )
+    shared = resources.files("smartcity").joinpath("migrations")
+    config.set_main_option("script_location", str(shared))
+    locations = [str(shared.joinpath("versions")), *map(str, _MODULE_LOCATIONS)]
+    # A separator that no path contains (the default splits on spaces).
+    config.set_main_option("path_separator", "newline")
+    config.set_main_option("version_locations", "\n".join(locations))
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
@@ -66,14 +81,19 @@ def downgrade(engine: Engine, revision: str) -> None:
         command.downgrade(config, revision)
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revisions(engine: Engine) -> set[str]:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return set(MigrationContext.configure(connection).get_current_heads())
 
 
-def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def current_revision(engine: Engine) -> str | None:
+    """The database's revisions, one per branch, for people to read; None before the first."""
+    return ", ".join(sorted(current_revisions(engine))) or None
+
+
+def head_revisions(engine: Engine) -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
 
 
 def is_up_to_date(engine: Engine) -> bool:
-    return current_revision(engine) == head_revision(engine)
+    return current_revisions(engine) == head_revisions(engine)

@@ -15,6 +15,7 @@ from smartcity.core.events import EventBus
 from smartcity.core.identity.passwords import PasswordHashing
 from smartcity.core.identity.sessions import SessionPolicy
 from smartcity.core.identity.throttle import ThrottlePolicy
+from smartcity.core.portal import Portal
 from smartcity.core.settings import Settings
 from smartcity.core.snapshots import SNAPSHOTS_KEY, Snapshots
 
@@ -47,6 +48,10 @@ class Platform:
         )
 
     # Computed once per process: the demo's secret lives in a file.
+    @cached_property
+    def portal(self) -> Portal:
+        return Portal.of(self.settings)
+
     @cached_property
     def session_policy(self) -> SessionPolicy:
         return SessionPolicy(

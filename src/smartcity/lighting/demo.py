@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from smartcity.core.db import utcnow
-from smartcity.demo_hooks import DemoContext
+from smartcity.core.demo import DemoContext
 from smartcity.lighting import control
 from smartcity.lighting.program import Program
 from smartcity.lighting.services import add_luminaire, create_group, place_of

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartcity.citizen.portal import Portal
+from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Municipality
 from smartcity.lighting import control, faults
 from smartcity.lighting.models import LampFault, LightingGroup, Luminaire

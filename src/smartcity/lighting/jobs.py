@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from smartcity.citizen.portal import Portal
 from smartcity.core.db import transaction, utcnow
 from smartcity.core.jobs import PeriodicJob
 from smartcity.core.platform import Platform
+from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.scope import SCOPE_KEY
 from smartcity.core.tenancy.services import scope_for

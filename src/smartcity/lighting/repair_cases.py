@@ -14,9 +14,9 @@ from smartcity.cases.models import Case
 from smartcity.cases.workflow import Workflow
 from smartcity.citizen import applications, catalog
 from smartcity.citizen.catalog import OfferedService
-from smartcity.citizen.portal import Portal
 from smartcity.citizen.schemas import SubmitIn
 from smartcity.citizen.system_services import ensure_service
+from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Municipality
 from smartcity.lighting.faults import LABELS_DE
 from smartcity.lighting.models import LampFault, Luminaire

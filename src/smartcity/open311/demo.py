@@ -7,8 +7,8 @@ from typing import Any
 
 from smartcity.cases import services as cases
 from smartcity.cases.models import Case
-from smartcity.citizen.portal import Portal
-from smartcity.demo_hooks import DemoContext
+from smartcity.core.demo import DemoContext
+from smartcity.core.portal import Portal
 from smartcity.open311 import categories, reports
 
 CATEGORIES: list[dict[str, Any]] = [

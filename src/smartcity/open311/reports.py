@@ -19,12 +19,12 @@ from smartcity.cases.workflow import Workflow
 from smartcity.citizen import applications
 from smartcity.citizen.applications import SUBMISSION
 from smartcity.citizen.catalog import OfferedService, adoption_by_id
-from smartcity.citizen.portal import Portal
 from smartcity.citizen.schemas import SubmitIn
 from smartcity.citizen.system_services import ensure_service
 from smartcity.core.audit.services import record
 from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
+from smartcity.core.portal import Portal
 from smartcity.core.spatial import around, great_circle_m
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads import services as uploads

@@ -16,10 +16,10 @@ from starlette.datastructures import FormData, UploadFile
 
 from smartcity.cases import services as cases
 from smartcity.cases.permissions import CASES_WORK
-from smartcity.citizen.routes import PortalDep
 from smartcity.core.errors import InvalidInput, NotFound, ServiceError, TooManyRequests
 from smartcity.core.http.deps import (
     MunicipalityDep,
+    PortalDep,
     TenantDbDep,
     get_platform,
     public,

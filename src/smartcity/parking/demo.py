@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from smartcity.core.db import utcnow
-from smartcity.demo_hooks import DemoContext
+from smartcity.core.demo import DemoContext
 from smartcity.parking import forecast
 from smartcity.parking.dresden import LOTS
 from smartcity.parking.models import CarPark

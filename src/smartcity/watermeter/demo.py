@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from smartcity.demo_hooks import DemoContext
+from smartcity.core.demo import DemoContext
 from smartcity.watermeter.services import import_csv
 
 STREETS = [

@@ -22,7 +22,6 @@ from fastapi import (
 )
 from starlette.concurrency import run_in_threadpool
 
-from smartcity.citizen.routes import PortalDep
 from smartcity.core.db import utcnow
 from smartcity.core.documents import PDF_RESPONSE, pdf_response
 from smartcity.core.errors import InvalidInput
@@ -30,6 +29,7 @@ from smartcity.core.http.deps import (
     IdPath,
     MunicipalityDep,
     PlatformDep,
+    PortalDep,
     TenantDbDep,
     public,
     requires,

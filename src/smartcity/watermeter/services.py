@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.citizen import tracking
-from smartcity.citizen.portal import Portal
 from smartcity.core.audit.services import record
 from smartcity.core.db import utcnow
 from smartcity.core.documents import Document
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.core.mail.services import queue_mail
+from smartcity.core.portal import Portal
 from smartcity.core.signing import services as signing
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads import services as uploads

@@ -1,5 +1,6 @@
 """Request dependencies: the platform, a database session in the request's tenant scope, the
-principal, and permission checks.
+principal, permission checks, and `ContextDep`, which bundles what nearly every tenant route
+takes (session, municipality, principal, platform, background tasks, portal configuration).
 
 Every route declares either `Depends(requires(PERMISSION))` or `Depends(public)`; a test walks
 the app's routes and fails on any route that declares neither (deny by default).
@@ -9,9 +10,10 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import BackgroundTasks, Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import MAX_ROW_ID
@@ -26,6 +28,7 @@ from smartcity.core.identity.models import UserAccount, WebSession
 from smartcity.core.identity.permissions import ANONYMOUS, Permission, Principal
 from smartcity.core.identity.sessions import resolve_session
 from smartcity.core.platform import Platform
+from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.services import enter_municipality
 
@@ -173,6 +176,46 @@ async def signed_in(principal: InstancePrincipalDep) -> Principal:
     if principal.kind != "user":
         raise NotAuthenticated("Please log in.")
     return principal
+
+
+async def _portal(platform: PlatformDep) -> Portal:
+    return platform.portal
+
+
+PortalDep = Annotated[Portal, Depends(_portal)]
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What a tenant route works with. Permission checks stay separate and visible on each
+    route (`Depends(requires(…))`); FastAPI resolves the principal once for both."""
+
+    db: Session
+    municipality: Municipality
+    principal: Principal
+    platform: Platform
+    background: BackgroundTasks
+
+    @property
+    def portal(self) -> Portal:
+        return self.platform.portal
+
+    @property
+    def actor(self) -> str:
+        return self.principal.actor
+
+
+async def _context(
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    principal: TenantPrincipalDep,
+    platform: PlatformDep,
+    background: BackgroundTasks,
+) -> RequestContext:
+    return RequestContext(db, municipality, principal, platform, background)
+
+
+ContextDep = Annotated[RequestContext, Depends(_context)]
 
 
 def client_address(request: Request) -> str:

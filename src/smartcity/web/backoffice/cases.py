@@ -17,9 +17,8 @@ from smartcity.cases.models import Case
 from smartcity.cases.permissions import CASES_READ, CASES_WORK
 from smartcity.cases.workflow import Workflow
 from smartcity.citizen import catalog
-from smartcity.citizen.routes import PortalDep
 from smartcity.core.errors import InvalidInput, ServiceError
-from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, TenantDbDep
+from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, PortalDep, TenantDbDep
 from smartcity.core.identity import users
 from smartcity.core.mail.services import deliver_pending
 from smartcity.core.tenancy.models import Municipality

@@ -14,10 +14,9 @@ from starlette.datastructures import UploadFile
 from smartcity.benches import services as benches
 from smartcity.cases.models import Case
 from smartcity.citizen.models import Submission
-from smartcity.citizen.routes import PortalDep
 from smartcity.core.db import utcnow
 from smartcity.core.errors import InvalidInput, ServiceError
-from smartcity.core.http.deps import MunicipalityDep, PlatformDep, TenantDbDep
+from smartcity.core.http.deps import MunicipalityDep, PlatformDep, PortalDep, TenantDbDep
 from smartcity.core.http.rate_limit import anonymous_submission
 from smartcity.core.mail.services import deliver_pending
 from smartcity.open311 import categories, reports

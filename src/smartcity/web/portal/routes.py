@@ -15,14 +15,14 @@ from smartcity.citizen import applications, catalog
 from smartcity.citizen.catalog import OfferedService
 from smartcity.citizen.forms import FormDefinition
 from smartcity.citizen.models import Draft, FormVersion
-from smartcity.citizen.portal import Portal
-from smartcity.citizen.routes import CitizenDep, PortalDep
+from smartcity.citizen.routes import CitizenDep
 from smartcity.citizen.schemas import DraftIn, SubmitIn
 from smartcity.citizen.tracking import normalise
 from smartcity.core.errors import InvalidInput, NotFound, ServiceError
-from smartcity.core.http.deps import MunicipalityDep, PlatformDep, TenantDbDep
+from smartcity.core.http.deps import MunicipalityDep, PlatformDep, PortalDep, TenantDbDep
 from smartcity.core.http.rate_limit import anonymous_submission
 from smartcity.core.mail.services import deliver_pending
+from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads import services as uploads
 from smartcity.web import layout

@@ -1,4 +1,5 @@
-"""What the citizen side and the case files need from the configuration."""
+"""What the citizen side, the case files and every page that links back need from the
+configuration: public URLs, upload limits, draft lifetime, the secret for one-time tokens."""
 
 from __future__ import annotations
 
