@@ -23,7 +23,7 @@ def get_or_404(db: Session, model: type[T], ident: Any, what: str) -> T:
 
 def one_or_404(db: Session, query: Select[tuple[T]], message: str) -> T:
     """The single row `query` selects, or NotFound(message)."""
-    found = db.scalar(query)
+    found: T | None = db.scalars(query).first()
     if found is None:
         raise NotFound(message)
     return found
