@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from smartcity.core.errors import NotFound
@@ -21,16 +20,8 @@ def get_or_404(db: Session, model: type[T], ident: Any, what: str) -> T:
     return found
 
 
-def one_or_404(db: Session, query: Select[tuple[T]], message: str) -> T:
-    """The single row `query` selects, or NotFound(message)."""
-    found: T | None = db.scalars(query).first()
-    if found is None:
-        raise NotFound(message)
-    return found
-
-
 def found_or_404(value: T | None, message: str) -> T:
-    """`value` when there is one, else NotFound(message): for lookups that are no query."""
+    """`value` when there is one, else NotFound(message): `found_or_404(db.scalar(query), …)`."""
     if value is None:
         raise NotFound(message)
     return value
