@@ -25,6 +25,7 @@ from smartcity.core.mqtt import (
 )
 from smartcity.core.platform import Platform
 from smartcity.core.settings import Settings
+from smartcity.core.web import i18n, rendering
 from smartcity.modules import MODULES, import_models, installed_modules
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,10 @@ def create_app(
     for module in registry:
         for pages in module.pages:
             app.include_router(pages)
+        if module.templates is not None:
+            rendering.add_template_directory(module.templates)
+        if module.translations is not None:
+            i18n.add_catalog(module.translations)
     policies = [m.broker_policy(app, platform) for m in registry if m.broker_policy is not None]
     broker = make_broker(platform, policies[0] if policies else None) if run_broker else None
     app.state.broker = broker

@@ -11,11 +11,14 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from smartcity.web import i18n
+import smartcity.web
+from smartcity.core.web import i18n
 from tests.conftest import World
 from tests.web.conftest import Browser
 
-WEB = Path(i18n.__file__).parent
+WEB = Path(smartcity.web.__file__).parent
+# The page toolkit's own texts and templates (error pages, the frame) belong to the same catalog.
+TOOLKIT = Path(i18n.__file__).parent
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
 KEYWORDS = {"_": None, "gettext_": None, "ngettext": (1, 2), "ngettext_": (1, 2)}
 
@@ -24,10 +27,11 @@ def extracted() -> set[str | tuple[str, ...]]:
     found: set[str | tuple[str, ...]] = set()
     method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
     options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
-    for _file, _line, message, _comments, _context in extract_from_dir(
-        str(WEB), method_map, options, keywords=KEYWORDS
-    ):
-        found.add(message if isinstance(message, str) else tuple(message))
+    for directory in (WEB, TOOLKIT):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(directory), method_map, options, keywords=KEYWORDS
+        ):
+            found.add(message if isinstance(message, str) else tuple(message))
     return found
 
 
@@ -48,7 +52,9 @@ def test_every_text_of_the_pages_has_its_german_translation() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", sorted(p for p in (WEB / "templates").rglob("*.html")), ids=lambda p: p.name
+    "path",
+    sorted(p for d in (WEB, TOOLKIT) for p in (d / "templates").rglob("*.html")),
+    ids=lambda p: p.name,
 )
 def test_templates_load_nothing_from_elsewhere_and_nothing_inline(path: Path) -> None:
     html = path.read_text()

@@ -135,7 +135,8 @@ class Module:
     portal_navigation: tuple[NavEntry, ...] = ()
     map_layers: tuple[MapLayer, ...] = ()
     live_sources: tuple[LiveSource, ...] = ()
-    # Jinja templates of the module's pages, found as "<module name>/<file>".
+    # A directory added to the pages' template search path; keep the files in a sub-directory
+    # named after the module ("parking/page.html"), so that modules never shadow each other.
     templates: Path | None = None
     # Gettext catalogues (<dir>/<lang>/LC_MESSAGES/messages.po) of the module's own strings.
     translations: Path | None = None

@@ -7,8 +7,8 @@ from typing import Any
 
 from smartcity.core.identity.permissions import Principal
 from smartcity.core.tenancy.models import Municipality
+from smartcity.core.web.i18n import _, gettext_
 from smartcity.web.backoffice.navigation import items_for
-from smartcity.web.i18n import _, gettext_
 
 
 @dataclass(frozen=True)

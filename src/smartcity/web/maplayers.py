@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 from smartcity.benches import services as benches
 from smartcity.cases.models import Case
 from smartcity.core.db import utcnow
+from smartcity.core.web.i18n import gettext_
 from smartcity.lighting import services as lighting
 from smartcity.open311 import reports
 from smartcity.parking import occupancy
 from smartcity.sensorthings.models import Datastream, Location, Thing, thing_location
-from smartcity.web.i18n import gettext_
 
 REPORTS_SHOWN_FOR = timedelta(days=89)
 

@@ -25,9 +25,9 @@ from smartcity.core.identity.routes import set_login_cookie
 from smartcity.core.identity.sessions import end_session
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.services import list_municipalities
-from smartcity.web.deps import FormDep, PageDep, staff_principal
-from smartcity.web.i18n import gettext_
-from smartcity.web.rendering import render
+from smartcity.core.web.deps import FormDep, PageDep, staff_principal
+from smartcity.core.web.i18n import gettext_
+from smartcity.core.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 

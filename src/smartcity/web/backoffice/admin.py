@@ -26,16 +26,16 @@ from smartcity.core.identity.permissions import (
     STAFF_READ,
     Role,
 )
+from smartcity.core.web.deps import FormDep, form_text, row_id, staff_page
+from smartcity.core.web.i18n import _, gettext_
+from smartcity.core.web.rendering import render
+from smartcity.core.web.session import WebState
 from smartcity.lighting import services as lighting
 from smartcity.watermeter import services as watermeter
 from smartcity.watermeter.models import MeterReading
 from smartcity.watermeter.permissions import WATERMETER_MANAGE
 from smartcity.web import layout
 from smartcity.web.backoffice.cases import staff_names
-from smartcity.web.deps import FormDep, form_text, row_id, staff_page
-from smartcity.web.i18n import _, gettext_
-from smartcity.web.rendering import render
-from smartcity.web.session import WebState
 
 router = APIRouter(prefix="/{municipality}/verwaltung", include_in_schema=False)
 

@@ -22,13 +22,13 @@ from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, Porta
 from smartcity.core.identity import users
 from smartcity.core.mail.services import deliver_pending
 from smartcity.core.tenancy.models import Municipality
+from smartcity.core.web.deps import FormDep, form_text, row_id, staff_page
+from smartcity.core.web.i18n import gettext_
+from smartcity.core.web.rendering import render
+from smartcity.core.web.session import WebState
 from smartcity.open311 import reports
 from smartcity.open311.models import ServiceRequest
 from smartcity.web import layout
-from smartcity.web.deps import FormDep, form_text, row_id, staff_page
-from smartcity.web.i18n import gettext_
-from smartcity.web.rendering import render
-from smartcity.web.session import WebState
 
 router = APIRouter(prefix="/{municipality}/verwaltung", include_in_schema=False)
 Reader = Annotated[WebState, Depends(staff_page(CASES_READ))]

@@ -11,8 +11,8 @@ from smartcity.core.identity.permissions import (
     Permission,
     Principal,
 )
+from smartcity.core.web.i18n import _
 from smartcity.watermeter.permissions import WATERMETER_MANAGE
-from smartcity.web.i18n import _
 
 AREAS: list[tuple[str, str, Permission]] = [
     ("", _("Overview"), MUNICIPALITY_READ),

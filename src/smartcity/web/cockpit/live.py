@@ -25,10 +25,11 @@ from smartcity.core.platform import Platform
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.scope import SCOPE_KEY
 from smartcity.core.tenancy.services import scope_for
+from smartcity.core.web import i18n
 from smartcity.lighting.models import Luminaire
 from smartcity.parking.models import CarPark, ParkingSpace
 from smartcity.sensorthings.models import Datastream, Observation, Thing
-from smartcity.web import i18n, maplayers
+from smartcity.web import maplayers
 
 POLL_SECONDS = 1.0
 MAX_PER_POLL = 200

@@ -20,6 +20,10 @@ from smartcity.core.identity.permissions import MUNICIPALITY_READ, Role
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.scope import SCOPE_KEY
 from smartcity.core.tenancy.services import scope_for
+from smartcity.core.web.deps import PageDep, staff_page, staff_principal
+from smartcity.core.web.i18n import _, gettext_
+from smartcity.core.web.rendering import render
+from smartcity.core.web.session import WebState
 from smartcity.lighting import energy
 from smartcity.lighting import services as lighting
 from smartcity.lighting.permissions import LIGHTING_OPERATE
@@ -30,10 +34,6 @@ from smartcity.sensorthings.models import Datastream, Thing
 from smartcity.web import layout, maplayers
 from smartcity.web.cockpit import live
 from smartcity.web.cockpit.charts import Point, line_chart
-from smartcity.web.deps import PageDep, staff_page, staff_principal
-from smartcity.web.i18n import _, gettext_
-from smartcity.web.rendering import render
-from smartcity.web.session import WebState
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[WebState, Depends(staff_page(MUNICIPALITY_READ))]

@@ -19,14 +19,14 @@ from smartcity.core.errors import InvalidInput, ServiceError
 from smartcity.core.http.deps import MunicipalityDep, PlatformDep, PortalDep, TenantDbDep
 from smartcity.core.http.rate_limit import anonymous_submission
 from smartcity.core.mail.services import deliver_pending
+from smartcity.core.web.deps import FormDep, PageDep, form_text
+from smartcity.core.web.i18n import _, gettext_
+from smartcity.core.web.rendering import render
+from smartcity.core.web.session import WebState
 from smartcity.open311 import categories, reports
 from smartcity.parking import occupancy
 from smartcity.watermeter import services as watermeter
 from smartcity.web import layout, maplayers
-from smartcity.web.deps import FormDep, PageDep, form_text
-from smartcity.web.i18n import _, gettext_
-from smartcity.web.rendering import render
-from smartcity.web.session import WebState
 
 router = APIRouter(prefix="/{municipality}", include_in_schema=False)
 MAX_DESCRIPTION = 4000

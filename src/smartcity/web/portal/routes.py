@@ -25,12 +25,12 @@ from smartcity.core.mail.services import deliver_pending
 from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads import services as uploads
+from smartcity.core.web.deps import FormDep, PageDep
+from smartcity.core.web.i18n import gettext_
+from smartcity.core.web.rendering import render
+from smartcity.core.web.session import DRAFT_COOKIE, WebState
 from smartcity.web import layout
-from smartcity.web.deps import FormDep, PageDep
-from smartcity.web.i18n import gettext_
 from smartcity.web.portal.fields import Field, merge_posted, step_fields
-from smartcity.web.rendering import render
-from smartcity.web.session import DRAFT_COOKIE, WebState
 
 router = APIRouter(prefix="/{municipality}", include_in_schema=False)
 

@@ -10,13 +10,16 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from smartcity.web import i18n
-from smartcity.web.session import WebState
+from smartcity.core.web import i18n
+from smartcity.core.web.session import WebState
 
 TEMPLATES = Path(__file__).parent / "templates"
+# The frame (base.html, macros, map, error page) first, then each module's directory, where a
+# module keeps its templates in a sub-directory of its own name.
+_LOADER = ChoiceLoader([FileSystemLoader(TEMPLATES)])
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -40,7 +43,7 @@ def _number(value: float | int | None, digits: int = 0) -> str:
 
 def _environment() -> Environment:
     environment = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=_LOADER,
         autoescape=select_autoescape(["html", "svg"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
@@ -55,6 +58,15 @@ def _environment() -> Environment:
 
 
 ENVIRONMENT = _environment()
+
+
+def add_template_directory(directory: Path) -> None:
+    """Make a module's templates available to every page (done by the app factory)."""
+    if not any(
+        isinstance(loader, FileSystemLoader) and str(directory) in loader.searchpath
+        for loader in _LOADER.loaders
+    ):
+        _LOADER.loaders.append(FileSystemLoader(directory))
 
 
 def render(

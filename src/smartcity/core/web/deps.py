@@ -29,9 +29,9 @@ from smartcity.core.http.deps import (
 )
 from smartcity.core.identity.permissions import Permission, Principal
 from smartcity.core.identity.sessions import resolve_session
-from smartcity.web import i18n
-from smartcity.web.rendering import render
-from smartcity.web.session import WebState, check_csrf, web_state
+from smartcity.core.web import i18n
+from smartcity.core.web.rendering import render
+from smartcity.core.web.session import WebState, check_csrf, web_state
 
 MAX_FORM_FIELDS = 300
 MAX_FORM_FILES = 10

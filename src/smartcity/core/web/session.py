@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 from smartcity.core.errors import PermissionDenied
 from smartcity.core.identity.models import UserAccount
 from smartcity.core.identity.permissions import ANONYMOUS, Principal
-from smartcity.web import i18n
+from smartcity.core.web import i18n
 
 CSRF_COOKIE = "__Host-smartcity_csrf"
 CSRF_FIELD = "csrf_token"

@@ -1,8 +1,9 @@
 """Languages of the web front end: German first, English available.
 
 Texts in templates and page code are written in English and marked for translation
-(`_("…")`); the German catalog (`locale/de/LC_MESSAGES/messages.po`, maintained with Babel)
-turns them into German. The catalog is compiled in memory when first used, so the repository
+(`_("…")`); German catalogues (`<dir>/de/LC_MESSAGES/messages.po`, maintained with Babel) turn
+them into German. Each module brings its own catalogue (`Module.translations`); the app adds
+them with `add_catalog`, and they are compiled in memory when first used, so the repository
 holds only the reviewable `.po` text.
 """
 
@@ -22,22 +23,37 @@ from babel.support import Translations
 Language = Literal["de", "en"]
 LANGUAGES: tuple[Language, ...] = ("de", "en")
 DEFAULT: Language = "de"
-LOCALE_DIR = Path(__file__).parent / "locale"
+# The catalogue directories of the installed modules, in the modules' order.
+_CATALOGS: list[Path] = []
 
 current_language: ContextVar[Language] = ContextVar("web_language", default=DEFAULT)
 
 
-@cache
-def translations(language: Language) -> gettext.NullTranslations:
-    po_file = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    if not po_file.exists():
-        return gettext.NullTranslations()
+def add_catalog(directory: Path) -> None:
+    if directory not in _CATALOGS:
+        _CATALOGS.append(directory)
+        translations.cache_clear()
+
+
+def _compiled(po_file: Path, language: Language) -> Translations:
     with po_file.open("rb") as source:
         catalog = read_po(source, locale=language)
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)
     return Translations(compiled)
+
+
+@cache
+def translations(language: Language) -> gettext.NullTranslations:
+    merged: Translations | None = None
+    for directory in _CATALOGS:
+        po_file = directory / language / "LC_MESSAGES" / "messages.po"
+        if not po_file.exists():
+            continue
+        found = _compiled(po_file, language)
+        merged = found if merged is None else merged.merge(found)
+    return merged if merged is not None else gettext.NullTranslations()
 
 
 def gettext_(message: str) -> str:
