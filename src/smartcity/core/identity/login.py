@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from smartcity.core.audit import services as audit
 from smartcity.core.errors import Conflict
 from smartcity.core.identity import throttle, users
-from smartcity.core.identity.models import UserAccount, WebSession
+from smartcity.core.identity.models import UserAccount, WebSession, name_matches
 from smartcity.core.identity.passwords import PasswordHashing
 from smartcity.core.identity.sessions import SessionPolicy, start_session
 
@@ -43,7 +43,7 @@ def password_login(
     """Raises TooManyRequests when throttled; returns FAILED (after recording it) on a bad
     user name or password, without telling which of the two was wrong."""
     throttle.check_allowed(db, limits, username, client)
-    user = db.scalar(select(UserAccount).where(UserAccount.username == username.strip()))
+    user = db.scalar(select(UserAccount).where(name_matches(username)))
     valid = passwords.verify(user.password_hash if user else None, password)
     if user is None or not valid or not user.is_active:
         throttle.record_failure(db, limits, username, client)

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from smartcity.core.db import Base, UTCDateTime, utcnow
 from smartcity.core.tenancy.models import TenantOwned
@@ -14,7 +15,11 @@ class UserAccount(Base):
     municipalities of a region; what they may do is decided per municipality by roles."""
 
     __tablename__ = "user_account"
-    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
+    __table_args__ = (
+        UniqueConstraint("oidc_issuer", "oidc_subject"),
+        # One name whatever its case: look-ups compare `name_matches` (migration 0020).
+        Index("ix_user_account_username_lower", func.lower("username"), unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(150), unique=True)
@@ -25,6 +30,11 @@ class UserAccount(Base):
     oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def name_matches(username: str) -> ColumnElement[bool]:
+    """The condition that finds an account by its name, ignoring case and outer spaces."""
+    return func.lower(UserAccount.username) == username.strip().lower()
 
 
 class RoleAssignment(Base):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.core.audit import services as audit
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
-from smartcity.core.identity.models import RoleAssignment, UserAccount
+from smartcity.core.identity.models import RoleAssignment, UserAccount, name_matches
 from smartcity.core.identity.passwords import PasswordHashing, check_policy
 from smartcity.core.identity.permissions import Principal, Role
 from smartcity.core.identity.sessions import end_all_sessions
@@ -37,8 +37,8 @@ def create_user(
         )
     if password is not None:
         check_policy(password, username=username)
-    if db.scalar(select(UserAccount.id).where(UserAccount.username == username)):
-        raise Conflict(f"The user name '{username}' is taken.")
+    if db.scalar(select(UserAccount.id).where(name_matches(username))):
+        raise Conflict(f"The user name '{username}' is taken (names do not depend on case).")
     user = UserAccount(
         username=username,
         display_name=display_name.strip() or username,
@@ -63,7 +63,7 @@ def create_user(
 
 
 def get_user_by_name(db: Session, username: str) -> UserAccount:
-    user = db.scalar(select(UserAccount).where(UserAccount.username == username.strip()))
+    user = db.scalar(select(UserAccount).where(name_matches(username)))
     if user is None:
         raise NotFound(f"There is no user '{username}'.")
     return user
