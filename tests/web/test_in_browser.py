@@ -302,3 +302,105 @@ def test_the_remaining_pages_are_accessible(
     ):
         page.goto(path)
         accessible(page)
+
+
+HOSTILE = '<img src="/hostile.png"><b id="injected">Bank</b>'
+
+
+def test_names_on_every_map_layer_stay_text(
+    new_page: Callable[[], Any],
+    world: World,
+    server: str,
+    report_categories: None,
+) -> None:
+    """A name set by a device key or in the back office is shown as text on every map: no
+    element, image request or redirect comes of it, in a tooltip, a popup or the live log."""
+    key = world.api_key(
+        world.dresden, "benches:write", "parking:write", "lighting:write", "sta:write"
+    )
+    operator = httpx.Client(base_url=server, headers={"Authorization": f"Bearer {key}"})
+    created = [
+        operator.post(
+            "/dresden/api/v1/benches", json={"name": HOSTILE, "lat": 51.0504, "lon": 13.7373}
+        ),
+        operator.post(
+            "/dresden/api/v1/parking/car-parks/import",
+            json={
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [13.741, 51.051]},
+                        "properties": {"name": HOSTILE, "type": "Parkhaus", "total": 10},
+                    }
+                ],
+            },
+        ),
+    ]
+    group = operator.post(
+        "/dresden/api/v1/lighting/groups",
+        json={"name": HOSTILE, "program": {"level": 100, "steps": [], "min_level": 20}},
+    )
+    assert group.status_code == 201, group.text
+    created.append(
+        operator.post(
+            f"/dresden/api/v1/lighting/groups/{group.json()['id']}/luminaires",
+            json={"name": HOSTILE, "lat": 51.049, "lon": 13.736, "rated_power_w": 60},
+        )
+    )
+    created.append(
+        operator.post(
+            "/dresden/sta/v1.1/Things",
+            json={
+                "name": HOSTILE,
+                "description": "x",
+                "Locations": [
+                    {
+                        "name": HOSTILE,
+                        "description": "x",
+                        "encodingType": "application/geo+json",
+                        "location": {"type": "Point", "coordinates": [13.739, 51.052]},
+                    }
+                ],
+                "Datastreams": [
+                    {
+                        "name": HOSTILE,
+                        "description": "x",
+                        "unitOfMeasurement": {"name": "x", "symbol": "x", "definition": "x"},
+                        "observationType": "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
+                        "ObservedProperty": {
+                            "name": HOSTILE,
+                            "definition": "x",
+                            "description": "x",
+                        },
+                        "Sensor": {
+                            "name": HOSTILE,
+                            "description": "x",
+                            "encodingType": "text/html",
+                            "metadata": "x",
+                        },
+                    }
+                ],
+            },
+        )
+    )
+    for response in created:
+        assert response.status_code in (200, 201), response.text
+    requests: list[str] = []
+    page = new_page()
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto("/anmelden?next=/dresden/verwaltung/cockpit")
+    log_in(page, "dd.operator", "/dresden/verwaltung/cockpit")
+    for path in ("/dresden/verwaltung/cockpit", "/dresden/umwelt", "/dresden/parken"):
+        page.goto(path)
+        page.wait_for_selector(".leaflet-interactive")
+        markers = page.locator(".leaflet-interactive")
+        for index in range(markers.count()):
+            markers.nth(index).hover(force=True)
+            markers.nth(index).click(force=True)
+            if page.locator(".leaflet-popup-content").count():
+                expect(page.locator(".leaflet-popup-content").last).to_contain_text("<img")
+        assert page.locator("#injected").count() == 0, path
+        assert page.locator(".leaflet-pane img").count() == 0, path
+        assert page.url.endswith(path), "a name redirected the page"
+    assert not [url for url in requests if "hostile" in url]

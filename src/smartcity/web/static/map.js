@@ -18,29 +18,38 @@
     return kind[properties.state] || "#ffffff";
   }
 
+  // Names come from devices and staff: they are text, never markup. Leaflet reads a string
+  // given to a popup or tooltip as HTML, so both get DOM nodes whose text is set.
+  function textNode(tag, text) {
+    var node = document.createElement(tag);
+    node.textContent = text || "";
+    return node;
+  }
+
+  // Links are relative to this site or http(s) addresses, never javascript: or data:.
+  function safeHref(href) {
+    var scheme = /^\s*([a-z][a-z0-9+.\-]*):/i.exec(href || "");
+    return !scheme || /^https?$/i.test(scheme[1]) ? href : null;
+  }
+
   function popup(properties) {
     var box = document.createElement("div");
-    var title = document.createElement("strong");
-    title.textContent = properties.title || "";
-    box.appendChild(title);
+    box.appendChild(textNode("strong", properties.title));
     if (properties.text) {
-      var text = document.createElement("div");
+      var text = textNode("div", properties.text);
       text.className = "popup-text";
-      text.textContent = properties.text;
       box.appendChild(text);
     }
-    if (properties.link) {
-      var link = document.createElement("a");
-      link.href = properties.link;
-      link.textContent = properties.linkLabel || properties.title;
+    if (properties.link && safeHref(properties.link)) {
+      var link = textNode("a", properties.linkLabel || properties.title);
+      link.href = safeHref(properties.link);
       box.appendChild(document.createElement("br"));
       box.appendChild(link);
     }
     (properties.datastreams || []).forEach(function (stream) {
       var item = document.createElement("div");
-      var a = document.createElement("a");
-      a.href = "datenstroeme/" + stream.id;
-      a.textContent = stream.name;
+      var a = textNode("a", stream.name);
+      a.href = "datenstroeme/" + encodeURIComponent(stream.id);
       item.appendChild(a);
       box.appendChild(item);
     });
@@ -56,7 +65,7 @@
       fillOpacity: 0.95
     });
     marker.bindPopup(function () { return popup(feature.properties); });
-    marker.bindTooltip(feature.properties.title || "");
+    marker.bindTooltip(textNode("span", feature.properties.title));
     return marker;
   }
 
@@ -128,8 +137,7 @@
     source.addEventListener("observation", function (event) {
       var data = JSON.parse(event.data);
       if (log) {
-        var item = document.createElement("li");
-        item.textContent = data.text;
+        var item = textNode("li", data.text);
         log.insertBefore(item, log.firstChild);
         while (log.children.length > 50) { log.removeChild(log.lastChild); }
       }
