@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ingestion
 	$(BIN)/python -m bench.citizen
 	$(BIN)/python -m bench.parking_forecast
+	$(BIN)/python -m bench.load
 
 # The long run of the API fuzzing that CI runs with 3 examples per operation.
 fuzz: $(STAMP)

@@ -9,10 +9,12 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 
 from smartcity import __version__
 from smartcity.core.http import docs, health, openapi, problems
+from smartcity.core.http.admission import Admission
 from smartcity.core.http.middleware import PlatformMiddleware
 from smartcity.core.jobs import scheduler
 from smartcity.core.modules import ModuleRuntime
@@ -67,6 +69,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Sync routes run in anyio's worker threads: as many as the pool has connections
+        # for, so that a flood of requests queues here, cheaply, instead of at the pool.
+        to_thread.current_default_thread_limiter().total_tokens = (
+            platform.settings.request_threads
+        )
         for module in registry:
             for hook in module.on_startup:
                 hook(platform)
@@ -108,6 +115,13 @@ def create_app(
     app.include_router(health.router)
     app.include_router(docs.router)
     app.mount("/static/swagger-ui", docs.swagger_static(), name="swagger-ui")
+    # Innermost: device POSTs taken by a module's middleware (the ingestion fast path) wait for
+    # their group commit, not for a place among the requests.
+    app.add_middleware(
+        Admission,
+        places=platform.settings.request_threads,
+        queue_seconds=platform.settings.request_queue_seconds,
+    )
     for module in registry:
         for router in module.routers:
             app.include_router(router)

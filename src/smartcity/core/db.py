@@ -71,18 +71,34 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+# Request threads are limited to fewer than the pool holds (core.http.limits), so a request
+# waits for its turn in the event loop, not for a connection; a wait here means something
+# else holds connections, and is answered with a 503 after this many seconds.
+POOL_TIMEOUT = 10
+
+
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         # psycopg 3 is our driver; accept the plain URL operators usually have at hand.
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if is_sqlite(url):
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            max_overflow=0,
+            pool_timeout=POOL_TIMEOUT,
         )
         _configure_sqlite(engine)
         return engine
     return create_engine(
-        url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=pool_size // 4,
+        pool_timeout=POOL_TIMEOUT,
     )
 
 

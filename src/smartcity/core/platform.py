@@ -32,7 +32,9 @@ class Platform:
     def from_settings(cls, settings: Settings) -> Platform:
         if not settings.database_url:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
+        engine = make_engine(
+            settings.effective_database_url, pool_size=settings.effective_db_pool_size
+        )
         passwords = PasswordHashing(
             memory_kib=settings.password_hash_memory_kib,
             time_cost=settings.password_hash_time_cost,

@@ -88,7 +88,23 @@ class Settings(BaseSettings):
     )
     password_hash_time_cost: int = Field(default=3, ge=2, description="argon2id iterations.")
     password_hash_parallelism: int = Field(default=4, ge=1, description="argon2id lanes.")
-    db_pool_size: int = Field(default=10, ge=1)
+    request_threads: int = Field(
+        default=24,
+        ge=2,
+        le=500,
+        description="Threads per process that serve requests; more requests wait their turn.",
+    )
+    request_queue_seconds: float = Field(
+        default=30,
+        gt=0,
+        le=600,
+        description="How long a request may wait for a free thread before it gets 503.",
+    )
+    db_pool_size: int = Field(
+        default=0,
+        ge=0,
+        description="Database connections per process; 0: request threads plus 8 for the rest.",
+    )
     sta_max_top: int = Field(
         default=10000, ge=1, description="Largest $top a SensorThings request may ask for."
     )
@@ -232,6 +248,12 @@ class Settings(BaseSettings):
     @property
     def citizen_oidc_enabled(self) -> bool:
         return bool(self.citizen_oidc_issuer and self.citizen_oidc_client_id)
+
+    @property
+    def effective_db_pool_size(self) -> int:
+        """A request thread never waits for a connection: one each, plus the ingestion
+        pipeline, jobs, readiness checks and snapshot loads."""
+        return self.db_pool_size or self.request_threads + 8
 
     def require_secret_key(self) -> str:
         if self.secret_key is not None and len(self.secret_key.get_secret_value()) >= 32:

@@ -218,3 +218,20 @@ def test_trace_and_directory_listings_are_not_served(client: TestClient) -> None
     # ASVS 5.0 13.4.3 and 13.4.4.
     assert client.request("TRACE", "/healthz").status_code == 405
     assert client.get("/static/web/").status_code == 404
+
+
+def test_readyz_is_503_not_500_when_no_connection_is_free(settings: Settings) -> None:
+    settings.request_threads = 2
+    settings.db_pool_size = 1
+    platform = Platform.from_settings(settings)
+    app = create_app(platform=platform, run_broker=False, run_jobs=False)
+    with TestClient(app) as client:
+        held = platform.engine.connect()  # the only connection, as under a flood of requests
+        try:
+            response = client.get("/readyz")
+        finally:
+            held.close()
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "5"
+        assert "no answer within" in response.json()["checks"]["database"]["detail"]
+        assert client.get("/readyz").status_code == 200

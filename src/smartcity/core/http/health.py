@@ -29,6 +29,8 @@ router = APIRouter(tags=["operations"], dependencies=[Depends(public)])
 # mode).
 METRICS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 
+READINESS_SECONDS = 5
+
 READY = Gauge(
     "smartcity_ready",
     "1 when the database and the broker answer",
@@ -64,9 +66,14 @@ def _check_database(platform: Platform) -> tuple[bool, str]:
 async def readyz(request: Request) -> Response:
     platform: Platform = request.app.state.platform
     checks: dict[str, Any] = {}
-    db_ok, db_detail = await asyncio.wait_for(
-        asyncio.to_thread(_check_database, platform), timeout=10
-    )
+    try:
+        # The process's own thread (not the requests' pool), so a queue of requests cannot
+        # keep the answer from coming; an overloaded database is "not ready", never a 500.
+        db_ok, db_detail = await asyncio.wait_for(
+            asyncio.to_thread(_check_database, platform), timeout=READINESS_SECONDS
+        )
+    except TimeoutError:
+        db_ok, db_detail = False, f"no answer within {READINESS_SECONDS} s (overloaded?)"
     checks["database"] = {"ok": db_ok, "detail": db_detail}
     broker = request.app.state.broker
     if broker is None:

@@ -19,7 +19,8 @@ from smartcity.core.web.session import WebState
 TEMPLATES = Path(__file__).parent / "templates"
 # The frame (base.html, macros, map, error page) first, then each module's directory, where a
 # module keeps its templates in a sub-directory of its own name.
-_LOADER = ChoiceLoader([FileSystemLoader(TEMPLATES)])
+_SEARCH: list[FileSystemLoader] = [FileSystemLoader(TEMPLATES)]
+_LOADER = ChoiceLoader(_SEARCH)
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -62,11 +63,8 @@ ENVIRONMENT = _environment()
 
 def add_template_directory(directory: Path) -> None:
     """Make a module's templates available to every page (done by the app factory)."""
-    if not any(
-        isinstance(loader, FileSystemLoader) and str(directory) in loader.searchpath
-        for loader in _LOADER.loaders
-    ):
-        _LOADER.loaders.append(FileSystemLoader(directory))
+    if not any(str(directory) in loader.searchpath for loader in _SEARCH):
+        _SEARCH.append(FileSystemLoader(directory))
 
 
 def render(
