@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import DateTime, Engine, MetaData, Table, TypeDecorator, create_engine, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from smartcity.core.spatial import register_sqlite_functions
@@ -82,13 +82,15 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         # psycopg 3 is our driver; accept the plain URL operators usually have at hand.
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if is_sqlite(url):
+        # An in-memory database lives in one connection (SingletonThreadPool): no pool to size.
+        in_memory = make_url(url).database in (None, "", ":memory:")
+        pooling: dict[str, Any] = (
+            {}
+            if in_memory
+            else {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": POOL_TIMEOUT}
+        )
         engine = create_engine(
-            url,
-            echo=echo,
-            connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=pool_size,
-            max_overflow=0,
-            pool_timeout=POOL_TIMEOUT,
+            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, **pooling
         )
         _configure_sqlite(engine)
         return engine
