@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from smartcity.core import migrate as migrations
+from smartcity.core.audit import anchors
 from smartcity.core.audit import services as audit
 from smartcity.core.db import transaction
 from smartcity.core.errors import ServiceError
@@ -77,7 +78,7 @@ def main() -> None:
 
 
 @main.command(help="Apply database migrations (or go back to --revision with --down).")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 @click.option("--down", is_flag=True, help="Downgrade to --revision instead of upgrading.")
 def migrate(revision: str, down: bool) -> None:
     platform = load_platform()
@@ -267,7 +268,9 @@ def apikey() -> None:
 def apikey_create(slug: str, scopes: tuple[str, ...], name: str) -> None:
     platform = load_platform()
     with friendly_errors(), tenant_session(platform, slug) as db:
-        key, secret = apikeys.create_api_key(db, name=name, scopes=list(scopes), actor=CLI_ACTOR)
+        key, secret = apikeys.create_api_key(
+            db, name=name, scopes=list(scopes), actor=CLI_ACTOR, grantor=None
+        )
     click.echo(f"API key {key.id} for {slug} with scopes {', '.join(key.scopes)}.")
     click.echo("Store it now; it cannot be shown again:")
     click.echo(secret)
@@ -305,16 +308,53 @@ def audit_log() -> None:
 main.add_command(audit_log, name="audit")
 
 
-@audit_log.command("verify", help="Check the hash chains; exit 1 naming the first bad entry.")
-def audit_verify() -> None:
+@audit_log.command(
+    "verify",
+    help="Check the hash chains and the newest checkpoint; exit 1 naming what is wrong.",
+)
+@click.option(
+    "--checkpoints",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Checkpoint file (default: the configured one), e.g. assembled from the log.",
+)
+def audit_verify(checkpoints: Path | None) -> None:
     platform = load_platform()
+    path = checkpoints or platform.settings.effective_audit_checkpoint_file
     with system_session(platform) as db:
         result = audit.verify(db)
-    if result.ok:
+        problems = [] if result.ok else [str(result.problem)]
+        newest = None
+        if path.exists():
+            try:
+                found = anchors.read(path, platform.settings.require_secret_key())
+            except anchors.AnchorFileBroken as exc:
+                problems.append(f"checkpoint file {path}: {exc}")
+            else:
+                newest = found[-1] if found else None
+                if newest is not None:
+                    problems += anchors.check(db, newest)
+    if newest is None:
+        click.echo(
+            f"no checkpoint in {path}: a removed tail or a rewritten chain cannot be detected "
+            "(smartcity audit anchor writes one)",
+            err=True,
+        )
+    else:
+        click.echo(f"checkpoint of {newest.at.isoformat()}: {len(newest.chains)} chains expected")
+    if not problems:
         click.echo(f"audit log intact: {result.entries} entries in {result.chains} chains")
         return
-    click.echo(f"audit log BROKEN: {result.problem}", err=True)
+    for problem in problems:
+        click.echo(f"audit log BROKEN: {problem}", err=True)
     sys.exit(1)
+
+
+@audit_log.command("anchor", help="Write a checkpoint of every audit chain now.")
+def audit_anchor() -> None:
+    platform = load_platform()
+    checkpoint = anchors.write_checkpoint(platform)
+    path = platform.settings.effective_audit_checkpoint_file
+    click.echo(f"checkpoint of {len(checkpoint.chains)} chains appended to {path}")
 
 
 @main.group(help="Periodic jobs (normally run by the server).")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from smartcity.core.audit.anchors import CHECKPOINTS
 from smartcity.core.audit.routes import router as audit_router
 from smartcity.core.identity.housekeeping import LOGIN_HOUSEKEEPING
 from smartcity.core.identity.permissions import (
@@ -37,5 +38,5 @@ module = Module(
         DATA_EXPORT,
     ),
     routers=(tenancy_router, auth_router, staff_router, audit_router, signing_router),
-    jobs=(LOGIN_HOUSEKEEPING, MAIL),
+    jobs=(LOGIN_HOUSEKEEPING, MAIL, CHECKPOINTS),
 )

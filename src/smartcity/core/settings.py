@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     )
     password_hash_time_cost: int = Field(default=3, ge=2, description="argon2id iterations.")
     password_hash_parallelism: int = Field(default=4, ge=1, description="argon2id lanes.")
+    audit_checkpoint_file: Path | None = Field(
+        default=None,
+        description="Where checkpoints of the audit chains are appended; empty: in the data dir.",
+    )
     request_threads: int = Field(
         default=24,
         ge=2,
@@ -248,6 +252,10 @@ class Settings(BaseSettings):
     @property
     def citizen_oidc_enabled(self) -> bool:
         return bool(self.citizen_oidc_issuer and self.citizen_oidc_client_id)
+
+    @property
+    def effective_audit_checkpoint_file(self) -> Path:
+        return self.audit_checkpoint_file or self.data_dir / "audit-checkpoints.jsonl"
 
     @property
     def effective_db_pool_size(self) -> int:
