@@ -45,7 +45,9 @@ def test_lots_match_the_parkendd_schema(
     assert altmarkt["forecast"] is False
     assert lots["dresdenkarstadt"]["state"] == "closed"
     assert lots["dresdenprohlis"]["state"] == "nodata"
-    assert "free" not in lots["dresdenprohlis"]
+    # Always both numbers (strictly typed apps decode them as required), the state says why.
+    assert lots["dresdenprohlis"]["free"] == 0
+    assert isinstance(lots["dresdenprohlis"]["total"], int)
     # Times as ParkAPI writes them: UTC, no offset.
     assert datetime.fromisoformat(answer["last_updated"]).tzinfo is None
 

@@ -41,9 +41,10 @@ def _lot(occupancy: Occupancy, forecast: bool) -> dict[str, Any]:
         "coords": {"lat": car_park.lat, "lng": car_park.lon},
         "lot_type": car_park.lot_type,
         "total": occupancy.total or 0,
+        # ParkAPI always sends both numbers and ParkenDD apps decode them as required integers:
+        # without current data "free" is 0 and the state ("nodata") says it is unknown.
+        "free": occupancy.free if occupancy.free is not None else 0,
         "state": occupancy.state,
         "forecast": forecast,
     }
-    if occupancy.free is not None:
-        lot["free"] = occupancy.free
     return lot
