@@ -12,11 +12,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from smartcity.core.audit import services as audit
-from smartcity.core.errors import Conflict, InvalidInput, NotFound
+from smartcity.core.errors import Conflict, InvalidInput
+from smartcity.core.lookup import found_or_404
 from smartcity.parking.models import CarPark, ParkingSpace
-from smartcity.sensorthings.ingest.results import short_type
 from smartcity.sensorthings.models import Datastream, Thing
 from smartcity.sensorthings.provisioning import StreamSpec, create_thing
+from smartcity.sensorthings.results import short_type
 
 OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
 FREE_SPACES = "urn:smartcity:parking:free-spaces"
@@ -104,9 +105,10 @@ def add_space(
 
 
 def remove_space(db: Session, car_park: CarPark, space_id: int, *, actor: str) -> None:
-    space = next((s for s in car_park.spaces if s.id == space_id), None)
-    if space is None:
-        raise NotFound(f"Car park {car_park.name!r} has no space {space_id}.")
+    space = found_or_404(
+        next((s for s in car_park.spaces if s.id == space_id), None),
+        f"Car park {car_park.name!r} has no space {space_id}.",
+    )
     car_park.spaces.remove(space)
     _record(db, car_park, actor, "parking.space.remove", {"space": space.label})
 

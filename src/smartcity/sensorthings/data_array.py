@@ -12,18 +12,6 @@ from smartcity.sensorthings.reading import Reader
 
 OBSERVATION = ENTITY_TYPES["Observation"]
 DEFAULT_COMPONENTS = ["id", "phenomenonTime", "resultTime", "result"]
-WRITABLE_COMPONENTS = frozenset(
-    {
-        "phenomenonTime",
-        "resultTime",
-        "result",
-        "resultQuality",
-        "validTime",
-        "parameters",
-        "FeatureOfInterest/id",
-    }
-)
-MAX_ROWS = 100_000
 
 
 def as_data_array(reader: Reader, rows: list[Any], select_: list[str] | None) -> dict[str, Any]:

@@ -26,8 +26,7 @@ from smartcity.sensorthings.errors import BadRequest
 from smartcity.sensorthings.latest import latest_observations
 from smartcity.sensorthings.permissions import STA_READ_RESTRICTED
 from smartcity.sensorthings.query import QueryOptions
-from smartcity.sensorthings.reading import Reader
-from smartcity.sensorthings.routes import links_for
+from smartcity.sensorthings.reading import Reader, links_for
 from smartcity.sensorthings.values import parse_instant
 
 router = APIRouter(

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from smartcity.core.modules import Module
+from smartcity.core.modules import MapLayer, Module
 from smartcity.sensorthings.errors import StaError
 from smartcity.sensorthings.extension_routes import router as extension_router
 from smartcity.sensorthings.ingest.http_fast_path import ObservationFastPath
-from smartcity.sensorthings.ingest.runtime import attach as attach_ingest
-from smartcity.sensorthings.ingest.runtime import broker_policy
+from smartcity.sensorthings.map import sensor_features
 from smartcity.sensorthings.partitions import PARTITIONS
 from smartcity.sensorthings.permissions import STA_READ_RESTRICTED, STA_WRITE
 from smartcity.sensorthings.retention import RETENTION
 from smartcity.sensorthings.routes import router, sta_error
+from smartcity.sensorthings.runtime import attach as attach_ingest
+from smartcity.sensorthings.runtime import broker_policy
 
 module = Module(
     name="sensorthings",
@@ -23,4 +24,13 @@ module = Module(
     jobs=(PARTITIONS, RETENTION),
     broker_policy=broker_policy,
     middleware=(ObservationFastPath,),
+    map_layers=(
+        MapLayer(
+            "sensoren",
+            "Sensors",
+            sensor_features,
+            permission=STA_READ_RESTRICTED,
+            of_things=True,
+        ),
+    ),
 )

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, inspect, select, text, true
 from sqlalchemy.exc import CompileError
 from sqlalchemy.orm import Session
+from starlette.requests import Request
 
 from smartcity.core.tenancy.scope import TenantScope, scope_of
 from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType, Field, Nav
@@ -28,6 +29,12 @@ class Links:
 
     def entity(self, entity: EntityType, entity_id: int) -> str:
         return f"{self.base}/{entity.plural}({entity_id})"
+
+
+def links_for(request: Request, slug: str) -> Links:
+    platform = request.app.state.platform
+    base = platform.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    return Links(f"{base}/{slug}/sta/v1.1")
 
 
 def inverse(entity: EntityType, nav: Nav) -> tuple[Any, bool]:

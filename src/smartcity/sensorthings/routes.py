@@ -25,11 +25,11 @@ from smartcity.sensorthings import multipart_batch
 from smartcity.sensorthings.entities import ENTITY_TYPES
 from smartcity.sensorthings.errors import BadRequest, StaError, UnsupportedMediaType
 from smartcity.sensorthings.ingest import bulk
-from smartcity.sensorthings.ingest.runtime import IngestRuntime
-from smartcity.sensorthings.mqtt.bridge import MqttBridge, parent_topics
+from smartcity.sensorthings.mqtt.notifier import MqttNotifier, parent_topics
 from smartcity.sensorthings.paths import parse_path
 from smartcity.sensorthings.permissions import STA_WRITE
-from smartcity.sensorthings.reading import Links
+from smartcity.sensorthings.reading import links_for
+from smartcity.sensorthings.runtime import SensorThingsRuntime
 from smartcity.sensorthings.service import Outcome, StaService
 
 VERSION_PATH = "/{municipality}/sta/v1.1"
@@ -53,12 +53,6 @@ def sta_error(_request: Request, exc: Exception) -> Response:
     return JSONResponse(
         {"code": exc.status, "type": "error", "message": exc.message}, status_code=exc.status
     )
-
-
-def links_for(request: Request, slug: str) -> Links:
-    platform = request.app.state.platform
-    base = platform.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
-    return Links(f"{base}/{slug}/sta/v1.1")
 
 
 def _service(request: Request, db: Any, municipality: Any, principal: Principal) -> StaService:
@@ -95,15 +89,16 @@ async def _write(
 ) -> Response:
     outcome = await run_in_threadpool(work)
     response = _response(outcome)
-    runtime: IngestRuntime = request.app.state.ingest
+    runtime: SensorThingsRuntime = request.app.state.ingest
 
     def after_commit() -> None:
         # Datastreams, Things, Locations or features may have changed what the ingestion path
         # cached; a new or changed Observation changes none of it.
         if path is None or not _observations_only(path):
             runtime.forget()
-        if runtime.bridge is not None and path is not None and isinstance(outcome.body, dict):
-            _notify(request, runtime.bridge, slug, path, outcome.body, payload)
+        notifier = runtime.notifier
+        if notifier is not None and path is not None and isinstance(outcome.body, dict):
+            _notify(request, notifier, slug, path, outcome.body, payload)
 
     # Background tasks run once the response is out, after the transaction committed: no
     # notification for a change that was rolled back.
@@ -119,7 +114,12 @@ def _observations_only(path: str) -> bool:
 
 
 def _notify(
-    request: Request, bridge: MqttBridge, slug: str, path: str, body: dict[str, Any], payload: Any
+    request: Request,
+    notifier: MqttNotifier,
+    slug: str,
+    path: str,
+    body: dict[str, Any],
+    payload: Any,
 ) -> None:
     entity = parse_path(path).target.entity
     ident = body.get("@iot.id")
@@ -129,14 +129,14 @@ def _notify(
         platform = request.app.state.platform
         with transaction(platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
             parents = parent_topics(db, entity, ident)
-        bridge.entity_written(slug, entity, body, parents=parents)
+        notifier.entity_written(slug, entity, body, parents=parents)
         return
     changed = (
         [key for key in payload if entity.field(key) is not None]
         if isinstance(payload, dict)
         else [field.name for field in entity.fields]
     )
-    bridge.entity_written(slug, entity, body, parents=[], changed=changed or ["@iot.id"])
+    notifier.entity_written(slug, entity, body, parents=[], changed=changed or ["@iot.id"])
 
 
 async def _json_body(request: Request) -> Any:
@@ -186,7 +186,7 @@ async def create_observations(
     request: Request, municipality: MunicipalityDep, principal: CanWrite, db: TenantDbDep
 ) -> Response:
     payload = await _json_body(request)
-    runtime: IngestRuntime = request.app.state.ingest
+    runtime: SensorThingsRuntime = request.app.state.ingest
     links = links_for(request, municipality.slug)
     answers = await run_in_threadpool(
         bulk.create_in_transaction,

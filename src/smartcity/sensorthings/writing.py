@@ -13,7 +13,7 @@ from smartcity.core.db import MAX_ROW_ID, utcnow
 from smartcity.sensorthings import models, rollups
 from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType, Field, Nav
 from smartcity.sensorthings.errors import BadRequest
-from smartcity.sensorthings.ingest.results import check_multi_result, check_result
+from smartcity.sensorthings.results import check_multi_result, check_result
 from smartcity.sensorthings.values import (
     check_geojson,
     parse_instant,

@@ -14,15 +14,17 @@ from sqlalchemy.exc import OperationalError
 
 from smartcity.sensorthings import models
 from smartcity.sensorthings.ingest import rows
-from smartcity.sensorthings.ingest.runtime import IngestRuntime
 from smartcity.sensorthings.ingest.store import ObservationStore, RowsRejected
+from smartcity.sensorthings.runtime import SensorThingsRuntime
 from tests.conftest import World
 from tests.sensorthings.conftest import STA
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _observations(runtime: IngestRuntime, datastream_id: int, count: int, offset: int = 0) -> Any:
+def _observations(
+    runtime: SensorThingsRuntime, datastream_id: int, count: int, offset: int = 0
+) -> Any:
     target = runtime.targets.stream("Datastream", datastream_id)
     assert target is not None
     return [
@@ -52,7 +54,7 @@ def datastream_id(writer: TestClient, bench_thing: dict[str, Any]) -> int:
 def test_many_producers_share_commits_and_wait_when_the_queue_is_full(
     world: World, datastream_id: int
 ) -> None:
-    runtime = IngestRuntime(world.platform)
+    runtime = SensorThingsRuntime(world.platform)
     runtime.pipeline.max_pending = 500  # producers must wait for room
     runtime.pipeline.max_batch = 200
     before = _stored(world, datastream_id)
@@ -97,7 +99,7 @@ def test_rows_whose_datastream_vanished_are_refused_alone(
             "ObservedProperty": {"name": "Feuchte", "definition": "rh"},
         },
     ).json()["@iot.id"]
-    runtime = IngestRuntime(world.platform)
+    runtime = SensorThingsRuntime(world.platform)
     doomed = _observations(runtime, second, size)  # cached while the Datastream existed
     assert writer.delete(f"{STA}/Datastreams({second})").status_code == 200
     before = _stored(world, datastream_id)
@@ -181,7 +183,7 @@ def test_the_flusher_outlives_a_database_failure_while_isolating_rows(
 ) -> None:
     """A message taken from MQTT must be stored in the end, whatever fails on the way; a
     flusher that died here once left every unacknowledged message waiting for good."""
-    runtime = IngestRuntime(world.platform)
+    runtime = SensorThingsRuntime(world.platform)
     dropped = OperationalError("COPY", {}, Exception("server closed the connection"))
     runtime.pipeline.store = FaultyDatabase(
         runtime.store, [RowsRejected(), RowsRejected(), dropped]
@@ -214,7 +216,7 @@ def test_several_large_batches_in_one_transaction_are_each_stored_once(
 ) -> None:
     """Large batches pass PostgreSQL's staging table; a transaction that writes two (the
     demo data does) must find it empty for the second."""
-    runtime = IngestRuntime(world.platform)
+    runtime = SensorThingsRuntime(world.platform)
     store = ObservationStore(world.platform.engine)
     first = _observations(runtime, datastream_id, 300)
     second = _observations(runtime, datastream_id, 300, offset=300)

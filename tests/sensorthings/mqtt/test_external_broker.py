@@ -21,7 +21,7 @@ from smartcity.core.mqtt_subscriber import Message
 from smartcity.core.settings import Settings
 from smartcity.sensorthings import models
 from smartcity.sensorthings.ingest import rows
-from smartcity.sensorthings.ingest.runtime import IngestRuntime
+from smartcity.sensorthings.runtime import SensorThingsRuntime
 from tests.conftest import MosquittoProcess, World
 from tests.sensorthings.conftest import STA, THING_WITH_EVERYTHING
 from tests.sensorthings.mqtt.device import Device, wait_for
@@ -136,7 +136,7 @@ def test_two_instances_store_every_message_exactly_once(
         shares = [
             runtime.pipeline.stored
             for runtime in (first.app.state.ingest, second.app.state.ingest)  # type: ignore[attr-defined]
-            if isinstance(runtime, IngestRuntime)
+            if isinstance(runtime, SensorThingsRuntime)
         ]
         assert all(share > 0 for share in shares), shares
         device.close()
@@ -148,7 +148,7 @@ def test_redeliveries_already_stored_are_recognised_in_one_query(
     """What the broker delivers again (DUP) after a lost acknowledgement is checked against
     the database in batches, away from the connection's thread."""
     datastream_id = _datastream(app_with_broker)
-    runtime: IngestRuntime = app_with_broker.app.state.ingest  # type: ignore[attr-defined]
+    runtime: SensorThingsRuntime = app_with_broker.app.state.ingest  # type: ignore[attr-defined]
     target = runtime.targets.stream("Datastream", datastream_id)
     assert target is not None
 
@@ -171,8 +171,8 @@ def test_redeliveries_already_stored_are_recognised_in_one_query(
         ],
     )
     assert "error" not in created.json()
-    assert runtime.bridge is not None
-    known = runtime.bridge._already_stored(
+    assert runtime.consumer is not None
+    known = runtime.consumer._already_stored(
         [first, observation(3, 3.5), observation(2, 9.0), second]
     )
     assert known == {0, 3}  # same stream, time and result; a different result is new
@@ -184,10 +184,10 @@ def test_a_redelivery_while_the_first_copy_is_still_being_written_is_not_stored_
     """After a reconnect the broker redelivers (DUP) what was not acknowledged yet, also what
     is still in the pipeline: the copy waits for the first write instead of a second one."""
     datastream_id = _datastream(app_with_broker)
-    runtime: IngestRuntime = app_with_broker.app.state.ingest  # type: ignore[attr-defined]
-    bridge = runtime.bridge
-    assert bridge is not None
-    assert bridge._loop is not None
+    runtime: SensorThingsRuntime = app_with_broker.app.state.ingest  # type: ignore[attr-defined]
+    consumer = runtime.consumer
+    assert consumer is not None
+    assert consumer._loop is not None
     target = runtime.targets.stream("Datastream", datastream_id)
     assert target is not None
 
@@ -201,15 +201,15 @@ def test_a_redelivery_while_the_first_copy_is_still_being_written_is_not_stored_
 
     async def deliver() -> None:
         await asyncio.gather(
-            bridge._store([(observation(10), message(False))]),
-            bridge._store([(observation(10), message(True))]),
-            bridge._store([(observation(11), message(False)), (observation(11), message(True))]),
+            consumer._store([(observation(10), message(False))]),
+            consumer._store([(observation(10), message(True))]),
+            consumer._store([(observation(11), message(False)), (observation(11), message(True))]),
         )
 
     before = _stored(world, datastream_id)[0]
-    asyncio.run_coroutine_threadsafe(deliver(), bridge._loop).result(timeout=30)
+    asyncio.run_coroutine_threadsafe(deliver(), consumer._loop).result(timeout=30)
     assert _stored(world, datastream_id)[0] == before + 2
-    assert bridge._in_flight == {}
+    assert consumer._in_flight == {}
 
 
 def test_a_message_that_needs_the_database_while_it_is_away_is_stored_once_it_is_back(
@@ -219,7 +219,7 @@ def test_a_message_that_needs_the_database_while_it_is_away_is_stored_once_it_is
     reached the message stays unacknowledged and is tried again, and stopping the app meanwhile
     does not wait for the database."""
     datastream_id = _datastream(app_with_broker)
-    runtime: IngestRuntime = app_with_broker.app.state.ingest  # type: ignore[attr-defined]
+    runtime: SensorThingsRuntime = app_with_broker.app.state.ingest  # type: ignore[attr-defined]
     working = runtime.targets._sessions
     unreachable = sessionmaker(create_engine(f"sqlite:///{tmp_path}/missing/db.sqlite3"))
     runtime.targets.clear()

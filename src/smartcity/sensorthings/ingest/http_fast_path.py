@@ -14,22 +14,21 @@ import asyncio
 import json
 import re
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smartcity.core.errors import ServiceUnavailable
 from smartcity.core.identity.apikeys import MalformedAuthorization, secret_from_authorization
-from smartcity.core.identity.key_cache import KeyGrant
+from smartcity.core.identity.key_cache import ApiKeyCache, KeyGrant
 from smartcity.sensorthings.entities import ENTITY_TYPES
 from smartcity.sensorthings.errors import StaError
 from smartcity.sensorthings.ingest import bulk, rows
+from smartcity.sensorthings.ingest.pipeline import IngestPipeline
 from smartcity.sensorthings.ingest.rows import NewObservation, NotSimple
-from smartcity.sensorthings.ingest.runtime import IngestRuntime
-from smartcity.sensorthings.ingest.targets import CacheMiss, StreamKind, Targets
-from smartcity.sensorthings.reading import Links, plain_entity
-from smartcity.sensorthings.routes import links_for
+from smartcity.sensorthings.ingest.targets import CacheMiss, StreamKind, TargetCache, Targets
+from smartcity.sensorthings.reading import Links, links_for, plain_entity
 
 PATH = re.compile(
     r"^/(?P<slug>[a-z0-9-]+)/sta/v1\.1/"
@@ -38,6 +37,19 @@ PATH = re.compile(
 )
 OBSERVATION = ENTITY_TYPES["Observation"]
 ROUTE_LABEL = SimpleNamespace(path="/{municipality}/sta/v1.1/ingest")
+
+
+class IngestPath(Protocol):
+    """What this path uses of the module's runtime (`app.state.ingest`)."""
+
+    @property
+    def keys(self) -> ApiKeyCache: ...
+
+    @property
+    def targets(self) -> TargetCache: ...
+
+    @property
+    def pipeline(self) -> IngestPipeline: ...
 
 
 class _Decline(Exception):
@@ -53,7 +65,7 @@ class ObservationFastPath:
         if match is None or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        runtime: IngestRuntime | None = getattr(scope["app"].state, "ingest", None)
+        runtime: IngestPath | None = getattr(scope["app"].state, "ingest", None)
         headers = dict(scope["headers"])
         secret = _api_key(headers.get(b"authorization", b""))
         content_type = headers.get(b"content-type", b"application/json")
@@ -79,7 +91,7 @@ class ObservationFastPath:
         await _respond(send, status, answer, extra)
 
     async def _handle(
-        self, runtime: IngestRuntime, match: re.Match[str], secret: str, body: bytes, scope: Scope
+        self, runtime: IngestPath, match: re.Match[str], secret: str, body: bytes, scope: Scope
     ) -> tuple[int, Any, str | None]:
         grant = runtime.keys.cached(secret) or await asyncio.to_thread(runtime.keys.lookup, secret)
         if grant is None or "sta:write" not in grant.scopes:
@@ -126,7 +138,7 @@ class ObservationFastPath:
 
     @staticmethod
     async def _create_many(
-        runtime: IngestRuntime, grant: KeyGrant, payload: Any, links: Links
+        runtime: IngestPath, grant: KeyGrant, payload: Any, links: Links
     ) -> tuple[int, Any, str | None]:
         try:
             answers, good = await asyncio.to_thread(

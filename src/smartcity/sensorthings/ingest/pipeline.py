@@ -17,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from prometheus_client import Counter, Histogram
 
@@ -52,6 +53,14 @@ Listener = Callable[[Sequence[NewObservation]], None]
 Throttle = Callable[[], Awaitable[None]]
 
 
+class Submit(Protocol):
+    """`IngestPipeline.submit`, for producers that need nothing else of the pipeline."""
+
+    async def __call__(
+        self, observations: list[NewObservation], *, persistent: bool = False
+    ) -> list[int | None]: ...
+
+
 @dataclass
 class _Submission:
     observations: list[NewObservation]
@@ -60,6 +69,8 @@ class _Submission:
     # failing the caller (HTTP: the client sees 503 and may retry).
     persistent: bool
     attempts: int = field(default=0)
+    # Answered and counted off `pending` (`_finish`): never queued or answered again.
+    finished: bool = field(default=False)
 
 
 class IngestPipeline:
@@ -204,16 +215,7 @@ class IngestPipeline:
         except Exception as exc:
             WRITE_FAILURES.labels("database").inc()
             log.warning("writing observations failed", extra={"error": type(exc).__name__})
-            for submission in reversed(batch):
-                if submission.persistent:
-                    self._queue.appendleft(submission)
-                else:
-                    await self._finish(
-                        submission,
-                        error=ServiceUnavailable(
-                            "The database is not available; please retry.", retry_after=2
-                        ),
-                    )
+            await self._requeue_or_refuse(batch)
             return False
         FLUSH_SECONDS.observe(time.perf_counter() - started)
         BATCH_ROWS.observe(len(rows))
@@ -232,9 +234,11 @@ class IngestPipeline:
         return True
 
     async def _requeue_or_refuse(self, batch: list[_Submission]) -> None:
+        """After a failed write: queue what is not finished again, in front and in order
+        (persistent), or answer that the database is not available."""
         for submission in reversed(batch):
-            if submission.future.done():
-                continue
+            if submission.finished:
+                continue  # a crash after part of the batch was answered
             if submission.persistent:
                 self._queue.appendleft(submission)
             else:
@@ -302,6 +306,7 @@ class IngestPipeline:
         error: Exception | None = None,
     ) -> None:
         assert self._space is not None
+        submission.finished = True
         if not submission.future.done():
             if error is not None:
                 submission.future.set_exception(error)

@@ -9,8 +9,8 @@ from typing import Any
 
 from smartcity.core.db import MAX_ROW_ID, utcnow
 from smartcity.sensorthings.errors import BadRequest
-from smartcity.sensorthings.ingest.results import check_multi_result, check_result
 from smartcity.sensorthings.ingest.targets import StreamKind, StreamTarget, Targets
+from smartcity.sensorthings.results import check_multi_result, check_result
 from smartcity.sensorthings.values import parse_instant, parse_interval, typed_result
 
 # An Observation given as an entity may set these; everything else goes the general way.

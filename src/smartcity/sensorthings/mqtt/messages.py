@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from prometheus_client import Counter
 
 from smartcity.sensorthings.errors import BadRequest
 from smartcity.sensorthings.ingest import bulk, rows
@@ -23,6 +25,16 @@ class BadMessage(Exception):
         self.message = message
         self.target = target
 
+
+# Said on a message's error topic (`MqttNotifier.report`): the topic it came on, why it was
+# refused, and the publisher's municipality where known.
+Report = Callable[[str, BadMessage, str | None], None]
+
+MESSAGES = Counter(
+    "smartcity_mqtt_messages_total",
+    "MQTT messages that create Observations, by outcome",
+    ["outcome"],
+)
 
 # A bulk message holds at most this many rows: memory per message in flight stays bounded
 # (a gateway sends more messages instead).

@@ -6,28 +6,47 @@ platform directly (never passed on raw: subscribers get the stored Observation).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
-from smartcity.core.identity.key_cache import KeyGrant
-from smartcity.sensorthings.ingest.runtime import IngestRuntime
+from smartcity.core.identity.key_cache import ApiKeyCache, KeyGrant
+from smartcity.sensorthings.ingest.pipeline import Submit
+from smartcity.sensorthings.ingest.targets import TargetCache
 from smartcity.sensorthings.mqtt import topics
-from smartcity.sensorthings.mqtt.messages import BadMessage, is_notification, parse_message
+from smartcity.sensorthings.mqtt.messages import (
+    BadMessage,
+    Report,
+    is_notification,
+    parse_message,
+)
 
 DEVICE_SCOPES = frozenset({"sta:read", "sta:write"})
 
 
 class SensorThingsBrokerPolicy:
-    def __init__(self, runtime: IngestRuntime) -> None:
-        self.runtime = runtime
+    def __init__(
+        self,
+        *,
+        keys: ApiKeyCache,
+        targets: TargetCache,
+        submit: Submit,
+        report: Report,
+        subscribed: Callable[[str], None],
+    ) -> None:
+        """`report`: why a message was refused (on its error topic); `subscribed`: a topic
+        someone subscribed to (for `$select` projections)."""
+        self.keys = keys
+        self.targets = targets
+        self.submit = submit
+        self.report = report
+        self.subscribed = subscribed
 
     def may_connect(self, client_id: str, username: str | None, password: str | None) -> bool:
-        grant = self.runtime.keys.lookup(password or "")
+        grant = self.keys.lookup(password or "")
         return grant is not None and bool(DEVICE_SCOPES & grant.scopes)
 
     async def _grant(self, password: str | None) -> KeyGrant | None:
         secret = password or ""
-        return self.runtime.keys.cached(secret) or await asyncio.to_thread(
-            self.runtime.keys.lookup, secret
-        )
+        return self.keys.cached(secret) or await asyncio.to_thread(self.keys.lookup, secret)
 
     async def may(self, password: str | None, topic: str, action: str) -> bool:
         if action != "subscribe":
@@ -47,15 +66,14 @@ class SensorThingsBrokerPolicy:
         else:
             assert wanted.entity_id is not None
             owner = await asyncio.to_thread(
-                self.runtime.targets.owner, wanted.entity.model, wanted.entity_id
+                self.targets.owner, wanted.entity.model, wanted.entity_id
             )
             allowed = owner == grant.municipality_id
-        if allowed and self.runtime.bridge is not None:
-            self.runtime.bridge.selection_subscribed(topic)
+        if allowed:
+            self.subscribed(topic)
         return allowed
 
     async def received(self, client_id: str, password: str | None, topic: str, data: bytes) -> None:
-        bridge = self.runtime.bridge
         if is_notification(data):
             return
         grant = await self._grant(password)
@@ -66,12 +84,11 @@ class SensorThingsBrokerPolicy:
             if create is None:
                 raise BadMessage("topic", f"Observations are not created on {topic}.")
             received = await asyncio.to_thread(
-                parse_message, create, data, self.runtime.targets, grant.municipality_id
+                parse_message, create, data, self.targets, grant.municipality_id
             )
         except BadMessage as bad:
-            if bridge is not None:
-                bridge.report(topic, bad, grant.municipality_slug if grant else None)
+            self.report(topic, bad, grant.municipality_slug if grant else None)
             return
-        if received.refused is not None and bridge is not None:
-            bridge.report(topic, received.refused, grant.municipality_slug)
-        await self.runtime.pipeline.submit(received.observations, persistent=True)
+        if received.refused is not None:
+            self.report(topic, received.refused, grant.municipality_slug)
+        await self.submit(received.observations, persistent=True)

@@ -1,0 +1,161 @@
+"""The module's per-process machinery, composed: the ingestion path's caches, store and
+pipeline, and with a broker the MQTT notifier (every process) and consumer (an external
+broker). Each piece is handed only what it uses; none of them knows this runtime."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+from typing import IO
+
+from fastapi import FastAPI
+
+from smartcity.core.identity.key_cache import ApiKeyCache
+from smartcity.core.mqtt import BrokerPolicy, ExternalBroker
+from smartcity.core.platform import Platform
+from smartcity.sensorthings.created import EntitiesCreated
+from smartcity.sensorthings.ingest.pipeline import IngestPipeline
+from smartcity.sensorthings.ingest.store import ObservationStore
+from smartcity.sensorthings.ingest.targets import TargetCache
+from smartcity.sensorthings.mqtt.consumer import MqttConsumer
+from smartcity.sensorthings.mqtt.messages import BadMessage
+from smartcity.sensorthings.mqtt.notifier import MqttNotifier, announce
+from smartcity.sensorthings.mqtt.policy import SensorThingsBrokerPolicy
+
+
+class SensorThingsRuntime:
+    def __init__(self, platform: Platform, app: FastAPI | None = None) -> None:
+        settings = platform.settings
+        self.platform = platform
+        self.app = app
+        # Both only while a broker is there: the notifier with any broker, the consumer
+        # with an external one (the embedded broker hands messages to the broker policy).
+        self.notifier: MqttNotifier | None = None
+        self.consumer: MqttConsumer | None = None
+        self._slot: IO[str] | None = None
+        self.targets = TargetCache(platform.sessions, settings.ingest_cache_seconds)
+        self.keys = ApiKeyCache(platform.sessions, settings.ingest_cache_seconds)
+        self.store = ObservationStore(platform.engine)
+        self.pipeline = IngestPipeline(
+            self.store,
+            self.targets,
+            max_batch=settings.ingest_max_batch,
+            max_pending=settings.ingest_max_pending,
+        )
+        platform.bus.subscribe(EntitiesCreated, self._announce)
+
+    def forget(self) -> None:
+        """Entities changed through this process: reload what is cached."""
+        self.targets.clear()
+
+    async def start(self) -> None:
+        await self.pipeline.start()
+        broker = getattr(self.app.state, "broker", None) if self.app is not None else None
+        if broker is None:
+            return
+        settings = self.platform.settings
+        external = isinstance(broker, ExternalBroker)
+        client_id = self._client_id() if external else ""
+        notifier = MqttNotifier(
+            broker.endpoint,
+            client_id=client_id,
+            public_url=settings.public_url.rstrip("/") or f"http://{settings.host}:{settings.port}",
+            observation_topics=frozenset(
+                part.strip() for part in settings.mqtt_observation_topics.split(",") if part.strip()
+            ),
+            wanted=broker.has_subscribers,
+        )
+        self.notifier = notifier
+        self.pipeline.listeners.append(notifier.observations_stored)
+        self.pipeline.throttles.append(notifier.notifications_caught_up)
+        starting = [notifier.start()]
+        if external:
+            self.consumer = MqttConsumer(
+                broker.endpoint,
+                client_id=client_id,
+                share_group=settings.mqtt_share_group,
+                session_expiry=settings.mqtt_session_expiry,
+                targets=self.targets,
+                sessions=self.platform.sessions,
+                submit=self.pipeline.submit,
+                report=notifier.report,
+            )
+            starting.append(self.consumer.start())
+        # Both connections at once; a broker that is down holds up neither for long.
+        await asyncio.gather(*starting)
+
+    async def stop(self) -> None:
+        notifier, consumer = self.notifier, self.consumer
+        if notifier is not None:
+            if notifier.observations_stored in self.pipeline.listeners:
+                self.pipeline.listeners.remove(notifier.observations_stored)
+            if notifier.notifications_caught_up in self.pipeline.throttles:
+                self.pipeline.throttles.remove(notifier.notifications_caught_up)
+        if consumer is not None:
+            await consumer.settle()
+        if notifier is not None:
+            await notifier.stop()
+            self.notifier = None
+        if consumer is not None:
+            await consumer.stop()
+            self.consumer = None
+        await self.pipeline.stop()
+        if self._slot is not None:
+            self._slot.close()
+            self._slot = None
+
+    def readiness(self) -> dict[str, tuple[bool, str]]:
+        # The broker may answer while this process's own session is still reconnecting
+        # (after a broker restart, paho waits out its back-off): not ready until it is back.
+        if self.consumer is None:
+            return {}
+        if self.consumer.connected:
+            return {"ingestion": (True, "subscribed")}
+        return {"ingestion": (False, "reconnecting to the broker")}
+
+    def report(self, topic: str, bad: BadMessage, slug: str | None) -> None:
+        if self.notifier is not None:
+            self.notifier.report(topic, bad, slug)
+
+    def selection_subscribed(self, topic: str) -> None:
+        if self.notifier is not None:
+            self.notifier.selection_subscribed(topic)
+
+    def _announce(self, event: EntitiesCreated) -> None:
+        if self.notifier is not None:
+            settings = self.platform.settings
+            announce(self.notifier, self.platform.sessions, settings.effective_public_url, event)
+
+    def _client_id(self) -> str:
+        """A client id that the same instance uses again after a restart, so that its broker
+        session (and any message it had not acknowledged) is picked up again. Worker
+        processes of one instance take numbered slots, held by a file lock until they exit."""
+        settings = self.platform.settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        for slot in range(64):
+            handle = (settings.data_dir / f"mqtt-slot-{slot}.lock").open("a")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                continue
+            self._slot = handle
+            return f"smartcity-{settings.instance_name}-{slot}"
+        raise RuntimeError("more than 64 worker processes share this data directory")
+
+
+def attach(app: FastAPI, platform: Platform) -> SensorThingsRuntime:
+    runtime = SensorThingsRuntime(platform, app)
+    app.state.ingest = runtime
+    return runtime
+
+
+def broker_policy(app: FastAPI, platform: Platform) -> BrokerPolicy:
+    runtime: SensorThingsRuntime = app.state.ingest
+    return SensorThingsBrokerPolicy(
+        keys=runtime.keys,
+        targets=runtime.targets,
+        submit=runtime.pipeline.submit,
+        report=runtime.report,
+        subscribed=runtime.selection_subscribed,
+    )
