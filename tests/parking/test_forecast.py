@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from smartcity.core.db import utcnow
 from smartcity.parking import forecast
+from smartcity.parking.demo import car_park_free
 from smartcity.parking.dresden import LOTS, occupancy_history
-from smartcity.simulator.signals import car_park_free
 from tests.conftest import create_observations
 from tests.parking.conftest import API, car_park, with_counter
 

@@ -17,7 +17,8 @@ from fastapi.testclient import TestClient
 from smartcity.citizen import login as citizen_login
 from smartcity.core.portal import Portal
 from smartcity.lighting.services import create_group
-from smartcity.open311 import categories, reports
+from smartcity.open311 import categories
+from smartcity.open311 import services as reports
 from smartcity.parking.services import import_geojson
 from tests.conftest import World, login
 

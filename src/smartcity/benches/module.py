@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from smartcity.benches import demo
 from smartcity.benches.alerts import AIR_QUALITY
+from smartcity.benches.map import bench_datastreams, bench_features, bench_things
+from smartcity.benches.pages import router as portal_pages
 from smartcity.benches.permissions import BENCHES_MANAGE
 from smartcity.benches.routes import pages, router
-from smartcity.core.modules import Module
+from smartcity.core.modules import LiveSource, MapLayer, Module, NavEntry
+
+HERE = Path(__file__).parent
 
 module = Module(
     name="benches",
     models=("smartcity.benches.models",),
     permissions=(BENCHES_MANAGE,),
     routers=(router,),
-    pages=(pages,),
+    pages=(pages, portal_pages),
+    templates=HERE / "templates",
+    translations=HERE / "locale",
     demo_seeders=(demo.seed,),
     jobs=(AIR_QUALITY,),
+    portal_navigation=(NavEntry("umwelt", "Air and climate", order=30),),
+    map_layers=(MapLayer("baenke", "Benches", bench_features, things=bench_things),),
+    live_sources=(LiveSource("baenke", bench_datastreams),),
 )

@@ -14,7 +14,7 @@ from smartcity.benches.models import AirQualityState, Bench
 from smartcity.benches.quantities import BY_DEFINITION, POLLUTANT_KEYS, QUANTITIES, SO2_DEFINITION
 from smartcity.core.audit import services as audit
 from smartcity.core.db import utcnow
-from smartcity.core.errors import NotFound
+from smartcity.core.lookup import get_or_404
 from smartcity.sensorthings.latest import newest_results
 from smartcity.sensorthings.models import Datastream, Observation, ObservedProperty
 from smartcity.sensorthings.provisioning import StreamSpec, create_thing
@@ -50,10 +50,7 @@ def create_bench(db: Session, *, name: str, lat: float, lon: float, actor: str) 
 
 
 def get_bench(db: Session, bench_id: int) -> Bench:
-    bench = db.get(Bench, bench_id)
-    if bench is None:
-        raise NotFound(f"There is no bench {bench_id}.")
-    return bench
+    return get_or_404(db, Bench, bench_id, "bench")
 
 
 def all_benches(db: Session) -> list[Bench]:

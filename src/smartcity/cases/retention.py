@@ -15,8 +15,8 @@ from pathlib import Path
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from smartcity.cases.interfaces import RetentionRule, applications
 from smartcity.cases.models import Case, CaseEvent
-from smartcity.citizen.models import ServiceAdoption, ServiceTemplate, Submission
 from smartcity.core.audit.services import record
 from smartcity.core.db import transaction, utcnow
 from smartcity.core.jobs import PeriodicJob
@@ -37,8 +37,8 @@ def apply_case_retention(platform: Platform, now: datetime | None = None) -> dic
     for municipality in municipalities:
         files: list[Path] = []
         with transaction(platform.sessions, **{SCOPE_KEY: scope_for(municipality)}) as db:
-            for case, template in _due(db, now):
-                if template.retention_action == "delete":
+            for case, rule in _due(db, now):
+                if rule.action == "delete":
                     files += _delete(db, platform, case)
                     done["deleted"] += 1
                 else:
@@ -50,22 +50,20 @@ def apply_case_retention(platform: Platform, now: datetime | None = None) -> dic
     return done
 
 
-def _due(db: Session, now: datetime) -> list[tuple[Case, ServiceTemplate]]:
-    rows = db.execute(
-        select(Case, ServiceTemplate)
-        .join(ServiceAdoption, ServiceAdoption.id == Case.adoption_id)
-        .join(ServiceTemplate, ServiceTemplate.id == ServiceAdoption.template_id)
-        .where(
+def _due(db: Session, now: datetime) -> list[tuple[Case, RetentionRule]]:
+    rules = applications().retention_rules(db)
+    found = db.scalars(
+        select(Case).where(
             Case.closed_at.is_not(None),
             Case.anonymised_at.is_(None),
-            ServiceTemplate.retention_days > 0,
+            Case.adoption_id.in_(rules),
         )
     ).all()
     return [
-        (case, template)
-        for case, template in rows
+        (case, rules[case.adoption_id])
+        for case in found
         if case.closed_at is not None
-        and case.closed_at + timedelta(days=template.retention_days) <= now
+        and case.closed_at + timedelta(days=rules[case.adoption_id].days) <= now
     ]
 
 
@@ -78,12 +76,10 @@ def _files(db: Session, platform: Platform, case: Case) -> list[Path]:
 
 def _delete(db: Session, platform: Platform, case: Case) -> list[Path]:
     files = _files(db, platform, case)
-    submission = db.get(Submission, case.submission_id)
     case_id = case.id
     db.execute(delete(CaseEvent).where(CaseEvent.case_id == case_id))
     db.delete(case)
-    if submission is not None:
-        db.delete(submission)
+    applications().delete(db, case)
     record(
         db,
         actor="system",
@@ -96,13 +92,7 @@ def _delete(db: Session, platform: Platform, case: Case) -> list[Path]:
 
 def _anonymise(db: Session, platform: Platform, case: Case, now: datetime) -> list[Path]:
     files = _files(db, platform, case)
-    submission = db.get(Submission, case.submission_id)
-    if submission is not None:
-        submission.data = {}
-        submission.contact_email = None
-        submission.citizen_subject = None
-        submission.receipt = ""  # it names the attachments, and their names may be personal
-        submission.anonymised_at = now
+    applications().anonymise(db, case, now)
     db.execute(update(CaseEvent).where(CaseEvent.case_id == case.id).values(text=None))
     if case.decision is not None:
         case.decision = {**case.decision, "text": None, "document": None}

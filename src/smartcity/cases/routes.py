@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import (
-    APIRouter,
-    BackgroundTasks,
-    Depends,
-    File,
-    Header,
-    Path,
-    Query,
-    Response,
-    UploadFile,
-    status,
-)
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Depends, File, Header, Path, Query, Response, UploadFile, status
 
 from smartcity.cases import services
 from smartcity.cases.models import Case
@@ -28,25 +16,21 @@ from smartcity.cases.schemas import (
     CasePatch,
     DecisionIn,
     FileOut,
-    FitConnectIn,
     HistoryEntry,
     StatusChange,
     TextIn,
 )
-from smartcity.citizen import fitconnect
 from smartcity.core.documents import PDF_RESPONSE, pdf_response
 from smartcity.core.http.deps import (
+    ContextDep,
     IdPath,
-    MunicipalityDep,
-    PlatformDep,
     PortalDep,
+    RequestContext,
     TenantDbDep,
     requires,
 )
 from smartcity.core.identity.permissions import Principal
 from smartcity.core.mail.services import deliver_pending
-from smartcity.core.portal import Portal
-from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads import services as uploads
 
 router = APIRouter(prefix="/{municipality}/api/v1/cases", tags=["case files"])
@@ -83,25 +67,16 @@ def inbox(
 
 
 @router.get("/{case_id}", summary="One case with the application, files and events (ETag)")
-def get_case(
-    case_id: IdPath,
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-    portal: PortalDep,
-    who: Reader,
-    response: Response,
-) -> CaseOut:
-    case = services.get_case(db, who, case_id)
-    return _with_etag(response, services.case_out(db, portal, municipality, case))
+def get_case(case_id: IdPath, ctx: ContextDep, who: Reader, response: Response) -> CaseOut:
+    case = services.get_case(ctx.db, who, case_id)
+    return _with_etag(response, services.case_out(ctx.db, ctx.portal, ctx.municipality, case))
 
 
-def _changed(
-    db: Session, portal: Portal, municipality: Municipality, case: Case, response: Response
-) -> CaseOut:
+def _changed(ctx: RequestContext, case: Case, response: Response) -> CaseOut:
     # Written now, so that a concurrent change surfaces as 412 (StaleDataError, handled
     # app-wide) before the answer is built.
-    db.flush()
-    return _with_etag(response, services.case_out(db, portal, municipality, case))
+    ctx.db.flush()
+    return _with_etag(response, services.case_out(ctx.db, ctx.portal, ctx.municipality, case))
 
 
 def _case_to_change(
@@ -118,47 +93,29 @@ CaseToChange = Annotated[Case, Depends(_case_to_change)]
 
 @router.patch("/{case_id}", summary="Assign the case or set its deadline (If-Match required)")
 def patch_case(
-    case: CaseToChange,
-    body: CasePatch,
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-    portal: PortalDep,
-    who: Worker,
-    response: Response,
+    case: CaseToChange, body: CasePatch, ctx: ContextDep, who: Worker, response: Response
 ) -> CaseOut:
-    services.update(db, case, body.model_dump(exclude_unset=True), who.actor)
-    return _changed(db, portal, municipality, case, response)
+    services.update(ctx.db, case, body.model_dump(exclude_unset=True), who.actor)
+    return _changed(ctx, case, response)
 
 
 @router.post("/{case_id}/status", summary="Move the case along its workflow (If-Match required)")
 def change_status(
-    case: CaseToChange,
-    body: StatusChange,
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-    portal: PortalDep,
-    who: Worker,
-    response: Response,
+    case: CaseToChange, body: StatusChange, ctx: ContextDep, who: Worker, response: Response
 ) -> CaseOut:
-    services.change_status(db, case, body.status, body.note, who.actor)
-    return _changed(db, portal, municipality, case, response)
+    services.change_status(ctx.db, case, body.status, body.note, who.actor)
+    return _changed(ctx, case, response)
 
 
 @router.post(
     "/{case_id}/notes", status_code=status.HTTP_201_CREATED, summary="Add an internal note"
 )
 def add_note(
-    case_id: IdPath,
-    body: TextIn,
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-    portal: PortalDep,
-    who: Worker,
-    response: Response,
+    case_id: IdPath, body: TextIn, ctx: ContextDep, who: Worker, response: Response
 ) -> CaseOut:
-    case = services.get_case(db, who, case_id)
-    services.add_note(db, case, body.text, who.actor)
-    return _changed(db, portal, municipality, case, response)
+    case = services.get_case(ctx.db, who, case_id)
+    services.add_note(ctx.db, case, body.text, who.actor)
+    return _changed(ctx, case, response)
 
 
 @router.post(
@@ -167,20 +124,12 @@ def add_note(
     summary="Write to the applicant (status page, and e-mail if they gave an address)",
 )
 def send_message(
-    case_id: IdPath,
-    body: TextIn,
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-    portal: PortalDep,
-    platform: PlatformDep,
-    who: Worker,
-    response: Response,
-    background: BackgroundTasks,
+    case_id: IdPath, body: TextIn, ctx: ContextDep, who: Worker, response: Response
 ) -> CaseOut:
-    case = services.get_case(db, who, case_id)
-    services.send_message(db, portal, municipality, case, body.text, who.actor)
-    background.add_task(deliver_pending, platform)
-    return _changed(db, portal, municipality, case, response)
+    case = services.get_case(ctx.db, who, case_id)
+    services.send_message(ctx.db, ctx.portal, ctx.municipality, case, body.text, who.actor)
+    ctx.background.add_task(deliver_pending, ctx.platform)
+    return _changed(ctx, case, response)
 
 
 @router.post(
@@ -188,19 +137,11 @@ def send_message(
     summary="Issue the decision (Bescheid): rendered, signed, shown to the applicant",
 )
 def decide(
-    case: CaseToChange,
-    body: DecisionIn,
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-    portal: PortalDep,
-    platform: PlatformDep,
-    who: Worker,
-    response: Response,
-    background: BackgroundTasks,
+    case: CaseToChange, body: DecisionIn, ctx: ContextDep, who: Worker, response: Response
 ) -> CaseOut:
-    services.decide(db, portal, municipality, case, body.outcome, body.text, who.actor)
-    background.add_task(deliver_pending, platform)
-    return _changed(db, portal, municipality, case, response)
+    services.decide(ctx.db, ctx.portal, ctx.municipality, case, body.outcome, body.text, who.actor)
+    ctx.background.add_task(deliver_pending, ctx.platform)
+    return _changed(ctx, case, response)
 
 
 @router.get(
@@ -209,12 +150,11 @@ def decide(
     response_class=Response,
     responses=PDF_RESPONSE,
 )
-def decision_pdf(
-    case_id: IdPath, db: TenantDbDep, municipality: MunicipalityDep, portal: PortalDep, who: Reader
-) -> Response:
-    case = services.get_case(db, who, case_id)
+def decision_pdf(case_id: IdPath, ctx: ContextDep, who: Reader) -> Response:
+    case = services.get_case(ctx.db, who, case_id)
     return pdf_response(
-        services.decision_pdf(db, portal, municipality, case), f"bescheid-{case.id}.pdf"
+        services.decision_pdf(ctx.db, ctx.portal, ctx.municipality, case),
+        f"bescheid-{case.id}.pdf",
     )
 
 
@@ -224,25 +164,12 @@ def decision_pdf(
     summary="Attach a file to the case (PDF, JPEG, PNG)",
 )
 def attach(
-    case_id: IdPath,
-    file: Annotated[UploadFile, File()],
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-    portal: PortalDep,
-    who: Worker,
+    case_id: IdPath, file: Annotated[UploadFile, File()], ctx: ContextDep, who: Worker
 ) -> FileOut:
-    data = file.file.read(portal.limits.max_bytes + 1)
-    case = services.get_case(db, who, case_id)
-    stored = services.add_attachment(db, portal, case, file.filename or "", data, who.actor)
-    return FileOut(
-        id=stored.public_id,
-        name=stored.original_name,
-        content_type=stored.content_type,
-        size=stored.size,
-        sha512=stored.sha512,
-        source="staff",
-        url=f"{portal.base(municipality)}/api/v1/cases/{case.id}/files/{stored.public_id}",
-    )
+    data = file.file.read(ctx.portal.limits.max_bytes + 1)
+    case = services.get_case(ctx.db, who, case_id)
+    stored = services.add_attachment(ctx.db, ctx.portal, case, file.filename or "", data, who.actor)
+    return services.file_out(ctx.portal, ctx.municipality, case, stored, "staff")
 
 
 @router.get(
@@ -277,19 +204,3 @@ def _quote(name: str) -> str:
 @router.get("/{case_id}/history", summary="Everything that happened to the case (audit log)")
 def history(case_id: IdPath, db: TenantDbDep, who: Reader) -> list[HistoryEntry]:
     return services.history(db, services.get_case(db, who, case_id))
-
-
-@router.post(
-    "/{case_id}/fit-connect",
-    summary="The application as FIT-Connect parts, encrypted for a destination key",
-)
-def fit_connect(
-    case_id: IdPath,
-    body: FitConnectIn,
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-    portal: PortalDep,
-    who: Worker,
-) -> dict[str, Any]:
-    case = services.get_case(db, who, case_id)
-    return fitconnect.export(db, portal, municipality, case, body.destination_key, body.schema_uri)

@@ -93,14 +93,3 @@ class HistoryEntry(BaseModel):
     action: str
     changes: dict[str, Any]
     seq: int
-
-
-class FitConnectIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    destination_key: dict[str, Any] = Field(
-        description="The destination's public encryption key (RSA JWK, alg RSA-OAEP-256)"
-    )
-    schema_uri: str | None = Field(
-        default=None, description="URI of the data schema; default: this form's own"
-    )

@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from smartcity.cases import services as cases
+from smartcity.cases.workflow import Workflow
 from smartcity.citizen import receipts, tracking
 from smartcity.citizen.catalog import OfferedService, adoption_by_id
 from smartcity.citizen.forms import FormDefinition, field_errors
@@ -29,8 +30,10 @@ from smartcity.citizen.models import Draft, FormVersion, Submission
 from smartcity.citizen.schemas import DraftIn, DraftOut, SubmitIn, UploadOut
 from smartcity.core.audit.services import record
 from smartcity.core.db import table_of, transaction, utcnow
+from smartcity.core.documents import local_time
 from smartcity.core.errors import Conflict, Gone, InvalidInput, NotAuthenticated, NotFound
 from smartcity.core.jobs import PeriodicJob
+from smartcity.core.lookup import found_or_404
 from smartcity.core.mail.services import queue_mail
 from smartcity.core.platform import Platform
 from smartcity.core.portal import Portal
@@ -90,14 +93,7 @@ def draft_out(
 
 
 def upload_out(stored: StoredFile) -> UploadOut:
-    return UploadOut(
-        id=stored.public_id,
-        field=stored.field,
-        name=stored.original_name,
-        content_type=stored.content_type,
-        size=stored.size,
-        sha512=stored.sha512,
-    )
+    return UploadOut(**uploads.facts(stored), field=stored.field)
 
 
 def start_draft(
@@ -130,12 +126,11 @@ def start_draft(
 
 
 def draft_by_token(db: Session, access_token: str, now: datetime | None = None) -> Draft:
-    draft = db.scalar(select(Draft).where(Draft.access_token_hash == _hash(access_token)))
-    if draft is None:
-        raise NotFound(
-            "Diesen Entwurf gibt es nicht (mehr). Nutzen Sie den Link aus Ihrer E-Mail, um "
-            "einen gespeicherten Antrag fortzusetzen."
-        )
+    draft = found_or_404(
+        db.scalar(select(Draft).where(Draft.access_token_hash == _hash(access_token))),
+        "Diesen Entwurf gibt es nicht (mehr). Nutzen Sie den Link aus Ihrer E-Mail, um "
+        "einen gespeicherten Antrag fortzusetzen.",
+    )
     if draft.expires_at <= (now or utcnow()):
         raise Gone("Der Entwurf ist abgelaufen. Bitte beginnen Sie den Antrag neu.")
     return draft
@@ -183,7 +178,7 @@ def save_draft(
             body=(
                 f"Guten Tag,\n\nSie haben einen Antrag „{service.name('de')}“ bei "
                 f"{municipality.name} gespeichert. Mit diesem Link setzen Sie ihn fort "
-                f"(einmal gültig, bis {receipts.local_time(draft.expires_at, municipality)}):"
+                f"(einmal gültig, bis {local_time(draft.expires_at, municipality)}):"
                 f"\n\n{resume_url}\n\nOder geben Sie auf der Seite „Gespeicherten Antrag "
                 f"fortsetzen“ diesen Code ein:\n\n{resume}\n\n"
                 "Wenn Sie das nicht waren, können Sie diese Nachricht ignorieren."
@@ -194,12 +189,11 @@ def save_draft(
 
 def resume(db: Session, resume_token: str, now: datetime | None = None) -> DraftOut:
     """Use up a resume token; the draft gets a fresh access token."""
-    draft = db.scalar(select(Draft).where(Draft.resume_token_hash == _hash(resume_token)))
-    if draft is None:
-        raise NotFound(
-            "Dieser Link wurde schon benutzt oder ist unbekannt. Speichern Sie den Antrag "
-            "erneut, um einen neuen Link zu bekommen."
-        )
+    draft = found_or_404(
+        db.scalar(select(Draft).where(Draft.resume_token_hash == _hash(resume_token))),
+        "Dieser Link wurde schon benutzt oder ist unbekannt. Speichern Sie den Antrag "
+        "erneut, um einen neuen Link zu bekommen.",
+    )
     if draft.expires_at <= (now or utcnow()):
         raise Gone("Der Entwurf ist abgelaufen. Bitte beginnen Sie den Antrag neu.")
     access = _new_token()
@@ -354,7 +348,18 @@ def submit(
             leftovers.append(uploads.remove(db, portal.data_dir, stored))
     if draft is not None:
         db.delete(draft)
-    case_id = cases.open_case(db, submission, service, now)
+    case_id = cases.open_case(
+        db,
+        cases.CaseOpening(
+            municipality_id=submission.municipality_id,
+            submission_id=submission.id,
+            adoption_id=service.adoption.id,
+            department=service.department,
+            workflow=Workflow.of(service.template.workflow),
+            processing_days=service.processing_days,
+        ),
+        now,
+    )
     record(
         db,
         actor="citizen" if citizen_subject else "anonymous",
@@ -385,7 +390,7 @@ def _confirm(
     # The page a person reads; the PDF comes from the API.
     status = f"{portal.base(municipality)}/status/{submission.tracking_code}"
     pdf = f"{portal.api(municipality)}/status/{submission.tracking_code}/receipt.pdf"
-    when = receipts.local_time(submission.submitted_at, municipality)
+    when = local_time(submission.submitted_at, municipality)
     if submission.language == "en":
         subject = f"Received: {service.name('en')} ({submission.tracking_code})"
         body = (
@@ -407,12 +412,10 @@ def _confirm(
 
 def submission_by_code(db: Session, typed: str) -> Submission:
     code = tracking.normalise(typed)
-    found = db.scalar(select(Submission).where(Submission.tracking_code == code)) if code else None
-    if found is None:
-        raise NotFound(
-            "Zu dieser Vorgangsnummer gibt es hier keinen Antrag. Bitte prüfen Sie die Nummer."
-        )
-    return found
+    return found_or_404(
+        db.scalar(select(Submission).where(Submission.tracking_code == code)) if code else None,
+        "Zu dieser Vorgangsnummer gibt es hier keinen Antrag. Bitte prüfen Sie die Nummer.",
+    )
 
 
 def remove_expired_drafts(platform: Platform, now: datetime | None = None) -> int:

@@ -26,6 +26,7 @@ from smartcity.citizen.schemas import (
 from smartcity.core.audit.services import record
 from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, NotFound
+from smartcity.core.lookup import found_or_404
 from smartcity.core.snapshots import WATCHED, kept
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.scope import SCOPE_KEY
@@ -45,14 +46,14 @@ def templates(db: Session, region_id: int) -> list[ServiceTemplate]:
 
 
 def template_by_key(db: Session, region_id: int, key: str) -> ServiceTemplate:
-    found = db.scalar(
-        select(ServiceTemplate).where(
-            ServiceTemplate.region_id == region_id, ServiceTemplate.key == key
-        )
+    return found_or_404(
+        db.scalar(
+            select(ServiceTemplate).where(
+                ServiceTemplate.region_id == region_id, ServiceTemplate.key == key
+            )
+        ),
+        f"The region has no service {key!r}.",
     )
-    if found is None:
-        raise NotFound(f"The region has no service {key!r}.")
-    return found
 
 
 def template_out(template: ServiceTemplate, current: FormVersion | None) -> TemplateOut:
@@ -140,14 +141,14 @@ def current_forms(db: Session, template_ids: list[int]) -> dict[int, FormVersion
 
 
 def form_version(db: Session, template: ServiceTemplate, version: int) -> FormVersion:
-    found = db.scalar(
-        select(FormVersion).where(
-            FormVersion.template_id == template.id, FormVersion.version == version
-        )
+    return found_or_404(
+        db.scalar(
+            select(FormVersion).where(
+                FormVersion.template_id == template.id, FormVersion.version == version
+            )
+        ),
+        f"The service {template.key!r} has no form version {version}.",
     )
-    if found is None:
-        raise NotFound(f"The service {template.key!r} has no form version {version}.")
-    return found
 
 
 def form_versions(db: Session, template: ServiceTemplate) -> list[FormVersion]:

@@ -20,12 +20,11 @@ import hashlib
 import json
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from smartcity.citizen.catalog import OfferedService
 from smartcity.citizen.forms import FormDefinition
 from smartcity.citizen.models import FormVersion, Submission
-from smartcity.core.documents import Document
+from smartcity.core.documents import Document, local_time
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads.models import StoredFile
 
@@ -59,10 +58,6 @@ def claims(
         "data_sha256": data_sha256,
         "attachments": [{"name": f.original_name, "sha512": f.sha512} for f in files],
     }
-
-
-def local_time(moment: datetime, municipality: Municipality) -> str:
-    return moment.astimezone(ZoneInfo(municipality.timezone)).strftime("%d.%m.%Y, %H:%M Uhr")
 
 
 def answers(

@@ -1,6 +1,7 @@
-"""Citizen services over HTTP: the municipality's catalog, drafts, uploads, submissions,
-status by tracking code (all public: the tokens and codes are the keys), and the staff side
-of the catalog (templates, forms, adoption)."""
+"""Citizen services over HTTP: the municipality's catalog, drafts, uploads, submissions and
+status by tracking code (all public: the tokens and codes are the keys), and the signed-in
+citizen's applications. The staff side of the catalog is in `catalog_routes`, the citizen
+login in `login_routes`."""
 
 from __future__ import annotations
 
@@ -20,55 +21,39 @@ from fastapi import (
     UploadFile,
     status,
 )
-from fastapi.responses import RedirectResponse
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from smartcity.cases import services as cases
+from smartcity.citizen import applicant_view as applicant
 from smartcity.citizen import applications, catalog, login
-from smartcity.citizen.models import FormVersion, ServiceTemplate
-from smartcity.citizen.permissions import CATALOG_ADOPT, CATALOG_DEFINE
+from smartcity.citizen.deps import CitizenDep, CitizenSessionDep, ServiceKey
+from smartcity.citizen.models import FormVersion
 from smartcity.citizen.receipts import receipt_pdf
 from smartcity.citizen.schemas import (
-    AdoptionIn,
-    AdoptionPatch,
     ApplicationOut,
-    CitizenOut,
     DirectSubmissionIn,
     DraftIn,
     DraftOut,
-    FormIn,
-    FormOut,
     ResumeIn,
     ServiceDetail,
     ServiceOut,
     StatusOut,
     SubmissionOut,
     SubmitIn,
-    TemplateIn,
-    TemplateOut,
-    TemplatePatch,
     TextIn,
     UploadOut,
 )
 from smartcity.core.db import transaction
 from smartcity.core.documents import PDF_RESPONSE, pdf_response
-from smartcity.core.errors import NotAuthenticated, NotFound
+from smartcity.core.errors import NotAuthenticated
 from smartcity.core.http.deps import (
-    DbDep,
     MunicipalityDep,
     MunicipalitySlug,
     PlatformDep,
     PortalDep,
     TenantDbDep,
     public,
-    requires,
 )
 from smartcity.core.http.rate_limit import anonymous_submission
-from smartcity.core.identity import oidc
-from smartcity.core.identity.models import CitizenSession
-from smartcity.core.identity.permissions import Principal
-from smartcity.core.identity.routes import set_login_cookie
 from smartcity.core.mail.services import deliver_pending
 from smartcity.core.platform import Platform
 from smartcity.core.portal import Portal
@@ -76,37 +61,12 @@ from smartcity.core.tenancy.services import enter_municipality
 from smartcity.core.uploads import services as uploads
 
 router = APIRouter(prefix="/{municipality}/api/v1/citizen", tags=["citizen services"])
-citizen_auth = APIRouter(prefix="/citizen", tags=["citizen login"])
-staff = APIRouter(prefix="/{municipality}/api/v1/catalog", tags=["service catalog"])
 
 Language = Annotated[Literal["de", "en"], Query(description="Language of texts and messages")]
 DraftToken = Annotated[
     str, Header(alias="Draft-Token", min_length=10, max_length=100, description="From the draft")
 ]
-ServiceKey = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Code = Annotated[str, Path(min_length=12, max_length=20, description="Tracking code")]
-Definer = Annotated[Principal, Depends(requires(CATALOG_DEFINE))]
-Adopter = Annotated[Principal, Depends(requires(CATALOG_ADOPT))]
-
-
-async def citizen_session(
-    request: Request, db: DbDep, platform: PlatformDep
-) -> CitizenSession | None:
-    """The signed-in citizen, if any (the citizen login's cookie). Most applications come
-    without one: only then is a thread needed for the lookup."""
-    token = request.cookies.get(login.COOKIE)
-    if not token:
-        return None
-    return await run_in_threadpool(login.resolve, db, token, platform.session_policy)
-
-
-async def citizen_subject(
-    session: Annotated[CitizenSession | None, Depends(citizen_session)],
-) -> str | None:
-    return session.subject if session is not None else None
-
-
-CitizenDep = Annotated[str | None, Depends(citizen_subject)]
 
 
 def _send_mail(background: BackgroundTasks, platform: Platform) -> None:
@@ -350,7 +310,7 @@ def status_of(
     lang: Language = "de",
 ) -> StatusOut:
     submission = applications.submission_by_code(db, code)
-    return cases.status_for_applicant(db, portal, municipality, submission, lang)
+    return applicant.status_for_applicant(db, portal, municipality, submission, lang)
 
 
 @router.get(
@@ -389,8 +349,7 @@ def decision(
     code: Code, db: TenantDbDep, municipality: MunicipalityDep, portal: PortalDep
 ) -> Response:
     submission = applications.submission_by_code(db, code)
-    case = cases.case_of(db, submission)
-    pdf = cases.decision_pdf(db, portal, municipality, case)
+    pdf = applicant.decision_pdf(db, portal, municipality, submission)
     return pdf_response(pdf, f"bescheid-{submission.tracking_code}.pdf")
 
 
@@ -402,7 +361,7 @@ def decision(
 )
 def reply(code: Code, body: TextIn, db: TenantDbDep) -> Response:
     submission = applications.submission_by_code(db, code)
-    cases.applicant_reply(db, submission, body.text)
+    applicant.reply(db, submission, body.text)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -412,198 +371,8 @@ def reply(code: Code, body: TextIn, db: TenantDbDep) -> Response:
     summary="The signed-in citizen's applications here",
 )
 def my_applications(
-    db: TenantDbDep,
-    session: Annotated[CitizenSession | None, Depends(citizen_session)],
-    lang: Language = "de",
+    db: TenantDbDep, session: CitizenSessionDep, lang: Language = "de"
 ) -> list[ApplicationOut]:
     if session is None:
         raise NotAuthenticated("Bitte melden Sie sich an, um Ihre Anträge zu sehen.")
-    return cases.applications_of(db, session.subject, lang)
-
-
-# ---- citizen login ------------------------------------------------------------------------
-
-
-def _citizen_login_on(platform: Platform) -> None:
-    if not platform.settings.citizen_oidc_enabled:
-        raise NotFound("Citizen login is not configured on this instance.")
-
-
-@citizen_auth.get(
-    "/login",
-    dependencies=[Depends(public)],
-    summary="Sign in as a citizen (redirects to the identity provider)",
-    response_class=RedirectResponse,
-    status_code=status.HTTP_303_SEE_OTHER,
-)
-def citizen_login(
-    db: DbDep, platform: PlatformDep, next: Annotated[str, Query(max_length=500)] = "/"
-) -> RedirectResponse:
-    _citizen_login_on(platform)
-    client = oidc.citizen_client(platform.settings)
-    return RedirectResponse(oidc.start(db, client, next), status_code=303)
-
-
-@citizen_auth.get(
-    "/oidc/callback",
-    dependencies=[Depends(public)],
-    summary="Where the citizens' identity provider sends the browser back",
-    response_class=RedirectResponse,
-    status_code=status.HTTP_303_SEE_OTHER,
-)
-def citizen_callback(
-    db: DbDep,
-    platform: PlatformDep,
-    state: Annotated[str, Query(max_length=200)] = "",
-    code: Annotated[str, Query(max_length=4096)] = "",
-    error: Annotated[str, Query(max_length=200)] = "",
-) -> RedirectResponse:
-    _citizen_login_on(platform)
-    client = oidc.citizen_client(platform.settings)
-    claims, next_path = oidc.from_callback(db, client, state=state, code=code, error=error)
-    response = RedirectResponse(next_path, status_code=303)
-    set_login_cookie(response, platform, login.COOKIE, login.start(db, claims))
-    return response
-
-
-@citizen_auth.get("/me", dependencies=[Depends(public)], summary="Who is signed in")
-def citizen_me(session: Annotated[CitizenSession | None, Depends(citizen_session)]) -> CitizenOut:
-    if session is None:
-        raise NotAuthenticated("Nicht angemeldet.")
-    return CitizenOut(name=session.name, email=session.email)
-
-
-@citizen_auth.post(
-    "/logout",
-    dependencies=[Depends(public)],
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Sign out",
-)
-def citizen_logout(request: Request, db: DbDep) -> Response:
-    token = request.cookies.get(login.COOKIE)
-    if token:
-        login.end(db, token)
-    response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(login.COOKIE, path="/", secure=True, httponly=True, samesite="lax")
-    return response
-
-
-# ---- staff: region templates and forms -----------------------------------------------
-
-
-def _template_out(db: Session, template: ServiceTemplate) -> TemplateOut:
-    return catalog.template_out(template, catalog.current_form(db, template.id))
-
-
-@staff.get("/templates", summary="The region's service templates")
-def list_templates(db: TenantDbDep, municipality: MunicipalityDep, _: Adopter) -> list[TemplateOut]:
-    templates = catalog.templates(db, municipality.region_id)
-    forms = catalog.current_forms(db, [t.id for t in templates])
-    return [catalog.template_out(t, forms.get(t.id)) for t in templates]
-
-
-@staff.post("/templates", status_code=status.HTTP_201_CREATED, summary="Define a region's service")
-def create_template(
-    body: TemplateIn, db: TenantDbDep, municipality: MunicipalityDep, who: Definer
-) -> TemplateOut:
-    template = catalog.create_template(db, municipality.region_id, body, who.actor)
-    return _template_out(db, template)
-
-
-@staff.get("/templates/{key}", summary="One service template")
-def get_template(
-    key: ServiceKey, db: TenantDbDep, municipality: MunicipalityDep, _: Adopter
-) -> TemplateOut:
-    return _template_out(db, catalog.template_by_key(db, municipality.region_id, key))
-
-
-@staff.patch("/templates/{key}", summary="Change a service template (reaches every adopter)")
-def patch_template(
-    key: ServiceKey,
-    body: TemplatePatch,
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-    who: Definer,
-) -> TemplateOut:
-    template = catalog.template_by_key(db, municipality.region_id, key)
-    return _template_out(db, catalog.update_template(db, template, body, who.actor))
-
-
-@staff.get("/templates/{key}/forms", summary="The versions of a service's form")
-def list_forms(
-    key: ServiceKey, db: TenantDbDep, municipality: MunicipalityDep, _: Adopter
-) -> list[FormOut]:
-    template = catalog.template_by_key(db, municipality.region_id, key)
-    return [FormOut.model_validate(v) for v in catalog.form_versions(db, template)]
-
-
-@staff.post(
-    "/templates/{key}/forms",
-    status_code=status.HTTP_201_CREATED,
-    summary="Add a new form version (a draft until published)",
-)
-def add_form(
-    key: ServiceKey, body: FormIn, db: TenantDbDep, municipality: MunicipalityDep, who: Definer
-) -> FormOut:
-    template = catalog.template_by_key(db, municipality.region_id, key)
-    version = catalog.add_form(db, template, body.json_schema, body.ui, who.actor)
-    return FormOut.model_validate(version)
-
-
-@staff.put("/templates/{key}/forms/{version}", summary="Replace an unpublished form version")
-def replace_form(
-    key: ServiceKey,
-    version: Annotated[int, Path(ge=1, le=100_000)],
-    body: FormIn,
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-    who: Definer,
-) -> FormOut:
-    template = catalog.template_by_key(db, municipality.region_id, key)
-    found = catalog.form_version(db, template, version)
-    return FormOut.model_validate(
-        catalog.replace_form(db, found, body.json_schema, body.ui, who.actor)
-    )
-
-
-@staff.post(
-    "/templates/{key}/forms/{version}/publish",
-    summary="Publish a form version: new applications use it; it never changes again",
-)
-def publish_form(
-    key: ServiceKey,
-    version: Annotated[int, Path(ge=1, le=100_000)],
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-    who: Definer,
-) -> FormOut:
-    template = catalog.template_by_key(db, municipality.region_id, key)
-    found = catalog.form_version(db, template, version)
-    return FormOut.model_validate(catalog.publish_form(db, found, who.actor))
-
-
-# ---- staff: what this municipality offers --------------------------------------------
-
-
-@staff.get("/adoptions", summary="The region's services this municipality offers")
-def list_adoptions(db: TenantDbDep, _: Adopter) -> list[ServiceOut]:
-    return [s.out() for s in catalog.offered(db, include_inactive=True)]
-
-
-@staff.post(
-    "/adoptions", status_code=status.HTTP_201_CREATED, summary="Offer a region's service here"
-)
-def adopt(
-    body: AdoptionIn, db: TenantDbDep, municipality: MunicipalityDep, who: Adopter
-) -> ServiceOut:
-    adoption = catalog.adopt(db, municipality, body, who.actor)
-    return catalog.adoption_by_id(db, adoption.id, with_form=True).out()
-
-
-@staff.patch("/adoptions/{key}", summary="Change local settings (department, fee, contact, active)")
-def patch_adoption(
-    key: ServiceKey, body: AdoptionPatch, db: TenantDbDep, who: Adopter
-) -> ServiceOut:
-    offered = catalog.offered_service(db, key, include_inactive=True)
-    catalog.update_adoption(db, offered.adoption, body, who.actor)
-    return catalog.adoption_by_id(db, offered.adoption.id, with_form=True).out()
+    return applicant.applications_of(db, session.subject, lang)

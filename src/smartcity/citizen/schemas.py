@@ -243,3 +243,14 @@ class ApplicationOut(BaseModel):
 class CitizenOut(BaseModel):
     name: str | None
     email: str | None
+
+
+class FitConnectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    destination_key: dict[str, Any] = Field(
+        description="The destination's public encryption key (RSA JWK, alg RSA-OAEP-256)"
+    )
+    schema_uri: str | None = Field(
+        default=None, description="URI of the data schema; default: this form's own"
+    )

@@ -5,16 +5,43 @@ and audit as any application."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartcity.citizen import catalog
+from smartcity.cases import services as cases
+from smartcity.cases.models import Case
+from smartcity.citizen import applications, catalog
 from smartcity.citizen.catalog import OfferedService
-from smartcity.citizen.models import ServiceAdoption, ServiceTemplate
-from smartcity.citizen.schemas import AdoptionIn, TemplateIn
+from smartcity.citizen.models import ServiceAdoption, ServiceTemplate, Submission
+from smartcity.citizen.schemas import AdoptionIn, SubmitIn, TemplateIn
+from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Municipality
+
+
+@dataclass(frozen=True)
+class SystemService:
+    """A service the platform files for: the region's template (as `TemplateIn` takes it)
+    and its form (JSON Schema and presentation hints)."""
+
+    template: dict[str, Any]
+    schema: dict[str, Any]
+    ui: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FiledCase:
+    """A case the platform opened: the case and the application it was filed as."""
+
+    case: Case
+    submission: Submission
+
+    @property
+    def tracking_code(self) -> str:
+        return self.submission.tracking_code
 
 
 def ensure_service(
@@ -39,3 +66,29 @@ def ensure_service(
     if adopted is None:
         catalog.adopt(db, municipality, AdoptionIn(template=key), "system")
     return catalog.offered_service(db, key, include_inactive=True)
+
+
+def file_case(
+    db: Session,
+    portal: Portal,
+    municipality: Municipality,
+    service: SystemService,
+    data: dict[str, Any],
+    *,
+    email: str | None = None,
+    now: datetime | None = None,
+) -> FiledCase:
+    """File `data` as an application of the system service (offered on first use) and
+    return the case it opened. `email` gets the receipt and the clerk's news."""
+    offered = ensure_service(db, municipality, service.template, service.schema, service.ui)
+    submitted = applications.submit(
+        db,
+        portal,
+        municipality,
+        offered,
+        data,
+        SubmitIn(email=email),
+        citizen_subject=None,
+        now=now,
+    )
+    return FiledCase(cases.case_of(db, submitted.submission.id), submitted.submission)

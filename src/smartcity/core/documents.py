@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from starlette.responses import Response
+
+if TYPE_CHECKING:
+    from smartcity.core.tenancy.models import Municipality
 
 REPLACEMENTS = str.maketrans(
     {
@@ -31,6 +36,11 @@ REPLACEMENTS = str.maketrans(
 
 # The OpenAPI description of a route that answers with a PDF.
 PDF_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
+
+
+def local_time(moment: datetime, municipality: Municipality) -> str:
+    """`moment` as the municipality's letters write it: "31.12.2026, 16:00 Uhr"."""
+    return moment.astimezone(ZoneInfo(municipality.timezone)).strftime("%d.%m.%Y, %H:%M Uhr")
 
 
 def pdf_response(content: bytes, filename: str) -> Response:

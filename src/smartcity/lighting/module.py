@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
-from smartcity.core.modules import Module
+from pathlib import Path
+
+from smartcity.core.modules import LiveSource, MapLayer, Module
 from smartcity.lighting import demo
 from smartcity.lighting.jobs import CONTROL, FAULTS
-from smartcity.lighting.permissions import LIGHTING_OPERATE
+from smartcity.lighting.map import lamp_datastreams, lamp_features, lamp_things
+from smartcity.lighting.permissions import LIGHTING_OPERATE, LIGHTING_READ
 from smartcity.lighting.routes import router
+
+HERE = Path(__file__).parent
 
 module = Module(
     name="lighting",
     requires=("cases", "citizen"),
     models=("smartcity.lighting.models",),
-    permissions=(LIGHTING_OPERATE,),
+    permissions=(LIGHTING_OPERATE, LIGHTING_READ),
     routers=(router,),
     demo_seeders=(demo.seed,),
     jobs=(CONTROL, FAULTS),
+    map_layers=(
+        MapLayer(
+            "lampen",
+            "Street lights",
+            lamp_features,
+            permission=LIGHTING_READ,
+            things=lamp_things,
+        ),
+    ),
+    live_sources=(LiveSource("lampen", lamp_datastreams),),
+    # The texts of the lamps on the map (map.py).
+    translations=HERE / "locale",
 )

@@ -6,3 +6,8 @@ LIGHTING_OPERATE = define_permission(
     roles={Role.ADMIN, Role.OPERATOR},
     scopes={"lighting:write"},
 )
+LIGHTING_READ = define_permission(
+    "lighting.read",
+    "See the lamps with their state and open faults (cockpit map, back-office overview)",
+    roles={Role.ADMIN, Role.OPERATOR, Role.DATA_STEWARD},
+)

@@ -12,10 +12,8 @@ from sqlalchemy.orm import Session
 from smartcity.cases import services as cases
 from smartcity.cases.models import Case
 from smartcity.cases.workflow import Workflow
-from smartcity.citizen import applications, catalog
-from smartcity.citizen.catalog import OfferedService
-from smartcity.citizen.schemas import SubmitIn
-from smartcity.citizen.system_services import ensure_service
+from smartcity.citizen import catalog
+from smartcity.citizen.system_services import SystemService, file_case
 from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Municipality
 from smartcity.lighting.faults import LABELS_DE
@@ -49,10 +47,7 @@ SCHEMA: dict[str, Any] = {
     },
 }
 UI: dict[str, Any] = {"order": ["leuchte", "leuchten_id", "stoerung", "erkannt"]}
-
-
-def fault_service(db: Session, municipality: Municipality) -> OfferedService:
-    return ensure_service(db, municipality, TEMPLATE, SCHEMA, UI)
+FAULT_SERVICE = SystemService(TEMPLATE, SCHEMA, UI)
 
 
 def open_fault(
@@ -64,23 +59,19 @@ def open_fault(
     now: datetime,
 ) -> LampFault:
     """The fault, with its new repair case."""
-    service = fault_service(db, municipality)
     data = {
         "leuchte": luminaire.name,
         "leuchten_id": luminaire.id,
         "stoerung": LABELS_DE[kind],
         "erkannt": now.isoformat(),
     }
-    submitted = applications.submit(
-        db, portal, municipality, service, data, SubmitIn(), citizen_subject=None, now=now
-    )
-    case = cases.case_of(db, submitted.submission)
+    filed = file_case(db, portal, municipality, FAULT_SERVICE, data, now=now)
     fault = LampFault(
         luminaire_id=luminaire.id,
         kind=kind,
         opened_at=now,
-        case_id=case.id,
-        tracking_code=submitted.submission.tracking_code,
+        case_id=filed.case.id,
+        tracking_code=filed.tracking_code,
     )
     db.add(fault)
     db.flush()

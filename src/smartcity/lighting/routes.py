@@ -5,15 +5,21 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import select
 
 from smartcity.core.db import utcnow
 from smartcity.core.errors import InvalidInput
-from smartcity.core.http.deps import IdPath, MunicipalityDep, TenantDbDep, public, requires
+from smartcity.core.http.deps import (
+    ContextDep,
+    IdPath,
+    MunicipalityDep,
+    TenantDbDep,
+    public,
+    requires,
+)
 from smartcity.core.identity.permissions import Principal
 from smartcity.core.tenancy.models import Municipality
 from smartcity.lighting import control, energy, services
-from smartcity.lighting.models import LampFault, LightingGroup, Luminaire
+from smartcity.lighting.models import LightingGroup, Luminaire
 from smartcity.lighting.permissions import LIGHTING_OPERATE
 from smartcity.lighting.program import Program
 from smartcity.lighting.schemas import (
@@ -102,12 +108,15 @@ def groups(db: TenantDbDep, municipality: MunicipalityDep) -> list[GroupOut]:
     return [_group_out(db, municipality, g, faults) for g in services.all_groups(db)]
 
 
-@router.post("/groups", status_code=201, summary="Create a lighting group with its program")
-def create_group(
-    group: GroupIn, db: TenantDbDep, municipality: MunicipalityDep, principal: Operator
-) -> GroupOut:
-    created = services.create_group(db, group.name, group.program, actor=principal.actor)
-    return _group_out(db, municipality, created)
+@router.post(
+    "/groups",
+    status_code=201,
+    dependencies=[Depends(requires(LIGHTING_OPERATE))],
+    summary="Create a lighting group with its program",
+)
+def create_group(group: GroupIn, context: ContextDep) -> GroupOut:
+    created = services.create_group(context.db, group.name, group.program, actor=context.actor)
+    return _group_out(context.db, context.municipality, created)
 
 
 @router.get("/groups/{group_id}", dependencies=[Depends(public)], summary="One lighting group")
@@ -115,17 +124,15 @@ def group(group_id: IdPath, db: TenantDbDep, municipality: MunicipalityDep) -> G
     return _group_out(db, municipality, services.get_group(db, group_id))
 
 
-@router.put("/groups/{group_id}/program", summary="Replace a group's control program")
-def set_program(
-    group_id: IdPath,
-    body: ProgramIn,
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-    principal: Operator,
-) -> GroupOut:
-    found = services.get_group(db, group_id)
-    services.set_program(db, found, body.program, actor=principal.actor)
-    return _group_out(db, municipality, found)
+@router.put(
+    "/groups/{group_id}/program",
+    dependencies=[Depends(requires(LIGHTING_OPERATE))],
+    summary="Replace a group's control program",
+)
+def set_program(group_id: IdPath, body: ProgramIn, context: ContextDep) -> GroupOut:
+    found = services.get_group(context.db, group_id)
+    services.set_program(context.db, found, body.program, actor=context.actor)
+    return _group_out(context.db, context.municipality, found)
 
 
 @router.post(
@@ -162,8 +169,7 @@ def faults(
 ) -> list[FaultOut]:
     if not all:
         return [FaultOut.model_validate(f) for f in services.open_faults(db)]
-    found = db.scalars(select(LampFault).order_by(LampFault.opened_at.desc()).limit(1000))
-    return [FaultOut.model_validate(f) for f in found]
+    return [FaultOut.model_validate(f) for f in services.recent_faults(db)]
 
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from smartcity.core.audit import services as audit
 from smartcity.core.db import utcnow
-from smartcity.core.errors import Conflict, NotFound
+from smartcity.core.errors import Conflict
 from smartcity.core.events import EventBus
+from smartcity.core.lookup import get_or_404
 from smartcity.core.tenancy.models import Municipality
 from smartcity.lighting import control
 from smartcity.lighting.models import LampFault, LightingGroup, Luminaire
@@ -42,10 +43,7 @@ def set_program(db: Session, group: LightingGroup, program: Any, *, actor: str) 
 
 
 def get_group(db: Session, group_id: int) -> LightingGroup:
-    group = db.get(LightingGroup, group_id)
-    if group is None:
-        raise NotFound(f"There is no lighting group {group_id}.")
-    return group
+    return get_or_404(db, LightingGroup, group_id, "lighting group")
 
 
 def all_groups(db: Session) -> list[LightingGroup]:
@@ -92,10 +90,7 @@ def add_luminaire(
 
 
 def get_luminaire(db: Session, luminaire_id: int) -> Luminaire:
-    luminaire = db.get(Luminaire, luminaire_id)
-    if luminaire is None:
-        raise NotFound(f"There is no luminaire {luminaire_id}.")
-    return luminaire
+    return get_or_404(db, Luminaire, luminaire_id, "luminaire")
 
 
 def place_of(municipality: Municipality, group: LightingGroup) -> control.Place:
@@ -200,6 +195,11 @@ def open_faults(db: Session) -> list[LampFault]:
             select(LampFault).where(LampFault.closed_at.is_(None)).order_by(LampFault.opened_at)
         )
     )
+
+
+def recent_faults(db: Session, limit: int = 1000) -> list[LampFault]:
+    """Open and closed faults, newest first."""
+    return list(db.scalars(select(LampFault).order_by(LampFault.opened_at.desc()).limit(limit)))
 
 
 def newest_power(db: Session, luminaires: list[Luminaire]) -> dict[int, tuple[datetime, Any]]:

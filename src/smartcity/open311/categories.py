@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartcity.core.audit import services as audit
@@ -114,6 +114,11 @@ def all_categories(db: Session, *, include_inactive: bool = False) -> list[Repor
     if not include_inactive:
         query = query.where(ReportCategory.active.is_(True))
     return list(db.scalars(query))
+
+
+def last_created(db: Session) -> datetime | None:
+    """When the newest category was created (Open311's discovery `changeset`)."""
+    return db.scalar(select(func.max(ReportCategory.created_at)))
 
 
 def by_code(db: Session, service_code: str, *, include_inactive: bool = False) -> ReportCategory:

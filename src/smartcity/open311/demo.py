@@ -9,7 +9,7 @@ from smartcity.cases import services as cases
 from smartcity.cases.models import Case
 from smartcity.core.demo import DemoContext
 from smartcity.core.portal import Portal
-from smartcity.open311 import categories, reports
+from smartcity.open311 import categories, services
 
 CATEGORIES: list[dict[str, Any]] = [
     {
@@ -75,7 +75,7 @@ CATEGORIES: list[dict[str, Any]] = [
 
 
 REPORTS = [
-    reports.NewReport(
+    services.NewReport(
         service_code="strassenschaden",
         lat=51.0493,
         long=13.7381,
@@ -83,14 +83,14 @@ REPORTS = [
         description="Tiefes Schlagloch am Fahrbahnrand vor der Haltestelle.",
         attributes={"flaeche": ["fahrbahn"]},
     ),
-    reports.NewReport(
+    services.NewReport(
         service_code="muell",
         lat=51.0631,
         long=13.7480,
         description="Alte Matratze und ein Kühlschrank am Albertplatz.",
         attributes={"art": ["sperrmuell", "elektro"]},
     ),
-    reports.NewReport(
+    services.NewReport(
         service_code="spielplatz",
         lat=51.0559,
         long=13.7297,
@@ -107,7 +107,7 @@ def seed(context: DemoContext) -> None:
     with context.tenant_session(dresden) as db:
         for data in CATEGORIES:
             categories.save(db, data, actor="demo")
-        filed = [reports.file_report(db, portal, dresden, report) for report in REPORTS]
+        filed = [services.file_report(db, portal, dresden, report) for report in REPORTS]
         closed = filed[2].request
         case = db.get(Case, closed.case_id) if closed.case_id else None
         if case is not None:

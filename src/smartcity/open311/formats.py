@@ -1,14 +1,18 @@
 """Open311's two formats: JSON, and XML with the element names of GeoReport v2 (a list of
 `attributes` holds `attribute` elements, and so on). Errors in the spec's shape:
-`[{"code": 404, "description": "…"}]` / `<errors><error><code>…`."""
+`[{"code": 404, "description": "…"}]` / `<errors><error><code>…`; `answer` puts the
+platform's own errors (ServiceError) into that shape."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from fastapi import Response
+
+from smartcity.core.errors import ServiceError
 
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 ITEM_TAGS = {
@@ -39,6 +43,27 @@ def check_format(fmt: str) -> str:
         # The format is unknown, so the answer comes in JSON.
         raise Open311Error(400, "The format must be json or xml, e.g. services.json.")
     return fmt
+
+
+def answer(fmt: str, work: Callable[[], Response]) -> Response:
+    """Our errors, in Open311's shape and the requested format."""
+    check_format(fmt)
+    try:
+        return work()
+    except Open311Error as error:
+        error.fmt = fmt
+        raise
+    except ServiceError as error:
+        raise in_open311_shape(error, fmt) from error
+
+
+def in_open311_shape(error: ServiceError, fmt: str) -> Open311Error:
+    # Open311 answers every bad request with 400; a rate limit or an outage says when to
+    # come back, as in every other API of ours.
+    status = 400 if error.status == 422 else error.status
+    retry_after = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return Open311Error(status, str(error), fmt, headers)
 
 
 def _text(value: Any) -> str:

@@ -1,11 +1,12 @@
 """Demo data: Dresden's real car parks, the ones with a known capacity with a counter; the five
 with a published history get the last four weeks of it (replayed onto the same weekdays and
-times), so that their forecasts work from the start; the others get one reading of now."""
+times), so that their forecasts work from the start; the others get one reading of now.
+`car_park_free` is what a counter measures, here and in the simulator."""
 
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 from smartcity.core.db import utcnow
 from smartcity.core.demo import DemoContext
 from smartcity.parking import forecast
-from smartcity.parking.dresden import LOTS
+from smartcity.parking.dresden import LOTS, history_end, occupancy_history
 from smartcity.parking.models import CarPark
 from smartcity.parking.occupancy import all_car_parks
 from smartcity.parking.sensors import provision_counter
@@ -21,7 +22,6 @@ from smartcity.parking.services import import_geojson_file
 from smartcity.sensorthings.ingest import bulk
 from smartcity.sensorthings.ingest.store import ObservationStore
 from smartcity.sensorthings.ingest.targets import TargetCache
-from smartcity.simulator.signals import car_park_free
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -70,3 +70,19 @@ def replayed(car_park: CarPark, now: datetime) -> list[tuple[datetime, int]]:
     steps = int(forecast.HISTORY / forecast.SLOT)
     moments = [slot - i * forecast.SLOT for i in range(steps, -1, -1)]
     return [(m, car_park_free(car_park.external_id, total, m, noise)) for m in moments]
+
+
+def car_park_free(lot: str, total: int, moment: datetime, noise: random.Random) -> int:
+    """Free spaces: the lot's own history replayed onto the same weekday and time where it has
+    one (five Dresden car parks), else Altmarkt's pattern shifted by a lot-specific amount."""
+    source = lot if lot in LOTS else "dresdenaltmarkt"
+    history = occupancy_history(source)
+    local = forecast.slot_start(moment.astimezone(BERLIN)).replace(tzinfo=None)
+    weeks_back = (local - history_end(source)).days // 7 + 1
+    percent = history.get(local - timedelta(weeks=weeks_back))
+    if percent is None:
+        percent = 60.0
+    if source != lot:
+        shift = random.Random(lot).uniform(-20, 15)  # noqa: S311 - simulated values
+        percent = min(100.0, max(0.0, percent + shift + noise.gauss(0, 2)))
+    return max(0, min(total, round(total * (1 - percent / 100))))

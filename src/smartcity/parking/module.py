@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from smartcity.core.modules import Module
+from pathlib import Path
+
+from smartcity.core.modules import LiveSource, MapLayer, Module, NavEntry
 from smartcity.parking import demo
+from smartcity.parking.map import car_park_features, occupancy_datastreams
+from smartcity.parking.pages import router as pages
 from smartcity.parking.permissions import PARKING_MANAGE
 from smartcity.parking.routes import parkendd_router, router
+
+HERE = Path(__file__).parent
 
 module = Module(
     name="parking",
     models=("smartcity.parking.models",),
     permissions=(PARKING_MANAGE,),
     routers=(router, parkendd_router),
+    pages=(pages,),
+    templates=HERE / "templates",
+    translations=HERE / "locale",
     demo_seeders=(demo.seed,),
+    portal_navigation=(NavEntry("parken", "Parking", order=20),),
+    map_layers=(MapLayer("parken", "Car parks", car_park_features),),
+    live_sources=(LiveSource("parken", occupancy_datastreams),),
 )

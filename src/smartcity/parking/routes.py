@@ -5,10 +5,10 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
-from sqlalchemy import select
 
 from smartcity.core.errors import InvalidInput
 from smartcity.core.http.deps import (
+    ContextDep,
     DbDep,
     IdPath,
     MunicipalityDep,
@@ -17,7 +17,7 @@ from smartcity.core.http.deps import (
     requires,
 )
 from smartcity.core.identity.permissions import Principal
-from smartcity.core.tenancy.models import Municipality
+from smartcity.core.tenancy import services as tenancy
 from smartcity.parking import datex, occupancy, parkendd, predictions, sensors, services
 from smartcity.parking.permissions import PARKING_MANAGE
 from smartcity.parking.schemas import (
@@ -160,14 +160,18 @@ def remove_space(
     return Response(status_code=204)
 
 
-@router.post("/car-parks/import", summary="Create or update car parks from GeoJSON")
+@router.post(
+    "/car-parks/import",
+    dependencies=[Depends(requires(PARKING_MANAGE))],
+    summary="Create or update car parks from GeoJSON",
+)
 def import_car_parks(
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-    principal: Manager,
+    context: ContextDep,
     document: Annotated[dict[str, Any], Body(description="GeoJSON FeatureCollection")],
 ) -> ImportResult:
-    return services.import_geojson(db, document, city=municipality.name, actor=principal.actor)
+    return services.import_geojson(
+        context.db, document, city=context.municipality.name, actor=context.actor
+    )
 
 
 # ---- ParkenDD --------------------------------------------------------------------------
@@ -180,7 +184,7 @@ parkendd_router = APIRouter(tags=["parking"])
 
 @parkendd_router.get("/parkendd/", dependencies=[Depends(public)], summary="ParkenDD: cities")
 def parkendd_cities(db: DbDep) -> dict[str, Any]:
-    municipalities = db.scalars(select(Municipality).order_by(Municipality.name))
+    municipalities = tenancy.list_municipalities(db)
     return {
         "api_version": parkendd.API_VERSION,
         "server_version": parkendd.SERVER_VERSION,

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from smartcity.core.audit import services as audit
 from smartcity.core.db import utcnow
-from smartcity.core.errors import InvalidInput, NotFound
+from smartcity.core.errors import InvalidInput
+from smartcity.core.lookup import found_or_404, get_or_404
 from smartcity.parking import occupancy, predictions, sensors
 from smartcity.parking.models import CarPark
 from smartcity.parking.schemas import CarParkChange, CarParkOut, ImportResult, SpaceOut
@@ -38,17 +39,14 @@ def list_car_parks(db: Session) -> list[CarPark]:
 
 
 def get_car_park(db: Session, car_park_id: int) -> CarPark:
-    car_park = db.get(CarPark, car_park_id)
-    if car_park is None:
-        raise NotFound(f"There is no car park {car_park_id}.")
-    return car_park
+    return get_or_404(db, CarPark, car_park_id, "car park")
 
 
 def by_external_id(db: Session, lot_id: str) -> CarPark:
-    car_park = db.scalar(select(CarPark).where(CarPark.external_id == lot_id))
-    if car_park is None:
-        raise NotFound(f"There is no car park {lot_id!r}.")
-    return car_park
+    return found_or_404(
+        db.scalar(select(CarPark).where(CarPark.external_id == lot_id)),
+        f"There is no car park {lot_id!r}.",
+    )
 
 
 def statuses(db: Session, car_parks: list[CarPark]) -> list[CarParkOut]:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from smartcity.simulator.signals import bench_value, car_park_free
+from smartcity.benches.demo import bench_value
+from smartcity.parking.demo import car_park_free
 
 # A lamp fails now and then (on average once per `FAULT_EVERY` of operation) and is
 # repaired after `REPAIR_AFTER`.

@@ -17,6 +17,7 @@ from smartcity.core.audit.services import record
 from smartcity.core.db import utcnow
 from smartcity.core.documents import Document
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
+from smartcity.core.lookup import found_or_404, get_or_404
 from smartcity.core.mail.services import queue_mail
 from smartcity.core.portal import Portal
 from smartcity.core.signing import services as signing
@@ -334,11 +335,10 @@ def receipt_of(
 
 def reading_by_code(db: Session, typed: str) -> tuple[MeterReading, WaterMeter]:
     code = tracking.normalise(typed)
-    entry = (
-        db.scalar(select(MeterReading).where(MeterReading.tracking_code == code)) if code else None
+    entry = found_or_404(
+        db.scalar(select(MeterReading).where(MeterReading.tracking_code == code)) if code else None,
+        "Zu dieser Vorgangsnummer gibt es hier keinen Zählerstand.",
     )
-    if entry is None:
-        raise NotFound("Zu dieser Vorgangsnummer gibt es hier keinen Zählerstand.")
     meter = db.get(WaterMeter, entry.meter_id)
     assert meter is not None
     return entry, meter
@@ -417,9 +417,7 @@ def review(
     consumption_m3: float | None,
     actor: str,
 ) -> ReadingOut:
-    entry = db.get(MeterReading, reading_id)
-    if entry is None:
-        raise NotFound(f"There is no reading {reading_id}.")
+    entry = get_or_404(db, MeterReading, reading_id, "reading")
     if entry.status != "flagged":
         raise Conflict(
             f"Reading {reading_id} is {entry.status}; only flagged readings are reviewed."

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 import puremagic
 from sqlalchemy import func, select
@@ -196,6 +197,26 @@ def path_of(data_dir: Path, stored: StoredFile) -> Path:
 
 def read(data_dir: Path, stored: StoredFile) -> bytes:
     return path_of(data_dir, stored).read_bytes()
+
+
+class FileFacts(TypedDict):
+    """What an API tells about a stored file (its answer models add where it belongs)."""
+
+    id: str
+    name: str
+    content_type: str
+    size: int
+    sha512: str
+
+
+def facts(stored: StoredFile) -> FileFacts:
+    return FileFacts(
+        id=stored.public_id,
+        name=stored.original_name,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha512=stored.sha512,
+    )
 
 
 def files_of(db: Session, owner_kind: str, owner_id: int) -> list[StoredFile]:

@@ -1,5 +1,6 @@
 """Service requests: filing one (it becomes a case in the category's department), what
-Open311 shows of it, the searches, and reopening a closed one."""
+Open311 shows of it, the searches, reopening a closed one, and its photo. The categories
+they are filed under: categories.py."""
 
 from __future__ import annotations
 
@@ -16,18 +17,18 @@ from sqlalchemy.orm import Session
 from smartcity.cases import services as cases
 from smartcity.cases.models import Case, CaseEvent
 from smartcity.cases.workflow import Workflow
-from smartcity.citizen import applications
 from smartcity.citizen.applications import SUBMISSION
-from smartcity.citizen.catalog import OfferedService, adoption_by_id
-from smartcity.citizen.schemas import SubmitIn
-from smartcity.citizen.system_services import ensure_service
+from smartcity.citizen.catalog import adoption_by_id
+from smartcity.citizen.system_services import SystemService, file_case
 from smartcity.core.audit.services import record
 from smartcity.core.db import utcnow
-from smartcity.core.errors import Conflict, InvalidInput, NotFound
+from smartcity.core.errors import Conflict, InvalidInput
+from smartcity.core.lookup import found_or_404, get_or_404
 from smartcity.core.portal import Portal
 from smartcity.core.spatial import around, great_circle_m
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads import services as uploads
+from smartcity.core.uploads.models import StoredFile
 from smartcity.open311 import categories
 from smartcity.open311.models import ReportCategory, ServiceRequest
 
@@ -70,6 +71,7 @@ SCHEMA: dict[str, Any] = {
     },
 }
 UI: dict[str, Any] = {"order": list(SCHEMA["properties"])}
+REPORT_SERVICE = SystemService(TEMPLATE, SCHEMA, UI)
 
 
 @dataclass
@@ -97,10 +99,6 @@ class Filed:
     notice: str
 
 
-def service(db: Session, municipality: Municipality) -> OfferedService:
-    return ensure_service(db, municipality, TEMPLATE, SCHEMA, UI)
-
-
 def file_report(
     db: Session, portal: Portal, municipality: Municipality, report: NewReport
 ) -> Filed:
@@ -109,17 +107,8 @@ def file_report(
     data = _checked(category, report)
     email = _email(report.email)
     nearby = open_nearby(db, category, report.lat, report.long)
-    submitted = applications.submit(
-        db,
-        portal,
-        municipality,
-        service(db, municipality),
-        data,
-        SubmitIn(email=email),
-        citizen_subject=None,
-        now=now,
-    )
-    case = cases.case_of(db, submitted.submission)
+    filed = file_case(db, portal, municipality, REPORT_SERVICE, data, email=email, now=now)
+    case = filed.case
     case.department = category.department
     request = ServiceRequest(
         category_id=category.id,
@@ -142,7 +131,7 @@ def file_report(
             limits=portal.limits,
             municipality_id=municipality.id,
             owner_kind=SUBMISSION,
-            owner_id=submitted.submission.id,
+            owner_id=filed.submission.id,
             name=name,
             data=content,
             field="media",
@@ -291,17 +280,14 @@ def search(db: Session, wanted: Search) -> list[ServiceRequest]:
 
 
 def by_id(db: Session, request_id: int) -> ServiceRequest:
-    request = db.get(ServiceRequest, request_id)
-    if request is None:
-        raise NotFound(f"There is no service request {request_id}.")
-    return request
+    return get_or_404(db, ServiceRequest, request_id, "service request")
 
 
 def by_token(db: Session, token: str) -> ServiceRequest:
-    request = db.scalar(select(ServiceRequest).where(ServiceRequest.token == token))
-    if request is None:
-        raise NotFound("There is no service request with this token.")
-    return request
+    return found_or_404(
+        db.scalar(select(ServiceRequest).where(ServiceRequest.token == token)),
+        "There is no service request with this token.",
+    )
 
 
 def requests_out(db: Session, found: list[ServiceRequest], media_base: str) -> list[dict[str, Any]]:
@@ -377,10 +363,7 @@ def reopen(
         data["lat"], data["long"] = request.lat, request.lon
     if request.address:
         data["address_string"] = request.address
-    submitted = applications.submit(
-        db, portal, municipality, service(db, municipality), data, SubmitIn(), citizen_subject=None
-    )
-    case = cases.case_of(db, submitted.submission)
+    case = file_case(db, portal, municipality, REPORT_SERVICE, data).case
     case.department = request.category.department
     if old is not None:
         offered = adoption_by_id(db, old.adoption_id)
@@ -414,4 +397,17 @@ def show_photo(db: Session, request: ServiceRequest, public: bool, actor: str) -
         action="open311.photo_shown" if public else "open311.photo_hidden",
         resource_type="case",
         resource_id=request.case_id or f"report:{request.id}",
+    )
+
+
+def released_photo(db: Session, public_id: str) -> StoredFile:
+    """A report's photo a clerk has released: not every stored file whose id one knows, nor
+    a photo nobody has looked at yet (staff see it in the case)."""
+    return found_or_404(
+        db.scalar(
+            select(StoredFile)
+            .join(ServiceRequest, ServiceRequest.media_public_id == StoredFile.public_id)
+            .where(StoredFile.public_id == public_id, ServiceRequest.media_public.is_(True))
+        ),
+        "There is no such photo.",
     )

@@ -1,0 +1,213 @@
+"""Water-meter pages: the portal's reading form of the Stadtwerke with its receipt, and the
+back office's review queue of flagged readings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from smartcity.core.db import utcnow
+from smartcity.core.errors import InvalidInput, ServiceError
+from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, PortalDep, TenantDbDep
+from smartcity.core.http.rate_limit import anonymous_submission
+from smartcity.core.mail.services import deliver_pending
+from smartcity.core.web import layout
+from smartcity.core.web.deps import FormDep, PageDep, form_text, staff_page
+from smartcity.core.web.i18n import _, gettext_
+from smartcity.core.web.rendering import render
+from smartcity.core.web.session import WebState
+from smartcity.watermeter import services as watermeter
+from smartcity.watermeter.permissions import WATERMETER_MANAGE
+
+portal_pages = APIRouter(prefix="/{municipality}", include_in_schema=False)
+staff_pages = APIRouter(prefix="/{municipality}/verwaltung", include_in_schema=False)
+Reviewer = Annotated[WebState, Depends(staff_page(WATERMETER_MANAGE))]
+
+# ---- the reading form ----------------------------------------------------------------------
+
+WATER_LABELS = {
+    "meter_number": _("Meter number"),
+    "reading": _("Meter reading in m³"),
+    "read_on": _("Date of reading"),
+    "email": _("E-mail address for the receipt"),
+    "photo": _("Photo of the meter"),
+}
+
+
+def _water_page(
+    request: Request,
+    state: WebState,
+    municipality: Any,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "watermeter/water_meter.html",
+        state,
+        status_code=status_code,
+        values=values,
+        errors=errors,
+        labels={k: gettext_(v) for k, v in WATER_LABELS.items()},
+        **layout.portal(request, municipality, "", gettext_("Submit a water meter reading")),
+    )
+
+
+def _photo_error(error: ServiceError) -> str:
+    if error.status == 413:
+        return gettext_("The photo is too large.")
+    if error.status == 415:
+        return gettext_("Please send the photo as JPEG or PNG.")
+    return error.detail
+
+
+@portal_pages.get("/wasserzaehler")
+def water_meter_form(request: Request, state: PageDep, municipality: MunicipalityDep) -> Response:
+    today = utcnow().astimezone(ZoneInfo(municipality.timezone)).date().isoformat()
+    return _water_page(request, state, municipality, {"read_on": today}, {})
+
+
+@portal_pages.post("/wasserzaehler", dependencies=[Depends(anonymous_submission)])
+def water_meter_submit(
+    request: Request,
+    state: PageDep,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    portal: PortalDep,
+    platform: PlatformDep,
+    background: BackgroundTasks,
+) -> Response:
+    values = {
+        name: form_text(form, name, 320) for name in ("meter_number", "reading", "read_on", "email")
+    }
+    errors: dict[str, str] = {}
+    for name, message in (
+        ("meter_number", gettext_("Please enter the meter number.")),
+        ("reading", gettext_("Please enter the meter reading.")),
+        ("read_on", gettext_("Please enter the date of the reading.")),
+    ):
+        if not values[name]:
+            errors[name] = message
+    if errors:
+        return _water_page(request, state, municipality, values, errors, 422)
+    photo = form.get("photo")
+    picture = None
+    if isinstance(photo, UploadFile) and photo.filename:
+        picture = (photo.filename, photo.file.read(portal.limits.max_bytes + 1))
+    today = utcnow().astimezone(ZoneInfo(municipality.timezone)).date()
+    try:
+        entry, _meter = watermeter.submit_reading(
+            db,
+            portal,
+            municipality,
+            meter_number=values["meter_number"][:40],
+            reading_text=values["reading"][:20],
+            read_on_text=values["read_on"][:10],
+            email=values["email"],
+            photo=picture,
+            today=today,
+        )
+    except ServiceError as exc:
+        if exc.status >= 500:
+            raise
+        if exc.errors:
+            found = exc.errors
+        elif exc.status in (413, 415):
+            found = {"photo": _photo_error(exc)}
+        else:  # an unknown meter number
+            found = {"meter_number": exc.detail}
+        return _water_page(request, state, municipality, values, found, 422)
+    if entry.contact_email:
+        background.add_task(deliver_pending, platform)
+    return RedirectResponse(
+        f"/{municipality.slug}/wasserzaehler/{entry.tracking_code}", status_code=303
+    )
+
+
+@portal_pages.get("/wasserzaehler/{code}")
+def water_meter_receipt(
+    code: Annotated[str, Path(min_length=8, max_length=30)],
+    request: Request,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    portal: PortalDep,
+) -> Response:
+    entry, meter = watermeter.reading_by_code(db, code)
+    receipt = watermeter.receipt_of(portal, municipality, entry, meter)
+    pdf = f"/{municipality.slug}/api/v1/watermeter/readings/{entry.tracking_code}/receipt.pdf"
+    return render(
+        request,
+        "watermeter/water_receipt.html",
+        state,
+        receipt=receipt,
+        pdf=pdf,
+        **layout.portal(request, municipality, "", gettext_("Your meter reading")),
+    )
+
+
+# ---- the review queue ------------------------------------------------------------------------
+
+
+@staff_pages.get("/wasserzaehler")
+def water_review(
+    request: Request,
+    state: Reviewer,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    return _review_page(request, state, db, municipality, {})
+
+
+def _review_page(
+    request: Request,
+    state: WebState,
+    db: Any,
+    municipality: Any,
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "watermeter/water_review.html",
+        state,
+        status_code=status_code,
+        readings=watermeter.readings(db, "flagged", 200, 0),
+        errors=errors,
+        **layout.staff(
+            request, municipality, state.principal, "wasserzaehler", gettext_("Water meter review")
+        ),
+    )
+
+
+@staff_pages.post("/wasserzaehler/{reading_id}")
+def water_decide(
+    reading_id: IdPath,
+    request: Request,
+    state: Reviewer,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    decision = form_text(form, "decision")
+    note = form_text(form, f"note-{reading_id}", 1000) or None
+    consumption_text = form_text(form, f"consumption-{reading_id}", 20).replace(",", ".")
+    try:
+        if decision not in ("confirm", "reject"):
+            raise InvalidInput(gettext_("Please confirm or reject the reading."))
+        try:
+            consumption = float(consumption_text) if consumption_text else None
+        except ValueError:
+            raise InvalidInput(gettext_("Please give the consumption in m³ as a number.")) from None
+        watermeter.review(db, reading_id, decision, note, consumption, state.principal.actor)
+    except ServiceError as exc:
+        if exc.status >= 500:
+            raise
+        return _review_page(request, state, db, municipality, {str(reading_id): exc.detail}, 422)
+    return RedirectResponse(f"/{municipality.slug}/verwaltung/wasserzaehler", status_code=303)
