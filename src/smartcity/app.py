@@ -71,9 +71,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Sync routes run in anyio's worker threads: as many as the pool has connections
         # for, so that a flood of requests queues here, cheaply, instead of at the pool.
-        to_thread.current_default_thread_limiter().total_tokens = (
-            platform.settings.request_threads
-        )
+        to_thread.current_default_thread_limiter().total_tokens = platform.settings.request_threads
         for module in registry:
             for hook in module.on_startup:
                 hook(platform)

@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import httpx
+
+from smartcity.modules import installed_modules
 from tests.citizen.conftest import PNG
 from tests.conftest import World
 from tests.web.conftest import PDF, Browser, main_text
@@ -347,3 +350,47 @@ def test_a_clerk_releases_the_photo_of_a_defect_report_after_looking_at_it(
     page = clerk.get(released.headers["location"])
     assert "Das Foto der Meldung ist öffentlich sichtbar" in main_text(page)
     assert "/open311/v2/media/" in citizen.get(public).json()[0]["media_url"]
+
+
+def navigation(page: httpx.Response) -> list[str]:
+    found = re.search(r'<nav class="wrap main-nav".*?</ul>', page.text, re.S)
+    assert found is not None
+    return re.findall(r"<a [^>]*>([^<]+)</a>", found.group(0))
+
+
+def test_each_member_of_staff_sees_only_the_areas_their_roles_open(
+    browser: Callable[[], Browser], world: World
+) -> None:
+    clerk = logged_in(browser, "dd.clerk.a")
+    overview = clerk.get(f"{ADMIN}/")
+    assert navigation(overview) == ["Übersicht", "Posteingang", "Mängelmeldungen"]
+    assert "Leuchtenstörungen" not in main_text(overview)
+    # The cockpit answers a clerk as any page their role does not open.
+    cockpit, audit = clerk.get(f"{ADMIN}/cockpit"), clerk.get(f"{ADMIN}/protokoll")
+    assert cockpit.status_code == audit.status_code == 403
+    assert main_text(cockpit) == main_text(audit)
+    assert clerk.get(f"{ADMIN}/cockpit/lampen.geojson").status_code == 403
+    assert clerk.get(f"{ADMIN}/cockpit/live").status_code == 403
+
+    operator = logged_in(browser, "dd.operator")
+    page = operator.get(f"{ADMIN}/")
+    assert navigation(page) == ["Übersicht", "Wasserzähler prüfen", "Stadt-Cockpit"]
+    assert "Offene Leuchtenstörungen" in main_text(page)
+    assert navigation(logged_in(browser, "dd.admin").get(f"{ADMIN}/")) == [
+        "Übersicht",
+        "Posteingang",
+        "Mängelmeldungen",
+        "Wasserzähler prüfen",
+        "Stadt-Cockpit",
+        "Benutzer und Rollen",
+        "API-Schlüssel",
+        "Protokoll",
+    ]
+
+
+def test_no_two_modules_declare_the_same_navigation_entry() -> None:
+    registry = installed_modules()
+    staff = [entry.path for module in registry for entry in module.navigation]
+    portal = [entry.path for module in registry for entry in module.portal_navigation]
+    assert len(staff) == len(set(staff))
+    assert len(portal) == len(set(portal))

@@ -3,6 +3,7 @@ a Datastream, the energy report and the region overview."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -12,10 +13,13 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from smartcity.benches import services as benches
+from smartcity.modules import installed_modules
+from smartcity.sensorthings.provisioning import StreamSpec, create_thing
 from tests.conftest import World, create_observations
 from tests.web.conftest import Browser, main_text
 
 COCKPIT = "/dresden/verwaltung/cockpit"
+OM_MEASUREMENT = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement"
 
 
 def a_bench(world: World) -> dict[str, int]:
@@ -115,3 +119,59 @@ def test_the_region_overview_is_for_region_administrators_only(
     assert logged_in(browser, "dd.admin").get("/region/cockpit").status_code == 403
     anonymous: Any = browser().get("/region/cockpit", follow_redirects=False)
     assert anonymous.status_code == 303
+
+
+def test_the_cockpit_shows_the_layers_its_viewer_may_see_and_the_portal_the_public_ones(
+    browser: Callable[[], Browser], world: World
+) -> None:
+    a_bench(world)
+    cockpit = logged_in(browser, "dd.operator").get(COCKPIT)
+    layers = re.search(r'data-layers="([^"]*)"', cockpit.text)
+    assert layers is not None
+    names = ("sensoren", "parken", "maengel", "lampen", "baenke")
+    assert layers.group(1).split() == [f"{COCKPIT}/{name}.geojson" for name in names]
+    citizen = browser()
+    benches_layer = citizen.get("/dresden/karten/baenke.geojson").json()
+    assert benches_layer == citizen.get("/dresden/umwelt/karte.geojson").json()
+    assert benches_layer["features"][0]["properties"]["title"] == "Bank Altmarkt"
+    assert citizen.get("/dresden/karten/lampen.geojson").status_code == 404
+    assert citizen.get("/dresden/karten/sensoren.geojson").status_code == 404
+    assert citizen.get("/dresden/karten/unbekannt.geojson").status_code == 404
+
+
+def test_the_sensor_layer_leaves_out_what_other_layers_draw(
+    browser: Callable[[], Browser], world: World
+) -> None:
+    a_bench(world)
+    with world.tenant(world.dresden) as db:
+        create_thing(
+            db,
+            name="Pegel Elbe",
+            description="Wasserstand",
+            kind="gauge",
+            lat=51.06,
+            lon=13.74,
+            sensor_name="Pegelsonde",
+            streams=[
+                StreamSpec(
+                    {
+                        "name": "Wasserstand Elbe",
+                        "description": "",
+                        "observationType": OM_MEASUREMENT,
+                        "unitOfMeasurement": {"name": "cm", "symbol": "cm", "definition": ""},
+                    },
+                    "Wasserstand",
+                    "http://example.org/water-level",
+                )
+            ],
+        )
+    sensors = logged_in(browser, "dd.operator").get(f"{COCKPIT}/sensoren.geojson").json()
+    assert [f["properties"]["title"] for f in sensors["features"]] == ["Pegel Elbe"]
+    assert sensors["features"][0]["geometry"]["coordinates"] == [13.74, 51.06]
+
+
+def test_layer_names_are_unique_and_every_live_source_names_a_layer() -> None:
+    registry = installed_modules()
+    names = [layer.name for layer in registry.map_layers()]
+    assert len(names) == len(set(names))
+    assert {source.layer for source in registry.live_sources()} <= set(names)

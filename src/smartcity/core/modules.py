@@ -13,7 +13,7 @@ circle.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -70,23 +70,33 @@ Features = Callable[["Session"], list[dict[str, Any]]]
 
 @dataclass(frozen=True)
 class MapLayer:
-    """GeoJSON features a module contributes to the maps (portal and cockpit)."""
+    """GeoJSON features a module contributes to the maps (portal and cockpit).
+
+    `name` is unique among the installed modules and a URL segment
+    (`…/cockpit/<name>.geojson`); `label` is the English message id."""
 
     name: str
     label: str
     features: Features
     # None: public (the portal's maps show it); otherwise only staff holding the permission.
     permission: Permission | None = None
+    # The SensorThings Things this layer draws as its own markers (a bench, a lamp).
+    things: Callable[[Session], Iterable[int]] | None = None
+    # A layer of Things in general (sensorthings' located sensors): its features are Things
+    # (`properties.id` is the Thing's id), and those another layer draws are left out.
+    of_things: bool = False
+
+    def visible_to(self, principal: Principal) -> bool:
+        return self.permission is None or principal.can(self.permission)
 
 
 @dataclass(frozen=True)
 class LiveSource:
-    """Figures the cockpit's live view streams (server-sent events): a name and a function
-    that reads the current state of one municipality."""
+    """Datastreams whose new readings change a map layer: the cockpit's live view (server-sent
+    events) then sends that layer's markers recomputed, to those who may see the layer."""
 
-    name: str
-    read: Callable[[Session], dict[str, Any]]
-    permission: Permission | None = None
+    layer: str
+    datastreams: Callable[[Session], Iterable[int]]
 
 
 @dataclass(frozen=True)
@@ -162,6 +172,15 @@ class Registry:
 
     def map_layers(self) -> list[MapLayer]:
         return [layer for m in self.modules for layer in m.map_layers]
+
+    def features(self, layer: MapLayer, db: Session) -> list[dict[str, Any]]:
+        """A layer's GeoJSON features; a layer of Things leaves out those that another layer
+        draws as its own markers, so that no Thing is drawn twice."""
+        found = layer.features(db)
+        if not layer.of_things:
+            return found
+        drawn = {thing for other in self.map_layers() if other.things for thing in other.things(db)}
+        return [feature for feature in found if feature["properties"]["id"] not in drawn]
 
     def live_sources(self) -> list[LiveSource]:
         return [source for m in self.modules for source in m.live_sources]

@@ -1,22 +1,45 @@
-"""The web shell's own pages: start page, login, portal, back office and cockpit."""
+"""The web shell's own pages: start page, login, the back office's overview and administration,
+and the cockpit. The domains bring their own pages (`Module.pages`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from smartcity.core.modules import Module
+from smartcity.core.identity.permissions import (
+    APIKEYS_MANAGE,
+    AUDIT_READ,
+    MUNICIPALITY_READ,
+    STAFF_READ,
+)
+from smartcity.core.modules import Module, NavEntry
+from smartcity.web.account import router as account_pages
 from smartcity.web.backoffice.admin import router as admin_pages
-from smartcity.web.backoffice.cases import router as case_pages
 from smartcity.web.cockpit.routes import router as cockpit_pages
-from smartcity.web.portal.city import router as city_pages
-from smartcity.web.portal.routes import router as portal_pages
+from smartcity.web.maplayers import router as map_layers
+from smartcity.web.permissions import COCKPIT_VIEW
 from smartcity.web.site import router as site_pages
 
 HERE = Path(__file__).parent
 
 module = Module(
     name="web",
+    permissions=(COCKPIT_VIEW,),
     templates=HERE / "templates",
     translations=HERE / "locale",
-    pages=(site_pages, portal_pages, city_pages, case_pages, admin_pages, cockpit_pages),
+    pages=(
+        site_pages,
+        account_pages,
+        map_layers,
+        admin_pages,
+        cockpit_pages,
+    ),
+    # The back office's own areas; the modules add theirs (orders 10–30: inbox, defect
+    # reports, water meters).
+    navigation=(
+        NavEntry("", "Overview", MUNICIPALITY_READ, order=0),
+        NavEntry("cockpit", "City cockpit", COCKPIT_VIEW, order=40),
+        NavEntry("benutzer", "Users and roles", STAFF_READ, order=50),
+        NavEntry("api-schluessel", "API keys", APIKEYS_MANAGE, order=60),
+        NavEntry("protokoll", "Audit log", AUDIT_READ, order=70),
+    ),
 )

@@ -1,5 +1,5 @@
-"""Back office, administration: the overview, the water-meter review queue, users and
-roles, API keys, and the audit log with the result of its verification."""
+"""Back office, administration: the overview, users and roles, API keys, and the audit log
+with the result of its verification."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
 from smartcity.cases import services as cases
+from smartcity.cases.pages import staff_names
 from smartcity.cases.permissions import CASES_READ
 from smartcity.core.audit import services as audit
 from smartcity.core.audit.models import AuditEntry
@@ -26,16 +27,16 @@ from smartcity.core.identity.permissions import (
     STAFF_READ,
     Role,
 )
+from smartcity.core.web import layout
 from smartcity.core.web.deps import FormDep, form_text, row_id, staff_page
 from smartcity.core.web.i18n import _, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
 from smartcity.lighting import services as lighting
-from smartcity.watermeter import services as watermeter
+from smartcity.lighting.permissions import LIGHTING_READ
 from smartcity.watermeter.models import MeterReading
 from smartcity.watermeter.permissions import WATERMETER_MANAGE
-from smartcity.web import layout
-from smartcity.web.backoffice.cases import staff_names
+from smartcity.web.permissions import COCKPIT_VIEW
 
 router = APIRouter(prefix="/{municipality}/verwaltung", include_in_schema=False)
 
@@ -69,76 +70,16 @@ def overview(
             select(func.count()).select_from(MeterReading).where(MeterReading.status == "flagged")
         )
         figures.append((gettext_("Meter readings to review"), flagged or 0, "wasserzaehler"))
-    faults = len(lighting.open_faults(db))
-    figures.append((gettext_("Open lamp faults"), faults, "cockpit"))
+    if principal.can(LIGHTING_READ) and principal.can(COCKPIT_VIEW):
+        faults = len(lighting.open_faults(db))
+        figures.append((gettext_("Open lamp faults"), faults, "cockpit"))
     return render(
         request,
         "backoffice/overview.html",
         state,
         figures=figures,
-        **layout.staff(municipality, principal, "", gettext_("Overview")),
+        **layout.staff(request, municipality, principal, "", gettext_("Overview")),
     )
-
-
-# ---- water meter ---------------------------------------------------------------------------
-
-
-@router.get("/wasserzaehler")
-def water_review(
-    request: Request,
-    state: Annotated[WebState, Depends(staff_page(WATERMETER_MANAGE))],
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-) -> Response:
-    return _water_page(request, state, db, municipality, {})
-
-
-def _water_page(
-    request: Request,
-    state: WebState,
-    db: Any,
-    municipality: Any,
-    errors: dict[str, str],
-    status_code: int = 200,
-) -> Response:
-    return render(
-        request,
-        "backoffice/water_review.html",
-        state,
-        status_code=status_code,
-        readings=watermeter.readings(db, "flagged", 200, 0),
-        errors=errors,
-        **layout.staff(
-            municipality, state.principal, "wasserzaehler", gettext_("Water meter review")
-        ),
-    )
-
-
-@router.post("/wasserzaehler/{reading_id}")
-def water_decide(
-    reading_id: IdPath,
-    request: Request,
-    state: Annotated[WebState, Depends(staff_page(WATERMETER_MANAGE))],
-    form: FormDep,
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-) -> Response:
-    decision = form_text(form, "decision")
-    note = form_text(form, f"note-{reading_id}", 1000) or None
-    consumption_text = form_text(form, f"consumption-{reading_id}", 20).replace(",", ".")
-    try:
-        if decision not in ("confirm", "reject"):
-            raise InvalidInput(gettext_("Please confirm or reject the reading."))
-        try:
-            consumption = float(consumption_text) if consumption_text else None
-        except ValueError:
-            raise InvalidInput(gettext_("Please give the consumption in m³ as a number.")) from None
-        watermeter.review(db, reading_id, decision, note, consumption, state.principal.actor)
-    except ServiceError as exc:
-        if exc.status >= 500:
-            raise
-        return _water_page(request, state, db, municipality, {str(reading_id): exc.detail}, 422)
-    return RedirectResponse(f"/{municipality.slug}/verwaltung/wasserzaehler", status_code=303)
 
 
 # ---- users and roles ---------------------------------------------------------------------------
@@ -179,7 +120,9 @@ def _users_page(
             "department": gettext_("Department"),
             "lock": gettext_("Lock"),
         },
-        **layout.staff(municipality, state.principal, "benutzer", gettext_("Users and roles")),
+        **layout.staff(
+            request, municipality, state.principal, "benutzer", gettext_("Users and roles")
+        ),
     )
 
 
@@ -227,6 +170,7 @@ def staff_change(
                 display_name=values["display_name"],
                 actor=actor,
                 passwords=platform.passwords,
+                initial_days=platform.settings.initial_password_days,
             )
         else:
             user_id = row_id(values["user_id"])
@@ -298,11 +242,14 @@ def _keys_page(
         state,
         status_code=status_code,
         keys=apikeys.list_api_keys(db),
-        scopes=sorted(SCOPES.items()),
+        # Only what this staff member may grant (nobody grants what they do not hold).
+        scopes=sorted(i for i in SCOPES.items() if state.principal.holds_scope(i[0])),
         errors=errors,
         created=created,
         labels={"name": gettext_("Name"), "scopes": gettext_("Rights")},
-        **layout.staff(municipality, state.principal, "api-schluessel", gettext_("API keys")),
+        **layout.staff(
+            request, municipality, state.principal, "api-schluessel", gettext_("API keys")
+        ),
     )
 
 
@@ -337,7 +284,9 @@ def key_change(
         errors["scopes"] = gettext_("Please choose at least one right.")
     if not errors:
         try:
-            key, secret = apikeys.create_api_key(db, name=name, scopes=scopes, actor=actor)
+            key, secret = apikeys.create_api_key(
+                db, name=name, scopes=scopes, actor=actor, grantor=state.principal
+            )
         except ServiceError as exc:
             errors["scopes"] = exc.detail
         else:
@@ -371,5 +320,5 @@ def audit_log(
         names=staff_names(db, municipality),
         older=entries[-1].id if len(entries) == 100 else None,
         zone=municipality.timezone,
-        **layout.staff(municipality, state.principal, "protokoll", gettext_("Audit log")),
+        **layout.staff(request, municipality, state.principal, "protokoll", gettext_("Audit log")),
     )

@@ -3,7 +3,9 @@
 Each open cockpit asks the database once a second for Observations newer than the last it
 saw. That works the same whichever way a reading arrived (HTTP, MQTT, another app instance),
 needs no shared state between instances, and costs one index range scan per viewer and
-second. The markers a reading touches (a car park, a bench, a lamp) are sent recomputed.
+second. The markers a reading touches are sent recomputed: the modules say which Datastreams
+change which of their map layers (`Module.live_sources`), and a viewer gets the layers they may
+see.
 """
 
 from __future__ import annotations
@@ -19,17 +21,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from smartcity.benches.models import Bench
 from smartcity.core.db import transaction
+from smartcity.core.modules import MapLayer, Registry
 from smartcity.core.platform import Platform
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.scope import SCOPE_KEY
 from smartcity.core.tenancy.services import scope_for
 from smartcity.core.web import i18n
-from smartcity.lighting.models import Luminaire
-from smartcity.parking.models import CarPark, ParkingSpace
 from smartcity.sensorthings.models import Datastream, Observation, Thing
-from smartcity.web import maplayers
 
 POLL_SECONDS = 1.0
 MAX_PER_POLL = 200
@@ -42,27 +41,23 @@ HEARTBEAT_SECONDS = 15
 class Cursor:
     last_id: int
     streams: dict[int, tuple[str, str, str]]  # datastream id: (thing, name, unit symbol)
-    layers: dict[int, str]  # datastream id: the layer its readings change
+    layers: dict[int, list[MapLayer]]  # datastream id: the layers its readings change
 
 
-def _layers_of(db: Session) -> dict[int, str]:
-    layers: dict[int, str] = {}
-    for counter in db.scalars(select(CarPark.datastream_id)):
-        if counter is not None:
-            layers[counter] = "parking"
-    for space in db.scalars(select(ParkingSpace.datastream_id)):
-        layers[space] = "parking"
-    bench_things = set(db.scalars(select(Bench.thing_id)))
-    for stream_id, thing_id in db.execute(select(Datastream.id, Datastream.thing_id)):
-        if thing_id in bench_things:
-            layers[stream_id] = "bench"
-    for lamp in db.scalars(select(Luminaire)):
-        layers[lamp.power_datastream_id] = "lamp"
-        layers[lamp.dim_datastream_id] = "lamp"
+def _layers_of(db: Session, registry: Registry, shown: list[MapLayer]) -> dict[int, list[MapLayer]]:
+    by_name = {layer.name: layer for layer in shown}
+    layers: dict[int, list[MapLayer]] = {}
+    for source in registry.live_sources():
+        layer = by_name.get(source.layer)
+        if layer is None:
+            continue
+        for stream_id in source.datastreams(db):
+            layers.setdefault(stream_id, []).append(layer)
     return layers
 
 
-def start_cursor(db: Session) -> Cursor:
+def start_cursor(db: Session, registry: Registry, shown: list[MapLayer]) -> Cursor:
+    """Where a viewer's stream starts; `shown` are the map layers the viewer may see."""
     streams = {
         stream_id: (thing, name, (unit or {}).get("symbol", "") if isinstance(unit, dict) else "")
         for stream_id, thing, name, unit in db.execute(
@@ -72,7 +67,7 @@ def start_cursor(db: Session) -> Cursor:
         )
     }
     last = db.scalar(select(func.max(Observation.id))) or 0
-    return Cursor(last, streams, _layers_of(db))
+    return Cursor(last, streams, _layers_of(db, registry, shown))
 
 
 def _result(observation: Observation) -> str:
@@ -103,7 +98,7 @@ def recent(db: Session, cursor: Cursor, zone: str, count: int = 12) -> list[str]
     return [_line(cursor, observation, local) for observation in found]
 
 
-def poll(db: Session, cursor: Cursor, zone: str) -> dict[str, Any] | None:
+def poll(db: Session, registry: Registry, cursor: Cursor, zone: str) -> dict[str, Any] | None:
     found = list(
         db.scalars(
             select(Observation)
@@ -117,25 +112,24 @@ def poll(db: Session, cursor: Cursor, zone: str) -> dict[str, Any] | None:
     cursor.last_id = found[-1].id
     local = ZoneInfo(zone)
     lines = []
-    touched: set[str] = set()
+    touched: dict[str, MapLayer] = {}
     for observation in found[-20:]:
         lines.append(_line(cursor, observation, local))
     for observation in found:
-        layer = cursor.layers.get(observation.datastream_id or 0)
-        if layer:
-            touched.add(layer)
+        for layer in cursor.layers.get(observation.datastream_id or 0, ()):
+            touched[layer.name] = layer
     features: list[dict[str, Any]] = []
-    if "parking" in touched:
-        features += maplayers.car_park_features(db)
-    if "bench" in touched:
-        features += maplayers.bench_features(db, i18n.current_language.get())
-    if "lamp" in touched:
-        features += maplayers.lamp_features(db)
+    for layer in touched.values():
+        features += registry.features(layer, db)
     return {"lines": lines, "features": features, "count": len(found)}
 
 
 async def stream(
-    platform: Platform, municipality: Municipality, language: i18n.Language
+    platform: Platform,
+    registry: Registry,
+    municipality: Municipality,
+    language: i18n.Language,
+    shown: list[MapLayer],
 ) -> AsyncIterator[str]:
     scope = scope_for(municipality)
     zone = municipality.timezone
@@ -145,14 +139,14 @@ async def stream(
         with transaction(platform.sessions, **{SCOPE_KEY: scope}) as db:
             return work(db)
 
-    cursor: Cursor = await run_in_threadpool(run, start_cursor)
+    cursor: Cursor = await run_in_threadpool(run, lambda db: start_cursor(db, registry, shown))
     yield "retry: 3000\n\n"
     quiet = 0.0
     loop = asyncio.get_running_loop()
     started = loop.time()
     while loop.time() - started < MAX_STREAM_SECONDS:
         await asyncio.sleep(POLL_SECONDS)
-        update = await run_in_threadpool(run, lambda db: poll(db, cursor, zone))
+        update = await run_in_threadpool(run, lambda db: poll(db, registry, cursor, zone))
         if update is None:
             quiet += POLL_SECONDS
             if quiet >= HEARTBEAT_SECONDS:

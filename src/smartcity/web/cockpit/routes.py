@@ -16,10 +16,12 @@ from smartcity.core.db import utcnow
 from smartcity.core.errors import NotAuthenticated, NotFound, PermissionDenied, ServiceError
 from smartcity.core.http.deps import DbDep, IdPath, MunicipalityDep, PlatformDep, TenantDbDep
 from smartcity.core.identity.models import RoleAssignment
-from smartcity.core.identity.permissions import MUNICIPALITY_READ, Role
+from smartcity.core.identity.permissions import Role
+from smartcity.core.modules import registry_of
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.scope import SCOPE_KEY
 from smartcity.core.tenancy.services import scope_for
+from smartcity.core.web import layout
 from smartcity.core.web.deps import PageDep, staff_page, staff_principal
 from smartcity.core.web.i18n import _, gettext_
 from smartcity.core.web.rendering import render
@@ -27,16 +29,17 @@ from smartcity.core.web.session import WebState
 from smartcity.lighting import energy
 from smartcity.lighting import services as lighting
 from smartcity.lighting.permissions import LIGHTING_OPERATE
-from smartcity.open311 import reports
+from smartcity.open311 import services as reports
 from smartcity.parking import occupancy
 from smartcity.sensorthings.aggregation import Interval, aggregate
 from smartcity.sensorthings.models import Datastream, Thing
-from smartcity.web import layout, maplayers
+from smartcity.web import maplayers
 from smartcity.web.cockpit import live
 from smartcity.web.cockpit.charts import Point, line_chart
+from smartcity.web.permissions import COCKPIT_VIEW
 
 router = APIRouter(include_in_schema=False)
-Viewer = Annotated[WebState, Depends(staff_page(MUNICIPALITY_READ))]
+Viewer = Annotated[WebState, Depends(staff_page(COCKPIT_VIEW))]
 Operator = Annotated[WebState, Depends(staff_page(LIGHTING_OPERATE))]
 BASE = "/{municipality}/verwaltung/cockpit"
 
@@ -64,17 +67,14 @@ def cockpit(
     faults = lighting.open_faults(db)
     open_reports = reports.search(db, reports.Search(statuses=["open"]))
     lamps = [lamp for group in lighting.all_groups(db) for lamp in group.luminaires]
-    slug = municipality.slug
+    base = f"/{municipality.slug}/verwaltung/cockpit"
     return render(
         request,
         "cockpit/cockpit.html",
         state,
         layers=[
-            f"/{slug}/verwaltung/cockpit/sensoren.geojson",
-            f"/{slug}/verwaltung/cockpit/lampen.geojson",
-            f"/{slug}/parken/karte.geojson",
-            f"/{slug}/umwelt/karte.geojson",
-            f"/{slug}/maengel/karte.geojson",
+            f"{base}/{layer.name}.geojson"
+            for layer in maplayers.visible_layers(request, state.principal)
         ],
         free_spaces=sum(p.free or 0 for p in open_parks),
         open_parks=len(open_parks),
@@ -83,27 +83,28 @@ def cockpit(
         faults=faults,
         lamp_names={lamp.id: lamp.name for lamp in lamps},
         open_reports=len(open_reports),
-        recent=live.recent(db, live.start_cursor(db), municipality.timezone),
+        recent=live.recent(
+            db, live.start_cursor(db, registry_of(request), []), municipality.timezone
+        ),
         can_operate=state.principal.can(LIGHTING_OPERATE),
         zone=municipality.timezone,
-        **layout.staff(municipality, state.principal, "cockpit", gettext_("City cockpit")),
+        **layout.staff(request, municipality, state.principal, "cockpit", gettext_("City cockpit")),
     )
 
 
-@router.get(BASE + "/sensoren.geojson")
-def sensors_layer(state: Viewer, db: TenantDbDep) -> Response:
-    return maplayers.geojson_response(maplayers.sensor_features(db))
-
-
-@router.get(BASE + "/lampen.geojson")
-def lamps_layer(state: Viewer, db: TenantDbDep) -> Response:
-    return maplayers.geojson_response(maplayers.lamp_features(db))
+@router.get(BASE + "/{name}.geojson")
+def map_layer(name: str, request: Request, state: Viewer, db: TenantDbDep) -> Response:
+    """A map layer the member of staff may see (the cockpit's map shows them all)."""
+    return maplayers.layer_response(request, db, name, state.principal)
 
 
 @router.get(BASE + "/live")
-def live_updates(state: Viewer, municipality: MunicipalityDep, platform: PlatformDep) -> Response:
+def live_updates(
+    request: Request, state: Viewer, municipality: MunicipalityDep, platform: PlatformDep
+) -> Response:
+    shown = maplayers.visible_layers(request, state.principal)
     return StreamingResponse(
-        live.stream(platform, municipality, state.language),
+        live.stream(platform, registry_of(request), municipality, state.language, shown),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
@@ -177,7 +178,7 @@ def datastream_chart(
         errors=errors,
         labels={"von": gettext_("From"), "interval": gettext_("Interval")},
         zone=municipality.timezone,
-        **layout.staff(municipality, state.principal, "cockpit", stream.name),
+        **layout.staff(request, municipality, state.principal, "cockpit", stream.name),
     )
 
 
@@ -213,7 +214,7 @@ def energy_report(
         night=today - timedelta(days=1),
         problem=problem,
         **layout.staff(
-            municipality, state.principal, "cockpit", gettext_("Lighting energy report")
+            request, municipality, state.principal, "cockpit", gettext_("Lighting energy report")
         ),
     )
 

@@ -1,1 +1,0 @@
-"""The citizen portal of a municipality."""
