@@ -320,7 +320,9 @@ def main() -> None:
         with transaction(platform.sessions) as db:
             dresden = tenancy.get_municipality(db, "dresden")
             db.info[SCOPE_KEY] = tenancy.scope_for(dresden)
-            _, key = create_api_key(db, name="bench", scopes=["sta:write"], actor="bench")
+            _, key = create_api_key(
+                db, name="bench", scopes=["sta:write"], actor="bench", grantor=None
+            )
         platform.engine.dispose()
         server, base = start_server(
             directory / "data",

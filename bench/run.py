@@ -191,7 +191,9 @@ def run_backend(name: str, database_url: str, data_dir: Path, requests: int) -> 
     with transaction(platform.sessions) as db:
         dresden = tenancy.get_municipality(db, "dresden")
         db.info[SCOPE_KEY] = tenancy.scope_for(dresden)
-        _, key = create_api_key(db, name="bench", scopes=["audit:read"], actor="bench")
+        _, key = create_api_key(
+            db, name="bench", scopes=["audit:read"], actor="bench", grantor=None
+        )
 
     server, base = start_server(data_dir, database_url)
     try:

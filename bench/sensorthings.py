@@ -320,7 +320,7 @@ def run_backend(
     with transaction(platform.sessions) as db:
         dresden = tenancy.get_municipality(db, "dresden")
         db.info[SCOPE_KEY] = tenancy.scope_for(dresden)
-        _, key = create_api_key(db, name="bench", scopes=["sta:write"], actor="bench")
+        _, key = create_api_key(db, name="bench", scopes=["sta:write"], actor="bench", grantor=None)
     server, base = start_server(data_dir, database_url, args.workers)
     results: dict[str, Any] = {}
     try:

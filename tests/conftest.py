@@ -191,7 +191,7 @@ class World:
     def api_key(self, municipality: Municipality, *scopes: str) -> str:
         with self.tenant(municipality) as db:
             _, secret = apikeys.create_api_key(
-                db, name="test device", scopes=list(scopes), actor="test"
+                db, name="test device", scopes=list(scopes), actor="test", grantor=None
             )
         return secret
 

@@ -101,6 +101,33 @@ def test_user_create_and_roles(cli: CliRunner) -> None:
     assert "--tenant" in missing.output
 
 
+def test_user_reset_mfa_removes_a_lost_second_factor(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyotp
+
+    from smartcity.cli import load_platform
+    from smartcity.core.db import transaction
+    from smartcity.core.identity import mfa, users
+    from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
+
+    monkeypatch.setenv("SMARTCITY_SECRET_KEY", "cli-test-secret-" + "z" * 40)
+    run(cli, "user", "create", "p.meier", "--password", "Sandstein-Festung-1")
+    platform = load_platform()
+    secret = platform.settings.require_secret_key()
+    with transaction(platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
+        account = users.get_user_by_name(db, "p.meier")
+        enrolment = mfa.start_enrolment(db, account, secret)
+        assert mfa.confirm_enrolment(db, account, pyotp.TOTP(enrolment.secret).now(), secret)
+    assert "second factor of p.meier removed" in run(cli, "user", "reset-mfa", "p.meier").output
+    with transaction(platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
+        account = users.get_user_by_name(db, "p.meier")
+        assert not mfa.has_totp(db, account.id)
+        assert mfa.recovery_codes_left(db, account.id) == 0
+    assert "p.meier had none" in run(cli, "user", "reset-mfa", "p.meier").output
+    platform.engine.dispose()
+
+
 def test_audit_verify_exit_codes(cli: CliRunner, database_url: str) -> None:
     run(cli, "tenant", "create", "pirna", "--name", "Pirna", "--ags", "14628270")
     run(cli, "apikey", "create", "--tenant", "pirna", "--scope", "sta:write")

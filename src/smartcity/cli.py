@@ -17,7 +17,7 @@ from smartcity.core.audit import anchors
 from smartcity.core.audit import services as audit
 from smartcity.core.db import transaction
 from smartcity.core.errors import ServiceError
-from smartcity.core.identity import apikeys, users
+from smartcity.core.identity import apikeys, mfa, users
 from smartcity.core.identity.permissions import SCOPES, Role
 from smartcity.core.platform import Platform
 from smartcity.core.settings import Settings, SettingsError
@@ -215,6 +215,21 @@ def user_create(username: str, display_name: str, email: str | None, password: s
             passwords=platform.passwords,
         )
     click.echo(f"created user {username}")
+
+
+@user.command(
+    "reset-mfa",
+    help="Remove a user's second factor (app and recovery codes) when both are lost; check "
+    "the person's identity first. Their sessions end; the next login sets up a new one "
+    "where a role requires it.",
+)
+@click.argument("username")
+def user_reset_mfa(username: str) -> None:
+    platform = load_platform()
+    with friendly_errors(), system_session(platform) as db:
+        account = users.get_user_by_name(db, username)
+        removed = mfa.remove(db, account, actor=CLI_ACTOR)
+    click.echo(f"second factor of {username} removed" if removed else f"{username} had none")
 
 
 @user.command("set-role", help="Give a user a role in a municipality (or region_admin).")

@@ -7,6 +7,7 @@ import json
 import os
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from smartcity.core.settings import Settings
 from smartcity.core.tenancy import services as tenancy
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
-from smartcity.modules import import_models, installed_modules
+from smartcity.modules import MODULES, import_models, installed_modules
 
 REGION_SLUG = "elbtal"
 SIMULATOR_KEY_NAME = "Demo-Simulator"
@@ -77,7 +78,7 @@ def _credentials(data_dir: Path) -> dict[str, str]:
     return generated
 
 
-def create_demo_data(platform: Platform) -> dict[str, str]:
+def create_demo_data(platform: Platform, modules: Sequence[str] = MODULES) -> dict[str, str]:
     settings = platform.settings
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(platform.engine)
@@ -109,6 +110,9 @@ def create_demo_data(platform: Platform) -> dict[str, str]:
                 username=demo_user.username,
                 password=passwords[demo_user.username],
                 display_name=demo_user.display_name,
+                # The demo's mail stays in DATA_DIR/mail (`smartcity mail list`): a password
+                # reset can be tried out.
+                email=f"{demo_user.username}@demo.example",
                 actor="demo",
                 passwords=platform.passwords,
             )
@@ -125,7 +129,7 @@ def create_demo_data(platform: Platform) -> dict[str, str]:
         context = DemoContext(
             platform, {m.slug: m for m in fresh}, say=lambda text: click.echo("  " + text)
         )
-        for module in installed_modules():
+        for module in installed_modules(modules):
             for seed in module.demo_seeders:
                 seed(context)
     return passwords
@@ -194,7 +198,7 @@ def start_simulator(platform: Platform) -> None:
             if old.revoked_at is None:
                 apikeys.revoke_api_key(db, old.id, actor="demo")
         _, secret = apikeys.create_api_key(
-            db, name=SIMULATOR_KEY_NAME, scopes=["sta:write"], actor="demo"
+            db, name=SIMULATOR_KEY_NAME, scopes=["sta:write"], actor="demo", grantor=None
         )
     base = f"http://127.0.0.1:{settings.port}"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from smartcity.core.audit.anchors import CHECKPOINTS
 from smartcity.core.audit.routes import router as audit_router
+from smartcity.core.identity.account_routes import account_router
 from smartcity.core.identity.housekeeping import LOGIN_HOUSEKEEPING
 from smartcity.core.identity.permissions import (
     APIKEYS_MANAGE,
@@ -37,6 +38,13 @@ module = Module(
         AUDIT_READ,
         DATA_EXPORT,
     ),
-    routers=(tenancy_router, auth_router, staff_router, audit_router, signing_router),
+    routers=(
+        tenancy_router,
+        auth_router,
+        account_router,
+        staff_router,
+        audit_router,
+        signing_router,
+    ),
     jobs=(LOGIN_HOUSEKEEPING, MAIL, CHECKPOINTS),
 )

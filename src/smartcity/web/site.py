@@ -19,15 +19,17 @@ from smartcity.core.errors import Conflict, NotFound, TooManyRequests
 from smartcity.core.http.deps import SESSION_COOKIE, DbDep, PlatformDep, client_address, public
 from smartcity.core.identity.login import change_password, password_login
 from smartcity.core.identity.models import RoleAssignment
-from smartcity.core.identity.passwords import MAX_LENGTH, MIN_LENGTH, policy_problem
+from smartcity.core.identity.passwords import MIN_LENGTH, policy_problem
 from smartcity.core.identity.permissions import Role
 from smartcity.core.identity.routes import set_login_cookie
-from smartcity.core.identity.sessions import end_session
+from smartcity.core.identity.sessions import device_of, end_session, resolve_pending
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.services import list_municipalities
 from smartcity.core.web.deps import FormDep, PageDep, staff_principal
 from smartcity.core.web.i18n import gettext_
 from smartcity.core.web.rendering import render
+from smartcity.web.account import after_step
+from smartcity.web.account import policy_messages as _policy_messages
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,9 +67,12 @@ def start(request: Request, state: PageDep, db: DbDep) -> Response:
 
 @router.get("/anmelden")
 def login_page(
-    request: Request, state: PageDep, next: Annotated[str, Query(max_length=500)] = "/verwaltung"
+    request: Request,
+    state: PageDep,
+    next: Annotated[str, Query(max_length=500)] = "/verwaltung",
+    zurueckgesetzt: Annotated[bool, Query()] = False,
 ) -> Response:
-    return _login_page(request, state, next, "", {})
+    return _login_page(request, state, next, "", {}, reset_done=zurueckgesetzt)
 
 
 def _login_page(
@@ -77,6 +82,8 @@ def _login_page(
     username: str,
     errors: dict[str, str],
     status_code: int = 200,
+    *,
+    reset_done: bool = False,
 ) -> Response:
     platform = request.app.state.platform
     return render(
@@ -89,6 +96,7 @@ def _login_page(
         errors=errors,
         labels={"username": gettext_("User name")},
         oidc=platform.settings.oidc_enabled,
+        reset_done=reset_done,
         **_site(gettext_("Log in")),
     )
 
@@ -109,6 +117,7 @@ def login(request: Request, state: PageDep, form: FormDep, platform: PlatformDep
                 sessions=platform.session_policy,
                 limits=platform.throttle_policy,
                 passwords=platform.passwords,
+                device=device_of(request.headers.get("user-agent", "")),
             )
     except TooManyRequests as exc:
         response = _login_page(
@@ -116,6 +125,12 @@ def login(request: Request, state: PageDep, form: FormDep, platform: PlatformDep
         )
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
+    if outcome.expired:
+        message = gettext_(
+            "This initial password has expired. Ask your administration for a new one, or "
+            "reset it by e-mail."
+        )
+        return _login_page(request, state, next_path, username, {"username": message}, 401)
     if not outcome.ok or outcome.token is None:
         message = gettext_("User name or password is wrong.")
         return _login_page(request, state, next_path, username, {"username": message}, 401)
@@ -123,7 +138,8 @@ def login(request: Request, state: PageDep, form: FormDep, platform: PlatformDep
     if old:
         with transaction(platform.sessions) as db:
             end_session(db, old)
-    response = RedirectResponse(next_path, status_code=303)
+    # A second factor, a new password or setting up a second factor may come first.
+    response = RedirectResponse(after_step(outcome, next_path), status_code=303)
     set_login_cookie(response, platform, SESSION_COOKIE, outcome.token)
     state.apply_cookies(response)
     return response
@@ -148,17 +164,6 @@ def logout(request: Request, form: FormDep, db: DbDep, platform: PlatformDep) ->
     return response
 
 
-def _policy_messages() -> dict[str, str]:
-    return {
-        "too_short": gettext_("The new password must be at least %(n)s characters long.")
-        % {"n": MIN_LENGTH},
-        "too_long": gettext_("The new password must be at most %(n)s characters long.")
-        % {"n": MAX_LENGTH},
-        "common": gettext_("This password is one of the most common ones. Please choose another."),
-        "user_name": gettext_("The new password must not be your user name."),
-    }
-
-
 @router.get("/passwort")
 def password_page(
     request: Request,
@@ -166,9 +171,23 @@ def password_page(
     db: DbDep,
     geaendert: Annotated[bool, Query()] = False,
 ) -> Response:
-    if staff_principal(request, db, state) is None or state.user is None:
+    if not _password_user(request, db, state):
         return RedirectResponse("/anmelden?next=/passwort", status_code=303)
     return _password_page(request, state, {}, changed=geaendert)
+
+
+def _password_user(request: Request, db: Session, state: Any) -> bool:
+    """Whether a staff member may change the password here, as `state.user`: logged in, or
+    logging in with an initial password that must be replaced first (`state.forced`)."""
+    state.forced = False
+    if staff_principal(request, db, state) is not None and state.user is not None:
+        return True
+    token = request.cookies.get(SESSION_COOKIE, "")
+    pending = resolve_pending(db, token, "password") if token else None
+    if pending is None:
+        return False
+    state.user, state.forced = pending[1], True
+    return True
 
 
 def _password_page(
@@ -187,6 +206,7 @@ def _password_page(
         status_code=status_code,
         errors=errors,
         changed=changed,
+        forced=getattr(state, "forced", False),
         has_password=state.user.password_hash is not None,
         labels={
             "current": gettext_("Current password"),
@@ -209,9 +229,10 @@ def password_change(
     # A transaction of its own, not the request's: a wrong current password is counted
     # although the change fails.
     with transaction(platform.sessions) as db:
-        if staff_principal(request, db, state) is None or state.user is None:
+        if not _password_user(request, db, state):
             return RedirectResponse("/anmelden?next=/passwort", status_code=303)
         user = state.user
+        assert user is not None
         if new != str(form.get("repeat") or "")[:1000]:
             message = gettext_("The two new passwords differ. Please type the same one twice.")
             return _password_page(request, state, {"repeat": message}, 400)
@@ -228,6 +249,7 @@ def password_change(
                 sessions=platform.session_policy,
                 limits=platform.throttle_policy,
                 passwords=platform.passwords,
+                device=device_of(request.headers.get("user-agent", "")),
             )
         except TooManyRequests as exc:
             # Answered within the transaction: the page shows the account from it.
@@ -242,7 +264,8 @@ def password_change(
         if not outcome.ok or outcome.token is None:
             message = gettext_("The current password is wrong.")
             return _password_page(request, state, {"current": message}, 403)
-    response = RedirectResponse("/passwort?geaendert=true", status_code=303)
+    done = "/verwaltung" if getattr(state, "forced", False) else "/passwort?geaendert=true"
+    response = RedirectResponse(after_step(outcome, done), status_code=303)
     set_login_cookie(response, platform, SESSION_COOKIE, outcome.token)
     state.apply_cookies(response)
     return response

@@ -59,7 +59,7 @@ def test_unknown_and_malformed_keys_are_rejected(client: TestClient, world: Worl
 
 
 def test_revoked_key_stops_working(client: TestClient, world: World) -> None:
-    login(client, "dd.steward")
+    login(client, "dd.admin")
     created = client.post(
         "/dresden/api/v1/api-keys", json={"name": "Pegel Elbe", "scopes": ["audit:read"]}
     )
@@ -97,3 +97,38 @@ def test_revoking_another_municipalitys_key_is_not_found(client: TestClient, wor
         dresden_key_id = db.scalars(select(ApiKey.id)).one()
     login(client, "rb.admin")
     assert client.delete(f"/radebeul/api/v1/api-keys/{dresden_key_id}").status_code == 404
+
+
+def test_nobody_gives_a_key_more_than_they_may_do_themselves(
+    client: TestClient, world: World
+) -> None:
+    # A data steward manages keys but may neither read the audit log nor run the lighting.
+    login(client, "dd.steward")
+    assert client.get("/dresden/api/v1/audit").status_code == 403
+    for scopes in (["audit:read"], ["lighting:write"], ["sta:write", "audit:read"]):
+        response = client.post("/dresden/api/v1/api-keys", json={"name": "x", "scopes": scopes})
+        assert response.status_code == 403, scopes
+        assert "audit:read" in response.json()["detail"] or "lighting:write" in str(response.json())
+    with world.tenant(world.dresden) as db:
+        assert db.scalars(select(ApiKey)).all() == []
+    # What the steward may do, a key may be given.
+    granted = client.post("/dresden/api/v1/api-keys", json={"name": "x", "scopes": ["sta:write"]})
+    assert granted.status_code == 201
+
+
+def test_the_key_form_offers_only_rights_one_holds(client: TestClient, world: World) -> None:
+    login(client, "dd.steward")
+    page = client.get("/dresden/verwaltung/api-schluessel").text
+    assert 'value="sta:write"' in page
+    assert 'value="audit:read"' not in page
+    refused = client.post(
+        "/dresden/verwaltung/api-schluessel",
+        data={
+            "name": "x",
+            "scopes": "audit:read",
+            "csrf_token": client.cookies.get("__Host-smartcity_csrf") or "",
+        },
+    )
+    assert refused.status_code == 422
+    with world.tenant(world.dresden) as db:
+        assert db.scalars(select(ApiKey)).all() == []

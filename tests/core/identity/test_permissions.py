@@ -109,6 +109,15 @@ def test_admin_creates_staff_with_department(client: TestClient, world: World) -
     assert response.json()["roles"] == ["case_worker:Standesamt"]
     fresh = TestClient(client.app, base_url="https://testserver")
     login(fresh, "neu.sachbearbeiterin", "Elbhang-Sonnenuntergang")
+    # The administrator's password is replaced first (test_initial_passwords.py).
+    assert fresh.get("/dresden/api/v1").status_code == 401
+    changed = fresh.post(
+        "/auth/password",
+        json={"current_password": "Elbhang-Sonnenuntergang", "new_password": "Meine eigene Wahl"},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["next_step"] is None
+    fresh.headers["X-CSRF-Token"] = changed.json()["csrf_token"]
     assert fresh.get("/dresden/api/v1").status_code == 200
     assert fresh.get("/radebeul/api/v1").status_code == 403
 

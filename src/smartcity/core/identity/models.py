@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -30,6 +40,12 @@ class UserAccount(Base):
     oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by an administrator: the password must be changed at the next login, and is
+    # refused after `password_expires_at` (migration 0021).
+    password_change_required: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
+    password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 def name_matches(username: str) -> ColumnElement[bool]:
@@ -70,6 +86,75 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     auth_method: Mapped[str] = mapped_column(String(20), default="password")
+    # "full", or the step a password login still has to take before it is one: "mfa" (the
+    # second factor), "password" (an initial password to change), "enrol" (a second factor
+    # to set up). Only full sessions authenticate anything else (see sessions.py).
+    stage: Mapped[str] = mapped_column(String(10), default="full", server_default="full")
+    # Browser and system, shortened from the User-Agent, for the list of one's sessions.
+    device: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # The WebAuthn challenge this session was last given (registration or login), once.
+    webauthn_challenge: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class TotpCredential(Base):
+    """A user's authenticator app (RFC 6238). The seed is sealed with the server secret;
+    `last_step` is the newest time step accepted, so a code cannot be used twice."""
+
+    __tablename__ = "totp_credential"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret_sealed: Mapped[str] = mapped_column(String(200), info={"export": False})
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_step: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class WebAuthnCredential(Base):
+    """A passkey or security key (WebAuthn) of a user: its id and public key as the
+    authenticator gave them at registration, and the signature counter it last reported."""
+
+    __tablename__ = "webauthn_credential"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)
+    public_key: Mapped[str] = mapped_column(String(2000), info={"export": False})
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class RecoveryCode(Base):
+    """A one-time code for when the authenticator is lost; only its SHA-256 is kept (the
+    codes carry 120 random bits, so a slow hash adds nothing)."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True, info={"export": False})
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PasswordReset(Base):
+    """A password-reset link sent by e-mail: single use, expiring, only its hash kept."""
+
+    __tablename__ = "password_reset"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class SubmissionHit(Base):

@@ -117,11 +117,6 @@ def _pkce_challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def start_login(db: Session, settings: Settings, next_path: str = "/") -> str:
-    """Start a staff login; returns the provider's authorization URL."""
-    return start(db, staff_client(settings), next_path)
-
-
 def start(db: Session, client: OidcClient, next_path: str = "/") -> str:
     """Remember state, nonce and PKCE verifier; return the provider's authorization URL."""
     provider = _provider(client)
@@ -152,18 +147,13 @@ def start(db: Session, client: OidcClient, next_path: str = "/") -> str:
     return str(provider.metadata["authorization_endpoint"]) + "?" + query
 
 
-def finish_login(
-    db: Session, settings: Settings, *, state: str, code: str, error: str = ""
-) -> tuple[UserAccount, str]:
-    """Finish a staff login: the account the identity belongs to."""
-    claims, next_path = from_callback(
-        db, staff_client(settings), state=state, code=code, error=error
-    )
+def staff_account(db: Session, settings: Settings, claims: dict[str, Any]) -> UserAccount:
+    """The staff account a checked identity belongs to (audited as an OIDC login)."""
     user = _find_account(db, settings, claims)
     audit.record(
         db, actor=f"user:{user.id}", action="login.oidc", resource_type="user", resource_id=user.id
     )
-    return user, next_path
+    return user
 
 
 def from_callback(

@@ -117,5 +117,14 @@ class Principal:
             return bool(permission.scopes & self.scopes)
         return False
 
+    def holds_scope(self, scope: str) -> bool:
+        """Whether this principal may do all that `scope` lets a key do — only then may it
+        give a key that scope (nobody grants what they do not hold)."""
+        if self.kind == "api_key":
+            return scope in self.scopes
+        if not self.is_authenticated:
+            return False
+        return all(self.can(p) for p in PERMISSIONS.values() if scope in p.scopes)
+
 
 ANONYMOUS = Principal(kind="anonymous")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 
 from smartcity.core.db import transaction
 from smartcity.core.errors import InvalidInput, NotAuthenticated, NotFound
@@ -20,6 +23,7 @@ from smartcity.core.http.deps import (
     public,
     requires,
     signed_in,
+    signed_in_or_step,
 )
 from smartcity.core.http.problems import problem
 from smartcity.core.identity import apikeys, oidc, users
@@ -39,13 +43,15 @@ from smartcity.core.identity.schemas import (
     ApiKeyOut,
     CurrentUser,
     LoginRequest,
+    LoginStep,
     PasswordChange,
     RoleChange,
     StaffCreate,
     StaffMember,
 )
-from smartcity.core.identity.sessions import end_session, start_session
+from smartcity.core.identity.sessions import FULL, device_of, end_session, start_session
 from smartcity.core.platform import Platform
+from smartcity.core.settings import Settings
 
 auth_router = APIRouter(prefix="/auth", tags=["authentication"])
 
@@ -67,15 +73,89 @@ def set_login_cookie(response: Response, platform: Platform, name: str, token: s
     )
 
 
+@dataclass(frozen=True)
+class OidcLogin:
+    """A login at an OIDC identity provider (staff, citizens): its client registration, the
+    cookie it sets and how a checked identity becomes a session. Not configured, its routes
+    answer 404."""
+
+    enabled: Callable[[Settings], bool]
+    client: Callable[[Settings], oidc.OidcClient]
+    not_configured: str
+    cookie: str
+    # The new session for the identity the provider vouched for: its token (the cookie).
+    sign_in: Callable[[Session, Platform, dict[str, Any]], str]
+
+
+# (path, route name, summary) of one route.
+RouteSpec = tuple[str, str, str]
+
+
+def add_oidc_routes(
+    router: APIRouter, oidc_login: OidcLogin, *, login: RouteSpec, callback: RouteSpec
+) -> None:
+    """Add the two routes of an OIDC login to `router`: `login` redirects to the provider,
+    `callback` is where the provider sends the browser back; it signs in and redirects to
+    where the login started."""
+
+    def client(platform: Platform) -> oidc.OidcClient:
+        if not oidc_login.enabled(platform.settings):
+            raise NotFound(oidc_login.not_configured)
+        return oidc_login.client(platform.settings)
+
+    login_path, login_name, login_summary = login
+
+    @router.get(
+        login_path,
+        name=login_name,
+        dependencies=[Depends(public)],
+        summary=login_summary,
+        response_class=RedirectResponse,
+        status_code=status.HTTP_303_SEE_OTHER,
+    )
+    def start(
+        db: DbDep, platform: PlatformDep, next: Annotated[str, Query(max_length=500)] = "/"
+    ) -> RedirectResponse:
+        return RedirectResponse(oidc.start(db, client(platform), next), status_code=303)
+
+    callback_path, callback_name, callback_summary = callback
+
+    @router.get(
+        callback_path,
+        name=callback_name,
+        dependencies=[Depends(public)],
+        summary=callback_summary,
+        response_class=RedirectResponse,
+        status_code=status.HTTP_303_SEE_OTHER,
+    )
+    def finish(
+        db: DbDep,
+        platform: PlatformDep,
+        state: Annotated[str, Query(max_length=200)] = "",
+        code: Annotated[str, Query(max_length=4096)] = "",
+        error: Annotated[str, Query(max_length=200)] = "",
+    ) -> RedirectResponse:
+        found = client(platform)
+        claims, next_path = oidc.from_callback(db, found, state=state, code=code, error=error)
+        response = RedirectResponse(next_path, status_code=303)
+        set_login_cookie(
+            response, platform, oidc_login.cookie, oidc_login.sign_in(db, platform, claims)
+        )
+        return response
+
+
 @auth_router.post(
     "/login",
     dependencies=[Depends(public)],
-    summary="Log in with user name and password",
-    responses={401: {"description": "Wrong credentials"}, 429: {"description": "Throttled"}},
+    summary="Log in with user name and password (further steps: see `next_step`)",
+    responses={
+        401: {"description": "Wrong credentials, or an expired initial password"},
+        429: {"description": "Throttled"},
+    },
 )
 def login(
     body: LoginRequest, request: Request, response: Response, platform: PlatformDep
-) -> CurrentUser:
+) -> LoginStep:
     # Own transaction: a failed attempt must be stored although the request fails.
     with transaction(platform.sessions) as db:
         outcome = password_login(
@@ -86,6 +166,12 @@ def login(
             sessions=platform.session_policy,
             limits=platform.throttle_policy,
             passwords=platform.passwords,
+            device=device_of(request.headers.get("user-agent", "")),
+        )
+    if outcome.expired:
+        raise NotAuthenticated(
+            "This initial password has expired. Ask an administrator for a new one, or reset "
+            "it by e-mail."
         )
     if not outcome.ok:
         raise NotAuthenticated("User name or password is wrong.")
@@ -96,17 +182,19 @@ def login(
     return _signed_in(response, platform, outcome)
 
 
-def _signed_in(response: Response, platform: Platform, outcome: LoginOutcome) -> CurrentUser:
-    """The new session's cookie on the response; its user and CSRF token in the body."""
+def _signed_in(response: Response, platform: Platform, outcome: LoginOutcome) -> LoginStep:
+    """The new session's cookie on the response; its user, CSRF token and the login's next
+    step (none: logged in) in the body."""
     assert outcome.token is not None
     assert outcome.user is not None
     assert outcome.web_session is not None
     _set_session_cookie(response, platform, outcome.token)
-    return CurrentUser(
+    return LoginStep(
         id=outcome.user.id,
         username=outcome.user.username,
         display_name=outcome.user.display_name,
         csrf_token=outcome.web_session.csrf_token,
+        next_step=None if outcome.stage == FULL else outcome.stage,
     )
 
 
@@ -124,8 +212,9 @@ def logout(
 
 @auth_router.post(
     "/password",
-    summary="Change one's own password (ends every session; this one is renewed)",
-    response_model=CurrentUser,
+    summary="Change one's own password (ends every session; this one is renewed); also the "
+    "login step `password`",
+    response_model=LoginStep,
     responses={403: {"description": "The current password is wrong"}},
 )
 def change_own_password(
@@ -134,8 +223,8 @@ def change_own_password(
     response: Response,
     db: DbDep,
     platform: PlatformDep,
-    principal: Annotated[Principal, Depends(signed_in)],
-) -> Response | CurrentUser:
+    principal: Annotated[Principal, Depends(signed_in_or_step("password"))],
+) -> Response | LoginStep:
     user = db.get(UserAccount, principal.id)
     assert user is not None  # the session resolved to this user
     outcome = change_password(
@@ -147,6 +236,7 @@ def change_own_password(
         sessions=platform.session_policy,
         limits=platform.throttle_policy,
         passwords=platform.passwords,
+        device=device_of(request.headers.get("user-agent", "")),
     )
     if not outcome.ok:
         # Answered, not raised: the request's transaction commits the counted failure.
@@ -167,42 +257,28 @@ def me(db: DbDep, principal: Annotated[Principal, Depends(signed_in)]) -> Curren
     )
 
 
-@auth_router.get(
-    "/oidc/login",
-    dependencies=[Depends(public)],
-    summary="Start an OIDC login (redirects to the identity provider)",
-    response_class=RedirectResponse,
-    status_code=status.HTTP_303_SEE_OTHER,
-)
-def oidc_login(
-    db: DbDep, platform: PlatformDep, next: Annotated[str, Query(max_length=500)] = "/"
-) -> RedirectResponse:
-    if not platform.settings.oidc_enabled:
-        raise NotFound("OIDC login is not configured on this instance.")
-    return RedirectResponse(oidc.start_login(db, platform.settings, next), status_code=303)
-
-
-@auth_router.get(
-    "/oidc/callback",
-    dependencies=[Depends(public)],
-    summary="Where the identity provider sends the browser back",
-    response_class=RedirectResponse,
-    status_code=status.HTTP_303_SEE_OTHER,
-)
-def oidc_callback(
-    db: DbDep,
-    platform: PlatformDep,
-    state: Annotated[str, Query(max_length=200)] = "",
-    code: Annotated[str, Query(max_length=4096)] = "",
-    error: Annotated[str, Query(max_length=200)] = "",
-) -> RedirectResponse:
-    if not platform.settings.oidc_enabled:
-        raise NotFound("OIDC login is not configured on this instance.")
-    user, next_path = oidc.finish_login(db, platform.settings, state=state, code=code, error=error)
+def _staff_sign_in(db: Session, platform: Platform, claims: dict[str, Any]) -> str:
+    user = oidc.staff_account(db, platform.settings, claims)
     token, _ = start_session(db, user, platform.session_policy, method="oidc")
-    response = RedirectResponse(next_path, status_code=303)
-    _set_session_cookie(response, platform, token)
-    return response
+    return token
+
+
+add_oidc_routes(
+    auth_router,
+    OidcLogin(
+        enabled=lambda settings: settings.oidc_enabled,
+        client=oidc.staff_client,
+        not_configured="OIDC login is not configured on this instance.",
+        cookie=SESSION_COOKIE,
+        sign_in=_staff_sign_in,
+    ),
+    login=("/oidc/login", "oidc_login", "Start an OIDC login (redirects to the identity provider)"),
+    callback=(
+        "/oidc/callback",
+        "oidc_callback",
+        "Where the identity provider sends the browser back",
+    ),
+)
 
 
 staff_router = APIRouter(prefix="/{municipality}/api/v1", tags=["staff and API keys"])
@@ -246,6 +322,8 @@ def create_staff(
         email=body.email,
         actor=principal.actor,
         passwords=platform.passwords,
+        # The administrator knows this password: the staff member replaces it at first login.
+        initial_days=platform.settings.initial_password_days,
     )
     users.assign_role(
         db,
@@ -345,7 +423,7 @@ def create_key(
     principal: Annotated[Principal, Depends(requires(APIKEYS_MANAGE))],
 ) -> ApiKeyCreated:
     key, secret = apikeys.create_api_key(
-        db, name=body.name, scopes=body.scopes, actor=principal.actor
+        db, name=body.name, scopes=body.scopes, actor=principal.actor, grantor=principal
     )
     return ApiKeyCreated.model_validate(
         {**ApiKeyOut.model_validate(key).model_dump(), "key": secret}

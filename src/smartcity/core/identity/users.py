@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.core.audit import services as audit
+from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.core.identity.models import RoleAssignment, UserAccount, name_matches
 from smartcity.core.identity.passwords import PasswordHashing, check_policy
@@ -28,7 +30,10 @@ def create_user(
     email: str | None = None,
     actor: str,
     passwords: PasswordHashing,
+    initial_days: int | None = None,
 ) -> UserAccount:
+    """`initial_days`: an administrator chose the password, which must be changed at the
+    first login and expires after that many days (see `set_password`)."""
     username = username.strip()
     if not USERNAME_PATTERN.match(username):
         raise InvalidInput(
@@ -45,6 +50,7 @@ def create_user(
         email=email,
         password_hash=passwords.hash(password) if password is not None else None,
     )
+    mark_initial(user, initial_days)
     db.add(user)
     db.flush()
     audit.record(
@@ -62,6 +68,14 @@ def create_user(
     return user
 
 
+def mark_initial(user: UserAccount, days: int | None) -> None:
+    """The password was set by an administrator (days: its lifetime) or by its owner (None)."""
+    user.password_change_required = days is not None and user.password_hash is not None
+    user.password_expires_at = (
+        utcnow() + timedelta(days=days) if user.password_change_required and days else None
+    )
+
+
 def get_user_by_name(db: Session, username: str) -> UserAccount:
     user = db.scalar(select(UserAccount).where(name_matches(username)))
     if user is None:
@@ -70,10 +84,19 @@ def get_user_by_name(db: Session, username: str) -> UserAccount:
 
 
 def set_password(
-    db: Session, user: UserAccount, password: str, *, actor: str, passwords: PasswordHashing
+    db: Session,
+    user: UserAccount,
+    password: str,
+    *,
+    actor: str,
+    passwords: PasswordHashing,
+    initial_days: int | None = None,
 ) -> None:
+    """A new password; every session of the user ends. `initial_days`: an administrator
+    sets it, so it must be changed at the next login and expires after that many days."""
     check_policy(password, username=user.username)
     user.password_hash = passwords.hash(password)
+    mark_initial(user, initial_days)
     end_all_sessions(db, user.id)
     audit.record(
         db, actor=actor, action="user.set_password", resource_type="user", resource_id=user.id
