@@ -14,6 +14,7 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import (
@@ -88,3 +89,80 @@ def test_every_answer_is_documented_and_none_is_a_server_error(app: FastAPI, wor
     assert answered[2] > 0, answered
     assert failures == []
     assert undocumented == []
+
+
+# Values at the edges of what can be computed or stored (issue 20.6): the OpenAPI document
+# cannot describe `$filter` or SensorThings bodies, so these are generated here.
+_HUGE_NUMBERS = st.integers(min_value=300, max_value=4000).map(lambda n: "9" * n)
+_SURROGATES = st.integers(min_value=0xD800, max_value=0xDFFF).map(lambda c: f"\\u{c:04x}")
+_DURATIONS = st.integers(min_value=0, max_value=10**20).map(lambda n: f"now() sub duration'P{n}D'")
+_INSTANTS = st.integers(min_value=0, max_value=99999).map(
+    lambda year: f"{year:04d}-01-01T00:00:00Z"
+)
+
+
+def test_hostile_sensorthings_values_are_never_a_server_error(client: Any, world: World) -> None:
+    headers = {
+        "Authorization": f"Bearer {world.api_key(world.dresden, 'sta:write')}",
+        "content-type": "application/json",
+    }
+    sta = "/dresden/sta/v1.1"
+    thing = client.post(
+        f"{sta}/Things",
+        json={
+            "name": "Pegel",
+            "description": "",
+            "Datastreams": [
+                {
+                    "name": "Stand",
+                    "description": "",
+                    "observationType": "OM_Observation",
+                    "unitOfMeasurement": {"name": "cm", "symbol": "cm", "definition": "x"},
+                    "Sensor": {"name": "S", "description": "", "encodingType": "t", "metadata": ""},
+                    "ObservedProperty": {"name": "P", "definition": "", "description": ""},
+                }
+            ],
+        },
+        headers=headers,
+    )
+    assert thing.status_code == 201, thing.text
+    datastream = client.get(f"{sta}/Datastreams").json()["value"][0]["@iot.id"]
+    failures: list[str] = []
+
+    @given(
+        number=_HUGE_NUMBERS,
+        surrogate=_SURROGATES,
+        duration=_DURATIONS,
+        instant=_INSTANTS,
+    )
+    @settings(
+        max_examples=max(EXAMPLES * 5, 10),
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+    )
+    def call(number: str, surrogate: str, duration: str, instant: str) -> None:
+        requests = [
+            ("post", f"{sta}/Datastreams({datastream})/Observations", f'{{"result": {number}}}'),
+            ("post", f"{sta}/Datastreams({datastream})/Observations", f'{{"result": -{number}.5}}'),
+            ("post", f"{sta}/Things", f'{{"name": "x{surrogate}", "description": ""}}'),
+            (
+                "post",
+                f"{sta}/Datastreams({datastream})/Observations",
+                f'{{"result": "{surrogate}", "parameters": {{"{surrogate}": 1}}}}',
+            ),
+            ("get", f"{sta}/Observations?$filter=phenomenonTime gt {duration}", None),
+            ("get", f"{sta}/Observations?$filter=phenomenonTime lt {instant}", None),
+            ("get", f"{sta}/Observations?$filter=result eq {number}", None),
+        ]
+        for method, url, body in requests:
+            response = (
+                client.post(url, content=body, headers=headers)
+                if method == "post"
+                else client.get(url)
+            )
+            if response.status_code >= 500:
+                failures.append(f"{method} {url[:120]} {str(body)[:80]} -> {response.text[:200]}")
+
+    call()
+    assert failures == []

@@ -230,7 +230,6 @@ def test_bad_paging_options_are_400(client: TestClient, city: dict[str, int]) ->
         "$top=abc",
         "$skip=x",
         "$count=maybe",
-        "$top=100000",
         "$bogus=1",
         "$expand=Colours",
         "$orderby=colour",
@@ -284,3 +283,51 @@ def test_ids_beyond_64_bits_are_not_a_server_error(
     )
     assert aggregate.status_code == 422
     assert writer.get(f"/dresden/api/v1/parking/car-parks/{huge}").status_code == 422
+
+
+def test_top_above_the_maximum_pages_instead_of_refusing(
+    client: TestClient, city: dict[str, int]
+) -> None:
+    """Issue 20.2: the server returns at most `sta_max_top` with a nextLink to the rest."""
+    platform = client.app.state.platform  # type: ignore[attr-defined]
+    platform.settings.sta_max_top = 3
+    first = client.get(f"{STA}/Observations?$top=100000&$orderby=id")
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert len(body["value"]) == 3
+    assert "$top=3" in body["@iot.nextLink"]
+    seen = ids_of(body)
+    next_link = body["@iot.nextLink"]
+    while next_link:
+        page = client.get(next_link).json()
+        seen += ids_of(page)
+        next_link = page.get("@iot.nextLink")
+    assert len(seen) == 8
+
+
+def test_iot_id_names_the_id_in_every_query_option(
+    client: TestClient, city: dict[str, int]
+) -> None:
+    """Issue 20.3: `@iot.id` wherever a property may be named; `id` keeps working."""
+    pegel = city["Pegel Augustusbrücke"]
+    assert ids(client.get(f"{STA}/Things?$filter=@iot.id eq {pegel}")) == [pegel]
+    assert ids(client.get(f"{STA}/Things?$filter=id eq {pegel}")) == [pegel]
+    through = client.get(f"{STA}/Observations?$filter=Datastream/Thing/@iot.id eq {pegel}")
+    assert through.status_code == 200, through.text
+    assert len(through.json()["value"]) == 2
+    descending = ids(client.get(f"{STA}/Things?$orderby=@iot.id desc"))
+    assert descending == sorted(descending, reverse=True)
+    selected = client.get(f"{STA}/Things?$select=@iot.id,name&$top=1").json()["value"][0]
+    assert set(selected) == {"@iot.id", "@iot.selfLink", "name"}
+    expanded = client.get(f"{STA}/Things({pegel})?$expand=Datastreams($select=@iot.id)").json()
+    assert set(expanded["Datastreams"][0]) == {"@iot.id", "@iot.selfLink"}
+    # Inside a string literal it is text, not the id.
+    assert client.get(f"{STA}/Things?$filter=name eq '@iot.id'").json()["value"] == []
+
+
+def test_service_root_with_a_trailing_slash(client: TestClient, city: dict[str, int]) -> None:
+    """Issue 20.4."""
+    plain = client.get(STA)
+    slashed = client.get(f"{STA}/")
+    assert slashed.status_code == 200, slashed.text
+    assert slashed.json() == plain.json()

@@ -168,3 +168,138 @@ def test_postgis_uses_the_geometry_index(
         connection.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(row[0] for row in connection.execute(text(f"EXPLAIN {statement}")))
     assert "ix_sta_location_location_geometry" in plan
+
+
+@pytest.fixture
+def placed_things(writer: TestClient, locations: dict[str, int]) -> dict[str, int]:
+    """A Thing at each place (Albertplatz's also at Altmarkt: any Location counts), each with
+    an Observation whose FeatureOfInterest is the place."""
+    things = {}
+    for name, coordinates in PLACES.items():
+        places = [{"@iot.id": locations[name]}]
+        if name == "Albertplatz":
+            places.append({"@iot.id": locations["Altmarkt"]})
+        body = {
+            "name": f"Bank {name}",
+            "description": "",
+            "Locations": places,
+            "Datastreams": [
+                {
+                    "name": f"Temperatur {name}",
+                    "description": "",
+                    "observationType": "OM_Measurement",
+                    "unitOfMeasurement": {"name": "x", "symbol": "x", "definition": "x"},
+                    "Sensor": {
+                        "name": "S",
+                        "description": "",
+                        "encodingType": "text/plain",
+                        "metadata": "",
+                    },
+                    "ObservedProperty": {"name": "T", "definition": "", "description": ""},
+                    "Observations": [
+                        {
+                            "phenomenonTime": "2026-11-26T08:00:00Z",
+                            "result": 1,
+                            "FeatureOfInterest": {
+                                "name": name,
+                                "description": "",
+                                "encodingType": "application/geo+json",
+                                "feature": {"type": "Point", "coordinates": coordinates},
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+        response = writer.post(f"{STA}/Things", json=body)
+        assert response.status_code == 201, response.text
+        things[name] = response.json()["@iot.id"]
+    return things
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        (
+            "geo.distance(Locations/location, geography'POINT(13.7373 51.0504)') lt 0.001",
+            ["Bank Albertplatz", "Bank Altmarkt"],
+        ),
+        (
+            "geo.distance(Locations/location, geography'POINT(13.7470 51.0650)') lt 0.001",
+            ["Bank Albertplatz"],
+        ),
+        (
+            f"st_within(Locations/location, geography'{OLD_TOWN}')",
+            ["Bank Albertplatz", "Bank Altmarkt", "Bank Neumarkt"],
+        ),
+        (
+            f"geo.intersects(Locations/location, geography'{OLD_TOWN}')",
+            ["Bank Albertplatz", "Bank Altmarkt", "Bank Neumarkt"],
+        ),
+        (
+            f"st_contains(geography'{OLD_TOWN}', Locations/location)",
+            ["Bank Albertplatz", "Bank Altmarkt", "Bank Neumarkt"],
+        ),
+        (f"not st_within(Locations/location, geography'{OLD_TOWN}')", []),
+        (
+            "st_equals(Locations/location, geography'POINT(13.7417 51.0517)') and name ne 'x'",
+            ["Bank Neumarkt"],
+        ),
+    ],
+)
+def test_spatial_functions_follow_navigation_paths(
+    client: TestClient, placed_things: dict[str, int], expression: str, expected: list[str]
+) -> None:
+    """Issue 20.5: any related entity satisfying the function is enough, as for other paths."""
+    assert _names(client, "Things", expression) == expected
+
+
+def test_observations_by_their_feature(client: TestClient, placed_things: dict[str, int]) -> None:
+    response = client.get(
+        f"{STA}/Observations?$filter=st_within(FeatureOfInterest/feature, "
+        f"geography'{OLD_TOWN}')&$expand=FeatureOfInterest($select=name)"
+    )
+    assert response.status_code == 200, response.text
+    names = sorted(o["FeatureOfInterest"]["name"] for o in response.json()["value"])
+    assert names == ["Altmarkt", "Neumarkt"]
+    two_steps = client.get(
+        f"{STA}/Observations?$filter=st_within(Datastream/Thing/Locations/location, "
+        f"geography'POINT(13.7470 51.0650)') or geo.distance(Datastream/Thing/Locations/"
+        "location, geography'POINT(13.7470 51.0650)') lt 0.0001"
+    )
+    assert two_steps.status_code == 200, two_steps.text
+    assert len(two_steps.json()["value"]) == 1
+    both = client.get(
+        f"{STA}/Things?$filter=st_within(Locations/location, Datastreams/Observations/"
+        "FeatureOfInterest/feature)"
+    )
+    assert both.status_code == 400
+    assert "only one argument" in both.json()["message"]
+
+
+def test_postgis_uses_the_geometry_index_through_a_path(
+    client: TestClient, placed_things: dict[str, int], backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("GiST indexes are PostgreSQL's; SQLite filters with shapely")
+    from sqlalchemy import select, text
+    from sqlalchemy.dialects import postgresql
+
+    from smartcity.sensorthings.entities import ENTITY_TYPES
+    from smartcity.sensorthings.filters import Compiler
+    from smartcity.sensorthings.query import parse_expression
+
+    thing = ENTITY_TYPES["Thing"]
+    condition = Compiler(thing, "postgresql").condition(
+        parse_expression(f"st_within(Locations/location, geography'{OLD_TOWN}')", "$filter")
+    )
+    statement = (
+        select(thing.model.id)
+        .where(condition)
+        .compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})  # type: ignore[no-untyped-call]
+    )
+    engine = client.app.state.platform.engine  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        connection.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(row[0] for row in connection.execute(text(f"EXPLAIN {statement}")))
+    assert "ix_sta_location_location_geometry" in plan

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -67,6 +69,14 @@ def table_of(model: type[Any]) -> Table:
 READ_ONLY = "smartcity_read_only"
 
 
+# Session.info key of a session whose transaction only reads (the request dependency sets it).
+READ_ONLY_SESSION = "read_only"
+
+
+def is_read_only(db: Session) -> bool:
+    return bool(db.info.get(READ_ONLY_SESSION))
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -94,7 +104,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         pool_pre_ping=True,
@@ -102,6 +112,16 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         max_overflow=pool_size // 4,
         pool_timeout=POOL_TIMEOUT,
     )
+    _configure_postgresql(engine)
+    return engine
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            # A read that tries to write is refused instead of quietly doing it.
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -142,3 +162,52 @@ def transaction(factory: sessionmaker[Session], **info: Any) -> Iterator[Session
             yield session
     finally:
         session.close()
+
+
+class QueryBudget:
+    """How long one request's queries may run, and whether its client is still there.
+
+    `limited` makes the database stop a statement once the budget is spent: SQLite through a
+    progress handler (called every few thousand virtual-machine steps), PostgreSQL through
+    `statement_timeout`. Loops over many statements call `spent()` between them."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        """The client went away: stop the work (thread-safe)."""
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def spent(self) -> bool:
+        return self._cancelled.is_set() or time.monotonic() > self.deadline
+
+    def remaining_ms(self) -> int:
+        return max(1, int((self.deadline - time.monotonic()) * 1000))
+
+
+# SQLite calls the progress handler every this many virtual-machine instructions (~ms).
+PROGRESS_STEPS = 10_000
+
+
+@contextmanager
+def limited(db: Session, budget: QueryBudget) -> Iterator[None]:
+    """Statements of `db` inside the block stop once `budget` is spent: SQLite raises
+    OperationalError('interrupted'), PostgreSQL QueryCanceled (SQLSTATE 57014)."""
+    connection = db.connection()
+    if connection.dialect.name != "sqlite":
+        # LOCAL: for this transaction only, so the pooled connection keeps its default.
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {budget.remaining_ms()}")
+        yield
+        return
+    raw: Any = connection.connection.dbapi_connection
+    raw.set_progress_handler(lambda: 1 if budget.spent() else 0, PROGRESS_STEPS)
+    try:
+        yield
+    finally:
+        raw.set_progress_handler(None, 0)

@@ -22,6 +22,9 @@ from smartcity.core.db import utcnow
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "pending_events"
+# Session.info key of the platform's bus (the platform's session factory puts it there), for
+# services that raise events without being handed the bus.
+BUS_KEY = "event_bus"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,6 +66,16 @@ class EventBus:
     def raise_in(self, session: Session, event: DomainEvent) -> None:
         """Queue an event in a session; it is published once the transaction commits."""
         session.info.setdefault(PENDING_KEY, []).append((self, event))
+
+
+def raise_in(session: Session, event: DomainEvent) -> bool:
+    """Queue an event on the bus of the session's platform, published after the commit.
+    False when the session has none (made outside a platform): nobody is listening."""
+    bus = session.info.get(BUS_KEY)
+    if not isinstance(bus, EventBus):
+        return False
+    bus.raise_in(session, event)
+    return True
 
 
 @sa_event.listens_for(Session, "after_commit")

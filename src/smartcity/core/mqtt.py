@@ -27,6 +27,8 @@ from amqtt.broker import Broker
 from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
 from paho.mqtt.enums import CallbackAPIVersion
 
+from smartcity.core.identity.tokens import digest
+
 log = logging.getLogger(__name__)
 
 INTERNAL_USER = "smartcity-internal"
@@ -219,6 +221,26 @@ class EmbeddedBroker:
                 await self._broker.shutdown()
             self._broker = None
         _POLICIES.pop(self._key, None)
+
+    async def disconnect_key(self, key_hash: str) -> int:
+        """Closes every device connection that logged in with the API key whose digest is
+        `key_hash` (a revoked key); returns how many. The broker then ends each session as
+        if its client had gone away."""
+        if self._broker is None:
+            return 0
+        closed = 0
+        for session, handler in list(self._broker._sessions.values()):
+            password = session.password or ""
+            if session.username == INTERNAL_USER or not password:
+                continue
+            if session.transitions.state != "connected" or handler is None:
+                continue
+            if secrets.compare_digest(digest(password), key_hash):
+                await handler.handle_connection_closed()
+                closed += 1
+        if closed:
+            log.info("closed MQTT connections of a revoked API key", extra={"count": closed})
+        return closed
 
     def has_subscribers(self, topic: str) -> bool:
         # Devices may subscribe to exact topics only (the policy refuses wildcards), so a

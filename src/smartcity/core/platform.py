@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartcity.core.db import make_engine, make_session_factory
-from smartcity.core.events import EventBus
+from smartcity.core.events import BUS_KEY, EventBus
 from smartcity.core.identity.passwords import PasswordHashing
 from smartcity.core.identity.sessions import SessionPolicy
 from smartcity.core.identity.throttle import ThrottlePolicy
@@ -42,11 +42,14 @@ class Platform:
         )
         # The copies of core/snapshots travel with every session of this platform.
         snapshots = Snapshots(settings.snapshot_seconds)
+        # The bus travels with every session too, for services that raise events themselves.
+        bus = EventBus()
         return cls(
             settings=settings,
             engine=engine,
-            sessions=make_session_factory(engine, **{SNAPSHOTS_KEY: snapshots}),
+            sessions=make_session_factory(engine, **{SNAPSHOTS_KEY: snapshots, BUS_KEY: bus}),
             passwords=passwords,
+            bus=bus,
         )
 
     # Computed once per process: the demo's secret lives in a file.
@@ -59,6 +62,7 @@ class Platform:
         return SessionPolicy(
             idle_timeout=timedelta(seconds=self.settings.session_idle_timeout),
             absolute_timeout=timedelta(seconds=self.settings.session_absolute_timeout),
+            mfa_roles=self.settings.mfa_roles,
         )
 
     @cached_property

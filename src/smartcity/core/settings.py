@@ -70,6 +70,20 @@ class Settings(BaseSettings):
     )
     login_max_failures: int = Field(default=5, ge=1)
     login_failure_window: int = Field(default=900, ge=10, description="Seconds.")
+    mfa_required_roles: str = Field(
+        default="",
+        pattern=r"^[a-z_]*(,[a-z_]+)*$",
+        description="Comma-separated roles whose holders (in any municipality) must use a "
+        "second factor with password logins, e.g. `admin,region_admin`; empty: none.",
+    )
+    initial_password_days: int = Field(
+        default=7,
+        ge=1,
+        description="Days a password set by an administrator is valid before its first use.",
+    )
+    password_reset_minutes: int = Field(
+        default=60, ge=5, le=1440, description="Minutes a password-reset link is valid."
+    )
     anonymous_submissions_per_hour: int = Field(
         default=60,
         ge=0,
@@ -111,6 +125,20 @@ class Settings(BaseSettings):
     )
     sta_max_top: int = Field(
         default=10000, ge=1, description="Largest $top a SensorThings request may ask for."
+    )
+    sta_max_entities: int = Field(
+        default=20_000,
+        ge=1,
+        description=(
+            "Most entities one SensorThings response holds, expanded ones included; "
+            "beyond, the page ends early with an @iot.nextLink."
+        ),
+    )
+    sta_read_timeout_seconds: float = Field(
+        default=30,
+        gt=0,
+        le=3600,
+        description="How long a SensorThings read may run before it is stopped with 503.",
     )
     sta_count_estimate_above: int = Field(
         default=1_000_000,
@@ -198,6 +226,17 @@ class Settings(BaseSettings):
     citizen_oidc_client_secret: SecretStr | None = Field(default=None)
     citizen_oidc_scopes: str = Field(default="openid email profile")
 
+    @field_validator("mfa_required_roles")
+    @classmethod
+    def _known_roles(cls, value: str) -> str:
+        # A misspelt role would silently ask nobody for a second factor.
+        from smartcity.core.identity.permissions import Role
+
+        unknown = sorted({role for role in value.split(",") if role} - {r.value for r in Role})
+        if unknown:
+            raise ValueError(f"unknown roles: {', '.join(unknown)}")
+        return value
+
     @field_validator("mail_url")
     @classmethod
     def _mail_url_scheme(cls, value: str) -> str:
@@ -244,6 +283,10 @@ class Settings(BaseSettings):
     @property
     def effective_public_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def mfa_roles(self) -> frozenset[str]:
+        return frozenset(role for role in self.mfa_required_roles.split(",") if role)
 
     @property
     def oidc_enabled(self) -> bool:

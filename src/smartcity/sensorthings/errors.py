@@ -34,3 +34,23 @@ class MethodNotAllowed(StaError):
 
 class UnsupportedMediaType(StaError):
     status = 415
+
+
+class Unavailable(StaError):
+    """The request was stopped (it took too long, or its client left); worth a retry with a
+    smaller question or later."""
+
+    status = 503
+    retry_after = 5
+
+
+class TooManyEntities(BadRequest):
+    """A response would hold more entities than the configured maximum."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The answer would hold more than {limit} entities, expanded ones included "
+            "(the limit SMARTCITY_STA_MAX_ENTITIES); ask for fewer with $top, or expand less "
+            "(a smaller $top inside $expand, fewer levels)."
+        )
+        self.limit = limit

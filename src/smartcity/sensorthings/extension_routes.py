@@ -18,6 +18,7 @@ from smartcity.core.http.deps import (
     TenantDbDep,
     TenantPrincipalDep,
     public,
+    reads_only,
 )
 from smartcity.sensorthings import access, models
 from smartcity.sensorthings.aggregation import Interval, aggregate
@@ -41,6 +42,7 @@ def _visible(principal: Any) -> Any:
 
 
 @router.get("/latest", summary="The newest Observation of each Datastream")
+@reads_only
 def latest(
     request: Request,
     db: TenantDbDep,
@@ -72,6 +74,7 @@ def latest(
     "/datastreams/{datastream_id}/aggregate",
     summary="count, sum, avg, min, max per interval over a time range",
 )
+@reads_only
 def aggregate_datastream(
     datastream_id: IdPath,
     db: TenantDbDep,

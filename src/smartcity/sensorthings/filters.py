@@ -121,6 +121,8 @@ class Compiler:
     # ---- entry points -----------------------------------------------------------------
 
     def condition(self, node: o._Node) -> Any:
+        if isinstance(node, o.Call):
+            return self._bool(node)  # a spatial function may follow a path (_split_navs)
         navs, inner = self._split_navs(node)
         if navs:
             raise BadRequest("A navigation path must be compared with a value.")
@@ -146,6 +148,11 @@ class Compiler:
         if isinstance(node, o.Compare):
             return self._compare(node)
         if isinstance(node, o.Call):
+            navs, call = self._split_navs(node)
+            if navs:
+                # st_within(Locations/location, …): true when any Location is within.
+                inner = self._inner(navs)
+                return self._wrap(navs, inner._bool(call))
             value = self._call(node)
             return value if not isinstance(value, bool) else literal(value)
         if isinstance(node, o.Boolean):
@@ -162,9 +169,7 @@ class Compiler:
             raise BadRequest("$filter: only one side of a comparison may follow a navigation path.")
         navs = left_navs or right_navs
         if navs:
-            inner = Compiler(
-                self._target(navs), self.dialect, postgis=self.postgis, visible=self.visible
-            )
+            inner = self._inner(navs)
             condition = inner._compare(o.Compare(node.comparator, left, right))
             return self._wrap(navs, condition)
         lhs, rhs = self._value(left), self._value(right)
@@ -189,7 +194,11 @@ class Compiler:
     # ---- navigation -------------------------------------------------------------------
 
     def _split_navs(self, node: o._Node) -> tuple[list[Nav], o._Node]:
-        """Leading navigation properties of a path, and the rest of the path."""
+        """Leading navigation properties of a path, and the rest of the path. A spatial
+        function whose geometry follows a path (`geo.distance(Locations/location, …)`) is
+        split the same way: the navigation, and the function on the target's property."""
+        if isinstance(node, o.Call) and node.func.full_name() in SPATIAL:
+            return self._split_spatial(node)
         names = _path(node)
         if not names:
             return [], node
@@ -205,8 +214,33 @@ class Compiler:
             entity = ENTITY_TYPES[nav.target]
         raise BadRequest(f"$filter: the path '{'/'.join(names)}' ends at an entity, not a value.")
 
+    def _split_spatial(self, node: o.Call) -> tuple[list[Nav], o._Node]:
+        args = list(node.args)
+        found: list[tuple[int, list[Nav], o._Node]] = []
+        for index, arg in enumerate(args):
+            if isinstance(arg, o.Identifier | o.Attribute):
+                navs, rest = self._split_navs(arg)
+                if navs:
+                    found.append((index, navs, rest))
+        if not found:
+            return [], node
+        if len(found) > 1:
+            raise BadRequest(
+                f"$filter: only one argument of {node.func.full_name()} may follow a "
+                "navigation path."
+            )
+        index, navs, rest = found[0]
+        args[index] = rest
+        return navs, o.Call(node.func, args)
+
     def _target(self, navs: list[Nav]) -> EntityType:
         return ENTITY_TYPES[navs[-1].target]
+
+    def _inner(self, navs: list[Nav]) -> Compiler:
+        """The compiler for the entity at the end of `navs`."""
+        return Compiler(
+            self._target(navs), self.dialect, postgis=self.postgis, visible=self.visible
+        )
 
     def _wrap(self, navs: list[Nav], condition: Any) -> Any:
         entities = [self.entity]
@@ -225,13 +259,13 @@ class Compiler:
         if isinstance(node, o.Null):
             return None
         if isinstance(node, o.DateTime):
-            value = node.py_val
+            value = _literal_value(node)
             return value if value.tzinfo else value.replace(tzinfo=UTC)
         if isinstance(node, o.Date):
-            day = node.py_val
+            day = _literal_value(node)
             return datetime(day.year, day.month, day.day, tzinfo=UTC)
         if isinstance(node, o.Duration):
-            return node.py_val
+            return _literal_value(node)
         if isinstance(node, o.Geography):
             raise BadRequest("$filter: spatial literals are not supported yet.")
         if isinstance(node, o.List):
@@ -242,7 +276,7 @@ class Compiler:
                 raise BadRequest(f"$filter: {number} is out of range for a 64-bit integer.")
             return number
         if isinstance(node, o._Literal):
-            return node.py_val
+            return _literal_value(node)
         if isinstance(node, o.Identifier | o.Attribute):
             return self._property(_path(node))
         if isinstance(node, o.BinOp):
@@ -284,7 +318,12 @@ class Compiler:
         left, right = self._numeric(self._value(node.left)), self._numeric(self._value(node.right))
         apply = ARITHMETIC[type(node.op)]
         if isinstance(right, timedelta) and isinstance(left, datetime):
-            return apply(left, right)
+            try:
+                return apply(left, right)
+            except OverflowError:
+                raise BadRequest(
+                    "$filter: the duration takes the time outside the years 1 to 9999."
+                ) from None
         if isinstance(right, timedelta):
             raise BadRequest("$filter: durations can only be added to or subtracted from now().")
         if isinstance(node.op, o.Div):
@@ -429,6 +468,18 @@ class Compiler:
             )
         flat = [part for kind, value in operands for part in (kind, _text(value))]
         return func.sc_length(*flat) if measure == "length" else func.sc_distance(*flat)
+
+
+def _literal_value(node: o._Literal) -> Any:
+    """A literal's Python value; a clear 400 for one that has none (a duration of more
+    than 999,999,999 days, the year 0)."""
+    try:
+        return node.py_val
+    except (OverflowError, ValueError):
+        kind = type(node).__name__.lower()
+        raise BadRequest(
+            f"$filter: the {kind} {str(getattr(node, 'val', ''))[:80]!r} is out of range."
+        ) from None
 
 
 def _text(value: Any) -> Any:

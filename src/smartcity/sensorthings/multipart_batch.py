@@ -12,6 +12,7 @@ from http import HTTPStatus
 from typing import Any
 
 from smartcity.sensorthings.errors import BadRequest
+from smartcity.sensorthings.values import refuse_lone_surrogates
 
 MAX_PARTS = 1000
 
@@ -57,6 +58,7 @@ def _request(part: Any, index: int, group: str | None) -> dict[str, Any]:
             request["body"] = json.loads(text)
         except (ValueError, RecursionError):
             raise BadRequest(f"Batch part {index + 1} does not carry valid JSON.") from None
+        refuse_lone_surrogates(content, request["body"])
     return request
 
 

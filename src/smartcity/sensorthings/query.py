@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,9 +56,27 @@ class QueryOptions:
     result_format: str | None = None
 
 
+# `@iot.id` names the id wherever a property may be named (OGC 18-088, 9.3.3.4); OData's
+# grammar has no `@`, so it becomes `id` before parsing (outside string literals).
+IOT_ID = re.compile(r"(?<![\w.@])@iot\.id(?![\w.])")
+
+
+def with_plain_ids(text: str) -> str:
+    """`text` with every `@iot.id` outside quotes written as `id`."""
+    if "@iot.id" not in text:
+        return text
+    parts = text.split("'")
+    # Even parts are outside string literals ('' inside a literal splits into two odd parts
+    # around an empty even one, which holds nothing to replace).
+    return "'".join(
+        IOT_ID.sub("id", part) if index % 2 == 0 else part for index, part in enumerate(parts)
+    )
+
+
 def parse_expression(text: str, option: str) -> odata_ast._Node:
     if len(text) > MAX_FILTER_LENGTH:
         raise BadRequest(f"{option} is longer than {MAX_FILTER_LENGTH} characters.")
+    text = with_plain_ids(text)
     try:
         return ODataParser().parse(ODataLexer().tokenize(text))  # type: ignore[no-any-return]
     except (ODataException, LexError) as exc:
@@ -110,10 +129,9 @@ def parse_options(
         if not name.startswith("$"):
             continue
         if name == "$top":
-            top = _integer(value, "$top")
-            if top > max_top:
-                raise BadRequest(f"$top may be at most {max_top}.")
-            options.top = top
+            # Above the maximum the server pages (OGC 18-088, 9.3.3.3: the service may return
+            # fewer entities than asked for, with a nextLink to the rest).
+            options.top = min(_integer(value, "$top"), max_top)
         elif name == "$skip":
             options.skip = _integer(value, "$skip")
         elif name == "$count":
@@ -125,7 +143,7 @@ def parse_options(
         elif name == "$orderby":
             options.orderby = [_order_item(item) for item in _split_top_level(value, ",")]
         elif name == "$select":
-            options.select = [s.strip() for s in value.split(",") if s.strip()]
+            options.select = [_plain_id(s.strip()) for s in value.split(",") if s.strip()]
             for selected in options.select:
                 if selected != "id" and not entity.field(selected) and not entity.nav(selected):
                     raise BadRequest(f"$select: '{entity.name}' has no property '{selected}'.")
@@ -136,6 +154,10 @@ def parse_options(
         else:
             raise BadRequest(f"Unknown query option {name}.")
     return options
+
+
+def _plain_id(name: str) -> str:
+    return "id" if name == "@iot.id" else name
 
 
 def _order_item(text: str) -> tuple[odata_ast._Node, bool]:

@@ -12,9 +12,10 @@ from sqlalchemy.exc import CompileError
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
+from smartcity.core.db import QueryBudget
 from smartcity.core.tenancy.scope import TenantScope, scope_of
 from smartcity.sensorthings.entities import ENTITY_TYPES, EntityType, Field, Nav
-from smartcity.sensorthings.errors import BadRequest, NotFoundError
+from smartcity.sensorthings.errors import BadRequest, NotFoundError, TooManyEntities, Unavailable
 from smartcity.sensorthings.filters import Compiler
 from smartcity.sensorthings.paths import ResourcePath, Step
 from smartcity.sensorthings.query import QueryOptions
@@ -126,6 +127,17 @@ def has_postgis(db: Session) -> bool:
     return _POSTGIS[key]
 
 
+def stopped(budget: QueryBudget) -> Unavailable:
+    """The error of a read stopped by its budget."""
+    if budget.cancelled:
+        return Unavailable("The client disconnected; the read was stopped.")
+    return Unavailable(
+        f"The read took longer than {budget.seconds:g} seconds (the limit "
+        "SMARTCITY_STA_READ_TIMEOUT_SECONDS) and was stopped; ask for less: a smaller $top, "
+        "fewer $expand levels, a narrower $filter."
+    )
+
+
 class Reader:
     def __init__(
         self,
@@ -135,12 +147,18 @@ class Reader:
         max_top: int,
         visible: Visibility = None,
         estimate_count_above: int = 0,
+        max_entities: int = 0,
+        budget: QueryBudget | None = None,
     ) -> None:
         self.db = db
         self.links = links
         self.max_top = max_top
         self.visible = visible
         self.estimate_count_above = estimate_count_above
+        # Bounds of one response: entities written (0: none), and time (see QueryBudget).
+        self.max_entities = max_entities
+        self.budget = budget
+        self.written = 0
         self.dialect = db.get_bind().dialect.name
         self.postgis = has_postgis(db)
 
@@ -166,10 +184,25 @@ class Reader:
         body: dict[str, Any] = {}
         if options.count:
             body["@iot.count"] = self.count(query, entity)
-        if len(rows) > top and next_url is not None:
-            body["@iot.nextLink"] = next_url.format(skip=options.skip + top, top=top)
         page = rows[:top]
-        body["value"] = page if raw else [self.entity(row, entity, options) for row in page]
+        values: list[Any] = []
+        if raw:
+            values = page
+        else:
+            for row in page:
+                try:
+                    values.append(self.entity(row, entity, options))
+                except TooManyEntities:
+                    if next_url is None or not values:
+                        raise  # inside an expansion, or one entity alone is too large
+                    # Server-driven paging (OGC 18-088, 9.3.3.3): the page ends here.
+                    body["@iot.nextLink"] = next_url.format(
+                        skip=options.skip + len(values), top=top
+                    )
+                    break
+        if len(rows) > top and next_url is not None and "@iot.nextLink" not in body:
+            body["@iot.nextLink"] = next_url.format(skip=options.skip + top, top=top)
+        body["value"] = values
         return body
 
     def count(self, query: Select[Any], entity: EntityType) -> int:
@@ -199,6 +232,11 @@ class Reader:
 
     def entity(self, row: Any, entity: EntityType, options: QueryOptions) -> dict[str, Any]:
         """One entity as JSON. `row` is a model object or a row of its columns."""
+        self.written += 1
+        if self.max_entities and self.written > self.max_entities:
+            raise TooManyEntities(self.max_entities)
+        if self.budget is not None and self.budget.spent():
+            raise stopped(self.budget)
         selected = set(options.select) if options.select is not None else None
         expanded = {expand.nav for expand in options.expand}
         body = plain_entity(self.links, row, entity, selected, expanded)

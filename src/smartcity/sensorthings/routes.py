@@ -3,6 +3,7 @@ the work to a StaService in the thread pool and turns its Outcome into a respons
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -11,19 +12,25 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from smartcity.core.db import transaction
+from smartcity.core.db import QueryBudget, transaction
 from smartcity.core.http.deps import (
     MunicipalityDep,
     TenantDbDep,
     TenantPrincipalDep,
     public,
+    reads_only,
     requires,
 )
 from smartcity.core.identity.permissions import Principal
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
 from smartcity.sensorthings import multipart_batch
 from smartcity.sensorthings.entities import ENTITY_TYPES
-from smartcity.sensorthings.errors import BadRequest, StaError, UnsupportedMediaType
+from smartcity.sensorthings.errors import (
+    BadRequest,
+    StaError,
+    Unavailable,
+    UnsupportedMediaType,
+)
 from smartcity.sensorthings.ingest import bulk
 from smartcity.sensorthings.mqtt.notifier import MqttNotifier, parent_topics
 from smartcity.sensorthings.paths import parse_path
@@ -31,6 +38,7 @@ from smartcity.sensorthings.permissions import STA_WRITE
 from smartcity.sensorthings.reading import links_for
 from smartcity.sensorthings.runtime import SensorThingsRuntime
 from smartcity.sensorthings.service import Outcome, StaService
+from smartcity.sensorthings.values import refuse_lone_surrogates
 
 VERSION_PATH = "/{municipality}/sta/v1.1"
 CONFORMANCE = [
@@ -50,12 +58,21 @@ CanWrite = Annotated[Principal, Depends(requires(STA_WRITE))]
 
 def sta_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StaError)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Unavailable) else None
     return JSONResponse(
-        {"code": exc.status, "type": "error", "message": exc.message}, status_code=exc.status
+        {"code": exc.status, "type": "error", "message": exc.message},
+        status_code=exc.status,
+        headers=headers,
     )
 
 
-def _service(request: Request, db: Any, municipality: Any, principal: Principal) -> StaService:
+def _service(
+    request: Request,
+    db: Any,
+    municipality: Any,
+    principal: Principal,
+    budget: QueryBudget | None = None,
+) -> StaService:
     settings = request.app.state.platform.settings
     return StaService(
         db,
@@ -63,6 +80,8 @@ def _service(request: Request, db: Any, municipality: Any, principal: Principal)
         max_top=settings.sta_max_top,
         principal=principal,
         estimate_count_above=settings.sta_count_estimate_above,
+        max_entities=settings.sta_max_entities,
+        budget=budget,
     )
 
 
@@ -141,13 +160,17 @@ def _notify(
 
 async def _json_body(request: Request) -> Any:
     try:
-        return await request.json()
+        payload = await request.json()
     except (ValueError, RecursionError):
         # RecursionError: nested deeper than the parser goes (a hostile body).
         raise BadRequest("The request body is not valid JSON.") from None
+    refuse_lone_surrogates(await request.body(), payload)
+    return payload
 
 
 @router.get("", dependencies=[Depends(public)], summary="Service root")
+@router.get("/", dependencies=[Depends(public)], include_in_schema=False)
+@reads_only
 def service_root(request: Request, municipality: MunicipalityDep) -> dict[str, Any]:
     links = links_for(request, municipality.slug)
     return {
@@ -201,6 +224,7 @@ async def create_observations(
 
 
 @router.get("/{path:path}", dependencies=[Depends(public)], summary="Read entities")
+@reads_only
 async def read(
     path: str,
     request: Request,
@@ -208,9 +232,24 @@ async def read(
     municipality: MunicipalityDep,
     principal: TenantPrincipalDep,
 ) -> Response:
-    service = _service(request, db, municipality, principal)
+    budget = QueryBudget(request.app.state.platform.settings.sta_read_timeout_seconds)
+    service = _service(request, db, municipality, principal, budget)
     params = dict(request.query_params)
-    return await _run(lambda: service.read(path, params))
+    watcher = asyncio.create_task(_stop_when_disconnected(request, budget))
+    try:
+        return await _run(lambda: service.read(path, params))
+    finally:
+        watcher.cancel()
+
+
+async def _stop_when_disconnected(request: Request, budget: QueryBudget) -> None:
+    """Cancels the read's budget when its client goes away, so the database stops working
+    for nobody (the next statement step sees it)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            budget.cancel()
+            return
 
 
 @router.post("/{path:path}", status_code=201, summary="Create an entity (deep insert)")

@@ -11,7 +11,9 @@ from typing import IO
 from fastapi import FastAPI
 
 from smartcity.core.identity.key_cache import ApiKeyCache
-from smartcity.core.mqtt import BrokerPolicy, ExternalBroker
+from smartcity.core.identity.key_events import ApiKeyRevoked
+from smartcity.core.identity.tokens import digest
+from smartcity.core.mqtt import BrokerPolicy, EmbeddedBroker, ExternalBroker
 from smartcity.core.platform import Platform
 from smartcity.sensorthings.created import EntitiesCreated
 from smartcity.sensorthings.ingest.pipeline import IngestPipeline
@@ -43,12 +45,15 @@ class SensorThingsRuntime:
             max_pending=settings.ingest_max_pending,
         )
         platform.bus.subscribe(EntitiesCreated, self._announce)
+        platform.bus.subscribe(ApiKeyRevoked, self._key_revoked)
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def forget(self) -> None:
         """Entities changed through this process: reload what is cached."""
         self.targets.clear()
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         await self.pipeline.start()
         broker = getattr(self.app.state, "broker", None) if self.app is not None else None
         if broker is None:
@@ -121,6 +126,23 @@ class SensorThingsRuntime:
         if self.notifier is not None:
             self.notifier.selection_subscribed(topic)
 
+    def _key_revoked(self, event: ApiKeyRevoked) -> None:
+        """Revoked through this process (after the commit, in the committing thread): the
+        key stops working here at once, and its MQTT connections are closed."""
+        self.keys.forget(event.key_hash)
+        self._disconnect(event.key_hash)
+
+    def connection_revoked(self, password: str) -> None:
+        """The broker policy met a key that is no longer valid (revoked elsewhere)."""
+        self._disconnect(digest(password))
+
+    def _disconnect(self, key_hash: str) -> None:
+        broker = getattr(self.app.state, "broker", None) if self.app is not None else None
+        loop = self._loop
+        if not isinstance(broker, EmbeddedBroker) or loop is None or loop.is_closed():
+            return
+        asyncio.run_coroutine_threadsafe(broker.disconnect_key(key_hash), loop)
+
     def _announce(self, event: EntitiesCreated) -> None:
         if self.notifier is not None:
             settings = self.platform.settings
@@ -158,4 +180,5 @@ def broker_policy(app: FastAPI, platform: Platform) -> BrokerPolicy:
         submit=runtime.pipeline.submit,
         report=runtime.report,
         subscribed=runtime.selection_subscribed,
+        revoked=runtime.connection_revoked,
     )

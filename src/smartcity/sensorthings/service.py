@@ -13,6 +13,7 @@ import jsonpointer
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from smartcity.core.db import QueryBudget, limited
 from smartcity.core.identity.permissions import Principal
 from smartcity.sensorthings import access, data_array
 from smartcity.sensorthings.entities import EntityType
@@ -27,12 +28,20 @@ from smartcity.sensorthings.errors import (
 from smartcity.sensorthings.paths import ResourcePath, parse_path
 from smartcity.sensorthings.permissions import STA_READ_RESTRICTED, STA_WRITE
 from smartcity.sensorthings.query import QueryOptions, parse_options
-from smartcity.sensorthings.reading import Links, Reader, base_query, ensure_parents_exist
+from smartcity.sensorthings.reading import (
+    Links,
+    Reader,
+    base_query,
+    ensure_parents_exist,
+    stopped,
+)
 from smartcity.sensorthings.writing import Writer, inverse_nav
 
 # SQLSTATE classes that mean "this query cannot be evaluated" (data exceptions, type errors),
 # not "the database is unwell": the client asked for something impossible.
 QUERY_ERROR_CLASSES = ("22", "42")
+# PostgreSQL's statement_timeout (or a cancel) stopped the statement.
+QUERY_CANCELED = "57014"
 MAX_BATCH_REQUESTS = 1000
 
 
@@ -53,11 +62,15 @@ class StaService:
         max_top: int,
         principal: Principal,
         estimate_count_above: int = 0,
+        max_entities: int = 0,
+        budget: QueryBudget | None = None,
     ) -> None:
         self.db = db
         self.links = links
         self.max_top = max_top
         self.estimate_count_above = estimate_count_above
+        self.max_entities = max_entities
+        self.budget = budget
         self.principal = principal
         self.visible = None if principal.can(STA_READ_RESTRICTED) else access.visible
 
@@ -65,9 +78,14 @@ class StaService:
 
     def read(self, path: str, params: dict[str, str]) -> Outcome:
         try:
-            return self._read(path, params)
+            if self.budget is None:
+                return self._read(path, params)
+            with limited(self.db, self.budget):
+                return self._read(path, params)
         except DBAPIError as exc:
             code = str(getattr(exc.orig, "sqlstate", "") or "")
+            if self.budget is not None and (code == QUERY_CANCELED or self.budget.spent()):
+                raise stopped(self.budget) from None
             if exc.connection_invalidated or not code.startswith(QUERY_ERROR_CLASSES):
                 raise
             raise BadRequest(
@@ -82,6 +100,8 @@ class StaService:
             max_top=self.max_top,
             visible=self.visible,
             estimate_count_above=self.estimate_count_above,
+            max_entities=self.max_entities,
+            budget=self.budget,
         )
         entity = resource.target.entity
         options = parse_options(params, entity, max_top=self.max_top)

@@ -51,11 +51,38 @@ def format_interval(start: datetime | None, end: datetime | None) -> str | None:
     return f"{format_instant(start)}/{format_instant(end)}"
 
 
+def refuse_lone_surrogates(raw: bytes, payload: Any) -> None:
+    """A JSON body whose strings hold half of a UTF-16 surrogate pair (`"\\ud800"`): valid
+    JSON, but no text a database can store. Only `\\u` escapes make one (raw bytes of a
+    surrogate are not UTF-8), so bodies without them are not walked."""
+    if b"\\ud" not in raw and b"\\uD" not in raw:
+        return
+    pending = [payload]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise BadRequest(
+                    "The body holds a lone UTF-16 surrogate (such as \\ud800) in a string; "
+                    "send text as valid Unicode."
+                ) from None
+
+
 def typed_result(value: Any) -> dict[str, Any]:
     """The typed columns for a result, so numbers compare as numbers."""
     number = None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer of more than 308 digits
+            raise BadRequest("'result' is too large a number (more than 1e308).") from None
         if not math.isfinite(number):
             raise BadRequest("'result' must be a finite number (not NaN or Infinity).")
     if isinstance(value, str) and "\x00" in value:

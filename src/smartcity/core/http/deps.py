@@ -11,12 +11,18 @@ from __future__ import annotations
 import hmac
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import BackgroundTasks, Depends, Path, Request
 from sqlalchemy.orm import Session
 
-from smartcity.core.db import MAX_ROW_ID
+from smartcity.core.db import (
+    MAX_ROW_ID,
+    READ_ONLY,
+    READ_ONLY_SESSION,
+    is_read_only,
+    transaction,
+)
 from smartcity.core.errors import NotAuthenticated, PermissionDenied
 from smartcity.core.identity import users
 from smartcity.core.identity.apikeys import (
@@ -26,7 +32,7 @@ from smartcity.core.identity.apikeys import (
 )
 from smartcity.core.identity.models import UserAccount, WebSession
 from smartcity.core.identity.permissions import ANONYMOUS, Permission, Principal
-from smartcity.core.identity.sessions import resolve_session
+from smartcity.core.identity.sessions import resolve_pending, resolve_session
 from smartcity.core.platform import Platform
 from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Municipality
@@ -36,6 +42,7 @@ SESSION_COOKIE = "__Host-smartcity_session"
 IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="Numeric id")]
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+F = TypeVar("F", bound=Callable[..., object])
 
 
 def get_platform(request: Request) -> Platform:
@@ -51,9 +58,28 @@ async def _platform(request: Request) -> Platform:
 PlatformDep = Annotated[Platform, Depends(_platform)]
 
 
-def _db(platform: PlatformDep) -> Iterator[Session]:
+def reads_only(endpoint: F) -> F:
+    """Marks a route whose GET requests only read: their transaction takes no write lock
+    (SQLite: a plain BEGIN, so writers go on beside it; PostgreSQL: READ ONLY). Bookkeeping
+    of the login (an API key's last use, a session's last activity) is written only when due,
+    in a short transaction of its own (`_principal_for`)."""
+    endpoint.smartcity_reads_only = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def _reads_only(request: Request) -> bool:
+    route = request.scope.get("route")
+    endpoint = getattr(route, "endpoint", None)
+    return request.method in SAFE_METHODS and getattr(endpoint, "smartcity_reads_only", False)
+
+
+def _db(platform: PlatformDep, request: Request) -> Iterator[Session]:
     """One transaction per request, committed before the response is sent."""
-    session = platform.sessions()
+    if _reads_only(request):
+        engine = platform.engine.execution_options(**{READ_ONLY: True})
+        session = platform.sessions(bind=engine, info={READ_ONLY_SESSION: True})
+    else:
+        session = platform.sessions()
     try:
         with session.begin():
             yield session
@@ -95,6 +121,27 @@ def _api_key_from_header(request: Request) -> str | None:
 
 
 def _principal_for(request: Request, db: Session, municipality: Municipality | None) -> Principal:
+    if not is_read_only(db):
+        return _resolve_principal(request, db, municipality)
+    # A login may write (an API key's last use, a session's last activity, an expired session
+    # removed). Mostly it does not (minute precision); when it does, those changes go into a
+    # short transaction of their own, never into the read's, which must not take a write lock.
+    with db.no_autoflush:
+        principal = _resolve_principal(request, db, municipality)
+    if not (db.new or db.dirty or db.deleted):
+        return principal
+    for changed in [*db.new, *db.deleted]:
+        db.expunge(changed)
+    for changed in list(db.dirty):
+        db.expire(changed)
+    info = {key: value for key, value in db.info.items() if key != READ_ONLY_SESSION}
+    with transaction(get_platform(request).sessions, **info) as own:
+        return _resolve_principal(request, own, municipality)
+
+
+def _resolve_principal(
+    request: Request, db: Session, municipality: Municipality | None
+) -> Principal:
     platform = get_platform(request)
     api_key = _api_key_from_header(request)
     if request.headers.get("authorization") and api_key is None:
@@ -113,11 +160,57 @@ def _principal_for(request: Request, db: Session, municipality: Municipality | N
     if resolved is None:
         return ANONYMOUS
     web_session, user = resolved
+    _check_csrf(request, web_session)
+    return user_principal(db, web_session, user, municipality)
+
+
+def _check_csrf(request: Request, web_session: WebSession) -> None:
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(sent.encode(), web_session.csrf_token.encode()):
             raise PermissionDenied(f"The {CSRF_HEADER} header is missing or wrong.")
-    return user_principal(db, web_session, user, municipality)
+
+
+@dataclass(frozen=True)
+class LoginInStep:
+    """A password login waiting for one step: its session token, the session and the user."""
+
+    token: str
+    web_session: WebSession
+    user: UserAccount
+
+
+def login_in_step(stage: str) -> Callable[..., LoginInStep]:
+    """Dependency of a login step's route: the login waiting for `stage` (401 otherwise).
+    Public as a route (the waiting session is its authentication); CSRF as for sessions."""
+
+    def check(
+        request: Request, db: DbDep, _public: Annotated[None, Depends(public)]
+    ) -> LoginInStep:
+        token = request.cookies.get(SESSION_COOKIE, "")
+        resolved = resolve_pending(db, token, stage) if token else None
+        if resolved is None:
+            raise NotAuthenticated("There is no login waiting for this step; please log in.")
+        web_session, user = resolved
+        _check_csrf(request, web_session)
+        return LoginInStep(token, web_session, user)
+
+    return check
+
+
+def signed_in_or_step(stage: str) -> Callable[..., Principal]:
+    """Dependency: any logged-in staff member, or a password login waiting for `stage`
+    (the route is the way forward for both)."""
+
+    def check(request: Request, db: DbDep, _public: Annotated[None, Depends(public)]) -> Principal:
+        principal = _principal_for(request, db, None)
+        if principal.kind == "user":
+            request.state.principal = principal
+            return principal
+        step = login_in_step(stage)(request, db, None)
+        return Principal(kind="user", id=step.user.id, csrf_token=step.web_session.csrf_token)
+
+    return check
 
 
 def user_principal(

@@ -9,11 +9,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smartcity.core import events
 from smartcity.core.audit import services as audit
 from smartcity.core.db import utcnow
-from smartcity.core.errors import InvalidInput, NotFound
+from smartcity.core.errors import InvalidInput, NotFound, PermissionDenied
+from smartcity.core.identity.key_events import ApiKeyRevoked
 from smartcity.core.identity.models import ApiKey
-from smartcity.core.identity.permissions import SCOPES
+from smartcity.core.identity.permissions import SCOPES, Principal
 from smartcity.core.identity.tokens import digest, new_token
 
 KEY_PREFIX = "sck_"
@@ -34,11 +36,27 @@ def validate_scopes(scopes: list[str]) -> list[str]:
     return sorted(set(scopes))
 
 
-def create_api_key(db: Session, *, name: str, scopes: list[str], actor: str) -> tuple[ApiKey, str]:
+def check_grantable(scopes: list[str], grantor: Principal) -> None:
+    """Refuses scopes that would let the key do more than the one creating it may."""
+    beyond = sorted(scope for scope in set(scopes) if not grantor.holds_scope(scope))
+    if beyond:
+        raise PermissionDenied(
+            f"You cannot give a key the right(s) {', '.join(beyond)}: "
+            "your own roles do not allow what they allow.",
+            errors={"scopes": "not held by you"},
+        )
+
+
+def create_api_key(
+    db: Session, *, name: str, scopes: list[str], actor: str, grantor: Principal | None
+) -> tuple[ApiKey, str]:
     """Create a key in the session's municipality. Returns the row and the secret, which is
-    not stored and cannot be shown again."""
+    not stored and cannot be shown again. `grantor` is the staff member creating it, who may
+    grant only scopes they hold; None is the instance's operator (CLI, demo)."""
     if not name.strip():
         raise InvalidInput("The key needs a name.", errors={"name": "must not be empty"})
+    if grantor is not None:
+        check_grantable(validate_scopes(scopes), grantor)
     secret = KEY_PREFIX + new_token(32)
     key = ApiKey(
         name=name.strip(),
@@ -72,6 +90,16 @@ def revoke_api_key(db: Session, key_id: int, *, actor: str) -> ApiKey:
         key.revoked_at = utcnow()
         audit.record(
             db, actor=actor, action="apikey.revoke", resource_type="api_key", resource_id=key.id
+        )
+        # After the commit, this process forgets the key at once (caches, MQTT connections).
+        events.raise_in(
+            db,
+            ApiKeyRevoked(
+                municipality_id=key.municipality_id,
+                actor=actor,
+                key_id=key.id,
+                key_hash=key.key_hash,
+            ),
         )
     return key
 

@@ -58,3 +58,7 @@ class ApiKeyCache:
 
     def clear(self) -> None:
         self._grants.clear()
+
+    def forget(self, key_hash: str) -> None:
+        """A key was revoked through this process: it stops working here at once."""
+        self._grants.pop(key_hash, None)

@@ -16,10 +16,13 @@ import re
 from types import SimpleNamespace
 from typing import Any, Protocol
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smartcity.core.errors import ServiceUnavailable
+from smartcity.core.http.problems import DATABASE_RETRY_AFTER
 from smartcity.core.identity.apikeys import MalformedAuthorization, secret_from_authorization
 from smartcity.core.identity.key_cache import ApiKeyCache, KeyGrant
 from smartcity.sensorthings.entities import ENTITY_TYPES
@@ -29,6 +32,7 @@ from smartcity.sensorthings.ingest.pipeline import IngestPipeline
 from smartcity.sensorthings.ingest.rows import NewObservation, NotSimple
 from smartcity.sensorthings.ingest.targets import CacheMiss, StreamKind, TargetCache, Targets
 from smartcity.sensorthings.reading import Links, links_for, plain_entity
+from smartcity.sensorthings.values import refuse_lone_surrogates
 
 PATH = re.compile(
     r"^/(?P<slug>[a-z0-9-]+)/sta/v1\.1/"
@@ -79,11 +83,15 @@ class ObservationFastPath:
             await self.app(scope, _replay(body, receive), send)
             return
         except ServiceUnavailable as exc:
-            await _respond(
+            await _unavailable(send, exc.detail, exc.retry_after)
+            return
+        except (OperationalError, InterfaceError, PoolTimeout):
+            # A locked SQLite file, a lost connection, a full pool while the key or the
+            # Datastream was looked up: worth a retry, as on the general routes.
+            await _unavailable(
                 send,
-                503,
-                {"code": 503, "type": "error", "message": exc.detail},
-                [(b"retry-after", str(exc.retry_after).encode())],
+                "The database is busy or not reachable at the moment; please retry.",
+                DATABASE_RETRY_AFTER,
             )
             return
         scope["route"] = ROUTE_LABEL
@@ -100,7 +108,8 @@ class ObservationFastPath:
             raise _Decline
         try:
             payload = json.loads(body)
-        except (ValueError, RecursionError):
+            refuse_lone_surrogates(body, payload)
+        except (ValueError, RecursionError, StaError):
             raise _Decline from None
         links = links_for(Request(scope), match["slug"])
         if match["bulk"]:
@@ -197,6 +206,15 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replay
+
+
+async def _unavailable(send: Send, message: str, retry_after: int) -> None:
+    await _respond(
+        send,
+        503,
+        {"code": 503, "type": "error", "message": message},
+        [(b"retry-after", str(retry_after).encode())],
+    )
 
 
 async def _respond(send: Send, status: int, payload: Any, extra: list[tuple[bytes, bytes]]) -> None:

@@ -6,6 +6,7 @@ platform directly (never passed on raw: subscribers get the stored Observation).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 
 from smartcity.core.identity.key_cache import ApiKeyCache, KeyGrant
@@ -20,6 +21,7 @@ from smartcity.sensorthings.mqtt.messages import (
 )
 
 DEVICE_SCOPES = frozenset({"sta:read", "sta:write"})
+log = logging.getLogger(__name__)
 
 
 class SensorThingsBrokerPolicy:
@@ -31,14 +33,17 @@ class SensorThingsBrokerPolicy:
         submit: Submit,
         report: Report,
         subscribed: Callable[[str], None],
+        revoked: Callable[[str], None] = lambda _password: None,
     ) -> None:
         """`report`: why a message was refused (on its error topic); `subscribed`: a topic
-        someone subscribed to (for `$select` projections)."""
+        someone subscribed to (for `$select` projections); `revoked`: a connected device's
+        key is no longer valid (its connection is to be closed)."""
         self.keys = keys
         self.targets = targets
         self.submit = submit
         self.report = report
         self.subscribed = subscribed
+        self.revoked = revoked
 
     def may_connect(self, client_id: str, username: str | None, password: str | None) -> bool:
         grant = self.keys.lookup(password or "")
@@ -49,13 +54,25 @@ class SensorThingsBrokerPolicy:
         return self.keys.cached(secret) or await asyncio.to_thread(self.keys.lookup, secret)
 
     async def may(self, password: str | None, topic: str, action: str) -> bool:
-        if action != "subscribe":
+        if action not in ("subscribe", "receive"):
             # Publishing: what devices send is taken by `received`, never passed on raw.
-            # Receiving: decided when subscribing.
-            return action == "receive"
-        grant = await self._grant(password)
-        if grant is None:
             return False
+        try:
+            grant = await self._grant(password)
+        except Exception:
+            # The key could not be looked up (the database is away): nothing is passed on
+            # meanwhile, but nobody is disconnected for it either.
+            log.warning("API key look-up failed; MQTT %s refused", action, exc_info=True)
+            return False
+        if grant is None:
+            # Revoked since it connected (or subscribed): it gets nothing more, and its
+            # connection is closed (through this process at once, see runtime; through
+            # another within SMARTCITY_INGEST_CACHE_SECONDS, when the cached key expires).
+            if password:
+                self.revoked(password)
+            return False
+        if action == "receive":
+            return True  # the topic itself was checked when subscribing
         if topic == topics.error_topic(f"{grant.municipality_slug}/{topics.BULK}"):
             return True  # why the municipality's bulk messages were refused
         wanted = topics.subscription_topic(topic.removeprefix(topics.ERRORS_PREFIX))
@@ -77,6 +94,8 @@ class SensorThingsBrokerPolicy:
         if is_notification(data):
             return
         grant = await self._grant(password)
+        if grant is None and password:
+            self.revoked(password)  # revoked since it connected: close the connection
         create = topics.create_topic(topic)
         try:
             if grant is None or "sta:write" not in grant.scopes:
