@@ -102,11 +102,16 @@ def run(
                 stop.set()
                 probe.join()
             figures["readyz"] = dict(seen)
+            print(json.dumps({"backend": name, **figures}), file=sys.stderr, flush=True)
             rows.append(figures)
             time.sleep(2)
     finally:
         server.terminate()
-        server.wait(30)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()  # a server still busy with the last burst
+            server.wait(10)
     return {"backend": name, "runs": rows}
 
 

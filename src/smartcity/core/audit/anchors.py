@@ -128,10 +128,9 @@ def read(path: Path, secret: str) -> list[Checkpoint]:
 def check(session: Session, checkpoint: Checkpoint) -> list[str]:
     """What the database lost or changed since `checkpoint`: one sentence per chain."""
     problems = []
-    heads = {
-        chain: seq
-        for chain, seq in session.execute(select(AuditChainHead.chain_id, AuditChainHead.seq))
-    }
+    heads: dict[int, int] = dict(
+        session.execute(select(AuditChainHead.chain_id, AuditChainHead.seq)).all()
+    )
     for chain, (seq, digest) in sorted(checkpoint.chains.items()):
         stored = session.scalar(
             select(AuditEntry.entry_hash).where(AuditEntry.chain_id == chain, AuditEntry.seq == seq)
