@@ -59,7 +59,8 @@ def test_demo_serves_healthz_within_30_seconds(tmp_path: Path) -> None:
 
 
 def test_demo_is_repeatable_and_keeps_its_passwords(tmp_path: Path) -> None:
-    env = _env(tmp_path, SMARTCITY_PORT=str(free_port()))
+    port = free_port()
+    env = _env(tmp_path, SMARTCITY_PORT=str(port))
 
     def prepare() -> str:
         command = [sys.executable, "-m", "smartcity", "demo", "--no-serve"]
@@ -70,5 +71,12 @@ def test_demo_is_repeatable_and_keeps_its_passwords(tmp_path: Path) -> None:
     assert password
     # the second run keeps data and passwords (it does not import the car parks twice)
     assert password.group(1) in second
+    # the banner leads to the pages and says where the logins are kept
+    base = f"http://127.0.0.1:{port}"
+    assert f"Citizen portal:     {base}/dresden/\n" in first
+    assert f"Staff login:        {base}/anmelden " in first
+    credentials = (tmp_path / "demo" / "demo-credentials.json").resolve()
+    assert f"these logins are also in {credentials}" in first
+    assert "SMARTCITY_PORT=" in first
     assert "car parks imported" not in second
     assert (tmp_path / "demo" / "demo-credentials.json").stat().st_mode & 0o077 == 0

@@ -66,9 +66,14 @@ DEMO_USERS = [
 ]
 
 
+def credentials_path(data_dir: Path) -> Path:
+    """Where the demo's passwords are kept, owner-readable only."""
+    return (data_dir / "demo-credentials.json").resolve()
+
+
 def _credentials(data_dir: Path) -> dict[str, str]:
     """Demo passwords are generated once and kept (owner-readable only) in the data dir."""
-    path = data_dir / "demo-credentials.json"
+    path = credentials_path(data_dir)
     if path.exists():
         stored: dict[str, str] = json.loads(path.read_text())
         return stored
@@ -148,6 +153,8 @@ def run_demo(settings: Settings, *, serve: bool = True, simulate: bool = True) -
     base = settings.effective_public_url
     click.echo("")
     click.echo("Smart City platform demo — region 'Smart Region Elbtal': dresden, radebeul")
+    click.echo(f"  Citizen portal:     {base}/dresden/")
+    click.echo(f"  Staff login:        {base}/anmelden   (back office and city cockpit)")
     click.echo(f"  API documentation:  {base}/api/docs")
     click.echo(f"  Health:             {base}/healthz   Readiness: {base}/readyz")
     click.echo(f"  Dresden car parks:  {base}/dresden/api/v1/parking/car-parks")
@@ -156,19 +163,24 @@ def run_demo(settings: Settings, *, serve: bool = True, simulate: bool = True) -
     click.echo(f"  Public keys (JWKS): {base}/.well-known/jwks.json")
     click.echo(f"  Demo mailbox:       smartcity mail list  (Maildir {settings.data_dir / 'mail'})")
     click.echo(f"  SensorThings API:   {base}/dresden/sta/v1.1")
-    click.echo(f"  Log in:             POST {base}/auth/login with one of these accounts:")
+    click.echo(
+        f"  Log in:             {base}/anmelden (API: POST {base}/auth/login) "
+        "with one of these accounts:"
+    )
     for demo_user in DEMO_USERS:
         where = demo_user.municipality or "whole region"
         click.echo(
             f"    {demo_user.username:<26} {passwords[demo_user.username]:<20} "
             f"{demo_user.role.value} ({where})"
         )
+    click.echo(f"    (these logins are also in {credentials_path(settings.data_dir)})")
     if not settings.mqtt_url:
         click.echo(
             f"  MQTT (embedded):    {settings.host}:{settings.mqtt_port} "
             "(password: an API key with scope sta:write)"
         )
     click.echo("  Create a device key: smartcity apikey create --tenant dresden --scope sta:write")
+    click.echo("  Another HTTP port:  SMARTCITY_PORT=8080 make demo")
     click.echo("")
     if serve:
         # Worker processes (SMARTCITY_WORKERS) read their settings from the environment.

@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from smartcity.core.settings import Settings
+from smartcity.sensorthings.routes import mqtt_endpoint
 from tests.conftest import World
 from tests.sensorthings.conftest import STA
 
@@ -29,6 +31,37 @@ def test_service_root_lists_entity_sets_and_conformance(client: TestClient, worl
     conformance = body["serverSettings"]["conformance"]
     assert "http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel" in conformance
     assert "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete" in conformance
+
+
+def test_service_root_lists_multidatastreams_and_mqtt_with_its_endpoint(
+    client: TestClient, world: World
+) -> None:
+    """18-088 8.2.3: the MultiDatastream and both MQTT classes we offer, each MQTT class with
+    the broker's address (here the embedded broker on the host the API is reached at)."""
+    settings = client.get(STA).json()["serverSettings"]
+    sensing = "http://www.opengis.net/spec/iot_sensing/1.1/req"
+    mqtt_classes = [
+        f"{sensing}/create-observations-via-mqtt/observations-creation",
+        f"{sensing}/receive-updates-via-mqtt/receive-updates",
+    ]
+    assert f"{sensing}/multi-datastream" in settings["conformance"]
+    for name in mqtt_classes:
+        assert name in settings["conformance"]
+        assert settings[name] == {"endpoints": ["mqtt://testserver:1883"]}
+
+
+def test_the_mqtt_endpoint_names_an_external_broker_without_its_credentials(
+    settings: Settings,
+) -> None:
+    broker = "mqtts://platform:secret@broker.example.org:8883"
+    external = settings.model_copy(update={"mqtt_url": broker})
+    assert mqtt_endpoint(external, "https://city.example.org/x/sta/v1.1") == (
+        "mqtts://broker.example.org:8883"
+    )
+    embedded = settings.model_copy(update={"mqtt_url": "", "mqtt_port": 1884})
+    assert mqtt_endpoint(embedded, "https://city.example.org/x/sta/v1.1") == (
+        "mqtt://city.example.org:1884"
+    )
 
 
 def test_entity_has_id_self_link_and_navigation_links(

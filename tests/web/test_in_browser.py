@@ -404,3 +404,16 @@ def test_names_on_every_map_layer_stay_text(
         assert page.locator(".leaflet-pane img").count() == 0, path
         assert page.url.endswith(path), "a name redirected the page"
     assert not [url for url in requests if "hostile" in url]
+
+
+def test_the_api_docs_render_our_openapi_3_1_document(new_page: Callable[[], Any]) -> None:
+    """Swagger UI 4 showed "Unable to render this definition" for OpenAPI 3.1."""
+    page = new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto("/api/docs")
+    expect(page.locator(".opblock").first).to_be_visible()
+    expect(page.locator("#swagger-ui")).not_to_contain_text("Unable to render")
+    expect(page.locator(".opblock-summary-path").first).to_contain_text("/")
+    server = page.url.split("/api/docs")[0]
+    assert all(url.startswith((server, "data:")) for url in requests), requests

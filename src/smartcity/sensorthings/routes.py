@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -22,6 +23,7 @@ from smartcity.core.http.deps import (
     requires,
 )
 from smartcity.core.identity.permissions import Principal
+from smartcity.core.settings import Settings
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
 from smartcity.sensorthings import multipart_batch
 from smartcity.sensorthings.entities import ENTITY_TYPES
@@ -41,6 +43,12 @@ from smartcity.sensorthings.service import Outcome, StaService
 from smartcity.sensorthings.values import refuse_lone_surrogates
 
 VERSION_PATH = "/{municipality}/sta/v1.1"
+SENSING = "http://www.opengis.net/spec/iot_sensing/1.1/req"
+# 18-088, 8.2.3 and 14: each MQTT class offered names the broker's addresses in serverSettings.
+MQTT_CONFORMANCE = [
+    f"{SENSING}/create-observations-via-mqtt/observations-creation",
+    f"{SENSING}/receive-updates-via-mqtt/receive-updates",
+]
 CONFORMANCE = [
     "http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/resource-path/resource-path-to-entities",
@@ -48,6 +56,8 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/batch-request/batch-request",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array",
+    f"{SENSING}/multi-datastream",
+    *MQTT_CONFORMANCE,
     "http://www.opengis.net/spec/iot_tasking/1.0/req/tasking-core",
 ]
 JSON_PATCH = "application/json-patch+json"
@@ -173,13 +183,30 @@ async def _json_body(request: Request) -> Any:
 @reads_only
 def service_root(request: Request, municipality: MunicipalityDep) -> dict[str, Any]:
     links = links_for(request, municipality.slug)
+    endpoints = {"endpoints": [mqtt_endpoint(request.app.state.platform.settings, links.base)]}
     return {
         "value": [
             {"name": entity.plural, "url": f"{links.base}/{entity.plural}"}
             for entity in ENTITY_TYPES.values()
         ],
-        "serverSettings": {"conformance": CONFORMANCE},
+        "serverSettings": {
+            "conformance": CONFORMANCE,
+            **dict.fromkeys(MQTT_CONFORMANCE, endpoints),
+        },
     }
+
+
+def mqtt_endpoint(settings: Settings, base: str) -> str:
+    """Where devices reach the broker: the external broker's address (without the platform's
+    own credentials), or the embedded broker's port on the host this API is reached at."""
+    if settings.mqtt_url:
+        broker = urlsplit(settings.mqtt_url)
+        port = f":{broker.port}" if broker.port else ""
+        return f"{broker.scheme}://{broker.hostname}{port}"
+    host = urlsplit(base).hostname or settings.host
+    if ":" in host:
+        host = f"[{host}]"
+    return f"mqtt://{host}:{settings.mqtt_port}"
 
 
 @router.post(

@@ -1,16 +1,19 @@
-"""OpenAPI documentation served entirely by us: Swagger UI's files come from the
-`swagger-ui-bundle` package, and the page loads no inline script (our CSP forbids it)."""
+"""OpenAPI documentation served entirely by us: Swagger UI 5 (it reads OpenAPI 3.1, which our
+document is) is vendored in `swagger-ui/` (see its README), and the page loads no inline script
+(our CSP forbids it)."""
 
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 from smartcity.core.http.deps import public
+
+SWAGGER_UI = Path(__file__).parent / "swagger-ui"
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(public)])
 
@@ -42,4 +45,4 @@ async def docs_init() -> Response:
 
 
 def swagger_static() -> StaticFiles:
-    return StaticFiles(directory=str(swagger_ui_path))
+    return StaticFiles(directory=str(SWAGGER_UI))

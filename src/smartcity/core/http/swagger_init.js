@@ -5,5 +5,6 @@ window.addEventListener("load", function () {
     url: element.getAttribute("data-spec-url"),
     dom_id: "#swagger-ui",
     deepLinking: true,
+    validatorUrl: null, // no badge fetched from swagger.io: nothing leaves for a third party
   });
 });
