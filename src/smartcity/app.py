@@ -28,6 +28,7 @@ from smartcity.core.mqtt import (
 from smartcity.core.platform import Platform
 from smartcity.core.settings import Settings
 from smartcity.core.web import i18n, rendering
+from smartcity.core.web.deps import too_large_page
 from smartcity.modules import MODULES, import_models, installed_modules
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,10 @@ def create_app(
     app.state.broker = broker
     app.state.runtimes = runtimes
     # Added last, so outermost: every response gets its headers, limits and log line.
-    app.add_middleware(PlatformMiddleware, max_body_bytes=platform.settings.max_request_bytes)
+    app.add_middleware(
+        PlatformMiddleware,
+        max_body_bytes=platform.settings.max_request_bytes,
+        too_large_page=too_large_page,
+    )
 
     return app

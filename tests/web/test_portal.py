@@ -108,6 +108,31 @@ def test_status_lookup_forgives_lower_case_and_explains_a_wrong_code(
     assert "Das ist keine Vorgangsnummer" in main_text(wrong)
 
 
+def test_an_unknown_tracking_code_shows_the_lookup_again_in_the_citys_frame(
+    browser: Callable[[], Browser], dog_tax: str
+) -> None:
+    citizen = browser()
+    frame = re.search(
+        r'<a class="site-name" href="([^"]+)">([^<]+)</a>', citizen.get(f"{DRESDEN}/status").text
+    )
+    assert frame is not None
+    assert frame.group(1) == f"{DRESDEN}/"
+    unknown = "Zu dieser Vorgangsnummer gibt es hier keinen Antrag"
+    for path, status, message in (
+        ("/status/ABCD-EFGH-JKMN", 404, unknown),
+        ("/status?code=abcd efgh jkmn", 404, unknown),
+        ("/status/12345", 422, "Das ist keine Vorgangsnummer"),
+    ):
+        page = citizen.get(f"{DRESDEN}{path}", follow_redirects=True)
+        assert page.status_code == status
+        assert frame.group(0) in page.text  # the city's header, not the platform's
+        assert 'id="feld-code"' in page.text  # a field to try again
+        assert 'aria-invalid="true"' in page.text
+        assert message in main_text(page)
+    english = citizen.get(f"{DRESDEN}/status/ABCD-EFGH-JKMN?lang=en")
+    assert "There is no application with this tracking code here" in main_text(english)
+
+
 def test_a_saved_application_continues_once_on_another_device_with_the_mailed_code(
     browser: Callable[[], Browser], dog_tax: str, world: World
 ) -> None:
@@ -191,6 +216,30 @@ def test_a_water_meter_reading_gets_a_receipt_and_a_wrong_one_a_field_message(
     assert "190,500 m³" in receipt
 
 
+def test_the_water_meter_form_names_all_wrong_fields_at_once_and_ignores_case(
+    browser: Callable[[], Browser], meters: None
+) -> None:
+    citizen = browser()
+    citizen.get(f"{DRESDEN}/wasserzaehler")
+    wrong = citizen.submit(
+        f"{DRESDEN}/wasserzaehler",
+        {"meter_number": "WZ-999", "reading": "hundert", "read_on": "", "email": "kein"},
+    )
+    assert wrong.status_code == 422
+    summary = re.search(r"<div class=\"error-summary\".*?</div>", wrong.text, re.S)
+    assert summary is not None
+    for field in ("meter_number", "reading", "read_on", "email"):
+        assert f'href="#feld-{field}"' in summary.group(0)
+
+    sent = citizen.submit(
+        f"{DRESDEN}/wasserzaehler",
+        {"meter_number": "  wz-1 ", "reading": "190,5", "read_on": "2026-11-20"},
+    )
+    assert sent.status_code == 303
+    receipt = main_text(citizen.get(sent.headers["location"]))
+    assert "WZ-1" in receipt  # the stored number, as it is stored
+
+
 def test_a_defect_is_reported_with_a_place_and_shows_on_the_public_map(
     browser: Callable[[], Browser], report_categories: None
 ) -> None:
@@ -227,6 +276,35 @@ def test_a_defect_is_reported_with_a_place_and_shows_on_the_public_map(
     (feature,) = layer["features"]
     assert feature["geometry"]["coordinates"] == [13.7381, 51.0493]
     assert feature["properties"]["state"] == "open"
+
+
+def test_a_defect_report_with_a_refused_photo_stores_nothing(
+    browser: Callable[[], Browser], report_categories: None, world: World
+) -> None:
+    citizen = browser()
+    report = {
+        "kategorie": "strassenschaden",
+        "description": "Tiefes Schlagloch",
+        "attribute-flaeche": "fahrbahn",
+        "lat": "51.0493",
+        "lon": "13.7381",
+    }
+    refused = citizen.submit(
+        f"{DRESDEN}/maengel/melden",
+        report,
+        files={"photo": ("loch.txt", b"kein Bild", "text/plain")},
+    )
+    assert refused.status_code == 422
+    assert 'href="#feld-photo">Bitte senden Sie das Foto als JPEG oder PNG' in refused.text
+    assert citizen.get(f"{DRESDEN}/maengel/karte.geojson").json()["features"] == []
+    bad_mail = citizen.submit(f"{DRESDEN}/maengel/melden", {**report, "email": "kein@"})
+    assert bad_mail.status_code == 422
+    assert citizen.get(f"{DRESDEN}/maengel/karte.geojson").json()["features"] == []
+
+    filed = citizen.submit(f"{DRESDEN}/maengel/melden", report)
+    assert filed.status_code == 201
+    assert "Ganz in der Nähe" not in main_text(filed)  # no refused report 0 m away
+    assert len(citizen.get(f"{DRESDEN}/maengel/karte.geojson").json()["features"]) == 1
 
 
 def test_parking_and_bench_pages_say_so_when_there_is_nothing_yet(

@@ -22,9 +22,11 @@ from smartcity.core.geojson import geojson_response
 from smartcity.core.http.deps import MunicipalityDep, PlatformDep, PortalDep, TenantDbDep
 from smartcity.core.http.rate_limit import anonymous_submission
 from smartcity.core.mail.services import deliver_pending
+from smartcity.core.uploads import services as uploads
+from smartcity.core.uploads.services import PayloadTooLarge
 from smartcity.core.web import layout
 from smartcity.core.web.deps import FormDep, PageDep, form_text, staff_page
-from smartcity.core.web.i18n import gettext_
+from smartcity.core.web.i18n import file_too_large, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
 from smartcity.open311 import categories
@@ -168,24 +170,31 @@ def file_report(
     picture = None
     if isinstance(photo, UploadFile) and photo.filename:
         picture = (photo.filename, photo.file.read(portal.limits.max_bytes + 1))
+        try:  # checked with the other fields: a refused photo refuses the whole report
+            uploads.check_file(portal.limits, picture[0], picture[1], reports.PHOTO_TYPES)
+        except PayloadTooLarge as exc:
+            errors["photo"] = file_too_large(photo.size or len(picture[1]), exc.limit)
+        except ServiceError as exc:
+            errors["photo"] = _german(exc)
     if errors:
         return _report_page(request, state, db, municipality, code, values, errors, 422)
     try:
-        filed = reports.file_report(
-            db,
-            portal,
-            municipality,
-            reports.NewReport(
-                service_code=code,
-                lat=lat,
-                long=lon,
-                address_string=values["address"],
-                description=values["description"],
-                email=values["email"] or None,
-                attributes=answers,
-                photo=picture,
-            ),
-        )
+        with db.begin_nested():  # nothing of a report refused on the way stays stored
+            filed = reports.file_report(
+                db,
+                portal,
+                municipality,
+                reports.NewReport(
+                    service_code=code,
+                    lat=lat,
+                    long=lon,
+                    address_string=values["address"],
+                    description=values["description"],
+                    email=values["email"] or None,
+                    attributes=answers,
+                    photo=picture,
+                ),
+            )
     except ServiceError as exc:
         if exc.status >= 500:
             raise
@@ -210,6 +219,8 @@ def file_report(
 
 
 def _german(error: ServiceError) -> str:
+    if isinstance(error, PayloadTooLarge) and error.limit:
+        return file_too_large(error.size, error.limit)
     if error.status == 413:
         return gettext_("The photo is too large.")
     if error.status == 415:

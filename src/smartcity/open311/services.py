@@ -106,6 +106,8 @@ def file_report(
     category = categories.by_code(db, report.service_code)
     data = _checked(category, report)
     email = _email(report.email)
+    if report.photo is not None:  # before anything is stored
+        uploads.check_file(portal.limits, report.photo[0], report.photo[1], PHOTO_TYPES)
     nearby = open_nearby(db, category, report.lat, report.long)
     filed = file_case(db, portal, municipality, REPORT_SERVICE, data, email=email, now=now)
     case = filed.case

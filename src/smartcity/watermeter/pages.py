@@ -15,9 +15,11 @@ from smartcity.core.errors import InvalidInput, ServiceError
 from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, PortalDep, TenantDbDep
 from smartcity.core.http.rate_limit import anonymous_submission
 from smartcity.core.mail.services import deliver_pending
+from smartcity.core.uploads import services as uploads
+from smartcity.core.uploads.services import PayloadTooLarge
 from smartcity.core.web import layout
 from smartcity.core.web.deps import FormDep, PageDep, form_text, staff_page
-from smartcity.core.web.i18n import _, gettext_
+from smartcity.core.web.i18n import _, file_too_large, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
 from smartcity.watermeter import services as watermeter
@@ -86,42 +88,54 @@ def water_meter_submit(
     values = {
         name: form_text(form, name, 320) for name in ("meter_number", "reading", "read_on", "email")
     }
-    errors: dict[str, str] = {}
-    for name, message in (
-        ("meter_number", gettext_("Please enter the meter number.")),
-        ("reading", gettext_("Please enter the meter reading.")),
-        ("read_on", gettext_("Please enter the date of the reading.")),
-    ):
-        if not values[name]:
-            errors[name] = message
-    if errors:
-        return _water_page(request, state, municipality, values, errors, 422)
+    missing = {
+        name: message
+        for name, message in (
+            ("meter_number", gettext_("Please enter the meter number.")),
+            ("reading", gettext_("Please enter the meter reading.")),
+            ("read_on", gettext_("Please enter the date of the reading.")),
+        )
+        if not values[name]
+    }
     photo = form.get("photo")
     picture = None
+    photo_error = ""
     if isinstance(photo, UploadFile) and photo.filename:
         picture = (photo.filename, photo.file.read(portal.limits.max_bytes + 1))
+        try:
+            uploads.check_file(portal.limits, picture[0], picture[1], watermeter.IMAGE_TYPES)
+        except PayloadTooLarge as exc:
+            photo_error = file_too_large(photo.size or len(picture[1]), exc.limit)
+        except ServiceError as exc:
+            photo_error = _photo_error(exc)
     today = utcnow().astimezone(ZoneInfo(municipality.timezone)).date()
-    try:
-        entry, _meter = watermeter.submit_reading(
-            db,
-            portal,
-            municipality,
-            meter_number=values["meter_number"][:40],
-            reading_text=values["reading"][:20],
-            read_on_text=values["read_on"][:10],
-            email=values["email"],
-            photo=picture,
-            today=today,
-        )
+    try:  # checks every field and stores nothing unless all are right
+        with db.begin_nested():  # nor when storing the photo fails (a scanner's finding)
+            entry, _meter = watermeter.submit_reading(
+                db,
+                portal,
+                municipality,
+                meter_number=values["meter_number"][:40],
+                reading_text=values["reading"][:20],
+                read_on_text=values["read_on"][:10],
+                email=values["email"],
+                photo=picture,
+                today=today,
+            )
     except ServiceError as exc:
         if exc.status >= 500:
             raise
         if exc.errors:
-            found = exc.errors
+            found = dict(exc.errors)
         elif exc.status in (413, 415):
             found = {"photo": _photo_error(exc)}
         else:  # an unknown meter number
             found = {"meter_number": exc.detail}
+        found.update(missing)
+        if photo_error:
+            found["photo"] = photo_error
+        order = ("meter_number", "reading", "read_on", "photo", "email")
+        found = dict(sorted(found.items(), key=lambda i: order.index(i[0]) if i[0] in order else 9))
         return _water_page(request, state, municipality, values, found, 422)
     if entry.contact_email:
         background.add_task(deliver_pending, platform)

@@ -9,14 +9,14 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartcity.citizen import tracking
 from smartcity.core.audit.services import record
 from smartcity.core.db import utcnow
 from smartcity.core.documents import Document
-from smartcity.core.errors import Conflict, InvalidInput, NotFound
+from smartcity.core.errors import Conflict, InvalidInput, NotFound, ServiceError
 from smartcity.core.lookup import found_or_404, get_or_404
 from smartcity.core.mail.services import queue_mail
 from smartcity.core.portal import Portal
@@ -161,7 +161,16 @@ def import_csv(db: Session, municipality: Municipality, text: str, actor: str) -
 
 
 def meter_by_number(db: Session, number: str) -> WaterMeter:
-    meter = db.scalar(select(WaterMeter).where(WaterMeter.meter_number == number.strip()))
+    """The meter by its number as typed: surrounding spaces and case do not matter (an exact
+    match wins should two stored numbers differ only in case)."""
+    typed = number.strip()
+    found = list(
+        db.scalars(
+            select(WaterMeter).where(func.lower(WaterMeter.meter_number) == typed.lower()).limit(5)
+        )
+    )
+    exact = [m for m in found if m.meter_number == typed]
+    meter = exact[0] if exact else found[0] if len(found) == 1 else None
     if meter is None:
         raise NotFound(
             "Diese Zählernummer ist uns nicht bekannt. Bitte prüfen Sie die Nummer auf dem "
@@ -207,32 +216,55 @@ def submit_reading(
     photo: tuple[str, bytes] | None,
     today: date,
 ) -> tuple[MeterReading, WaterMeter]:
-    """Check and keep a reading. `email` as typed into a form: blank means none."""
-    email = _checked_email(email)
-    meter = meter_by_number(db, meter_number)
+    """Check and keep a reading. `email` as typed into a form: blank means none. Every field
+    is checked before anything is stored; a refusal names all problems at once (`errors`)."""
+    errors: dict[str, str] = {}
+    try:
+        email = _checked_email(email)
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+    meter: WaterMeter | None = None
+    unknown: NotFound | None = None
+    try:
+        meter = meter_by_number(db, meter_number)
+    except NotFound as exc:
+        errors.update(exc.errors)
+        unknown = exc
+    reading = read_on = None
     try:
         reading = parse_m3(reading_text)
     except ValueError:
-        raise InvalidInput(
-            "Bitte geben Sie den Zählerstand als Zahl an, z. B. 1234,567.",
-            errors={"reading": "Bitte geben Sie den Zählerstand als Zahl an, z. B. 1234,567."},
-        ) from None
+        errors["reading"] = "Bitte geben Sie den Zählerstand als Zahl an, z. B. 1234,567."
     try:
         read_on = parse_day(read_on_text)
     except ValueError:
+        errors["read_on"] = "Bitte geben Sie das Ablesedatum an (TT.MM.JJJJ)."
+    if read_on is not None and read_on > today:
+        errors["read_on"] = "Das Ablesedatum liegt in der Zukunft."
+    verdict = None
+    if (
+        meter is not None
+        and reading is not None
+        and read_on is not None
+        and "read_on" not in errors
+    ):
+        verdict = check(_state(meter), reading, read_on)
+        if verdict.refusal is not None:
+            field = "read_on" if "Ablesedatum" in verdict.refusal else "reading"
+            errors[field] = verdict.refusal
+    if photo is not None:
+        try:
+            uploads.check_file(portal.limits, photo[0], photo[1], IMAGE_TYPES)
+        except ServiceError as exc:
+            if not errors:
+                raise
+            errors["photo"] = exc.detail
+    if unknown is not None and set(errors) == {"meter_number"}:
+        raise unknown
+    if errors or meter is None or reading is None or read_on is None or verdict is None:
         raise InvalidInput(
-            "Bitte geben Sie das Ablesedatum an (TT.MM.JJJJ).",
-            errors={"read_on": "Bitte geben Sie das Ablesedatum an (TT.MM.JJJJ)."},
-        ) from None
-    if read_on > today:
-        raise InvalidInput(
-            "Das Ablesedatum liegt in der Zukunft.",
-            errors={"read_on": "Das Ablesedatum liegt in der Zukunft."},
+            next(iter(errors.values()), "Bitte prüfen Sie Ihre Angaben."), errors=errors
         )
-    verdict = check(_state(meter), reading, read_on)
-    if verdict.refusal is not None:
-        field = "read_on" if "Ablesedatum" in verdict.refusal else "reading"
-        raise InvalidInput(verdict.refusal, errors={field: verdict.refusal})
     code = tracking.new_code()
     while db.scalar(select(MeterReading.id).where(MeterReading.tracking_code == code)):
         code = tracking.new_code()

@@ -27,9 +27,10 @@ from smartcity.core.mail.services import deliver_pending
 from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads import services as uploads
+from smartcity.core.uploads.services import PayloadTooLarge
 from smartcity.core.web import layout
 from smartcity.core.web.deps import FormDep, PageDep
-from smartcity.core.web.i18n import gettext_
+from smartcity.core.web.i18n import file_too_large, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import DRAFT_COOKIE, WebState
 
@@ -37,7 +38,6 @@ router = APIRouter(prefix="/{municipality}", include_in_schema=False)
 
 ServiceKey = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 StepNumber = Annotated[int, Path(ge=1, le=50)]
-Code = Annotated[str, Path(min_length=8, max_length=30)]
 
 
 def _context(
@@ -286,6 +286,9 @@ def _store_files(
                 stored = applications.add_upload(
                     db, portal, draft, path, upload.filename or "", content
                 )
+            except PayloadTooLarge as exc:
+                errors[path] = file_too_large(upload.size or len(content), exc.limit)
+                continue
             except ServiceError as exc:
                 errors[path] = exc.detail
                 continue
@@ -501,19 +504,30 @@ def status_lookup(
         normalised = normalise(code)
         if normalised is not None:
             return RedirectResponse(f"/{municipality.slug}/status/{normalised}", status_code=303)
+        return _lookup_page(request, state, municipality, code, _not_a_code(), 422)
+    return _lookup_page(request, state, municipality, "", "")
+
+
+def _not_a_code() -> str:
+    return gettext_("This is not a tracking code. It has 12 characters, e.g. ABCD-EFGH-JKMN.")
+
+
+def _lookup_page(
+    request: Request,
+    state: WebState,
+    municipality: Municipality,
+    code: str,
+    error: str,
+    status_code: int = 200,
+) -> Response:
+    """The lookup form, with the error at the field when a code was wrong."""
     return render(
         request,
         "citizen/status_lookup.html",
         state,
-        status_code=422 if code else 200,
+        status_code=status_code,
         code=code,
-        errors={
-            "code": gettext_(
-                "This is not a tracking code. It has 12 characters, e.g. ABCD-EFGH-JKMN."
-            )
-        }
-        if code
-        else {},
+        errors={"code": error} if error else {},
         labels={"code": gettext_("Tracking code")},
         **_context(request, municipality, "status", gettext_("Track an application")),
     )
@@ -521,7 +535,7 @@ def status_lookup(
 
 @router.get("/status/{code}")
 def status_page(
-    code: Code,
+    code: Annotated[str, Path(max_length=40)],
     request: Request,
     state: PageDep,
     db: TenantDbDep,
@@ -529,7 +543,21 @@ def status_page(
     portal: PortalDep,
     neu: Annotated[int, Query(ge=0, le=1)] = 0,
 ) -> Response:
-    submission = applications.submission_by_code(db, code)
+    if normalise(code) is None:
+        return _lookup_page(request, state, municipality, code, _not_a_code(), 422)
+    try:
+        submission = applications.submission_by_code(db, code)
+    except NotFound:
+        return _lookup_page(
+            request,
+            state,
+            municipality,
+            code,
+            gettext_(
+                "There is no application with this tracking code here. Please check the code."
+            ),
+            404,
+        )
     status = applicant.status_for_applicant(db, portal, municipality, submission, state.language)
     api = f"/{municipality.slug}/api/v1/citizen/status/{status.tracking_code}"
     return render(

@@ -10,10 +10,13 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import Counter, Histogram
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smartcity.core.audit.services import request_id_var
@@ -50,10 +53,37 @@ SECURITY_HEADERS = [
 HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 
 
+# How a page (an HTML form sent by a browser) over the request limit is answered; the web
+# toolkit provides it (the app passes it in), the API answers problem JSON.
+TooLargePage = Callable[[Request], Response]
+FORM_TYPES = (b"multipart/form-data", b"application/x-www-form-urlencoded")
+
+
+def wants_page(headers: dict[bytes, bytes]) -> bool:
+    """An HTML form sent by a browser: a form body from a client that accepts HTML."""
+    content_type = headers.get(b"content-type", b"").lower()
+    return content_type.startswith(FORM_TYPES) and b"text/html" in headers.get(b"accept", b"")
+
+
 class PlatformMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, too_large_page: TooLargePage | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.too_large_page = too_large_page
+
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes], rid: str
+    ) -> None:
+        if self.too_large_page is not None and wants_page(headers):
+            response = self.too_large_page(Request(scope, receive))
+            response.headers["x-request-id"] = rid
+            for name, value in SECURITY_HEADERS:
+                response.headers.setdefault(name.decode(), value.decode())
+            await response(scope, receive, send)
+            return
+        await _too_large(send, rid, self.max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,7 +97,7 @@ class PlatformMiddleware:
         status = {"code": 500}
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await _too_large(send, request_id, self.max_body_bytes)
+            await self._refuse(scope, receive, send, headers, request_id)
             status["code"] = 413
             self._observe(scope, status["code"], started, request_id)
             request_id_var.reset(token)
@@ -100,7 +130,7 @@ class PlatformMiddleware:
             await self.app(scope, limited_receive, send_with_headers)
         except _BodyTooLarge:
             status["code"] = 413
-            await _too_large(send, request_id, self.max_body_bytes)
+            await self._refuse(scope, receive, send, headers, request_id)
         finally:
             self._observe(scope, status["code"], started, request_id)
             request_id_var.reset(token)

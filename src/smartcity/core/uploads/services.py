@@ -42,6 +42,11 @@ class PayloadTooLarge(ServiceError):
     title = "Payload too large"
     type_slug = "payload-too-large"
 
+    def __init__(self, detail: str, *, size: int = 0, limit: int = 0) -> None:
+        super().__init__(detail)
+        self.size = size  # bytes; 0 where unknown
+        self.limit = limit
+
 
 class UnsupportedMediaType(ServiceError):
     status = 415
@@ -102,6 +107,28 @@ def check_content(name: str, data: bytes, allowed: Collection[str]) -> str:
     return expected
 
 
+def check_size(limits: UploadLimits, size: int) -> None:
+    """PayloadTooLarge (with the file's size and the limit) for a file over the limit."""
+    if size > limits.max_bytes:
+        raise PayloadTooLarge(
+            f"Die Datei ist zu groß ({_mb(size)} MB); "
+            f"erlaubt sind höchstens {_mb(limits.max_bytes)} MB.",
+            size=size,
+            limit=limits.max_bytes,
+        )
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_048_576:.1f}".replace(".", ",")
+
+
+def check_file(limits: UploadLimits, name: str, data: bytes, allowed: Collection[str]) -> str:
+    """What `store` checks of the file itself (size, type, content) before anything is
+    stored: callers check first, so that a refused file refuses the whole submission."""
+    check_size(limits, len(data))
+    return check_content(safe_name(name), data, allowed)
+
+
 def store(
     db: Session,
     *,
@@ -115,11 +142,7 @@ def store(
     field: str | None = None,
     allowed: Collection[str] = DEFAULT_TYPES,
 ) -> StoredFile:
-    if len(data) > limits.max_bytes:
-        raise PayloadTooLarge(
-            f"Die Datei ist zu groß ({len(data) / 1_048_576:.1f} MB); "
-            f"erlaubt sind höchstens {limits.max_bytes / 1_048_576:.0f} MB."
-        )
+    check_size(limits, len(data))
     existing = db.scalar(
         select(func.count())
         .select_from(StoredFile)

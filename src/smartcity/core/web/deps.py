@@ -59,6 +59,8 @@ def error_page(
     error page in the visitor's language (the API answers problem JSON instead)."""
     if status == 401:
         return RedirectResponse(f"/anmelden?next={quote(request.url.path)}", status_code=303)
+    if status == 413 and not detail:  # the request grew past the limit while it was read
+        return too_large_page(request)
     state: WebState = getattr(request.state, "web", None) or web_state(
         request, request.app.state.platform.settings.cookie_secure
     )
@@ -78,6 +80,30 @@ def error_page(
         if name.lower() != "www-authenticate":
             response.headers[name] = value
     return response
+
+
+def too_large_page(request: Request) -> Response:
+    """A form whose request is over the whole request's limit (SMARTCITY_MAX_REQUEST_BYTES):
+    a page in the visitor's language that says so, with a way back to the form. The platform
+    middleware answers page requests with it; the API keeps its problem JSON."""
+    settings = request.app.state.platform.settings
+    state: WebState = getattr(request.state, "web", None) or web_state(
+        request, settings.cookie_secure
+    )
+    return render(
+        request,
+        "error.html",
+        state,
+        status_code=413,
+        title=i18n.gettext_("The files are too large"),
+        explanation=i18n.gettext_(
+            "Together, the files you sent are larger than we can accept at once "
+            "(at most %(limit)s MB). Nothing was saved. Please go back and send smaller or "
+            "fewer files."
+        )
+        % {"limit": i18n.megabytes(settings.max_request_bytes)},
+        back_url=request.url.path,
+    )
 
 
 async def page(

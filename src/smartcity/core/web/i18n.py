@@ -81,3 +81,18 @@ def from_accept_language(header: str) -> Language:
         if tag.startswith("de"):
             return "de"
     return DEFAULT
+
+
+def megabytes(size: int) -> str:
+    """A size in MB with one decimal, in the page's language ("8,0" in German, "8.0" in
+    English)."""
+    text = f"{size / 1_048_576:.1f}"
+    return text if current_language.get() == "en" else text.replace(".", ",")
+
+
+def file_too_large(size: int, limit: int) -> str:
+    """The message for a file over the per-file limit: its size and the limit."""
+    return gettext_("The file is too large (%(size)s MB); at most %(limit)s MB are allowed.") % {
+        "size": megabytes(size),
+        "limit": megabytes(limit),
+    }
