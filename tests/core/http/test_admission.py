@@ -80,3 +80,11 @@ def test_health_checks_never_wait() -> None:
     app = Admission(slow_app(0.3, running), places=1, queue_seconds=0.05)  # type: ignore[arg-type]
     answers = asyncio.run(_get_all(app, ["/dresden/a", "/healthz", "/readyz", "/metrics"]))
     assert [a.status_code for a in answers] == [200, 200, 200, 200]
+
+
+def test_made_up_paths_leave_nothing_behind() -> None:
+    running: list[int] = []
+    app = Admission(slow_app(0.0, running), places=4, queue_seconds=1)  # type: ignore[arg-type]
+    answers = asyncio.run(_get_all(app, [f"/scan-{i}/x" for i in range(200)]))
+    assert {a.status_code for a in answers} == {200}
+    assert app._tenants == {}

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections import defaultdict
 from collections.abc import AsyncIterator
 
 from prometheus_client import Counter, Gauge
@@ -45,10 +44,12 @@ class Admission:
         self.app = app
         self.queue_seconds = queue_seconds
         self._places = asyncio.Semaphore(places)
-        per_tenant = max(1, places - places // 4)
-        self._tenants: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(per_tenant)
-        )
+        self._per_tenant = max(1, places - places // 4)
+        # A municipality's semaphore lives while one of its requests holds or waits for a
+        # place: the first path segment is anyone's to choose, so an entry per segment ever
+        # seen would let a scan of made-up paths grow this without end.
+        self._tenants: dict[str, asyncio.Semaphore] = {}
+        self._users: dict[str, int] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
@@ -69,7 +70,20 @@ class Admission:
 
     @contextlib.asynccontextmanager
     async def _admitted(self, tenant: str) -> AsyncIterator[_Release | None]:
-        tenant_places = self._tenants[tenant]
+        tenant_places = self._tenants.get(tenant)
+        if tenant_places is None:
+            tenant_places = self._tenants[tenant] = asyncio.Semaphore(self._per_tenant)
+        self._users[tenant] = self._users.get(tenant, 0) + 1
+        try:
+            async with self._queued(tenant_places) as release:
+                yield release
+        finally:
+            self._users[tenant] -= 1
+            if not self._users[tenant]:
+                del self._users[tenant], self._tenants[tenant]
+
+    @contextlib.asynccontextmanager
+    async def _queued(self, tenant_places: asyncio.Semaphore) -> AsyncIterator[_Release | None]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.queue_seconds
         held: list[asyncio.Semaphore] = []
