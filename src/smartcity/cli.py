@@ -368,6 +368,7 @@ def audit_verify(checkpoints: Path | None) -> None:
 def audit_anchor() -> None:
     platform = load_platform()
     checkpoint = anchors.write_checkpoint(platform)
+    assert checkpoint is not None  # written whether or not a chain grew
     path = platform.settings.effective_audit_checkpoint_file
     click.echo(f"checkpoint of {len(checkpoint.chains)} chains appended to {path}")
 

@@ -14,8 +14,11 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Connection, Engine, text
 
 from smartcity.cli import main
+from smartcity.core.audit.anchors import write_checkpoint
 from smartcity.core.audit.services import GENESIS_HASH, compute_hash
 from smartcity.core.db import make_engine
+from smartcity.core.platform import Platform
+from smartcity.core.settings import Settings
 
 SECRET = "checkpoint-test-secret-0123456789abcdef0123"
 
@@ -179,3 +182,21 @@ def test_a_changed_checkpoint_file_is_refused(cli: CliRunner, tmp_path: Path) ->
     result = run(cli, "audit", "verify")
     assert result.exit_code == 1
     assert "MAC does not match" in result.output
+
+
+def test_the_job_adds_a_line_only_when_a_chain_has_grown(
+    cli: CliRunner, tmp_path: Path, database_url: str
+) -> None:
+    history(cli)
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, secret_key=SECRET)
+    platform = Platform.from_settings(settings)
+    path = settings.effective_audit_checkpoint_file
+    try:
+        assert write_checkpoint(platform, only_if_changed=True) is not None
+        assert write_checkpoint(platform, only_if_changed=True) is None  # nothing new
+        run(cli, "apikey", "create", "--tenant", "pirna", "--scope", "sta:write")
+        assert write_checkpoint(platform, only_if_changed=True) is not None
+    finally:
+        platform.engine.dispose()
+    assert len(path.read_text().splitlines()) == 2
+    assert run(cli, "audit", "verify").exit_code == 0

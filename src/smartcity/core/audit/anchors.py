@@ -25,8 +25,9 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from smartcity.core.audit.models import AuditChainHead, AuditEntry
@@ -72,10 +73,37 @@ def current(session: Session) -> Checkpoint:
     return Checkpoint(utcnow(), {chain: (seq, digest) for chain, seq, digest in heads})
 
 
-def append(session: Session, path: Path, secret: str) -> Checkpoint:
+def _newest_chains(path: Path) -> dict[str, Any] | None:
+    """The chains of the file's last line, read from its end (the file only grows)."""
+    if not path.exists():
+        return None
+    with path.open("rb") as source:
+        end = source.seek(0, os.SEEK_END)
+        tail, position = b"", end
+        while position > 0 and tail.count(b"\n") < 2:
+            position = max(0, position - 65536)
+            source.seek(position)
+            tail = source.read(end - position)
+    lines = tail.strip().splitlines()
+    try:
+        chains: dict[str, Any] = json.loads(lines[-1])["checkpoint"]["chains"]
+    except (IndexError, ValueError, KeyError, TypeError):
+        return None
+    return chains
+
+
+def append(
+    session: Session, path: Path, secret: str, *, only_if_changed: bool = False
+) -> Checkpoint | None:
     """Write a checkpoint of every chain now: a line in `path` (flushed to disk) and a log
-    record with the line's digest."""
+    record with the line's digest. With `only_if_changed`, nothing is written (None) while
+    no chain has grown since the newest line — the periodic job's case, so that a quiet
+    instance does not add a line of every chain every 15 minutes."""
     checkpoint = current(session)
+    if only_if_changed:
+        written = json.loads(checkpoint.payload())["chains"]
+        if written == _newest_chains(path):
+            return None
     line = checkpoint.line(checkpoint_key(secret))
     path.parent.mkdir(parents=True, exist_ok=True)
     # Append-only by our own use; the operator can make it so for everyone (chattr +a).
@@ -131,10 +159,18 @@ def check(session: Session, checkpoint: Checkpoint) -> list[str]:
     heads: dict[int, int] = dict(
         session.execute(select(AuditChainHead.chain_id, AuditChainHead.seq)).all()
     )
-    for chain, (seq, digest) in sorted(checkpoint.chains.items()):
-        stored = session.scalar(
-            select(AuditEntry.entry_hash).where(AuditEntry.chain_id == chain, AuditEntry.seq == seq)
+    positions = sorted((chain, seq) for chain, (seq, _) in checkpoint.chains.items())
+    hashes: dict[tuple[int, int], str] = {}
+    for start in range(0, len(positions), 500):  # one query per 500 chains, not one per chain
+        chunk = positions[start : start + 500]
+        found = session.execute(
+            select(AuditEntry.chain_id, AuditEntry.seq, AuditEntry.entry_hash).where(
+                tuple_(AuditEntry.chain_id, AuditEntry.seq).in_(chunk)
+            )
         )
+        hashes.update({(chain, seq): digest for chain, seq, digest in found})
+    for chain, (seq, digest) in sorted(checkpoint.chains.items()):
+        stored = hashes.get((chain, seq))
         if stored is None:
             what = "the chain is gone" if chain not in heads else f"entry seq {seq} is gone"
             problems.append(f"chain {chain}: {what} (the checkpoint had {seq} entries)")
@@ -148,13 +184,18 @@ def check(session: Session, checkpoint: Checkpoint) -> list[str]:
 
 
 def _write(platform: Platform) -> None:
-    write_checkpoint(platform)
+    write_checkpoint(platform, only_if_changed=True)
 
 
-def write_checkpoint(platform: Platform) -> Checkpoint:
+def write_checkpoint(platform: Platform, *, only_if_changed: bool = False) -> Checkpoint | None:
     settings = platform.settings
     with transaction(platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
-        return append(db, settings.effective_audit_checkpoint_file, settings.require_secret_key())
+        return append(
+            db,
+            settings.effective_audit_checkpoint_file,
+            settings.require_secret_key(),
+            only_if_changed=only_if_changed,
+        )
 
 
 CHECKPOINTS = PeriodicJob("audit.checkpoint", CHECKPOINT_SECONDS, _write, at_start=True)
