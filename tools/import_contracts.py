@@ -14,7 +14,6 @@ from typing import Any
 
 from grimp import ImportGraph
 from importlinter.application import output
-from importlinter.domain import fields
 from importlinter.domain.contract import Contract, ContractCheck
 
 ROOT = "smartcity"
@@ -50,12 +49,8 @@ def _circle(requires: dict[str, tuple[str, ...]]) -> list[str] | None:
 class DeclaredDependencies(Contract):
     type_name = "declared dependencies"
 
-    # Allowed although outside the rules (the import-linter syntax "a.b -> c.d"); keep empty.
-    ignore_imports = fields.ListField(subfield=fields.StringField(), required=False)
-
     def check(self, graph: ImportGraph, verbose: bool) -> ContractCheck:
         requires = _declared()
-        ignored: set[str] = set(self.ignore_imports or [])  # type: ignore[arg-type]
         problems: list[str] = []
         for name, peers in requires.items():
             unknown = [peer for peer in peers if peer not in requires]
@@ -70,8 +65,6 @@ class DeclaredDependencies(Contract):
                 for imported in sorted(graph.find_modules_directly_imported_by(importer)):
                     parts = imported.split(".")
                     if parts[0] != ROOT or len(parts) == 1 or parts[1] in allowed:
-                        continue
-                    if f"{importer} -> {imported}" in ignored:
                         continue
                     lines = [
                         str(detail["line_number"])

@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 import smartcity.web
 from smartcity.core.modules import Module
 from smartcity.core.web import i18n, rendering
-from smartcity.modules import installed_modules
+from smartcity.modules import declaration, installed_modules
 from tests.conftest import World
 from tests.web.conftest import Browser
 
@@ -45,7 +45,7 @@ def catalogs() -> dict[str, tuple[Path, list[Path], list[Module]]]:
             without.append(module)
         elif module.name != "web":
             found[module.name] = (module.translations, [package(module.name)], [module])
-    web = MODULES.named("web")
+    web = declaration("web")
     assert web.translations == WEB / "locale"
     # The toolkit is part of core's package; named as well, for when core has a catalogue.
     sources = [WEB, TOOLKIT, *(package(m.name) for m in without)]

@@ -13,7 +13,7 @@ circle.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -159,7 +159,7 @@ class Registry:
 
     modules: tuple[Module, ...]
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Module]:
         return iter(self.modules)
 
     def navigation_for(self, principal: Principal) -> list[NavEntry]:
@@ -188,11 +188,6 @@ class Registry:
     def jobs(self) -> list[PeriodicJob]:
         return [job for m in self.modules for job in m.jobs]
 
-    def named(self, name: str) -> Module:
-        for module in self.modules:
-            if module.name == name:
-                return module
-        raise KeyError(name)
 
 
 def registry_of(request: Request) -> Registry:
