@@ -50,6 +50,7 @@ def after_step(outcome: steps.LoginOutcome, done: str = "/verwaltung") -> str:
 
 
 def wait_message(refused: TooManyRequests) -> str:
+    """Why a login, code or password change is refused for now, and for how long."""
     return gettext_("Too many failed attempts. Please wait %(minutes)s minutes.") % {
         "minutes": max(1, refused.retry_after // 60)
     }

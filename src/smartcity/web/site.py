@@ -28,7 +28,7 @@ from smartcity.core.tenancy.services import list_municipalities
 from smartcity.core.web.deps import FormDep, PageDep, staff_principal
 from smartcity.core.web.i18n import gettext_
 from smartcity.core.web.rendering import render
-from smartcity.web.account import after_step
+from smartcity.web.account import after_step, wait_message
 from smartcity.web.account import policy_messages as _policy_messages
 
 router = APIRouter(include_in_schema=False)
@@ -121,7 +121,7 @@ def login(request: Request, state: PageDep, form: FormDep, platform: PlatformDep
             )
     except TooManyRequests as exc:
         response = _login_page(
-            request, state, next_path, username, {"username": _wait_message(exc)}, 429
+            request, state, next_path, username, {"username": wait_message(exc)}, 429
         )
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
@@ -143,13 +143,6 @@ def login(request: Request, state: PageDep, form: FormDep, platform: PlatformDep
     set_login_cookie(response, platform, SESSION_COOKIE, outcome.token)
     state.apply_cookies(response)
     return response
-
-
-def _wait_message(refused: TooManyRequests) -> str:
-    """Why a login or password change is refused for now, and for how long."""
-    return gettext_("Too many failed attempts. Please wait %(minutes)s minutes.") % {
-        "minutes": max(1, refused.retry_after // 60)
-    }
 
 
 @router.post("/abmelden")
@@ -253,7 +246,7 @@ def password_change(
             )
         except TooManyRequests as exc:
             # Answered within the transaction: the page shows the account from it.
-            response = _password_page(request, state, {"current": _wait_message(exc)}, 429)
+            response = _password_page(request, state, {"current": wait_message(exc)}, 429)
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
         except Conflict:

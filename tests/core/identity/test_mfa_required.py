@@ -63,3 +63,16 @@ def test_a_role_given_during_a_session_stops_it_until_the_app_is_set_up(
         users.assign_role(db, clerk, Role.ADMIN, municipality=world.dresden, actor="test")
     assert client.get("/dresden/api/v1").status_code == 401
     assert client.post("/auth/mfa/totp").status_code == 200  # the way forward stays open
+
+
+def test_a_role_in_another_municipality_also_stops_the_session(
+    client: TestClient, world: World
+) -> None:
+    login(client, "dd.clerk.a")
+    assert client.get("/dresden/api/v1").status_code == 200
+    with world.system() as db:
+        clerk = db.get(type(world.accounts["dd.clerk.a"]), world.accounts["dd.clerk.a"].id)
+        users.assign_role(db, clerk, Role.ADMIN, municipality=world.radebeul, actor="test")
+    # The admin role is in Radebeul; the session is stopped in Dresden as well.
+    assert client.get("/dresden/api/v1").status_code == 401
+    assert client.post("/auth/mfa/totp").status_code == 200

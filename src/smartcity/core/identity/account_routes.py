@@ -26,7 +26,7 @@ from smartcity.core.identity import login as steps
 from smartcity.core.identity import mfa, passkeys, reset, throttle
 from smartcity.core.identity.models import UserAccount, WebSession
 from smartcity.core.identity.permissions import Principal
-from smartcity.core.identity.routes import set_login_cookie
+from smartcity.core.identity.routes import login_step
 from smartcity.core.identity.schemas import (
     LoginStep,
     MfaCode,
@@ -41,7 +41,6 @@ from smartcity.core.identity.schemas import (
     TotpEnrolment,
 )
 from smartcity.core.identity.sessions import (
-    FULL,
     device_of,
     end_other_sessions,
     needs_second_factor,
@@ -54,20 +53,6 @@ from smartcity.core.platform import Platform
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
 
 account_router = APIRouter(prefix="/auth", tags=["authentication"])
-
-
-def _step(response: Response, platform: Platform, outcome: steps.LoginOutcome) -> LoginStep:
-    assert outcome.token is not None
-    assert outcome.user is not None
-    assert outcome.web_session is not None
-    set_login_cookie(response, platform, SESSION_COOKIE, outcome.token)
-    return LoginStep(
-        id=outcome.user.id,
-        username=outcome.user.username,
-        display_name=outcome.user.display_name,
-        csrf_token=outcome.web_session.csrf_token,
-        next_step=None if outcome.stage == FULL else outcome.stage,
-    )
 
 
 @account_router.post(
@@ -101,7 +86,7 @@ def second_factor(
     if not outcome.ok:
         # Answered, not raised: the request's transaction commits the counted failure.
         return problem(401, "Unauthorized", "The code is wrong.", type_slug="unauthorized")
-    return _step(response, platform, outcome)
+    return login_step(response, platform, outcome)
 
 
 @account_router.get("/mfa", summary="One's second factor: set up, required, codes left")
@@ -176,7 +161,7 @@ def confirm_totp(
             sessions=platform.session_policy,
             device=device_of(request.headers.get("user-agent", "")),
         )
-        current = _step(response, platform, outcome)
+        current = login_step(response, platform, outcome)
     else:
         assert principal.csrf_token is not None
         current = LoginStep(
@@ -242,7 +227,7 @@ def add_passkey(
             sessions=platform.session_policy,
             device=device_of(request.headers.get("user-agent", "")),
         )
-        current = _step(response, platform, outcome)
+        current = login_step(response, platform, outcome)
     else:
         current = LoginStep(
             id=user.id,
@@ -303,7 +288,7 @@ def passkey_login(
         return problem(
             401, "Unauthorized", "The passkey's answer is not valid.", type_slug="unauthorized"
         )
-    return _step(response, platform, outcome)
+    return login_step(response, platform, outcome)
 
 
 @account_router.get("/sessions", summary="One's own sessions (this and other devices)")

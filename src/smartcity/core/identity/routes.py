@@ -179,10 +179,10 @@ def login(
     if old_token:
         with transaction(platform.sessions) as db:
             end_session(db, old_token)
-    return _signed_in(response, platform, outcome)
+    return login_step(response, platform, outcome)
 
 
-def _signed_in(response: Response, platform: Platform, outcome: LoginOutcome) -> LoginStep:
+def login_step(response: Response, platform: Platform, outcome: LoginOutcome) -> LoginStep:
     """The new session's cookie on the response; its user, CSRF token and the login's next
     step (none: logged in) in the body."""
     assert outcome.token is not None
@@ -241,7 +241,7 @@ def change_own_password(
     if not outcome.ok:
         # Answered, not raised: the request's transaction commits the counted failure.
         return problem(403, "Forbidden", "The current password is wrong.", type_slug="forbidden")
-    return _signed_in(response, platform, outcome)
+    return login_step(response, platform, outcome)
 
 
 @auth_router.get("/me", summary="The logged-in staff member")

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import utcnow
@@ -69,18 +69,52 @@ def start_session(
     return token, web_session
 
 
+def _with_user(
+    db: Session, token: str, policy: SessionPolicy | None = None
+) -> tuple[WebSession, UserAccount, bool] | None:
+    """The session the token names and its user, in one query; with a `policy` that names
+    roles needing a second factor, also whether the user holds one of them without having a
+    second factor (checked on every request, so folded into this query)."""
+    query = (
+        select(WebSession, UserAccount)
+        .join(UserAccount, UserAccount.id == WebSession.user_id)
+        .where(WebSession.token_hash == digest(token))
+    )
+    if policy is not None and policy.mfa_roles:
+        query = query.add_columns(_lacks_second_factor(policy.mfa_roles))
+    found = db.execute(query).first()
+    if found is None:
+        return None
+    lacks_second_factor = len(found) > 2 and bool(tuple(found)[2])
+    return found[0], found[1], lacks_second_factor
+
+
+def _lacks_second_factor(mfa_roles: frozenset[str]) -> ColumnElement[bool]:
+    """`needs_second_factor and not has_second_factor` as a column about the query's user."""
+    needs = (
+        select(RoleAssignment.id)
+        .where(RoleAssignment.user_id == UserAccount.id, RoleAssignment.role.in_(sorted(mfa_roles)))
+        .exists()
+    )
+    has_app = (
+        select(TotpCredential.user_id)
+        .where(TotpCredential.user_id == UserAccount.id, TotpCredential.confirmed_at.is_not(None))
+        .exists()
+    )
+    has_key = (
+        select(WebAuthnCredential.id).where(WebAuthnCredential.user_id == UserAccount.id).exists()
+    )
+    return and_(needs, ~has_app, ~has_key)
+
+
 def resolve_session(
     db: Session, token: str, policy: SessionPolicy, *, now: datetime | None = None
 ) -> tuple[WebSession, UserAccount] | None:
     now = now or utcnow()
-    found = db.execute(
-        select(WebSession, UserAccount)
-        .join(UserAccount, UserAccount.id == WebSession.user_id)
-        .where(WebSession.token_hash == digest(token))
-    ).first()
+    found = _with_user(db, token, policy)
     if found is None:
         return None
-    web_session, user = found
+    web_session, user, lacks_second_factor = found
     expired = (
         now - web_session.last_seen_at > policy.idle_timeout
         or now - web_session.created_at > policy.absolute_timeout
@@ -90,12 +124,7 @@ def resolve_session(
         return None
     if web_session.stage != FULL:
         return None
-    if (
-        policy.mfa_roles
-        and web_session.auth_method == "password"
-        and needs_second_factor(db, user.id, policy)
-        and not has_second_factor(db, user.id)
-    ):
+    if policy.mfa_roles and web_session.auth_method == "password" and lacks_second_factor:
         # A role that needs a second factor came after the login: set it up first.
         web_session.stage = "enrol"
         web_session.created_at = now
@@ -110,14 +139,10 @@ def resolve_pending(
 ) -> tuple[WebSession, UserAccount] | None:
     """A login waiting for `stage`, if it is still young enough."""
     now = now or utcnow()
-    found = db.execute(
-        select(WebSession, UserAccount)
-        .join(UserAccount, UserAccount.id == WebSession.user_id)
-        .where(WebSession.token_hash == digest(token))
-    ).first()
+    found = _with_user(db, token)
     if found is None or found[0].stage != stage:
         return None
-    web_session, user = found
+    web_session, user, _ = found
     if now - web_session.created_at > PENDING_LIFETIME or not user.is_active:
         db.delete(web_session)
         return None
