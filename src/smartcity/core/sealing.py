@@ -1,5 +1,6 @@
-"""Secrets the server must read back (TOTP seeds), sealed with AES-256-GCM under a key
-derived from the server secret, so a copy of the database alone does not reveal them. The
+"""Secrets the server must read back (TOTP seeds, the municipalities' signing keys), sealed
+with AES-256-GCM under a key derived from the server secret, so a copy of the database alone
+does not reveal them. The
 purpose and the owner are bound as associated data: a sealed value moved to another row or
 use does not open."""
 

@@ -8,22 +8,18 @@ check a receipt without asking us.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import os
 import secrets
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from smartcity.core import sealing
 from smartcity.core.db import table_of
 from smartcity.core.signing.models import SigningKey
 from smartcity.core.tenancy.models import Municipality
@@ -35,21 +31,16 @@ class SignatureInvalid(ValueError):
     """The token is not a valid signature by one of the published keys."""
 
 
-def _sealing_key(server_secret: str) -> bytes:
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"smartcity signing keys"
-    ).derive(server_secret.encode())
+# The same key derivation and bound data as before core.sealing existed: stored keys open.
+_SEALED_AS = {"purpose": "signing keys", "owner": "signing-key"}
 
 
 def _seal(private_pem: bytes, server_secret: str) -> str:
-    nonce = os.urandom(12)
-    sealed = AESGCM(_sealing_key(server_secret)).encrypt(nonce, private_pem, b"signing-key")
-    return base64.b64encode(nonce + sealed).decode()
+    return sealing.seal(private_pem, server_secret, **_SEALED_AS)
 
 
 def _unseal(sealed: str, server_secret: str) -> bytes:
-    raw = base64.b64decode(sealed)
-    return AESGCM(_sealing_key(server_secret)).decrypt(raw[:12], raw[12:], b"signing-key")
+    return sealing.unseal(sealed, server_secret, **_SEALED_AS)
 
 
 # Built once: every receipt and decision is signed. Two columns rather than the entity (the
