@@ -189,7 +189,6 @@ class Registry:
         return [job for m in self.modules for job in m.jobs]
 
 
-
 def registry_of(request: Request) -> Registry:
     registry: Registry = request.app.state.modules
     return registry
