@@ -26,6 +26,7 @@ from smartcity.cases.workflow import Workflow
 from smartcity.core.errors import InvalidInput, ServiceError
 from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, PortalDep, TenantDbDep
 from smartcity.core.identity import users
+from smartcity.core.identity.models import UserAccount
 from smartcity.core.mail.services import deliver_pending
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import layout
@@ -74,10 +75,15 @@ def add_case_section(section: CaseSection) -> None:
         _sections.append(section)
 
 
-def staff_names(db: Session, municipality: Municipality) -> dict[str, str]:
-    """Audit actors ("user:7") and assignee ids by the staff member's name."""
+def staff_names(
+    db: Session,
+    municipality: Municipality,
+    staff: list[tuple[UserAccount, list[str]]] | None = None,
+) -> dict[str, str]:
+    """Audit actors ("user:7") and assignee ids by the staff member's name (`staff`: the
+    municipality's staff where the caller has read them already)."""
     names: dict[str, str] = {}
-    for user, _roles in users.staff_of(db, municipality):
+    for user, _roles in users.staff_of(db, municipality) if staff is None else staff:
         name = user.display_name or user.username
         names[f"user:{user.id}"] = name
         names[str(user.id)] = name
@@ -142,7 +148,8 @@ def _case_page(
 ) -> Response:
     out = cases.case_out(db, portal, municipality, case)
     workflow = interfaces.application(db, case).workflow
-    names = staff_names(db, municipality)
+    staff = users.staff_of(db, municipality)
+    names = staff_names(db, municipality, staff)
     sections = [
         (section.template, values)
         for section in _sections
@@ -150,7 +157,7 @@ def _case_page(
     ]
     colleagues = [
         (user.id, user.display_name or user.username)
-        for user, roles in users.staff_of(db, municipality)
+        for user, roles in staff
         if any(r == "admin" or r == f"case_worker:{case.department}" for r in roles)
     ]
     return render(

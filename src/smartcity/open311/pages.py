@@ -10,7 +10,6 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
 
 from smartcity.cases import services as cases
 from smartcity.cases.models import Case
@@ -22,11 +21,16 @@ from smartcity.core.geojson import geojson_response
 from smartcity.core.http.deps import MunicipalityDep, PlatformDep, PortalDep, TenantDbDep
 from smartcity.core.http.rate_limit import anonymous_submission
 from smartcity.core.mail.services import deliver_pending
-from smartcity.core.uploads import services as uploads
-from smartcity.core.uploads.services import PayloadTooLarge
 from smartcity.core.web import layout
-from smartcity.core.web.deps import FormDep, PageDep, form_text, staff_page
-from smartcity.core.web.i18n import file_too_large, gettext_
+from smartcity.core.web.deps import (
+    FormDep,
+    PageDep,
+    form_photo,
+    form_text,
+    photo_message,
+    staff_page,
+)
+from smartcity.core.web.i18n import gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
 from smartcity.open311 import categories
@@ -166,17 +170,16 @@ def file_report(
             errors[f"attribute-{attribute['code']}"] = gettext_("Please answer “%(question)s”.") % {
                 "question": attribute["description"]
             }
-    photo = form.get("photo")
-    picture = None
-    if isinstance(photo, UploadFile) and photo.filename:
-        picture = (photo.filename, photo.file.read(portal.limits.max_bytes + 1))
-        try:  # checked with the other fields: a refused photo refuses the whole report
-            uploads.check_file(portal.limits, picture[0], picture[1], reports.PHOTO_TYPES)
-        except PayloadTooLarge as exc:
-            errors["photo"] = file_too_large(photo.size or len(picture[1]), exc.limit)
-        except ServiceError as exc:
-            errors["photo"] = _german(exc)
-    if errors:
+    # checked with the other fields: a refused photo refuses the whole report
+    picture, photo_error = form_photo(form, "photo", portal.limits, reports.PHOTO_TYPES)
+    if photo_error:
+        errors["photo"] = photo_error
+    if errors:  # the summary names them in the form's order
+        order = ["description", *(f"attribute-{a['code']}" for a in category.attributes)]
+        order += ["address", "lat", "photo", "email"]
+        errors = dict(
+            sorted(errors.items(), key=lambda i: order.index(i[0]) if i[0] in order else 99)
+        )
         return _report_page(request, state, db, municipality, code, values, errors, 422)
     try:
         with db.begin_nested():  # nothing of a report refused on the way stays stored
@@ -219,12 +222,8 @@ def file_report(
 
 
 def _german(error: ServiceError) -> str:
-    if isinstance(error, PayloadTooLarge) and error.limit:
-        return file_too_large(error.size, error.limit)
-    if error.status == 413:
-        return gettext_("The photo is too large.")
-    if error.status == 415:
-        return gettext_("Please send the photo as JPEG or PNG.")
+    if error.status in (413, 415):
+        return photo_message(error)
     if isinstance(error, InvalidInput) and "mail" in error.detail.lower():
         return gettext_("Please enter a valid e-mail address or leave the field empty.")
     return error.detail

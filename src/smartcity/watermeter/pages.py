@@ -8,18 +8,22 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import UploadFile
 
 from smartcity.core.db import utcnow
 from smartcity.core.errors import InvalidInput, ServiceError
 from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, PortalDep, TenantDbDep
 from smartcity.core.http.rate_limit import anonymous_submission
 from smartcity.core.mail.services import deliver_pending
-from smartcity.core.uploads import services as uploads
-from smartcity.core.uploads.services import PayloadTooLarge
 from smartcity.core.web import layout
-from smartcity.core.web.deps import FormDep, PageDep, form_text, staff_page
-from smartcity.core.web.i18n import _, file_too_large, gettext_
+from smartcity.core.web.deps import (
+    FormDep,
+    PageDep,
+    form_photo,
+    form_text,
+    photo_message,
+    staff_page,
+)
+from smartcity.core.web.i18n import _, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
 from smartcity.watermeter import services as watermeter
@@ -60,14 +64,6 @@ def _water_page(
     )
 
 
-def _photo_error(error: ServiceError) -> str:
-    if error.status == 413:
-        return gettext_("The photo is too large.")
-    if error.status == 415:
-        return gettext_("Please send the photo as JPEG or PNG.")
-    return error.detail
-
-
 @portal_pages.get("/wasserzaehler")
 def water_meter_form(request: Request, state: PageDep, municipality: MunicipalityDep) -> Response:
     today = utcnow().astimezone(ZoneInfo(municipality.timezone)).date().isoformat()
@@ -97,17 +93,7 @@ def water_meter_submit(
         )
         if not values[name]
     }
-    photo = form.get("photo")
-    picture = None
-    photo_error = ""
-    if isinstance(photo, UploadFile) and photo.filename:
-        picture = (photo.filename, photo.file.read(portal.limits.max_bytes + 1))
-        try:
-            uploads.check_file(portal.limits, picture[0], picture[1], watermeter.IMAGE_TYPES)
-        except PayloadTooLarge as exc:
-            photo_error = file_too_large(photo.size or len(picture[1]), exc.limit)
-        except ServiceError as exc:
-            photo_error = _photo_error(exc)
+    picture, photo_error = form_photo(form, "photo", portal.limits, watermeter.IMAGE_TYPES)
     today = utcnow().astimezone(ZoneInfo(municipality.timezone)).date()
     try:  # checks every field and stores nothing unless all are right
         with db.begin_nested():  # nor when storing the photo fails (a scanner's finding)
@@ -128,7 +114,7 @@ def water_meter_submit(
         if exc.errors:
             found = dict(exc.errors)
         elif exc.status in (413, 415):
-            found = {"photo": _photo_error(exc)}
+            found = {"photo": photo_message(exc)}
         else:  # an unknown meter number
             found = {"meter_number": exc.detail}
         found.update(missing)

@@ -8,17 +8,17 @@ the same deny-by-default rule the API follows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from smartcity.core.db import MAX_ROW_ID
-from smartcity.core.errors import NotAuthenticated, PermissionDenied
+from smartcity.core.errors import NotAuthenticated, PermissionDenied, ServiceError
 from smartcity.core.http.deps import (
     SESSION_COOKIE,
     DbDep,
@@ -29,6 +29,8 @@ from smartcity.core.http.deps import (
 )
 from smartcity.core.identity.permissions import Permission, Principal
 from smartcity.core.identity.sessions import resolve_session
+from smartcity.core.uploads import services as uploads
+from smartcity.core.uploads.services import PayloadTooLarge, UploadLimits
 from smartcity.core.web import i18n
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState, check_csrf, web_state
@@ -132,6 +134,35 @@ def form_text(form: FormData, name: str, limit: int = 200) -> str:
     """A text field of a posted form, trimmed and cut to `limit` ("" when absent or a file)."""
     value = form.get(name)
     return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def photo_message(error: ServiceError) -> str:
+    """What is wrong with a refused photo, in the page's language."""
+    if isinstance(error, PayloadTooLarge) and error.limit:
+        return i18n.file_too_large(error.size, error.limit)
+    if error.status == 413:
+        return i18n.gettext_("The photo is too large.")
+    if error.status == 415:
+        return i18n.gettext_("Please send the photo as JPEG or PNG.")
+    return error.detail
+
+
+def form_photo(
+    form: FormData, name: str, limits: UploadLimits, allowed: Collection[str]
+) -> tuple[tuple[str, bytes] | None, str]:
+    """The photo a form sent as `name` (None when none was chosen), checked before anything
+    is stored, and what is wrong with it ("" when nothing is)."""
+    photo = form.get(name)
+    if not isinstance(photo, UploadFile) or not photo.filename:
+        return None, ""
+    picture = (photo.filename, photo.file.read(limits.max_bytes + 1))
+    try:
+        uploads.check_file(limits, picture[0], picture[1], allowed)
+    except PayloadTooLarge as exc:
+        return picture, i18n.file_too_large(photo.size or len(picture[1]), exc.limit)
+    except ServiceError as exc:
+        return picture, photo_message(exc)
+    return picture, ""
 
 
 def row_id(text: str) -> int | None:
