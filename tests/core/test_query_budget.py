@@ -45,6 +45,10 @@ def test_a_statement_stops_when_the_client_leaves(engine: Engine, backend: str) 
 
 
 def test_the_progress_handler_is_removed_afterwards(engine: Engine, backend: str) -> None:
+    if backend != "sqlite":
+        # A cancelled budget stops nothing on PostgreSQL (statement_timeout does): nothing to
+        # remove, and the test could not fail there.
+        pytest.skip("the progress handler is SQLite's")
     sessions = make_session_factory(engine)
     with sessions() as db, db.begin():
         budget = QueryBudget(600)
