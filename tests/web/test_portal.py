@@ -347,3 +347,9 @@ def test_saving_for_later_and_going_back_keep_an_incomplete_step_and_a_file_can_
     removed = citizen.submit(f"{DRESDEN}/antrag/schritt/3", {"remove": found.group(1)})
     assert removed.headers["location"] == f"{DRESDEN}/antrag/schritt/3"
     assert "alt.pdf" not in citizen.get(f"{DRESDEN}/antrag/schritt/3").text
+
+
+def test_a_mistyped_service_address_is_not_found(browser: Callable[[], Browser]) -> None:
+    for address in ("/dresden/dienste/x", "/dresden/dienste/Gibt-Es-Nicht"):
+        page = browser().get(address)
+        assert page.status_code == 404, address

@@ -36,7 +36,9 @@ from smartcity.core.web.session import DRAFT_COOKIE, WebState
 
 router = APIRouter(prefix="/{municipality}", include_in_schema=False)
 
-ServiceKey = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+# Any text: an address that names no service is "not found" for a person, not "check your
+# entries" (the catalogue answers NotFound for every key it does not offer).
+ServiceKey = Annotated[str, Path(max_length=63)]
 StepNumber = Annotated[int, Path(ge=1, le=50)]
 
 
