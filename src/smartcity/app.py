@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from smartcity import __version__
 from smartcity.core.http import docs, health, openapi, problems
 from smartcity.core.http.admission import Admission
+from smartcity.core.http.caching import ResponseCache
 from smartcity.core.http.middleware import PlatformMiddleware
 from smartcity.core.jobs import scheduler
 from smartcity.core.modules import ModuleRuntime
@@ -141,6 +142,9 @@ def create_app(
     broker = make_broker(platform, policies[0] if policies else None) if run_broker else None
     app.state.broker = broker
     app.state.runtimes = runtimes
+    # Inside the platform's headers and log line, outside everything else: a kept public
+    # answer skips admission, routing and dependencies (core/http/caching.py).
+    app.add_middleware(ResponseCache)
     # Added last, so outermost: every response gets its headers, limits and log line.
     app.add_middleware(
         PlatformMiddleware,

@@ -102,6 +102,35 @@ def test_a_month_gathered_in_the_default_partition_moves_out_unchanged(
     assert moved.status_code == 200
 
 
+def test_moving_a_month_out_leaves_no_dead_rows_behind(
+    writer: TestClient, world: World, bench_thing: dict[str, Any]
+) -> None:
+    """Right after a historic import the moved rows must not linger as dead tuples in the
+    default partition that every read still scans, nor the new partition lack statistics."""
+    datastream = _stream(writer, bench_thing, "Lufttemperatur")
+    _post(writer, datastream, [f"2024-07-{day:02d}T12:00:00Z" for day in range(1, 21)])
+
+    assert Month(2024, 7) in partitions.maintain(world.platform, split_min_rows=10)
+
+    with world.platform.engine.connect() as connection:
+        default = connection.execute(
+            text(
+                "SELECT n_dead_tup, last_vacuum FROM pg_stat_user_tables "
+                "WHERE relname = 'sta_observation_default'"
+            )
+        ).one()
+        analysed = connection.scalar(
+            text("SELECT reltuples FROM pg_class WHERE relname = 'sta_observation_y2024m07'")
+        )
+    # Partitions outlive the tables' truncation between tests: leave none behind.
+    with world.platform.engine.begin() as connection:
+        connection.execute(text("DELETE FROM sta_observation_y2024m07"))
+        partitions.drop(connection, Month(2024, 7))
+    assert default.last_vacuum is not None
+    assert default.n_dead_tup == 0
+    assert analysed == 20  # ANALYZE counted the moved rows (-1: never analysed)
+
+
 def test_retention_drops_a_month_only_when_nothing_in_it_is_kept(
     writer: TestClient, world: World, bench_thing: dict[str, Any]
 ) -> None:

@@ -4,10 +4,12 @@ the work to a StaService in the thread pool and turns its Outcome into a respons
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.background import BackgroundTask
@@ -100,7 +102,22 @@ def _response(outcome: Outcome) -> Response:
         return Response(status_code=outcome.status, headers=outcome.headers)
     if outcome.plain_text:
         return PlainTextResponse(outcome.body, status_code=outcome.status)
-    return JSONResponse(outcome.body, status_code=outcome.status, headers=outcome.headers)
+    return Response(
+        json_bytes(outcome.body),
+        status_code=outcome.status,
+        headers=outcome.headers,
+        media_type="application/json",
+    )
+
+
+def json_bytes(body: Any) -> bytes:
+    """The body as compact UTF-8 JSON, as JSONResponse writes it. orjson: the standard
+    library's encoder took a sixth of a 1,000-Observation page's time. What orjson does not
+    take (integers beyond 64 bits) goes to the standard library, which also refuses NaN."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
 async def _run(work: Callable[[], Outcome]) -> Response:

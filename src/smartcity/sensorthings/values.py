@@ -39,7 +39,9 @@ def format_instant(value: datetime | None) -> str | None:
         return None
     # isoformat rather than strftime: every notification formats its times, and strftime
     # took several times as long. Milliseconds only where there are fractions of a second.
-    text = value.astimezone(UTC).isoformat("T", "milliseconds" if value.microsecond else "seconds")
+    if value.tzinfo is not UTC:  # the database's values are UTC already
+        value = value.astimezone(UTC)
+    text = value.isoformat("T", "milliseconds" if value.microsecond else "seconds")
     return text[:-6] + "Z"  # "+00:00"
 
 
