@@ -60,7 +60,13 @@ def run_server(platform: Platform) -> None:
             "would store every device message."
         )
     choose_broker_port(platform)
-    migrate.upgrade(platform.engine)
+    if settings.migrate_on_start:
+        migrate.upgrade(platform.engine)
+    elif not migrate.is_up_to_date(platform.engine):
+        raise SettingsError(
+            "The database is not at the newest migration and SMARTCITY_MIGRATE_ON_START is "
+            "false: run `smartcity migrate` (the migration job) first."
+        )
     options: dict[str, Any] = {"proxy_headers": True, "log_config": None, "server_header": False}
     if settings.workers > 1:
         # Stateless instances: each worker process builds its own app from the environment.

@@ -16,7 +16,11 @@ def test_every_setting_is_documented() -> None:
     documented = set(re.findall(r"`(SMARTCITY_[A-Z0-9_]+)`", DOCS.read_text()))
     expected = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
     assert expected - documented == set(), "undocumented settings"
-    assert documented - expected <= {"SMARTCITY_NEW_PASSWORD", "SMARTCITY_TEST_POSTGRES_URL"}
+    from_files = {name + "_FILE" for name in expected}
+    assert documented - expected - from_files <= {
+        "SMARTCITY_NEW_PASSWORD",
+        "SMARTCITY_TEST_POSTGRES_URL",
+    }
 
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,3 +68,17 @@ def test_demo_generates_and_keeps_its_secret(tmp_path: Path) -> None:
 def test_default_database_is_sqlite_in_data_dir(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     assert settings.effective_database_url == f"sqlite:///{tmp_path}/smartcity.sqlite3"
+
+
+def test_a_secret_comes_from_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Container platforms mount secrets as files; `<NAME>_FILE` names one."""
+    secret = tmp_path / "secret-key"
+    secret.write_text("s" * 48 + "\n")
+    monkeypatch.setenv("SMARTCITY_SECRET_KEY_FILE", str(secret))
+    monkeypatch.setenv("SMARTCITY_PORT_FILE", str(tmp_path / "missing"))
+    with pytest.raises(SettingsError, match="SMARTCITY_PORT_FILE"):
+        Settings()
+    monkeypatch.delenv("SMARTCITY_PORT_FILE")
+    assert Settings().require_secret_key() == "s" * 48
+    monkeypatch.setenv("SMARTCITY_SECRET_KEY", "e" * 40)
+    assert Settings().require_secret_key() == "e" * 40, "the variable wins over the file"

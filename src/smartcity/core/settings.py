@@ -6,6 +6,7 @@ Each field here must be documented in docs/configuration.md (a test enforces it)
 from __future__ import annotations
 
 import functools
+import os
 import secrets
 import socket
 import ssl
@@ -13,7 +14,12 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 ENV_PREFIX = "SMARTCITY_"
 
@@ -22,8 +28,51 @@ class SettingsError(RuntimeError):
     """Raised when the configuration cannot work; the message tells the operator what to set."""
 
 
+class FileValues(PydanticBaseSettingsSource):
+    """`SMARTCITY_<NAME>_FILE=/run/secrets/x`: the setting's value is that file's content (one
+    trailing newline removed), the way container platforms hand out secrets. The variable
+    itself wins when both are set."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[object, str, bool]:
+        path = os.environ.get(f"{ENV_PREFIX}{field_name.upper()}_FILE")
+        if not path:
+            return None, field_name, False
+        try:
+            content = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SettingsError(
+                f"{ENV_PREFIX}{field_name.upper()}_FILE={path}: cannot read it ({exc.strerror})"
+            ) from None
+        return content.removesuffix("\n").removesuffix("\r"), field_name, False
+
+    def __call__(self) -> dict[str, object]:
+        values: dict[str, object] = {}
+        for name, field in self.settings_cls.model_fields.items():
+            value, key, _ = self.get_field_value(field, name)
+            if value is not None:
+                values[key] = value
+        return values
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            FileValues(settings_cls),
+            dotenv_settings,
+            file_secret_settings,
+        )
 
     data_dir: Path = Field(
         default=Path("data"), description="Directory for the SQLite file, uploads and demo secrets."
@@ -34,6 +83,11 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Interface the HTTP server binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="HTTP port.")
+    migrate_on_start: bool = Field(
+        default=True,
+        description="`smartcity serve` applies migrations before serving; false: it refuses to "
+        "start on a database that is not migrated (migrations run as their own job).",
+    )
     workers: int = Field(
         default=1, ge=1, le=64, description="HTTP worker processes (more need an external broker)."
     )
