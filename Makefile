@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench fuzz pentest screenshots clean
+.PHONY: demo test lint format bench fuzz pentest screenshots kern clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ pentest: $(STAMP)
 screenshots: $(STAMP)
 	@command -v chromium >/dev/null || apt-get install -y -qq chromium >/dev/null
 	$(BIN)/python -m tools.screenshots
+
+# Update the vendored KERN UX design system (needs npm; KERN_VERSION=2.7.2 pins one).
+kern: $(STAMP)
+	$(BIN)/python -m tools.update_kern $${KERN_VERSION:-latest}
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -19,16 +19,21 @@ OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DESKTOP = ViewportSize(width=1280, height=900)
 PHONE = ViewportSize(width=390, height=844)
+KIOSK = ViewportSize(width=1280, height=720)
 
 CITIZEN_PAGES = [
     ("portal-start", "/dresden/", PHONE),
+    ("portal-start-en", "/dresden/?lang=en", PHONE),
+    ("portal-accessibility", "/dresden/barrierefreiheit?lang=de", PHONE),
     ("portal-form-step", None, PHONE),  # filled in by _application_step
     ("portal-defect-report", "/dresden/maengel/melden?kategorie=strassenschaden", DESKTOP),
     ("portal-defect-map", "/dresden/maengel", DESKTOP),
     ("portal-parking", "/dresden/parken", DESKTOP),
     ("portal-water-meter", "/dresden/wasserzaehler", PHONE),
+    ("kiosk", None, KIOSK),  # the first bench's display
 ]
 STAFF_PAGES = [
+    ("backoffice-overview", "/dresden/verwaltung/", DESKTOP),
     ("backoffice-inbox", "/dresden/verwaltung/vorgaenge", DESKTOP),
     ("backoffice-case", None, DESKTOP),  # the first case of the inbox
     ("backoffice-audit", "/dresden/verwaltung/protokoll", DESKTOP),
@@ -70,7 +75,10 @@ def _photograph(instance: DemoInstance) -> None:
         )
         page = browser.new_page(base_url=instance.base_url, locale="de-DE")
         for name, path, viewport in CITIZEN_PAGES:
-            if path is None:
+            if name == "kiosk":
+                page.goto("/dresden/umwelt")
+                path = page.locator("a[href*='/display']").first.get_attribute("href")
+            elif path is None:
                 page.goto("/dresden/dienste/hundesteuer-anmeldung")
                 page.get_by_role("button", name="Antrag beginnen").click()
                 page.fill("#feld-name", "Erika Mustermann")

@@ -107,3 +107,22 @@ def test_bad_bench_input_is_refused(operator: TestClient) -> None:
     response = operator.post(f"{API}/benches", json={"name": "", "lat": 91, "lon": 13})
     assert response.status_code == 422
     assert operator.get(f"{API}/benches").json() == []
+
+
+def test_the_kiosk_explains_the_two_air_quality_indices(
+    client: TestClient, bench: dict[str, Any], measure: Measure
+) -> None:
+    # 12 µg/m³ of PM2.5: the EEA's second level ("ausreichend"), the UBA's second ("gut").
+    measure(bench, "pm25", 12.0)
+    html = client.get(f"/dresden/benches/{bench['id']}/display").text
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert (
+        "Luftqualität ausreichend nach dem Europäischen Luftqualitätsindex: Stufe 2 von 6" in text
+    )
+    assert (
+        "Umweltbundesamt gut nach dem Luftqualitätsindex des Umweltbundesamts: Stufe 2 von 5"
+        in text
+    )
+    assert "zweitbeste Stufe „ausreichend“, das Umweltbundesamt seine zweitbeste „gut“" in text
+    assert "Den Ausschlag gab Feinstaub PM2,5." in text
+    assert 'class="index uba-good"' in html

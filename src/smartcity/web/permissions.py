@@ -6,3 +6,9 @@ COCKPIT_VIEW = define_permission(
     # Those who may read restricted SensorThings data, as the cockpit charts any Datastream.
     roles={Role.ADMIN, Role.OPERATOR, Role.DATA_STEWARD},
 )
+
+SITE_MANAGE = define_permission(
+    "site.manage",
+    "Set the portal's name, colour, logo, contact and legal texts",
+    roles={Role.ADMIN},
+)

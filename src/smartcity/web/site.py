@@ -1,6 +1,7 @@
 """Pages of the instance rather than of one municipality: the start page, the staff login
 and logout, changing one's own password, the choice of municipality after login, and our
-static files (ours and Leaflet's, from the xstatic-leaflet package: nothing is loaded from
+static files (ours, Leaflet's from the xstatic-leaflet package, and the KERN UX design
+system's stylesheet and fonts, vendored in `kern/` by `make kern`: nothing is loaded from
 elsewhere)."""
 
 from __future__ import annotations
@@ -35,11 +36,15 @@ router = APIRouter(include_in_schema=False)
 
 STATIC = Path(__file__).parent / "static"
 LEAFLET = Path(xstatic.pkg.leaflet.BASE_DIR)
+KERN = Path(__file__).parent / "kern"
 MEDIA_TYPES = {
     ".css": "text/css",
     ".js": "text/javascript",
     ".png": "image/png",
     ".svg": "image/svg+xml",
+    ".woff2": "font/woff2",
+    ".md": "text/markdown; charset=utf-8",
+    "": "text/plain; charset=utf-8",
 }
 
 
@@ -327,3 +332,8 @@ def static_file(name: str) -> Response:
 @router.get("/static/leaflet/{name:path}", dependencies=[Depends(public)])
 def leaflet_file(name: str) -> Response:
     return _file(LEAFLET, name)
+
+
+@router.get("/static/kern/{name:path}", dependencies=[Depends(public)])
+def kern_file(name: str) -> Response:
+    return _file(KERN, name)

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 WIDTH, HEIGHT = 800, 300
 LEFT, RIGHT, TOP, BOTTOM = 60, 20, 15, 40
+# Steps of the time axis: a range of up to a day is marked at round times of day, a longer
+# one at midnights, so that no label repeats another (12:00 on two days would).
+TIME_STEPS = [timedelta(minutes=m) for m in (5, 10, 15, 30)] + [
+    timedelta(hours=h) for h in (1, 2, 3, 6, 12)
+]
+DAY_STEPS = (1, 2, 7, 14, 28)
+MAX_TICKS = 7
 
 
 @dataclass(frozen=True)
@@ -79,16 +86,45 @@ def line_chart(
     while value <= top_value + step / 2:
         y_ticks.append((round(y(value), 1), _label(value, step, decimal_comma)))
         value += step
-    local = ZoneInfo(zone)
-    long_range = span > 2 * 86400
-    x_ticks = []
-    for i in range(6):
-        moment = start + (end - start) * i / 5
-        shown = moment.astimezone(local)
-        text = shown.strftime("%d.%m." if long_range else "%H:%M")
-        if not decimal_comma:
-            text = shown.strftime("%m-%d" if long_range else "%H:%M")
-        x_ticks.append((round(x(moment), 1), text))
+    x_ticks = [
+        (round(x(moment), 1), label)
+        for moment, label in time_ticks(start, end, ZoneInfo(zone), decimal_comma)
+    ]
     return Chart(
         WIDTH, HEIGHT, line, band, x_ticks, y_ticks, (LEFT, TOP, WIDTH - RIGHT, HEIGHT - BOTTOM)
     )
+
+
+def time_ticks(
+    start: datetime, end: datetime, zone: ZoneInfo, decimal_comma: bool
+) -> list[tuple[datetime, str]]:
+    """Round moments between `start` and `end` with their labels: times of day (a new day
+    shown as its date) for a range of up to a day, dates at local midnight beyond."""
+    span = end - start
+    first = start.astimezone(zone)
+    midnight = first.replace(hour=0, minute=0, second=0, microsecond=0)
+    ticks: list[datetime] = []
+    if span <= timedelta(days=1):
+        step = next((s for s in TIME_STEPS if span / s <= MAX_TICKS - 1), TIME_STEPS[-1])
+        # Counted from local midnight: 00:00, 06:00, 12:00 … whatever the range's start.
+        moment = midnight + step * math.ceil((first - midnight) / step)
+        while moment <= end:
+            ticks.append(moment)
+            # Elapsed time (over UTC): the hour skipped or repeated by summer time counts once.
+            moment = (moment.astimezone(UTC) + step).astimezone(zone)
+    else:
+        days = next((d for d in DAY_STEPS if span.days / d <= MAX_TICKS - 1), DAY_STEPS[-1])
+        moment = midnight if midnight >= start else midnight + timedelta(days=1)
+        if days == 7:  # weeks start on Mondays
+            moment += timedelta(days=(7 - moment.weekday()) % 7)
+        while moment <= end:
+            ticks.append(moment)
+            # Wall-clock days: midnight stays midnight across a change of summer time.
+            moment = (moment + timedelta(days=days)).replace(tzinfo=zone)
+    date_format = "%d.%m." if decimal_comma else "%m-%d"
+    labels = []
+    for moment in ticks:
+        local = moment.astimezone(zone)
+        at_midnight = (local.hour, local.minute) == (0, 0)
+        labels.append(local.strftime(date_format if at_midnight else "%H:%M"))
+    return list(zip(ticks, labels, strict=True))
