@@ -90,7 +90,7 @@ def test_from_inbox_to_signed_decision_and_the_applicant_sees_it(
     pdf = citizen.get(f"{DRESDEN}/status/{code}/decision.pdf")
     assert pdf.content.startswith(b"%PDF")
     subjects = [m["Subject"] for m in mails(world)]
-    assert subjects.count(f"Neuigkeiten zu Ihrem Antrag {code}") == 2  # message, decision
+    assert subjects.count(f"Neuigkeiten zu Ihrem Vorgang {code}") == 2  # message, decision
 
     history = clerk.get(f"{CASES}/{case_id}/history").json()
     assert [h["action"] for h in history] == [

@@ -109,15 +109,21 @@ def test_a_clerk_takes_a_case_from_the_inbox_to_a_decision_the_citizen_then_sees
     clerk.submit(case_url, {"action": "note", "note-text": "Rasse geprüft."})
     page = clerk.get(case_url)
     assert "In Bearbeitung" in main_text(page)
-    decided = clerk.submit(
-        case_url,
-        {
-            "action": "decide",
-            "outcome": "approved",
-            "decision-text": "Die Steuermarke liegt bei.",
-            "version": version_of(page.text),
-        },
-    )
+    decision = {
+        "action": "decide",
+        "outcome": "approved",
+        "decision-text": "Die Steuermarke liegt bei.",
+        "version": version_of(page.text),
+    }
+    # The clerk first reads the decision as the applicant will get it; nothing is issued yet.
+    preview = clerk.submit(case_url, decision)
+    assert preview.status_code == 200
+    shown = main_text(preview)
+    assert "Bescheid prüfen" in shown
+    assert "Ihrem Antrag wird stattgegeben." in shown
+    assert "Die Steuermarke liegt bei." in shown
+    assert "Die Steuermarke liegt bei." not in main_text(browser().get(f"{DRESDEN}/status/{code}"))
+    decided = clerk.submit(case_url, {**decision, "confirmed": "yes"})
     assert decided.status_code == 303
 
     status = main_text(browser().get(f"{DRESDEN}/status/{code}"))
@@ -180,9 +186,10 @@ def test_flagged_water_meter_readings_are_confirmed_from_the_review_queue(
 ) -> None:
     citizen = browser()
     # 400 m³ in a year for two people is far above 300 l per person and day: flagged.
+    reading = {"meter_number": "WZ-1", "reading": "400", "read_on": "2026-11-20"}
     citizen.submit(
         f"{DRESDEN}/wasserzaehler",
-        {"meter_number": "WZ-1", "reading": "400", "read_on": "2026-11-20"},
+        {**reading, "confirmed": "yes", "confirmed_reading": "400", "confirmed_meter": "WZ-1"},
     )
     operator = logged_in(browser, "dd.operator")
     queue = operator.get(f"{ADMIN}/wasserzaehler")
@@ -248,7 +255,13 @@ def test_an_administrator_locks_a_clerk_out_and_lets_them_in_again(
     page = admin.get(f"{ADMIN}/benutzer")
     assert f'action="benutzer/{clerk_id}/sperre"' in page.text
     assert f'action="benutzer/{world.accounts["dd.admin"].id}/sperre"' not in page.text
-    locked = admin.submit(f"{ADMIN}/benutzer/{clerk_id}/sperre", {"active": "0"})
+    asked = admin.submit(f"{ADMIN}/benutzer/{clerk_id}/sperre", {"active": "0"})
+    assert asked.status_code == 200
+    assert "Das Konto von dd.clerk.a sperren?" in main_text(asked)
+    assert clerk.get(f"{ADMIN}/vorgaenge").status_code == 200  # asking locked nobody out
+    locked = admin.submit(
+        f"{ADMIN}/benutzer/{clerk_id}/sperre", {"active": "0", "confirmed": "yes"}
+    )
     assert locked.status_code == 303
     assert "gesperrt" in main_text(admin.get(f"{ADMIN}/benutzer"))
     assert clerk.get(f"{ADMIN}/vorgaenge", follow_redirects=False).status_code == 303  # to login
@@ -276,7 +289,10 @@ def test_an_api_key_is_shown_once_works_and_can_be_revoked(
     assert secret.group(1) not in listing.text  # never shown again
     key_id = re.search(r'name="key_id" value="(\d+)"', listing.text)
     assert key_id is not None
-    steward.submit(f"{ADMIN}/api-schluessel", {"action": "revoke", "key_id": key_id.group(1)})
+    steward.submit(
+        f"{ADMIN}/api-schluessel",
+        {"action": "revoke", "key_id": key_id.group(1), "confirmed": "yes"},
+    )
     refused = device.get(
         f"{DRESDEN}/sta/v1.1/Things", headers={"Authorization": f"Bearer {secret.group(1)}"}
     )
@@ -381,10 +397,20 @@ def test_each_member_of_staff_sees_only_the_areas_their_roles_open(
         "Posteingang",
         "Mängelmeldungen",
         "Wasserzähler prüfen",
+        "Kanal",
         "Stadt-Cockpit",
+        "Föderation",
         "Benutzer und Rollen",
         "API-Schlüssel",
         "Protokoll",
+        "Webauftritt",
+        "Offene Daten",
+    ]
+    # Press and communications write the channel and see nothing else.
+    assert navigation(logged_in(browser, "dd.press").get(f"{ADMIN}/")) == [
+        "Übersicht",
+        "Kanal",
+        "Föderation",
     ]
 
 
@@ -394,3 +420,83 @@ def test_no_two_modules_declare_the_same_navigation_entry() -> None:
     portal = [entry.path for module in registry for entry in module.portal_navigation]
     assert len(staff) == len(set(staff))
     assert len(portal) == len(set(portal))
+
+
+def test_revoking_a_key_asks_first_and_says_what_it_breaks(
+    browser: Callable[[], Browser], world: World
+) -> None:
+    steward = logged_in(browser, "dd.steward")
+    created = steward.submit(
+        f"{ADMIN}/api-schluessel", {"action": "create", "name": "Simulator", "scopes": "sta:write"}
+    )
+    secret = re.search(r'<p class="secret" id="new-key">([^<]+)</p>', created.text)
+    assert secret is not None
+    device = browser().client
+    bearer = {"Authorization": f"Bearer {secret.group(1)}"}
+    assert device.get(f"{DRESDEN}/sta/v1.1/Things", headers=bearer).status_code == 200
+    listing = main_text(steward.get(f"{ADMIN}/api-schluessel"))
+    # The action and the state are different words.
+    assert "Schlüssel widerrufen …" in listing
+    assert "in Gebrauch" in listing
+    key_id = re.search(r'name="key_id" value="(\d+)"', steward.get(f"{ADMIN}/api-schluessel").text)
+    assert key_id is not None
+
+    # One click only asks: the key still works.
+    question = steward.submit(
+        f"{ADMIN}/api-schluessel", {"action": "revoke", "key_id": key_id.group(1)}
+    )
+    assert question.status_code == 200
+    text = main_text(question)
+    assert "Den API-Schlüssel „Simulator“ widerrufen?" in text
+    assert "zuletzt benutzt am" in text
+    assert 'name="confirmed" value="yes"' in question.text
+    assert 'href="/dresden/verwaltung/api-schluessel"' in question.text  # a way back
+    assert device.get(f"{DRESDEN}/sta/v1.1/Things", headers=bearer).status_code == 200
+
+    steward.submit(
+        f"{ADMIN}/api-schluessel",
+        {"action": "revoke", "key_id": key_id.group(1), "confirmed": "yes"},
+    )
+    assert device.get(f"{DRESDEN}/sta/v1.1/Things", headers=bearer).status_code == 401
+    listing = main_text(steward.get(f"{ADMIN}/api-schluessel"))
+    assert "Widerrufen am" in listing
+    assert "Schlüssel widerrufen …" not in listing
+
+
+def test_removing_a_role_asks_first(browser: Callable[[], Browser], world: World) -> None:
+    admin = logged_in(browser, "dd.admin")
+    auditor_id = str(world.accounts["dd.auditor"].id)
+    remove = {"action": "revoke", "user_id": auditor_id, "role": "auditor"}
+    question = admin.submit(f"{ADMIN}/benutzer", remove)
+    assert question.status_code == 200
+    assert "Die Rolle „Revision“ von dd.auditor entfernen?" in main_text(question)
+    assert logged_in(browser, "dd.auditor").get(f"{ADMIN}/protokoll").status_code == 200
+    assert admin.submit(f"{ADMIN}/benutzer", {**remove, "confirmed": "yes"}).status_code == 303
+    assert logged_in(browser, "dd.auditor").get(f"{ADMIN}/protokoll").status_code == 403
+
+
+def test_a_case_worker_role_is_removed_without_naming_the_department_again(
+    browser: Callable[[], Browser], world: World
+) -> None:
+    admin = logged_in(browser, "dd.admin")
+    clerk_id = str(world.accounts["dd.clerk.a"].id)
+    removed = admin.submit(
+        f"{ADMIN}/benutzer",
+        {"action": "revoke", "user_id": clerk_id, "role": "case_worker", "confirmed": "yes"},
+    )
+    assert removed.status_code == 303
+    assert logged_in(browser, "dd.clerk.a").get(f"{ADMIN}/vorgaenge").status_code == 403
+
+
+def test_api_key_rights_are_named_in_the_page_language(
+    browser: Callable[[], Browser], world: World
+) -> None:
+    steward = logged_in(browser, "dd.steward")
+    steward.submit(
+        f"{ADMIN}/api-schluessel", {"action": "create", "name": "Pegel", "scopes": "sta:write"}
+    )
+    german = main_text(steward.get(f"{ADMIN}/api-schluessel"))
+    assert "SensorThings-Objekte und Messwerte anlegen und ändern (Geräte)" in german
+    assert "Create and change SensorThings" not in german
+    english = main_text(steward.get(f"{ADMIN}/api-schluessel?lang=en"))
+    assert "Create and change SensorThings entities and observations (devices)" in english

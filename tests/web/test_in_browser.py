@@ -222,6 +222,10 @@ def test_a_clerk_decides_the_case_and_the_citizen_sees_the_decision(
     expect(clerk.locator("#case-status")).to_have_text("In Bearbeitung")
     clerk.select_option("#feld-outcome", "approved")
     clerk.fill("#feld-decision-text", "Die Steuermarke liegt bei.")
+    clerk.get_by_role("button", name="Bescheid prüfen …").click()
+    # The confirmation step: the decision as the applicant will get it, before it is issued.
+    expect(clerk.locator("#decision-preview")).to_contain_text("Die Steuermarke liegt bei.")
+    accessible(clerk)
     clerk.get_by_role("button", name="Bescheid erlassen").click()
     expect(clerk.locator("#case-status")).to_have_text("Entschieden")
 

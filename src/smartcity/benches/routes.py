@@ -19,6 +19,7 @@ from smartcity.benches.schemas import (
     MunicipalityAirQuality,
 )
 from smartcity.core.audit import services as audit
+from smartcity.core.http.caching import cacheable
 from smartcity.core.http.deps import IdPath, MunicipalityDep, TenantDbDep, public, requires
 from smartcity.core.identity.permissions import Principal
 
@@ -99,7 +100,8 @@ def bench(bench_id: IdPath, db: TenantDbDep) -> BenchOut:
 
 @router.get(
     "/air-quality",
-    dependencies=[Depends(public)],
+    # Benches report every few minutes: an answer may be reused for a minute.
+    dependencies=[Depends(public), Depends(cacheable(60))],
     summary="The municipality's air quality (its worst bench) and every bench's",
 )
 def municipality_air_quality(db: TenantDbDep) -> MunicipalityAirQuality:

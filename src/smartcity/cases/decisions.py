@@ -37,7 +37,8 @@ DEFAULT_TEMPLATE = {
         "{{ outcome }}\n\n"
         "Begründung:\n{{ reasons }}\n\n"
         "Rechtsbehelfsbelehrung: Gegen diesen Bescheid kann innerhalb eines Monats nach "
-        "Bekanntgabe Widerspruch bei {{ municipality }} erhoben werden.\n\n"
+        "Bekanntgabe Widerspruch erhoben werden, schriftlich oder zur Niederschrift bei der "
+        "Behörde, die diesen Bescheid erlassen hat.\n\n"
         "{{ municipality }}, {{ decided_on }}"
     ),
     "en": (

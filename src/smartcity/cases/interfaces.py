@@ -40,6 +40,13 @@ class Application:
     def service_name(self, language: str = "de") -> str:
         return self.service_names.get(language) or self.service_names["de"]
 
+    @property
+    def applicant_name(self) -> str | None:
+        """Who applied, for the clerk's inbox: by convention a form asks for the applicant's
+        name in its field `name` (see `Applications.matching`); None where it does not."""
+        name = self.data.get("name")
+        return name.strip() if isinstance(name, str) and name.strip() else None
+
 
 @dataclass(frozen=True)
 class RetentionRule:
@@ -58,6 +65,12 @@ class Applications(Protocol):
 
     def adoptions_of_service(self, key: str) -> Select[int]:
         """The adoption ids of the service `key` (a subquery for the inbox's filter)."""
+        ...
+
+    def matching(self, text: str) -> Select[int]:
+        """The submission ids whose tracking code is `text` or whose applicant's name (the
+        form's field `name`) contains it, case-insensitively (a subquery for the inbox's
+        search)."""
         ...
 
     def answers(self, db: Session, case: Case, files: list[StoredFile]) -> list[tuple[str, str]]:

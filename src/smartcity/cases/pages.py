@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.cases import interfaces
@@ -31,7 +35,7 @@ from smartcity.core.mail.services import deliver_pending
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import layout
 from smartcity.core.web.deps import FormDep, form_text, row_id, staff_page
-from smartcity.core.web.i18n import gettext_
+from smartcity.core.web.i18n import _, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
 
@@ -59,7 +63,34 @@ class CaseSection:
     template: str
     values: Callable[[Session, Case], dict[str, Any] | None]
     actions: Mapping[str, SectionAction] = field(default_factory=dict)
+    # The section shows the application in its own words (a defect report: its category's
+    # name, the answers to its questions, the place on a map): the raw answers are left out.
+    replaces_answers: bool = False
 
+
+# The audit log's codes for what happens to a case, in words (the case page's audit list and
+# the back office's audit log show them).
+CASE_ACTIONS: dict[str, str] = {
+    "submission.create": _("Application received"),
+    "case.status": _("State changed"),
+    "case.update": _("Case changed"),
+    "case.note": _("Internal note added"),
+    "case.message": _("Message sent to the applicant"),
+    "case.reply": _("Reply of the applicant received"),
+    "case.attachment": _("File added"),
+    "case.decision": _("Decision issued"),
+    "case.retention.anonymise": _("Personal data removed (retention period over)"),
+    "case.retention.delete": _("Case deleted (retention period over)"),
+}
+# Actors that are not staff accounts, as the audit log and a case's history name them.
+OTHER_ACTORS: dict[str, str] = {
+    "applicant": _("Applicant"),
+    "citizen": _("Citizen (logged in)"),
+    "anonymous": _("Citizen (not logged in)"),
+    "system": _("Automatic (the platform)"),
+    "lighting": _("Automatic (street lighting)"),
+    "demo": _("Demo data"),
+}
 
 _service_choices: list[ServiceChoices] = []
 _sections: list[CaseSection] = []
@@ -87,7 +118,8 @@ def staff_names(
         name = user.display_name or user.username
         names[f"user:{user.id}"] = name
         names[str(user.id)] = name
-    names["applicant"] = gettext_("Applicant")
+    for actor, label in OTHER_ACTORS.items():
+        names[actor] = gettext_(label)
     return names
 
 
@@ -102,31 +134,55 @@ def inbox(
     assignee: Annotated[str, Query(pattern=r"^(|me|none|[0-9]{1,12})$")] = "",
     age: Annotated[str, Query(pattern=r"^(|[0-9]{1,4})$")] = "",
     overdue: Annotated[str, Query(pattern=r"^(|yes|no)$")] = "",
+    q: Annotated[str, Query(max_length=100)] = "",
+    von: Annotated[str, Query(max_length=10)] = "",
+    bis: Annotated[str, Query(max_length=10)] = "",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
+    zone = ZoneInfo(municipality.timezone)
+    first, last = parse_day(von), parse_day(bis)
+    errors = {
+        name: gettext_("Please enter the date as DD.MM.YYYY.")
+        for name, text, parsed in (("von", von, first), ("bis", bis, last))
+        if text and parsed is None
+    }
     wanted = cases.InboxFilter(
         status=status or None,
         service=service or None,
         assignee=assignee or None,
         older_than_days=int(age) if age else None,
         overdue={"yes": True, "no": False}.get(overdue),
+        search=q.strip() or None,
+        received_from=datetime.combine(first, time(), zone) if first else None,
+        received_before=(
+            datetime.combine(last + timedelta(days=1), time(), zone) if last else None
+        ),
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
     found = cases.inbox(db, state.principal, wanted)
     workflow = Workflow.of(None)
+    filters = {
+        "q": q,
+        "status": status,
+        "service": service,
+        "assignee": assignee,
+        "von": von,
+        "bis": bis,
+        "age": age,
+        "overdue": overdue,
+    }
     return render(
         request,
         "cases/inbox.html",
         state,
+        status_code=422 if errors else 200,
         found=found,
-        filters={
-            "status": status,
-            "service": service,
-            "assignee": assignee,
-            "age": age,
-            "overdue": overdue,
-        },
+        applicants=_applicants(db, [c.id for c in found.cases]),
+        filters=filters,
+        query=urlencode(filters),
+        errors=errors,
+        labels={"von": gettext_("Received from"), "bis": gettext_("Received until")},
         statuses=[(s, workflow.label(s, state.language)) for s in workflow.labels],
         services=[c for offered in _service_choices for c in offered(db, state.language)],
         names=staff_names(db, municipality),
@@ -134,6 +190,28 @@ def inbox(
         pages=max(1, -(-found.total // PAGE_SIZE)),
         **layout.staff(request, municipality, state.principal, "vorgaenge", gettext_("Inbox")),
     )
+
+
+def parse_day(text: str) -> date | None:
+    """A date from a date field (ISO) or typed by hand where the browser shows no date picker
+    (DD.MM.YYYY)."""
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _applicants(db: Session, case_ids: list[int]) -> dict[int, str]:
+    """The applicant's name of each listed case (where the form asks for one)."""
+    listed = list(db.scalars(select(Case).where(Case.id.in_(case_ids)))) if case_ids else []
+    found = interfaces.applications().of_cases(db, listed)
+    return {
+        case_id: name
+        for case_id, application in found.items()
+        if (name := application.applicant_name) is not None
+    }
 
 
 def _case_page(
@@ -150,11 +228,12 @@ def _case_page(
     workflow = interfaces.application(db, case).workflow
     staff = users.staff_of(db, municipality)
     names = staff_names(db, municipality, staff)
-    sections = [
-        (section.template, values)
+    applied = [
+        (section, values)
         for section in _sections
         if (values := section.values(db, case)) is not None
     ]
+    sections = [(section.template, values) for section, values in applied]
     colleagues = [
         (user.id, user.display_name or user.username)
         for user, roles in staff
@@ -173,10 +252,13 @@ def _case_page(
         can_decide=workflow.allows(out.status, workflow.decided),
         outcomes=[(key, texts[state.language]) for key, texts in OUTCOMES.items()],
         history=cases.history(db, case),
+        status_labels={s: workflow.label(s, state.language) for s in workflow.labels},
+        action_labels={code: gettext_(label) for code, label in CASE_ACTIONS.items()},
         names=names,
         colleagues=colleagues,
         can_work=state.principal.can(CASES_WORK),
         sections=sections,
+        show_answers=not any(section.replaces_answers for section, _values in applied),
         api=f"/{municipality.slug}/api/v1/cases/{case.id}",
         zone=municipality.timezone,
         **layout.staff(
@@ -235,7 +317,10 @@ def act_on_case(
             target = form_text(form, "status")
             if not target:
                 raise _input_error(gettext_("Please choose the new state."))
-            cases.change_status(db, case, target, text or None, actor)
+            cases.change_status(
+                db, case, target, text or None, actor, notice=(portal, municipality)
+            )
+            background.add_task(deliver_pending, platform)
         elif action == "assign":
             chosen = form_text(form, "assignee")
             assignee = state.principal.id if chosen == "me" else row_id(chosen)
@@ -256,6 +341,12 @@ def act_on_case(
             if outcome not in OUTCOMES:
                 field = "outcome"
                 raise _input_error(gettext_("Please choose the outcome of the decision."))
+            if form_text(form, "confirmed") != "yes":
+                # Issuing signs the decision and tells the applicant: the clerk reads it first.
+                preview = cases.preview_decision(db, municipality, case, outcome, text)
+                return _decision_preview(
+                    request, state, municipality, case, outcome, text, preview, form
+                )
             cases.decide(db, portal, municipality, case, outcome, text, actor)
             background.add_task(deliver_pending, platform)
         else:
@@ -269,6 +360,32 @@ def act_on_case(
         )
     return RedirectResponse(
         f"/{municipality.slug}/verwaltung/vorgaenge/{case.id}?erledigt={action}", status_code=303
+    )
+
+
+def _decision_preview(
+    request: Request,
+    state: WebState,
+    municipality: Municipality,
+    case: Case,
+    outcome: str,
+    reasons: str,
+    preview: str,
+    form: Any,
+) -> Response:
+    return render(
+        request,
+        "cases/decision_preview.html",
+        state,
+        preview=preview,
+        outcome=outcome,
+        outcome_label=OUTCOMES[outcome][state.language],
+        reasons=reasons,
+        version=form_text(form, "version"),
+        case_id=case.id,
+        **layout.staff(
+            request, municipality, state.principal, "vorgaenge", gettext_("Check the decision")
+        ),
     )
 
 

@@ -103,7 +103,10 @@ def patch_case(
 def change_status(
     case: CaseToChange, body: StatusChange, ctx: ContextDep, who: Worker, response: Response
 ) -> CaseOut:
-    services.change_status(ctx.db, case, body.status, body.note, who.actor)
+    services.change_status(
+        ctx.db, case, body.status, body.note, who.actor, notice=(ctx.portal, ctx.municipality)
+    )
+    ctx.background.add_task(deliver_pending, ctx.platform)
     return _changed(ctx, case, response)
 
 

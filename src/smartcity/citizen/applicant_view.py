@@ -3,7 +3,10 @@ citizen's applications, and answering the clerk."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,13 +37,16 @@ def status_for_applicant(
         .order_by(CaseEvent.id)
     )
     shown: list[StatusEvent] = []
+    awaiting = False
     for e in events:
-        kind = "message" if e.kind in ("message", "reply") else e.kind
-        if kind not in ("status", "message", "decision"):
+        kind = e.kind
+        if kind not in ("status", "message", "reply", "decision"):
             continue
         text = e.text
-        if e.kind == "reply" and text is not None:
-            text = ("Ihre Antwort: " if language == "de" else "Your reply: ") + text
+        if kind == "message":
+            awaiting = True
+        elif kind == "reply" or (kind == "status" and e.status == workflow.closed):
+            awaiting = False
         shown.append(
             StatusEvent(
                 at=e.created_at,
@@ -69,6 +75,9 @@ def status_for_applicant(
         deadline=case.deadline,
         events=shown,
         decision=decision,
+        closed=case.closed_at is not None,
+        awaiting_reply=awaiting or case.status == "rueckfrage",
+        report=service.template.start_page is not None,
     )
 
 
@@ -100,6 +109,42 @@ def decision_pdf(
     return cases.decision_pdf(db, portal, municipality, case_of(db, submission))
 
 
-def reply(db: Session, submission: Submission, text: str) -> None:
-    """The applicant answers the clerk (e.g. a query); a closed case takes no answers."""
-    cases.applicant_reply(db, case_of(db, submission), text)
+def reply(
+    db: Session,
+    submission: Submission,
+    text: str,
+    *,
+    portal: Portal | None = None,
+    file: tuple[str, bytes] | None = None,
+) -> None:
+    """The applicant answers the clerk (e.g. a query), with a file if asked for one; a
+    closed case takes no answers."""
+    cases.applicant_reply(db, case_of(db, submission), text, portal=portal, file=file)
+
+
+@dataclass(frozen=True)
+class StatusSection:
+    """A part of the applicant's status page a domain adds for its own cases (the defect
+    report of a Mängelmelder case: category, place, photo): `values` answers None for a
+    submission that is not its own."""
+
+    template: str
+    values: Callable[[Session, Submission], dict[str, Any] | None]
+
+
+_status_sections: list[StatusSection] = []
+
+
+def add_status_section(section: StatusSection) -> None:
+    if section not in _status_sections:
+        _status_sections.append(section)
+
+
+def status_sections(db: Session, submission: Submission) -> list[tuple[str, dict[str, Any]]]:
+    """The sections that apply to `submission`, each with its template and values."""
+    shown = []
+    for section in _status_sections:
+        values = section.values(db, submission)
+        if values is not None:
+            shown.append((section.template, values))
+    return shown

@@ -66,6 +66,20 @@ def _require_login(service: OfferedService, citizen_subject: str | None) -> None
         raise NotAuthenticated("Für diesen Antrag melden Sie sich bitte zuerst an.")
 
 
+def _require_general_form(service: OfferedService) -> None:
+    """A service with its own page (the Mängelmelder) or filed only by the platform (lamp
+    faults) takes no application through the general form: its own page checks what the
+    general form cannot (a known category, a place on the map)."""
+    page = service.template.start_page
+    if page is None:
+        return
+    if page:
+        raise Conflict(
+            f"Diesen Dienst beantragen Sie nicht mit dem allgemeinen Formular, sondern hier: {page}"
+        )
+    raise Conflict("Diesen Dienst beantragen Bürgerinnen und Bürger nicht selbst.")
+
+
 def draft_out(
     db: Session,
     draft: Draft,
@@ -107,6 +121,7 @@ def start_draft(
 ) -> DraftOut:
     now = now or utcnow()
     _require_login(service, citizen_subject)
+    _require_general_form(service)
     form = _form_of(db, service)
     access = _new_token()
     draft = Draft(
@@ -287,11 +302,15 @@ def submit(
     citizen_subject: str | None,
     draft: Draft | None = None,
     now: datetime | None = None,
+    by_platform: bool = False,
 ) -> Submitted:
     """The new submission and the files to delete once it has committed (uploads the
-    application does not refer to)."""
+    application does not refer to). `by_platform`: filed by a domain's own page or
+    process (system_services), which has checked what the general form cannot."""
     now = now or utcnow()
     _require_login(service, citizen_subject)
+    if not by_platform:
+        _require_general_form(service)
     if draft is not None:
         version = db.get(FormVersion, draft.form_version_id)
         assert version is not None
@@ -390,20 +409,24 @@ def _confirm(
     # The page a person reads; the PDF comes from the API.
     status = f"{portal.base(municipality)}/status/{submission.tracking_code}"
     pdf = f"{portal.api(municipality)}/status/{submission.tracking_code}/receipt.pdf"
-    when = local_time(submission.submitted_at, municipality)
+    when = local_time(submission.submitted_at, municipality, submission.language)
+    # A defect report (a service with its own page) is a report, not an application.
+    report = service.template.start_page is not None
     if submission.language == "en":
         subject = f"Received: {service.name('en')} ({submission.tracking_code})"
+        noun = "report" if report else "application"
         body = (
-            f"Hello,\n\n{municipality.name} received your application “{service.name('en')}” "
+            f"Hello,\n\n{municipality.name} received your {noun} “{service.name('en')}” "
             f"on {when}.\n\nTracking code: {submission.tracking_code}\nStatus: {status}\n"
             f"Receipt (PDF): {pdf}\n\nChecksum of your entries (SHA-256): "
             f"{submission.data_sha256}\n"
         )
     else:
         subject = f"Eingangsbestätigung: {service.name('de')} ({submission.tracking_code})"
+        noun = "Ihre Meldung" if report else "Ihren Antrag"
         body = (
-            f"Guten Tag,\n\nIhr Antrag „{service.name('de')}“ ist am {when} bei "
-            f"{municipality.name} eingegangen.\n\nVorgangsnummer: {submission.tracking_code}\n"
+            f"Guten Tag,\n\n{municipality.name} hat {noun} „{service.name('de')}“ am {when} "
+            f"erhalten.\n\nVorgangsnummer: {submission.tracking_code}\n"
             f"Bearbeitungsstand: {status}\nEingangsbestätigung (PDF): {pdf}\n\n"
             f"Prüfsumme Ihrer Angaben (SHA-256): {submission.data_sha256}\n"
         )

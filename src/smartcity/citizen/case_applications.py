@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from smartcity.cases.interfaces import Application, RetentionRule
@@ -53,6 +53,16 @@ class CitizenApplications:
             select(ServiceAdoption.id)
             .join(ServiceTemplate, ServiceTemplate.id == ServiceAdoption.template_id)
             .where(ServiceTemplate.key == key)
+        )
+
+    def matching(self, text: str) -> Select[int]:
+        wanted = text.strip()
+        name = Submission.data["name"].as_string()
+        return select(Submission.id).where(
+            or_(
+                Submission.tracking_code == wanted.upper(),
+                func.lower(name).contains(wanted.lower(), autoescape=True),
+            )
         )
 
     def answers(self, db: Session, case: Case, files: list[StoredFile]) -> list[tuple[str, str]]:

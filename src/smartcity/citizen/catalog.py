@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import ColumnElement, Select, bindparam, false, func, select
 from sqlalchemy.orm import Session, aliased
@@ -30,6 +30,8 @@ from smartcity.core.lookup import found_or_404
 from smartcity.core.snapshots import WATCHED, kept
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.scope import SCOPE_KEY
+
+Localizable = TypeVar("Localizable")
 
 # Copies of these are kept for hot paths (offered_service_kept); their changes drop them.
 WATCHED.update({ServiceAdoption, ServiceTemplate, FormVersion})
@@ -293,6 +295,11 @@ class OfferedService:
             processing_days=self.processing_days,
             contact_email=self.adoption.contact_email,
             contact_phone=self.adoption.contact_phone,
+            office_address=self.adoption.office_address,
+            office_hours=self.adoption.office_hours,
+            documents=_localized(t.documents, language) or [],
+            legal_basis=_localized(t.legal_basis, language),
+            start_page=t.start_page,
             allows_anonymous=t.allows_anonymous,
             active=self.adoption.active,
             form_version=self.form.version if self.form else None,
@@ -393,3 +400,10 @@ def adoption_by_id(db: Session, adoption_id: int, *, with_form: bool = False) ->
     if not found:
         raise NotFound("Unknown service.")
     return found[0]
+
+
+def _localized(value: dict[str, Localizable] | None, language: str) -> Localizable | None:
+    """A template's text in `language`, else its German one (always present)."""
+    if not value:
+        return None
+    return value.get(language) or value.get("de")

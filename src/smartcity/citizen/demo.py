@@ -19,6 +19,15 @@ from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Municipality
 
 DEPARTMENTS = {"dresden": "Bürgeramt"}
+# Where the demo's citizens find the office (invented contact data, reserved for examples).
+OFFICES: dict[str, dict[str, str]] = {
+    "dresden": {
+        "office_address": "Bürgeramt Altstadt\nTheaterstraße 11\n01067 Dresden",
+        "office_hours": "Mo, Di, Do 9–18 Uhr; Mi, Fr 9–12 Uhr",
+        "contact_email": "buergeramt@example.org",
+        "contact_phone": "0351 000000",
+    }
+}
 
 
 def _template(db: Session, municipality: Municipality) -> ServiceTemplate:
@@ -43,10 +52,11 @@ def seed(context: DemoContext) -> None:
     for slug, municipality in context.municipalities.items():
         with context.tenant_session(municipality) as db:
             template = _template(db, municipality)
+            office = OFFICES.get(slug, {})
             catalog.adopt(
                 db,
                 municipality,
-                AdoptionIn(template=template.key, department=DEPARTMENTS.get(slug)),
+                AdoptionIn(template=template.key, department=DEPARTMENTS.get(slug), **office),
                 "demo",
             )
         context.say(f"{municipality.name}: offers the service „{template.name['de']}“")

@@ -20,6 +20,23 @@ DOG_TAX_TEMPLATE: dict[str, Any] = {
     "allows_anonymous": True,
     "retention_days": 3650,
     "retention_action": "anonymise",
+    "documents": {
+        "de": [
+            "Nachweis der Haftpflichtversicherung für den Hund (PDF oder Foto)",
+            "bei einem Listenhund: die Erlaubnis zur Haltung",
+            "Name, Rasse und das Datum, seit dem der Hund in Ihrem Haushalt lebt",
+        ],
+        "en": [
+            "Proof of the dog's liability insurance (PDF or photo)",
+            "for a listed breed: the keeping permit",
+            "The dog's name, breed and the date since when it lives in your household",
+        ],
+    },
+    "legal_basis": {
+        "de": "Hundesteuersatzung der Gemeinde; § 3 Sächsisches Kommunalabgabengesetz",
+        "en": "The municipality's dog tax bylaw (Hundesteuersatzung); section 3 of the Saxon "
+        "Municipal Charges Act",
+    },
 }
 
 DOG_TAX_SCHEMA: dict[str, Any] = {
@@ -56,16 +73,24 @@ DOG_TAX_UI: dict[str, Any] = {
         {"title": {"de": "Nachweise", "en": "Documents"}, "fields": ["insurance"]},
     ],
     "fields": {
-        "name": {"label": {"de": "Vor- und Nachname", "en": "Full name"}, "widget": "text"},
-        "street": {"label": {"de": "Straße und Hausnummer", "en": "Street and number"}},
+        "name": {
+            "label": {"de": "Vor- und Nachname", "en": "Full name"},
+            "widget": "text",
+            "autocomplete": "name",
+        },
+        "street": {
+            "label": {"de": "Straße und Hausnummer", "en": "Street and number"},
+            "autocomplete": "street-address",
+        },
         "postcode": {
             "label": {"de": "Postleitzahl", "en": "Postcode"},
+            "autocomplete": "postal-code",
             "patternMessage": {
                 "de": "Die Postleitzahl hat fünf Ziffern.",
                 "en": "A German postcode has five digits.",
             },
         },
-        "city": {"label": {"de": "Ort", "en": "Town"}},
+        "city": {"label": {"de": "Ort", "en": "Town"}, "autocomplete": "address-level2"},
         "dog_name": {"label": {"de": "Name des Hundes", "en": "Dog's name"}},
         "breed": {"label": {"de": "Rasse", "en": "Breed"}},
         "since": {

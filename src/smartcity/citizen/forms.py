@@ -9,7 +9,12 @@ Presentation hints (`ui`):
 
     {"steps": [{"title": {"de": "Person", "en": "Person"}, "fields": ["name", "email"]}, …],
      "fields": {"name": {"label": {"de": "Name", "en": "Name"}, "help": {…},
-                         "widget": "text", "patternMessage": {…}, "accept": ["application/pdf"]}}}
+                         "widget": "text", "patternMessage": {…}, "accept": ["application/pdf"],
+                         "autocomplete": "name"}}}
+
+`autocomplete` names what a field asks about the applicant with a token of the HTML standard
+(WCAG 2.1 SC 1.3.5, "Identify Input Purpose"): browsers fill it in and assistive technology
+can announce it.
 
 Nested objects are addressed with dots (`address.street`). A field with the widget `file`
 holds the id of an upload (a string), or a list of them (type array).
@@ -27,6 +32,24 @@ from jsonschema.exceptions import SchemaError
 
 from smartcity.core.errors import InvalidInput
 from smartcity.core.uploads.services import DEFAULT_TYPES
+
+# The input purposes of WCAG 2.1 (section 7, from the HTML autofill field names) a citizen's
+# form may ask for.
+INPUT_PURPOSES = frozenset(
+    {
+        "name", "honorific-prefix", "given-name", "additional-name", "family-name",
+        "honorific-suffix", "nickname", "organization-title", "username", "new-password",
+        "current-password", "organization", "street-address", "address-line1",
+        "address-line2", "address-line3", "address-level4", "address-level3",
+        "address-level2", "address-level1", "country", "country-name", "postal-code",
+        "cc-name", "cc-given-name", "cc-additional-name", "cc-family-name", "cc-number",
+        "cc-exp", "cc-exp-month", "cc-exp-year", "cc-csc", "cc-type",
+        "transaction-currency", "transaction-amount", "language", "bday", "bday-day",
+        "bday-month", "bday-year", "sex", "url", "photo", "tel", "tel-country-code",
+        "tel-national", "tel-area-code", "tel-local", "tel-local-prefix",
+        "tel-local-suffix", "tel-extension", "email", "impp",
+    }
+)  # fmt: skip
 
 WIDGETS = frozenset(
     {"text", "textarea", "email", "tel", "number", "date", "select", "radio", "checkbox", "file"}
@@ -192,6 +215,9 @@ def check_definition(schema: Any, ui: Any) -> FormDefinition:
         widget = hints.get("widget", "text")
         if widget not in WIDGETS:
             problems.append(f"{path!r} has the unknown widget {widget!r}.")
+        purpose = hints.get("autocomplete")
+        if purpose is not None and purpose not in INPUT_PURPOSES:
+            problems.append(f"{path!r} has the unknown autocomplete token {purpose!r}.")
         accept = hints.get("accept")
         if accept is not None and not (set(accept) <= DEFAULT_TYPES):
             problems.append(

@@ -3,7 +3,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartcity.core.db import Base, UTCDateTime, utcnow
@@ -31,6 +41,13 @@ class ServiceTemplate(Base):
     retention_days: Mapped[int] = mapped_column(Integer, default=0)
     retention_action: Mapped[str] = mapped_column(String(10), default="anonymise")
     decision_template: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    # What a citizen should have ready, by language ({"de": ["…", …], "en": […]}).
+    documents: Mapped[dict[str, list[str]] | None] = mapped_column(JSON, nullable=True)
+    legal_basis: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    # None: citizens start it with the generic form; a path under the municipality's portal
+    # ("maengel/melden"): its own page starts it; "": citizens do not start it (the platform
+    # files it, e.g. lamp faults).
+    start_page: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -70,6 +87,8 @@ class ServiceAdoption(TenantOwned, Base):
     processing_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     contact_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     contact_phone: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    office_address: Mapped[str | None] = mapped_column(Text, nullable=True)
+    office_hours: Mapped[str | None] = mapped_column(Text, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     adopted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -114,3 +133,8 @@ class Submission(TenantOwned, Base):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     receipt: Mapped[str] = mapped_column(Text)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# Finding one person's submissions for a data-subject request matches e-mail addresses
+# regardless of case; the index is created by the privacy module's migration (privacy0002).
+Index("ix_submission_contact_email_lower", func.lower(Submission.contact_email))

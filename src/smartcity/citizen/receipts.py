@@ -24,9 +24,10 @@ from typing import Any
 from smartcity.citizen.catalog import OfferedService
 from smartcity.citizen.forms import FormDefinition
 from smartcity.citizen.models import FormVersion, Submission
-from smartcity.core.documents import Document, local_time
+from smartcity.core.documents import Document, Sender, addressee, local_time
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads.models import StoredFile
+from smartcity.core.web.i18n import day
 
 
 def canonical_hash(data: Any) -> str:
@@ -80,6 +81,8 @@ def answers(
             value = ("Ja" if value else "Nein") if language == "de" else ("Yes" if value else "No")
         elif isinstance(value, list):
             value = ", ".join(str(item) for item in value)
+        elif (form.schema_at(path) or {}).get("format") == "date":
+            value = day(str(value), language)
         shown.append((form.label(path, language), str(value)))
     return shown
 
@@ -92,33 +95,45 @@ def receipt_pdf(
     submission: Submission,
     files: list[StoredFile],
     keys_url: str,
+    sender: Sender | None = None,
 ) -> bytes:
     language = submission.language
     form = FormDefinition(form_version.schema, form_version.ui)
     german = language == "de"
+    sender = sender or Sender()
+    received = local_time(submission.submitted_at, municipality, language)
     facts = [
-        ("Vorgangsnummer" if german else "Tracking code", submission.tracking_code),
         ("Leistung" if german else "Service", service.name(language)),
-        (
-            "Eingegangen am" if german else "Received",
-            local_time(submission.submitted_at, municipality),
-        ),
-        ("Zuständig" if german else "Department", service.department),
+        ("Eingegangen am" if german else "Received", received),
     ]
-    if submission.anonymised_at is None:
-        facts += answers(form, submission.data, files, language)
+    data = submission.data if submission.anonymised_at is None else {}
+    if data:
+        facts += answers(form, data, files, language)
     document = Document(
         title="Eingangsbestätigung" if german else "Acknowledgement of receipt",
         issuer=municipality.name,
-        subtitle=service.name(language),
+        office=service.department,
+        sender_address=sender.address,
+        recipient=addressee(data),
+        references=[
+            *_references(submission, service, sender, german),
+            ("Datum" if german else "Date", received.split(",")[0]),
+        ],
+        subtitle=f"{service.name(language)} – "
+        + ("Vorgangsnummer " if german else "tracking code ")
+        + submission.tracking_code,
         facts=facts,
         paragraphs=[
             (
-                "Ihr Antrag ist bei uns eingegangen. Den Bearbeitungsstand sehen Sie jederzeit "
-                "mit Ihrer Vorgangsnummer."
+                "Guten Tag,\n\nIhr Antrag ist bei uns eingegangen. Den Bearbeitungsstand sehen "
+                "Sie jederzeit mit Ihrer Vorgangsnummer. Ihre Angaben haben wir unten "
+                "aufgeführt."
             )
             if german
-            else "We have received your application. Use your tracking code to follow it."
+            else (
+                "Hello,\n\nwe have received your application. Use your tracking code to follow "
+                "it at any time. Your entries are listed below."
+            )
         ],
         small_print=[
             f"Prüfsumme der Angaben (SHA-256): {submission.data_sha256}",
@@ -126,5 +141,24 @@ def receipt_pdf(
             f"Schlüsseln unter {keys_url}:",
             submission.receipt,
         ],
+        language=language,
     )
     return document.render()
+
+
+def _references(
+    submission: Submission, service: OfferedService, sender: Sender, german: bool
+) -> list[tuple[str, str]]:
+    """The letter's information block: our reference, who is responsible, how to reach
+    them (the date follows)."""
+    phone = service.adoption.contact_phone or sender.phone
+    email = service.adoption.contact_email or sender.email
+    shown = [
+        ("Unser Zeichen" if german else "Our reference", submission.tracking_code),
+        ("Zuständig" if german else "Responsible", service.department),
+    ]
+    if phone:
+        shown.append(("Telefon" if german else "Phone", phone))
+    if email:
+        shown.append(("E-Mail" if german else "E-mail", email))
+    return shown

@@ -43,8 +43,9 @@ from smartcity.citizen.schemas import (
     UploadOut,
 )
 from smartcity.core.db import transaction
-from smartcity.core.documents import PDF_RESPONSE, pdf_response
+from smartcity.core.documents import PDF_RESPONSE, pdf_response, sender_of
 from smartcity.core.errors import NotAuthenticated
+from smartcity.core.http.caching import cacheable
 from smartcity.core.http.deps import (
     MunicipalityDep,
     MunicipalitySlug,
@@ -76,7 +77,12 @@ def _send_mail(background: BackgroundTasks, platform: Platform) -> None:
 # ---- catalog for citizens ------------------------------------------------------------
 
 
-@router.get("/services", dependencies=[Depends(public)], summary="Services offered here")
+@router.get(
+    "/services",
+    # The catalogue changes when staff publish a service (which drops the copies at once).
+    dependencies=[Depends(public), Depends(cacheable(60))],
+    summary="Services offered here",
+)
 def services(db: TenantDbDep, lang: Language = "de") -> list[ServiceOut]:
     return [service.out(lang) for service in catalog.offered(db)]
 
@@ -334,6 +340,7 @@ def receipt(
         submission=submission,
         files=uploads.files_of(db, applications.SUBMISSION, submission.id),
         keys_url=f"{portal.base(municipality)}/.well-known/jwks.json",
+        sender=sender_of(db, municipality),
     )
     return pdf_response(pdf, f"eingangsbestaetigung-{submission.tracking_code}.pdf")
 

@@ -16,6 +16,28 @@ def _german_required(value: dict[str, str]) -> dict[str, str]:
 
 
 Localized = Annotated[dict[str, str], AfterValidator(_german_required)]
+
+
+def _german_list_required(value: dict[str, list[str]]) -> dict[str, list[str]]:
+    if not value.get("de"):
+        raise ValueError('needs a German list: {"de": ["…"], "en": ["…"]}')
+    unknown = set(value) - {"de", "en"}
+    if unknown:
+        raise ValueError(f"unknown languages {sorted(unknown)} (de and en are offered)")
+    if any(len(item) > 300 for items in value.values() for item in items):
+        raise ValueError("an item has more than 300 characters")
+    return value
+
+
+LocalizedList = Annotated[dict[str, list[str]], AfterValidator(_german_list_required)]
+StartPage = Annotated[
+    str,
+    Field(
+        pattern=r"^([a-z0-9][a-z0-9/-]{0,198})?$",
+        description="The portal page that starts the service (relative to the municipality's "
+        'portal); "" if citizens do not start it; unset for the generic form',
+    ),
+]
 Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="URL-safe name")]
 
 
@@ -34,6 +56,9 @@ class TemplateIn(BaseModel):
     retention_days: int = Field(default=0, ge=0, description="Days after closing; 0 keeps")
     retention_action: Literal["delete", "anonymise"] = "anonymise"
     decision_template: Localized | None = None
+    documents: LocalizedList | None = Field(default=None, description="What to have ready")
+    legal_basis: Localized | None = None
+    start_page: StartPage | None = None
 
 
 class TemplatePatch(BaseModel):
@@ -50,6 +75,9 @@ class TemplatePatch(BaseModel):
     retention_days: int | None = Field(default=None, ge=0)
     retention_action: Literal["delete", "anonymise"] | None = None
     decision_template: Localized | None = None
+    documents: LocalizedList | None = None
+    legal_basis: Localized | None = None
+    start_page: StartPage | None = None
 
 
 class TemplateOut(BaseModel):
@@ -68,6 +96,9 @@ class TemplateOut(BaseModel):
     retention_days: int
     retention_action: str
     decision_template: dict[str, str] | None
+    documents: dict[str, list[str]] | None = None
+    legal_basis: dict[str, str] | None = None
+    start_page: str | None = None
     current_form_version: int | None = None
 
 
@@ -97,6 +128,8 @@ class AdoptionIn(BaseModel):
     processing_days: int | None = Field(default=None, ge=1, le=3650)
     contact_email: EmailStr | None = None
     contact_phone: str | None = Field(default=None, max_length=50)
+    office_address: str | None = Field(default=None, max_length=500)
+    office_hours: str | None = Field(default=None, max_length=500)
     active: bool = True
 
 
@@ -108,6 +141,8 @@ class AdoptionPatch(BaseModel):
     processing_days: int | None = Field(default=None, ge=1, le=3650)
     contact_email: EmailStr | None = None
     contact_phone: str | None = Field(default=None, max_length=50)
+    office_address: str | None = Field(default=None, max_length=500)
+    office_hours: str | None = Field(default=None, max_length=500)
     active: bool | None = None
 
 
@@ -123,6 +158,13 @@ class ServiceOut(BaseModel):
     processing_days: int
     contact_email: str | None
     contact_phone: str | None
+    office_address: str | None = None
+    office_hours: str | None = None
+    documents: list[str] = Field(default_factory=list, description="What to have ready")
+    legal_basis: str | None = None
+    start_page: str | None = Field(
+        default=None, description='Its own portal page; "" if citizens do not start it'
+    )
     allows_anonymous: bool
     active: bool
     form_version: int | None
@@ -203,7 +245,7 @@ class SubmissionOut(BaseModel):
 
 class StatusEvent(BaseModel):
     at: datetime
-    kind: Literal["status", "message", "decision"]
+    kind: Literal["status", "message", "reply", "decision"]
     status: str | None = None
     status_label: str | None = None
     text: str | None = None
@@ -218,6 +260,13 @@ class StatusOut(BaseModel):
     deadline: datetime | None
     events: list[StatusEvent]
     decision: DecisionSummary | None
+    closed: bool = Field(default=False, description="Closed cases take no more replies")
+    awaiting_reply: bool = Field(
+        default=False, description="The office's last word is a message or query not answered"
+    )
+    report: bool = Field(
+        default=False, description="A report (e.g. of a defect), not an application"
+    )
 
 
 class DecisionSummary(BaseModel):

@@ -51,6 +51,8 @@ def ensure_service(
     schema: dict[str, Any],
     ui: dict[str, Any],
 ) -> OfferedService:
+    # Unless it names its own page, citizens do not start a system service.
+    template = {"start_page": "", **template}
     key = str(template["key"])
     found = db.scalar(
         select(ServiceTemplate).where(
@@ -62,6 +64,8 @@ def ensure_service(
             db, municipality.region_id, TemplateIn.model_validate(template), "system"
         )
         catalog.publish_form(db, catalog.add_form(db, found, schema, ui, "system"), "system")
+    elif found.start_page != template["start_page"]:
+        found.start_page = template["start_page"]
     adopted = db.scalar(select(ServiceAdoption.id).where(ServiceAdoption.template_id == found.id))
     if adopted is None:
         catalog.adopt(db, municipality, AdoptionIn(template=key), "system")
@@ -90,5 +94,6 @@ def file_case(
         SubmitIn(email=email),
         citizen_subject=None,
         now=now,
+        by_platform=True,
     )
     return FiledCase(cases.case_of(db, submitted.submission.id), submitted.submission)

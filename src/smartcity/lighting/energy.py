@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import itertools
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from smartcity.core.db import utcnow
 from smartcity.core.errors import InvalidInput
 from smartcity.core.tenancy.models import Municipality
+from smartcity.core.web.i18n import gettext_
 from smartcity.lighting import control
 from smartcity.lighting.models import LightingGroup, Luminaire
 from smartcity.lighting.program import Program
@@ -72,8 +74,18 @@ def month_report(
     now = utcnow()
     finished = [d for d in days if _night(place, program, d)[1] <= now]
     if not finished:
-        raise InvalidInput("No night of that month has ended yet.")
+        raise InvalidInput(gettext_("No night of that month has ended yet."))
     return _report(db, municipality, group, finished)
+
+
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that reads the numbers in a name as numbers: "Leuchte 3" before "Leuchte 11"
+    (a plain string sort puts 11 and 13 before 3, and people look for lamps by number)."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part.casefold())
+        for part in re.split(r"(\d+)", name)
+        if part
+    )
 
 
 def _night(place: control.Place, program: Program, day: date) -> tuple[datetime, datetime]:
@@ -86,7 +98,7 @@ def _report(
     db: Session, municipality: Municipality, group: LightingGroup, days: list[date]
 ) -> Report:
     place, program = place_of(municipality, group), Program.parse(group.program)
-    luminaires = list(group.luminaires)
+    luminaires = sorted(group.luminaires, key=lambda lum: natural_key(lum.name))
     used: dict[int, float] = defaultdict(float)
     covered: dict[int, float] = defaultdict(float)
     hours = 0.0

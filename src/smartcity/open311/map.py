@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from smartcity.cases.models import Case
 from smartcity.core.db import utcnow
 from smartcity.core.geojson import Feature, point
-from smartcity.core.web.i18n import gettext_
+from smartcity.core.web.i18n import day, gettext_
 from smartcity.open311 import services
 
 REPORTS_SHOWN_FOR = timedelta(days=89)
@@ -38,7 +38,7 @@ def report_features(db: Session) -> list[Feature]:
                     "state": "closed" if is_closed else "open",
                     "text": (gettext_("done") if is_closed else gettext_("open"))
                     + " · "
-                    + report.requested_at.date().isoformat(),
+                    + day(report.requested_at.date()),
                 },
             )
         )

@@ -6,21 +6,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.cases import services as cases
+from smartcity.cases.interfaces import application
 from smartcity.cases.models import Case
 from smartcity.cases.pages import CaseSection, SectionAction, add_case_section
 from smartcity.cases.permissions import CASES_READ
+from smartcity.citizen import applications
+from smartcity.citizen.applicant_view import StatusSection, add_status_section
 from smartcity.citizen.models import Submission
-from smartcity.core.errors import InvalidInput, ServiceError
-from smartcity.core.geojson import geojson_response
+from smartcity.core.errors import InvalidInput, NotFound, ServiceError
+from smartcity.core.geojson import geojson_response, point
 from smartcity.core.http.deps import MunicipalityDep, PlatformDep, PortalDep, TenantDbDep
 from smartcity.core.http.rate_limit import anonymous_submission
 from smartcity.core.mail.services import deliver_pending
+from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import layout
 from smartcity.core.web.deps import (
     FormDep,
@@ -272,16 +276,77 @@ def defect_triage(
     )
 
 
-# ---- the report in its case ------------------------------------------------------------------
+# ---- the report in its case and on the reporter's status page ------------------------------
 
 
 def _report_of(db: Session, case: Case) -> ServiceRequest | None:
     return db.scalar(select(ServiceRequest).where(ServiceRequest.case_id == case.id))
 
 
-def _case_values(db: Session, case: Case) -> dict[str, Any] | None:
+def _answers(db: Session, case: Case, report: ServiceRequest) -> list[tuple[str, str]]:
+    """The answers to the category's own questions, as question and the chosen names (the
+    report keeps the values' keys)."""
+    given = application(db, case).data.get("attributes") or {}
+    shown = []
+    for attribute in sorted(report.category.attributes, key=lambda a: int(a["order"])):
+        chosen = given.get(attribute["code"])
+        if not attribute["variable"] or not chosen:
+            continue
+        names = {v["key"]: v["name"] for v in attribute["values"]}
+        values = chosen if isinstance(chosen, list) else [chosen]
+        shown.append(
+            (attribute["description"], ", ".join(names.get(str(v), str(v)) for v in values))
+        )
+    return shown
+
+
+def _report_values(db: Session, case: Case) -> dict[str, Any] | None:
     report = _report_of(db, case)
-    return None if report is None else {"report": report}
+    if report is None:
+        return None
+    submission = db.get(Submission, case.submission_id)
+    municipality = db.get(Municipality, case.municipality_id)
+    code = submission.tracking_code if submission is not None else ""
+    place = ""
+    if report.lat is not None and municipality is not None and code:
+        place = f"/{municipality.slug}/maengel/meldung/{code}.geojson"
+    return {
+        "report": report,
+        "category": report.category,
+        "answers": _answers(db, case, report),
+        "center": (report.lat, report.lon),
+        "place": place,
+    }
+
+
+def _status_values(db: Session, submission: Submission) -> dict[str, Any] | None:
+    case = db.scalar(select(Case).where(Case.submission_id == submission.id))
+    return None if case is None else _report_values(db, case)
+
+
+@portal_pages.get("/maengel/meldung/{code}.geojson")
+def report_place(
+    code: Annotated[str, Path(max_length=40)], state: PageDep, db: TenantDbDep
+) -> Response:
+    """The place of one report, for the small map on its status page and in its case (the
+    public map shows the same places)."""
+    submission = applications.submission_by_code(db, code)
+    case = db.scalar(select(Case).where(Case.submission_id == submission.id))
+    report = _report_of(db, case) if case is not None else None
+    if report is None or report.lat is None or report.lon is None:
+        raise NotFound(gettext_("This report has no place on the map."))
+    feature = point(
+        report.lat,
+        report.lon,
+        {
+            "kind": "report",
+            "id": report.id,
+            "title": report.category.name,
+            "state": "open",
+            "text": report.address or "",
+        },
+    )
+    return geojson_response([feature])
 
 
 def _show_photo(public: bool) -> SectionAction:
@@ -297,7 +362,9 @@ def _show_photo(public: bool) -> SectionAction:
 add_case_section(
     CaseSection(
         template="open311/case_report.html",
-        values=_case_values,
+        values=_report_values,
         actions={"photo-show": _show_photo(True), "photo-hide": _show_photo(False)},
+        replaces_answers=True,
     )
 )
+add_status_section(StatusSection(template="open311/status_report.html", values=_status_values))

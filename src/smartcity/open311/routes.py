@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse
 from smartcity.cases import services as cases
 from smartcity.cases.permissions import CASES_WORK
 from smartcity.core.errors import TooManyRequests
+from smartcity.core.http.caching import cacheable
 from smartcity.core.http.deps import (
     MunicipalityDep,
     PortalDep,
@@ -128,7 +129,7 @@ def discovery(
 @router.get(
     "/services.{fmt}",
     name="services",
-    dependencies=[Depends(public)],
+    dependencies=[Depends(public), Depends(cacheable(60))],
     summary="Open311 service list",
 )
 def service_list(fmt: Format, db: TenantDbDep) -> Response:
@@ -159,7 +160,12 @@ def service_definition(service_code: str, fmt: Format, db: TenantDbDep) -> Respo
     )
 
 
-@router.get("/requests.{fmt}", dependencies=[Depends(public)], summary="Open311 service requests")
+@router.get(
+    "/requests.{fmt}",
+    # A report filed in this process drops the copies at once; elsewhere seen within 30 s.
+    dependencies=[Depends(public), Depends(cacheable(30))],
+    summary="Open311 service requests",
+)
 def list_requests(
     fmt: Format, request: Request, db: TenantDbDep, municipality: MunicipalityDep
 ) -> Response:

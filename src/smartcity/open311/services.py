@@ -42,9 +42,13 @@ TEMPLATE: dict[str, Any] = {
     "key": "maengelmelder",
     "name": {"de": "Mängelmelder", "en": "Report a defect"},
     "description": {
-        "de": "Schäden und Missstände im öffentlichen Raum melden (Open311).",
-        "en": "Report damage and problems in public space (Open311).",
+        "de": "Schäden und Missstände im öffentlichen Raum melden: Schlaglöcher, defekte "
+        "Straßenlaternen, wilder Müll.",
+        "en": "Report damage and problems in public space: potholes, broken street lights, "
+        "rubbish.",
     },
+    # Citizens report on the defect form with its map (pages.py), never the general form.
+    "start_page": "maengel/melden",
     "default_department": "Bürgerservice",
     "default_processing_days": 14,
     "allows_anonymous": True,

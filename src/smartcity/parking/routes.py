@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
 from smartcity.core.errors import InvalidInput
+from smartcity.core.http.caching import cacheable
 from smartcity.core.http.deps import (
     ContextDep,
     DbDep,
@@ -33,12 +34,18 @@ from smartcity.parking.schemas import (
 
 router = APIRouter(prefix="/{municipality}/api/v1/parking", tags=["parking"])
 Manager = Annotated[Principal, Depends(requires(PARKING_MANAGE))]
+# Occupancy changes by the minute: clients and proxies may reuse an answer this long.
+LIVE_SECONDS = 10
 XML: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/xml": {}}, "description": "DATEX II v3 XML"}
 }
 
 
-@router.get("/car-parks", dependencies=[Depends(public)], summary="Car parks with free spaces")
+@router.get(
+    "/car-parks",
+    dependencies=[Depends(public), Depends(cacheable(LIVE_SECONDS))],
+    summary="Car parks with free spaces",
+)
 def car_parks(db: TenantDbDep) -> list[CarParkOut]:
     return services.statuses(db, occupancy.all_car_parks(db))
 
@@ -195,12 +202,12 @@ def parkendd_cities(db: DbDep) -> dict[str, Any]:
 
 @parkendd_router.get(
     "/{municipality}/parkendd/",
-    dependencies=[Depends(public)],
+    dependencies=[Depends(public), Depends(cacheable(LIVE_SECONDS))],
     summary="ParkenDD: lots of a municipality",
 )
 @parkendd_router.get(
     "/parkendd/{municipality}",
-    dependencies=[Depends(public)],
+    dependencies=[Depends(public), Depends(cacheable(LIVE_SECONDS))],
     summary="ParkenDD: lots of a municipality (ParkAPI layout)",
 )
 def parkendd_lots(request: Request, db: TenantDbDep) -> dict[str, Any]:

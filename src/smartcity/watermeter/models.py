@@ -9,10 +9,12 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -66,3 +68,7 @@ class MeterReading(TenantOwned, Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     review_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# Data-subject requests match e-mail addresses regardless of case (privacy0002).
+Index("ix_meter_reading_contact_email_lower", func.lower(MeterReading.contact_email))

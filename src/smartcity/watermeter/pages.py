@@ -44,6 +44,16 @@ WATER_LABELS = {
 }
 
 
+# Why a reading looks wrong, as the citizen reads it: without the meter's earlier readings,
+# which are not theirs to see if they mistyped the meter number.
+IMPLAUSIBLE = {
+    "zero": _("The reading is the same as at the last reading: no water would have been used."),
+    "rate": _("The reading gives a consumption far higher or lower than usual for this meter."),
+    "per_person": _("The reading gives more than 300 litres per person and day."),
+    "lower": _("The reading is lower than at the last reading."),
+}
+
+
 def _water_page(
     request: Request,
     state: WebState,
@@ -51,6 +61,7 @@ def _water_page(
     values: dict[str, str],
     errors: dict[str, str],
     status_code: int = 200,
+    implausible: list[str] | None = None,
 ) -> Response:
     return render(
         request,
@@ -59,6 +70,9 @@ def _water_page(
         status_code=status_code,
         values=values,
         errors=errors,
+        implausible=[
+            gettext_(IMPLAUSIBLE[code]) for code in implausible or [] if code in IMPLAUSIBLE
+        ],
         labels={k: gettext_(v) for k, v in WATER_LABELS.items()},
         **layout.portal(request, municipality, "", gettext_("Submit a water meter reading")),
     )
@@ -94,6 +108,11 @@ def water_meter_submit(
         if not values[name]
     }
     picture, photo_error = form_photo(form, "photo", portal.limits, watermeter.IMAGE_TYPES)
+    # The confirmation holds for the reading the citizen was shown, not for a corrected one.
+    confirmed = form_text(form, "confirmed") == "yes" and (
+        form_text(form, "confirmed_reading", 20),
+        form_text(form, "confirmed_meter", 40),
+    ) == (values["reading"][:20], values["meter_number"][:40])
     today = utcnow().astimezone(ZoneInfo(municipality.timezone)).date()
     try:  # checks every field and stores nothing unless all are right
         with db.begin_nested():  # nor when storing the photo fails (a scanner's finding)
@@ -107,7 +126,18 @@ def water_meter_submit(
                 email=values["email"],
                 photo=picture,
                 today=today,
+                confirmed=confirmed,
             )
+    except watermeter.ImplausibleReading as exc:
+        return _water_page(
+            request,
+            state,
+            municipality,
+            values,
+            {},
+            200,
+            implausible=[flag.code for flag in exc.flags],
+        )
     except ServiceError as exc:
         if exc.status >= 500:
             raise

@@ -25,7 +25,7 @@ from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads import services as uploads
 from smartcity.core.uploads.models import StoredFile
 from smartcity.watermeter.models import MeterReading, WaterMeter
-from smartcity.watermeter.plausibility import MeterState, check
+from smartcity.watermeter.plausibility import Flag, MeterState, check
 from smartcity.watermeter.schemas import (
     FlagOut,
     ImportResult,
@@ -204,6 +204,18 @@ def _take_over(meter: WaterMeter, reading: MeterReading) -> None:
 # ---- readings ---------------------------------------------------------------------------
 
 
+class ImplausibleReading(InvalidInput):
+    """The reading would be flagged for review (`flags`): before it is stored, the citizen
+    sees why and may correct a typing error, or confirm it as it is."""
+
+    def __init__(self, flags: list[Flag]) -> None:
+        super().__init__(
+            "Der Zählerstand wirkt ungewöhnlich; bitte prüfen und bestätigen Sie ihn.",
+            errors={"reading": flags[0].message},
+        )
+        self.flags = flags
+
+
 def submit_reading(
     db: Session,
     portal: Portal,
@@ -215,9 +227,12 @@ def submit_reading(
     email: str | None,
     photo: tuple[str, bytes] | None,
     today: date,
+    confirmed: bool = True,
 ) -> tuple[MeterReading, WaterMeter]:
     """Check and keep a reading. `email` as typed into a form: blank means none. Every field
-    is checked before anything is stored; a refusal names all problems at once (`errors`)."""
+    is checked before anything is stored; a refusal names all problems at once (`errors`).
+    Unless `confirmed`, a reading that would be flagged raises ImplausibleReading instead
+    (the portal's form asks first; devices and the API send what the meter shows)."""
     errors: dict[str, str] = {}
     try:
         email = _checked_email(email)
@@ -265,6 +280,8 @@ def submit_reading(
         raise InvalidInput(
             next(iter(errors.values()), "Bitte prüfen Sie Ihre Angaben."), errors=errors
         )
+    if verdict.flags and not confirmed:
+        raise ImplausibleReading(verdict.flags)
     code = tracking.new_code()
     while db.scalar(select(MeterReading.id).where(MeterReading.tracking_code == code)):
         code = tracking.new_code()

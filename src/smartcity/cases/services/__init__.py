@@ -20,7 +20,7 @@ from smartcity.cases.services.actions import (
     update,
 )
 from smartcity.cases.services.case_file import case_out, file_of, file_out, history
-from smartcity.cases.services.deciding import decide, decision_pdf
+from smartcity.cases.services.deciding import decide, decision_pdf, preview_decision
 from smartcity.cases.services.inbox import InboxFilter, inbox, is_overdue
 from smartcity.cases.services.opening import CaseOpening, case_of, open_case
 
@@ -43,6 +43,7 @@ __all__ = [
     "inbox",
     "is_overdue",
     "open_case",
+    "preview_decision",
     "sees_all_departments",
     "send_message",
     "update",

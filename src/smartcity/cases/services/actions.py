@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.cases.interfaces import application
 from smartcity.cases.models import Case, CaseEvent
-from smartcity.cases.services.case_file import STAFF_FILES
+from smartcity.cases.services.case_file import APPLICANT_FILES, STAFF_FILES
 from smartcity.cases.services.notices import notify
 from smartcity.core.audit.services import record
 from smartcity.core.db import utcnow
@@ -43,8 +43,18 @@ def touch(case: Case, now: datetime) -> None:
 
 
 def change_status(
-    db: Session, case: Case, target: str, note: str | None, actor: str, now: datetime | None = None
+    db: Session,
+    case: Case,
+    target: str,
+    note: str | None,
+    actor: str,
+    now: datetime | None = None,
+    *,
+    notice: tuple[Portal, Municipality] | None = None,
 ) -> Case:
+    """Move the case along its workflow. With `notice` (the portal and municipality for the
+    link), closing it mails an applicant who gave an address: defect reporters were promised
+    a word when the defect has been dealt with."""
     now = now or utcnow()
     workflow = application(db, case).workflow
     if target == workflow.decided:
@@ -73,6 +83,10 @@ def change_status(
         resource_id=case.id,
         changes={"status": {"old": previous, "new": target}},
     )
+    if notice is not None and target == workflow.closed:
+        found = application(db, case)
+        if found.contact_email:
+            notify(db, notice[0], notice[1], found, "closed")
     return case
 
 
@@ -155,15 +169,49 @@ def send_message(
         notify(db, portal, municipality, found, "message")
 
 
-def applicant_reply(db: Session, case: Case, text: str, now: datetime | None = None) -> None:
+def applicant_reply(
+    db: Session,
+    case: Case,
+    text: str,
+    now: datetime | None = None,
+    *,
+    portal: Portal | None = None,
+    file: tuple[str, bytes] | None = None,
+) -> StoredFile | None:
+    """The applicant answers the office (e.g. a query), with a file if asked for one. The
+    file joins the application's own files, so the clerk finds it with the others."""
     now = now or utcnow()
     if case.closed_at is not None:
         raise Conflict(
             "Dieser Vorgang ist abgeschlossen; Antworten nimmt er nicht mehr an. Bitte wenden "
             "Sie sich direkt an die zuständige Stelle."
         )
+    stored = None
+    if file is not None:
+        assert portal is not None, "a file needs the portal's upload limits"
+        stored = uploads.store(
+            db,
+            data_dir=portal.data_dir,
+            limits=portal.limits,
+            municipality_id=case.municipality_id,
+            owner_kind=APPLICANT_FILES,
+            owner_id=case.submission_id,
+            name=file[0],
+            data=file[1],
+            field="reply",
+        )
+        named = f"[{stored.original_name}]"
+        text = f"{text}\n{named}" if text else named
     add_event(db, case, "reply", "applicant", now, public=True, text=text)
-    record(db, actor="applicant", action="case.reply", resource_type="case", resource_id=case.id)
+    record(
+        db,
+        actor="applicant",
+        action="case.reply",
+        resource_type="case",
+        resource_id=case.id,
+        changes={"file": stored.public_id} if stored is not None else None,
+    )
+    return stored
 
 
 def add_attachment(

@@ -27,6 +27,10 @@ class InboxFilter:
     overdue: bool | None = None
     limit: int = 50
     offset: int = 0
+    # A tracking code or part of the applicant's name.
+    search: str | None = None
+    received_from: datetime | None = None
+    received_before: datetime | None = None
 
 
 def summary(case: Case, application: Application, now: datetime) -> CaseSummary:
@@ -88,6 +92,12 @@ def inbox(
         query = query.where(Case.created_at < now - timedelta(days=wanted.older_than_days))
     if wanted.overdue is not None:
         query = query.where(_overdue(now) if wanted.overdue else not_(_overdue(now)))
+    if wanted.search:
+        query = query.where(Case.submission_id.in_(applications().matching(wanted.search)))
+    if wanted.received_from is not None:
+        query = query.where(Case.created_at >= wanted.received_from)
+    if wanted.received_before is not None:
+        query = query.where(Case.created_at < wanted.received_before)
     total = db.scalar(select(func.count()).select_from(query.subquery()))
     found = db.scalars(
         query.order_by(Case.deadline.asc().nulls_last(), Case.id)

@@ -1,4 +1,5 @@
-"""Telling the applicant by e-mail that the office wrote (a message or the decision)."""
+"""Telling the applicant by e-mail that the office wrote (a message or the decision) or
+closed the case."""
 
 from __future__ import annotations
 
@@ -17,23 +18,30 @@ def notify(
     portal: Portal,
     municipality: Municipality,
     application: Application,
-    what: Literal["message", "decision"],
+    what: Literal["message", "decision", "closed"],
 ) -> None:
     """Mail the applicant a link to the status page (they gave an address)."""
     assert application.contact_email is not None
     code = application.tracking_code
     status = f"{portal.base(municipality)}/status/{code}"
     if application.language == "en":
-        subject = f"News on your application {code}"
-        noun = "a decision" if what == "decision" else "a message"
-        body = (
-            f"Hello,\n\n{municipality.name} has sent {noun} about your application.\n\n{status}\n"
-        )
+        service = application.service_name("en")
+        subject = f"News on your case {code}"
+        news = {
+            "decision": f"{municipality.name} has issued a decision on “{service}”.",
+            "message": f"{municipality.name} has sent you a message about “{service}”.",
+            "closed": f"{municipality.name} has dealt with “{service}” and closed the case. "
+            "Thank you!",
+        }[what]
+        body = f"Hello,\n\n{news}\n\nTracking code: {code}\nDetails: {status}\n"
     else:
-        subject = f"Neuigkeiten zu Ihrem Antrag {code}"
-        noun = "einen Bescheid" if what == "decision" else "eine Nachricht"
-        body = (
-            f"Guten Tag,\n\n{municipality.name} hat Ihnen {noun} zu Ihrem Antrag geschickt.\n\n"
-            f"{status}\n"
-        )
+        service = application.service_name("de")
+        subject = f"Neuigkeiten zu Ihrem Vorgang {code}"
+        news = {
+            "decision": f"{municipality.name} hat zu „{service}“ einen Bescheid erlassen.",
+            "message": f"{municipality.name} hat Ihnen zu „{service}“ eine Nachricht geschickt.",
+            "closed": f"{municipality.name} hat Ihr Anliegen „{service}“ erledigt und den "
+            "Vorgang abgeschlossen. Vielen Dank!",
+        }[what]
+        body = f"Guten Tag,\n\n{news}\n\nVorgangsnummer: {code}\nEinzelheiten: {status}\n"
     queue_mail(db, to=application.contact_email, subject=subject, body=body)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from smartcity.cases.pages import offer_services
 from smartcity.citizen import applicant_view as applicant
@@ -16,11 +17,12 @@ from smartcity.citizen import applications, catalog
 from smartcity.citizen.catalog import OfferedService
 from smartcity.citizen.deps import CitizenDep
 from smartcity.citizen.forms import FormDefinition
-from smartcity.citizen.models import Draft, FormVersion
+from smartcity.citizen.models import Draft, FormVersion, Submission
 from smartcity.citizen.pages.fields import Field, merge_posted, step_fields
 from smartcity.citizen.schemas import DraftIn, SubmitIn
 from smartcity.citizen.tracking import normalise
 from smartcity.core.errors import InvalidInput, NotFound, ServiceError
+from smartcity.core.http.caching import cacheable
 from smartcity.core.http.deps import MunicipalityDep, PlatformDep, PortalDep, TenantDbDep
 from smartcity.core.http.rate_limit import anonymous_submission
 from smartcity.core.mail.services import deliver_pending
@@ -29,7 +31,7 @@ from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads import services as uploads
 from smartcity.core.uploads.services import PayloadTooLarge
 from smartcity.core.web import layout
-from smartcity.core.web.deps import FormDep, PageDep
+from smartcity.core.web.deps import FormDep, PageDep, form_text
 from smartcity.core.web.i18n import file_too_large, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import DRAFT_COOKIE, WebState
@@ -48,7 +50,8 @@ def _context(
     return layout.portal(request, municipality, current, title)
 
 
-@router.get("/")
+# The portal's start page: anonymous visitors get a copy kept for 30 s (core/http/caching.py).
+@router.get("/", dependencies=[Depends(cacheable(30, personal=True))])
 def home(
     request: Request,
     state: PageDep,
@@ -57,7 +60,13 @@ def home(
     q: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
     language = state.language
-    offered = [service.out(language) for service in catalog.offered(db)]
+    # Services with their own page (the Mängelmelder: a card below) or filed by the platform
+    # itself have no card here: one way to each service, the one made for citizens.
+    offered = [
+        service.out(language)
+        for service in catalog.offered(db)
+        if service.template.start_page is None
+    ]
     wanted = q.strip().casefold()
     if wanted:
         offered = [
@@ -83,6 +92,9 @@ def service(
     subject: CitizenDep,
 ) -> Response:
     offered = catalog.offered_service(db, key)
+    own = _own_page(municipality, offered)
+    if own is not None:
+        return own
     out = offered.out(state.language)
     return render(
         request,
@@ -90,6 +102,7 @@ def service(
         state,
         service=out,
         needs_login=not out.allows_anonymous and subject is None,
+        upload_limit=request.app.state.platform.portal.limits.max_bytes,
         **_context(request, municipality, "", out.name),
     )
 
@@ -105,11 +118,25 @@ def start(
     subject: CitizenDep,
 ) -> Response:
     offered = catalog.offered_service(db, key)
+    own = _own_page(municipality, offered)
+    if own is not None:
+        return own
     out = applications.start_draft(db, portal, municipality, offered, DraftIn(), subject)
     state.cookies[DRAFT_COOKIE] = out.access_token
     response = RedirectResponse(f"/{municipality.slug}/antrag/schritt/1", status_code=303)
     state.apply_cookies(response)
     return response
+
+
+def _own_page(municipality: Municipality, offered: OfferedService) -> Response | None:
+    """A service with its own page (the Mängelmelder) starts there; one the platform files
+    itself is not offered to citizens."""
+    page = offered.template.start_page
+    if page is None:
+        return None
+    if not page:
+        raise NotFound(gettext_("This service is not applied for online."))
+    return RedirectResponse(f"/{municipality.slug}/{page}", status_code=303)
 
 
 def _current_draft(request: Request, db: Session) -> Draft:
@@ -181,6 +208,7 @@ def _step_page(
         fields=fields,
         errors=errors,
         labels={f.name: f.label for f in fields},
+        upload_limit=request.app.state.platform.portal.limits.max_bytes,
         **_context(request, municipality, "", f"{application.titles[number - 1]} – {name}"),
     )
 
@@ -544,6 +572,7 @@ def status_page(
     municipality: MunicipalityDep,
     portal: PortalDep,
     neu: Annotated[int, Query(ge=0, le=1)] = 0,
+    antwort: Annotated[int, Query(ge=0, le=1)] = 0,
 ) -> Response:
     if normalise(code) is None:
         return _lookup_page(request, state, municipality, code, _not_a_code(), 422)
@@ -560,20 +589,113 @@ def status_page(
             ),
             404,
         )
+    return _status(
+        request, state, db, municipality, portal, submission, {}, "", bool(neu), bool(antwort)
+    )
+
+
+def _status(
+    request: Request,
+    state: WebState,
+    db: Session,
+    municipality: Municipality,
+    portal: Portal,
+    submission: Submission,
+    errors: dict[str, str],
+    text: str,
+    just_sent: bool = False,
+    replied: bool = False,
+    status_code: int = 200,
+) -> Response:
     status = applicant.status_for_applicant(db, portal, municipality, submission, state.language)
     api = f"/{municipality.slug}/api/v1/citizen/status/{status.tracking_code}"
+    title = gettext_("Your report") if status.report else gettext_("Your application")
     return render(
         request,
         "citizen/status.html",
         state,
+        status_code=status_code,
         status=status,
         submission=submission,
-        just_sent=bool(neu),
+        just_sent=just_sent,
+        replied=replied,
         receipt_pdf=f"{api}/receipt.pdf",
         decision_pdf=f"{api}/decision.pdf",
         zone=municipality.timezone,
-        **_context(request, municipality, "status", gettext_("Your application")),
+        sections=applicant.status_sections(db, submission),
+        errors=errors,
+        reply_text=text,
+        labels={
+            "reply-text": gettext_("Your answer"),
+            "reply-file": gettext_("File (optional)"),
+        },
+        limits=portal.limits,
+        **_context(request, municipality, "status", title),
     )
+
+
+@router.post("/status/{code}/antwort", dependencies=[Depends(anonymous_submission)])
+def answer(
+    code: Annotated[str, Path(max_length=40)],
+    request: Request,
+    state: PageDep,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    portal: PortalDep,
+) -> Response:
+    """The applicant answers the office on the status page: a text, a file, or both."""
+    submission = applications.submission_by_code(db, code)
+    text = form_text(form, "reply-text", MAX_REPLY + 1)
+    errors: dict[str, str] = {}
+    if len(text) > MAX_REPLY:
+        errors["reply-text"] = gettext_("The text is too long (at most 10,000 characters).")
+    file, problem = _reply_file(form, portal)
+    if problem:
+        errors["reply-file"] = problem
+    if not text and file is None and not errors:
+        errors["reply-text"] = gettext_("Please write an answer or choose a file.")
+    if not errors:
+        try:
+            with db.begin_nested():  # a refused file leaves no half-stored answer
+                applicant.reply(db, submission, text, portal=portal, file=file)
+        except ServiceError as exc:
+            if exc.status >= 500:
+                raise
+            errors[
+                "reply-file" if file is not None and exc.status in (413, 415) else "reply-text"
+            ] = _file_message(exc) if exc.status in (413, 415) else exc.detail
+    if errors:
+        return _status(
+            request, state, db, municipality, portal, submission, errors, text, status_code=422
+        )
+    return RedirectResponse(
+        f"/{municipality.slug}/status/{submission.tracking_code}?antwort=1#antwort",
+        status_code=303,
+    )
+
+
+MAX_REPLY = 10_000
+
+
+def _reply_file(form: Any, portal: Portal) -> tuple[tuple[str, bytes] | None, str]:
+    chosen = form.get("reply-file")
+    if not isinstance(chosen, UploadFile) or not chosen.filename:
+        return None, ""
+    content = chosen.file.read(portal.limits.max_bytes + 1)
+    try:
+        uploads.check_file(portal.limits, chosen.filename, content, uploads.DEFAULT_TYPES)
+    except ServiceError as exc:
+        return None, _file_message(exc, chosen.size or len(content))
+    return (chosen.filename, content), ""
+
+
+def _file_message(error: ServiceError, size: int = 0) -> str:
+    if isinstance(error, PayloadTooLarge) and error.limit:
+        return file_too_large(size or error.size, error.limit)
+    if error.status == 415:
+        return gettext_("Please send the file as PDF, JPEG or PNG.")
+    return error.detail
 
 
 # ---- for the back office's inbox ---------------------------------------------------------------

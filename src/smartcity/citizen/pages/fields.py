@@ -24,6 +24,7 @@ class Field:
     options: list[tuple[str, str]]
     accept: str
     multiple: bool
+    autocomplete: str = ""  # the input purpose (WCAG 2.1 SC 1.3.5), where the form names one
 
 
 def _text(hints: dict[str, Any], key: str, language: str) -> str:
@@ -115,6 +116,7 @@ def step_fields(
                 options=_options(hints, node, language),
                 accept=",".join(hints.get("accept", [])),
                 multiple=node.get("type") == "array",
+                autocomplete=str(hints.get("autocomplete") or ""),
             )
         )
     return fields

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from smartcity.core.errors import ServiceError, ServiceUnavailable, TooManyRequests
 from smartcity.core.tenancy.scope import CrossTenantWrite
+from smartcity.core.web.i18n import gettext_
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +98,24 @@ def _http_error(request: Request, exc: Exception) -> Response:
     page = _page_error(request, exc.status_code, "", headers)
     if page is not None:
         return page
+    if exc.status_code == 404 and _browser_page(request):
+        # A mistyped page address matches no route, so no page left its renderer: a person
+        # still gets the error page in their language, not problem JSON.
+        from smartcity.core.web.deps import error_page  # the web layer imports this module
+
+        return error_page(request, 404, "", headers)
     return problem(
         exc.status_code,
         titles.get(exc.status_code, "Error"),
         str(exc.detail),
         headers=dict(exc.headers) if exc.headers else None,
     )
+
+
+def _browser_page(request: Request) -> bool:
+    """A browser asking for a page (API clients do not ask for HTML first)."""
+    accept = request.headers.get("accept", "")
+    return request.method == "GET" and accept.startswith("text/html")
 
 
 def _cross_tenant(request: Request, exc: Exception) -> Response:
@@ -113,7 +126,7 @@ def _cross_tenant(request: Request, exc: Exception) -> Response:
 def _stale(request: Request, exc: Exception) -> Response:
     # A row with a version column (version_id_col) changed between reading and writing: the
     # other writer won; the caller reloads. Raised at any flush, so it is handled here once.
-    detail = "Der Datensatz wurde gleichzeitig geändert. Bitte laden Sie ihn neu."
+    detail = gettext_("Someone else changed this entry at the same time. Please reload it.")
     page = _page_error(request, 412, detail, None)
     if page is not None:
         return page

@@ -221,3 +221,7 @@ class CitizenSession(Base):
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# Data-subject requests match e-mail addresses regardless of case (privacy0002).
+Index("ix_citizen_session_email_lower", func.lower(CitizenSession.email))

@@ -9,15 +9,17 @@ the same deny-by-default rule the API follows.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import replace
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy import inspect
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from smartcity.core.db import MAX_ROW_ID
+from smartcity.core.db import MAX_ROW_ID, transaction
 from smartcity.core.errors import NotAuthenticated, PermissionDenied, ServiceError
 from smartcity.core.http.deps import (
     SESSION_COOKIE,
@@ -27,8 +29,10 @@ from smartcity.core.http.deps import (
     public,
     user_principal,
 )
+from smartcity.core.identity.models import UserAccount
 from smartcity.core.identity.permissions import Permission, Principal
 from smartcity.core.identity.sessions import resolve_session
+from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
 from smartcity.core.uploads import services as uploads
 from smartcity.core.uploads.services import PayloadTooLarge, UploadLimits
 from smartcity.core.web import i18n
@@ -66,9 +70,14 @@ def error_page(
     state: WebState = getattr(request.state, "web", None) or web_state(
         request, request.app.state.platform.settings.cookie_secure
     )
+    if state.user is not None and inspect(state.user).expired:
+        state = replace(state, user=_account_again(request, state.user))
     title, explanation = STATUS_TEXTS.get(status, STATUS_TEXTS[400 if status < 500 else 500])
     explanation = i18n.gettext_(explanation) if explanation else ""
-    shown = detail if status not in (500, 401) and detail != explanation else ""
+    # A 404's detail names the missing thing in the words of the code ("There is no
+    # municipality 'x'."), a 429's is written for API clients in both languages: the page's
+    # explanation in the visitor's language says all they need.
+    shown = detail if status not in (500, 429, 404, 401) and detail != explanation else ""
     response = render(
         request,
         "error.html",
@@ -82,6 +91,19 @@ def error_page(
         if name.lower() != "www-authenticate":
             response.headers[name] = value
     return response
+
+
+def _account_again(request: Request, user: UserAccount) -> UserAccount | None:
+    """The logged-in account read again: the request's session rolled back with the error and
+    expired what it had loaded, and the page's frame names the user."""
+    identity = inspect(user).identity
+    if not identity:
+        return None
+    with transaction(request.app.state.platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
+        found = db.get(UserAccount, identity[0])
+        if found is not None:
+            db.expunge(found)  # detached with its columns loaded, not expired at the commit
+        return found
 
 
 def too_large_page(request: Request) -> Response:

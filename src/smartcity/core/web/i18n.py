@@ -12,10 +12,13 @@ from __future__ import annotations
 import gettext
 import io
 from contextvars import ContextVar
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -96,3 +99,39 @@ def file_too_large(size: int, limit: int) -> str:
         "size": megabytes(size),
         "limit": megabytes(limit),
     }
+
+
+def day(value: date | str, language: str | None = None) -> str:
+    """A calendar day as a person reads it: "20.11.2026" in German, "20 November 2026" in
+    English. An ISO date string (a form's date field) is read first; any other text is
+    returned as it is (it was never a date)."""
+    if isinstance(value, str):
+        try:
+            parsed = date.fromisoformat(value)
+        except ValueError:
+            return value
+    else:
+        parsed = value
+    if pick(language or current_language.get()) == "de":
+        return parsed.strftime("%d.%m.%Y")
+    return str(format_date(parsed, "d MMMM y", locale="en_GB"))
+
+
+def moment(value: datetime, zone: str, language: str | None = None) -> str:
+    """A point in time in `zone`: "20.11.2026, 14:05 Uhr" in German, "20 November 2026,
+    14:05" in English."""
+    local = value.astimezone(ZoneInfo(zone)) if value.tzinfo else value
+    if pick(language or current_language.get()) == "de":
+        return local.strftime("%d.%m.%Y, %H:%M Uhr")
+    return f"{day(local.date(), 'en')}, {local:%H:%M}"
+
+
+def kilobytes(size: int) -> str:
+    """A file's size as people read it: bytes below 1 KB (never "0 KB"), then KB, then MB,
+    with the page's decimal sign."""
+    german = current_language.get() != "en"
+    if size < 1024:
+        return f"{size} Bytes" if german else f"{size} bytes"
+    if size < 1_048_576:
+        return f"{round(size / 1024)} KB"
+    return f"{megabytes(size)} MB"

@@ -28,9 +28,11 @@ def _local(moment: datetime | None, zone: str = "Europe/Berlin", with_time: bool
     if moment is None:
         return "–"
     local = moment.astimezone(ZoneInfo(zone)) if moment.tzinfo else moment
+    if not with_time:
+        return i18n.day(local.date())
     if i18n.current_language.get() == "de":
-        return local.strftime("%d.%m.%Y %H:%M" if with_time else "%d.%m.%Y")
-    return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+        return local.strftime("%d.%m.%Y %H:%M")
+    return f"{i18n.day(local.date())}, {local:%H:%M}"
 
 
 def _number(value: float | int | None, digits: int = 0) -> str:
@@ -55,6 +57,8 @@ def _environment() -> Environment:
     )
     environment.filters["local"] = _local
     environment.filters["number"] = _number
+    environment.filters["day"] = i18n.day
+    environment.filters["filesize"] = i18n.kilobytes
     return environment
 
 

@@ -3,15 +3,19 @@ with the result of its verification."""
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
 from smartcity.cases import services as cases
-from smartcity.cases.pages import staff_names
+from smartcity.cases.pages import parse_day, staff_names
 from smartcity.cases.permissions import CASES_READ
+from smartcity.cases.workflow import Workflow
 from smartcity.core.audit import services as audit
 from smartcity.core.audit.models import AuditEntry
 from smartcity.core.db import MAX_ROW_ID
@@ -36,6 +40,8 @@ from smartcity.lighting import services as lighting
 from smartcity.lighting.permissions import LIGHTING_READ
 from smartcity.watermeter.models import MeterReading
 from smartcity.watermeter.permissions import WATERMETER_MANAGE
+from smartcity.web.backoffice.audit_texts import action_label, object_label
+from smartcity.web.backoffice.audit_texts import changes as audit_changes
 from smartcity.web.permissions import COCKPIT_VIEW
 
 router = APIRouter(prefix="/{municipality}/verwaltung", include_in_schema=False)
@@ -46,9 +52,52 @@ ROLE_NAMES = {
     Role.OPERATOR: _("Operations"),
     Role.DATA_STEWARD: _("Data steward"),
     Role.AUDITOR: _("Auditor"),
+    Role.DATA_PROTECTION_OFFICER: _("Data protection officer"),
+    Role.COMMUNICATIONS: _("Press and communications"),
     Role.REGION_ADMIN: _("Region administration"),
 }
 ASSIGNABLE = [role for role in ROLE_NAMES if role != Role.REGION_ADMIN]
+
+
+def scope_label(scope: str) -> str:
+    """A right of an API key as staff read it: its description in their language (the
+    scope's code is for integrators and stays in the API)."""
+    return gettext_(SCOPES.get(scope, scope))
+
+
+def _confirmed(form: Any) -> bool:
+    return form_text(form, "confirmed") == "yes"
+
+
+def _confirm_page(
+    request: Request,
+    state: WebState,
+    municipality: Any,
+    current: str,
+    *,
+    question: str,
+    consequences: list[str],
+    confirm_label: str,
+    action: str,
+    fields: list[tuple[str, str]],
+    cancel_url: str,
+    **extra: Any,
+) -> Response:
+    """The step between pressing a destructive button and the change: a page that names what
+    will happen. Only its own button (which sends confirmed=yes) changes anything."""
+    return render(
+        request,
+        "backoffice/confirm.html",
+        state,
+        question=question,
+        consequences=consequences,
+        confirm_label=confirm_label,
+        action=action,
+        fields=fields,
+        cancel_url=cancel_url,
+        **extra,
+        **layout.staff(request, municipality, state.principal, current, question),
+    )
 
 
 @router.get("/")
@@ -157,7 +206,7 @@ def staff_change(
             raise InvalidInput(gettext_("Please choose a role."), errors={"role": ""})
         role = Role(role_text)
         department = values["department"] or None
-        if role == Role.CASE_WORKER and not department:
+        if role == Role.CASE_WORKER and not department and action != "revoke":
             raise InvalidInput(
                 gettext_("Case workers belong to a department: please name it."),
                 errors={"department": ""},
@@ -178,6 +227,33 @@ def staff_change(
             if found is None:
                 raise InvalidInput(gettext_("This staff member does not exist here."))
             user = found
+        if action == "revoke" and not _confirmed(form):
+            role_name = gettext_(ROLE_NAMES[role])
+            who = user.display_name or user.username
+            return _confirm_page(
+                request,
+                state,
+                municipality,
+                "benutzer",
+                question=gettext_("Remove the role “%(role)s” from %(name)s?")
+                % {"role": role_name, "name": who},
+                consequences=[
+                    gettext_(
+                        "From their next page on, %(name)s can no longer do what this role "
+                        "allows. You can assign the role again later."
+                    )
+                    % {"name": who}
+                ],
+                confirm_label=gettext_("Remove the role"),
+                action=f"/{municipality.slug}/verwaltung/benutzer",
+                fields=[
+                    ("action", "revoke"),
+                    ("user_id", str(user.id)),
+                    ("role", role.value),
+                    ("department", values["department"]),
+                ],
+                cancel_url=f"/{municipality.slug}/verwaltung/benutzer",
+            )
         if action == "revoke":
             users.revoke_role(db, user, role, municipality=municipality, actor=actor)
         else:
@@ -205,13 +281,35 @@ def staff_lock(
 ) -> Response:
     """Lock an account (its sessions end at once) or open it again."""
     found = users.staff_member(db, municipality, user_id)
+    activate = form_text(form, "active") == "1"
     try:
         if found is None:
             raise InvalidInput(gettext_("This staff member does not exist here."))
+        if not activate and not _confirmed(form):
+            # Opening an account again harms nobody; locking one ends its work at once.
+            who = found.display_name or found.username
+            return _confirm_page(
+                request,
+                state,
+                municipality,
+                "benutzer",
+                question=gettext_("Lock the account of %(name)s?") % {"name": who},
+                consequences=[
+                    gettext_(
+                        "%(name)s is logged out at once and cannot log in until the account "
+                        "is unlocked. Their cases and entries stay as they are."
+                    )
+                    % {"name": who}
+                ],
+                confirm_label=gettext_("Lock the account"),
+                action=f"/{municipality.slug}/verwaltung/benutzer/{found.id}/sperre",
+                fields=[("active", "0")],
+                cancel_url=f"/{municipality.slug}/verwaltung/benutzer",
+            )
         users.set_active(
             db,
             found,
-            form_text(form, "active") == "1",
+            activate,
             municipality=municipality,
             by=state.principal,
         )
@@ -242,6 +340,7 @@ def _keys_page(
         state,
         status_code=status_code,
         keys=apikeys.list_api_keys(db),
+        scope_label=scope_label,
         # Only what this staff member may grant (nobody grants what they do not hold).
         scopes=sorted(i for i in SCOPES.items() if state.principal.holds_scope(i[0])),
         errors=errors,
@@ -270,10 +369,12 @@ def key_change(
 ) -> Response:
     actor = state.principal.actor
     if form_text(form, "action") == "revoke":
-        key_id = form_text(form, "key_id")
-        found_id = row_id(key_id)
-        if found_id is not None:
-            apikeys.revoke_api_key(db, found_id, actor=actor)
+        found_id = row_id(form_text(form, "key_id"))
+        key = next((k for k in apikeys.list_api_keys(db) if k.id == found_id), None)
+        if key is not None and key.revoked_at is None and not _confirmed(form):
+            return _revoke_question(request, state, municipality, key)
+        if key is not None:
+            apikeys.revoke_api_key(db, key.id, actor=actor)
         return RedirectResponse(f"/{municipality.slug}/verwaltung/api-schluessel", status_code=303)
     name = form_text(form, "name")
     scopes = [s for s in form.getlist("scopes") if isinstance(s, str)]
@@ -295,7 +396,36 @@ def key_change(
     return _keys_page(request, state, db, municipality, errors, None, 422)
 
 
+def _revoke_question(request: Request, state: WebState, municipality: Any, key: Any) -> Response:
+    consequences = [
+        gettext_(
+            "Every device or partner system that uses this key is refused from now on, "
+            "e.g. sensors can no longer send readings. This cannot be undone: they need a "
+            "new key."
+        )
+    ]
+    return _confirm_page(
+        request,
+        state,
+        municipality,
+        "api-schluessel",
+        question=gettext_("Revoke the API key “%(name)s”?") % {"name": key.name},
+        consequences=consequences,
+        confirm_label=gettext_("Revoke the key"),
+        action=f"/{municipality.slug}/verwaltung/api-schluessel",
+        fields=[("action", "revoke"), ("key_id", str(key.id))],
+        cancel_url=f"/{municipality.slug}/verwaltung/api-schluessel",
+        # Whether something still uses the key (the simulator, a sensor) is worth seeing here.
+        last_used=key.last_used_at,
+        never_used=key.last_used_at is None,
+        zone=municipality.timezone,
+    )
+
+
 # ---- audit log ---------------------------------------------------------------------------------
+
+
+AUDIT_PAGE = 50
 
 
 @router.get("/protokoll")
@@ -305,20 +435,96 @@ def audit_log(
     db: TenantDbDep,
     municipality: MunicipalityDep,
     before: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+    von: Annotated[str, Query(max_length=10)] = "",
+    bis: Annotated[str, Query(max_length=10)] = "",
+    wer: Annotated[str, Query(max_length=100)] = "",
+    aktion: Annotated[str, Query(max_length=100)] = "",
+    objekt: Annotated[str, Query(max_length=100)] = "",
+    nummer: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(100)
+    """The audit log, newest first, filtered by time, actor, action and object, a page at a
+    time (keyset paging on the entry number, so a long log pages as fast as a short one)."""
+    zone = ZoneInfo(municipality.timezone)
+    errors: dict[str, str] = {}
+    first, last = parse_day(von), parse_day(bis)
+    if von and first is None:
+        errors["von"] = gettext_("Please enter the date as DD.MM.YYYY.")
+    if bis and last is None:
+        errors["bis"] = gettext_("Please enter the date as DD.MM.YYYY.")
+    conditions = []
+    if first is not None:
+        conditions.append(AuditEntry.created_at >= datetime.combine(first, time(), zone))
+    if last is not None:
+        end = datetime.combine(last + timedelta(days=1), time(), zone)
+        conditions.append(AuditEntry.created_at < end)
+    for column, value in (
+        (AuditEntry.actor, wer),
+        (AuditEntry.action, aktion),
+        (AuditEntry.resource_type, objekt),
+        (AuditEntry.resource_id, nummer.strip()),
+    ):
+        if value:
+            conditions.append(column == value)
+    query = select(AuditEntry).where(*conditions).order_by(AuditEntry.id.desc())
     if before:
         query = query.where(AuditEntry.id < before)
-    entries = list(db.scalars(query))
+    entries = list(db.scalars(query.limit(AUDIT_PAGE + 1)))
+    older = entries[AUDIT_PAGE - 1].id if len(entries) > AUDIT_PAGE else None
+    entries = entries[:AUDIT_PAGE]
+    total = db.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
     verification = audit.verify(db, municipality_id=municipality.id)
+    names = staff_names(db, municipality)
+    for key in apikeys.list_api_keys(db):
+        names[f"apikey:{key.id}"] = gettext_("API key “%(name)s”") % {"name": key.name}
+    workflow = Workflow.of(None)
+
+    def status(code: str) -> str:
+        return workflow.label(code, state.language)
+
+    actors = sorted(
+        db.scalars(select(AuditEntry.actor).distinct()),
+        key=lambda a: str(names.get(a) or a).lower(),
+    )
+    actions = sorted(
+        db.scalars(select(AuditEntry.action).distinct()), key=lambda a: action_label(a).lower()
+    )
+    objects = sorted(
+        db.scalars(select(AuditEntry.resource_type).distinct()),
+        key=lambda o: object_label(o).lower(),
+    )
+    filters = {
+        "von": von,
+        "bis": bis,
+        "wer": wer,
+        "aktion": aktion,
+        "objekt": objekt,
+        "nummer": nummer,
+    }
     return render(
         request,
         "backoffice/audit.html",
         state,
-        entries=entries,
+        status_code=422 if errors else 200,
+        rows=[
+            {
+                "entry": entry,
+                "actor": names.get(entry.actor, entry.actor),
+                "action": action_label(entry.action),
+                "object": object_label(entry.resource_type),
+                "changes": audit_changes(entry.changes or {}, names, status),
+            }
+            for entry in entries
+        ],
+        total=total,
         verification=verification,
-        names=staff_names(db, municipality),
-        older=entries[-1].id if len(entries) == 100 else None,
+        filters=filters,
+        errors=errors,
+        labels={"von": gettext_("From"), "bis": gettext_("To")},
+        actor_choices=[(a, names.get(a, a)) for a in actors],
+        action_choices=[(a, action_label(a)) for a in actions],
+        object_choices=[(o, object_label(o)) for o in objects],
+        older_url=("?" + urlencode({**filters, "before": older})) if older else None,
+        newest_url=("?" + urlencode(filters)) if before else None,
         zone=municipality.timezone,
         **layout.staff(request, municipality, state.principal, "protokoll", gettext_("Audit log")),
     )

@@ -270,4 +270,10 @@ def region_cockpit(request: Request, state: PageDep, db: DbDep, platform: Platfo
         site_name=gettext_("Region overview"),
         home_url="/verwaltung",
         page_title=gettext_("Region overview"),
+        # The same header as every back-office page: who is logged in, the way out, and the
+        # way back to the choice of municipalities.
+        nav=[
+            layout.NavItem("/verwaltung", gettext_("Administration"), False),
+            layout.NavItem("/region/cockpit", gettext_("Region overview"), True),
+        ],
     )
