@@ -1,0 +1,287 @@
+"""The portal's open-data pages (search, dataset with preview, downloads and licence) and
+the data officer's page in the back office (release, register, review, withdraw)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from smartcity.core.errors import InvalidInput, NotFound, ServiceError
+from smartcity.core.http.deps import MunicipalityDep, PlatformDep, TenantDbDep
+from smartcity.core.modules import registry_of
+from smartcity.core.web import layout
+from smartcity.core.web.deps import FormDep, PageDep, form_text, staff_page
+from smartcity.core.web.i18n import gettext_
+from smartcity.core.web.rendering import render
+from smartcity.core.web.session import WebState
+from smartcity.opendata import catalogue, services, uploads, vocab
+from smartcity.opendata.models import DRAFT, MANUAL, PUBLISHED, REVIEW, WITHDRAWN, OpenDataset
+from smartcity.opendata.permissions import OPENDATA_MANAGE
+from smartcity.opendata.routes import UuidPath
+
+portal_pages = APIRouter(prefix="/{municipality}", include_in_schema=False)
+staff_pages = APIRouter(prefix="/{municipality}/verwaltung", include_in_schema=False)
+Manager = Annotated[WebState, Depends(staff_page(OPENDATA_MANAGE))]
+PREVIEW_ROWS = 20
+
+
+def _label(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def _vocabularies(lang: str) -> dict[str, Any]:
+    return {
+        "themes": [(code, _label(labels, lang)) for code, labels in vocab.THEMES.items()],
+        "frequencies": [(c, _label(labels, lang)) for c, labels in vocab.FREQUENCIES.items()],
+        "file_types": [(code, code) for code in vocab.FILE_TYPES if code != "HTML"],
+        "theme_names": {c: _label(labels, lang) for c, labels in vocab.THEMES.items()},
+        "frequency_names": {c: _label(labels, lang) for c, labels in vocab.FREQUENCIES.items()},
+    }
+
+
+@portal_pages.get("/offene-daten")
+def open_data(
+    request: Request,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    q: Annotated[str, Query(max_length=100)] = "",
+    thema: Annotated[str, Query(max_length=20)] = "",
+    format: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    query = services.Search(
+        text=q.strip(),
+        theme=thema if thema in vocab.THEMES else "",
+        file_type=format if format in vocab.FILE_TYPES else "",
+    )
+    return render(
+        request,
+        "opendata/portal.html",
+        state,
+        datasets=services.search(db, query),
+        query=query,
+        **_vocabularies(state.language),
+        **layout.portal(request, municipality, "offene-daten", gettext_("Open data")),
+    )
+
+
+def _preview(db: TenantDbDep, dataset: OpenDataset) -> tuple[list[str], list[list[str]]]:
+    """The first rows of the dataset's first CSV file, for a table on its page."""
+    for distribution in dataset.distributions:
+        if distribution.format == "CSV" and distribution.byte_size:
+            content = services.content_of(db, distribution) or b""
+            reader = csv.reader(io.StringIO(content.decode("utf-8-sig", errors="replace")))
+            rows = [row for _, row in zip(range(PREVIEW_ROWS + 1), reader, strict=False)]
+            return (rows[0], rows[1:]) if rows else ([], [])
+    return [], []
+
+
+@portal_pages.get("/offene-daten/{dataset_uuid}")
+def dataset_page(
+    request: Request,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    dataset_uuid: UuidPath,
+) -> Response:
+    dataset = services.by_uuid(db, dataset_uuid)
+    if dataset.status == WITHDRAWN:
+        return render(
+            request,
+            "error.html",
+            state,
+            status_code=410,
+            title=gettext_("No longer available"),
+            explanation=gettext_("This dataset was withdrawn."),
+            detail="",
+        )
+    if dataset.status != PUBLISHED:
+        raise NotFound("There is no such dataset.")
+    settings = services.settings_of(db, create=False)
+    urls = catalogue.urls_of(platform.portal, municipality)
+    header, rows = _preview(db, dataset)
+    geojson = [
+        urls.download(d) for d in dataset.distributions if d.format == "GEOJSON" and d.byte_size
+    ]
+    return render(
+        request,
+        "opendata/dataset.html",
+        state,
+        dataset=dataset,
+        licence=vocab.licence_of(settings.licence),
+        licence_iri=settings.licence,
+        urls=urls,
+        header=header,
+        rows=rows,
+        geojson=geojson,
+        zone=municipality.timezone,
+        **_vocabularies(state.language),
+        **layout.portal(request, municipality, "offene-daten", dataset.title),
+    )
+
+
+# ---- the back office ------------------------------------------------------------------------
+
+
+def _staff(
+    request: Request,
+    state: WebState,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    message: str = "",
+) -> Response:
+    declared = registry_of(request).datasets()
+    released = services.released(db)
+    settings = services.settings_of(db)
+    return render(
+        request,
+        "opendata/manage.html",
+        state,
+        status_code=status_code,
+        declared=sorted(declared.items(), key=lambda item: item[1].title),
+        released=released,
+        manual=services.manual_datasets(db),
+        settings=settings,
+        licences=[(lic.iri, lic.name) for lic in vocab.LICENCE_LIST.values()],
+        errors=errors or {},
+        message=message,
+        statuses={
+            DRAFT: gettext_("draft"),
+            REVIEW: gettext_("in review"),
+            PUBLISHED: gettext_("published"),
+            WITHDRAWN: gettext_("withdrawn"),
+        },
+        transitions=services.TRANSITIONS,
+        **_vocabularies(state.language),
+        **layout.staff(
+            request, municipality, state.principal, "offene-daten", gettext_("Open data")
+        ),
+    )
+
+
+@staff_pages.get("/offene-daten")
+def manage(
+    request: Request, state: Manager, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    return _staff(request, state, db, municipality)
+
+
+def _back(municipality: MunicipalityDep) -> RedirectResponse:
+    return RedirectResponse(f"/{municipality.slug}/verwaltung/offene-daten", status_code=303)
+
+
+@staff_pages.post("/offene-daten/freigabe")
+def release(
+    request: Request,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    source = form_text(form, "source", 100)
+    declaration = registry_of(request).datasets().get(source)
+    if declaration is None:
+        raise NotFound("There is no such dataset.")
+    if form_text(form, "action", 10) == "on":
+        services.switch_on(db, municipality, source, declaration, actor=state.principal.actor)
+    else:
+        services.switch_off(db, source, actor=state.principal.actor)
+    return _back(municipality)
+
+
+@staff_pages.post("/offene-daten/einstellungen")
+def change_settings(
+    request: Request,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    minimum = form_text(form, "min_persons", 4)
+    try:
+        services.change_settings(
+            db,
+            actor=state.principal.actor,
+            contact_email=form_text(form, "contact_email", 254),
+            contributor_id=form_text(form, "contributor_id", 200),
+            licence=form_text(form, "licence", 200),
+            min_persons=int(minimum) if minimum.isdigit() else 0,
+        )
+        # A new minimum applies to the published files at once.
+        services.refresh_all(db, municipality, registry_of(request).datasets())
+    except InvalidInput as exc:
+        # Nothing was written: the settings are checked before they change.
+        errors = {name: gettext_(text) for name, text in exc.errors.items()}
+        return _staff(request, state, db, municipality, errors, 422)
+    return _back(municipality)
+
+
+@staff_pages.post("/offene-daten/neu")
+def register(
+    request: Request,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+) -> Response:
+    data = services.ManualInput(
+        title=form_text(form, "title", 300),
+        description=form_text(form, "description", 5000),
+        themes=[t for t in form.getlist("themes") if isinstance(t, str)][:5],
+        frequency=form_text(form, "frequency", 40),
+        keywords=[k.strip() for k in form_text(form, "keywords", 500).split(",")][:20],
+    )
+    upload = form.get("file")
+    url = form_text(form, "url", 1000)
+    actor = state.principal.actor
+    try:
+        # Everything is checked before anything is written, so that a refused file leaves
+        # no half-registered dataset behind.
+        services.check_manual(data)
+        file: tuple[str, str, bytes | None, str | None] | None = None
+        if isinstance(upload, UploadFile) and upload.filename:
+            limits = platform.portal.limits
+            content = upload.file.read(limits.max_bytes + 1)
+            name, kind = uploads.check(limits, upload.filename, content)
+            file = (name, kind, content, None)
+        elif url:
+            kind = vocab.check_file_type(form_text(form, "url_format", 20)).code
+            services.check_url(url)
+            file = (url.rsplit("/", 1)[-1][:200] or "data", kind, None, url)
+    except ServiceError as exc:
+        errors = {name: gettext_(text) for name, text in exc.errors.items()} or {
+            "file": gettext_(exc.detail)
+        }
+        return _staff(request, state, db, municipality, errors, exc.status)
+    user = state.user.id if state.user else None
+    dataset = services.register(db, data, actor=actor, user_id=user)
+    if file is not None:
+        name, kind, payload, link = file
+        services.add_file(
+            db, dataset, file_type=kind, name=name, data=payload, url=link, actor=actor
+        )
+    return _back(municipality)
+
+
+@staff_pages.post("/offene-daten/{dataset_uuid}/status")
+def change_status(
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    dataset_uuid: UuidPath,
+) -> Response:
+    dataset = services.by_uuid(db, dataset_uuid)
+    if dataset.source != MANUAL:
+        raise InvalidInput("A module's dataset is released or withdrawn by switching it.")
+    services.move(db, dataset, form_text(form, "status", 20), actor=state.principal.actor)
+    return _back(municipality)

@@ -1,0 +1,257 @@
+"""The catalogue's endpoints: `/{m}/dcat/catalog` (paged), one URI per dataset and file that
+answers RDF or, to a browser, the portal page (content negotiation; an extension picks the
+serialisation too), the downloads, and the region's catalogue of catalogues."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from rdflib import Graph
+from sqlalchemy import select
+
+from smartcity.core.errors import NotFound, ServiceError
+from smartcity.core.http.deps import (
+    DbDep,
+    MunicipalityDep,
+    PlatformDep,
+    TenantDbDep,
+    public,
+    reads_only,
+)
+from smartcity.core.tenancy.models import Municipality, Region
+from smartcity.opendata import catalogue, rdf, services
+from smartcity.opendata.models import PUBLISHED, WITHDRAWN, OpenDataset
+
+router = APIRouter(tags=["open data"], dependencies=[Depends(public)])
+UuidPath = Annotated[
+    str, Path(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+]
+Extension = Annotated[str, Path(pattern=r"^(ttl|rdf|jsonld)$")]
+Page = Annotated[int, Query(ge=1, le=1_000_000, description="Catalogue page (100 datasets each)")]
+
+
+class NotAcceptable(ServiceError):
+    status = 406
+    title = "Not acceptable"
+    type_slug = "not-acceptable"
+
+
+class Gone(ServiceError):
+    status = 410
+    title = "Gone"
+    type_slug = "gone"
+
+
+def _kind(request: Request, extension: str | None) -> str:
+    if extension is not None:
+        return extension
+    kind = rdf.negotiate(request.headers.get("accept", "*/*"))
+    if kind is None:
+        raise NotAcceptable("Available: text/turtle, application/rdf+xml, application/ld+json.")
+    return kind
+
+
+def _rdf(graph: Graph, kind: str) -> Response:
+    return Response(
+        rdf.serialise(graph, kind),
+        media_type=rdf.FORMATS[kind][1],
+        headers={"Vary": "Accept", "Access-Control-Allow-Origin": "*"},
+    )
+
+
+def _catalog(
+    request: Request,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    page: int,
+    extension: str | None,
+) -> Response:
+    kind = _kind(request, extension)
+    if kind == "html":
+        return RedirectResponse(f"/{municipality.slug}/offene-daten", status_code=303)
+    return _rdf(catalogue.catalog_page(db, platform.portal, municipality, page), kind)
+
+
+@router.get("/{municipality}/dcat/catalog", summary="The DCAT-AP.de catalogue (paged)")
+@reads_only
+def catalog(
+    request: Request,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    page: Page = 1,
+) -> Response:
+    return _catalog(request, db, municipality, platform, page, None)
+
+
+@router.get("/{municipality}/dcat/catalog.{extension}", summary="The catalogue in one format")
+@reads_only
+def catalog_as(
+    request: Request,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    extension: Extension,
+    page: Page = 1,
+) -> Response:
+    return _catalog(request, db, municipality, platform, page, extension)
+
+
+def _published(db: TenantDbDep, dataset_uuid: str) -> OpenDataset:
+    dataset = services.by_uuid(db, dataset_uuid)
+    if dataset.status == WITHDRAWN:
+        # Harvesters remove what answers 410; a draft stays unknown to them.
+        raise Gone("This dataset was withdrawn.")
+    if dataset.status != PUBLISHED:
+        raise NotFound("There is no such dataset.")
+    return dataset
+
+
+def _dataset(
+    request: Request,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    dataset_uuid: str,
+    extension: str | None,
+) -> Response:
+    dataset = _published(db, dataset_uuid)
+    kind = _kind(request, extension)
+    if kind == "html":
+        return RedirectResponse(
+            f"/{municipality.slug}/offene-daten/{dataset.uuid}", status_code=303
+        )
+    return _rdf(catalogue.dataset_graph(db, platform.portal, municipality, dataset), kind)
+
+
+@router.get("/{municipality}/dcat/datasets/{dataset_uuid}", summary="One dataset")
+@reads_only
+def dataset(
+    request: Request,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    dataset_uuid: UuidPath,
+) -> Response:
+    return _dataset(request, db, municipality, platform, dataset_uuid, None)
+
+
+@router.get("/{municipality}/dcat/datasets/{dataset_uuid}.{extension}", summary="One dataset")
+@reads_only
+def dataset_as(
+    request: Request,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    dataset_uuid: UuidPath,
+    extension: Extension,
+) -> Response:
+    return _dataset(request, db, municipality, platform, dataset_uuid, extension)
+
+
+@router.get("/{municipality}/dcat/datasets/{dataset_uuid}/service", summary="A data service")
+@reads_only
+def data_service(
+    request: Request,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    dataset_uuid: UuidPath,
+) -> Response:
+    dataset = _published(db, dataset_uuid)
+    if not dataset.api_path:
+        raise NotFound("This dataset has no interface.")
+    return _dataset(request, db, municipality, platform, dataset_uuid, None)
+
+
+@router.get("/{municipality}/dcat/distributions/{distribution_uuid}", summary="One file")
+@reads_only
+def distribution(
+    request: Request,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    distribution_uuid: UuidPath,
+) -> Response:
+    found = services.distribution_by_uuid(db, distribution_uuid)
+    return _dataset(request, db, municipality, platform, found.dataset.uuid, None)
+
+
+@router.get(
+    "/{municipality}/dcat/distributions/{distribution_uuid}/{file_name}", summary="Download"
+)
+@reads_only
+def download(
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    distribution_uuid: UuidPath,
+    file_name: Annotated[str, Path(max_length=200)],
+) -> Response:
+    found = services.distribution_by_uuid(db, distribution_uuid)
+    _published(db, found.dataset.uuid)
+    if file_name != found.file_name:
+        raise NotFound("There is no such file.")
+    urls = catalogue.urls_of(platform.portal, municipality)
+    content = services.content_of(db, found)
+    if content is None:
+        return RedirectResponse(urls.access(found), status_code=303)
+    return Response(
+        content,
+        media_type=found.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{found.file_name}"',
+            "Access-Control-Allow-Origin": "*",
+            "ETag": f'"{found.sha256}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def _region(db: DbDep, slug: str) -> tuple[Region, list[Municipality]]:
+    # Regions and municipalities are instance-wide rows: no tenant scope is involved.
+    region = db.scalar(select(Region).where(Region.slug == slug))
+    if region is None:
+        raise NotFound("There is no such region.")
+    members = list(
+        db.scalars(
+            select(Municipality)
+            .where(Municipality.region_id == region.id)
+            .order_by(Municipality.slug)
+        )
+    )
+    return region, members
+
+
+def _region_catalog(
+    request: Request, db: DbDep, platform: PlatformDep, slug: str, extension: str | None
+) -> Response:
+    region, members = _region(db, slug)
+    kind = _kind(request, extension)
+    if kind == "html":
+        kind = "ttl"
+    graph = rdf.region_catalog(region, platform.portal.public_url, members)
+    return _rdf(graph, kind)
+
+
+@router.get("/region/{region}/dcat/catalog", summary="The region's catalogue of catalogues")
+@reads_only
+def region_catalog(
+    request: Request, db: DbDep, platform: PlatformDep, region: Annotated[str, Path(max_length=63)]
+) -> Response:
+    return _region_catalog(request, db, platform, region, None)
+
+
+@router.get("/region/{region}/dcat/catalog.{extension}", summary="The region's catalogue")
+@reads_only
+def region_catalog_as(
+    request: Request,
+    db: DbDep,
+    platform: PlatformDep,
+    region: Annotated[str, Path(max_length=63)],
+    extension: Extension,
+) -> Response:
+    return _region_catalog(request, db, platform, region, extension)

@@ -1,0 +1,484 @@
+"""The catalogue's rows: settings, releasing a module's dataset, keeping its files current,
+datasets registered by hand and their review, and what the catalogue lists."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from smartcity.core.audit import services as audit
+from smartcity.core.db import utcnow
+from smartcity.core.errors import InvalidInput, NotFound
+from smartcity.core.modules import DatasetDeclaration
+from smartcity.core.tenancy.models import Municipality
+from smartcity.opendata import guard, vocab
+from smartcity.opendata.models import (
+    DRAFT,
+    MANUAL,
+    PUBLISHED,
+    REVIEW,
+    WITHDRAWN,
+    OpenDataset,
+    OpenDataSettings,
+    OpenDistribution,
+)
+
+# Catalogue pages hold this many datasets (harvesters follow hydra:next).
+PAGE_SIZE = 100
+
+
+def settings_of(db: Session, *, create: bool = True) -> OpenDataSettings:
+    """The municipality's settings; the defaults where none were saved (stored only when
+    `create`: the catalogue's GET requests run in read-only transactions)."""
+    found = db.scalar(select(OpenDataSettings))
+    if found is None:
+        found = OpenDataSettings(
+            licence=vocab.LICENCES + vocab.DEFAULT_LICENCE, min_persons=5, contact_email=""
+        )
+        found.contributor_id = ""
+        if create:
+            db.add(found)
+            db.flush()
+    return found
+
+
+def change_settings(
+    db: Session,
+    *,
+    actor: str,
+    contact_email: str,
+    contributor_id: str,
+    licence: str,
+    min_persons: int,
+) -> OpenDataSettings:
+    errors: dict[str, str] = {}
+    if min_persons < 2:
+        errors["min_persons"] = "At least 2: a cell of one person is that person."
+    if contact_email and "@" not in contact_email:
+        errors["contact_email"] = "Not an e-mail address."
+    if contributor_id and not contributor_id.startswith(vocab.CONTRIBUTORS):
+        errors["contributor_id"] = "Not a concept of the dcat-ap.de contributor list."
+    if licence and vocab.licence_of(licence) is None:
+        errors["licence"] = "Not a licence of the dcat-ap.de list."
+    if errors:
+        raise InvalidInput("Please check the catalogue settings.", errors=errors)
+    found = settings_of(db)
+    old = {"min_persons": found.min_persons, "licence": found.licence}
+    found.contact_email = contact_email
+    found.contributor_id = contributor_id
+    found.licence = licence or found.licence
+    found.min_persons = min_persons
+    audit.record(
+        db,
+        actor=actor,
+        action="opendata.settings",
+        resource_type="opendata_settings",
+        resource_id=found.id,
+        changes={"old": old, "min_persons": min_persons, "licence": found.licence},
+    )
+    return found
+
+
+# ---- datasets released from a module's declaration ------------------------------------------
+
+
+def released(db: Session) -> dict[str, OpenDataset]:
+    """The municipality's datasets from modules, by source ("<module>.<key>")."""
+    return {
+        d.source: d for d in db.scalars(select(OpenDataset).where(OpenDataset.source != MANUAL))
+    }
+
+
+def switch_on(
+    db: Session,
+    municipality: Municipality,
+    source: str,
+    declaration: DatasetDeclaration,
+    *,
+    actor: str,
+    now: datetime | None = None,
+) -> OpenDataset:
+    """Release a module's dataset: published at once with its files made from today's data.
+    A dataset switched on again keeps its URI."""
+    now = now or utcnow()
+    vocab.check_themes(declaration.themes)
+    vocab.check_frequency(declaration.frequency)
+    dataset = released(db).get(source)
+    if dataset is None:
+        dataset = OpenDataset(uuid=str(uuid.uuid4()), source=source, issued=now)
+        db.add(dataset)
+    _describe(dataset, declaration)
+    dataset.status = PUBLISHED
+    db.flush()
+    refresh_dataset(db, municipality, dataset, declaration, now=now)
+    audit.record(
+        db,
+        actor=actor,
+        action="opendata.release",
+        resource_type="opendata_dataset",
+        resource_id=dataset.uuid,
+        changes={"source": source, "status": PUBLISHED},
+    )
+    return dataset
+
+
+def switch_off(db: Session, source: str, *, actor: str) -> OpenDataset:
+    dataset = released(db).get(source)
+    if dataset is None or dataset.status != PUBLISHED:
+        raise NotFound("This dataset is not released.")
+    return _set_status(db, dataset, WITHDRAWN, actor=actor)
+
+
+def _describe(dataset: OpenDataset, declaration: DatasetDeclaration) -> None:
+    dataset.title = declaration.title
+    dataset.title_en = declaration.title_en
+    dataset.description = declaration.description
+    dataset.description_en = declaration.description_en
+    dataset.themes = list(declaration.themes)
+    dataset.keywords = list(declaration.keywords)
+    dataset.frequency = declaration.frequency
+    dataset.hvd_category = declaration.hvd_category
+    api = declaration.api
+    dataset.api_title = api.title if api else None
+    dataset.api_description = api.description if api else None
+    dataset.api_path = api.path if api else None
+    dataset.api_description_path = api.description_path if api else None
+    dataset.api_conforms_to = api.conforms_to if api else None
+
+
+@dataclass(frozen=True)
+class _File:
+    format: str
+    title: str
+    data: bytes | None = None
+    url: str | None = None
+    via_api: bool = False
+
+
+def refresh_dataset(
+    db: Session,
+    municipality: Municipality,
+    dataset: OpenDataset,
+    declaration: DatasetDeclaration,
+    *,
+    now: datetime | None = None,
+) -> bool:
+    """Make the dataset's files from the module's current rows; a file whose bytes did not
+    change keeps its `modified`, so harvesters see a change only when there is one. True when
+    something changed."""
+    now = now or utcnow()
+    files: list[_File] = []
+    if declaration.api is not None:
+        files.append(_File("JSON", declaration.api.title, url=declaration.api.path, via_api=True))
+    if declaration.table is not None:
+        table = declaration.table(db, municipality, now)
+        out = guard.release(
+            table,
+            about_people=declaration.about_people,
+            min_persons=settings_of(db).min_persons,
+        )
+        files.append(_File("CSV", f"{declaration.title} (CSV)", data=guard.to_csv(out)))
+        files.append(_File("JSON", f"{declaration.title} (JSON)", data=guard.to_json(out)))
+        if dataset.temporal_start != table.start or dataset.temporal_end != table.end:
+            dataset.temporal_start, dataset.temporal_end = table.start, table.end
+    existing = list(dataset.distributions)
+    changed = False
+    for position, file in enumerate(files):
+        if position < len(existing):
+            target = existing[position]
+        else:
+            target = OpenDistribution(uuid=str(uuid.uuid4()), issued=now, modified=now)
+            dataset.distributions.append(target)
+            changed = True
+        changed |= _fill(target, file, declaration.key, now)
+    for stale in existing[len(files) :]:
+        dataset.distributions.remove(stale)
+        changed = True
+    if changed or dataset.modified is None:
+        dataset.modified = now
+    db.flush()
+    return changed
+
+
+def _fill(target: OpenDistribution, file: _File, stem: str, now: datetime) -> bool:
+    kind = vocab.FILE_TYPES[file.format]
+    digest = hashlib.sha256(file.data).hexdigest() if file.data is not None else None
+    same = (
+        target.format == file.format
+        and target.sha256 == digest
+        and target.url == file.url
+        and target.via_api == file.via_api
+    )
+    target.title = file.title
+    target.format = file.format
+    target.media_type = kind.media_type
+    target.file_name = stem + kind.extension
+    target.url = file.url
+    target.via_api = file.via_api
+    if not same:
+        target.content = file.data
+        target.byte_size = len(file.data) if file.data is not None else None
+        target.sha256 = digest
+        target.modified = now
+    return not same
+
+
+def refresh_all(
+    db: Session,
+    municipality: Municipality,
+    declarations: Mapping[str, DatasetDeclaration],
+    now: datetime | None = None,
+) -> int:
+    """Refresh every released dataset of the municipality; the number that changed. A
+    dataset whose module is no longer installed stays as it was."""
+    changed = 0
+    for source, dataset in released(db).items():
+        declaration = declarations.get(source)
+        if dataset.status == PUBLISHED and declaration is not None:
+            # Texts and codes follow the module's declaration (a new release of the software).
+            _describe(dataset, declaration)
+            changed += refresh_dataset(db, municipality, dataset, declaration, now=now)
+    return changed
+
+
+# ---- datasets registered by hand ------------------------------------------------------------
+
+# Who may move a dataset from which status to which.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    DRAFT: (REVIEW,),
+    REVIEW: (PUBLISHED, DRAFT),
+    PUBLISHED: (WITHDRAWN,),
+    WITHDRAWN: (REVIEW,),
+}
+
+
+@dataclass(frozen=True)
+class ManualInput:
+    title: str
+    description: str
+    themes: list[str]
+    frequency: str
+    keywords: list[str]
+    licence_note: str = ""
+
+
+def check_url(url: str) -> str:
+    if not url.startswith("https://") or len(url) > 1000:
+        raise InvalidInput("Please enter an https:// address.", errors={"url": "https"})
+    return url
+
+
+def check_manual(data: ManualInput) -> None:
+    errors: dict[str, str] = {}
+    if not data.title.strip():
+        errors["title"] = "Please enter a title."
+    if not data.description.strip():
+        errors["description"] = "Please describe the data."
+    if not data.themes or any(t not in vocab.THEMES for t in data.themes):
+        errors["themes"] = "Please choose at least one theme."
+    if data.frequency not in vocab.FREQUENCIES:
+        errors["frequency"] = "Please choose how often the data changes."
+    if errors:
+        raise InvalidInput("Please check your entries.", errors=errors)
+
+
+def register(
+    db: Session, data: ManualInput, *, actor: str, user_id: int | None, now: datetime | None = None
+) -> OpenDataset:
+    check_manual(data)
+    now = now or utcnow()
+    dataset = OpenDataset(
+        uuid=str(uuid.uuid4()),
+        source=MANUAL,
+        status=DRAFT,
+        title=data.title.strip(),
+        description=data.description.strip(),
+        themes=data.themes,
+        keywords=[k for k in data.keywords if k],
+        frequency=data.frequency,
+        created_by=user_id,
+        modified=now,
+    )
+    db.add(dataset)
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="opendata.register",
+        resource_type="opendata_dataset",
+        resource_id=dataset.uuid,
+        changes={"title": dataset.title, "status": DRAFT},
+    )
+    return dataset
+
+
+def add_file(
+    db: Session,
+    dataset: OpenDataset,
+    *,
+    file_type: str,
+    name: str,
+    data: bytes | None = None,
+    url: str | None = None,
+    actor: str,
+    now: datetime | None = None,
+) -> OpenDistribution:
+    """A checked upload (its bytes) or an external file (its URL) as a distribution."""
+    if dataset.source != MANUAL or dataset.status not in (DRAFT, REVIEW):
+        raise InvalidInput("Files can be added to drafts only.")
+    kind = vocab.check_file_type(file_type)
+    if (data is None) == (url is None):
+        raise InvalidInput("Either a file or a URL.")
+    if url is not None:
+        check_url(url)
+    now = now or utcnow()
+    distribution = OpenDistribution(
+        uuid=str(uuid.uuid4()),
+        title=name,
+        format=kind.code,
+        media_type=kind.media_type,
+        file_name=name,
+        content=data,
+        byte_size=len(data) if data is not None else None,
+        sha256=hashlib.sha256(data).hexdigest() if data is not None else None,
+        url=url,
+        issued=now,
+        modified=now,
+    )
+    dataset.distributions.append(distribution)
+    dataset.modified = now
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="opendata.file",
+        resource_type="opendata_dataset",
+        resource_id=dataset.uuid,
+        changes={"file": name, "format": kind.code, "external": url is not None},
+    )
+    return distribution
+
+
+def move(
+    db: Session, dataset: OpenDataset, status: str, *, actor: str, now: datetime | None = None
+) -> OpenDataset:
+    if status not in TRANSITIONS.get(dataset.status, ()):
+        raise InvalidInput(f"A dataset in status {dataset.status} cannot become {status}.")
+    if status == PUBLISHED and not dataset.distributions:
+        raise InvalidInput("A dataset needs at least one file before it is published.")
+    if status == PUBLISHED and dataset.issued is None:
+        dataset.issued = now or utcnow()
+    return _set_status(db, dataset, status, actor=actor)
+
+
+def _set_status(db: Session, dataset: OpenDataset, status: str, *, actor: str) -> OpenDataset:
+    old = dataset.status
+    dataset.status = status
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action=f"opendata.{status}",
+        resource_type="opendata_dataset",
+        resource_id=dataset.uuid,
+        changes={"status": [old, status]},
+    )
+    return dataset
+
+
+# ---- what the catalogue lists ------------------------------------------------------------
+
+
+def by_uuid(db: Session, dataset_uuid: str) -> OpenDataset:
+    found = db.scalar(
+        select(OpenDataset)
+        .where(OpenDataset.uuid == dataset_uuid)
+        .options(selectinload(OpenDataset.distributions))
+    )
+    if found is None:
+        raise NotFound("There is no such dataset.")
+    return found
+
+
+def distribution_by_uuid(db: Session, distribution_uuid: str) -> OpenDistribution:
+    found = db.scalar(select(OpenDistribution).where(OpenDistribution.uuid == distribution_uuid))
+    if found is None:
+        raise NotFound("There is no such file.")
+    return found
+
+
+def content_of(db: Session, distribution: OpenDistribution) -> bytes | None:
+    content: bytes | None = db.scalar(
+        select(OpenDistribution.content).where(OpenDistribution.id == distribution.id)
+    )
+    return content
+
+
+@dataclass(frozen=True)
+class Search:
+    text: str = ""
+    theme: str = ""
+    file_type: str = ""
+
+
+def published_count(db: Session) -> int:
+    return (
+        db.scalar(
+            select(func.count()).select_from(OpenDataset).where(OpenDataset.status == PUBLISHED)
+        )
+        or 0
+    )
+
+
+def published_page(db: Session, page: int, size: int = PAGE_SIZE) -> list[OpenDataset]:
+    """One page of the catalogue in a stable order (by creation: a new dataset goes to the
+    end, so the pages a harvester already read do not shift)."""
+    return list(
+        db.scalars(
+            select(OpenDataset)
+            .where(OpenDataset.status == PUBLISHED)
+            .order_by(OpenDataset.id)
+            .offset((page - 1) * size)
+            .limit(size)
+            .options(selectinload(OpenDataset.distributions))
+        )
+    )
+
+
+def search(db: Session, query: Search, limit: int = 200) -> list[OpenDataset]:
+    statement = (
+        select(OpenDataset)
+        .where(OpenDataset.status == PUBLISHED)
+        .order_by(OpenDataset.title)
+        .limit(limit)
+        .options(selectinload(OpenDataset.distributions))
+    )
+    if query.text:
+        pattern = "%" + query.text.replace("%", "").replace("_", "") + "%"
+        statement = statement.where(
+            or_(OpenDataset.title.ilike(pattern), OpenDataset.description.ilike(pattern))
+        )
+    if query.file_type:
+        statement = statement.where(
+            OpenDataset.distributions.any(OpenDistribution.format == query.file_type)
+        )
+    found = list(db.scalars(statement))
+    # Themes are a JSON list: filtered here, the same way on SQLite and PostgreSQL.
+    return [d for d in found if not query.theme or query.theme in d.themes]
+
+
+def manual_datasets(db: Session) -> list[OpenDataset]:
+    return list(
+        db.scalars(
+            select(OpenDataset)
+            .where(OpenDataset.source == MANUAL)
+            .order_by(OpenDataset.id.desc())
+            .options(selectinload(OpenDataset.distributions))
+        )
+    )
