@@ -15,12 +15,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from smartcity.citizen import login as citizen_login
+from smartcity.core.identity import users
+from smartcity.core.identity.permissions import Role
 from smartcity.core.portal import Portal
+from smartcity.core.tenancy.models import Region
 from smartcity.lighting.services import create_group
 from smartcity.open311 import categories
 from smartcity.open311 import services as reports
 from smartcity.parking.services import import_geojson
-from tests.conftest import World, login
+from tests.conftest import PASSWORD, World, login
 
 MATRIX = Path(__file__).with_name("authorization.csv")
 STAFF = {
@@ -32,6 +35,7 @@ STAFF = {
     "admin": "dd.admin",
     "rb_admin": "rb.admin",
     "region_admin": "region.admin",
+    "dpo": "dd.dpo",
 }
 LOT = {
     "type": "FeatureCollection",
@@ -124,6 +128,23 @@ def clients(app: Any, world: World) -> dict[str, TestClient]:
     citizen = TestClient(app, base_url="https://testserver")
     citizen.cookies.set(citizen_login.COOKIE, token)
     found["citizen"] = citizen
+    with world.system() as db:  # the data-protection officer, a role no other test needs
+        officer = users.create_user(
+            db,
+            username="dd.dpo",
+            password=PASSWORD,
+            actor="test",
+            passwords=world.platform.passwords,
+        )
+        region = db.get(Region, world.dresden.region_id)
+        users.assign_role(
+            db,
+            officer,
+            Role.DATA_PROTECTION_OFFICER,
+            municipality=world.dresden,
+            region=region,
+            actor="test",
+        )
     for role, username in STAFF.items():
         client = TestClient(app, base_url="https://testserver")
         login(client, username)
@@ -156,4 +177,4 @@ def test_the_authorization_matrix(clients: dict[str, TestClient], ids: dict[str,
                     f"{role} {row.method} {row.path}: {got} ({response.status_code}), "
                     f"expected {expected}"
                 )
-    assert wrong == []
+    assert wrong == [], "\n".join(wrong)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.cases.interfaces import RetentionRule, applications
 from smartcity.cases.models import Case, CaseEvent
+from smartcity.core import holds
 from smartcity.core.audit.services import record
 from smartcity.core.db import transaction, utcnow
 from smartcity.core.jobs import PeriodicJob
@@ -59,10 +60,13 @@ def _due(db: Session, now: datetime) -> list[tuple[Case, RetentionRule]]:
             Case.adoption_id.in_(rules),
         )
     ).all()
+    # A case under a legal hold (objection, court, a restriction) waits until it ends.
+    kept = holds.held(db, Case.__tablename__, [case.id for case in found])
     return [
         (case, rules[case.adoption_id])
         for case in found
         if case.closed_at is not None
+        and case.id not in kept
         and case.closed_at + timedelta(days=rules[case.adoption_id].days) <= now
     ]
 
