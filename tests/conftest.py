@@ -203,6 +203,7 @@ STAFF = [
     ("dd.operator", Role.OPERATOR, "dresden", None),
     ("dd.steward", Role.DATA_STEWARD, "dresden", None),
     ("dd.auditor", Role.AUDITOR, "dresden", None),
+    ("dd.press", Role.COMMUNICATIONS, "dresden", None),
     ("rb.admin", Role.ADMIN, "radebeul", None),
     ("region.admin", Role.REGION_ADMIN, None, None),
 ]

@@ -62,6 +62,7 @@ DEMO_USERS = [
     DemoUser("dresden.betrieb", "Betrieb Stadtbeleuchtung", Role.OPERATOR, "dresden"),
     DemoUser("dresden.daten", "Datenverantwortung", Role.DATA_STEWARD, "dresden"),
     DemoUser("dresden.revision", "Revision", Role.AUDITOR, "dresden"),
+    DemoUser("dresden.presse", "Presse- und Öffentlichkeitsarbeit", Role.COMMUNICATIONS, "dresden"),
     DemoUser("radebeul.admin", "Administration Radebeul", Role.ADMIN, "radebeul"),
 ]
 
@@ -131,10 +132,14 @@ def create_demo_data(platform: Platform, modules: Sequence[str] = MODULES) -> di
                 actor="demo",
             )
     if fresh:
+        registry = installed_modules(modules)
         context = DemoContext(
-            platform, {m.slug: m for m in fresh}, say=lambda text: click.echo("  " + text)
+            platform,
+            {m.slug: m for m in fresh},
+            say=lambda text: click.echo("  " + text),
+            modules=registry,
         )
-        for module in installed_modules(modules):
+        for module in registry:
             for seed in module.demo_seeders:
                 seed(context)
     return passwords

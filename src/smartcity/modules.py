@@ -25,6 +25,9 @@ MODULES: tuple[str, ...] = (
     "citizen",
     "cases",
     "watermeter",
+    "privacy",
+    "opendata",
+    "channel",
     # Last: the shell's pages under /{municipality}/… must not shadow the modules' pages.
     "web",
 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from smartcity.core.demo import DemoContext
+    from smartcity.core.tenancy.models import Municipality
 
 DemoSeeder = Callable[["DemoContext"], None]
 
@@ -99,18 +101,208 @@ class LiveSource:
     datastreams: Callable[[Session], Iterable[int]]
 
 
+# What erasure (GDPR Art. 17) and retention do to a declaration's columns.
+ERASE_DELETE = "delete"  # the whole row goes
+ERASE_ANONYMISE = "anonymise"  # the declared columns are emptied, the row stays (statistics)
+ERASE_KEEP = "keep"  # a law requires the data; the declaration says which (`keep_reason`)
+
+
+@dataclass(frozen=True)
+class Link:
+    """The rows of a declared table that belong to rows of another declared table (a case's
+    events to the case, an application's files to the application): found and erased with
+    them. `where` narrows a table that belongs to several kinds of owner (uploads)."""
+
+    column: str
+    table: str
+    target: str = "id"
+    where: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Retention:
+    """A retention class: how long a declaration's rows are kept and what happens then.
+
+    `days` counted from the timestamp column `after` (rows whose `after` is NULL, such as an
+    open case, are not due). `handled_by` names the module's own job where the period is not
+    one number (a case file's retention is set per service); the platform's retention job
+    then leaves those rows to it and only reports them. `days=None` and no job: kept as long
+    as the thing it describes exists (an account, a meter)."""
+
+    label: str
+    days: int | None = None
+    after: str | None = None
+    action: str = ERASE_DELETE
+    handled_by: str | None = None
+
+
 @dataclass(frozen=True)
 class PersonalData:
-    """One table's personal data, for the register of processing activities (GDPR Art. 30)
-    that the data-protection tooling builds from every module's declarations."""
+    """Personal data in one table (or in the rows of it that `link` selects): what it is, whose,
+    why, on what legal ground, for whom, how long, and how a person's rows are found and erased.
+
+    Read by the data-protection tooling (`smartcity.privacy`) for the record of processing
+    activities (GDPR Art. 30), access (Art. 15), erasure (Art. 17), restriction (Art. 18),
+    retention and the privacy notices (Art. 13). Categories, subjects and uses are keys of the
+    fideslang taxonomy (docs/data-protection.md)."""
 
     table: str
     columns: tuple[str, ...]
-    category: str
+    # fideslang data categories, e.g. "user.contact.email", "user.content.private".
+    categories: tuple[str, ...]
+    # fideslang data subject: "citizen_voter", "employee", "customer", "visitor", ...
     subject: str
     purpose: str
+    # Art. 6 (1) GDPR with the specific law where known.
     legal_basis: str
-    retention: str
+    retention: Retention
+    # fideslang data use, e.g. "essential.service", "essential.service.security".
+    use: str = "essential.service"
+    recipients: tuple[str, ...] = ()
+    # How a person's rows are found: column -> kind of identifier ("email", "name",
+    # "citizen_subject", "tracking_code", "user_id", "username"). A row found by a
+    # column also yields its other identifier columns, so a tracking code leads to the
+    # e-mail address given with it and from there to everything else.
+    identifiers: Mapping[str, str] = field(default_factory=dict)
+    # Or: the rows belong to rows of another declared table.
+    link: Link | None = None
+    # Or, for pseudonymous data nobody can attribute without extra knowledge (keyed hashes):
+    # why access and erasure cannot find it (Art. 11 GDPR).
+    unidentifiable: str = ""
+    # What erasure does: ERASE_DELETE, ERASE_ANONYMISE, or ERASE_KEEP with the law's reason.
+    erasure: str = ERASE_ANONYMISE
+    keep_reason: str = ""
+    # The service (portal form) whose privacy notice lists this declaration, if any.
+    service: str | None = None
+
+
+@dataclass(frozen=True)
+class NotPersonal:
+    """Columns whose names look personal but hold no personal data (a bench's name, a
+    sensor's description), with the reason; the declaration test accepts these."""
+
+    table: str
+    columns: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class PortalBanner:
+    """A notice at the top of every portal page (a weather warning, a service outage).
+    `text` and `link_text` are already in the visitor's language; the frame escapes them."""
+
+    text: str
+    # "info", "warning", "danger" or "success": the KERN alert the frame draws.
+    level: str = "warning"
+    url: str | None = None
+    link_text: str | None = None
+
+
+@dataclass(frozen=True)
+class AlternateLink:
+    """A `<link rel="alternate">` in the portal pages' head (a feed, a calendar)."""
+
+    href: str
+    type: str
+    title: str
+
+
+@dataclass(frozen=True)
+class PortalFrame:
+    """What a module adds to the frame of every portal page of a municipality."""
+
+    banners: tuple[PortalBanner, ...] = ()
+    alternates: tuple[AlternateLink, ...] = ()
+
+
+# Called for each portal page with the request and its municipality (a
+# `core.tenancy.models.Municipality`); it must be cheap (a process-wide copy, core/snapshots),
+# as every portal page asks it.
+PortalFrameHook = Callable[[Request, Any], PortalFrame]
+
+
+@dataclass(frozen=True)
+class ChannelProposal:
+    """A post a module suggests for the city's channel (a council meeting, a participation
+    phase opening, a pool closed today). Nothing is published until staff who may publish
+    open it in the channel's editor and save it. `key` is stable per occasion, so that a
+    proposal taken once is not offered again; texts are in the municipality's language."""
+
+    key: str
+    # "news", "press", "event" or "warning".
+    kind: str
+    title: str
+    teaser: str = ""
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    location: str = ""
+
+
+# Called with a session in the municipality's tenant scope when the channel's back office
+# lists what modules propose.
+ChannelProposals = Callable[["Session"], list[ChannelProposal]]
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    name: str
+    # Text people wrote (a report's description, a comment): never published as open data.
+    free_text: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """The rows a module releases as open data; the catalogue writes them as CSV and JSON."""
+
+    columns: tuple[TableColumn, ...]
+    rows: list[tuple[object, ...]]
+    # For data about people: the column that counts the persons behind each row. The catalogue
+    # publishes such a table only aggregated and suppresses rows under its minimum count.
+    persons: str | None = None
+    # The time the rows cover (dct:temporal), when they cover one.
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+# A module's rows for one municipality, read through a tenant-scoped session at a given time.
+TableSource = Callable[["Session", "Municipality", datetime], Table]
+
+
+@dataclass(frozen=True)
+class DataApi:
+    """A live interface of a module, published as a dcat:DataService; `path` and
+    `description_path` are below the municipality's base URL (`/{m}/…`)."""
+
+    title: str
+    description: str
+    path: str
+    description_path: str | None = None
+    # The standard the interface follows (dct:conformsTo), a URL.
+    conforms_to: str | None = None
+
+
+@dataclass(frozen=True)
+class DatasetDeclaration:
+    """A dataset a module can release as open data; the data officer switches it on per
+    municipality and the catalogue keeps its files current. Texts are German (the catalogue's
+    language) with an English version; codes are from the EU authority tables."""
+
+    key: str
+    title: str
+    title_en: str
+    description: str
+    description_en: str
+    # EU data themes (data-theme codes such as "TRAN"), update frequency (frequency codes such
+    # as "DAILY"), and the high-value-dataset category (a code of data.europa.eu/bna) if any.
+    themes: tuple[str, ...]
+    frequency: str
+    keywords: tuple[str, ...] = ()
+    table: TableSource | None = None
+    api: DataApi | None = None
+    hvd_category: str | None = None
+    # Derived from data about people (reports, bookings, votes): `table` must then count
+    # persons per row (`Table.persons`), and only aggregated rows leave the platform.
+    about_people: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,6 +343,17 @@ class Module:
     # Gettext catalogues (<dir>/<lang>/LC_MESSAGES/messages.po) of the module's own strings.
     translations: Path | None = None
     personal_data: tuple[PersonalData, ...] = ()
+    # Columns that look personal by their names but are not (checked by tests/privacy).
+    not_personal: tuple[NotPersonal, ...] = ()
+    # Open data the module can release (the opendata module's catalogue reads them).
+    datasets: tuple[DatasetDeclaration, ...] = ()
+    # Contributions to every portal page's frame: banners and `<link rel="alternate">`.
+    portal_frame: tuple[PortalFrameHook, ...] = ()
+    # Posts the module proposes for the city's channel (confirmed there by a person).
+    channel_proposals: tuple[ChannelProposals, ...] = ()
+    # Templates (names on the template path) included as sections of each municipality's
+    # privacy policy (`/{m}/datenschutz`), after the general part, in module order.
+    privacy_sections: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,6 +390,31 @@ class Registry:
 
     def jobs(self) -> list[PeriodicJob]:
         return [job for m in self.modules for job in m.jobs]
+
+    def personal_data(self) -> list[PersonalData]:
+        return [declared for m in self.modules for declared in m.personal_data]
+
+    def not_personal(self) -> list[NotPersonal]:
+        return [declared for m in self.modules for declared in m.not_personal]
+
+    def datasets(self) -> dict[str, DatasetDeclaration]:
+        """Every module's dataset declarations by "<module>.<key>"."""
+        return {f"{m.name}.{d.key}": d for m in self.modules for d in m.datasets}
+
+    def channel_proposals(self, db: Session) -> list[tuple[str, ChannelProposal]]:
+        """Every module's proposals for the channel, with the proposing module's name."""
+        return [(m.name, p) for m in self.modules for hook in m.channel_proposals for p in hook(db)]
+
+    def portal_frame(self, request: Request, municipality: Any) -> PortalFrame:
+        """Every module's contribution to a portal page's frame, in module order."""
+        parts = [hook(request, municipality) for m in self.modules for hook in m.portal_frame]
+        return PortalFrame(
+            banners=tuple(b for part in parts for b in part.banners),
+            alternates=tuple(a for part in parts for a in part.alternates),
+        )
+
+    def privacy_sections(self) -> list[str]:
+        return [section for m in self.modules for section in m.privacy_sections]
 
 
 def registry_of(request: Request) -> Registry:

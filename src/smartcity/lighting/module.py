@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smartcity.core.modules import LiveSource, MapLayer, Module
+from smartcity.core.modules import (
+    LiveSource,
+    MapLayer,
+    Module,
+    NotPersonal,
+)
 from smartcity.lighting import demo
 from smartcity.lighting.jobs import CONTROL, FAULTS
 from smartcity.lighting.map import lamp_datastreams, lamp_features, lamp_things
+from smartcity.lighting.open_data import DATASETS
 from smartcity.lighting.permissions import LIGHTING_OPERATE, LIGHTING_READ
 from smartcity.lighting.routes import router
 
@@ -21,6 +27,7 @@ module = Module(
     routers=(router,),
     demo_seeders=(demo.seed,),
     jobs=(CONTROL, FAULTS),
+    datasets=DATASETS,
     map_layers=(
         MapLayer(
             "lampen",
@@ -33,4 +40,8 @@ module = Module(
     live_sources=(LiveSource("lampen", lamp_datastreams),),
     # The texts of the lamps on the map (map.py).
     translations=HERE / "locale",
+    not_personal=(
+        NotPersonal("lighting_group", ("name",), "A street or park lit by one program."),
+        NotPersonal("luminaire", ("name",), "A street light's number."),
+    ),
 )

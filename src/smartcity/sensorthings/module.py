@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from smartcity.core.modules import MapLayer, Module
+from smartcity.core.modules import (
+    MapLayer,
+    Module,
+    NotPersonal,
+)
 from smartcity.sensorthings.errors import StaError
 from smartcity.sensorthings.extension_routes import router as extension_router
 from smartcity.sensorthings.ingest.http_fast_path import ObservationFastPath
 from smartcity.sensorthings.map import sensor_features
+from smartcity.sensorthings.open_data import DATASETS
 from smartcity.sensorthings.partitions import PARTITIONS
 from smartcity.sensorthings.permissions import STA_READ_RESTRICTED, STA_WRITE
 from smartcity.sensorthings.retention import RETENTION
@@ -24,6 +29,7 @@ module = Module(
     jobs=(PARTITIONS, RETENTION),
     broker_policy=broker_policy,
     middleware=(ObservationFastPath,),
+    datasets=DATASETS,
     map_layers=(
         MapLayer(
             "sensoren",
@@ -31,6 +37,39 @@ module = Module(
             sensor_features,
             permission=STA_READ_RESTRICTED,
             of_things=True,
+        ),
+    ),
+    not_personal=(
+        *(
+            NotPersonal(
+                table,
+                ("name", "description", "properties"),
+                "Describes the city's devices, places and quantities, never a person.",
+            )
+            for table in (
+                "sta_thing",
+                "sta_location",
+                "sta_sensor",
+                "sta_observed_property",
+                "sta_datastream",
+                "sta_multi_datastream",
+                "sta_feature_of_interest",
+                "sta_actuator",
+                "sta_tasking_capability",
+            )
+        ),
+        NotPersonal(
+            "sta_observation", ("parameters",), "Measurement parameters of a device reading."
+        ),
+        NotPersonal("sta_observation", ("result_string",), "A device's reading as text."),
+        NotPersonal("sta_task", ("tasking_parameters",), "A command to a device."),
+        NotPersonal(
+            "sta_tasking_capability", ("tasking_parameters",), "What a device can be told."
+        ),
+        NotPersonal(
+            "sta_multi_datastream",
+            ("multi_observation_data_types",),
+            "The kinds of a device's results.",
         ),
     ),
 )

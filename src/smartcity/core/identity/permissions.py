@@ -17,6 +17,10 @@ class Role(StrEnum):
     OPERATOR = "operator"
     DATA_STEWARD = "data_steward"
     AUDITOR = "auditor"
+    # Datenschutzbeauftragte(r): data-subject requests, the register of processing, breaches.
+    DATA_PROTECTION_OFFICER = "dpo"
+    # Presse- und Öffentlichkeitsarbeit: writes the city's channel (news, events, warnings).
+    COMMUNICATIONS = "communications"
     REGION_ADMIN = "region_admin"
 
 
