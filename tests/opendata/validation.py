@@ -1,7 +1,8 @@
 """Our validation path: the official DCAT-AP 3.0.0 and DCAT-AP.de 3.0 SHACL shapes (as GovData
-runs them, ../shared/data/dcat-ap-de/shapes) with pyshacl, the ontologies they import from the
-local mirror, the dcat-ap.de licence and contributor lists, and the EU authority-table
-concepts the catalogue uses (vocabularies.ttl) in place of the network imports."""
+runs them; copied with their sources into tests/opendata/dcat-ap-de) with pyshacl, the
+ontologies they import from the local mirror, the dcat-ap.de licence and contributor lists,
+and the EU authority-table concepts the catalogue uses (vocabularies.ttl) in place of the
+network imports."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pyshacl import validate
 from rdflib import Graph, Namespace
 from rdflib.namespace import RDF
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "dcat-ap-de"
+SHARED = Path(__file__).resolve().parent / "dcat-ap-de"
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SHAPES = (
     "dcat-ap-SHACL.ttl",
