@@ -4,7 +4,7 @@ serialisation too), the downloads, and the region's catalogue of catalogues."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -25,6 +25,19 @@ from smartcity.opendata import catalogue, rdf, services
 from smartcity.opendata.models import PUBLISHED, WITHDRAWN, OpenDataset
 
 router = APIRouter(tags=["open data"], dependencies=[Depends(public)])
+
+# What the RDF endpoints answer, so that the OpenAPI document names every media type they send.
+RDF_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "RDF in the format asked for (content negotiation or extension)",
+        "content": {
+            "text/turtle": {},
+            "application/rdf+xml": {},
+            "application/ld+json": {},
+        },
+    },
+    303: {"description": "A browser is sent to the portal page"},
+}
 UuidPath = Annotated[
     str, Path(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ]
@@ -75,7 +88,11 @@ def _catalog(
     return _rdf(catalogue.catalog_page(db, platform.portal, municipality, page), kind)
 
 
-@router.get("/{municipality}/dcat/catalog", summary="The DCAT-AP.de catalogue (paged)")
+@router.get(
+    "/{municipality}/dcat/catalog",
+    summary="The DCAT-AP.de catalogue (paged)",
+    responses=RDF_RESPONSES,
+)
 @reads_only
 def catalog(
     request: Request,
@@ -87,7 +104,11 @@ def catalog(
     return _catalog(request, db, municipality, platform, page, None)
 
 
-@router.get("/{municipality}/dcat/catalog.{extension}", summary="The catalogue in one format")
+@router.get(
+    "/{municipality}/dcat/catalog.{extension}",
+    summary="The catalogue in one format",
+    responses=RDF_RESPONSES,
+)
 @reads_only
 def catalog_as(
     request: Request,
@@ -127,7 +148,9 @@ def _dataset(
     return _rdf(catalogue.dataset_graph(db, platform.portal, municipality, dataset), kind)
 
 
-@router.get("/{municipality}/dcat/datasets/{dataset_uuid}", summary="One dataset")
+@router.get(
+    "/{municipality}/dcat/datasets/{dataset_uuid}", summary="One dataset", responses=RDF_RESPONSES
+)
 @reads_only
 def dataset(
     request: Request,
@@ -139,7 +162,11 @@ def dataset(
     return _dataset(request, db, municipality, platform, dataset_uuid, None)
 
 
-@router.get("/{municipality}/dcat/datasets/{dataset_uuid}.{extension}", summary="One dataset")
+@router.get(
+    "/{municipality}/dcat/datasets/{dataset_uuid}.{extension}",
+    summary="One dataset",
+    responses=RDF_RESPONSES,
+)
 @reads_only
 def dataset_as(
     request: Request,
@@ -152,7 +179,11 @@ def dataset_as(
     return _dataset(request, db, municipality, platform, dataset_uuid, extension)
 
 
-@router.get("/{municipality}/dcat/datasets/{dataset_uuid}/service", summary="A data service")
+@router.get(
+    "/{municipality}/dcat/datasets/{dataset_uuid}/service",
+    summary="A data service",
+    responses=RDF_RESPONSES,
+)
 @reads_only
 def data_service(
     request: Request,
@@ -167,7 +198,11 @@ def data_service(
     return _dataset(request, db, municipality, platform, dataset_uuid, None)
 
 
-@router.get("/{municipality}/dcat/distributions/{distribution_uuid}", summary="One file")
+@router.get(
+    "/{municipality}/dcat/distributions/{distribution_uuid}",
+    summary="One file",
+    responses=RDF_RESPONSES,
+)
 @reads_only
 def distribution(
     request: Request,
@@ -181,7 +216,9 @@ def distribution(
 
 
 @router.get(
-    "/{municipality}/dcat/distributions/{distribution_uuid}/{file_name}", summary="Download"
+    "/{municipality}/dcat/distributions/{distribution_uuid}/{file_name}",
+    summary="Download",
+    responses={200: {"content": {"*/*": {}}, "description": "The file in its own format"}},
 )
 @reads_only
 def download(
@@ -237,7 +274,11 @@ def _region_catalog(
     return _rdf(graph, kind)
 
 
-@router.get("/region/{region}/dcat/catalog", summary="The region's catalogue of catalogues")
+@router.get(
+    "/region/{region}/dcat/catalog",
+    summary="The region's catalogue of catalogues",
+    responses=RDF_RESPONSES,
+)
 @reads_only
 def region_catalog(
     request: Request, db: DbDep, platform: PlatformDep, region: Annotated[str, Path(max_length=63)]
@@ -245,7 +286,11 @@ def region_catalog(
     return _region_catalog(request, db, platform, region, None)
 
 
-@router.get("/region/{region}/dcat/catalog.{extension}", summary="The region's catalogue")
+@router.get(
+    "/region/{region}/dcat/catalog.{extension}",
+    summary="The region's catalogue",
+    responses=RDF_RESPONSES,
+)
 @reads_only
 def region_catalog_as(
     request: Request,
