@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from smartcity.core.web.i18n import gettext_
+
 FaultKind = Literal["lamp_failure", "day_burner", "cycling", "communication_loss"]
 KINDS: tuple[FaultKind, ...] = ("lamp_failure", "day_burner", "cycling", "communication_loss")
 LABELS_DE = {
@@ -16,6 +18,19 @@ LABELS_DE = {
     "cycling": "Takten (häufiges Ein- und Ausschalten)",
     "communication_loss": "Kommunikationsverlust",
 }
+# The same names for pages in either language (English message ids, German in the catalogue).
+NAMES = {
+    "lamp_failure": "Lamp failure",
+    "day_burner": "Day burner",
+    "cycling": "Cycling (switching on and off often)",
+    "communication_loss": "Loss of communication",
+}
+
+
+def kind_name(kind: str) -> str:
+    """A fault kind in the page's language."""
+    message = NAMES.get(kind)
+    return gettext_(message) if message is not None else kind
 
 
 @dataclass(frozen=True)

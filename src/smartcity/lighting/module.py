@@ -15,6 +15,7 @@ from smartcity.lighting.jobs import CONTROL, FAULTS
 from smartcity.lighting.map import lamp_datastreams, lamp_features, lamp_things
 from smartcity.lighting.open_data import DATASETS
 from smartcity.lighting.permissions import LIGHTING_OPERATE, LIGHTING_READ
+from smartcity.lighting.proposals import outages
 from smartcity.lighting.routes import router
 
 HERE = Path(__file__).parent
@@ -28,6 +29,7 @@ module = Module(
     demo_seeders=(demo.seed,),
     jobs=(CONTROL, FAULTS),
     datasets=DATASETS,
+    channel_proposals=(outages,),
     map_layers=(
         MapLayer(
             "lampen",

@@ -16,6 +16,7 @@ from smartcity.parking.map import car_park_features, occupancy_datastreams
 from smartcity.parking.open_data import DATASETS
 from smartcity.parking.pages import router as pages
 from smartcity.parking.permissions import PARKING_MANAGE
+from smartcity.parking.proposals import closed_car_parks
 from smartcity.parking.routes import parkendd_router, router
 
 HERE = Path(__file__).parent
@@ -31,6 +32,7 @@ module = Module(
     demo_seeders=(demo.seed,),
     portal_navigation=(NavEntry("parken", "Parking", order=20),),
     datasets=DATASETS,
+    channel_proposals=(closed_car_parks,),
     map_layers=(MapLayer("parken", "Car parks", car_park_features),),
     live_sources=(LiveSource("parken", occupancy_datastreams),),
     not_personal=(
