@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, ForeignKeyConstraint
+from sqlalchemy import Connection, Engine, ForeignKeyConstraint
 
 # Tables that extensions (PostGIS) create; they are not ours to migrate.
 FOREIGN_TABLES = frozenset({"spatial_ref_sys", "topology", "layer"})
@@ -67,16 +69,46 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """A connection in one transaction for a migration run.
+
+    On SQLite, foreign keys are off while migrations run: a batch migration recreates a table
+    (copy, drop, rename), and with foreign keys on, dropping the old table would cascade-delete
+    every row that references it — an upgrade would lose data. Before the commit, SQLite checks
+    that every reference still holds; a run that broke one is rolled back."""
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        # The raw connection: SQLAlchemy would begin a transaction first, inside which SQLite
+        # ignores this pragma.
+        raw = connection.connection.dbapi_connection
+        if sqlite and raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        tables = sorted({str(row[0]) for row in broken})
+                        raise RuntimeError(
+                            f"migration left rows with broken references in {', '.join(tables)}"
+                        )
+        finally:
+            if sqlite and raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
+
+
 def upgrade(engine: Engine, revision: str = "heads") -> None:
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
 
