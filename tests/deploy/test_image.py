@@ -57,6 +57,15 @@ HTTP_OBSERVATIONS = 20
 THING = {
     "name": "Pegel Augustusbrücke",
     "description": "Wasserstand der Elbe",
+    # Observations without a FeatureOfInterest take it from the Thing's Location.
+    "Locations": [
+        {
+            "name": "Augustusbrücke",
+            "description": "Pegel an der Augustusbrücke",
+            "encodingType": "application/geo+json",
+            "location": {"type": "Point", "coordinates": [13.7407, 51.0547]},
+        }
+    ],
     "Datastreams": [
         {
             "name": "Wasserstand",
@@ -283,7 +292,7 @@ def test_image_migrates_serves_and_stops_cleanly(image: str, database: str, tmp_
         deadline = time.monotonic() + 60
         while _count(database, datastream) < total and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert _count(database, datastream) == total
+        assert _count(database, datastream) == total, podman("logs", name, check=False)[-3000:]
         podman("stop", "--time", "60", name)
     finally:
         podman("rm", "--force", name, check=False)
