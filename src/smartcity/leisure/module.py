@@ -1,0 +1,93 @@
+"""Leisure tickets: time-slot booking for pools, saunas and museums (docs/leisure.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from smartcity.core.modules import (
+    ERASE_ANONYMISE,
+    Module,
+    NavEntry,
+    NotPersonal,
+    PersonalData,
+    Retention,
+)
+from smartcity.leisure import demo
+from smartcity.leisure.datasets import OCCUPANCY
+from smartcity.leisure.pages import portal_pages, staff_pages
+from smartcity.leisure.permissions import LEISURE_MANAGE, TICKETS_CASH, TICKETS_SCAN
+from smartcity.leisure.routes import router
+
+HERE = Path(__file__).parent
+
+module = Module(
+    name="leisure",
+    requires=("citizen",),
+    models=("smartcity.leisure.models",),
+    migrations=HERE / "migrations",
+    permissions=(LEISURE_MANAGE, TICKETS_SCAN, TICKETS_CASH),
+    routers=(router,),
+    pages=(portal_pages, staff_pages),
+    templates=HERE / "templates",
+    translations=HERE / "locale",
+    demo_seeders=(demo.seed,),
+    navigation=(
+        NavEntry("freizeit", "Leisure facilities", LEISURE_MANAGE, order=50),
+        NavEntry("einlass", "Entry check", TICKETS_SCAN, order=51),
+    ),
+    portal_navigation=(NavEntry("freizeit", "Pools and museums", order=30),),
+    datasets=(OCCUPANCY,),
+    personal_data=(
+        PersonalData(
+            table="leisure_order",
+            columns=("email", "citizen_subject"),
+            categories=("user.contact.email", "user.unique_id"),
+            subject="customer",
+            purpose="Send the tickets of a booking and reach the buyer about it (cancellation, "
+            "closure of the facility)",
+            legal_basis="Art. 6 (1) b GDPR (the booking is a contract)",
+            retention=Retention(
+                "buyer of a ticket: 30 days after the visit",
+                days=30,
+                after="visit_ends_at",
+                action=ERASE_ANONYMISE,
+            ),
+            identifiers={"email": "email", "citizen_subject": "citizen_subject"},
+            erasure=ERASE_ANONYMISE,
+        ),
+        PersonalData(
+            table="leisure_scan",
+            columns=("actor",),
+            categories=("user.unique_id.pseudonymous",),
+            subject="employee",
+            purpose="Know which gate account checked a ticket in or out",
+            legal_basis="Art. 6 (1) e GDPR; § 3 BDSG",
+            retention=Retention(
+                "scan: 90 days after the scan",
+                days=90,
+                after="scanned_at",
+                action=ERASE_ANONYMISE,
+            ),
+            identifiers={"actor": "actor"},
+            erasure=ERASE_ANONYMISE,
+        ),
+    ),
+    not_personal=(
+        NotPersonal(
+            "leisure_facility",
+            ("name", "description", "address"),
+            "A public facility of the municipality (a pool, a museum) and its address.",
+        ),
+        NotPersonal("leisure_zone", ("name",), "A part of a facility (pool hall, sauna)."),
+        NotPersonal("leisure_product", ("name",), "A kind of ticket (adult, family)."),
+        NotPersonal(
+            "leisure_slot_exception", ("note",), "Why a facility is closed on a day (staff text)."
+        ),
+        NotPersonal("leisure_slot", ("note",), "Why a slot differs (staff text, public)."),
+        NotPersonal(
+            "leisure_ticket",
+            ("token",),
+            "The signed ticket: its code, facility, zone, product and time, nobody's name.",
+        ),
+    ),
+)

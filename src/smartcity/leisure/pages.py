@@ -1,0 +1,837 @@
+"""The leisure pages. Portal: the facilities with their live occupancy, a day's slots with
+their free places, booking, the order with its tickets (QR, PDF) and cancellation. Back
+office: setting up facilities (zones, products, slot rules, exceptions, slots) and the entry
+check at the gate. Every page works without JavaScript."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from smartcity.citizen.deps import CitizenDep
+from smartcity.core.db import utcnow
+from smartcity.core.errors import Conflict, InvalidInput, NotFound, ServiceError
+from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, TenantDbDep
+from smartcity.core.tenancy.models import Municipality
+from smartcity.core.web import i18n, layout
+from smartcity.core.web.deps import FormDep, PageDep, form_text, row_id, staff_page
+from smartcity.core.web.i18n import _, gettext_
+from smartcity.core.web.rendering import render
+from smartcity.core.web.session import WebState
+from smartcity.leisure import booking, facilities, payments, scans, tickets
+from smartcity.leisure.models import FACILITY_KINDS, ORDER_CANCELLED, Facility
+from smartcity.leisure.permissions import LEISURE_MANAGE, TICKETS_CASH, TICKETS_SCAN
+
+portal_pages = APIRouter(prefix="/{municipality}/freizeit", include_in_schema=False)
+staff_pages = APIRouter(prefix="/{municipality}/verwaltung", include_in_schema=False)
+Manager = Annotated[WebState, Depends(staff_page(LEISURE_MANAGE))]
+Gate = Annotated[WebState, Depends(staff_page(TICKETS_SCAN))]
+Cashier = Annotated[WebState, Depends(staff_page(TICKETS_CASH))]
+
+KIND_LABELS = {
+    "pool": _("Pool"),
+    "sauna": _("Sauna"),
+    "museum": _("Museum"),
+    "other": _("Other facility"),
+}
+PRODUCT_LABELS = {
+    "adult": _("Adult"),
+    "reduced": _("Reduced"),
+    "child": _("Child"),
+    "family": _("Family"),
+    "group": _("Group"),
+}
+PAYMENT_LABELS = {
+    payments.PENDING: _("to be paid at the cash desk"),
+    payments.PAID: _("paid"),
+    payments.FAILED: _("payment failed"),
+    payments.REFUNDED: _("refunded"),
+    payments.VOID: _("cancelled, nothing was paid"),
+}
+SCAN_CLASSES = {scans.OK: "success", scans.PROOF: "warning", scans.EXITED: "info"}
+
+
+def today(municipality: Municipality) -> date:
+    return datetime.now(ZoneInfo(municipality.timezone)).date()
+
+
+def _day(text: str | None, municipality: Municipality) -> date:
+    """A day asked for in the address; today when it is none or not within five years."""
+    current = today(municipality)
+    try:
+        asked = date.fromisoformat(text) if text else current
+    except ValueError:
+        return current
+    return asked if abs((asked - current).days) <= 5 * 366 else current
+
+
+def _int(text: str) -> int | None:
+    value = text.strip().lstrip("+")
+    return int(value) if value.isdigit() and len(value) <= 9 else None
+
+
+def _cents(text: str) -> int | None:
+    """ "4,50" or "4.50" or "4" euros as cents; None when it is not an amount."""
+    value = text.strip().replace("€", "").strip().replace(",", ".")
+    whole, _sep, part = value.partition(".")
+    if not whole.isdigit() or len(whole) > 6 or (part and (not part.isdigit() or len(part) > 2)):
+        return None
+    return int(whole) * 100 + int(part.ljust(2, "0") or 0)
+
+
+def _percent(text: str) -> int | None:
+    value = text.strip().replace("%", "").strip().replace(",", ".")
+    whole, _sep, part = value.partition(".")
+    if not whole.isdigit() or len(whole) > 3 or (part and (not part.isdigit() or len(part) > 2)):
+        return None
+    return int(whole) * 100 + int(part.ljust(2, "0") or 0)
+
+
+def _messages(exc: ServiceError) -> dict[str, str]:
+    return dict(exc.errors) or {"_": exc.detail}
+
+
+# ---- portal ------------------------------------------------------------------------------
+
+
+@portal_pages.get("")
+def facility_list(
+    request: Request, state: PageDep, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    found = facilities.facilities(db)
+    return render(
+        request,
+        "leisure/facilities.html",
+        state,
+        facilities=found,
+        occupancy={f.id: scans.occupancy(db, f) for f in found},
+        kinds=KIND_LABELS,
+        **layout.portal(request, municipality, "freizeit", gettext_("Pools and museums")),
+    )
+
+
+@portal_pages.get("/bestellung/{code}")
+def order_page(
+    request: Request,
+    code: str,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    storniert: Annotated[str | None, Query(max_length=1)] = None,
+) -> Response:
+    order = booking.order_by_code(db, code)
+    return _order(request, state, db, municipality, order.code, cancelled=bool(storniert))
+
+
+def _order(
+    request: Request,
+    state: WebState,
+    db: Session,
+    municipality: Municipality,
+    code: str,
+    *,
+    cancelled: bool = False,
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
+    order = booking.order_by_code(db, code)
+    slot = facilities.slot(db, order.slot_id)
+    facility = facilities.facility(db, order.facility_id)
+    zone = next(z for z in facilities.zones(db, facility.id) if z.id == slot.zone_id)
+    deadline = booking.cancel_deadline(facility, slot)
+    return render(
+        request,
+        "leisure/order.html",
+        state,
+        status_code=status_code,
+        order=order,
+        slot=slot,
+        facility=facility,
+        zone=zone,
+        tickets=booking.tickets_of(db, order),
+        shown_code=tickets.shown_code,
+        euros=tickets.euros,
+        deadline=deadline,
+        can_cancel=order.state != ORDER_CANCELLED and deadline > utcnow(),
+        cancelled=cancelled,
+        error=error,
+        payment=PAYMENT_LABELS,
+        zone_name=municipality.timezone,
+        **layout.portal(request, municipality, "freizeit", gettext_("Your booking")),
+    )
+
+
+@portal_pages.get("/bestellung/{code}/tickets.pdf")
+def order_pdf(
+    code: str,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    format: Annotated[str, Query(pattern="^(a4|a6)$")] = "a4",
+) -> Response:
+    order = booking.order_by_code(db, code)
+    if order.state == ORDER_CANCELLED:
+        raise Conflict(gettext_("This booking was cancelled; its tickets are no longer valid."))
+    slot = facilities.slot(db, order.slot_id)
+    facility = facilities.facility(db, order.facility_id)
+    zone = next(z for z in facilities.zones(db, facility.id) if z.id == slot.zone_id)
+    body = tickets.pdf(municipality, facility, zone, slot, booking.tickets_of(db, order), format)
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="tickets-{facility.slug}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@portal_pages.get("/bestellung/{code}/termin.ics")
+def order_calendar(
+    request: Request, code: str, state: PageDep, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    order = booking.order_by_code(db, code)
+    slot = facilities.slot(db, order.slot_id)
+    facility = facilities.facility(db, order.facility_id)
+    zone = next(z for z in facilities.zones(db, facility.id) if z.id == slot.zone_id)
+    page_url = str(request.url_for("order_page", municipality=municipality.slug, code=code))
+    return Response(
+        tickets.ical(order, facility, zone, slot, page_url),
+        media_type="text/calendar",
+        headers={
+            "Content-Disposition": f'attachment; filename="{facility.slug}.ics"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@portal_pages.get("/bestellung/{code}/qr/{ticket_code}.svg")
+def ticket_qr(code: str, ticket_code: str, state: PageDep, db: TenantDbDep) -> Response:
+    order = booking.order_by_code(db, code)
+    found = next((t for t, _p in booking.tickets_of(db, order) if t.code == ticket_code), None)
+    if found is None:
+        raise NotFound(gettext_("This ticket does not exist."))
+    return Response(
+        tickets.qr_svg(found.token),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@portal_pages.post("/bestellung/{code}/stornieren")
+def cancel_order(
+    request: Request,
+    code: str,
+    state: PageDep,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    order = booking.order_by_code(db, code)
+    try:
+        booking.cancel(db, order, actor="citizen")
+    except Conflict as exc:
+        return _order(request, state, db, municipality, code, error=exc.detail, status_code=409)
+    return RedirectResponse(
+        f"/{municipality.slug}/freizeit/bestellung/{order.code}?storniert=1", status_code=303
+    )
+
+
+@portal_pages.get("/{slug}")
+def facility_page(
+    request: Request,
+    slug: str,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    tag: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    facility = facilities.facility_by_slug(db, slug)
+    day = _day(tag, municipality)
+    zones = {z.id: z for z in facilities.zones(db, facility.id)}
+    return render(
+        request,
+        "leisure/facility.html",
+        state,
+        facility=facility,
+        day=day,
+        previous_day=day - timedelta(days=1) if day > today(municipality) else None,
+        next_day=day + timedelta(days=1),
+        slots=facilities.slots_on(db, facility, day, municipality.timezone),
+        zones=zones,
+        occupancy=scans.occupancy(db, facility),
+        products=facilities.products(db, facility.id, active_only=True),
+        free=booking.free_places,
+        now=utcnow(),
+        euros=tickets.euros,
+        kinds=KIND_LABELS,
+        zone_name=municipality.timezone,
+        **layout.portal(request, municipality, "freizeit", facility.name),
+    )
+
+
+def _booking_form(
+    request: Request,
+    state: WebState,
+    db: Session,
+    municipality: Municipality,
+    facility: Facility,
+    slot_id: int,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+    signed_in: bool = False,
+) -> Response:
+    slot = facilities.slot(db, slot_id)
+    if slot.facility_id != facility.id:
+        raise NotFound(gettext_("This slot does not exist."))
+    products = facilities.products(db, facility.id, active_only=True)
+    labels = {f"anzahl-{p.id}": p.name for p in products} | {
+        "email": gettext_("E-mail address"),
+        "tickets": gettext_("Tickets"),
+    }
+    return render(
+        request,
+        "leisure/book.html",
+        state,
+        status_code=status_code,
+        facility=facility,
+        slot=slot,
+        zone=next(z for z in facilities.zones(db, facility.id) if z.id == slot.zone_id),
+        products=products,
+        free=booking.free_places(slot),
+        values=values,
+        errors=errors,
+        labels=labels,
+        euros=tickets.euros,
+        signed_in=signed_in,
+        zone_name=municipality.timezone,
+        **layout.portal(request, municipality, "freizeit", gettext_("Book tickets")),
+    )
+
+
+@portal_pages.get("/{slug}/buchen/{slot_id}")
+def book_form(
+    request: Request,
+    slug: str,
+    slot_id: IdPath,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    citizen: CitizenDep,
+) -> Response:
+    facility = facilities.facility_by_slug(db, slug)
+    return _booking_form(
+        request, state, db, municipality, facility, slot_id, {}, {}, signed_in=bool(citizen)
+    )
+
+
+@portal_pages.post("/{slug}/buchen/{slot_id}")
+def book(
+    request: Request,
+    slug: str,
+    slot_id: IdPath,
+    state: PageDep,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    citizen: CitizenDep,
+) -> Response:
+    facility = facilities.facility_by_slug(db, slug)
+    products = facilities.products(db, facility.id, active_only=True)
+    values = {f"anzahl-{p.id}": form_text(form, f"anzahl-{p.id}", 3) for p in products}
+    values["email"] = form_text(form, "email", 254)
+    # Not a number: -1, which the booking refuses with the other mistakes of the form.
+    quantities = {p.id: _int(values[f"anzahl-{p.id}"] or "0") or 0 for p in products}
+    quantities |= {p.id: -1 for p in products if _int(values[f"anzahl-{p.id}"] or "0") is None}
+    try:
+        order = booking.book(
+            db,
+            municipality,
+            booking.BookingInput(
+                slot_id=slot_id,
+                quantities=quantities,
+                email=values["email"],
+                citizen_subject=citizen,
+                language=state.language,
+            ),
+            platform.settings.require_secret_key(),
+        )
+    except booking.SoldOut as exc:
+        errors, status = {"tickets": exc.detail}, 409
+    except InvalidInput as exc:
+        errors, status = _messages(exc), 422
+    except Conflict as exc:
+        errors, status = {"tickets": exc.detail}, 409
+    else:
+        path = f"/{municipality.slug}/freizeit/bestellung/{order.code}"
+        slot = facilities.slot(db, slot_id)
+        booking.confirmation_mail(
+            db,
+            order,
+            facility,
+            slot,
+            i18n.moment(slot.starts_at, municipality.timezone, order.language),
+            platform.settings.effective_public_url + path,
+        )
+        return RedirectResponse(path, status_code=303)
+    return _booking_form(
+        request, state, db, municipality, facility, slot_id, values, errors, status, bool(citizen)
+    )
+
+
+# ---- back office: facilities -------------------------------------------------------------
+
+
+def _setup_list(
+    request: Request,
+    state: WebState,
+    db: Session,
+    municipality: Municipality,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "leisure/staff_facilities.html",
+        state,
+        status_code=status_code,
+        facilities=facilities.facilities(db),
+        kinds=[(k, gettext_(v)) for k, v in KIND_LABELS.items()],
+        values=values,
+        errors=errors,
+        labels={
+            "slug": gettext_("Address"),
+            "name": gettext_("Name"),
+            "kind": gettext_("Kind of facility"),
+            "cancel_hours": gettext_("Cancellation until (hours before the slot)"),
+        },
+        **layout.staff(
+            request, municipality, state.principal, "freizeit", gettext_("Leisure facilities")
+        ),
+    )
+
+
+@staff_pages.get("/freizeit")
+def setup_list(
+    request: Request, state: Manager, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    return _setup_list(request, state, db, municipality, {"cancel_hours": "24"}, {})
+
+
+@staff_pages.post("/freizeit")
+def create_facility(
+    request: Request, state: Manager, form: FormDep, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    names = ("slug", "name", "kind", "description", "address", "opening_hours")
+    values = {n: form_text(form, n, 2000 if n == "description" else 300) for n in names}
+    values["cancel_hours"] = form_text(form, "cancel_hours", 5)
+    try:
+        facility = facilities.create_facility(
+            db,
+            facilities.FacilityInput(
+                slug=values["slug"],
+                name=values["name"],
+                kind=values["kind"] if values["kind"] in FACILITY_KINDS else "",
+                description=values["description"],
+                address=values["address"],
+                opening_hours=values["opening_hours"],
+                cancel_hours=_int(values["cancel_hours"]),
+            ),
+            state.principal.actor,
+        )
+    except InvalidInput as exc:
+        return _setup_list(request, state, db, municipality, values, _messages(exc), 422)
+    return RedirectResponse(
+        f"/{municipality.slug}/verwaltung/freizeit/{facility.id}", status_code=303
+    )
+
+
+SETUP_LABELS = {
+    "zone_name": _("Name of the zone"),
+    "zone_capacity": _("Capacity (persons)"),
+    "product_name": _("Name of the ticket"),
+    "product_kind": _("Kind of ticket"),
+    "price": _("Price in euros"),
+    "places": _("Persons per ticket"),
+    "vat": _("VAT rate in percent"),
+    "rule_zone": _("Zone"),
+    "weekdays": _("Weekdays"),
+    "first_start": _("First slot starts"),
+    "last_start": _("Last slot starts"),
+    "every_minutes": _("A slot starts every (minutes)"),
+    "duration_minutes": _("Length of a slot (minutes)"),
+    "rule_capacity": _("Places per slot"),
+    "valid_from": _("Valid from"),
+    "valid_until": _("Valid until"),
+    "day": _("Day"),
+    "exception_capacity": _("Reduced capacity"),
+    "days": _("Number of days"),
+    "capacity": _("Capacity"),
+}
+WEEKDAYS = [
+    ("1", _("Monday")),
+    ("2", _("Tuesday")),
+    ("3", _("Wednesday")),
+    ("4", _("Thursday")),
+    ("5", _("Friday")),
+    ("6", _("Saturday")),
+    ("7", _("Sunday")),
+]
+
+
+def _setup(
+    request: Request,
+    state: WebState,
+    db: Session,
+    municipality: Municipality,
+    facility: Facility,
+    day: date,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    notice: str = "",
+) -> Response:
+    zones = facilities.zones(db, facility.id)
+    return render(
+        request,
+        "leisure/staff_facility.html",
+        state,
+        status_code=status_code,
+        facility=facility,
+        zones=zones,
+        zone_names={z.id: z.name for z in zones},
+        products=facilities.products(db, facility.id),
+        rules=facilities.rules(db, facility.id),
+        exceptions=facilities.exceptions(db, facility.id),
+        slots=facilities.slots_on(db, facility, day, municipality.timezone),
+        day=day,
+        values=values
+        or {
+            "weekdays": "1234567",
+            "vat": "7",
+            "places": "1",
+            "days": "14",
+            "valid_from": today(municipality).isoformat(),
+            "first_start": "07:00",
+            "last_start": "19:00",
+            "every_minutes": "120",
+            "duration_minutes": "120",
+        },
+        errors=errors or {},
+        labels={k: gettext_(v) for k, v in SETUP_LABELS.items()},
+        weekdays=[(k, gettext_(v)) for k, v in WEEKDAYS],
+        product_kinds=[(k, gettext_(v)) for k, v in PRODUCT_LABELS.items()],
+        euros=tickets.euros,
+        notice=notice,
+        zone_name=municipality.timezone,
+        **layout.staff(request, municipality, state.principal, "freizeit", facility.name),
+    )
+
+
+@staff_pages.get("/freizeit/{facility_id}")
+def setup(
+    request: Request,
+    facility_id: IdPath,
+    state: Manager,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    tag: Annotated[str | None, Query(max_length=10)] = None,
+    erledigt: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    facility = facilities.facility(db, facility_id)
+    notices = {"zeitfenster": gettext_("The slots were made."), "gespeichert": gettext_("Saved.")}
+    return _setup(
+        request,
+        state,
+        db,
+        municipality,
+        facility,
+        _day(tag, municipality),
+        notice=notices.get(erledigt or "", ""),
+    )
+
+
+def _done(
+    municipality: Municipality, facility: Facility, what: str = "gespeichert", day: str = ""
+) -> Response:
+    suffix = f"&tag={day}" if day else ""
+    return RedirectResponse(
+        f"/{municipality.slug}/verwaltung/freizeit/{facility.id}?erledigt={what}{suffix}",
+        status_code=303,
+    )
+
+
+@staff_pages.post("/freizeit/{facility_id}/{part}")
+def setup_part(
+    request: Request,
+    facility_id: IdPath,
+    part: str,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    facility = facilities.facility(db, facility_id)
+    values = {k: form_text(form, k, 300) for k in form if k != "csrf_token"}
+    values["weekdays"] = "".join(v for v in form.getlist("weekdays") if isinstance(v, str))[:7]
+    actor = state.principal.actor
+    day = today(municipality)
+    try:
+        if part == "bereiche":
+            facilities.add_zone(
+                db,
+                facility,
+                values.get("zone_name", ""),
+                _int(values.get("zone_capacity", "")),
+                actor,
+            )
+        elif part == "tickets":
+            facilities.add_product(
+                db,
+                facility,
+                facilities.ProductInput(
+                    name=values.get("product_name", ""),
+                    kind=values.get("product_kind", ""),
+                    price_cents=_cents(values.get("price", "")),
+                    places=_int(values.get("places", "")),
+                    vat_basis_points=_percent(values.get("vat", "")),
+                    proof_required=values.get("proof_required") == "yes",
+                ),
+                actor,
+            )
+        elif part == "regeln":
+            facilities.add_rule(
+                db,
+                facility,
+                facilities.RuleInput(
+                    zone_id=row_id(values.get("rule_zone", "")),
+                    weekdays=values["weekdays"],
+                    first_start=values.get("first_start", ""),
+                    last_start=values.get("last_start", ""),
+                    every_minutes=_int(values.get("every_minutes", "")),
+                    duration_minutes=_int(values.get("duration_minutes", "")),
+                    capacity=_int(values.get("rule_capacity", "")),
+                    valid_from=_date(values.get("valid_from", "")),
+                    valid_until=_date(values.get("valid_until", "")),
+                ),
+                actor,
+            )
+        elif part == "ausnahmen":
+            facilities.add_exception(
+                db,
+                facility,
+                _date(values.get("day", "")),
+                closed=values.get("closed") == "yes",
+                capacity=_int(values.get("exception_capacity", "")),
+                note=values.get("note", ""),
+                timezone=municipality.timezone,
+                actor=actor,
+            )
+        elif part == "zeitfenster":
+            start = _date(values.get("from", "")) or day
+            facilities.generate_slots(
+                db, facility, start, _int(values.get("days", "")) or 0, municipality.timezone
+            )
+            return _done(municipality, facility, "zeitfenster", start.isoformat())
+        else:
+            raise NotFound(gettext_("This page or entry does not exist."))
+    except InvalidInput as exc:
+        return _setup(request, state, db, municipality, facility, day, values, _messages(exc), 422)
+    return _done(municipality, facility)
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+@staff_pages.post("/freizeit/{facility_id}/zeitfenster/{slot_id}")
+def edit_slot(
+    request: Request,
+    facility_id: IdPath,
+    slot_id: IdPath,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    facility = facilities.facility(db, facility_id)
+    found = facilities.slot(db, slot_id)
+    if found.facility_id != facility.id:
+        raise NotFound(gettext_("This slot does not exist."))
+    day = found.starts_at.astimezone(ZoneInfo(municipality.timezone)).date()
+    try:
+        facilities.update_slot(
+            db,
+            slot_id,
+            capacity=_int(form_text(form, "capacity", 9)),
+            closed=form_text(form, "closed") == "yes",
+            note=form_text(form, "note", 200),
+            actor=state.principal.actor,
+        )
+    except InvalidInput as exc:
+        return _setup(
+            request,
+            state,
+            db,
+            municipality,
+            facility,
+            day,
+            None,
+            {"capacity": exc.detail},
+            422,
+        )
+    return _done(municipality, facility, "gespeichert", day.isoformat())
+
+
+@staff_pages.get("/freizeit/{facility_id}/zeitfenster/{slot_id}")
+def slot_list(
+    request: Request,
+    facility_id: IdPath,
+    slot_id: IdPath,
+    state: Manager,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    storniert: Annotated[str | None, Query(max_length=1)] = None,
+) -> Response:
+    """The check-in list of a slot: every ticket with its state, payment, entry and exit."""
+    facility = facilities.facility(db, facility_id)
+    found = facilities.slot(db, slot_id)
+    if found.facility_id != facility.id:
+        raise NotFound(gettext_("This slot does not exist."))
+    rows = booking.check_in_list(db, found.id)
+    return render(
+        request,
+        "leisure/staff_slot.html",
+        state,
+        facility=facility,
+        slot=found,
+        zone=next(z for z in facilities.zones(db, facility.id) if z.id == found.zone_id),
+        rows=rows,
+        day=found.starts_at.astimezone(ZoneInfo(municipality.timezone)).date().isoformat(),
+        inside=sum(
+            r.ticket.places
+            for r in rows
+            if r.ticket.checked_in_at is not None and r.ticket.checked_out_at is None
+        ),
+        shown_code=tickets.shown_code,
+        euros=tickets.euros,
+        payment=PAYMENT_LABELS,
+        cancelled=bool(storniert),
+        zone_name=municipality.timezone,
+        **layout.staff(request, municipality, state.principal, "freizeit", facility.name),
+    )
+
+
+@staff_pages.post("/freizeit/{facility_id}/bestellungen/{order_id}/stornieren")
+def staff_cancel(
+    facility_id: IdPath,
+    order_id: IdPath,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    """Staff cancel an order at any time before it is used (the facility closes, a complaint);
+    the places are free again and the payment is refunded."""
+    order = booking.order_by_id(db, order_id)
+    if order.facility_id != facility_id:
+        raise NotFound(gettext_("This page or entry does not exist."))
+    booking.cancel(db, order, state.principal.actor, staff=True)
+    return RedirectResponse(
+        f"/{municipality.slug}/verwaltung/freizeit/{facility_id}/zeitfenster/{order.slot_id}"
+        "?storniert=1",
+        status_code=303,
+    )
+
+
+# ---- back office: the entry check ---------------------------------------------------------
+
+
+def _gate(
+    request: Request,
+    state: WebState,
+    db: Session,
+    municipality: Municipality,
+    result: scans.ScanResult | None = None,
+    direction: str = scans.ENTRY,
+    zone: str = "",
+    notice: str = "",
+    status_code: int = 200,
+) -> Response:
+    zones: list[tuple[str, str]] = []
+    for facility in facilities.facilities(db):
+        zones += [
+            (str(z.id), f"{facility.name} – {z.name}") for z in facilities.zones(db, facility.id)
+        ]
+    return render(
+        request,
+        "leisure/gate.html",
+        state,
+        status_code=status_code,
+        result=result,
+        alert=SCAN_CLASSES.get(result.result, "danger") if result else "",
+        direction=direction,
+        zone=zone,
+        zones=zones,
+        notice=notice,
+        may_cash=state.principal.can(TICKETS_CASH),
+        # A new nonce per form: a form sent twice (reload, double click) counts once.
+        nonce=secrets.token_urlsafe(16),
+        euros=tickets.euros,
+        **layout.staff(request, municipality, state.principal, "einlass", gettext_("Entry check")),
+    )
+
+
+@staff_pages.get("/einlass")
+def gate(
+    request: Request,
+    state: Gate,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    bezahlt: Annotated[str | None, Query(max_length=1)] = None,
+) -> Response:
+    notice = gettext_("Payment recorded. Please scan the ticket again.") if bezahlt else ""
+    return _gate(request, state, db, municipality, notice=notice)
+
+
+@staff_pages.post("/einlass")
+def gate_scan(
+    request: Request, state: Gate, form: FormDep, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    code = form_text(form, "code", 2000)
+    direction = scans.EXIT if form_text(form, "direction") == scans.EXIT else scans.ENTRY
+    zone = form_text(form, "zone", 12)
+    if not code:
+        result = scans.ScanResult(scans.UNKNOWN, gettext_("Please scan or type the ticket's code."))
+        return _gate(request, state, db, municipality, result, direction, zone, status_code=422)
+    result = scans.scan(
+        db,
+        municipality,
+        code,
+        direction=direction,
+        zone_id=row_id(zone),
+        nonce=form_text(form, "nonce", 64) or None,
+        actor=state.principal.actor,
+    )
+    return _gate(request, state, db, municipality, result, direction, zone)
+
+
+@staff_pages.post("/einlass/bezahlt")
+def gate_paid(
+    request: Request, state: Cashier, form: FormDep, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    order = booking.order_by_code(db, form_text(form, "order", 43))
+    booking.mark_paid(db, order, state.principal.actor)
+    return RedirectResponse(f"/{municipality.slug}/verwaltung/einlass?bezahlt=1", status_code=303)

@@ -1,0 +1,274 @@
+"""Checking tickets at the gate, and the live occupancy that follows from it.
+
+A scan answers with a result code and a sentence a person at the gate understands. Entry
+and exit are single conditional UPDATEs (`checked_in_at IS NULL`), so of two gates scanning
+the same ticket at once exactly one lets the person in. A device's nonce makes a retry
+count once: the second scan with the same nonce gets the first one's answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from smartcity.core.db import utcnow
+from smartcity.core.signing import services as signing
+from smartcity.core.tenancy.models import Municipality
+from smartcity.leisure import payments, tickets
+from smartcity.leisure.models import (
+    TICKET_REFUNDED,
+    Facility,
+    Order,
+    Product,
+    Scan,
+    Slot,
+    Ticket,
+    Zone,
+)
+
+ENTRY = "entry"
+EXIT = "exit"
+# Entry opens this long before a slot starts.
+EARLY = timedelta(minutes=30)
+
+OK = "ok"
+PROOF = "proof_required"
+EXITED = "exited"
+UNKNOWN = "unknown"
+USED = "already_used"
+NOT_NOW = "not_valid_now"
+CANCELLED = "cancelled"
+WRONG_ZONE = "wrong_zone"
+UNPAID = "unpaid"
+NOT_INSIDE = "not_inside"
+# Results that let the person through.
+ADMITTED = frozenset({OK, PROOF, EXITED})
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    result: str
+    message: str
+    ticket_code: str | None = None
+    product: str | None = None
+    places: int | None = None
+    zone: str | None = None
+    order_code: str | None = None
+    amount_cents: int | None = None
+
+    @property
+    def admitted(self) -> bool:
+        return self.result in ADMITTED
+
+
+def _local(moment: datetime, municipality: Municipality) -> str:
+    return moment.astimezone(ZoneInfo(municipality.timezone)).strftime("%d.%m.%Y %H:%M")
+
+
+def _ticket_code(db: Session, municipality: Municipality, code: str) -> str | None:
+    """The ticket code a scanned or typed text stands for: a signed token (checked against the
+    municipality's published keys) or a typed code. None for anything else."""
+    text = code.strip()
+    if text.count(".") == 2:
+        try:
+            claims = tickets.verify(text, signing.key_set(db, municipality))
+        except signing.SignatureInvalid:
+            return None
+        if claims.get("m") != municipality.slug:
+            return None
+        return str(claims["t"])
+    return tickets.typed_code(text)
+
+
+def scan(
+    db: Session,
+    municipality: Municipality,
+    code: str,
+    *,
+    direction: str = ENTRY,
+    zone_id: int | None = None,
+    nonce: str | None = None,
+    scanned_at: datetime | None = None,
+    actor: str,
+) -> ScanResult:
+    now = utcnow()
+    at = scanned_at or now
+    if nonce:
+        earlier = db.scalar(select(Scan).where(Scan.nonce == nonce))
+        if earlier is not None:
+            return _again(db, municipality, earlier)
+    found = _ticket_code(db, municipality, code)
+    row = (
+        db.execute(
+            select(Ticket, Slot, Product, Order, Zone)
+            .join(Slot, Slot.id == Ticket.slot_id)
+            .join(Product, Product.id == Ticket.product_id)
+            .join(Order, Order.id == Ticket.order_id)
+            .join(Zone, Zone.id == Ticket.zone_id)
+            .where(Ticket.code == found)
+        ).first()
+        if found
+        else None
+    )
+    if row is None:
+        result = ScanResult(
+            UNKNOWN, "Unbekanntes Ticket: Der Code ist ungültig oder gehört nicht zu uns."
+        )
+        _log(db, None, direction, result, nonce, zone_id, at, actor)
+        return result
+    ticket, slot, product, order, zone = row
+    result = _decide(db, municipality, ticket, slot, product, order, zone, direction, zone_id, at)
+    _log(db, ticket.id, direction, result, nonce, zone_id, at, actor)
+    return result
+
+
+def _decide(
+    db: Session,
+    municipality: Municipality,
+    ticket: Ticket,
+    slot: Slot,
+    product: Product,
+    order: Order,
+    zone: Zone,
+    direction: str,
+    zone_id: int | None,
+    at: datetime,
+) -> ScanResult:
+    def answer(result: str, message: str) -> ScanResult:
+        return ScanResult(
+            result,
+            message,
+            ticket_code=ticket.code,
+            product=product.name,
+            places=ticket.places,
+            zone=zone.name,
+            order_code=order.code if result == UNPAID else None,
+            amount_cents=order.total_cents if result == UNPAID else None,
+        )
+
+    if ticket.state == TICKET_REFUNDED or ticket.revoked_at is not None:
+        return answer(
+            CANCELLED, "Storniert: Dieses Ticket wurde zurückgegeben und gilt nicht mehr."
+        )
+    if zone_id is not None and zone_id != ticket.zone_id:
+        return answer(WRONG_ZONE, f"Falscher Bereich: Dieses Ticket gilt für „{zone.name}“.")
+    if direction == EXIT:
+        left = db.execute(
+            update(Ticket)
+            .where(
+                Ticket.id == ticket.id,
+                Ticket.checked_in_at.is_not(None),
+                Ticket.checked_out_at.is_(None),
+            )
+            .values(checked_out_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(left, "rowcount", 0) != 1:
+            return answer(NOT_INSIDE, "Kein Eintritt erfasst oder schon ausgecheckt.")
+        return answer(EXITED, "Ausgang erfasst. Auf Wiedersehen!")
+    if order.payment_state != payments.PAID:
+        return answer(UNPAID, "Noch nicht bezahlt: Bitte an der Kasse bezahlen lassen.")
+    if not slot.starts_at - EARLY <= at <= slot.ends_at:
+        return answer(
+            NOT_NOW,
+            f"Nicht jetzt gültig: Dieses Ticket gilt von {_local(slot.starts_at, municipality)} "
+            f"bis {_local(slot.ends_at, municipality)} Uhr.",
+        )
+    entered = db.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.checked_in_at.is_(None))
+        .values(checked_in_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(entered, "rowcount", 0) != 1:
+        db.refresh(ticket)
+        when = _local(ticket.checked_in_at, municipality) if ticket.checked_in_at else ""
+        return answer(USED, f"Schon benutzt: Eintritt wurde bereits {when} Uhr erfasst.")
+    persons = "Person" if ticket.places == 1 else "Personen"
+    if product.proof_required:
+        return answer(
+            PROOF,
+            f"Gültig – ermäßigt: Bitte den Nachweis prüfen. {product.name}, "
+            f"{ticket.places} {persons}.",
+        )
+    return answer(OK, f"Gültig: {product.name}, {ticket.places} {persons}. Willkommen!")
+
+
+def _log(
+    db: Session,
+    ticket_id: int | None,
+    direction: str,
+    result: ScanResult,
+    nonce: str | None,
+    zone_id: int | None,
+    at: datetime,
+    actor: str,
+) -> None:
+    entry = Scan(
+        ticket_id=ticket_id,
+        direction=direction,
+        result=result.result,
+        nonce=nonce or None,
+        zone_id=zone_id,
+        scanned_at=at,
+        actor=actor,
+    )
+    try:
+        with db.begin_nested():
+            db.add(entry)
+    except IntegrityError:
+        pass  # the same nonce raced in from a retry: the first one's entry stands
+
+
+def _again(db: Session, municipality: Municipality, earlier: Scan) -> ScanResult:
+    """The answer to a retried scan (same nonce): what the first one said, changing nothing."""
+    ticket = db.get(Ticket, earlier.ticket_id) if earlier.ticket_id else None
+    code = ticket.code if ticket else None
+    messages = {
+        OK: "Gültig (Wiederholung): Eintritt wurde schon erfasst.",
+        PROOF: "Gültig – ermäßigt (Wiederholung): Bitte den Nachweis prüfen.",
+        EXITED: "Ausgang erfasst (Wiederholung).",
+    }
+    return ScanResult(
+        earlier.result,
+        messages.get(earlier.result, "Wiederholung eines Scans: Ergebnis wie zuvor."),
+        ticket_code=code,
+    )
+
+
+@dataclass(frozen=True)
+class Occupancy:
+    zone_id: int
+    zone: str
+    capacity: int
+    inside: int
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.inside, 0)
+
+
+def occupancy(db: Session, facility: Facility, now: datetime | None = None) -> list[Occupancy]:
+    """People in each zone now: the places of tickets checked in and not out, of slots that
+    have not ended (a visitor who never scans out stops counting when the slot ends)."""
+    now = now or utcnow()
+    inside: dict[int, int] = {
+        zone_id: int(total)
+        for zone_id, total in db.execute(
+            select(Ticket.zone_id, func.coalesce(func.sum(Ticket.places), 0))
+            .join(Slot, Slot.id == Ticket.slot_id)
+            .where(
+                Slot.facility_id == facility.id,
+                Ticket.checked_in_at.is_not(None),
+                Ticket.checked_out_at.is_(None),
+                Slot.ends_at > now,
+            )
+            .group_by(Ticket.zone_id)
+        )
+    }
+    zones = db.scalars(select(Zone).where(Zone.facility_id == facility.id).order_by(Zone.id))
+    return [Occupancy(z.id, z.name, z.capacity, int(inside.get(z.id, 0))) for z in zones]

@@ -1,0 +1,165 @@
+"""Tickets as signed tokens: a compact JWS (the municipality's Ed25519 key, core.signing)
+with the ticket's random code, facility, zone, product and validity. A gate checks the
+signature against the published JWK Set without the database; the database then says
+whether the ticket was used, refunded or revoked. Rendered as a QR code (segno) and a PDF."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import secrets
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import icalendar
+import segno
+from fpdf import FPDF
+from sqlalchemy.orm import Session
+
+from smartcity.core.signing import services as signing
+from smartcity.core.tenancy.models import Municipality
+from smartcity.core.web import i18n
+from smartcity.leisure.models import Facility, Order, Product, Slot, Ticket, Zone
+
+CLAIMS_VERSION = 1
+TYPED = re.compile(r"[^A-Z2-7]")
+
+
+def new_code() -> str:
+    """16 characters of base32: 80 random bits, short enough to type at the gate."""
+    return base64.b32encode(secrets.token_bytes(10)).decode()
+
+
+def shown_code(code: str) -> str:
+    """ "ABCD-EFGH-IJKL-MNOP": how a ticket's code is printed and read out."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def typed_code(text: str) -> str | None:
+    """A code as staff typed it (any case, with dashes or spaces), or None."""
+    cleaned = TYPED.sub("", text.upper().replace("0", "O").replace("1", "I"))
+    return cleaned if len(cleaned) == 16 else None
+
+
+def claims_of(
+    municipality: Municipality, ticket: Ticket, slot: Slot, product: Product
+) -> dict[str, Any]:
+    return {
+        "v": CLAIMS_VERSION,
+        "t": ticket.code,
+        "m": municipality.slug,
+        "f": slot.facility_id,
+        "z": slot.zone_id,
+        "p": product.kind,
+        "n": ticket.places,
+        "nbf": int(slot.starts_at.timestamp()),
+        "exp": int(slot.ends_at.timestamp()),
+        "rp": product.proof_required,
+    }
+
+
+def sign(
+    db: Session,
+    municipality: Municipality,
+    ticket: Ticket,
+    slot: Slot,
+    product: Product,
+    secret: str,
+) -> str:
+    return signing.sign(db, municipality, claims_of(municipality, ticket, slot, product), secret)
+
+
+def verify(token: str, keys: dict[str, Any]) -> dict[str, Any]:
+    """The claims of a ticket token signed by one of `keys` (a JWK Set: no database needed);
+    signing.SignatureInvalid for a forged, truncated or foreign token."""
+    claims = signing.verify(token.strip(), keys)
+    if claims.get("v") != CLAIMS_VERSION or not isinstance(claims.get("t"), str):
+        raise signing.SignatureInvalid("not a ticket")
+    return claims
+
+
+def qr_svg(token: str) -> str:
+    """The QR code as an SVG document (dark on light, with a quiet zone)."""
+    out = io.BytesIO()
+    segno.make(token, error="m").save(out, kind="svg", scale=4, border=4, xmldecl=False)
+    return out.getvalue().decode()
+
+
+def qr_png(token: str, scale: int = 6) -> bytes:
+    out = io.BytesIO()
+    segno.make(token, error="m").save(out, kind="png", scale=scale, border=4)
+    return out.getvalue()
+
+
+def euros(cents: int, language: str = "de") -> str:
+    whole, rest = divmod(cents, 100)
+    return f"{whole},{rest:02d} €" if language == "de" else f"€{whole}.{rest:02d}"
+
+
+def _latin(text: str) -> str:
+    return text.encode("windows-1252", "replace").decode("windows-1252")
+
+
+# Page formats: A4 to print, A6 portrait to show on a phone.
+FORMATS: dict[str, str | tuple[float, float]] = {"a4": "a4", "a6": (105.0, 148.0)}
+
+
+def pdf(
+    municipality: Municipality,
+    facility: Facility,
+    zone: Zone,
+    slot: Slot,
+    tickets: list[tuple[Ticket, Product]],
+    page_format: str = "a4",
+) -> bytes:
+    """The tickets of an order, one per page: facility, zone, time, product, code, QR."""
+    document = FPDF(format=FORMATS.get(page_format, "a4"))
+    document.core_fonts_encoding = "windows-1252"  # German letters, "€" and dashes
+    document.set_title(_latin(i18n.gettext_("Ticket") + " " + facility.name))
+    document.set_author(_latin(municipality.shown_name))
+    small = page_format == "a6"
+    width = document.w - 2 * (8 if small else 20)
+    for ticket, product in tickets:
+        document.add_page()
+        document.set_margins(8 if small else 20, 8 if small else 20)
+        document.set_xy(8 if small else 20, 8 if small else 20)
+        document.set_font("helvetica", "B", 14 if small else 20)
+        document.multi_cell(width, 8 if small else 10, _latin(facility.name))
+        document.set_font("helvetica", "", 10 if small else 13)
+        lines = [
+            zone.name,
+            i18n.moment(slot.starts_at, municipality.timezone)
+            + " – "
+            + slot.ends_at.astimezone(ZoneInfo(municipality.timezone)).strftime("%H:%M"),
+            f"{product.name} ({ticket.places})",
+            euros(ticket.price_cents),
+        ]
+        if product.proof_required:
+            lines.append(i18n.gettext_("Please bring your proof of entitlement."))
+        for line in lines:
+            document.multi_cell(width, 6 if small else 8, _latin(line))
+        size = 60 if small else 90
+        document.image(io.BytesIO(qr_png(ticket.token)), w=size, h=size)
+        document.set_font("courier", "B", 11 if small else 14)
+        document.multi_cell(width, 8, shown_code(ticket.code))
+    return bytes(document.output())
+
+
+def ical(order: Order, facility: Facility, zone: Zone, slot: Slot, page_url: str) -> bytes:
+    """The visit as an iCalendar event, for the buyer's calendar."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//smartcity//leisure//DE")
+    calendar.add("version", "2.0")
+    event = icalendar.Event()
+    event.add("uid", f"leisure-order-{order.id}-{slot.id}@smartcity")
+    event.add("summary", f"{facility.name}: {zone.name}")
+    event.add("dtstart", slot.starts_at)
+    event.add("dtend", slot.ends_at)
+    event.add("dtstamp", order.created_at)
+    event.add("location", facility.address or facility.name)
+    event.add("url", page_url)
+    if order.state == "cancelled":
+        event.add("status", "CANCELLED")
+    calendar.add_component(event)
+    return bytes(calendar.to_ical())
