@@ -1,0 +1,198 @@
+"""Participation processes, their phases, proposals, supports, comments, flags and ballots.
+
+Citizens are known by their citizen login's subject (issuer and subject) only where a row
+must be theirs (a proposal's author, one support per person); a ballot carries a keyed hash
+of the voter instead, so that the published ballots say nothing about who cast them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from smartcity.core.db import Base, UTCDateTime, utcnow
+from smartcity.core.tenancy.models import TenantOwned
+
+# The phases of a process, in their usual order.
+PHASES = (
+    "information",
+    "proposals",
+    "comments",
+    "support",
+    "review",
+    "voting",
+    "results",
+    "implementation",
+)
+# What each phase allows citizens to do; the services refuse anything else.
+ALLOWED: dict[str, frozenset[str]] = {
+    "information": frozenset(),
+    "proposals": frozenset({"propose", "comment"}),
+    "comments": frozenset({"comment"}),
+    "support": frozenset({"support", "comment"}),
+    "review": frozenset(),
+    "voting": frozenset({"vote"}),
+    "results": frozenset(),
+    "implementation": frozenset(),
+}
+# Voting rules: choose up to N projects, or any projects whose costs fit the budget.
+RULES = ("approval", "knapsack")
+# How equal vote counts are ordered: the cheaper project first, or the earlier proposal.
+TIE_BREAKS = ("lower_cost", "earlier_proposal")
+STANCES = ("pro", "contra", "neutral")
+FEASIBILITY = ("feasible", "not_feasible")
+
+
+class Process(TenantOwned, Base):
+    __tablename__ = "participation_process"
+    __table_args__ = (UniqueConstraint("municipality_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    area: Mapped[str] = mapped_column(String(200), default="")
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Supports a proposal needs to reach the review (None: no threshold).
+    support_threshold: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The participatory budget, in cents (None: no voting on projects).
+    budget_cents: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    rule: Mapped[str] = mapped_column(String(20), default="approval")
+    # "approval": at most this many projects per ballot.
+    max_choices: Mapped[int] = mapped_column(Integer, default=3)
+    tie_break: Mapped[str] = mapped_column(String(20), default="lower_cost")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Phase(TenantOwned, Base):
+    __tablename__ = "participation_phase"
+    __table_args__ = (UniqueConstraint("process_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(
+        ForeignKey("participation_process.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Proposal(TenantOwned, Base):
+    __tablename__ = "participation_proposal"
+    __table_args__ = (Index("ix_participation_proposal_listing", "process_id", "hidden_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(
+        ForeignKey("participation_process.id", ondelete="CASCADE")
+    )
+    # The citizen login's subject (issuer|subject); NULL for the administration's projects.
+    author_subject: Mapped[str | None] = mapped_column(String(255), default=None, index=True)
+    # The name shown with the proposal: the author's choice, a pseudonym is fine.
+    public_name: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200))
+    # Sanitised on the way in (nh3, a small allow-list): safe to render as HTML.
+    body_html: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(60), default="")
+    lat: Mapped[float | None] = mapped_column(default=None)
+    lon: Mapped[float | None] = mapped_column(default=None)
+    supports: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Moderation: hidden proposals leave every page, API, map and export.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    hidden_reason: Mapped[str] = mapped_column(String(200), default="")
+    # The administration's review.
+    feasibility: Mapped[str | None] = mapped_column(String(20), default=None)
+    review_reason: Mapped[str] = mapped_column(Text, default="")
+    cost_cents: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    department: Mapped[str] = mapped_column(String(100), default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The case the review opened in the department's inbox (review_cases.py).
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_file.id", ondelete="SET NULL"), default=None
+    )
+    # On the ballot of the process's participatory budget.
+    on_ballot: Mapped[bool] = mapped_column(default=False)
+
+
+class Support(TenantOwned, Base):
+    __tablename__ = "participation_support"
+    __table_args__ = (UniqueConstraint("proposal_id", "citizen_subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("participation_proposal.id", ondelete="CASCADE")
+    )
+    citizen_subject: Mapped[str] = mapped_column(String(255), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Comment(TenantOwned, Base):
+    __tablename__ = "participation_comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("participation_proposal.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participation_comment.id", ondelete="CASCADE"), default=None
+    )
+    author_subject: Mapped[str | None] = mapped_column(String(255), default=None, index=True)
+    # Official answers: the staff member who wrote it (the page names the administration).
+    author_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+    public_name: Mapped[str] = mapped_column(String(80))
+    stance: Mapped[str] = mapped_column(String(10), default="neutral")
+    official: Mapped[bool] = mapped_column(default=False)
+    # Plain text, never rendered as HTML.
+    body: Mapped[str] = mapped_column(Text)
+    supports: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    hidden_reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class CommentSupport(TenantOwned, Base):
+    __tablename__ = "participation_comment_support"
+    __table_args__ = (UniqueConstraint("comment_id", "citizen_subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("participation_comment.id", ondelete="CASCADE")
+    )
+    citizen_subject: Mapped[str] = mapped_column(String(255), index=True)
+
+
+class Flag(TenantOwned, Base):
+    """A citizen's report of a proposal or comment; open until a moderator decides."""
+
+    __tablename__ = "participation_flag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "proposal" or "comment".
+    target_type: Mapped[str] = mapped_column(String(10))
+    target_id: Mapped[int] = mapped_column(Integer)
+    reporter_subject: Mapped[str] = mapped_column(String(255), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class Ballot(TenantOwned, Base):
+    """One voter's ballot in a process: changeable until voting closes, one per voter by the
+    unique key (an upsert, so that concurrent casts of one voter leave one row)."""
+
+    __tablename__ = "participation_ballot"
+    __table_args__ = (UniqueConstraint("process_id", "voter_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(
+        ForeignKey("participation_process.id", ondelete="CASCADE"), index=True
+    )
+    # HMAC of the voter's subject with the server secret and the process: not the identity.
+    voter_key: Mapped[str] = mapped_column(String(64))
+    # Published with the ballot, so that every voter can find theirs in the tally.
+    receipt: Mapped[str] = mapped_column(String(20), unique=True)
+    choices: Mapped[list[int]] = mapped_column(JSON)
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

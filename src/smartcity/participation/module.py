@@ -1,0 +1,142 @@
+"""Citizen participation: processes with phases, proposals on a map, threaded comments,
+moderation and participatory budgets with checkable votes (docs/participation.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from smartcity.core.modules import (
+    ERASE_ANONYMISE,
+    ERASE_DELETE,
+    MapLayer,
+    Module,
+    NavEntry,
+    NotPersonal,
+    PersonalData,
+    Retention,
+)
+from smartcity.participation import demo
+from smartcity.participation.exports import DATASETS, proposal_features
+from smartcity.participation.pages import (
+    CitizenLoginRequired,
+    citizen_login_redirect,
+    moderation_pages,
+    portal_pages,
+    staff_pages,
+)
+from smartcity.participation.permissions import PARTICIPATION_MANAGE, PARTICIPATION_MODERATE
+
+HERE = Path(__file__).parent
+LEGAL_BASIS = "Art. 6 (1) e GDPR with the municipality's duty to involve its residents"
+
+module = Module(
+    name="participation",
+    # The citizen login (who proposes, supports, comments and votes).
+    requires=("citizen",),
+    models=("smartcity.participation.models",),
+    migrations=HERE / "migrations",
+    permissions=(PARTICIPATION_MANAGE, PARTICIPATION_MODERATE),
+    pages=(portal_pages, moderation_pages, staff_pages),
+    exception_handlers={CitizenLoginRequired: citizen_login_redirect},
+    templates=HERE / "templates",
+    translations=HERE / "locale",
+    demo_seeders=(demo.seed,),
+    navigation=(
+        NavEntry("beteiligung", "Participation", PARTICIPATION_MANAGE, order=45),
+        NavEntry("beteiligung/moderation", "Moderation", PARTICIPATION_MODERATE, order=46),
+    ),
+    portal_navigation=(NavEntry("beteiligung", "Participation", order=20),),
+    map_layers=(MapLayer("beteiligung", "Proposals", proposal_features),),
+    datasets=DATASETS,
+    personal_data=(
+        PersonalData(
+            table="participation_proposal",
+            columns=("author_subject", "public_name", "body_html", "lat", "lon"),
+            categories=("user.unique_id.pseudonymous", "user.content.public", "user.name"),
+            subject="citizen_voter",
+            purpose="Publish a citizen's proposal in a participation process under the name "
+            "they chose (a pseudonym is allowed); let only its author be recognised as such",
+            legal_basis=LEGAL_BASIS,
+            retention=Retention("proposal: as long as the participation process is published"),
+            identifiers={"author_subject": "citizen_subject"},
+            erasure=ERASE_ANONYMISE,
+        ),
+        PersonalData(
+            table="participation_comment",
+            columns=("author_subject", "author_user_id", "public_name", "body"),
+            categories=("user.unique_id.pseudonymous", "user.content.public", "user.name"),
+            subject="citizen_voter",
+            purpose="Publish comments on proposals and the administration's official answers",
+            legal_basis=LEGAL_BASIS,
+            retention=Retention("comment: as long as the participation process is published"),
+            identifiers={"author_subject": "citizen_subject", "author_user_id": "user_id"},
+            erasure=ERASE_ANONYMISE,
+        ),
+        PersonalData(
+            table="participation_support",
+            columns=("citizen_subject",),
+            categories=("user.unique_id.pseudonymous",),
+            subject="citizen_voter",
+            purpose="Count one support per citizen and proposal",
+            legal_basis=LEGAL_BASIS,
+            retention=Retention("support: as long as the participation process is published"),
+            identifiers={"citizen_subject": "citizen_subject"},
+            erasure=ERASE_DELETE,
+        ),
+        PersonalData(
+            table="participation_comment_support",
+            columns=("citizen_subject",),
+            categories=("user.unique_id.pseudonymous",),
+            subject="citizen_voter",
+            purpose="Count one support per citizen and comment (sorting by most supported)",
+            legal_basis=LEGAL_BASIS,
+            retention=Retention("support: as long as the participation process is published"),
+            identifiers={"citizen_subject": "citizen_subject"},
+            erasure=ERASE_DELETE,
+        ),
+        PersonalData(
+            table="participation_flag",
+            columns=("reporter_subject", "reason"),
+            categories=("user.unique_id.pseudonymous", "user.content.private"),
+            subject="citizen_voter",
+            purpose="Moderate contributions citizens reported",
+            legal_basis=LEGAL_BASIS,
+            retention=Retention("report to the moderation: 1 year", days=365, after="created_at"),
+            identifiers={"reporter_subject": "citizen_subject"},
+            erasure=ERASE_DELETE,
+        ),
+        PersonalData(
+            table="participation_ballot",
+            columns=("voter_key", "receipt", "choices"),
+            categories=("user.unique_id.pseudonymous", "user.content.private"),
+            subject="citizen_voter",
+            purpose="Count one ballot per voter in a participatory budget and publish every "
+            "ballot by its receipt code, so that voters can check theirs was counted",
+            legal_basis=LEGAL_BASIS,
+            retention=Retention("ballot: as long as the result of the vote is published"),
+            unidentifiable=(
+                "A ballot is stored under a keyed hash of the voter (secret of the vote), "
+                "never under the citizen's identity: the ballot list cannot be searched for a "
+                "person (Art. 11 GDPR); the voter finds their ballot by its receipt code."
+            ),
+            erasure=ERASE_DELETE,
+        ),
+    ),
+    not_personal=(
+        NotPersonal(
+            "participation_comment_support",
+            ("comment_id",),
+            "The id of the supported comment (the supporter is declared above).",
+        ),
+        NotPersonal(
+            "participation_process",
+            ("description",),
+            "The municipality's description of a participation process.",
+        ),
+        NotPersonal(
+            "participation_proposal",
+            ("review_reason",),
+            "The administration's review of a proposal (feasibility and its reason).",
+        ),
+    ),
+)

@@ -1,0 +1,1193 @@
+"""Participation pages: on the portal the processes with their timeline, proposals on a map,
+the proposal page with comments, the voting page and the results; in the back office the
+processes (phases, budget and voting rule, projects on the ballot), the review of proposals,
+official answers and the moderation queue. Every form works without JavaScript."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from smartcity.citizen.deps import CitizenSessionDep
+from smartcity.core.db import utcnow
+from smartcity.core.errors import Gone, InvalidInput, ServiceError
+from smartcity.core.geojson import geojson_response
+from smartcity.core.http.deps import (
+    IdPath,
+    MunicipalityDep,
+    PlatformDep,
+    PortalDep,
+    TenantDbDep,
+)
+from smartcity.core.tenancy.models import Municipality
+from smartcity.core.web import layout
+from smartcity.core.web.deps import FormDep, PageDep, form_text, row_id, staff_page
+from smartcity.core.web.i18n import _, gettext_
+from smartcity.core.web.rendering import render
+from smartcity.core.web.session import WebState
+from smartcity.participation import exports, review_cases, services, voting
+from smartcity.participation.models import ALLOWED, PHASES, Process, Proposal
+from smartcity.participation.permissions import PARTICIPATION_MANAGE, PARTICIPATION_MODERATE
+
+portal_pages = APIRouter(prefix="/{municipality}/beteiligung", include_in_schema=False)
+staff_pages = APIRouter(prefix="/{municipality}/verwaltung/beteiligung", include_in_schema=False)
+# Registered before `staff_pages`, whose "/{slug}" would otherwise take "moderation".
+moderation_pages = APIRouter(
+    prefix="/{municipality}/verwaltung/beteiligung/moderation", include_in_schema=False
+)
+Manager = Annotated[WebState, Depends(staff_page(PARTICIPATION_MANAGE))]
+Moderator = Annotated[WebState, Depends(staff_page(PARTICIPATION_MODERATE))]
+Slug = Annotated[str, Query(max_length=60)]
+
+PHASE_LABELS = {
+    "information": _("Information"),
+    "proposals": _("Proposals"),
+    "comments": _("Comments"),
+    "support": _("Support"),
+    "review": _("Review"),
+    "voting": _("Voting"),
+    "results": _("Results"),
+    "implementation": _("Implementation"),
+}
+ACTION_LABELS = {
+    "propose": _("make proposals"),
+    "comment": _("comment on proposals"),
+    "support": _("support proposals"),
+    "vote": _("vote on the projects"),
+}
+STANCE_LABELS = {"pro": _("Pro"), "contra": _("Contra"), "neutral": _("Neutral")}
+RULE_LABELS = {
+    "approval": _("Approval: choose up to a number of projects"),
+    "knapsack": _("Knapsack: choose projects whose costs fit the budget"),
+}
+TIE_LABELS = {
+    "lower_cost": _("Equal votes: the cheaper project first"),
+    "earlier_proposal": _("Equal votes: the earlier proposal first"),
+}
+FEASIBILITY_LABELS = {"feasible": _("feasible"), "not_feasible": _("not feasible")}
+LABELS = {
+    "title": _("Title"),
+    "text": _("Your proposal"),
+    "public_name": _("Name shown with your contribution"),
+    "category": _("Category"),
+    "lat": _("Latitude"),
+    "body": _("Comment"),
+    "stance": _("Your position"),
+    "reason": _("Reason"),
+    "choices": _("Projects"),
+    "slug": _("Address"),
+    "rule": _("Voting rule"),
+    "max_choices": _("Most projects per ballot"),
+    "tie_break": _("Tie-break"),
+    "budget": _("Budget in euros"),
+    "feasibility": _("Result of the review"),
+    "cost": _("Estimated cost in euros"),
+    "department": _("Responsible department"),
+    "phases": _("Phases"),
+}
+
+
+# The services' messages (English), listed here so that the catalogue has them: pages show
+# them with `gettext_`.
+SERVICE_MESSAGES = (
+    _("Please check the phases."),
+    _("Please check your entries."),
+    _("Please sign in to comment."),
+    _("There is no such comment."),
+    _("There is no such contribution."),
+    _("There is no such participation process."),
+    _("There is no such proposal."),
+    _("This comment was removed by the moderation."),
+    _("This contribution was removed already."),
+    _("This proposal was removed by the moderation."),
+    _("A chosen project is not on the ballot of this process."),
+    _("A phase must end after it starts."),
+    _("Comments cannot be written in the current phase of this process."),
+    _("Each phase may appear once."),
+    _("Each project can be chosen once."),
+    _("Only a visible proposal reviewed as feasible, with its cost, can go on the ballot."),
+    _("Please allow between 1 and 100 choices."),
+    _("Please choose a voting rule."),
+    _("Please choose at least one project."),
+    _("You chose more projects than the voting rule allows."),
+    _("Please choose how ties are broken."),
+    _("Please choose one of the categories."),
+    _("Please choose pro, contra or neutral."),
+    _("Please describe your proposal."),
+    _("Please enter a title."),
+    _("Please enter the name to show (a pseudonym is fine)."),
+    _("Please give both coordinates, or none."),
+    _("Please give the public reason."),
+    _("Please give the reason why it is not feasible."),
+    _("Please say whether the proposal is feasible."),
+    _("Please tell us what is wrong."),
+    _("Please use at most 200 characters for the title."),
+    _("Please use at most 5000 characters."),
+    _("Please write your comment."),
+    _("Proposals cannot be made in the current phase of this process."),
+    _("Proposals cannot be supported in the current phase of this process."),
+    _("The budget cannot be negative."),
+    _("The chosen projects cost more than the budget."),
+    _("The cost cannot be negative."),
+    _("The text is too long."),
+    _("There is no such comment to answer."),
+    _("These coordinates are not on the map."),
+    _("This address is taken."),
+    _("Use 2 to 60 lower-case letters, digits and hyphens."),
+    _("Voting is not open in the current phase of this process."),
+    _("Please enter an amount."),
+    _("Please choose what to do."),
+    _("Please name the responsible department first."),
+    _(
+        "Voting has started: the voting rule, the budget, the voting phase and the projects "
+        "on the ballot can no longer be changed."
+    ),
+)
+
+
+def _labels() -> dict[str, str]:
+    return {name: gettext_(label) for name, label in LABELS.items()}
+
+
+def _errors(exc: InvalidInput) -> dict[str, str]:
+    found = {k: gettext_(v) for k, v in exc.errors.items() if v}
+    return found or {"_": gettext_(exc.detail)}
+
+
+def _translated(exc: ServiceError) -> ServiceError:
+    """The service's message in the visitor's language, for the error page."""
+    return type(exc)(gettext_(exc.detail))
+
+
+def _process_base(municipality: Municipality, process: Process) -> str:
+    return f"/{municipality.slug}/beteiligung/{process.slug}"
+
+
+def _timeline(db: Session, process: Process, now: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "phase": phase,
+            "label": gettext_(PHASE_LABELS[phase.kind]),
+            "state": "past"
+            if phase.ends_at <= now
+            else ("current" if phase.starts_at <= now else "future"),
+            "allows": [gettext_(ACTION_LABELS[a]) for a in sorted(ALLOWED[phase.kind])],
+        }
+        for phase in services.phases(db, process)
+    ]
+
+
+def _allowed_now(db: Session, process: Process, now: datetime) -> frozenset[str]:
+    phase = services.current_phase(db, process, now)
+    return ALLOWED[phase.kind] if phase is not None else frozenset()
+
+
+class CitizenLoginRequired(Exception):
+    """A citizen's action without the citizen login: answered by a redirect to that login,
+    which leads back to `back` (the page the form was on)."""
+
+    def __init__(self, back: str) -> None:
+        super().__init__(back)
+        self.back = back
+
+
+def citizen_login_redirect(request: Request, exc: Exception) -> Response:
+    back = exc.back if isinstance(exc, CitizenLoginRequired) else "/"
+    return RedirectResponse(f"/citizen/login?next={quote(back)}", status_code=303)
+
+
+def _citizen(citizen: Any, back: str) -> str:
+    if citizen is None:
+        raise CitizenLoginRequired(back)
+    return str(citizen.subject)
+
+
+def _login_url(request: Request) -> str:
+    return f"/citizen/login?next={quote(request.url.path)}"
+
+
+def _euros(text: str) -> int | None:
+    """A sum in euros as typed ("1.200,50", "1200.5") in cents; None when empty."""
+    cleaned = text.replace(" ", "").replace("€", "")
+    if not cleaned:
+        return None
+    if "," in cleaned:
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    try:
+        value = round(float(cleaned) * 100)
+    except ValueError:
+        raise InvalidInput("amount", errors={"_": ""}) from None
+    if not 0 <= value < 10**14:
+        raise InvalidInput("amount", errors={"_": ""})
+    return value
+
+
+# ---- portal ---------------------------------------------------------------------------------
+
+
+@portal_pages.get("")
+def process_list(
+    request: Request, state: PageDep, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    now = utcnow()
+    found = services.processes(db)
+    current = {p.id: services.current_phase(db, p, now) for p in found}
+    return render(
+        request,
+        "participation/processes.html",
+        state,
+        processes=found,
+        current={k: gettext_(PHASE_LABELS[v.kind]) if v else "" for k, v in current.items()},
+        **layout.portal(request, municipality, "beteiligung", gettext_("Participation")),
+    )
+
+
+@portal_pages.get("/{slug}")
+def process_page(
+    request: Request,
+    slug: str,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    sortierung: Annotated[str, Query(max_length=20)] = "newest",
+    kategorie: Annotated[str, Query(max_length=60)] = "",
+) -> Response:
+    now = utcnow()
+    process = services.process_by_slug(db, slug)
+    sort = sortierung if sortierung in services.SORTS else "newest"
+    proposals = services.visible_proposals(db, process, sort=sort, category=kategorie or None)
+    return render(
+        request,
+        "participation/process.html",
+        state,
+        process=process,
+        timeline=_timeline(db, process, now),
+        allowed=_allowed_now(db, process, now),
+        proposals=proposals,
+        comment_counts=services.count_comments(db, [p.id for p in proposals]),
+        sort=sort,
+        category=kategorie,
+        base=_process_base(municipality, process),
+        voting_closed=services.voting_closed(db, process, now),
+        has_ballot=process.budget_cents is not None,
+        feasibility=FEASIBILITY_LABELS,
+        **layout.portal(request, municipality, "beteiligung", process.title),
+    )
+
+
+@portal_pages.get("/{slug}/vorschlaege.csv")
+def proposals_csv(slug: str, state: PageDep, db: TenantDbDep) -> Response:
+    process = services.process_by_slug(db, slug)
+    body = exports.csv_text(exports.PROPOSAL_COLUMNS, exports.proposal_rows(db, process))
+    return Response(body, media_type="text/csv; charset=utf-8")
+
+
+@portal_pages.get("/{slug}/vorschlaege.geojson")
+def proposals_geojson(slug: str, state: PageDep, db: TenantDbDep) -> Response:
+    process = services.process_by_slug(db, slug)
+    return geojson_response(exports.proposal_features(db, process))
+
+
+def _proposal_form(
+    request: Request,
+    state: WebState,
+    municipality: Municipality,
+    process: Process,
+    citizen: Any,
+    allowed: frozenset[str],
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "participation/proposal_form.html",
+        state,
+        status_code=status_code,
+        process=process,
+        signed_in=citizen is not None,
+        login_url=_login_url(request),
+        open="propose" in allowed,
+        category_options=[(c, c) for c in process.categories],
+        values=values,
+        errors=errors,
+        labels=_labels(),
+        base=_process_base(municipality, process),
+        **layout.portal(request, municipality, "beteiligung", gettext_("Make a proposal")),
+    )
+
+
+@portal_pages.get("/{slug}/neu")
+def new_proposal(
+    request: Request,
+    slug: str,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    citizen: CitizenSessionDep,
+) -> Response:
+    process = services.process_by_slug(db, slug)
+    values = {"public_name": (citizen.name or "") if citizen else ""}
+    allowed = _allowed_now(db, process, utcnow())
+    return _proposal_form(request, state, municipality, process, citizen, allowed, values, {})
+
+
+def _coordinate(text: str) -> float | None:
+    try:
+        return float(text.replace(",", ".")) if text else None
+    except ValueError:
+        raise InvalidInput("coordinate", errors={"lat": ""}) from None
+
+
+@portal_pages.post("/{slug}/neu")
+def submit_proposal(
+    request: Request,
+    slug: str,
+    state: PageDep,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    citizen: CitizenSessionDep,
+) -> Response:
+    process = services.process_by_slug(db, slug)
+    subject = _citizen(citizen, f"{_process_base(municipality, process)}/neu")
+    values = {name: form_text(form, name, 200) for name in ("title", "public_name", "category")}
+    values["text"] = form_text(form, "text", services.MAX_TEXT)
+    values["lat"] = form_text(form, "lat", 30)
+    values["lon"] = form_text(form, "lon", 30)
+    try:
+        try:
+            lat, lon = _coordinate(values["lat"]), _coordinate(values["lon"])
+        except InvalidInput:
+            raise InvalidInput(
+                "coordinate", errors={"lat": "These coordinates are not on the map."}
+            ) from None
+        proposal = services.submit_proposal(
+            db,
+            process,
+            services.ProposalInput(
+                title=values["title"],
+                text=values["text"],
+                public_name=values["public_name"],
+                category=values["category"],
+                lat=lat,
+                lon=lon,
+            ),
+            citizen_subject=subject,
+        )
+    except InvalidInput as exc:
+        allowed = _allowed_now(db, process, utcnow())
+        return _proposal_form(
+            request, state, municipality, process, citizen, allowed, values, _errors(exc), 422
+        )
+    except ServiceError as exc:
+        raise _translated(exc) from None
+    return RedirectResponse(
+        f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}", status_code=303
+    )
+
+
+def _proposal_page(
+    request: Request,
+    state: WebState,
+    db: Session,
+    municipality: Municipality,
+    process: Process,
+    proposal: Proposal,
+    citizen: Any,
+    sort: str,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    now = utcnow()
+    subject = citizen.subject if citizen is not None else None
+    threads = services.comments(db, proposal, sort)
+    return render(
+        request,
+        "participation/proposal.html",
+        state,
+        status_code=status_code,
+        process=process,
+        proposal=proposal,
+        threads=threads,
+        parent_options=_parent_options(threads),
+        sort=sort,
+        allowed=_allowed_now(db, process, now),
+        signed_in=citizen is not None,
+        supported=services.has_supported(db, proposal, subject),
+        reached=services.reached_threshold(process, proposal),
+        login_url=_login_url(request),
+        stances=[(k, gettext_(v)) for k, v in STANCE_LABELS.items()],
+        stance_labels={k: gettext_(v) for k, v in STANCE_LABELS.items()},
+        feasibility=FEASIBILITY_LABELS,
+        values=values,
+        errors=errors,
+        labels=_labels(),
+        base=_process_base(municipality, process),
+        **layout.portal(request, municipality, "beteiligung", proposal.title),
+    )
+
+
+def _parent_options(threads: list[services.Thread]) -> list[tuple[str, str]]:
+    """The visible comments one can answer, in page order: "name: beginning of the text"."""
+    found = []
+    pending = list(threads)
+    while pending:
+        thread = pending.pop(0)
+        comment = thread.comment
+        if comment.hidden_at is None:
+            found.append((str(comment.id), f"{comment.public_name}: {comment.body[:60]}"))
+        pending[:0] = thread.replies
+    return found
+
+
+def _visible(db: Session, process: Process, proposal_id: int) -> Proposal:
+    try:
+        return services.visible_proposal(db, process, proposal_id)
+    except Gone:
+        found = services.get_proposal(db, process, proposal_id)
+        raise Gone(
+            gettext_("This proposal was removed by the moderation. Reason: %(reason)s")
+            % {"reason": found.hidden_reason}
+        ) from None
+
+
+@portal_pages.get("/{slug}/vorschlaege/{proposal_id}")
+def proposal_page(
+    request: Request,
+    slug: str,
+    proposal_id: IdPath,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    citizen: CitizenSessionDep,
+    sortierung: Annotated[str, Query(max_length=20)] = "newest",
+) -> Response:
+    process = services.process_by_slug(db, slug)
+    proposal = _visible(db, process, proposal_id)
+    sort = sortierung if sortierung in services.SORTS else "newest"
+    values = {"public_name": (citizen.name or "") if citizen else "", "stance": "neutral"}
+    return _proposal_page(
+        request, state, db, municipality, process, proposal, citizen, sort, values, {}
+    )
+
+
+@portal_pages.post("/{slug}/vorschlaege/{proposal_id}/unterstuetzen")
+def support(
+    slug: str,
+    proposal_id: IdPath,
+    state: PageDep,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    citizen: CitizenSessionDep,
+) -> Response:
+    process = services.process_by_slug(db, slug)
+    proposal = _visible(db, process, proposal_id)
+    try:
+        back = f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}"
+        services.support(db, proposal, citizen_subject=_citizen(citizen, back))
+    except ServiceError as exc:
+        raise _translated(exc) from None
+    return RedirectResponse(
+        f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}#unterstuetzung",
+        status_code=303,
+    )
+
+
+@portal_pages.post("/{slug}/vorschlaege/{proposal_id}/kommentare")
+def comment(
+    request: Request,
+    slug: str,
+    proposal_id: IdPath,
+    state: PageDep,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    citizen: CitizenSessionDep,
+) -> Response:
+    process = services.process_by_slug(db, slug)
+    proposal = _visible(db, process, proposal_id)
+    subject = _citizen(citizen, f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}")
+    values = {name: form_text(form, name, 80) for name in ("public_name", "stance", "parent")}
+    values["body"] = form_text(form, "body", services.MAX_COMMENT + 1)
+    try:
+        created = services.add_comment(
+            db,
+            proposal,
+            services.CommentInput(
+                body=values["body"],
+                public_name=values["public_name"],
+                stance=values["stance"],
+                parent_id=row_id(values["parent"]),
+            ),
+            citizen_subject=subject,
+        )
+    except InvalidInput as exc:
+        return _proposal_page(
+            request,
+            state,
+            db,
+            municipality,
+            process,
+            proposal,
+            citizen,
+            "newest",
+            values,
+            _errors(exc),
+            422,
+        )
+    except ServiceError as exc:
+        raise _translated(exc) from None
+    return RedirectResponse(
+        f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}#kommentar-{created.id}",
+        status_code=303,
+    )
+
+
+@portal_pages.post("/{slug}/vorschlaege/{proposal_id}/kommentare/{comment_id}/unterstuetzen")
+def support_comment(
+    slug: str,
+    proposal_id: IdPath,
+    comment_id: IdPath,
+    state: PageDep,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    citizen: CitizenSessionDep,
+) -> Response:
+    process = services.process_by_slug(db, slug)
+    proposal = _visible(db, process, proposal_id)
+    try:
+        services.support_comment(
+            db,
+            services.comment_of(db, proposal, comment_id),
+            citizen_subject=_citizen(
+                citizen, f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}"
+            ),
+        )
+    except ServiceError as exc:
+        raise _translated(exc) from None
+    return RedirectResponse(
+        f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}#kommentar-{comment_id}",
+        status_code=303,
+    )
+
+
+@portal_pages.post("/{slug}/melden")
+def report(
+    request: Request,
+    slug: str,
+    state: PageDep,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    citizen: CitizenSessionDep,
+) -> Response:
+    process = services.process_by_slug(db, slug)
+    subject = _citizen(citizen, _process_base(municipality, process))
+    target_type = form_text(form, "target_type", 10)
+    target_id = row_id(form_text(form, "target_id", 20)) or 0
+    proposal_id = row_id(form_text(form, "proposal", 20)) or 0
+    proposal = _visible(db, process, proposal_id)
+    if target_type == "comment":
+        services.comment_of(db, proposal, target_id)
+    elif target_type != "proposal" or target_id != proposal.id:
+        raise InvalidInput(gettext_("There is no such contribution."))
+    try:
+        services.flag(
+            db,
+            target_type,
+            target_id,
+            citizen_subject=subject,
+            reason=form_text(form, "reason", 500),
+        )
+    except ServiceError as exc:
+        raise _translated(exc) from None
+    return render(
+        request,
+        "participation/reported.html",
+        state,
+        back=f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}",
+        **layout.portal(request, municipality, "beteiligung", gettext_("Thank you")),
+    )
+
+
+def _voting_page(
+    request: Request,
+    state: WebState,
+    db: Session,
+    municipality: Municipality,
+    platform: Any,
+    process: Process,
+    citizen: Any,
+    chosen: list[int] | None,
+    errors: dict[str, str],
+    receipt: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    now = utcnow()
+    ballot = (
+        voting.ballot_of(
+            db,
+            process,
+            citizen_subject=citizen.subject,
+            secret=platform.settings.require_secret_key(),
+        )
+        if citizen is not None
+        else None
+    )
+    if chosen is None:
+        chosen = list(ballot.choices) if ballot is not None else []
+    projects = voting.ballot_projects(db, process)
+    costs = sum(p.cost_cents or 0 for p in projects if p.id in chosen)
+    return render(
+        request,
+        "participation/voting.html",
+        state,
+        status_code=status_code,
+        process=process,
+        projects=projects,
+        chosen=chosen,
+        chosen_cost=costs,
+        remaining=(process.budget_cents or 0) - costs,
+        ballot=ballot,
+        receipt=receipt,
+        open="vote" in _allowed_now(db, process, now),
+        closed=services.voting_closed(db, process, now),
+        signed_in=citizen is not None,
+        login_url=_login_url(request),
+        errors=errors,
+        labels=_labels(),
+        rule_label=gettext_(RULE_LABELS[process.rule]),
+        tie_label=gettext_(TIE_LABELS[process.tie_break]),
+        base=_process_base(municipality, process),
+        **layout.portal(request, municipality, "beteiligung", gettext_("Vote")),
+    )
+
+
+@portal_pages.get("/{slug}/abstimmung")
+def voting_page(
+    request: Request,
+    slug: str,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    citizen: CitizenSessionDep,
+) -> Response:
+    process = services.process_by_slug(db, slug)
+    return _voting_page(request, state, db, municipality, platform, process, citizen, None, {})
+
+
+@portal_pages.post("/{slug}/abstimmung")
+def cast(
+    request: Request,
+    slug: str,
+    state: PageDep,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    citizen: CitizenSessionDep,
+) -> Response:
+    process = services.process_by_slug(db, slug)
+    subject = _citizen(citizen, f"{_process_base(municipality, process)}/abstimmung")
+    chosen = [row_id(v) or 0 for v in form.getlist("choice") if isinstance(v, str)][:200]
+    # "Check the sum" recomputes the remaining budget without casting (no JavaScript needed).
+    if form_text(form, "action", 20) == "check":
+        return _voting_page(
+            request, state, db, municipality, platform, process, citizen, chosen, {}
+        )
+    try:
+        ballot = voting.cast(
+            db,
+            process,
+            chosen,
+            citizen_subject=subject,
+            secret=platform.settings.require_secret_key(),
+        )
+    except InvalidInput as exc:
+        errors = {"choices": gettext_(exc.detail)}
+        return _voting_page(
+            request, state, db, municipality, platform, process, citizen, chosen, errors, None, 422
+        )
+    except ServiceError as exc:
+        raise _translated(exc) from None
+    return _voting_page(
+        request, state, db, municipality, platform, process, citizen, None, {}, ballot.receipt
+    )
+
+
+def _closed_process(db: Session, slug: str) -> Process:
+    process = services.process_by_slug(db, slug)
+    if not services.voting_closed(db, process):
+        raise InvalidInput(gettext_("The result is published when voting has closed."))
+    return process
+
+
+@portal_pages.get("/{slug}/ergebnis")
+def results(
+    request: Request,
+    slug: str,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    process = _closed_process(db, slug)
+    found = voting.result(db, process)
+    top = max((line.votes for line in found.lines), default=0)
+    return render(
+        request,
+        "participation/results.html",
+        state,
+        process=process,
+        result=found,
+        top=top or 1,
+        ballots=voting.published_ballots(db, process),
+        rule_label=gettext_(RULE_LABELS[process.rule]),
+        tie_label=gettext_(TIE_LABELS[process.tie_break]),
+        base=_process_base(municipality, process),
+        **layout.portal(request, municipality, "beteiligung", gettext_("Result")),
+    )
+
+
+@portal_pages.get("/{slug}/ergebnis.csv")
+def results_csv(slug: str, state: PageDep, db: TenantDbDep) -> Response:
+    process = _closed_process(db, slug)
+    body = exports.csv_text(exports.RESULT_COLUMNS, exports.result_rows(db, process))
+    return Response(body, media_type="text/csv; charset=utf-8")
+
+
+@portal_pages.get("/{slug}/stimmzettel.csv")
+def ballots_csv(slug: str, state: PageDep, db: TenantDbDep) -> Response:
+    process = _closed_process(db, slug)
+    body = exports.csv_text(("receipt", "choices"), exports.ballot_rows(db, process))
+    return Response(body, media_type="text/csv; charset=utf-8")
+
+
+# ---- back office ----------------------------------------------------------------------------
+
+
+def _local(moment: datetime | None, zone: str) -> str:
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+def _parse_local(text: str, zone: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+@staff_pages.get("")
+def staff_overview(
+    request: Request,
+    state: Manager,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    return _staff_overview(request, state, db, municipality, {}, {})
+
+
+def _staff_overview(
+    request: Request,
+    state: WebState,
+    db: Session,
+    municipality: Municipality,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "participation/staff_overview.html",
+        state,
+        status_code=status_code,
+        processes=services.processes(db),
+        values=values,
+        errors=errors,
+        labels=_labels(),
+        rules=[(k, gettext_(v)) for k, v in RULE_LABELS.items()],
+        ties=[(k, gettext_(v)) for k, v in TIE_LABELS.items()],
+        **layout.staff(
+            request, municipality, state.principal, "beteiligung", gettext_("Participation")
+        ),
+    )
+
+
+PROCESS_FIELDS = ("slug", "title", "area", "categories", "threshold", "budget", "rule")
+
+
+@staff_pages.post("")
+def create_process(
+    request: Request,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    values = {name: form_text(form, name, 300) for name in PROCESS_FIELDS}
+    values["description"] = form_text(form, "description", 20_000)
+    values["max_choices"] = form_text(form, "max_choices", 5)
+    values["tie_break"] = form_text(form, "tie_break", 20)
+    try:
+        try:
+            budget = _euros(values["budget"])
+        except InvalidInput:
+            raise InvalidInput("form", errors={"budget": "Please enter an amount."}) from None
+        process = services.create_process(
+            db,
+            services.ProcessInput(
+                slug=values["slug"],
+                title=values["title"],
+                description=values["description"],
+                area=values["area"],
+                categories=values["categories"].split(","),
+                support_threshold=row_id(values["threshold"]),
+                budget_cents=budget,
+                rule=values["rule"] or "approval",
+                max_choices=row_id(values["max_choices"]) or 3,
+                tie_break=values["tie_break"] or "lower_cost",
+            ),
+            actor=state.principal.actor,
+        )
+    except InvalidInput as exc:
+        return _staff_overview(request, state, db, municipality, values, _errors(exc), 422)
+    return RedirectResponse(
+        f"/{municipality.slug}/verwaltung/beteiligung/{process.slug}", status_code=303
+    )
+
+
+def _staff_process(
+    request: Request,
+    state: WebState,
+    db: Session,
+    municipality: Municipality,
+    process: Process,
+    errors: dict[str, str],
+    status_code: int = 200,
+    rules: dict[str, str] | None = None,
+) -> Response:
+    zone = municipality.timezone
+    existing = {p.kind: p for p in services.phases(db, process)}
+    return render(
+        request,
+        "participation/staff_process.html",
+        state,
+        status_code=status_code,
+        process=process,
+        phase_rows=[
+            (
+                kind,
+                gettext_(PHASE_LABELS[kind]),
+                _local(existing[kind].starts_at, zone) if kind in existing else "",
+                _local(existing[kind].ends_at, zone) if kind in existing else "",
+            )
+            for kind in PHASES
+        ],
+        frozen=services.voting_started(db, process),
+        proposals=list(services.visible_proposals(db, process, sort="supported")),
+        hidden=[
+            p for p in services.hidden(db) if isinstance(p, Proposal) and p.process_id == process.id
+        ],
+        rules_values=rules
+        or {
+            "rule": process.rule,
+            "max_choices": str(process.max_choices),
+            "tie_break": process.tie_break,
+            "budget": "" if process.budget_cents is None else f"{process.budget_cents / 100:.2f}",
+        },
+        rules=[(k, gettext_(v)) for k, v in RULE_LABELS.items()],
+        ties=[(k, gettext_(v)) for k, v in TIE_LABELS.items()],
+        feasibility=FEASIBILITY_LABELS,
+        errors=errors,
+        labels=_labels(),
+        **layout.staff(request, municipality, state.principal, "beteiligung", process.title),
+    )
+
+
+@staff_pages.get("/{slug}")
+def staff_process(
+    request: Request, slug: str, state: Manager, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    process = services.process_by_slug(db, slug)
+    return _staff_process(request, state, db, municipality, process, {})
+
+
+@staff_pages.post("/{slug}/phasen")
+def save_phases(
+    request: Request,
+    slug: str,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    process = services.process_by_slug(db, slug)
+    zone = municipality.timezone
+    given = []
+    errors: dict[str, str] = {}
+    for kind in PHASES:
+        start = _parse_local(form_text(form, f"{kind}_start", 20), zone)
+        end = _parse_local(form_text(form, f"{kind}_end", 20), zone)
+        if start is None and end is None:
+            continue
+        if start is None or end is None:
+            errors["phases"] = gettext_("Please give each phase a start and an end.")
+            continue
+        given.append(services.PhaseInput(kind, start, end))
+    try:
+        if errors:
+            raise InvalidInput("form", errors=errors)
+        services.set_phases(db, process, given, actor=state.principal.actor)
+    except services.RulesFrozen as exc:
+        # The refusal is audited: answer without raising, so that the entry is committed.
+        errors = {"phases": gettext_(exc.detail)}
+        return _staff_process(request, state, db, municipality, process, errors, 409)
+    except InvalidInput as exc:
+        errors = {"phases": " ".join(_errors(exc).values())}
+        return _staff_process(request, state, db, municipality, process, errors, 422)
+    return RedirectResponse(
+        f"/{municipality.slug}/verwaltung/beteiligung/{process.slug}", status_code=303
+    )
+
+
+@staff_pages.post("/{slug}/regeln")
+def save_rules(
+    request: Request,
+    slug: str,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    process = services.process_by_slug(db, slug)
+    values = {name: form_text(form, name, 30) for name in ("rule", "max_choices", "tie_break")}
+    values["budget"] = form_text(form, "budget", 30)
+    try:
+        try:
+            budget = _euros(values["budget"])
+        except InvalidInput:
+            raise InvalidInput("form", errors={"budget": "Please enter an amount."}) from None
+        services.change_rules(
+            db,
+            process,
+            rule=values["rule"],
+            max_choices=row_id(values["max_choices"]) or 0,
+            tie_break=values["tie_break"],
+            budget_cents=budget,
+            actor=state.principal.actor,
+        )
+    except services.RulesFrozen as exc:
+        errors = {"rule": gettext_(exc.detail)}
+        return _staff_process(request, state, db, municipality, process, errors, 409, values)
+    except InvalidInput as exc:
+        return _staff_process(request, state, db, municipality, process, _errors(exc), 422, values)
+    return RedirectResponse(
+        f"/{municipality.slug}/verwaltung/beteiligung/{process.slug}", status_code=303
+    )
+
+
+def _staff_proposal(
+    request: Request,
+    state: WebState,
+    db: Session,
+    municipality: Municipality,
+    process: Process,
+    proposal: Proposal,
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "participation/staff_proposal.html",
+        state,
+        status_code=status_code,
+        process=process,
+        proposal=proposal,
+        threads=services.comments(db, proposal),
+        frozen=services.voting_started(db, process),
+        feasibility=[(k, gettext_(v)) for k, v in FEASIBILITY_LABELS.items()],
+        stances=[(k, gettext_(v)) for k, v in STANCE_LABELS.items()],
+        errors=errors,
+        labels=_labels(),
+        **layout.staff(request, municipality, state.principal, "beteiligung", proposal.title),
+    )
+
+
+@staff_pages.get("/{slug}/vorschlaege/{proposal_id}")
+def staff_proposal(
+    request: Request,
+    slug: str,
+    proposal_id: IdPath,
+    state: Manager,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    process = services.process_by_slug(db, slug)
+    proposal = services.get_proposal(db, process, proposal_id)
+    return _staff_proposal(request, state, db, municipality, process, proposal, {})
+
+
+@staff_pages.post("/{slug}/vorschlaege/{proposal_id}/pruefung")
+def save_review(
+    request: Request,
+    slug: str,
+    proposal_id: IdPath,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    portal: PortalDep,
+) -> Response:
+    process = services.process_by_slug(db, slug)
+    proposal = services.get_proposal(db, process, proposal_id)
+    open_case = form_text(form, "open_case", 5) == "yes"
+    try:
+        try:
+            cost = _euros(form_text(form, "cost", 30))
+        except InvalidInput:
+            raise InvalidInput("form", errors={"cost": "Please enter an amount."}) from None
+        if open_case and not form_text(form, "department", 100):
+            raise InvalidInput(
+                "form", errors={"department": "Please name the responsible department first."}
+            )
+        services.review(
+            db,
+            proposal,
+            services.ReviewInput(
+                feasibility=form_text(form, "feasibility", 20),
+                reason=form_text(form, "reason", 5000),
+                cost_cents=cost,
+                department=form_text(form, "department", 100),
+            ),
+            actor=state.principal.actor,
+        )
+        wanted = form_text(form, "on_ballot", 5) == "yes"
+        # Once voting started the box is disabled (and not sent): the ballot stays as it is.
+        if wanted != proposal.on_ballot and not services.voting_started(db, process):
+            services.set_on_ballot(db, proposal, wanted, actor=state.principal.actor)
+        if open_case:
+            review_cases.open_review_case(
+                db, portal, municipality, proposal, actor=state.principal.actor
+            )
+    except services.RulesFrozen as exc:
+        db.expire(proposal)
+        errors = {"feasibility": gettext_(exc.detail)}
+        return _staff_proposal(request, state, db, municipality, process, proposal, errors, 409)
+    except InvalidInput as exc:
+        return _staff_proposal(
+            request, state, db, municipality, process, proposal, _errors(exc), 422
+        )
+    return RedirectResponse(
+        f"/{municipality.slug}/verwaltung/beteiligung/{process.slug}/vorschlaege/{proposal.id}",
+        status_code=303,
+    )
+
+
+@staff_pages.post("/{slug}/vorschlaege/{proposal_id}/antwort")
+def official_answer(
+    request: Request,
+    slug: str,
+    proposal_id: IdPath,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    process = services.process_by_slug(db, slug)
+    proposal = services.get_proposal(db, process, proposal_id)
+    try:
+        services.add_comment(
+            db,
+            proposal,
+            services.CommentInput(
+                body=form_text(form, "body", services.MAX_COMMENT + 1),
+                public_name=municipality.shown_name,
+                stance="neutral",
+                parent_id=row_id(form_text(form, "parent", 20)),
+            ),
+            official_by=state.principal.id,
+            actor=state.principal.actor,
+        )
+    except InvalidInput as exc:
+        return _staff_proposal(
+            request, state, db, municipality, process, proposal, _errors(exc), 422
+        )
+    except ServiceError as exc:
+        raise _translated(exc) from None
+    return RedirectResponse(
+        f"/{municipality.slug}/verwaltung/beteiligung/{process.slug}/vorschlaege/{proposal.id}",
+        status_code=303,
+    )
+
+
+@moderation_pages.get("")
+def moderation(
+    request: Request, state: Moderator, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    return _moderation(request, state, db, municipality, {})
+
+
+def _moderation(
+    request: Request,
+    state: WebState,
+    db: Session,
+    municipality: Municipality,
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "participation/moderation.html",
+        state,
+        status_code=status_code,
+        queue=services.moderation_queue(db),
+        hidden=services.hidden(db),
+        errors=errors,
+        **layout.staff(
+            request, municipality, state.principal, "beteiligung/moderation", gettext_("Moderation")
+        ),
+    )
+
+
+@moderation_pages.post("")
+def moderate(
+    request: Request,
+    state: Moderator,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    action = form_text(form, "action", 10)
+    target_type = form_text(form, "target_type", 10)
+    target_id = row_id(form_text(form, "target_id", 20)) or 0
+    actor = state.principal.actor
+    try:
+        if action == "hide":
+            services.hide(
+                db, target_type, target_id, reason=form_text(form, "reason", 200), actor=actor
+            )
+        elif action == "restore":
+            services.restore(db, target_type, target_id, actor=actor)
+        elif action == "dismiss":
+            services.dismiss_flags(db, target_type, target_id, actor=actor)
+        else:
+            raise InvalidInput("Please choose what to do.")
+    except services.RulesFrozen as exc:
+        return _moderation(request, state, db, municipality, {"_": gettext_(exc.detail)}, 409)
+    except InvalidInput as exc:
+        return _moderation(request, state, db, municipality, _errors(exc), 422)
+    return RedirectResponse(
+        f"/{municipality.slug}/verwaltung/beteiligung/moderation", status_code=303
+    )
