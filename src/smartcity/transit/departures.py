@@ -1,0 +1,562 @@
+"""The next departures at a stop or station: the timetable of the service days that reach
+into the window (calendar, exceptions, times past 24:00, frequency-based trips), with the
+realtime delays and cancellations when they are fresh, and the service alerts.
+
+GTFS times count from "noon minus 12 hours" of the service day in the agency's time zone,
+which is midnight except on the days clocks change; so a service day's times are turned into
+instants from that reference, never by adding hours to a local midnight."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from smartcity.core.errors import NotFound
+from smartcity.core.web.i18n import gettext_
+from smartcity.transit import feeds
+from smartcity.transit.models import (
+    Alert,
+    Calendar,
+    CalendarDate,
+    Frequency,
+    RealtimeFeed,
+    Route,
+    Stop,
+    StopTime,
+    Trip,
+    TripUpdate,
+)
+from smartcity.transit.realtime import ALERTS, TRIP_UPDATES
+
+# Delayed trips scheduled this long before now may still be waiting to leave.
+LOOKBACK = timedelta(minutes=30)
+# Service days reach this far past their midnight (GTFS allows times past 24:00).
+SERVICE_DAYS_BACK = 2
+
+
+@dataclass(frozen=True)
+class AlertView:
+    header: str
+    description: str
+    effect: str
+    cause: str
+
+
+@dataclass
+class Departure:
+    trip_id: str
+    service_date: date
+    route_id: str
+    route: str
+    route_type: int
+    color: str
+    text_color: str
+    headsign: str
+    stop_id: str
+    stop_name: str
+    platform: str
+    scheduled: datetime
+    expected: datetime | None = None
+    cancelled: bool = False
+    # 1 possible, 2 not possible, 0 unknown: the vehicle (trip) and the stop (with its station's).
+    wheelchair_accessible: int = 0
+    wheelchair_boarding: int = 0
+    alerts: list[AlertView] = field(default_factory=list)
+    stop_sequence: int = 0
+    # The instant the service day's GTFS times count from.
+    base: datetime = datetime(1970, 1, 1, tzinfo=UTC)
+    # A trip of frequencies.txt: realtime updates name such trips by start time, not applied.
+    frequency_based: bool = False
+
+    @property
+    def delay_minutes(self) -> int | None:
+        if self.expected is None:
+            return None
+        return round((self.expected - self.scheduled).total_seconds() / 60)
+
+    @property
+    def when(self) -> datetime:
+        return self.expected or self.scheduled
+
+
+@dataclass
+class Board:
+    stop: Stop
+    stop_ids: list[str]
+    departures: list[Departure]
+    alerts: list[AlertView]
+    # "live": realtime applied; "stale": realtime too old, timetable shown; "none": no realtime.
+    realtime: str
+    realtime_at: datetime | None
+    generated_at: datetime
+    timezone: str
+
+
+def service_base(day: date, zone: ZoneInfo) -> datetime:
+    """The instant GTFS times of service day `day` count from: noon minus 12 hours."""
+    noon = datetime(day.year, day.month, day.day, 12, tzinfo=zone)
+    return noon.astimezone(UTC) - timedelta(hours=12)
+
+
+def active_services(db: Session, feed_id: int, day: date) -> set[str]:
+    bit = 1 << day.weekday()
+    regular = set(
+        db.scalars(
+            select(Calendar.service_id).where(
+                Calendar.feed_id == feed_id,
+                Calendar.start_date <= day,
+                Calendar.end_date >= day,
+                Calendar.weekdays.op("&")(bit) != 0,
+            )
+        )
+    )
+    for service_id, kind in db.execute(
+        select(CalendarDate.service_id, CalendarDate.exception_type).where(
+            CalendarDate.feed_id == feed_id, CalendarDate.date == day
+        )
+    ):
+        if kind == 1:
+            regular.add(service_id)
+        elif kind == 2:
+            regular.discard(service_id)
+    return regular
+
+
+def stops_of(db: Session, feed_id: int, stop_id: str) -> tuple[Stop, list[Stop]]:
+    """The stop asked for and the stops whose departures it shows (a station: its platforms)."""
+    stop = db.scalar(select(Stop).where(Stop.feed_id == feed_id, Stop.stop_id == stop_id))
+    if stop is None:
+        raise NotFound(gettext_("There is no such stop in the current timetable."))
+    members = [stop]
+    if stop.location_type == 1:
+        members += list(
+            db.scalars(
+                select(Stop).where(
+                    Stop.feed_id == feed_id,
+                    Stop.parent_station == stop.stop_id,
+                    Stop.location_type == 0,
+                )
+            )
+        )
+    return stop, members
+
+
+def board(
+    db: Session,
+    stop_id: str,
+    *,
+    now: datetime,
+    minutes: int = 60,
+    language: str = "de",
+    fallback_timezone: str = "Europe/Berlin",
+    limit: int = 60,
+) -> Board:
+    feed = feeds.active_feed(db)
+    if feed is None:
+        raise NotFound(gettext_("No timetable has been imported yet."))
+    stop, members = stops_of(db, feed.id, stop_id)
+    station = stop if stop.location_type == 1 else None
+    if station is None and stop.parent_station:
+        station = db.scalar(
+            select(Stop).where(Stop.feed_id == feed.id, Stop.stop_id == stop.parent_station)
+        )
+    by_id = {s.stop_id: s for s in members}
+    zone_name = feeds.agency_timezone(db, feed.id) or fallback_timezone
+    zone = ZoneInfo(zone_name)
+    end = now + timedelta(minutes=minutes)
+    updates_fresh, realtime_state, realtime_at = _freshness(db, TRIP_UPDATES, now)
+    alerts_fresh, _, _ = _freshness(db, ALERTS, now)
+    since = now - LOOKBACK if updates_fresh else now
+
+    found: list[Departure] = []
+    local_today = now.astimezone(zone).date()
+    for back in range(SERVICE_DAYS_BACK + 1):
+        day = local_today - timedelta(days=back)
+        base = service_base(day, zone)
+        low = math.floor((since - base).total_seconds())
+        high = math.ceil((end - base).total_seconds())
+        if high < 0:
+            continue
+        services = active_services(db, feed.id, day)
+        if not services:
+            continue
+        for row in _timetabled(db, feed.id, list(by_id), services, low, high):
+            found.append(_departure(row, day, base, row.secs, by_id, station))
+        for row, secs in _frequency_based(db, feed.id, list(by_id), services, low, high):
+            found.append(_departure(row, day, base, secs, by_id, station, frequency=True))
+
+    if updates_fresh and found:
+        _apply_trip_updates(db, feed.id, found)
+    shown = [
+        d
+        for d in found
+        if d.when >= now and d.scheduled <= end + LOOKBACK and (d.scheduled >= now or d.expected)
+    ]
+    shown.sort(key=lambda d: (d.when, d.route, d.headsign))
+    shown = shown[:limit]
+    board_alerts: list[AlertView] = []
+    if alerts_fresh:
+        board_alerts = _attach_alerts(db, shown, by_id, station, now, language)
+    return Board(
+        stop=stop,
+        stop_ids=list(by_id),
+        departures=shown,
+        alerts=board_alerts,
+        realtime=realtime_state,
+        realtime_at=realtime_at,
+        generated_at=now,
+        timezone=zone_name,
+    )
+
+
+def _freshness(db: Session, kind: str, now: datetime) -> tuple[bool, str, datetime | None]:
+    state = db.scalar(select(RealtimeFeed).where(RealtimeFeed.kind == kind))
+    if state is None or state.produced_at is None:
+        return False, "none", None
+    limit = feeds.stale_after(db)
+    fresh = now - state.produced_at <= timedelta(seconds=limit)
+    return fresh, "live" if fresh else "stale", state.produced_at
+
+
+def _columns() -> tuple[Any, ...]:
+    return (
+        StopTime.trip_id,
+        StopTime.stop_id,
+        StopTime.stop_sequence,
+        StopTime.headsign.label("stop_headsign"),
+        Trip.headsign,
+        Trip.route_id,
+        Trip.wheelchair_accessible,
+        Route.short_name,
+        Route.long_name,
+        Route.route_type,
+        Route.color,
+        Route.text_color,
+    )
+
+
+def _not_last_stop(feed_id: int) -> Any:
+    later = aliased(StopTime)
+    return exists().where(
+        later.feed_id == feed_id,
+        later.trip_id == StopTime.trip_id,
+        later.stop_sequence > StopTime.stop_sequence,
+    )
+
+
+def _joined(feed_id: int, stop_ids: list[str], services: Iterable[str]) -> Any:
+    return (
+        select(*_columns())
+        .join(Trip, and_(Trip.feed_id == feed_id, Trip.trip_id == StopTime.trip_id))
+        .join(Route, and_(Route.feed_id == feed_id, Route.route_id == Trip.route_id))
+        .where(
+            StopTime.feed_id == feed_id,
+            StopTime.stop_id.in_(stop_ids),
+            Trip.service_id.in_(sorted(services)),
+            StopTime.pickup_type != 1,
+            _not_last_stop(feed_id),
+        )
+    )
+
+
+def _timetabled(
+    db: Session, feed_id: int, stop_ids: list[str], services: set[str], low: int, high: int
+) -> list[Any]:
+    frequency = exists().where(Frequency.feed_id == feed_id, Frequency.trip_id == Trip.trip_id)
+    statement = (
+        _joined(feed_id, stop_ids, services)
+        .add_columns(StopTime.departure_secs.label("secs"))
+        .where(StopTime.departure_secs.between(low, high), ~frequency)
+    )
+    return list(db.execute(statement))
+
+
+def _frequency_based(
+    db: Session, feed_id: int, stop_ids: list[str], services: set[str], low: int, high: int
+) -> list[tuple[Any, int]]:
+    """Departures of trips that run every n minutes: the trip's stop times are a pattern
+    from its first departure, repeated from each window's start."""
+    first = aliased(StopTime)
+    first_departure = (
+        select(func.min(first.departure_secs))
+        .where(first.feed_id == feed_id, first.trip_id == StopTime.trip_id)
+        .scalar_subquery()
+    )
+    statement = (
+        _joined(feed_id, stop_ids, services)
+        .add_columns(
+            (StopTime.departure_secs - first_departure).label("offset"),
+            Frequency.start_secs,
+            Frequency.end_secs,
+            Frequency.headway_secs,
+        )
+        .join(
+            Frequency,
+            and_(Frequency.feed_id == feed_id, Frequency.trip_id == StopTime.trip_id),
+        )
+        .where(StopTime.departure_secs.is_not(None))
+    )
+    result: list[tuple[Any, int]] = []
+    for row in db.execute(statement):
+        if row.headway_secs <= 0:
+            continue
+        # Trips start at start, start + headway, … before end; at this stop `offset` later.
+        first_k = max(0, math.ceil((low - row.offset - row.start_secs) / row.headway_secs))
+        start = row.start_secs + first_k * row.headway_secs
+        while start < row.end_secs and start + row.offset <= high:
+            result.append((row, start + row.offset))
+            start += row.headway_secs
+    return result
+
+
+def _departure(
+    row: Any,
+    day: date,
+    base: datetime,
+    secs: int,
+    by_id: dict[str, Stop],
+    station: Stop | None,
+    *,
+    frequency: bool = False,
+) -> Departure:
+    stop = by_id[row.stop_id]
+    boarding = stop.wheelchair_boarding
+    if boarding == 0 and station is not None:
+        boarding = station.wheelchair_boarding
+    return Departure(
+        trip_id=row.trip_id,
+        service_date=day,
+        route_id=row.route_id,
+        route=row.short_name or row.long_name,
+        route_type=row.route_type,
+        color=row.color,
+        text_color=row.text_color,
+        headsign=row.stop_headsign or row.headsign,
+        stop_id=stop.stop_id,
+        stop_name=stop.name,
+        platform=stop.platform_code,
+        scheduled=base + timedelta(seconds=secs),
+        base=base,
+        frequency_based=frequency,
+        wheelchair_accessible=row.wheelchair_accessible,
+        wheelchair_boarding=boarding,
+        stop_sequence=row.stop_sequence,
+    )
+
+
+def _apply_trip_updates(db: Session, feed_id: int, found: list[Departure]) -> None:
+    trip_ids = sorted({d.trip_id for d in found})
+    updates: dict[str, list[TripUpdate]] = {}
+    for start in range(0, len(trip_ids), 500):
+        for update in db.scalars(
+            select(TripUpdate).where(TripUpdate.trip_id.in_(trip_ids[start : start + 500]))
+        ):
+            updates.setdefault(update.trip_id, []).append(update)
+    # Scheduled times of the stops an update names before a departure's stop, for updates that
+    # give an absolute time only (its delay is that time minus the scheduled one).
+    needed = {
+        (u.trip_id, s["seq"])
+        for us in updates.values()
+        for u in us
+        for s in u.stops
+        if s["seq"] is not None
+    }
+    scheduled = _scheduled_times(db, feed_id, needed)
+    for departure in found:
+        if departure.frequency_based:
+            continue
+        for update in updates.get(departure.trip_id, ()):
+            if update.start_date and update.start_date != departure.service_date.strftime("%Y%m%d"):
+                continue
+            _apply(departure, update, scheduled)
+            break
+
+
+def _scheduled_times(
+    db: Session, feed_id: int, needed: set[tuple[str, int]]
+) -> dict[tuple[str, int], tuple[int | None, int | None]]:
+    found: dict[tuple[str, int], tuple[int | None, int | None]] = {}
+    trips = sorted({trip for trip, _ in needed})
+    for start in range(0, len(trips), 500):
+        for row in db.execute(
+            select(
+                StopTime.trip_id,
+                StopTime.stop_sequence,
+                StopTime.arrival_secs,
+                StopTime.departure_secs,
+            ).where(StopTime.feed_id == feed_id, StopTime.trip_id.in_(trips[start : start + 500]))
+        ):
+            if (row.trip_id, row.stop_sequence) in needed:
+                found[(row.trip_id, row.stop_sequence)] = (row.arrival_secs, row.departure_secs)
+    return found
+
+
+def _apply(
+    departure: Departure,
+    update: TripUpdate,
+    scheduled: dict[tuple[str, int], tuple[int | None, int | None]],
+) -> None:
+    """A trip update's effect on one departure, as the GTFS-Realtime reference defines it:
+    a cancelled trip; a skipped stop; the stop's own time or delay; otherwise the delay of
+    the nearest earlier stop that has one (delays propagate down the trip), else the
+    trip's delay."""
+    if update.relationship == "CANCELED":
+        departure.cancelled = True
+        return
+    delay: int | None = None
+    for stop in reversed(update.stops):
+        sequence = stop["seq"]
+        if sequence is None or sequence > departure.stop_sequence:
+            continue
+        here = sequence == departure.stop_sequence
+        if stop["relationship"] == "SKIPPED":
+            if here:
+                departure.cancelled = True
+                return
+            continue
+        if stop["relationship"] == "NO_DATA":
+            # No realtime for this stop, and none propagates past it.
+            return
+        delay = _delay_at(stop, departure.base, scheduled.get((departure.trip_id, sequence)))
+        if delay is not None:
+            break
+    if delay is None:
+        delay = update.delay
+    if delay is not None:
+        departure.expected = departure.scheduled + timedelta(seconds=delay)
+
+
+def _delay_at(
+    stop: dict[str, Any],
+    base: datetime,
+    scheduled: tuple[int | None, int | None] | None,
+) -> int | None:
+    """The delay an update gives at its stop: the departure's (for a departure here, or to
+    pass on to later stops), else the arrival's; an absolute time against the timetable."""
+    order = ("departure", "arrival")
+    for part in order:
+        if stop[f"{part}_delay"] is not None:
+            return int(stop[f"{part}_delay"])
+        absolute = stop[f"{part}_time"]
+        if absolute is not None and scheduled is not None:
+            planned = scheduled[1] if part == "departure" else scheduled[0]
+            if planned is not None:
+                instant = datetime.fromtimestamp(absolute, UTC)
+                return round((instant - (base + timedelta(seconds=planned))).total_seconds())
+    return None
+
+
+def _active(alert: Alert, now: datetime) -> bool:
+    if not alert.periods:
+        return True
+    moment = int(now.timestamp())
+    return any((not a or a <= moment) and (not b or moment < b) for a, b in alert.periods)
+
+
+def _text(texts: dict[str, str], language: str) -> str:
+    for key in (language, "de", "", "en"):
+        if texts.get(key):
+            return texts[key]
+    return next(iter(texts.values()), "")
+
+
+def _attach_alerts(
+    db: Session,
+    shown: list[Departure],
+    by_id: dict[str, Stop],
+    station: Stop | None,
+    now: datetime,
+    language: str,
+) -> list[AlertView]:
+    """Alerts for this stop (or its station) go on the board; alerts for a route or trip
+    go on its departures."""
+    stop_ids = set(by_id) | ({station.stop_id} if station else set())
+    board: list[AlertView] = []
+    for alert in db.scalars(select(Alert).order_by(Alert.id)):
+        if not _active(alert, now):
+            continue
+        view = AlertView(
+            header=_text(alert.header, language),
+            description=_text(alert.description, language),
+            effect=alert.effect,
+            cause=alert.cause,
+        )
+        on_board = False
+        for entity in alert.informed:
+            stop, route, trip = entity.get("stop_id"), entity.get("route_id"), entity.get("trip_id")
+            if (stop and stop in stop_ids and not route and not trip) or (
+                not stop and not route and not trip and entity.get("agency_id")
+            ):
+                on_board = True
+            if stop and stop not in stop_ids:
+                continue
+            for departure in shown:
+                matches = (route and route == departure.route_id and not trip) or (
+                    trip and trip == departure.trip_id
+                )
+                if matches and view not in departure.alerts:
+                    departure.alerts.append(view)
+        if on_board and view not in board:
+            board.append(view)
+    return board
+
+
+# Places with a departure board: stations, and stops that belong to none.
+_BOARDS = or_(Stop.location_type == 1, and_(Stop.location_type == 0, Stop.parent_station == ""))
+
+
+def search(db: Session, text: str, limit: int = 20) -> list[Stop]:
+    """Stations and stops without a station whose name contains `text`."""
+    feed = feeds.active_feed(db)
+    if feed is None or not text.strip():
+        return []
+    pattern = "%" + text.strip().lower().replace("%", "").replace("_", "") + "%"
+    return list(
+        db.scalars(
+            select(Stop)
+            .where(
+                Stop.feed_id == feed.id,
+                func.lower(Stop.name).like(pattern),
+                or_(
+                    Stop.location_type == 1,
+                    and_(Stop.location_type == 0, Stop.parent_station == ""),
+                ),
+            )
+            .order_by(Stop.name)
+            .limit(limit)
+        )
+    )
+
+
+def nearby(
+    db: Session, lat: float, lon: float, limit: int = 3, radius_m: float = 600
+) -> list[Stop]:
+    """Stations and stops without a station nearest to a point (a bench), within `radius_m`."""
+    feed = feeds.active_feed(db)
+    if feed is None:
+        return []
+    dlat = radius_m / 111_320
+    dlon = radius_m / (111_320 * max(0.1, math.cos(math.radians(lat))))
+    candidates = db.scalars(
+        select(Stop).where(
+            Stop.feed_id == feed.id,
+            Stop.lat.between(lat - dlat, lat + dlat),
+            Stop.lon.between(lon - dlon, lon + dlon),
+            _BOARDS,
+        )
+    )
+
+    def distance(stop: Stop) -> float:
+        dy = ((stop.lat or 0) - lat) * 111_320
+        dx = ((stop.lon or 0) - lon) * 111_320 * math.cos(math.radians(lat))
+        return math.hypot(dx, dy)
+
+    near = [s for s in candidates if distance(s) <= radius_m]
+    return sorted(near, key=distance)[:limit]

@@ -1,0 +1,23 @@
+"""The transit module's own settings (environment variables, documented in docs/transit.md)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TransitSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SMARTCITY_TRANSIT_", extra="ignore")
+
+    max_feed_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        ge=1024,
+        description="Largest GTFS zip accepted by upload or download.",
+    )
+    allow_private_addresses: bool = Field(
+        default=False,
+        description="Let the feed downloads reach loopback and private addresses (tests, a "
+        "closed network); by default only public servers are contacted.",
+    )
+    fetch_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    batch_rows: int = Field(default=5000, ge=100, le=100_000)
