@@ -9,7 +9,8 @@ from rdflib import Graph
 
 from smartcity.core.demo import DemoContext
 from smartcity.modules import installed_modules
-from smartcity.opendata import demo
+from smartcity.opendata import demo, services
+from smartcity.opendata.models import PUBLISHED
 from tests.conftest import PASSWORD, World
 
 CATALOG = "/dresden/dcat/catalog"
@@ -67,3 +68,10 @@ def parse(response: Any, kind: str = "turtle") -> Graph:
     graph = Graph()
     graph.parse(data=response.content, format=kind)
     return graph
+
+
+def released(world: World) -> int:
+    """How many module datasets the demo released in Dresden (a declaration outside the EU
+    tables is not)."""
+    with world.tenant(world.dresden) as db:
+        return sum(d.status == PUBLISHED for d in services.released(db).values())

@@ -53,3 +53,34 @@ def test_the_open_data_pages_are_accessible(
     expect(page.get_by_text("Nennen Sie dabei die Stadt als Quelle.")).to_be_visible()
     expect(page.get_by_role("cell", name="Bürgerbüro Mitte")).to_be_visible()
     accessible(page)
+
+
+def test_series_time_range_and_back_office_are_accessible(
+    app: Any, new_page: Callable[[], Any], demo_catalogue: World
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from smartcity.opendata import datastreams, services
+    from tests.sensorthings.conftest import STA, THING_WITH_EVERYTHING
+
+    device = TestClient(app)
+    key = demo_catalogue.api_key(demo_catalogue.dresden, "sta:write")
+    device.headers["Authorization"] = f"Bearer {key}"
+    assert device.post(f"{STA}/Things", json=THING_WITH_EVERYTHING).status_code == 201
+    with demo_catalogue.tenant(demo_catalogue.dresden) as db:
+        sensors = services.released(db)[datastreams.SOURCE].uuid
+    page = new_page()
+    page.goto("/dresden/offene-daten")
+    page.get_by_role("link", name="Haushaltsübersicht", exact=True).first.click()
+    expect(page.get_by_role("link", name="Haushaltsübersicht 2025")).to_be_visible()
+    accessible(page)
+    page.goto(f"/dresden/offene-daten/{sensors}")
+    page.fill("#feld-von", "2026-10-01")
+    page.fill("#feld-bis", "2026-11-27")
+    page.get_by_role("button", name="CSV herunterladen").click()
+    expect(page.get_by_role("alert")).to_have_text("Höchstens 31 Tage auf einmal.")
+    accessible(page)
+    staff = new_page()
+    staff.goto("/dresden/verwaltung/offene-daten")
+    log_in(staff, "dd.steward", "/dresden/verwaltung/offene-daten")
+    accessible(staff)

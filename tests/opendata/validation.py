@@ -12,10 +12,12 @@ from pathlib import Path
 
 from pyshacl import validate
 from rdflib import Graph, Namespace
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS
 
 SHARED = Path(__file__).resolve().parent / "dcat-ap-de"
 SH = Namespace("http://www.w3.org/ns/shacl#")
+# rdflib's DCAT namespace object predates DCAT 3 and warns of DatasetSeries.
+DCAT_NS = Namespace("http://www.w3.org/ns/dcat#")
 SHAPES = (
     "dcat-ap-SHACL.ttl",
     "dcat-ap-SHACL-DE.ttl",
@@ -42,6 +44,10 @@ def ontologies() -> Graph:
     graph.parse(SHARED / "lists" / "dcat-ap-de-licenses-open.rdf", format="xml")
     graph.parse(SHARED / "lists" / "dcat-ap-de-contributors.rdf", format="xml")
     graph.parse(Path(__file__).parent / "vocabularies.ttl", format="turtle")
+    # The one axiom of the W3C DCAT 3 ontology (https://www.w3.org/ns/dcat3.ttl, W3C
+    # Software and Document License) the shapes need and the mirror lacks: a series is a
+    # dataset, so a catalogue's dcat:dataset may name it (the shapes' sh:class dcat:Dataset).
+    graph.add((DCAT_NS.DatasetSeries, RDFS.subClassOf, DCAT_NS.Dataset))
     return graph
 
 

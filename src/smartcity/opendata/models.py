@@ -75,7 +75,12 @@ class OpenDataset(TenantOwned, Base):
         ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The series the dataset is a member of (dcat:inSeries), e.g. one year of a budget.
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("opendata_series.id", ondelete="SET NULL"), nullable=True, index=True
+    )
 
+    series: Mapped[OpenDatasetSeries | None] = relationship()
     distributions: Mapped[list[OpenDistribution]] = relationship(
         back_populates="dataset",
         cascade="all, delete-orphan",
@@ -110,3 +115,38 @@ class OpenDistribution(TenantOwned, Base):
     modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     dataset: Mapped[OpenDataset] = relationship(back_populates="distributions")
+
+
+class OpenDatasetSeries(TenantOwned, Base):
+    """A dcat:DatasetSeries: datasets published one after another of the same kind (a
+    yearly budget, monthly measurements). Its members name it (`OpenDataset.series_id`); it
+    is in the catalogue while at least one member is published, and its dates and period are
+    those of its published members."""
+
+    __tablename__ = "opendata_series"
+    __table_args__ = (UniqueConstraint("municipality_id", "uuid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text)
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    frequency: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OpenDataRevision(Base):
+    """A counter per municipality that moves with every change of its catalogue (datasets,
+    files, series, settings), in the transaction of the change: the catalogue pages one
+    instance keeps (`opendata.cache`) are valid while the counter read from the database is
+    the one they were made at, whichever instance made the change."""
+
+    __tablename__ = "opendata_revision"
+
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipality.id", ondelete="CASCADE"), primary_key=True
+    )
+    revision: Mapped[int] = mapped_column(Integer, default=0)

@@ -59,5 +59,10 @@ module = Module(
             "The publisher's functional contact in the catalogue (an office, not a person).",
         ),
         NotPersonal("opendata_distribution", ("file_name",), "A published file's name."),
+        NotPersonal(
+            "opendata_series",
+            ("description", "description_en"),
+            "A published dataset series' description: open data, never about a person.",
+        ),
     ),
 )

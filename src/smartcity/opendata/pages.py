@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from smartcity.core.db import utcnow
 from smartcity.core.errors import InvalidInput, NotFound, ServiceError
 from smartcity.core.http.deps import MunicipalityDep, PlatformDep, TenantDbDep
 from smartcity.core.modules import registry_of
@@ -19,7 +22,7 @@ from smartcity.core.web.deps import FormDep, PageDep, form_text, staff_page
 from smartcity.core.web.i18n import gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
-from smartcity.opendata import catalogue, services, uploads, vocab
+from smartcity.opendata import catalogue, datastreams, services, uploads, vocab
 from smartcity.opendata.models import DRAFT, MANUAL, PUBLISHED, REVIEW, WITHDRAWN, OpenDataset
 from smartcity.opendata.permissions import OPENDATA_MANAGE
 from smartcity.opendata.routes import UuidPath
@@ -53,11 +56,15 @@ def open_data(
     q: Annotated[str, Query(max_length=100)] = "",
     thema: Annotated[str, Query(max_length=20)] = "",
     format: Annotated[str, Query(max_length=20)] = "",
+    reihe: Annotated[str, Query(max_length=36)] = "",
 ) -> Response:
+    series = services.published_series(db)
+    chosen = series.get(reihe) if reihe else None
     query = services.Search(
         text=q.strip(),
         theme=thema if thema in vocab.THEMES else "",
         file_type=format if format in vocab.FILE_TYPES else "",
+        series_id=chosen[0].id if chosen else None,
     )
     return render(
         request,
@@ -65,6 +72,8 @@ def open_data(
         state,
         datasets=services.search(db, query),
         query=query,
+        chosen_series=chosen[0] if chosen else None,
+        series=list(series.values()),
         **_vocabularies(state.language),
         **layout.portal(request, municipality, "offene-daten", gettext_("Open data")),
     )
@@ -90,6 +99,61 @@ def dataset_page(
     platform: PlatformDep,
     dataset_uuid: UuidPath,
 ) -> Response:
+    return _dataset_page(request, state, db, municipality, platform, dataset_uuid)
+
+
+@portal_pages.get("/offene-daten/{dataset_uuid}/zeitraum")
+def datastream_range(
+    request: Request,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    dataset_uuid: UuidPath,
+    datastream: Annotated[int, Query(ge=1, le=2**31 - 1)],
+    start: Annotated[str, Query(alias="from", max_length=40)] = "",
+    end: Annotated[str, Query(alias="to", max_length=40)] = "",
+) -> Response:
+    """The portal's form for a Datastream's CSV: checked here, so that a wrong range comes
+    back as the dataset page with the reason; then on to the download."""
+    dataset = services.by_uuid(db, dataset_uuid)
+    if dataset.source != datastreams.SOURCE or dataset.status != PUBLISHED:
+        raise NotFound("There is no such dataset.")
+    try:
+        stream = datastreams.stream_of(db, datastream)
+        span = datastreams.time_range(start, end, municipality, utcnow())
+        datastreams.check_size(db, stream, span)
+    except InvalidInput as exc:
+        return _dataset_page(
+            request,
+            state,
+            db,
+            municipality,
+            platform,
+            dataset_uuid,
+            error=gettext_(exc.detail),
+            status_code=422,
+            chosen=(start, end),
+        )
+    query = urlencode({"from": start, "to": end})
+    return RedirectResponse(
+        f"/{municipality.slug}/dcat/datastreams/{stream.id}/observations.csv?{query}",
+        status_code=303,
+    )
+
+
+def _dataset_page(
+    request: Request,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    dataset_uuid: str,
+    *,
+    error: str = "",
+    status_code: int = 200,
+    chosen: tuple[str, str] | None = None,
+) -> Response:
     dataset = services.by_uuid(db, dataset_uuid)
     if dataset.status == WITHDRAWN:
         return render(
@@ -109,10 +173,19 @@ def dataset_page(
     geojson = [
         urls.download(d) for d in dataset.distributions if d.format == "GEOJSON" and d.byte_size
     ]
+    streams = datastreams.public_streams(db) if dataset.source == datastreams.SOURCE else []
+    today = utcnow().date()
+    start, end = chosen or (str(today - timedelta(days=1)), str(today))
     return render(
         request,
         "opendata/dataset.html",
         state,
+        status_code=status_code,
+        streams=streams,
+        max_days=datastreams.MAX_DAYS,
+        range_from=start,
+        range_to=end,
+        range_error=error,
         dataset=dataset,
         licence=vocab.licence_of(settings.licence),
         licence_iri=settings.licence,
@@ -149,6 +222,7 @@ def _staff(
         declared=sorted(declared.items(), key=lambda item: item[1].title),
         released=released,
         manual=services.manual_datasets(db),
+        series_choices=[(item.uuid, item.title) for item in services.all_series(db)],
         settings=settings,
         licences=[(lic.iri, lic.name) for lic in vocab.LICENCE_LIST.values()],
         errors=errors or {},
@@ -239,6 +313,7 @@ def register(
         themes=[t for t in form.getlist("themes") if isinstance(t, str)][:5],
         frequency=form_text(form, "frequency", 40),
         keywords=[k.strip() for k in form_text(form, "keywords", 500).split(",")][:20],
+        series=form_text(form, "series", 36),
     )
     upload = form.get("file")
     url = form_text(form, "url", 1000)
@@ -247,6 +322,7 @@ def register(
         # Everything is checked before anything is written, so that a refused file leaves
         # no half-registered dataset behind.
         services.check_manual(data)
+        services.series_choice(db, data.series)
         file: tuple[str, str, bytes | None, str | None] | None = None
         if isinstance(upload, UploadFile) and upload.filename:
             limits = platform.portal.limits
@@ -284,4 +360,27 @@ def change_status(
     if dataset.source != MANUAL:
         raise InvalidInput("A module's dataset is released or withdrawn by switching it.")
     services.move(db, dataset, form_text(form, "status", 20), actor=state.principal.actor)
+    return _back(municipality)
+
+
+@staff_pages.post("/offene-daten/reihe")
+def create_series(
+    request: Request,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    data = services.ManualInput(
+        title=form_text(form, "series_title", 300),
+        description=form_text(form, "series_description", 5000),
+        themes=[t for t in form.getlist("series_themes") if isinstance(t, str)][:5],
+        frequency=form_text(form, "series_frequency", 40),
+        keywords=[k.strip() for k in form_text(form, "series_keywords", 500).split(",")][:20],
+    )
+    try:
+        services.create_series(db, data, actor=state.principal.actor)
+    except InvalidInput as exc:
+        errors = {f"series_{name}": gettext_(text) for name, text in exc.errors.items()}
+        return _staff(request, state, db, municipality, errors, 422)
     return _back(municipality)

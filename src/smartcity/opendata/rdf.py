@@ -9,34 +9,41 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
+from typing import Any
 
 from smartcity.core.tenancy.models import Municipality, Region
 from smartcity.opendata import vocab
-from smartcity.opendata.models import OpenDataset, OpenDataSettings, OpenDistribution
+from smartcity.opendata.models import (
+    OpenDataset,
+    OpenDatasetSeries,
+    OpenDataSettings,
+    OpenDistribution,
+)
+from smartcity.opendata.triples import PREFIXES, WRITERS, Document, Iri, Lit
 
-DCATAP = Namespace("http://data.europa.eu/r5r/")
-DCATDE = Namespace("http://dcat-ap.de/def/dcatde/")
-VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
-HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
-SPDX = Namespace("http://spdx.org/rdf/terms#")
-ADMS = Namespace("http://www.w3.org/ns/adms#")
-LOCAL_AUTHORITY = URIRef("http://purl.org/adms/publishertype/LocalAuthority")
-COMPLETED = URIRef(vocab.EU + "/distribution-status/COMPLETED")
-PUBLIC = URIRef(vocab.ACCESS_RIGHT + "PUBLIC")
-AVAILABLE = URIRef(vocab.AVAILABILITY + "AVAILABLE")
-GERMAN = URIRef(vocab.LANGUAGE + "DEU")
+DCAT = PREFIXES["dcat"]
+DCTERMS = PREFIXES["dct"]
+FOAF = PREFIXES["foaf"]
+XSD = PREFIXES["xsd"]
+DCATAP = PREFIXES["dcatap"]
+DCATDE = PREFIXES["dcatde"]
+VCARD = PREFIXES["vcard"]
+HYDRA = PREFIXES["hydra"]
+SPDX = PREFIXES["spdx"]
+ADMS = PREFIXES["adms"]
+TYPE = PREFIXES["rdf"] + "type"
+LOCAL_AUTHORITY = Iri("http://purl.org/adms/publishertype/LocalAuthority")
+COMPLETED = Iri(vocab.EU + "/distribution-status/COMPLETED")
+PUBLIC = Iri(vocab.ACCESS_RIGHT + "PUBLIC")
+AVAILABLE = Iri(vocab.AVAILABILITY + "AVAILABLE")
+GERMAN = Iri(vocab.LANGUAGE + "DEU")
 
-# What each serialisation is called by content negotiation and by extension. Turtle is
-# written as N-Triples, which is valid Turtle: rdflib's Turtle writer looks up a prefix for
-# every URI and took ten times as long for a page of 100 datasets (docs/performance.md).
-FORMATS: dict[str, tuple[str, str]] = {
-    "ttl": ("nt", "text/turtle; charset=utf-8"),
-    # Plain RDF/XML: "pretty-xml" nests the descriptions and took three times as long.
-    "rdf": ("xml", "application/rdf+xml; charset=utf-8"),
-    "jsonld": ("json-ld", "application/ld+json; charset=utf-8"),
+# What each serialisation is called by content negotiation and by extension: the writer of
+# `triples` and the media type.
+FORMATS: dict[str, str] = {
+    "ttl": "text/turtle; charset=utf-8",
+    "rdf": "application/rdf+xml; charset=utf-8",
+    "jsonld": "application/ld+json; charset=utf-8",
 }
 MEDIA_TYPES = {
     "text/turtle": "ttl",
@@ -97,6 +104,9 @@ class Urls:
     def dataset(self, dataset_uuid: str) -> str:
         return f"{self.base}/dcat/datasets/{dataset_uuid}"
 
+    def series(self, series_uuid: str) -> str:
+        return f"{self.base}/dcat/series/{series_uuid}"
+
     def service(self, dataset_uuid: str) -> str:
         return f"{self.dataset(dataset_uuid)}/service"
 
@@ -115,279 +125,308 @@ class Urls:
         return self.download(distribution)
 
 
-def new_graph(urls: Urls | None = None) -> Graph:
-    # Only our prefixes: rdflib's default set of ~30 makes every qname lookup scan them all,
-    # and the catalogue's own URIs get prefixes too (otherwise the Turtle writer invents one
-    # per file, and each new one makes every later lookup longer).
-    graph = Graph(bind_namespaces="none")
-    if urls is not None:
-        graph.bind("datensatz", Namespace(urls.dataset("")), override=True)
-        graph.bind("datei", Namespace(urls.distribution("")), override=True)
-    for prefix, namespace in (
-        ("dcat", DCAT),
-        ("dct", DCTERMS),
-        ("dcatap", DCATAP),
-        ("dcatde", DCATDE),
-        ("foaf", FOAF),
-        ("vcard", VCARD),
-        ("hydra", HYDRA),
-        ("spdx", SPDX),
-        ("adms", ADMS),
-        ("rdf", RDF),
-        ("xsd", XSD),
-    ):
-        graph.bind(prefix, namespace, override=True)
-    return graph
+def _time(value: datetime) -> Lit:
+    return Lit(value.replace(microsecond=0).isoformat(), datatype=XSD + "dateTime")
 
 
-def _time(value: datetime) -> Literal:
-    return Literal(value.replace(microsecond=0).isoformat(), datatype=XSD.dateTime)
-
-
-def _text(graph: Graph, node: URIRef, predicate: URIRef, german: str, english: str = "") -> None:
-    graph.add((node, predicate, Literal(german, lang="de")))
+def _text(doc: Document, node: Iri, predicate: str, german: str, english: str = "") -> None:
+    doc.add(node, predicate, Lit(german, lang="de"))
     if english:
-        graph.add((node, predicate, Literal(english, lang="en")))
+        doc.add(node, predicate, Lit(english, lang="en"))
+
+
+@dataclass(frozen=True)
+class SeriesFacts:
+    """What a series says of its published members: their first release, newest change and
+    the period they cover together."""
+
+    series: OpenDatasetSeries
+    issued: datetime | None
+    modified: datetime | None
+    start: datetime | None
+    end: datetime | None
+
+
+def series_facts(series: OpenDatasetSeries, members: Iterable[OpenDataset]) -> SeriesFacts:
+    listed = list(members)
+
+    def pick(values: Iterable[datetime | None], choose: Any) -> datetime | None:
+        present = [v for v in values if v is not None]
+        return choose(present) if present else None
+
+    return SeriesFacts(
+        series,
+        issued=pick((m.issued for m in listed), min),
+        modified=pick((m.modified for m in listed), max),
+        start=pick((m.temporal_start for m in listed), min),
+        end=pick((m.temporal_end for m in listed), max),
+    )
 
 
 @dataclass
 class Describer:
-    """Adds a municipality's catalogue entries to a graph."""
+    """Adds a municipality's catalogue entries to a document."""
 
-    graph: Graph
+    doc: Document
     municipality: Municipality
     settings: OpenDataSettings
     urls: Urls
 
     @property
-    def publisher(self) -> URIRef:
-        node = URIRef(self.urls.publisher)
-        if (node, RDF.type, FOAF.Agent) not in self.graph:
-            self.graph.add((node, RDF.type, FOAF.Agent))
-            self.graph.add((node, FOAF.name, Literal(self.municipality.name, lang="de")))
-            self.graph.add((node, DCTERMS.type, LOCAL_AUTHORITY))
+    def publisher(self) -> Iri:
+        node = Iri(self.urls.publisher)
+        if node not in self.doc:
+            self.doc.add(node, TYPE, Iri(FOAF + "Agent"))
+            self.doc.add(node, FOAF + "name", Lit(self.municipality.name, lang="de"))
+            self.doc.add(node, DCTERMS + "type", LOCAL_AUTHORITY)
         return node
 
-    def contact(self, node: URIRef) -> None:
-        point = BNode()
-        self.graph.add((node, DCAT.contactPoint, point))
-        self.graph.add((point, RDF.type, VCARD.Organization))
-        self.graph.add((point, VCARD.fn, Literal(self.municipality.name)))
+    def contact(self, node: Iri) -> None:
+        point = self.doc.blank()
+        self.doc.add(node, DCAT + "contactPoint", point)
+        self.doc.add(point, TYPE, Iri(VCARD + "Organization"))
+        self.doc.add(point, VCARD + "fn", Lit(self.municipality.name))
         if self.settings.contact_email:
-            self.graph.add((point, VCARD.hasEmail, URIRef(f"mailto:{self.settings.contact_email}")))
+            self.doc.add(point, VCARD + "hasEmail", Iri(f"mailto:{self.settings.contact_email}"))
         else:
-            self.graph.add((point, VCARD.hasURL, URIRef(self.urls.portal)))
+            self.doc.add(point, VCARD + "hasURL", Iri(self.urls.portal))
 
-    def spatial(self, node: URIRef) -> None:
-        place = URIRef(vocab.municipality_key(self.municipality.ags))
-        self.graph.add((node, DCTERMS.spatial, place))
-        self.graph.add((node, DCATDE.politicalGeocodingURI, place))
-        self.graph.add((node, DCATDE.politicalGeocodingLevelURI, URIRef(vocab.MUNICIPALITY_LEVEL)))
+    def spatial(self, node: Iri) -> None:
+        place = Iri(vocab.municipality_key(self.municipality.ags))
+        self.doc.add(node, DCTERMS + "spatial", place)
+        self.doc.add(node, DCATDE + "politicalGeocodingURI", place)
+        self.doc.add(node, DCATDE + "politicalGeocodingLevelURI", Iri(vocab.MUNICIPALITY_LEVEL))
 
-    def dataset(self, dataset: OpenDataset) -> URIRef:
-        g = self.graph
-        node = URIRef(self.urls.dataset(dataset.uuid))
-        g.add((node, RDF.type, DCAT.Dataset))
-        _text(g, node, DCTERMS.title, dataset.title, dataset.title_en)
-        _text(g, node, DCTERMS.description, dataset.description, dataset.description_en)
-        g.add((node, DCTERMS.identifier, Literal(dataset.uuid)))
-        g.add((node, DCTERMS.publisher, self.publisher))
+    def _period(self, node: Iri, start: datetime | None, end: datetime | None) -> None:
+        if start or end:
+            period = self.doc.blank()
+            self.doc.add(node, DCTERMS + "temporal", period)
+            self.doc.add(period, TYPE, Iri(DCTERMS + "PeriodOfTime"))
+            if start:
+                self.doc.add(period, DCAT + "startDate", _time(start))
+            if end:
+                self.doc.add(period, DCAT + "endDate", _time(end))
+
+    def _common(
+        self, node: Iri, themes: Iterable[str], keywords: Iterable[str], frequency: str
+    ) -> None:
+        """What a dataset and a series say alike: publisher, contact, themes, keywords,
+        place, frequency, access rights and language."""
+        doc = self.doc
+        doc.add(node, DCTERMS + "publisher", self.publisher)
         if self.settings.contributor_id:
-            g.add((node, DCATDE.contributorID, URIRef(self.settings.contributor_id)))
+            doc.add(node, DCATDE + "contributorID", Iri(self.settings.contributor_id))
         self.contact(node)
-        for theme in dataset.themes:
-            g.add((node, DCAT.theme, URIRef(vocab.THEME + theme)))
-        for keyword in dataset.keywords:
-            g.add((node, DCAT.keyword, Literal(keyword, lang="de")))
+        for theme in themes:
+            doc.add(node, DCAT + "theme", Iri(vocab.THEME + theme))
+        for keyword in keywords:
+            doc.add(node, DCAT + "keyword", Lit(keyword, lang="de"))
         self.spatial(node)
-        if dataset.temporal_start or dataset.temporal_end:
-            period = BNode()
-            g.add((node, DCTERMS.temporal, period))
-            g.add((period, RDF.type, DCTERMS.PeriodOfTime))
-            if dataset.temporal_start:
-                g.add((period, DCAT.startDate, _time(dataset.temporal_start)))
-            if dataset.temporal_end:
-                g.add((period, DCAT.endDate, _time(dataset.temporal_end)))
-        g.add((node, DCTERMS.accrualPeriodicity, URIRef(vocab.FREQUENCY + dataset.frequency)))
+        doc.add(node, DCTERMS + "accrualPeriodicity", Iri(vocab.FREQUENCY + frequency))
+
+    def dataset(self, dataset: OpenDataset) -> Iri:
+        doc = self.doc
+        node = Iri(self.urls.dataset(dataset.uuid))
+        doc.add(node, TYPE, Iri(DCAT + "Dataset"))
+        _text(doc, node, DCTERMS + "title", dataset.title, dataset.title_en)
+        _text(doc, node, DCTERMS + "description", dataset.description, dataset.description_en)
+        doc.add(node, DCTERMS + "identifier", Lit(dataset.uuid))
+        self._common(node, dataset.themes, dataset.keywords, dataset.frequency)
+        self._period(node, dataset.temporal_start, dataset.temporal_end)
         if dataset.issued:
-            g.add((node, DCTERMS.issued, _time(dataset.issued)))
+            doc.add(node, DCTERMS + "issued", _time(dataset.issued))
         if dataset.modified:
-            g.add((node, DCTERMS.modified, _time(dataset.modified)))
-        g.add((node, DCTERMS.accessRights, PUBLIC))
-        g.add((node, DCTERMS.language, GERMAN))
-        g.add((node, DCATAP.availability, AVAILABLE))
-        g.add((node, DCAT.landingPage, URIRef(f"{self.urls.portal}/{dataset.uuid}")))
+            doc.add(node, DCTERMS + "modified", _time(dataset.modified))
+        doc.add(node, DCTERMS + "accessRights", PUBLIC)
+        doc.add(node, DCTERMS + "language", GERMAN)
+        doc.add(node, DCATAP + "availability", AVAILABLE)
+        doc.add(node, DCAT + "landingPage", Iri(f"{self.urls.portal}/{dataset.uuid}"))
         if dataset.hvd_category:
-            g.add((node, DCATAP.hvdCategory, URIRef(vocab.HVD + dataset.hvd_category)))
-            g.add((node, DCATAP.applicableLegislation, URIRef(vocab.HVD_LEGISLATION)))
+            doc.add(node, DCATAP + "hvdCategory", Iri(vocab.HVD + dataset.hvd_category))
+            doc.add(node, DCATAP + "applicableLegislation", Iri(vocab.HVD_LEGISLATION))
+        if dataset.series is not None:
+            doc.add(node, DCAT + "inSeries", Iri(self.urls.series(dataset.series.uuid)))
         service = self.service(dataset, node) if dataset.api_path else None
         for distribution in dataset.distributions:
-            g.add((node, DCAT.distribution, self.distribution(distribution, service)))
+            doc.add(node, DCAT + "distribution", self.distribution(distribution, service))
         return node
 
-    def service(self, dataset: OpenDataset, served: URIRef) -> URIRef:
-        g = self.graph
-        node = URIRef(self.urls.service(dataset.uuid))
-        g.add((node, RDF.type, DCAT.DataService))
-        _text(g, node, DCTERMS.title, dataset.api_title or dataset.title)
+    def series(self, facts: SeriesFacts) -> Iri:
+        """A dcat:DatasetSeries (DCAT-AP 3.0): its members point to it with dcat:inSeries."""
+        doc = self.doc
+        series = facts.series
+        node = Iri(self.urls.series(series.uuid))
+        if node in doc:
+            return node
+        doc.add(node, TYPE, Iri(DCAT + "DatasetSeries"))
+        _text(doc, node, DCTERMS + "title", series.title, series.title_en)
+        _text(doc, node, DCTERMS + "description", series.description, series.description_en)
+        doc.add(node, DCTERMS + "identifier", Lit(series.uuid))
+        self._common(node, series.themes, series.keywords, series.frequency)
+        self._period(node, facts.start, facts.end)
+        if facts.issued:
+            doc.add(node, DCTERMS + "issued", _time(facts.issued))
+        if facts.modified:
+            doc.add(node, DCTERMS + "modified", _time(facts.modified))
+        doc.add(node, DCTERMS + "accessRights", PUBLIC)
+        doc.add(node, DCTERMS + "language", GERMAN)
+        doc.add(node, DCAT + "landingPage", Iri(f"{self.urls.portal}?reihe={series.uuid}"))
+        return node
+
+    def service(self, dataset: OpenDataset, served: Iri) -> Iri:
+        doc = self.doc
+        node = Iri(self.urls.service(dataset.uuid))
+        doc.add(node, TYPE, Iri(DCAT + "DataService"))
+        _text(doc, node, DCTERMS + "title", dataset.api_title or dataset.title)
         if dataset.api_description:
-            _text(g, node, DCTERMS.description, dataset.api_description)
-        g.add(
-            (
-                node,
-                DCAT.endpointURL,
-                URIRef(f"{self.urls.base}/{(dataset.api_path or '').lstrip('/')}"),
-            )
-        )
+            _text(doc, node, DCTERMS + "description", dataset.api_description)
+        endpoint = f"{self.urls.base}/{(dataset.api_path or '').lstrip('/')}"
+        doc.add(node, DCAT + "endpointURL", Iri(endpoint))
         if dataset.api_description_path:
             description = f"{self.urls.base}/{dataset.api_description_path.lstrip('/')}"
-            g.add((node, DCAT.endpointDescription, URIRef(description)))
+            doc.add(node, DCAT + "endpointDescription", Iri(description))
         if dataset.api_conforms_to:
-            g.add((node, DCTERMS.conformsTo, URIRef(dataset.api_conforms_to)))
-        g.add((node, DCAT.servesDataset, served))
-        g.add((node, DCTERMS.publisher, self.publisher))
+            doc.add(node, DCTERMS + "conformsTo", Iri(dataset.api_conforms_to))
+        doc.add(node, DCAT + "servesDataset", served)
+        doc.add(node, DCTERMS + "publisher", self.publisher)
         if self.settings.contributor_id:
-            g.add((node, DCATDE.contributorID, URIRef(self.settings.contributor_id)))
+            doc.add(node, DCATDE + "contributorID", Iri(self.settings.contributor_id))
         self.contact(node)
-        g.add((node, DCTERMS.license, URIRef(self.settings.licence)))
-        g.add((node, DCTERMS.accessRights, PUBLIC))
+        doc.add(node, DCTERMS + "license", Iri(self.settings.licence))
+        doc.add(node, DCTERMS + "accessRights", PUBLIC)
         for theme in dataset.themes:
-            g.add((node, DCAT.theme, URIRef(vocab.THEME + theme)))
+            doc.add(node, DCAT + "theme", Iri(vocab.THEME + theme))
         if dataset.hvd_category:
-            g.add((node, DCATAP.hvdCategory, URIRef(vocab.HVD + dataset.hvd_category)))
-            g.add((node, DCATAP.applicableLegislation, URIRef(vocab.HVD_LEGISLATION)))
+            doc.add(node, DCATAP + "hvdCategory", Iri(vocab.HVD + dataset.hvd_category))
+            doc.add(node, DCATAP + "applicableLegislation", Iri(vocab.HVD_LEGISLATION))
         return node
 
-    def distribution(self, distribution: OpenDistribution, service: URIRef | None) -> URIRef:
-        g = self.graph
-        node = URIRef(self.urls.distribution(distribution.uuid))
-        g.add((node, RDF.type, DCAT.Distribution))
-        _text(g, node, DCTERMS.title, distribution.title)
-        g.add((node, DCAT.accessURL, URIRef(self.urls.access(distribution))))
+    def distribution(self, distribution: OpenDistribution, service: Iri | None) -> Iri:
+        doc = self.doc
+        node = Iri(self.urls.distribution(distribution.uuid))
+        doc.add(node, TYPE, Iri(DCAT + "Distribution"))
+        _text(doc, node, DCTERMS + "title", distribution.title)
+        doc.add(node, DCAT + "accessURL", Iri(self.urls.access(distribution)))
         if not distribution.via_api:
             download = distribution.url or self.urls.download(distribution)
-            g.add((node, DCAT.downloadURL, URIRef(download)))
+            doc.add(node, DCAT + "downloadURL", Iri(download))
         elif service is not None:
-            g.add((node, DCAT.accessService, service))
-        g.add((node, DCTERMS.format, URIRef(vocab.FILE_TYPE + distribution.format)))
-        g.add((node, DCAT.mediaType, URIRef(vocab.MEDIA_TYPE + distribution.media_type)))
+            doc.add(node, DCAT + "accessService", service)
+        doc.add(node, DCTERMS + "format", Iri(vocab.FILE_TYPE + distribution.format))
+        doc.add(node, DCAT + "mediaType", Iri(vocab.MEDIA_TYPE + distribution.media_type))
         if distribution.byte_size is not None:
-            g.add(
-                (
-                    node,
-                    DCAT.byteSize,
-                    Literal(distribution.byte_size, datatype=XSD.nonNegativeInteger),
-                )
-            )
+            size = Lit(str(distribution.byte_size), datatype=XSD + "nonNegativeInteger")
+            doc.add(node, DCAT + "byteSize", size)
         if distribution.sha256:
-            checksum = BNode()
-            g.add((node, SPDX.checksum, checksum))
-            g.add((checksum, RDF.type, SPDX.Checksum))
-            g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
-            g.add(
-                (checksum, SPDX.checksumValue, Literal(distribution.sha256, datatype=XSD.hexBinary))
+            checksum = doc.blank()
+            doc.add(node, SPDX + "checksum", checksum)
+            doc.add(checksum, TYPE, Iri(SPDX + "Checksum"))
+            doc.add(checksum, SPDX + "algorithm", Iri(SPDX + "checksumAlgorithm_sha256"))
+            doc.add(
+                checksum,
+                SPDX + "checksumValue",
+                Lit(distribution.sha256, datatype=XSD + "hexBinary"),
             )
-        g.add((node, DCTERMS.license, URIRef(self.settings.licence)))
-        g.add((node, DCTERMS.issued, _time(distribution.issued)))
-        g.add((node, DCTERMS.modified, _time(distribution.modified)))
-        g.add((node, ADMS.status, COMPLETED))
-        g.add((node, DCATAP.availability, AVAILABLE))
+        doc.add(node, DCTERMS + "license", Iri(self.settings.licence))
+        doc.add(node, DCTERMS + "issued", _time(distribution.issued))
+        doc.add(node, DCTERMS + "modified", _time(distribution.modified))
+        doc.add(node, ADMS + "status", COMPLETED)
+        doc.add(node, DCATAP + "availability", AVAILABLE)
         return node
 
     def catalog(
         self,
         datasets: Sequence[OpenDataset],
         *,
+        series: Sequence[SeriesFacts] = (),
         page: int,
         total: int,
         page_size: int,
         modified: datetime | None,
-    ) -> URIRef:
-        g = self.graph
-        node = URIRef(self.urls.catalog)
-        g.add((node, RDF.type, DCAT.Catalog))
+    ) -> Iri:
+        """A page of the catalogue: its datasets, and the series they are members of."""
+        doc = self.doc
+        node = Iri(self.urls.catalog)
+        name = self.municipality.name
+        doc.add(node, TYPE, Iri(DCAT + "Catalog"))
+        _text(doc, node, DCTERMS + "title", f"Offene Daten {name}", f"Open data of {name}")
         _text(
-            g,
+            doc,
             node,
-            DCTERMS.title,
-            f"Offene Daten {self.municipality.name}",
-            f"Open data of {self.municipality.name}",
-        )
-        _text(
-            g,
-            node,
-            DCTERMS.description,
-            f"Die offenen Daten von {self.municipality.name}: Messwerte, Auswertungen und "
+            DCTERMS + "description",
+            f"Die offenen Daten von {name}: Messwerte, Auswertungen und "
             "Schnittstellen der Smart-City-Plattform.",
-            f"The open data of {self.municipality.name}: measurements, reports and interfaces "
+            f"The open data of {name}: measurements, reports and interfaces "
             "of the smart city platform.",
         )
-        g.add((node, DCTERMS.publisher, self.publisher))
-        g.add((node, DCTERMS.language, GERMAN))
-        g.add((node, FOAF.homepage, URIRef(self.urls.portal)))
-        g.add((node, DCTERMS.license, URIRef(self.settings.licence)))
+        doc.add(node, DCTERMS + "publisher", self.publisher)
+        doc.add(node, DCTERMS + "language", GERMAN)
+        doc.add(node, FOAF + "homepage", Iri(self.urls.portal))
+        doc.add(node, DCTERMS + "license", Iri(self.settings.licence))
         self.spatial(node)
         if modified is not None:
-            g.add((node, DCTERMS.modified, _time(modified)))
+            doc.add(node, DCTERMS + "modified", _time(modified))
+        for facts in series:
+            doc.add(node, DCAT + "dataset", self.series(facts))
         for dataset in datasets:
-            g.add((node, DCAT.dataset, self.dataset(dataset)))
+            doc.add(node, DCAT + "dataset", self.dataset(dataset))
             if dataset.api_path:
-                g.add((node, DCAT.service, URIRef(self.urls.service(dataset.uuid))))
-        _paging(g, self.urls, page=page, total=total, page_size=page_size)
+                doc.add(node, DCAT + "service", Iri(self.urls.service(dataset.uuid)))
+        _paging(doc, self.urls, page=page, total=total, page_size=page_size)
         return node
 
 
-def _paging(graph: Graph, urls: Urls, *, page: int, total: int, page_size: int) -> None:
+def _paging(doc: Document, urls: Urls, *, page: int, total: int, page_size: int) -> None:
     """Hydra's PartialCollectionView on the page's own URL, as ckanext-dcat reads it."""
     last = max(1, -(-total // page_size))
-    view = URIRef(urls.page(page))
-    graph.add((view, RDF.type, HYDRA.PartialCollectionView))
-    graph.add((view, HYDRA.totalItems, Literal(total, datatype=XSD.integer)))
-    graph.add((view, HYDRA.itemsPerPage, Literal(page_size, datatype=XSD.integer)))
-    graph.add((view, HYDRA.first, URIRef(urls.page(1))))
-    graph.add((view, HYDRA.last, URIRef(urls.page(last))))
+    view = Iri(urls.page(page))
+    integer = XSD + "integer"
+    doc.add(view, TYPE, Iri(HYDRA + "PartialCollectionView"))
+    doc.add(view, HYDRA + "totalItems", Lit(str(total), datatype=integer))
+    doc.add(view, HYDRA + "itemsPerPage", Lit(str(page_size), datatype=integer))
+    doc.add(view, HYDRA + "first", Iri(urls.page(1)))
+    doc.add(view, HYDRA + "last", Iri(urls.page(last)))
     if page > 1:
-        graph.add((view, HYDRA.previous, URIRef(urls.page(min(page - 1, last)))))
+        doc.add(view, HYDRA + "previous", Iri(urls.page(min(page - 1, last))))
     if page < last:
-        graph.add((view, HYDRA.next, URIRef(urls.page(page + 1))))
+        doc.add(view, HYDRA + "next", Iri(urls.page(page + 1)))
 
 
-def region_catalog(region: Region, base: str, members: Iterable[Municipality]) -> Graph:
+def region_catalog(region: Region, base: str, members: Iterable[Municipality]) -> Document:
     """The region's catalogue: its municipalities' catalogues as dcat:catalog."""
-    graph = new_graph()
-    node = URIRef(f"{base}/region/{region.slug}/dcat/catalog")
-    publisher = URIRef(f"{base}/region/{region.slug}/dcat/publisher")
-    graph.add((node, RDF.type, DCAT.Catalog))
-    _text(graph, node, DCTERMS.title, f"Offene Daten {region.name}", f"Open data of {region.name}")
+    doc = Document()
+    node = Iri(f"{base}/region/{region.slug}/dcat/catalog")
+    publisher = Iri(f"{base}/region/{region.slug}/dcat/publisher")
+    agent_type = Iri(FOAF + "Agent")
+    doc.add(node, TYPE, Iri(DCAT + "Catalog"))
     _text(
-        graph,
+        doc, node, DCTERMS + "title", f"Offene Daten {region.name}", f"Open data of {region.name}"
+    )
+    _text(
+        doc,
         node,
-        DCTERMS.description,
+        DCTERMS + "description",
         f"Die Datenkataloge der Kommunen von {region.name}.",
         f"The data catalogues of the municipalities of {region.name}.",
     )
-    graph.add((node, DCTERMS.publisher, publisher))
-    graph.add((node, DCTERMS.language, GERMAN))
-    graph.add((publisher, RDF.type, FOAF.Agent))
-    graph.add((publisher, FOAF.name, Literal(region.name, lang="de")))
-    graph.add((publisher, DCTERMS.type, LOCAL_AUTHORITY))
+    doc.add(node, DCTERMS + "publisher", publisher)
+    doc.add(node, DCTERMS + "language", GERMAN)
+    doc.add(publisher, TYPE, agent_type)
+    doc.add(publisher, FOAF + "name", Lit(region.name, lang="de"))
+    doc.add(publisher, DCTERMS + "type", LOCAL_AUTHORITY)
     for municipality in members:
-        member = URIRef(f"{base}/{municipality.slug}/dcat/catalog")
-        graph.add((node, DCAT.catalog, member))
-        graph.add((member, RDF.type, DCAT.Catalog))
-        _text(graph, member, DCTERMS.title, f"Offene Daten {municipality.name}")
-        _text(graph, member, DCTERMS.description, f"Die offenen Daten von {municipality.name}.")
-        agent = URIRef(f"{base}/{municipality.slug}/dcat/publisher")
-        graph.add((member, DCTERMS.publisher, agent))
-        graph.add((agent, RDF.type, FOAF.Agent))
-        graph.add((agent, FOAF.name, Literal(municipality.name, lang="de")))
-        graph.add((agent, DCTERMS.type, LOCAL_AUTHORITY))
-    return graph
+        member = Iri(f"{base}/{municipality.slug}/dcat/catalog")
+        doc.add(node, DCAT + "catalog", member)
+        doc.add(member, TYPE, Iri(DCAT + "Catalog"))
+        _text(doc, member, DCTERMS + "title", f"Offene Daten {municipality.name}")
+        _text(doc, member, DCTERMS + "description", f"Die offenen Daten von {municipality.name}.")
+        agent = Iri(f"{base}/{municipality.slug}/dcat/publisher")
+        doc.add(member, DCTERMS + "publisher", agent)
+        doc.add(agent, TYPE, agent_type)
+        doc.add(agent, FOAF + "name", Lit(municipality.name, lang="de"))
+        doc.add(agent, DCTERMS + "type", LOCAL_AUTHORITY)
+    return doc
 
 
-def serialise(graph: Graph, kind: str) -> bytes:
-    name = FORMATS[kind][0]
-    if name == "json-ld":
-        context = {prefix: str(ns) for prefix, ns in graph.namespaces() if prefix}
-        return graph.serialize(format="json-ld", context=context, auto_compact=True).encode()
-    return graph.serialize(format=name, encoding="utf-8")
+def serialise(doc: Document, kind: str) -> bytes:
+    return WRITERS[kind](doc)

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import RedirectResponse, Response
-from rdflib import Graph
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
 
+from smartcity.core.db import utcnow
 from smartcity.core.errors import NotFound, ServiceError
+from smartcity.core.http.caching import etag_of, matches
 from smartcity.core.http.deps import (
     DbDep,
     MunicipalityDep,
@@ -21,8 +22,10 @@ from smartcity.core.http.deps import (
     reads_only,
 )
 from smartcity.core.tenancy.models import Municipality, Region
-from smartcity.opendata import catalogue, rdf, services
+from smartcity.core.tenancy.services import scope_for
+from smartcity.opendata import catalogue, datastreams, rdf, services
 from smartcity.opendata.models import PUBLISHED, WITHDRAWN, OpenDataset
+from smartcity.opendata.triples import Document
 
 router = APIRouter(tags=["open data"], dependencies=[Depends(public)])
 
@@ -37,6 +40,7 @@ RDF_RESPONSES: dict[int | str, dict[str, Any]] = {
         },
     },
     303: {"description": "A browser is sent to the portal page"},
+    304: {"description": "Not modified (If-None-Match matched the ETag)"},
 }
 UuidPath = Annotated[
     str, Path(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -57,6 +61,10 @@ class Gone(ServiceError):
     type_slug = "gone"
 
 
+# The routes with an extension come before the plain ones: Starlette picks the first path
+# that matches, and "{uuid}" alone would take "<uuid>.ttl" and refuse it as no UUID.
+
+
 def _kind(request: Request, extension: str | None) -> str:
     if extension is not None:
         return extension
@@ -66,12 +74,23 @@ def _kind(request: Request, extension: str | None) -> str:
     return kind
 
 
-def _rdf(graph: Graph, kind: str) -> Response:
-    return Response(
-        rdf.serialise(graph, kind),
-        media_type=rdf.FORMATS[kind][1],
-        headers={"Vary": "Accept", "Access-Control-Allow-Origin": "*"},
-    )
+def _answer(request: Request, body: bytes, kind: str, etag: str | None = None) -> Response:
+    """RDF with a strong ETag; 304 without a body when the client has it already. Harvesters
+    are not told to keep it for any time (`no-cache`): they ask again with the ETag."""
+    etag = etag or etag_of(body)
+    headers = {
+        "Vary": "Accept",
+        "Access-Control-Allow-Origin": "*",
+        "ETag": etag,
+        "Cache-Control": "public, no-cache",
+    }
+    if matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=rdf.FORMATS[kind], headers=headers)
+
+
+def _rdf(request: Request, doc: Document, kind: str) -> Response:
+    return _answer(request, rdf.serialise(doc, kind), kind)
 
 
 def _catalog(
@@ -85,7 +104,8 @@ def _catalog(
     kind = _kind(request, extension)
     if kind == "html":
         return RedirectResponse(f"/{municipality.slug}/offene-daten", status_code=303)
-    return _rdf(catalogue.catalog_page(db, platform.portal, municipality, page), kind)
+    kept = catalogue.catalog_page(db, platform.engine, platform.portal, municipality, page, kind)
+    return _answer(request, kept.body, kind, kept.etag)
 
 
 @router.get(
@@ -145,21 +165,9 @@ def _dataset(
         return RedirectResponse(
             f"/{municipality.slug}/offene-daten/{dataset.uuid}", status_code=303
         )
-    return _rdf(catalogue.dataset_graph(db, platform.portal, municipality, dataset), kind)
-
-
-@router.get(
-    "/{municipality}/dcat/datasets/{dataset_uuid}", summary="One dataset", responses=RDF_RESPONSES
-)
-@reads_only
-def dataset(
-    request: Request,
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-    platform: PlatformDep,
-    dataset_uuid: UuidPath,
-) -> Response:
-    return _dataset(request, db, municipality, platform, dataset_uuid, None)
+    return _rdf(
+        request, catalogue.dataset_document(db, platform.portal, municipality, dataset), kind
+    )
 
 
 @router.get(
@@ -177,6 +185,20 @@ def dataset_as(
     extension: Extension,
 ) -> Response:
     return _dataset(request, db, municipality, platform, dataset_uuid, extension)
+
+
+@router.get(
+    "/{municipality}/dcat/datasets/{dataset_uuid}", summary="One dataset", responses=RDF_RESPONSES
+)
+@reads_only
+def dataset(
+    request: Request,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    dataset_uuid: UuidPath,
+) -> Response:
+    return _dataset(request, db, municipality, platform, dataset_uuid, None)
 
 
 @router.get(
@@ -248,6 +270,94 @@ def download(
     )
 
 
+def _series(
+    request: Request,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    series_uuid: str,
+    extension: str | None,
+) -> Response:
+    series = services.series_by_uuid(db, series_uuid)
+    if not services.published_members(db, [series.id]):
+        raise NotFound("There is no such series.")
+    kind = _kind(request, extension)
+    if kind == "html":
+        return RedirectResponse(
+            f"/{municipality.slug}/offene-daten?reihe={series.uuid}", status_code=303
+        )
+    doc = catalogue.series_document(db, platform.portal, municipality, series)
+    return _rdf(request, doc, kind)
+
+
+@router.get(
+    "/{municipality}/dcat/series/{series_uuid}.{extension}",
+    summary="A dataset series in one format",
+    responses=RDF_RESPONSES,
+)
+@reads_only
+def dataset_series_as(
+    request: Request,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    series_uuid: UuidPath,
+    extension: Extension,
+) -> Response:
+    return _series(request, db, municipality, platform, series_uuid, extension)
+
+
+@router.get(
+    "/{municipality}/dcat/series/{series_uuid}",
+    summary="A dataset series",
+    responses=RDF_RESPONSES,
+)
+@reads_only
+def dataset_series(
+    request: Request,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    series_uuid: UuidPath,
+) -> Response:
+    return _series(request, db, municipality, platform, series_uuid, None)
+
+
+@router.get(
+    "/{municipality}/dcat/datastreams/{datastream_id}/observations.csv",
+    summary="The Observations of a public Datastream for a time range, as CSV",
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "CSV (RFC 4180, UTF-8), streamed"},
+        422: {"description": "A range longer than 31 days or of more than 200,000 rows"},
+    },
+)
+@reads_only
+def datastream_csv(
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    datastream_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    start: Annotated[
+        str, Query(alias="from", max_length=40, description="ISO 8601, inclusive")
+    ] = "",
+    end: Annotated[str, Query(alias="to", max_length=40, description="ISO 8601, exclusive")] = "",
+) -> Response:
+    stream = datastreams.stream_of(db, datastream_id)
+    span = datastreams.time_range(start, end, municipality, utcnow())
+    datastreams.check_size(db, stream, span)
+    return StreamingResponse(
+        datastreams.rows(platform.sessions, scope_for(municipality), stream, span),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="{datastreams.file_name(stream, span)}"'
+            ),
+            "Access-Control-Allow-Origin": "*",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 def _region(db: DbDep, slug: str) -> tuple[Region, list[Municipality]]:
     # Regions and municipalities are instance-wide rows: no tenant scope is involved.
     region = db.scalar(select(Region).where(Region.slug == slug))
@@ -270,8 +380,8 @@ def _region_catalog(
     kind = _kind(request, extension)
     if kind == "html":
         kind = "ttl"
-    graph = rdf.region_catalog(region, platform.portal.public_url, members)
-    return _rdf(graph, kind)
+    doc = rdf.region_catalog(region, platform.portal.public_url, members)
+    return _rdf(request, doc, kind)
 
 
 @router.get(

@@ -25,6 +25,7 @@ from smartcity.opendata.models import (
     REVIEW,
     WITHDRAWN,
     OpenDataset,
+    OpenDatasetSeries,
     OpenDataSettings,
     OpenDistribution,
 )
@@ -266,6 +267,8 @@ class ManualInput:
     frequency: str
     keywords: list[str]
     licence_note: str = ""
+    # The UUID of the series the dataset belongs to ("" for none).
+    series: str = ""
 
 
 def check_url(url: str) -> str:
@@ -292,6 +295,7 @@ def register(
     db: Session, data: ManualInput, *, actor: str, user_id: int | None, now: datetime | None = None
 ) -> OpenDataset:
     check_manual(data)
+    series = series_choice(db, data.series)
     now = now or utcnow()
     dataset = OpenDataset(
         uuid=str(uuid.uuid4()),
@@ -304,6 +308,7 @@ def register(
         frequency=data.frequency,
         created_by=user_id,
         modified=now,
+        series=series,
     )
     db.add(dataset)
     db.flush()
@@ -313,9 +318,93 @@ def register(
         action="opendata.register",
         resource_type="opendata_dataset",
         resource_id=dataset.uuid,
-        changes={"title": dataset.title, "status": DRAFT},
+        changes={
+            "title": dataset.title,
+            "status": DRAFT,
+            "series": series.uuid if series else None,
+        },
     )
     return dataset
+
+
+# ---- dataset series -------------------------------------------------------------------------
+
+
+def create_series(db: Session, data: ManualInput, *, actor: str) -> OpenDatasetSeries:
+    """A series (dcat:DatasetSeries) the data officer's datasets can be members of."""
+    check_manual(data)
+    series = OpenDatasetSeries(
+        uuid=str(uuid.uuid4()),
+        title=data.title.strip(),
+        description=data.description.strip(),
+        themes=data.themes,
+        keywords=[k for k in data.keywords if k],
+        frequency=data.frequency,
+    )
+    db.add(series)
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="opendata.series",
+        resource_type="opendata_series",
+        resource_id=series.uuid,
+        changes={"title": series.title, "frequency": series.frequency},
+    )
+    return series
+
+
+def series_choice(db: Session, series_uuid: str) -> OpenDatasetSeries | None:
+    """The series a form chose ("" for none); an unknown one is an input error."""
+    if not series_uuid:
+        return None
+    found = db.scalar(select(OpenDatasetSeries).where(OpenDatasetSeries.uuid == series_uuid))
+    if found is None:
+        raise InvalidInput(
+            "Please check your entries.", errors={"series": "Please choose a series of the list."}
+        )
+    return found
+
+
+def series_by_uuid(db: Session, series_uuid: str) -> OpenDatasetSeries:
+    found = db.scalar(select(OpenDatasetSeries).where(OpenDatasetSeries.uuid == series_uuid))
+    if found is None:
+        raise NotFound("There is no such series.")
+    return found
+
+
+def all_series(db: Session) -> list[OpenDatasetSeries]:
+    return list(db.scalars(select(OpenDatasetSeries).order_by(OpenDatasetSeries.title)))
+
+
+def published_series(db: Session) -> dict[str, tuple[OpenDatasetSeries, int]]:
+    """The series with at least one published member, by UUID, with the number of members."""
+    counts = (
+        select(OpenDataset.series_id, func.count().label("members"))
+        .where(OpenDataset.status == PUBLISHED, OpenDataset.series_id.is_not(None))
+        .group_by(OpenDataset.series_id)
+        .subquery()
+    )
+    rows = db.execute(
+        select(OpenDatasetSeries, counts.c.members)
+        .join(counts, counts.c.series_id == OpenDatasetSeries.id)
+        .order_by(OpenDatasetSeries.title)
+    )
+    return {series.uuid: (series, int(members)) for series, members in rows}
+
+
+def published_members(db: Session, series_ids: list[int]) -> dict[int, list[OpenDataset]]:
+    """The published datasets of each series, oldest first."""
+    found: dict[int, list[OpenDataset]] = {}
+    for dataset in db.scalars(
+        select(OpenDataset)
+        .where(OpenDataset.series_id.in_(series_ids), OpenDataset.status == PUBLISHED)
+        .order_by(OpenDataset.id)
+        .options(selectinload(OpenDataset.distributions), selectinload(OpenDataset.series))
+    ):
+        if dataset.series_id is not None:
+            found.setdefault(dataset.series_id, []).append(dataset)
+    return found
 
 
 def add_file(
@@ -399,7 +488,7 @@ def by_uuid(db: Session, dataset_uuid: str) -> OpenDataset:
     found = db.scalar(
         select(OpenDataset)
         .where(OpenDataset.uuid == dataset_uuid)
-        .options(selectinload(OpenDataset.distributions))
+        .options(selectinload(OpenDataset.distributions), selectinload(OpenDataset.series))
     )
     if found is None:
         raise NotFound("There is no such dataset.")
@@ -425,6 +514,8 @@ class Search:
     text: str = ""
     theme: str = ""
     file_type: str = ""
+    # A series' id: only its members.
+    series_id: int | None = None
 
 
 def published_count(db: Session) -> int:
@@ -446,7 +537,7 @@ def published_page(db: Session, page: int, size: int = PAGE_SIZE) -> list[OpenDa
             .order_by(OpenDataset.id)
             .offset((page - 1) * size)
             .limit(size)
-            .options(selectinload(OpenDataset.distributions))
+            .options(selectinload(OpenDataset.distributions), selectinload(OpenDataset.series))
         )
     )
 
@@ -457,8 +548,10 @@ def search(db: Session, query: Search, limit: int = 200) -> list[OpenDataset]:
         .where(OpenDataset.status == PUBLISHED)
         .order_by(OpenDataset.title)
         .limit(limit)
-        .options(selectinload(OpenDataset.distributions))
+        .options(selectinload(OpenDataset.distributions), selectinload(OpenDataset.series))
     )
+    if query.series_id is not None:
+        statement = statement.where(OpenDataset.series_id == query.series_id)
     if query.text:
         pattern = "%" + query.text.replace("%", "").replace("_", "") + "%"
         statement = statement.where(
