@@ -5,57 +5,20 @@ fetch its actor and key like any Fediverse server would."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from smartcity.channel import services
-from smartcity.channel.federation import deliver_due
-from smartcity.channel.settings import ChannelSettings
 from smartcity.core.db import utcnow
 from smartcity.core.platform import Platform
-from smartcity.core.settings import Settings
 from smartcity.core.uploads.services import UploadLimits
-from tests.channel.conftest import saved_id, write
+from tests.channel.conftest import deliver, saved_id, write
 from tests.channel.peer import ACTIVITY, Peer
-from tests.conftest import World, free_port
+from tests.conftest import World
 from tests.web.conftest import Browser
-
-ALLOW_LOCAL = ChannelSettings(allow_private_addresses=True)
-
-
-@pytest.fixture
-def port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def settings(settings: Settings, port: int) -> Settings:
-    return settings.model_copy(update={"public_url": f"http://127.0.0.1:{port}"})
-
-
-@pytest.fixture
-def served(app: FastAPI, port: int, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    # The peer lives on localhost: let federation reach it (refused by default, see below).
-    monkeypatch.setenv("SMARTCITY_CHANNEL_ALLOW_PRIVATE_ADDRESSES", "true")
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
 
 
 @pytest.fixture
@@ -64,10 +27,6 @@ def peer() -> Iterator[Peer]:
     found.start()
     yield found
     found.stop()
-
-
-def deliver(platform: Platform, **kwargs: object) -> dict[str, int]:
-    return deliver_due(platform, settings=ALLOW_LOCAL, **kwargs)  # type: ignore[arg-type]
 
 
 def test_a_peer_follows_and_receives_create_update_delete_until_it_undoes(
@@ -117,6 +76,26 @@ def test_a_peer_follows_and_receives_create_update_delete_until_it_undoes(
     saved_id(write(publisher, title="Nach dem Entfolgen"))
     deliver(platform)
     assert len(peer.of_type("Create")) == 1
+
+
+def test_an_undo_naming_an_id_ends_only_the_follow_with_that_id(
+    served: str, port: int, peer: Peer, publisher: Browser
+) -> None:
+    publisher.get("/dresden/verwaltung/kanal")
+    assert peer.follow("dresden", f"127.0.0.1:{port}", served).status_code == 202
+    followers = peer.followed["followers"]
+    undo = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{peer.actor_id}#undo/1",
+        "type": "Undo",
+        "actor": peer.actor_id,
+        "object": f"{peer.actor_id}#likes/1",  # not the Follow
+    }
+    assert peer.post(peer.followed["inbox"], undo).status_code == 202
+    assert httpx.get(followers, headers={"accept": ACTIVITY}).json()["totalItems"] == 1
+    undo["object"] = peer.follow_activity["id"]
+    assert peer.post(peer.followed["inbox"], undo).status_code == 202
+    assert httpx.get(followers, headers={"accept": ACTIVITY}).json()["totalItems"] == 0
 
 
 def test_a_server_that_is_down_gets_the_delivery_later(

@@ -266,6 +266,9 @@ def receive(
         undone = activity["object"]
         if undone.get("type") == "Follow" and _id_of(undone.get("actor")) == actor_uri:
             return _unfollow(db, channel, actor_uri)
+    if kind == "Undo" and isinstance(activity.get("object"), str):
+        # The Follow named by its id alone (bovine's form): only the id it followed with.
+        return _unfollow(db, channel, actor_uri, follow_id=activity["object"])
     if kind == "Delete" and _id_of(activity.get("object")) == actor_uri:
         return _forget_actor(db, actor_uri)
     # Replies, likes, boosts: replies are off and the channel keeps no reactions.
@@ -304,6 +307,8 @@ def _follow(
     follower.server = urlsplit(delivery_inbox).netloc[:255]
     follower.key_id = key_id[:500]
     follower.public_key_pem = pem
+    follow_id = _id_of(activity)
+    follower.follow_id = follow_id if follow_id and len(follow_id) <= 500 else None
     db.flush()
     audit.record(
         db,
@@ -317,10 +322,12 @@ def _follow(
     return "followed"
 
 
-def _unfollow(db: Session, channel: Channel, actor_uri: str) -> str:
+def _unfollow(db: Session, channel: Channel, actor_uri: str, follow_id: str | None = None) -> str:
     follower = db.scalar(
         select(Follower).where(Follower.channel_id == channel.id, Follower.actor_uri == actor_uri)
     )
+    if follower is not None and follow_id is not None and follower.follow_id != follow_id:
+        return "ignored: Undo of something else"
     if follower is not None:
         db.delete(follower)
         audit.record(

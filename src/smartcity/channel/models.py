@@ -121,6 +121,8 @@ class Follower(TenantOwned, Base):
     # (when the actor document is already gone) are verified with it.
     key_id: Mapped[str] = mapped_column(String(500))
     public_key_pem: Mapped[str] = mapped_column(Text)
+    # The id of its Follow: an Undo may name the Follow by id only.
+    follow_id: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

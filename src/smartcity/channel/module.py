@@ -46,7 +46,14 @@ module = Module(
     personal_data=(
         PersonalData(
             table="channel_follower",
-            columns=("actor_uri", "inbox", "delivery_inbox", "key_id", "public_key_pem"),
+            columns=(
+                "actor_uri",
+                "inbox",
+                "delivery_inbox",
+                "key_id",
+                "public_key_pem",
+                "follow_id",
+            ),
             categories=("user.unique_id",),
             subject="citizen_voter",
             purpose="Deliver the channel's posts to the accounts in the Fediverse that follow it",

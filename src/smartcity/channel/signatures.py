@@ -63,6 +63,15 @@ def digest(body: bytes) -> str:
     return "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode()
 
 
+def digest_matches(header: str, body: bytes) -> bool:
+    """Whether a `Digest` header (RFC 3230) carries the body's SHA-256. The algorithm token
+    is case-insensitive: Mastodon sends `SHA-256=`, bovine and others `sha-256=`."""
+    expected = base64.b64encode(hashlib.sha256(body).digest()).decode()
+    values = [item.strip().partition("=") for item in header.split(",")]
+    sha256 = [value for algorithm, _, value in values if algorithm.lower() == "sha-256"]
+    return bool(sha256) and all(value == expected for value in sha256)
+
+
 def http_date(moment: datetime) -> str:
     return format_datetime(moment.astimezone(UTC), usegmt=True)
 
@@ -145,7 +154,7 @@ def verify(
         raise SignatureError("Date header unreadable") from exc
     if abs((now or datetime.now(UTC)) - sent) > MAX_SKEW:
         raise SignatureError("Date header too far from now")
-    if body is not None and lowered.get("digest", "") != digest(body):
+    if body is not None and not digest_matches(lowered.get("digest", ""), body):
         raise SignatureError("Digest does not match the body")
     key = serialization.load_pem_public_key(public_key_pem.encode())
     if not isinstance(key, rsa.RSAPublicKey):
