@@ -92,6 +92,9 @@ def test_several_worker_processes_serve(tmp_path: Path, mosquitto_url: str) -> N
             "SMARTCITY_WORKERS": "2",
             "SMARTCITY_MQTT_URL": mosquitto_url,
             "SMARTCITY_SECRET_KEY": "s" * 40,
+            # Sessions of its own at the machine's broker, which other tests share.
+            "SMARTCITY_INSTANCE_NAME": f"test-{port}",
+            "SMARTCITY_MQTT_SESSION_EXPIRY": "300",
         }
     )
     process = subprocess.Popen(

@@ -66,6 +66,14 @@ def check_policy(password: str, *, username: str | None = None) -> None:
         )
 
 
+@cache
+def _timing_dummy(time_cost: int, memory_kib: int, parallelism: int) -> str:
+    """A hash with the instance's parameters that no password matches; made once per process
+    (a hash costs tens of milliseconds, and the tests make a platform per test)."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    return hasher.hash("timing-equaliser-not-a-password")
+
+
 class PasswordHashing:
     """argon2id with the instance's cost parameters. Hashes made with other parameters still
     verify and are upgraded at the next successful login."""
@@ -79,7 +87,7 @@ class PasswordHashing:
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism
         )
         # Verified against when the user does not exist, so both paths take the same time.
-        self._dummy = self._hasher.hash("timing-equaliser-not-a-password")
+        self._dummy = _timing_dummy(time_cost, memory_kib, parallelism)
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(normalise(password))
