@@ -16,7 +16,7 @@ from smartcity import __version__
 from smartcity.core.http import docs, health, openapi, problems
 from smartcity.core.http.admission import Admission
 from smartcity.core.http.caching import ResponseCache
-from smartcity.core.http.middleware import PlatformMiddleware
+from smartcity.core.http.middleware import PlatformMiddleware, tile_origin
 from smartcity.core.jobs import scheduler
 from smartcity.core.modules import ModuleRuntime
 from smartcity.core.mqtt import (
@@ -150,6 +150,7 @@ def create_app(
         PlatformMiddleware,
         max_body_bytes=platform.settings.max_request_bytes,
         too_large_page=too_large_page,
+        image_origin=tile_origin(platform.settings.map_tile_url),
     )
 
     return app

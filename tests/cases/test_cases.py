@@ -273,3 +273,50 @@ def test_the_inbox_pages_in_the_database(
     seen = {c["id"] for c in first["cases"]} | {c["id"] for c in rest["cases"]}
     assert len(seen) == 3
     assert clerk.get(f"{CASES}?overdue=false").json()["total"] == 3  # deadlines ahead
+
+
+def test_the_applicant_s_answer_to_a_query_puts_the_case_back_in_progress(
+    submitted: dict[str, Any], clerk: TestClient, citizen: TestClient
+) -> None:
+    code = submitted["tracking_code"]
+    case_id = _case_id(clerk, code)
+    for target in ("in_bearbeitung", "rueckfrage"):
+        moved = clerk.post(
+            f"{CASES}/{case_id}/status",
+            json={"status": target},
+            headers={"If-Match": _version(clerk, case_id)},
+        )
+        assert moved.status_code == 200, moved.text
+    clerk.post(f"{CASES}/{case_id}/messages", json={"text": "Welche Rasse hat der Hund?"})
+    seen_before = _version(clerk, case_id)
+
+    answered = citizen.post(f"{DRESDEN}/status/{code}/replies", json={"text": "Ein Dackel."})
+    assert answered.status_code == 204, answered.text
+
+    case = clerk.get(f"{CASES}/{case_id}").json()
+    assert case["status"] == "in_bearbeitung"
+    last = case["events"][-1]
+    assert (last["kind"], last["status"], last["actor"]) == (
+        "status",
+        "in_bearbeitung",
+        "applicant",
+    )
+    assert [c["id"] for c in clerk.get(f"{CASES}?status=in_bearbeitung").json()["cases"]] == [
+        case_id
+    ]
+    # A clerk who had the case open before the answer is told it changed.
+    stale = clerk.post(
+        f"{CASES}/{case_id}/status",
+        json={"status": "abgeschlossen"},
+        headers={"If-Match": seen_before},
+    )
+    assert stale.status_code == 412
+    status = citizen.get(f"{DRESDEN}/status/{code}").json()
+    assert status["status"] == "in_bearbeitung"
+    assert status["awaiting_reply"] is False
+
+    # A further word from the applicant while it is in progress changes no state.
+    again = citizen.post(f"{DRESDEN}/status/{code}/replies", json={"text": "Und er ist brav."})
+    assert again.status_code == 204
+    events = clerk.get(f"{CASES}/{case_id}").json()["events"]
+    assert [e["kind"] for e in events[-2:]] == ["status", "reply"]

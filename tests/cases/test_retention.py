@@ -113,5 +113,10 @@ def test_deleted_after_the_period(
         assert db.query(Case).count() == 0
         assert db.query(Submission).count() == 0
         # The audit log keeps the fact, not the content.
-        actions = [e.action for e in db.query(AuditEntry).filter_by(resource_id=str(case_id))]
+        actions = [
+            e.action
+            for e in db.query(AuditEntry)
+            .filter_by(resource_id=str(case_id))
+            .order_by(AuditEntry.id)
+        ]
         assert actions[-1] == "case.retention.delete"

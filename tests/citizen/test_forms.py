@@ -65,7 +65,7 @@ FORM = FormDefinition(SCHEMA, UI)
         (
             {"email": "a@b.de", "persons": 1, "moved_on": "31.02.2026"},
             "moved_on",
-            "Bitte geben Sie bei „Einzugsdatum“ ein gültiges Datum an.",
+            "Bitte geben Sie bei „Einzugsdatum“ ein gültiges Datum an, z. B. 24.12.2026.",
         ),
         (
             {"email": "a@b.de", "persons": 1, "kind": "zelt"},

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from smartcity.open311.demo import CATEGORIES
 from smartcity.watermeter import services as watermeter
 from tests.citizen.conftest import PDF, adopt, define_service, mails, staff
 from tests.conftest import PASSWORD, World
+from tests.web.tile_server import TileServer, tile_server
 
 __all__ = ["PDF", "mails"]
 
@@ -35,6 +36,13 @@ def database_url(tmp_path: Path, sqlite_template: Path) -> str:
 def settings(settings: Settings) -> Settings:
     # Tests make no request to a third party, map tiles included.
     return settings.model_copy(update={"map_tile_url": ""})
+
+
+@pytest.fixture
+def tiles() -> Iterator[TileServer]:
+    """A map tile server on 127.0.0.1 (the browser tests with maps configure it as the tiles)."""
+    with tile_server() as served:
+        yield served
 
 
 class Browser:

@@ -400,17 +400,24 @@ def test_each_member_of_staff_sees_only_the_areas_their_roles_open(
         "Kanal",
         "Stadt-Cockpit",
         "Föderation",
+        "Beteiligung",
+        "Ratsinformationen",
+        "Moderation",
+        "Freizeiteinrichtungen",
+        "ÖPNV",
         "Benutzer und Rollen",
+        "Einlass",
         "API-Schlüssel",
         "Protokoll",
         "Webauftritt",
         "Offene Daten",
     ]
-    # Press and communications write the channel and see nothing else.
+    # Press and communications write the channel and run participation, nothing else.
     assert navigation(logged_in(browser, "dd.press").get(f"{ADMIN}/")) == [
         "Übersicht",
         "Kanal",
         "Föderation",
+        "Beteiligung",
     ]
 
 

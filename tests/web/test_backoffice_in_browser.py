@@ -182,3 +182,64 @@ def test_the_energy_report_s_month_field_is_a_full_size_field(
     assert month["height"] >= 40, month
     assert float(text.removesuffix("px")) >= 16
     accessible(page)
+
+
+# A computed colour (KERN's are oklch) as sRGB, drawn by the browser itself.
+AS_RGB = """element => ['backgroundColor', 'color'].map(property => {
+  const context = document.createElement('canvas').getContext('2d');
+  context.fillStyle = getComputedStyle(element)[property];
+  context.fillRect(0, 0, 1, 1);
+  return Array.from(context.getImageData(0, 0, 1, 1).data.slice(0, 3));
+})"""
+
+
+def _luminance(rgb: list[int]) -> float:
+    red, green, blue = (part / 255 for part in rgb)
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+
+def _contrast(first: list[int], second: list[int]) -> float:
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_a_destructive_button_looks_dangerous_and_the_way_back_is_a_secondary_button(
+    new_page: Callable[[], Any], world: World, tmp_path: Path
+) -> None:
+    page = new_page()
+    page.goto("/anmelden?next=/dresden/verwaltung/benutzer")
+    log_in(page, "dd.admin", "/dresden/verwaltung/benutzer")
+    primary = page.locator("main button[type=submit]:not(.link-button)").first
+    primary_background = primary.evaluate(AS_RGB)[0]
+    page.goto("/dresden/verwaltung/api-schluessel")
+    page.fill("#feld-name", "Simulator")
+    page.locator("input[value='sta:write']").check()
+    page.get_by_role("button", name="Schlüssel anlegen").click()
+    page.goto("/dresden/verwaltung/api-schluessel")
+    page.get_by_role("button", name="Schlüssel widerrufen … Simulator").click()
+    danger = page.get_by_role("button", name="Schlüssel widerrufen", exact=True)
+    cancel = page.get_by_role("link", name="Abbrechen, nichts ändern")
+    page.screenshot(path=str(tmp_path / "confirm.png"))
+
+    background, text = danger.evaluate(AS_RGB)
+    red, green, blue = background
+    # Red, as KERN's danger colour.
+    assert red > 150, background
+    assert max(green, blue) < 80, background
+    assert background != primary_background
+    assert _contrast(background, text) >= 4.5
+    danger.hover()
+    page.wait_for_timeout(300)  # transitions
+    hovered, hover_text = danger.evaluate(AS_RGB)
+    assert hovered[0] > hovered[1] + 60, hovered  # still red, not the action colour
+    assert _contrast(hovered, hover_text) >= 4.5
+    # The way back is KERN's secondary button: outlined, in the action colour.
+    assert "kern-btn--secondary" in (cancel.get_attribute("class") or "")
+    label = cancel.locator(".kern-label")
+    assert _contrast([255, 255, 255], label.evaluate(AS_RGB)[1]) >= 4.5
+    assert cancel.evaluate("b => getComputedStyle(b).borderStyle") == "solid"
+    accessible(page)

@@ -133,6 +133,34 @@ def test_the_service_page_says_what_to_have_ready_and_uploads_say_what_is_allowe
     assert "0 KB" not in shown
 
 
+def test_a_date_is_taken_from_the_date_picker_or_typed_in_german_and_else_refused_in_words(
+    browser: Callable[[], Browser], dog_tax: str
+) -> None:
+    citizen = browser()
+    citizen.submit(f"{DRESDEN}/dienste/{dog_tax}/antrag")
+    citizen.submit(f"{DRESDEN}/antrag/schritt/1", OWNER)
+    wrong = citizen.submit(f"{DRESDEN}/antrag/schritt/2", {**DOG, "since": "1. November"})
+    assert wrong.status_code == 422
+    assert (
+        "Bitte geben Sie bei „Im Haushalt seit“ ein gültiges Datum an, z. B. 24.12.2026."
+        in main_text(wrong)
+    )
+    assert 'href="#feld-since"' in wrong.text
+    no_such_day = citizen.submit(f"{DRESDEN}/antrag/schritt/2", {**DOG, "since": "31.02.2026"})
+    assert no_such_day.status_code == 422
+    # Typed where the browser draws no date picker: read, and shown again as ISO, which a
+    # date picker takes (and shows as 01.11.2026 in a German browser).
+    typed = citizen.submit(f"{DRESDEN}/antrag/schritt/2", {**DOG, "since": "1.11.2026"})
+    assert typed.status_code == 303, main_text(typed)
+    step = citizen.get(f"{DRESDEN}/antrag/schritt/2")
+    assert 'name="since" type="date" value="2026-11-01"' in step.text
+    citizen.submit(
+        f"{DRESDEN}/antrag/schritt/3",
+        files={"insurance": ("versicherung.pdf", PDF, "application/pdf")},
+    )
+    assert "01.11.2026" in main_text(citizen.get(f"{DRESDEN}/antrag/pruefen"))
+
+
 def test_dates_read_as_german_dates_and_english_ones_in_english(
     browser: Callable[[], Browser], dog_tax: str, world: World
 ) -> None:
@@ -206,7 +234,9 @@ def test_a_query_is_answered_with_a_file_and_the_decision_is_a_letter_to_downloa
     assert "Anbei der Impfpass." in case_page
     assert "impfpass.pdf" in case_page
 
-    assert act(clerk, world, code, action="status", status="in_bearbeitung").status_code == 303
+    # The answer put the case back in progress: no clerk had to move it.
+    assert "Status geändert von „Rückfrage“ zu „In Bearbeitung“ – Antragsteller/in" in case_page
+    assert "Status In Bearbeitung" in case_page
     decided = act(
         clerk,
         world,

@@ -13,14 +13,18 @@ from typing import Any
 from tests.conftest import World
 from tests.web import test_in_browser as in_browser
 from tests.web.conftest import PDF, mails
+from tests.web.tile_server import TileServer
 
-# The browser, the served app and the page helpers of the other browser tests.
+# The browser, the served app (with the test's own map tiles) and the page helpers of the
+# other browser tests.
+settings = in_browser.settings
 chromium = in_browser.chromium
 server = in_browser.server
 new_page = in_browser.new_page
 accessible = in_browser.accessible
 expect = in_browser.expect
 log_in = in_browser.log_in
+shows_tiles = in_browser.shows_tiles
 
 
 def test_an_application_is_asked_back_answered_with_a_file_decided_and_read(
@@ -73,8 +77,8 @@ def test_an_application_is_asked_back_answered_with_a_file_decided_and_read(
 
     clerk.reload()
     expect(clerk.locator("main")).to_contain_text("Anbei der Impfpass.")
-    clerk.select_option("#feld-status", "in_bearbeitung")
-    clerk.get_by_role("button", name="Status ändern").click()
+    # The citizen's answer put the case back in progress.
+    expect(clerk.locator("#case-status")).to_have_text("In Bearbeitung")
     clerk.select_option("#feld-outcome", "approved")
     clerk.fill("#feld-decision-text", "Die Steuer beträgt 108,00 € im Jahr.")
     clerk.get_by_role("button", name="Bescheid prüfen …").click()
@@ -92,13 +96,14 @@ def test_an_application_is_asked_back_answered_with_a_file_decided_and_read(
 
 
 def test_a_defect_reported_on_the_map_is_closed_and_the_reporter_gets_the_mail(
-    new_page: Callable[[], Any], report_categories: None, world: World
+    new_page: Callable[[], Any], report_categories: None, world: World, tiles: TileServer
 ) -> None:
     citizen = new_page()
     citizen.goto("/dresden/", wait_until="domcontentloaded")
     citizen.locator('main a[href="maengel/melden"]').click()
     citizen.get_by_role("link", name="Straßenschaden").click()
     citizen.wait_for_selector(".leaflet-container")
+    shows_tiles(citizen, tiles)
     citizen.fill("#feld-description", "Tiefes Schlagloch im Radweg")
     citizen.select_option("#feld-attribute-flaeche", "radweg")
     citizen.locator("#karte").click(position={"x": 200, "y": 150})
@@ -114,6 +119,7 @@ def test_a_defect_reported_on_the_map_is_closed_and_the_reporter_gets_the_mail(
     clerk.get_by_role("link", name=code.group(0)).click()
     expect(clerk.locator("#meldung")).to_contain_text("Radweg")
     clerk.wait_for_selector("#meldung ~ .map .leaflet-marker-icon, #meldung ~ .map path")
+    shows_tiles(clerk, tiles)
     accessible(clerk)
     clerk.select_option("#feld-status", "abgeschlossen")
     clerk.get_by_role("button", name="Status ändern").click()

@@ -13,6 +13,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from smartcity.benches import services as benches
+from smartcity.lighting import services as lighting
+from smartcity.lighting.models import LampFault
 from smartcity.modules import installed_modules
 from smartcity.sensorthings.provisioning import StreamSpec, create_thing
 from tests.conftest import World, create_observations
@@ -49,6 +51,35 @@ def test_the_cockpit_shows_the_benches_and_its_map_layers(
     assert browser().get(COCKPIT, follow_redirects=False).status_code == 303
 
 
+def test_the_cockpit_names_what_benches_measure_and_lamp_faults_in_words(
+    browser: Callable[[], Browser], world: World
+) -> None:
+    a_bench(world)
+    with world.tenant(world.dresden) as db:
+        group = lighting.create_group(db, "Altstadt", {}, actor="test")
+        lamp = lighting.add_luminaire(
+            db,
+            group,
+            name="Leuchte 7",
+            lat=51.05,
+            lon=13.74,
+            rated_power_w=40,
+            single_lamp=True,
+            actor="test",
+        )
+        db.add(LampFault(luminaire_id=lamp.id, kind="day_burner"))
+    operator = logged_in(browser, "dd.operator")
+    links = re.findall(r'href="cockpit/datenstroeme/\d+">([^<]*)</a>', operator.get(COCKPIT).text)
+    assert "Lufttemperatur" in links
+    assert "Feinstaub PM10" in links
+    assert not {"temperature", "pm10", "humidity"} & set(links)
+    assert "Leuchte 7: Tagbrenner" in main_text(operator.get(COCKPIT))
+    english = operator.get(COCKPIT + "?lang=en")
+    links = re.findall(r'href="cockpit/datenstroeme/\d+">([^<]*)</a>', english.text)
+    assert {"Air temperature", "Particulate matter PM10"} <= set(links)
+    assert "Leuchte 7: Day burner" in main_text(english)
+
+
 def test_a_new_reading_reaches_an_open_cockpit_without_reload(
     browser: Callable[[], Browser], world: World, device: TestClient
 ) -> None:
@@ -73,6 +104,8 @@ def test_a_new_reading_reaches_an_open_cockpit_without_reload(
     sender.join()
     assert "Bank Altmarkt" in received[0]
     assert "21,5" in received[0]
+    # The bench is named once, not again with the Datastream's name.
+    assert "Bank Altmarkt: Lufttemperatur = 21,5 °C" in received[0]
 
 
 def test_a_datastream_chart_draws_the_readings_and_lists_them(
@@ -128,7 +161,7 @@ def test_the_cockpit_shows_the_layers_its_viewer_may_see_and_the_portal_the_publ
     cockpit = logged_in(browser, "dd.operator").get(COCKPIT)
     layers = re.search(r'data-layers="([^"]*)"', cockpit.text)
     assert layers is not None
-    names = ("sensoren", "parken", "maengel", "lampen", "baenke")
+    names = ("sensoren", "parken", "maengel", "lampen", "baenke", "beteiligung")
     assert layers.group(1).split() == [f"{COCKPIT}/{name}.geojson" for name in names]
     citizen = browser()
     benches_layer = citizen.get("/dresden/karten/baenke.geojson").json()
@@ -175,3 +208,21 @@ def test_layer_names_are_unique_and_every_live_source_names_a_layer() -> None:
     names = [layer.name for layer in registry.map_layers()]
     assert len(names) == len(set(names))
     assert {source.layer for source in registry.live_sources()} <= set(names)
+
+
+def test_a_chart_s_dates_are_read_as_iso_or_german_and_otherwise_refused_in_german(
+    browser: Callable[[], Browser], world: World
+) -> None:
+    streams = a_bench(world)
+    operator = logged_in(browser, "dd.operator")
+    chart = f"{COCKPIT}/datenstroeme/{streams['temperature']}?range=custom"
+    iso = operator.get(f"{chart}&von=2026-01-01&bis=2026-01-31")
+    german = operator.get(f"{chart}&von=1.1.2026&bis=31.01.2026")
+    assert iso.status_code == german.status_code == 200
+    # Filled in again as ISO, the value a date picker takes (it shows 01.01.2026).
+    assert 'name="von" type="date" value="2026-01-01"' in german.text
+    assert 'name="bis" type="date" value="2026-01-31"' in german.text
+    wrong = operator.get(f"{chart}&von=2026-01-01&bis=31.02.2026")
+    assert wrong.status_code == 422
+    assert "Bitte geben Sie das Datum als TT.MM.JJJJ ein." in main_text(wrong)
+    assert 'href="#feld-bis"' in wrong.text

@@ -1,6 +1,7 @@
 """The KERN UX frame in a real browser: axe-core finds no WCAG 2.1 AA violation on the
 portal, the back office, the cockpit and the bench kiosk, in German and English, at desktop
-and phone widths; the back office's header and navigation stay one row each at 1280 px."""
+and phone widths; at 1280 px the back office's header stays one row and every entry of its
+navigation is in view (with many modules it takes two rows rather than hiding entries)."""
 
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ def test_portal_back_office_cockpit_and_kiosk_are_accessible_on_desktop_and_phon
     accessible(citizen)
 
 
-def test_the_back_office_header_and_navigation_are_one_row_each_at_1280_px(
+def test_the_back_office_header_is_one_row_and_every_area_in_view_at_1280_px(
     new_page: Callable[[], Any], world: World
 ) -> None:
     page = patient(new_page)
@@ -83,8 +84,11 @@ def test_the_back_office_header_and_navigation_are_one_row_each_at_1280_px(
         page.goto(f"/dresden/verwaltung/?lang={language}")
         items = page.locator(".main-nav li")
         assert items.count() >= 8  # every area an administrator has
-        tops = {round(items.nth(i).bounding_box()["y"]) for i in range(items.count())}
-        assert len(tops) == 1, "the navigation wraps"
+        boxes = [items.nth(i).bounding_box() for i in range(items.count())]
+        assert all(box["x"] >= 0 and box["x"] + box["width"] <= DESKTOP["width"] for box in boxes)
+        assert len({round(box["y"]) for box in boxes}) <= 2, "the navigation takes two rows at most"
+        links = page.locator(".main-nav a")
+        assert all(links.nth(i).is_visible() for i in range(links.count()))
         name = page.locator(".site-name").bounding_box()
         logout = page.get_by_role("button", name="Abmelden" if language == "de" else "Log out")
         assert abs(logout.bounding_box()["y"] - name["y"]) < name["height"], "the header wraps"

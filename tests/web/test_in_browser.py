@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -21,8 +22,10 @@ import uvicorn
 from fastapi import FastAPI
 
 from smartcity.benches import services as benches
+from smartcity.core.settings import Settings
 from tests.conftest import PASSWORD, World
 from tests.web.conftest import PDF
+from tests.web.tile_server import TileServer
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 # Assertions that wait until the page shows what is expected (a navigation may still run).
@@ -30,6 +33,8 @@ expect = playwright_api.expect
 axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Chromium's German user interface (Debian's chromium-l10n), which draws date fields as TT.MM.JJJJ.
+GERMAN_UI = Path("/usr/lib/chromium/locales/de.pak")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
@@ -44,6 +49,14 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+@pytest.fixture
+def settings(settings: Settings, tiles: TileServer) -> Settings:
+    """The maps' background from the test's own tile server, as a city configures its own."""
+    return settings.model_copy(
+        update={"map_tile_url": tiles.url, "map_attribution": "Testkacheln der Stadt"}
+    )
 
 
 @pytest.fixture
@@ -73,19 +86,50 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
 @pytest.fixture
 def new_page(chromium: Any, server: str) -> Iterator[Callable[[], Any]]:
+    """A fresh browser page; no page may send a request off this machine (to a third party)."""
     contexts: list[Any] = []
+    requested: list[str] = []
 
     def make() -> Any:
         context = chromium.new_context(base_url=server, locale="de-DE")
         context.set_default_timeout(10_000)
+        context.on("request", lambda request: requested.append(request.url))
         contexts.append(context)
         return context.new_page()
 
     yield make
     for context in contexts:
         context.close()
+    third_party = [
+        url
+        for url in requested
+        if urlsplit(url).scheme not in ("data", "blob", "about")
+        and urlsplit(url).hostname not in LOCAL_HOSTS
+    ]
+    assert not third_party, f"requests to third parties: {third_party[:5]}"
+
+
+def shows_tiles(page: Any, tiles: TileServer) -> None:
+    """The page's map draws its background from the configured tile server: tiles load (none
+    fails) and the attribution is shown."""
+    page.wait_for_selector(".leaflet-tile-loaded")
+    loaded = page.locator(".leaflet-tile-loaded")
+    assert loaded.count() > 0
+    assert all(
+        src.startswith(tiles.origin + "/")
+        for src in loaded.evaluate_all("tiles => tiles.map(tile => tile.src)")
+    )
+    assert page.locator(".leaflet-tile-error").count() == 0
+    assert tiles.served
+    assert not tiles.refused
+    expect(page.locator(".leaflet-control-attribution").first).to_contain_text(
+        "Testkacheln der Stadt"
+    )
 
 
 def accessible(page: Any) -> None:
@@ -145,13 +189,14 @@ def test_a_citizen_submits_a_water_meter_reading_by_keyboard_and_sees_the_receip
 
 
 def test_a_citizen_reports_a_defect_on_the_map(
-    new_page: Callable[[], Any], report_categories: None
+    new_page: Callable[[], Any], report_categories: None, tiles: TileServer
 ) -> None:
     page = new_page()
     page.goto("/dresden/maengel/melden")
     accessible(page)
     page.get_by_role("link", name="Straßenschaden").click()
     page.wait_for_selector(".leaflet-container")
+    shows_tiles(page, tiles)
     accessible(page)
     page.fill("#feld-description", "Tiefes Schlagloch vor dem Rathaus")
     page.select_option("#feld-attribute-flaeche", "fahrbahn")
@@ -163,6 +208,7 @@ def test_a_citizen_reports_a_defect_on_the_map(
     accessible(page)
     page.goto("/dresden/maengel")
     page.wait_for_selector(".leaflet-interactive")
+    shows_tiles(page, tiles)
     accessible(page)
 
 
@@ -405,7 +451,8 @@ def test_names_on_every_map_layer_stay_text(
             if page.locator(".leaflet-popup-content").count():
                 expect(page.locator(".leaflet-popup-content").last).to_contain_text("<img")
         assert page.locator("#injected").count() == 0, path
-        assert page.locator(".leaflet-pane img").count() == 0, path
+        # No image but the background map's tiles.
+        assert page.locator(".leaflet-pane img:not(.leaflet-tile)").count() == 0, path
         assert page.url.endswith(path), "a name redirected the page"
     assert not [url for url in requests if "hostile" in url]
 
@@ -421,3 +468,35 @@ def test_the_api_docs_render_our_openapi_3_1_document(new_page: Callable[[], Any
     expect(page.locator(".opblock-summary-path").first).to_contain_text("/")
     server = page.url.split("/api/docs")[0]
     assert all(url.startswith((server, "data:")) for url in requests), requests
+
+
+def test_a_date_picker_takes_the_date_in_german_order(
+    chromium: Any, server: str, meters: None
+) -> None:
+    """A date field is drawn by the browser in its user's language: in a German browser it
+    reads TT.MM.JJJJ, and typed as day, month, year it sends the ISO date (in an English one
+    01 would be the month). The page keeps the date when it comes back with an error."""
+    if not GERMAN_UI.exists():
+        if os.environ.get("CI") == "true":
+            raise RuntimeError("CI needs Chromium in German: apt-get install chromium-l10n")
+        pytest.skip("Chromium's German interface is not installed (apt-get install chromium-l10n)")
+    german = chromium.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_FLAGS, "--lang=de-DE"],
+        env={**os.environ, "LANG": "de_DE.UTF-8", "LANGUAGE": "de"},
+    )
+    try:
+        page = german.new_page(base_url=server, locale="de-DE")
+        page.goto("/dresden/wasserzaehler")
+        field = page.locator("#feld-read_on")
+        assert field.get_attribute("type") == "date"
+        field.click(position={"x": 12, "y": 20})  # the day's part of the field
+        page.keyboard.type("01112026")
+        assert field.input_value() == "2026-11-01"
+        page.fill("#feld-meter_number", "WZ-1")
+        page.fill("#feld-reading", "abc")
+        page.get_by_role("button", name="Zählerstand senden").click()
+        page.wait_for_selector("#fehlerliste")
+        assert page.locator("#feld-read_on").input_value() == "2026-11-01"
+    finally:
+        german.close()

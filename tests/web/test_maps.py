@@ -51,3 +51,15 @@ def test_every_map_carries_the_configured_tiles_and_attribution(
         for element in maps:
             assert element["data-tiles"] == TILES, path
             assert element["data-attribution"] == ATTRIBUTION, path
+
+
+def test_a_city_s_own_tile_server_over_http_is_allowed_by_the_content_security_policy() -> None:
+    from smartcity.core.http.middleware import security_headers, tile_origin
+
+    assert tile_origin("http://karten.intern:8080/{z}/{x}/{y}.png") == "http://karten.intern:8080"
+    assert tile_origin("http://{s}.karten.intern/{z}/{x}/{y}.png") == "http://*.karten.intern"
+    assert tile_origin(TILES) == ""  # https: is allowed already
+    assert tile_origin("") == ""
+    policy = dict(security_headers("http://karten.intern:8080"))[b"content-security-policy"]
+    assert b"img-src 'self' data: https: http://karten.intern:8080;" in policy
+    assert b"connect-src 'self';" in policy

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from smartcity.core.web.i18n import _, gettext_
+
 OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
 MICROGRAMS = {"name": "Mikrogramm je Kubikmeter", "symbol": "µg/m³", "definition": "ucum:ug/m3"}
 
@@ -90,3 +92,23 @@ BY_DEFINITION = {q.definition: q for q in QUANTITIES}
 # SO2 is part of both indices; benches rarely measure it, but a linked Datastream counts.
 SO2_DEFINITION = "http://dd.eionet.europa.eu/vocabulary/aq/pollutant/1"
 POLLUTANT_KEYS = {"pm10", "pm25", "no2", "o3", "so2"}
+
+# What a person reads for a quantity (English message ids, marked for the catalogue, where
+# the German is; translated when shown).
+NAMES = {
+    "temperature": _("Air temperature"),
+    "humidity": _("Relative humidity"),
+    "pm10": _("Particulate matter PM10"),
+    "pm25": _("Particulate matter PM2.5"),
+    "no2": _("Nitrogen dioxide"),
+    "o3": _("Ozone"),
+    "so2": _("Sulphur dioxide"),
+    "charging": _("Charging port available"),
+    "wifi": _("Wi-Fi hotspot online"),
+}
+
+
+def quantity_name(key: str) -> str:
+    """The quantity's name in the page's language (the key itself for one we do not know)."""
+    message = NAMES.get(key)
+    return gettext_(message) if message is not None else key

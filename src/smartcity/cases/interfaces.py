@@ -36,14 +36,19 @@ class Application:
     contact_email: str | None
     language: str
     submitted_at: datetime
+    # The address field of letters to the applicant (name, street, postcode and town), from
+    # the fields the service's form declares for it; empty where it declares none.
+    addressee: tuple[str, ...] = ()
 
     def service_name(self, language: str = "de") -> str:
         return self.service_names.get(language) or self.service_names["de"]
 
     @property
     def applicant_name(self) -> str | None:
-        """Who applied, for the clerk's inbox: by convention a form asks for the applicant's
-        name in its field `name` (see `Applications.matching`); None where it does not."""
+        """Who applied, for the clerk's inbox: the name the form declares for letters, else
+        its field `name` (which `Applications.matching` searches); None where it has neither."""
+        if self.addressee:
+            return self.addressee[0]
         name = self.data.get("name")
         return name.strip() if isinstance(name, str) and name.strip() else None
 

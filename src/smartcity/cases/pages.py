@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -34,6 +34,7 @@ from smartcity.core.identity.models import UserAccount
 from smartcity.core.mail.services import deliver_pending
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import layout
+from smartcity.core.web.dates import field_value, parse_day
 from smartcity.core.web.deps import FormDep, form_text, row_id, staff_page
 from smartcity.core.web.i18n import _, gettext_
 from smartcity.core.web.rendering import render
@@ -90,6 +91,7 @@ OTHER_ACTORS: dict[str, str] = {
     "system": _("Automatic (the platform)"),
     "lighting": _("Automatic (street lighting)"),
     "demo": _("Demo data"),
+    "cli": _("Command line (operations)"),
 }
 
 _service_choices: list[ServiceChoices] = []
@@ -167,8 +169,8 @@ def inbox(
         "status": status,
         "service": service,
         "assignee": assignee,
-        "von": von,
-        "bis": bis,
+        "von": field_value(von),
+        "bis": field_value(bis),
         "age": age,
         "overdue": overdue,
     }
@@ -190,17 +192,6 @@ def inbox(
         pages=max(1, -(-found.total // PAGE_SIZE)),
         **layout.staff(request, municipality, state.principal, "vorgaenge", gettext_("Inbox")),
     )
-
-
-def parse_day(text: str) -> date | None:
-    """A date from a date field (ISO) or typed by hand where the browser shows no date picker
-    (DD.MM.YYYY)."""
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text.strip(), pattern).date()
-        except ValueError:
-            continue
-    return None
 
 
 def _applicants(db: Session, case_ids: list[int]) -> dict[int, str]:

@@ -43,6 +43,9 @@ class CitizenApplications:
                 contact_email=submission.contact_email,
                 language=submission.language,
                 submitted_at=submission.submitted_at,
+                addressee=tuple(
+                    FormDefinition(version.schema, version.ui).addressee(submission.data or {})
+                ),
             )
             for submission, template, version in rows
         }

@@ -16,6 +16,17 @@ Presentation hints (`ui`):
 (WCAG 2.1 SC 1.3.5, "Identify Input Purpose"): browsers fill it in and assistive technology
 can announce it.
 
+Letters (receipt, decision) are addressed from what the form declares, never from guessed field
+names: `ui.addressee` maps the lines of the address field to field paths,
+
+    "addressee": {"name": ["first", "last"], "street": "anschrift.strasse",
+                  "postcode": "anschrift.plz", "city": "anschrift.ort"}
+
+(`name` is required in it; a list is joined with spaces), and without it the fields whose
+`autocomplete` purpose says so are taken: `name` (or `given-name` and `family-name`),
+`street-address` (or `address-line1` and `address-line2`), `postal-code`, `address-level2`.
+A form that declares neither gets letters without an address field.
+
 Nested objects are addressed with dots (`address.street`). A field with the widget `file`
 holds the id of an upload (a string), or a list of them (type array).
 """
@@ -114,14 +125,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Please enter a valid e-mail address for “{label}”.",
     },
     "format:date": {
-        "de": "Bitte geben Sie bei „{label}“ ein gültiges Datum an.",
-        "en": "Please enter a valid date for “{label}”.",
+        "de": "Bitte geben Sie bei „{label}“ ein gültiges Datum an, z. B. 24.12.2026.",
+        "en": "Please enter a valid date for “{label}”, e.g. 24.12.2026.",
     },
     "other": {
         "de": "Die Angabe bei „{label}“ ist nicht gültig.",
         "en": "The entry for “{label}” is not valid.",
     },
 }
+# The lines of a letter's address field (DIN 5008), each filled from the declared fields.
+ADDRESS_LINES = ("name", "street", "postcode", "city")
 KINDS = {
     "string": {"de": "Text", "en": "text"},
     "number": {"de": "Zahl", "en": "number"},
@@ -166,6 +179,56 @@ class FormDefinition:
             if node is None:
                 return None
         return node if isinstance(node, dict) else None
+
+    def _purpose_paths(self, purpose: str) -> list[str]:
+        return [
+            path
+            for path, hints in self.ui.get("fields", {}).items()
+            if isinstance(hints, dict) and hints.get("autocomplete") == purpose
+        ][:1]
+
+    def addressee_paths(self) -> dict[str, list[str]]:
+        """The field paths of each line of a letter's address field (`name`, `street`,
+        `postcode`, `city`), as the form declares them; empty if it declares no name."""
+        declared = self.ui.get("addressee")
+        if isinstance(declared, dict):
+            return {
+                line: [paths] if isinstance(paths, str) else list(paths)
+                for line, paths in declared.items()
+                if line in ADDRESS_LINES
+            }
+        found = {
+            "name": self._purpose_paths("name")
+            or self._purpose_paths("given-name") + self._purpose_paths("family-name"),
+            "street": self._purpose_paths("street-address")
+            or self._purpose_paths("address-line1") + self._purpose_paths("address-line2"),
+            "postcode": self._purpose_paths("postal-code"),
+            "city": self._purpose_paths("address-level2"),
+        }
+        return {line: paths for line, paths in found.items() if paths} if found["name"] else {}
+
+    def addressee(self, data: dict[str, Any]) -> list[str]:
+        """The lines of a letter's address field from the applicant's answers: name, street,
+        postcode and town; none without a name."""
+
+        def text(paths: list[str]) -> str:
+            parts = []
+            for path in paths:
+                node: Any = data
+                for part in path.split("."):
+                    node = node.get(part) if isinstance(node, dict) else None
+                if isinstance(node, str) and node.strip():
+                    parts.append(" ".join(node.split()))
+            return " ".join(parts)
+
+        paths = self.addressee_paths()
+        name = text(paths.get("name", []))
+        if not name:
+            return []
+        place = " ".join(
+            p for p in (text(paths.get("postcode", [])), text(paths.get("city", []))) if p
+        )
+        return [line for line in (name, text(paths.get("street", [])), place) if line]
 
     def property_paths(self) -> list[str]:
         paths: list[str] = []
@@ -236,6 +299,7 @@ def check_definition(schema: Any, ui: Any) -> FormDefinition:
             if path not in known:
                 problems.append(f"Step {index} lists {path!r}, which the schema does not have.")
             placed.append(path)
+    problems += _addressee_problems(ui.get("addressee"), known)
     if steps:
         missing = sorted(known - set(placed))
         twice = sorted({p for p in placed if placed.count(p) > 1})
@@ -246,6 +310,32 @@ def check_definition(schema: Any, ui: Any) -> FormDefinition:
     if problems:
         raise InvalidInput("The form definition has problems: " + " ".join(problems))
     return form
+
+
+def _addressee_problems(declared: Any, known: set[str]) -> list[str]:
+    if declared is None:
+        return []
+    if not isinstance(declared, dict) or "name" not in declared:
+        return ['"addressee" must be an object that names at least the field(s) of "name".']
+    problems = []
+    for line, paths in declared.items():
+        if line not in ADDRESS_LINES:
+            problems.append(
+                f'"addressee" has the unknown line {line!r} (possible: {", ".join(ADDRESS_LINES)}).'
+            )
+            continue
+        listed = [paths] if isinstance(paths, str) else paths
+        if (
+            not isinstance(listed, list)
+            or not listed
+            or not all(isinstance(p, str) for p in listed)
+        ):
+            problems.append(f'"addressee.{line}" must be a field path or a list of them.')
+            continue
+        unknown = [p for p in listed if p not in known]
+        if unknown:
+            problems.append(f'"addressee.{line}" names fields the schema does not have: {unknown}.')
+    return problems
 
 
 def field_errors(

@@ -24,7 +24,7 @@ from typing import Any
 from smartcity.citizen.catalog import OfferedService
 from smartcity.citizen.forms import FormDefinition
 from smartcity.citizen.models import FormVersion, Submission
-from smartcity.core.documents import Document, Sender, addressee, local_time
+from smartcity.core.documents import Document, Sender, local_time
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads.models import StoredFile
 from smartcity.core.web.i18n import day
@@ -114,7 +114,7 @@ def receipt_pdf(
         issuer=municipality.name,
         office=service.department,
         sender_address=sender.address,
-        recipient=addressee(data),
+        recipient=form.addressee(data),
         references=[
             *_references(submission, service, sender, german),
             ("Datum" if german else "Date", received.split(",")[0]),

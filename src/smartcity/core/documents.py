@@ -67,26 +67,6 @@ def sender_of(db: Session, municipality: Municipality) -> Sender:
     )
 
 
-def addressee(data: dict[str, Any]) -> list[str]:
-    """The address field's lines from an application's answers, where its form asks for a
-    name and a postal address under the usual field names (the example forms' `name`,
-    `street`, `postcode`, `city`, or their German names); empty if it does not."""
-
-    def first(*names: str) -> str:
-        for name in names:
-            value = data.get(name)
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-        return ""
-
-    name = first("name", "full_name", "vollstaendiger_name") or " ".join(
-        part for part in (first("first_name", "vorname"), first("last_name", "nachname")) if part
-    )
-    street = first("street", "strasse", "address_line")
-    place = " ".join(p for p in (first("postcode", "plz"), first("city", "ort")) if p)
-    return [line for line in (name, street, place) if line] if name else []
-
-
 def pdf_response(content: bytes, filename: str) -> Response:
     """A PDF for the browser to show (inline), saved under `filename` if the user wants."""
     return Response(

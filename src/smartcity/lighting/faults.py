@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from smartcity.core.web.i18n import gettext_
+from smartcity.core.web.i18n import _, gettext_
 
 FaultKind = Literal["lamp_failure", "day_burner", "cycling", "communication_loss"]
 KINDS: tuple[FaultKind, ...] = ("lamp_failure", "day_burner", "cycling", "communication_loss")
@@ -20,10 +20,10 @@ LABELS_DE = {
 }
 # The same names for pages in either language (English message ids, German in the catalogue).
 NAMES = {
-    "lamp_failure": "Lamp failure",
-    "day_burner": "Day burner",
-    "cycling": "Cycling (switching on and off often)",
-    "communication_loss": "Loss of communication",
+    "lamp_failure": _("Lamp failure"),
+    "day_burner": _("Day burner"),
+    "cycling": _("Cycling (switching on and off often)"),
+    "communication_loss": _("Loss of communication"),
 }
 
 

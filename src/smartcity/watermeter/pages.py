@@ -15,6 +15,7 @@ from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, Porta
 from smartcity.core.http.rate_limit import anonymous_submission
 from smartcity.core.mail.services import deliver_pending
 from smartcity.core.web import layout
+from smartcity.core.web.dates import field_value
 from smartcity.core.web.deps import (
     FormDep,
     PageDep,
@@ -98,6 +99,8 @@ def water_meter_submit(
     values = {
         name: form_text(form, name, 320) for name in ("meter_number", "reading", "read_on", "email")
     }
+    # A date field is filled again with ISO, the only value its date picker takes.
+    values["read_on"] = field_value(values["read_on"])
     missing = {
         name: message
         for name, message in (

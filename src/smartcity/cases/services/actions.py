@@ -211,6 +211,21 @@ def applicant_reply(
         resource_id=case.id,
         changes={"file": stored.public_id} if stored is not None else None,
     )
+    # The answer to a query puts the case back in progress: it is the clerk's turn again.
+    resumed = application(db, case).workflow.after_reply(case.status)
+    if resumed is not None:
+        previous = case.status
+        case.status = resumed
+        touch(case, now)
+        add_event(db, case, "status", "applicant", now, public=True, status=resumed)
+        record(
+            db,
+            actor="applicant",
+            action="case.status",
+            resource_type="case",
+            resource_id=case.id,
+            changes={"status": {"old": previous, "new": resumed}},
+        )
     return stored
 
 

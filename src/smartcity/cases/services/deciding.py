@@ -15,7 +15,7 @@ from smartcity.cases.services.actions import add_event, touch
 from smartcity.cases.services.notices import notify
 from smartcity.core.audit.services import record
 from smartcity.core.db import utcnow
-from smartcity.core.documents import Document, addressee, local_time, sender_of
+from smartcity.core.documents import Document, local_time, sender_of
 from smartcity.core.errors import Conflict, NotFound
 from smartcity.core.portal import Portal
 from smartcity.core.signing import services as signing
@@ -145,7 +145,7 @@ def decision_pdf(db: Session, portal: Portal, municipality: Municipality, case: 
         issuer=municipality.name,
         office=case.department,
         sender_address=sender.address,
-        recipient=addressee(found.data),
+        recipient=list(found.addressee),
         references=references,
         subtitle=found.service_name(language),
         paragraphs=paragraphs,

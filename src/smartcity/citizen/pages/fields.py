@@ -9,6 +9,7 @@ from typing import Any
 from starlette.datastructures import FormData, UploadFile
 
 from smartcity.citizen.forms import FormDefinition
+from smartcity.core.web.dates import field_value
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,10 @@ def merge_posted(
             set_path(merged, field.path, None)
         elif field.kind in ("integer", "number"):
             set_path(merged, field.path, _number(text, field.kind))
+        elif field.widget == "date":
+            # ISO from a date picker, or typed as 24.12.2026 where the browser draws none;
+            # anything else is kept as typed for the schema check to name.
+            set_path(merged, field.path, field_value(text))
         else:
             set_path(merged, field.path, text.strip())
     return merged, files

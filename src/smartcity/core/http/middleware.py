@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from prometheus_client import Counter, Histogram
 from starlette.exceptions import HTTPException
@@ -53,6 +54,23 @@ SECURITY_HEADERS = [
 HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 
 
+def tile_origin(tile_url: str) -> str:
+    """The origin the browser loads map tiles from, for the image sources of the policy, where
+    `https:` does not cover it already (a tile server of one's own over plain HTTP, e.g. in
+    the intranet or a test); "" for none. `{s}` subdomains become a wildcard."""
+    parts = urlsplit(tile_url)
+    if parts.scheme != "http" or not parts.netloc:
+        return ""
+    return f"http://{parts.netloc.replace('{s}.', '*.')}"
+
+
+def security_headers(image_origin: str = "") -> list[tuple[bytes, bytes]]:
+    if not image_origin:
+        return SECURITY_HEADERS
+    policy = CONTENT_SECURITY_POLICY.replace("data: https:;", f"data: https: {image_origin};")
+    return [(b"content-security-policy", policy.encode()), *SECURITY_HEADERS[1:]]
+
+
 # How a page (an HTML form sent by a browser) over the request limit is answered; the web
 # toolkit provides it (the app passes it in), the API answers problem JSON.
 TooLargePage = Callable[[Request], Response]
@@ -67,11 +85,17 @@ def wants_page(headers: dict[bytes, bytes]) -> bool:
 
 class PlatformMiddleware:
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, too_large_page: TooLargePage | None = None
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        too_large_page: TooLargePage | None = None,
+        image_origin: str = "",
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.too_large_page = too_large_page
+        self.headers = security_headers(image_origin)
 
     async def _refuse(
         self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes], rid: str
@@ -79,7 +103,7 @@ class PlatformMiddleware:
         if self.too_large_page is not None and wants_page(headers):
             response = self.too_large_page(Request(scope, receive))
             response.headers["x-request-id"] = rid
-            for name, value in SECURITY_HEADERS:
+            for name, value in self.headers:
                 response.headers.setdefault(name.decode(), value.decode())
             await response(scope, receive, send)
             return
@@ -117,7 +141,7 @@ class PlatformMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
-                extra = [*SECURITY_HEADERS, (b"x-request-id", request_id.encode())]
+                extra = [*self.headers, (b"x-request-id", request_id.encode())]
                 if scope.get("scheme") == "https":
                     extra.append(HSTS)
                 existing = {name.lower() for name, _ in message.get("headers", [])}

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
 from smartcity.cases import services as cases
-from smartcity.cases.pages import parse_day, staff_names
+from smartcity.cases.pages import staff_names
 from smartcity.cases.permissions import CASES_READ
 from smartcity.cases.workflow import Workflow
 from smartcity.core.audit import services as audit
@@ -32,6 +32,7 @@ from smartcity.core.identity.permissions import (
     Role,
 )
 from smartcity.core.web import layout
+from smartcity.core.web.dates import field_value, parse_day
 from smartcity.core.web.deps import FormDep, form_text, row_id, staff_page
 from smartcity.core.web.i18n import _, gettext_
 from smartcity.core.web.rendering import render
@@ -54,6 +55,12 @@ ROLE_NAMES = {
     Role.AUDITOR: _("Auditor"),
     Role.DATA_PROTECTION_OFFICER: _("Data protection officer"),
     Role.COMMUNICATIONS: _("Press and communications"),
+    Role.UTILITY_STAFF: _("Public utilities (Stadtwerke)"),
+    Role.FACILITY_MANAGER: _("Facility management"),
+    Role.GATE_STAFF: _("Gate staff"),
+    Role.MODERATOR: _("Moderation of participation"),
+    Role.COUNCIL_OFFICE: _("Council office"),
+    Role.COUNCILLOR: _("Councillor"),
     Role.REGION_ADMIN: _("Region administration"),
 }
 ASSIGNABLE = [role for role in ROLE_NAMES if role != Role.REGION_ADMIN]
@@ -493,8 +500,8 @@ def audit_log(
         key=lambda o: object_label(o).lower(),
     )
     filters = {
-        "von": von,
-        "bis": bis,
+        "von": field_value(von),
+        "bis": field_value(bis),
         "wer": wer,
         "aktion": aktion,
         "objekt": objekt,

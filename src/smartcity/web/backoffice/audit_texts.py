@@ -105,6 +105,13 @@ FIELDS: dict[str, str] = {
     "file": _("File"),
     "files": _("Files"),
     "meter_number": _("Meter number"),
+    "brand_colour": _("Colour"),
+    "display_name": _("Name in the header"),
+    "contact_email": _("Contact e-mail address"),
+    "contact_phone": _("Contact phone number"),
+    "contact_address": _("Postal address"),
+    "type": _("File type"),
+    "bytes": _("Size in bytes"),
 }
 
 ROLE_NAMES: dict[str, str] = {

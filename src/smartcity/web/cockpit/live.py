@@ -83,6 +83,9 @@ def _line(cursor: Cursor, observation: Observation, local: ZoneInfo) -> str:
     stream_id = observation.datastream_id or 0
     thing, name, unit = cursor.streams.get(stream_id, ("", f"#{stream_id}", ""))
     at = observation.phenomenon_time_start.astimezone(local).strftime("%H:%M:%S")
+    # "Bank Altmarkt: Lufttemperatur", not "Bank Altmarkt: Lufttemperatur Bank Altmarkt".
+    if thing and name != thing and name.endswith(" " + thing):
+        name = name.removesuffix(thing).rstrip()
     return f"{at} – {thing}: {name} = {_result(observation)} {unit}".strip()
 
 

@@ -3,7 +3,7 @@ region overview."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import select
 
 from smartcity.benches import services as benches
+from smartcity.benches.quantities import quantity_name
 from smartcity.core.db import utcnow
 from smartcity.core.errors import NotAuthenticated, NotFound, PermissionDenied, ServiceError
 from smartcity.core.http.deps import DbDep, IdPath, MunicipalityDep, PlatformDep, TenantDbDep
@@ -22,12 +23,14 @@ from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.scope import SCOPE_KEY
 from smartcity.core.tenancy.services import scope_for
 from smartcity.core.web import layout
+from smartcity.core.web.dates import field_value, parse_day
 from smartcity.core.web.deps import PageDep, staff_page, staff_principal
 from smartcity.core.web.i18n import _, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
 from smartcity.lighting import energy
 from smartcity.lighting import services as lighting
+from smartcity.lighting.faults import kind_name
 from smartcity.lighting.permissions import LIGHTING_OPERATE
 from smartcity.open311 import services as reports
 from smartcity.parking import occupancy
@@ -79,8 +82,10 @@ def cockpit(
         free_spaces=sum(p.free or 0 for p in open_parks),
         open_parks=len(open_parks),
         benches=statuses,
+        quantity_name=quantity_name,
         lamps=len(lamps),
         faults=faults,
+        fault_name=kind_name,
         lamp_names={lamp.id: lamp.name for lamp in lamps},
         open_reports=len(open_reports),
         recent=live.recent(
@@ -124,8 +129,8 @@ def datastream_chart(
     municipality: MunicipalityDep,
     range: Annotated[str, Query(pattern=r"^(6h|24h|7d|30d|custom)$")] = "24h",
     interval: Annotated[str, Query(pattern=r"^(|PT5M|PT15M|PT1H|P1D)$")] = "",
-    start: Annotated[date | None, Query(alias="von")] = None,
-    end: Annotated[date | None, Query(alias="bis")] = None,
+    von: Annotated[str, Query(max_length=10)] = "",
+    bis: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
     stream = db.get(Datastream, datastream_id)
     if stream is None:
@@ -134,12 +139,17 @@ def datastream_chart(
     zone = ZoneInfo(municipality.timezone)
     now = utcnow()
     errors: dict[str, str] = {}
+    # ISO from a date picker, or typed as DD.MM.YYYY where the browser draws none.
+    start, end = parse_day(von), parse_day(bis)
+    for name, text, day in (("von", von, start), ("bis", bis, end)):
+        if text and day is None:
+            errors[name] = gettext_("Please enter the date as DD.MM.YYYY.")
     if range == "custom" and start and end and start <= end:
         begin = datetime.combine(start, datetime.min.time(), zone)
         finish = datetime.combine(end + timedelta(days=1), datetime.min.time(), zone)
         chosen = interval or ("PT1H" if (end - start).days <= 7 else "P1D")
     else:
-        if range == "custom":
+        if range == "custom" and not errors:
             errors["von"] = gettext_("Please give a start date on or before the end date.")
         span, default_interval, _label = RANGES.get(range, RANGES["24h"])
         finish, begin = now, now - span
@@ -164,6 +174,7 @@ def datastream_chart(
         request,
         "cockpit/chart.html",
         state,
+        status_code=422 if errors else 200,
         stream=stream,
         thing=thing,
         unit=unit.get("symbol", "") if isinstance(unit, dict) else "",
@@ -173,10 +184,10 @@ def datastream_chart(
         interval=chosen,
         ranges=[(key, gettext_(label)) for key, (_s, _i, label) in RANGES.items()],
         intervals=[(key, gettext_(label)) for key, label in INTERVALS.items()],
-        start=start.isoformat() if start else "",
-        end=end.isoformat() if end else "",
+        start=field_value(von),
+        end=field_value(bis),
         errors=errors,
-        labels={"von": gettext_("From"), "interval": gettext_("Interval")},
+        labels={"von": gettext_("From"), "bis": gettext_("To"), "interval": gettext_("Interval")},
         zone=municipality.timezone,
         **layout.staff(request, municipality, state.principal, "cockpit", stream.name),
     )
