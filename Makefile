@@ -15,9 +15,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/smartcity demo
 
+# The suite runs on every core (pytest-xdist), the tests of a file together on one worker;
+# PYTEST_PARALLEL= runs it in one process, PYTEST_ARGS adds arguments (paths, -k, -x ...).
+PYTEST_PARALLEL ?= -n auto --dist loadfile
+
 test: $(STAMP)
 	@command -v chromium >/dev/null || (command -v apt-get >/dev/null && apt-get install -y -qq chromium >/dev/null 2>&1) || echo "Chromium not installed: the browser tests skip (apt-get install chromium)"
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@test -e /usr/lib/chromium/locales/de.pak || ! command -v apt-get >/dev/null || apt-get install -y -qq chromium-l10n >/dev/null 2>&1 || true
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
@@ -49,6 +54,7 @@ pentest: $(STAMP)
 
 screenshots: $(STAMP)
 	@command -v chromium >/dev/null || apt-get install -y -qq chromium >/dev/null
+	@test -e /usr/lib/chromium/locales/de.pak || apt-get install -y -qq chromium-l10n >/dev/null
 	$(BIN)/python -m tools.screenshots
 
 # Update the vendored KERN UX design system (needs npm; KERN_VERSION=2.7.2 pins one).

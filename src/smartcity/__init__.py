@@ -1,3 +1,3 @@
 """Self-hosted Smart City platform for German municipalities and regions."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -63,7 +63,12 @@ DEMO_USERS = [
     DemoUser("dresden.daten", "Datenverantwortung", Role.DATA_STEWARD, "dresden"),
     DemoUser("dresden.revision", "Revision", Role.AUDITOR, "dresden"),
     DemoUser("dresden.presse", "Presse- und Öffentlichkeitsarbeit", Role.COMMUNICATIONS, "dresden"),
+    DemoUser("dresden.stadtwerke", "Stadtwerke Dresden", Role.UTILITY_STAFF, "dresden"),
+    DemoUser("dresden.baeder", "Bäderbetrieb", Role.FACILITY_MANAGER, "dresden"),
+    DemoUser("dresden.einlass", "Einlass Hallenbad", Role.GATE_STAFF, "dresden"),
     DemoUser("radebeul.admin", "Administration Radebeul", Role.ADMIN, "radebeul"),
+    DemoUser("radebeul.ratsbuero", "Ratsbüro Radebeul", Role.COUNCIL_OFFICE, "radebeul"),
+    DemoUser("radebeul.stadtrat", "Stadträtin Anna Albrecht", Role.COUNCILLOR, "radebeul"),
 ]
 
 
@@ -87,6 +92,9 @@ def _credentials(data_dir: Path) -> dict[str, str]:
 def create_demo_data(platform: Platform, modules: Sequence[str] = MODULES) -> dict[str, str]:
     settings = platform.settings
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # The modules' own migration branches are known to Alembic once their declarations are
+    # read (a caller that has not built the app yet, as tools/demo_instance.py, would miss them).
+    import_models(modules)
     migrate.upgrade(platform.engine)
     passwords = _credentials(settings.data_dir)
     created: dict[str, Municipality] = {}

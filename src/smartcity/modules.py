@@ -28,6 +28,10 @@ MODULES: tuple[str, ...] = (
     "privacy",
     "opendata",
     "channel",
+    "participation",
+    "leisure",
+    "council",
+    "transit",
     # Last: the shell's pages under /{municipality}/… must not shadow the modules' pages.
     "web",
 )

@@ -21,6 +21,18 @@ class Role(StrEnum):
     DATA_PROTECTION_OFFICER = "dpo"
     # Presse- und Öffentlichkeitsarbeit: writes the city's channel (news, events, warnings).
     COMMUNICATIONS = "communications"
+    # Bäderbetrieb / Museum: sets up leisure facilities, their slots and products.
+    FACILITY_MANAGER = "facility_manager"
+    # Einlass: scans tickets at a facility's gate and takes payment at the cash desk.
+    GATE_STAFF = "gate_staff"
+    # Moderation of citizen participation: hides and restores proposals and comments.
+    MODERATOR = "moderator"
+    # Stadtwerke: the city's utilities (public transport timetables and realtime feeds).
+    UTILITY_STAFF = "utility_staff"
+    # Sitzungsdienst / Ratsbüro: the council's meetings, agendas, papers, members.
+    COUNCIL_OFFICE = "council_office"
+    # Stadtrat / Stadträtin: reads the council's non-public agenda items and papers.
+    COUNCILLOR = "councillor"
     REGION_ADMIN = "region_admin"
 
 
@@ -37,6 +49,8 @@ SCOPES: dict[str, str] = {
     "audit:read": "Read and verify the municipality's audit log",
     "export:read": "Download the municipality's complete data export",
     "watermeter:export": "Export water-meter readings for billing (Stadtwerke)",
+    "tickets:scan": "Scan leisure tickets at a facility's gate (entry and exit)",
+    "transit:write": "Maintain public transport: timetable (GTFS) imports and realtime sources",
 }
 
 

@@ -19,8 +19,13 @@ WATCHED.add(Municipality)
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
 # First path segments the platform itself uses; a municipality cannot take them.
 RESERVED_SLUGS = frozenset(
-    {"api", "auth", "static", "healthz", "readyz", "metrics", "admin", "region", "docs"}
-)
+    {
+        "api", "auth", "static", "healthz", "readyz", "metrics", "admin", "region", "docs",
+        # The login pages, the OParl System, NodeInfo and the ParkenDD index live at the top.
+        "anmelden", "abmelden", "logout", "konto", "mfa", "zwei-faktor", "passwort-vergessen",
+        "passwort-zuruecksetzen", "oparl", "nodeinfo", "parkendd",
+    }
+)  # fmt: skip
 # Amtlicher Gemeindeschlüssel: 2 digits Land (01-16), 1 Regierungsbezirk, 2 Kreis, 3 Gemeinde.
 AGS_PATTERN = re.compile(r"^(0[1-9]|1[0-6])\d{6}$")
 DEFAULT_REGION_SLUG = "region"
