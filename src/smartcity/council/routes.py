@@ -28,15 +28,20 @@ from smartcity.council import services as council
 from smartcity.council.models import CouncilFile
 from smartcity.council.oparl import KINDS, ListQuery, Urls, Writer
 
-# OParl's own error object (oparl.OParlError) answers what the API cannot serve.
+# OParl's own error object (oparl.OParlError) answers what the API cannot serve; what the
+# platform refuses before (an unknown municipality) is a problem document as everywhere.
+_ERROR_TYPES = {
+    "application/json": {},
+    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}},
+}
 OPARL_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {
         "description": "A filter or page the API cannot read (an OParl error object)",
-        "content": {"application/json": {}},
+        "content": _ERROR_TYPES,
     },
     404: {
         "description": "Unknown, not public, or of another Body (an OParl error object)",
-        "content": {"application/json": {}},
+        "content": _ERROR_TYPES,
     },
 }
 
