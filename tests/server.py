@@ -63,3 +63,7 @@ class Server:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(30)
+        # pytest shows what a test wrote to stderr when it failed: the server's warnings and
+        # errors (a 500 names its exception only here).
+        if self.log.exists():
+            sys.stderr.write(self.log.read_text(errors="replace")[-4000:])
