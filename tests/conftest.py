@@ -155,6 +155,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         # test workers), its MQTT sessions are its own and soon forgotten by the broker.
         instance_name=f"test-{uuid.uuid4().hex[:8]}",
         mqtt_session_expiry=300,
+        # A share group of its own too: Mosquitto hands a group's messages in turn to every
+        # session in it, connected or not, so another test's session would take a share.
+        mqtt_share_group=f"t{uuid.uuid4().hex[:12]}",
         # OWASP's minimum argon2id cost keeps the suite fast; production defaults are higher.
         password_hash_memory_kib=19456,
         password_hash_time_cost=2,

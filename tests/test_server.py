@@ -94,6 +94,7 @@ def test_several_worker_processes_serve(tmp_path: Path, mosquitto_url: str) -> N
             "SMARTCITY_SECRET_KEY": "s" * 40,
             # Sessions of its own at the machine's broker, which other tests share.
             "SMARTCITY_INSTANCE_NAME": f"test-{port}",
+            "SMARTCITY_MQTT_SHARE_GROUP": f"test-{port}",
             "SMARTCITY_MQTT_SESSION_EXPIRY": "300",
         }
     )

@@ -226,6 +226,13 @@ def test_image_migrates_serves_and_stops_cleanly(image: str, database: str, tmp_
         "SMARTCITY_MQTT_URL=mqtt://127.0.0.1:1883",
         "--env",
         f"SMARTCITY_INSTANCE_NAME={name}",
+        # A share group of its own: Mosquitto hands a shared subscription's messages in turn
+        # to every session of the group, connected or not, and the machine's broker holds
+        # sessions of other runs (docs/mqtt.md); they would keep their share of ours.
+        "--env",
+        f"SMARTCITY_MQTT_SHARE_GROUP=t{uuid.uuid4().hex[:12]}",
+        "--env",
+        "SMARTCITY_MQTT_SESSION_EXPIRY=600",
         "--env",
         f"SMARTCITY_PORT={port}",
         "--env",
@@ -296,3 +303,19 @@ def test_image_migrates_serves_and_stops_cleanly(image: str, database: str, tmp_
         podman("stop", "--time", "60", name)
     finally:
         podman("rm", "--force", name, check=False)
+        _end_sessions(name, workers=2)
+
+
+def _end_sessions(instance: str, workers: int) -> None:
+    """Leave no session of this run at the machine's broker (Clean Start ends it)."""
+    for slot in range(workers):
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=f"smartcity-{instance}-{slot}",
+            protocol=mqtt.MQTTv5,
+        )
+        try:
+            client.connect("127.0.0.1", 1883, clean_start=True)
+            client.disconnect()
+        except OSError:
+            pass
