@@ -38,7 +38,7 @@ from smartcity.core.settings import Settings
 from smartcity.core.tenancy import services as tenancy
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
-from smartcity.modules import import_models
+from smartcity.modules import import_models, reserved_slugs
 
 import_models()
 
@@ -281,6 +281,7 @@ def world(platform: Platform) -> World:
                 "dresden", "Dresden", "14612000", "Europe/Berlin", 51.05, 13.74
             ),
             region,
+            reserved=reserved_slugs(),
         )
         radebeul = tenancy.create_municipality(
             db,
@@ -288,6 +289,7 @@ def world(platform: Platform) -> World:
                 "radebeul", "Radebeul", "14627210", "Europe/Berlin", 51.11, 13.66
             ),
             region,
+            reserved=reserved_slugs(),
         )
         places = {"dresden": dresden, "radebeul": radebeul}
         accounts = {}

@@ -108,6 +108,16 @@ def test_user_create_and_roles(cli: CliRunner) -> None:
     assert "common passwords" in weak.output
     missing = run(cli, "user", "set-role", "p.meier", "admin", ok=False)
     assert "--tenant" in missing.output
+    # A module's role is given by its key; a key no module declares is refused.
+    leisure = ("user", "set-role", "p.meier", "facility_manager", "--tenant", "pirna")
+    assert "facility_manager in pirna" in run(cli, *leisure).output
+    unknown = run(
+        cli, "user", "set-role", "p.meier", "harbour_master", "--tenant", "pirna", ok=False
+    )
+    assert "Unknown role 'harbour_master'" in unknown.output
+    # A path of the platform is no municipality's slug.
+    taken = run(cli, "tenant", "create", "verwaltung", "--name", "X", "--ags", "14628280", ok=False)
+    assert "reserved" in taken.output
 
 
 def test_user_reset_mfa_removes_a_lost_second_factor(

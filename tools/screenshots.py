@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,9 +28,22 @@ DESKTOP = ViewportSize(width=1280, height=900)
 PHONE = ViewportSize(width=390, height=844)
 KIOSK = ViewportSize(width=1280, height=720)
 
-# (file name, path or None where the page is reached by clicking, viewport, language)
+# A page reached from a list: the list's path, then the link to follow on each page (the first
+# that matches), so that the pictures show whatever the demo data holds.
+Via = tuple[str, tuple[str, ...]]
+PROCESS = ("/dresden/beteiligung", ("main a[href^='/dresden/beteiligung/']",))
+PROPOSAL = (PROCESS[0], (*PROCESS[1], "main a[href*='/vorschlaege/']"))
+MEETING = ("/radebeul/ratsinfo", ("main a[href*='/ratsinfo/sitzungen/']",))
+PAPER = ("/radebeul/ratsinfo/vorlagen", ("main a[href*='/ratsinfo/vorlagen/']",))
+FACILITY = ("/dresden/freizeit", ("main a[href^='/dresden/freizeit/']",))
+BOOKING = (FACILITY[0], (*FACILITY[1], "main a[href*='/buchen/']"))
+DEPARTURES = ("/dresden/oepnv?q=Postplatz", ("main .stop-list a",))
+NEWS_POST = ("/dresden/aktuelles", ("main a[href*='/aktuelles/']:not([href*='bilder'])",))
+
+# (file name, path, Via, or None where the page is reached by clicking, viewport, language)
+Shot = tuple[str, str | Via | None, ViewportSize, str]
 DEFECT_FORM = "/dresden/maengel/melden?kategorie=strassenschaden"
-CITIZEN_PAGES = [
+CITIZEN_PAGES: list[Shot] = [
     ("portal-start", "/dresden/", PHONE, "de"),
     ("portal-start-en", "/dresden/", PHONE, "en"),
     ("portal-start-desktop", "/dresden/", DESKTOP, "de"),
@@ -46,9 +60,28 @@ CITIZEN_PAGES = [
     ("portal-events-en", "/dresden/veranstaltungen", DESKTOP, "en"),
     ("portal-open-data", "/dresden/offene-daten", DESKTOP, "de"),
     ("portal-open-data-phone-en", "/dresden/offene-daten", PHONE, "en"),
+    ("portal-news-post", NEWS_POST, DESKTOP, "de"),
+    ("portal-participation", "/dresden/beteiligung", PHONE, "de"),
+    ("portal-participation-process", PROCESS, DESKTOP, "de"),
+    ("portal-participation-process-phone-en", PROCESS, PHONE, "en"),
+    ("portal-participation-proposal", PROPOSAL, DESKTOP, "de"),
+    ("portal-participation-proposal-phone", PROPOSAL, PHONE, "de"),
+    ("portal-council-calendar", "/radebeul/ratsinfo", DESKTOP, "de"),
+    ("portal-council-calendar-phone-en", "/radebeul/ratsinfo", PHONE, "en"),
+    ("portal-council-meeting", MEETING, DESKTOP, "de"),
+    ("portal-council-meeting-phone", MEETING, PHONE, "de"),
+    ("portal-council-paper", PAPER, DESKTOP, "de"),
+    ("portal-council-paper-phone-en", PAPER, PHONE, "en"),
+    ("portal-leisure", "/dresden/freizeit", PHONE, "de"),
+    ("portal-leisure-facility", FACILITY, DESKTOP, "de"),
+    ("portal-leisure-facility-phone-en", FACILITY, PHONE, "en"),
+    ("portal-leisure-booking", BOOKING, DESKTOP, "de"),
+    ("portal-leisure-booking-phone", BOOKING, PHONE, "de"),
+    ("portal-transit-departures", DEPARTURES, DESKTOP, "de"),
+    ("portal-transit-departures-phone-en", DEPARTURES, PHONE, "en"),
     ("kiosk", None, KIOSK, "de"),  # the first bench's display
 ]
-STAFF_PAGES = [
+STAFF_PAGES: list[Shot] = [
     ("backoffice-overview", "/dresden/verwaltung/", DESKTOP, "de"),
     ("backoffice-overview-en", "/dresden/verwaltung/", DESKTOP, "en"),
     ("backoffice-inbox", "/dresden/verwaltung/vorgaenge", DESKTOP, "de"),
@@ -63,6 +96,10 @@ STAFF_PAGES = [
     ("cockpit-en", "/dresden/verwaltung/cockpit", DESKTOP, "en"),
     ("cockpit-chart", None, DESKTOP, "de"),  # a bench's temperature
     ("cockpit-energy", "/dresden/verwaltung/cockpit/energie", DESKTOP, "de"),
+    ("backoffice-users", "/dresden/verwaltung/benutzer", DESKTOP, "de"),
+    ("backoffice-participation", "/dresden/verwaltung/beteiligung", DESKTOP, "de"),
+    ("backoffice-leisure-en", "/dresden/verwaltung/freizeit", DESKTOP, "en"),
+    ("backoffice-transit", "/dresden/verwaltung/oepnv", DESKTOP, "de"),
 ]
 
 
@@ -72,10 +109,39 @@ def _with_language(path: str, language: str) -> str:
 
 def _settle(page: Page) -> None:
     if page.locator(".map").count():
-        page.wait_for_selector(".leaflet-interactive", timeout=15_000)
+        # Attached, not visible: a layer may draw nothing in view (a process without an area).
+        page.wait_for_selector(".leaflet-interactive", state="attached", timeout=15_000)
         if page.locator(".map[data-tiles]:not([data-tiles=''])").count():
             page.wait_for_selector(".leaflet-tile-loaded", timeout=15_000)
     page.wait_for_timeout(300)
+
+
+def _followed(page: Page, via: Via, language: str) -> str:
+    """The path a list's links lead to (see `Via`)."""
+    start, links = via
+    path = start
+    for selector in links:
+        page.goto(_with_language(path, language))
+        found = page.locator(selector).first.get_attribute("href")
+        if not found:
+            raise RuntimeError(f"no link {selector} on {path}")
+        path = found
+    return _with_language(path, language)
+
+
+def _wanted(name: str) -> bool:
+    """`python -m tools.screenshots portal-council backoffice-users`: only the pictures whose
+    names start with one of the arguments (all without arguments)."""
+    chosen = sys.argv[1:]
+    return not chosen or name.startswith(tuple(chosen))
+
+
+def _target(page: Page, path: str | Via, language: str) -> str:
+    return (
+        _followed(page, path, language)
+        if isinstance(path, tuple)
+        else _with_language(path, language)
+    )
 
 
 def _shoot(page: Page, name: str, path: str | None, viewport: ViewportSize) -> None:
@@ -127,23 +193,29 @@ def _photograph(instance: DemoInstance) -> None:
         )
         page = browser.new_page(base_url=instance.base_url, locale="de-DE")
         for name, path, viewport, language in CITIZEN_PAGES:
+            if not _wanted(name):
+                continue
+            target: str | None = None
             if name == "kiosk":
                 page.goto(_with_language("/dresden/umwelt", language))
-                path = page.locator("a[href*='/display']").first.get_attribute("href")
+                target = page.locator("a[href*='/display']").first.get_attribute("href")
             elif path is None:
                 page.goto(_with_language("/dresden/dienste/hundesteuer-anmeldung", language))
                 page.get_by_role("button", name="Antrag beginnen").click()
                 page.fill("#feld-name", "Erika Mustermann")
                 page.get_by_role("button", name="Weiter", exact=True).click()
             else:
-                path = _with_language(path, language)
-            _shoot(page, name, path, viewport)
+                target = _target(page, path, language)
+            _shoot(page, name, target, viewport)
         page.goto("/anmelden?lang=de")
         page.fill("#feld-username", "dresden.admin")
         page.fill("#feld-password", password)
         page.get_by_role("button", name="Anmelden").click()
         page.wait_for_url("**/verwaltung/**")
         for name, path, viewport, language in STAFF_PAGES:
+            if not _wanted(name):
+                continue
+            target = None
             if name == "backoffice-case":
                 page.goto(_with_language("/dresden/verwaltung/vorgaenge", language))
                 page.locator("tbody a").first.click()
@@ -157,9 +229,9 @@ def _photograph(instance: DemoInstance) -> None:
             elif name == "cockpit-chart":
                 page.goto(_with_language("/dresden/verwaltung/cockpit", language))
                 page.get_by_role("link", name="Lufttemperatur").first.click()
-            else:
-                path = _with_language(path, language) if path else path
-            _shoot(page, name, path, viewport)
+            elif path is not None:
+                target = _target(page, path, language)
+            _shoot(page, name, target, viewport)
         browser.close()
     print(f"Screenshots written to {OUT}")
 

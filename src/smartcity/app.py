@@ -13,7 +13,7 @@ from anyio import to_thread
 from fastapi import FastAPI
 
 from smartcity import __version__
-from smartcity.core.http import docs, health, openapi, problems
+from smartcity.core.http import docs, openapi, problems
 from smartcity.core.http.admission import Admission
 from smartcity.core.http.caching import ResponseCache
 from smartcity.core.http.middleware import PlatformMiddleware, tile_origin
@@ -66,6 +66,10 @@ def create_app(
     import_models(modules)
     platform = platform or Platform.from_settings(settings or Settings())
     registry = installed_modules(modules)
+    # A misspelt role would silently ask nobody for a second factor.
+    unknown = sorted(platform.settings.mfa_roles - set(registry.roles()))
+    if unknown:
+        raise ValueError(f"SMARTCITY_MFA_REQUIRED_ROLES: unknown roles {', '.join(unknown)}")
 
     runtimes: list[ModuleRuntime] = []
 
@@ -112,8 +116,6 @@ def create_app(
     app.state.modules = registry
     problems.install(app)
     openapi.install(app)
-    app.include_router(health.router)
-    app.include_router(docs.router)
     app.mount("/static/swagger-ui", docs.swagger_static(), name="swagger-ui")
     # Innermost: device POSTs taken by a module's middleware (the ingestion fast path) wait for
     # their group commit, not for a place among the requests.
@@ -150,6 +152,7 @@ def create_app(
         PlatformMiddleware,
         max_body_bytes=platform.settings.max_request_bytes,
         too_large_page=too_large_page,
+        larger_bodies=registry.large_bodies(),
         image_origin=tile_origin(platform.settings.map_tile_url),
     )
 

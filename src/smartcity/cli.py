@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,12 +19,12 @@ from smartcity.core.audit import services as audit
 from smartcity.core.db import transaction
 from smartcity.core.errors import ServiceError
 from smartcity.core.identity import apikeys, mfa, users
-from smartcity.core.identity.permissions import SCOPES, Role
+from smartcity.core.identity.permissions import SCOPES
 from smartcity.core.platform import Platform
 from smartcity.core.settings import Settings, SettingsError
 from smartcity.core.tenancy import services as tenancy
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
-from smartcity.modules import import_models
+from smartcity.modules import import_models, reserved_slugs
 
 F = TypeVar("F", bound=Callable[..., Any])
 CLI_ACTOR = "cli"
@@ -164,7 +165,7 @@ def tenant_create(
     with friendly_errors(), system_session(platform) as db:
         data = tenancy.MunicipalityInput(slug, name, ags, timezone, lat, lon)
         municipality = tenancy.create_municipality(
-            db, data, tenancy.get_or_create_region(db, region)
+            db, data, tenancy.get_or_create_region(db, region), reserved=reserved_slugs()
         )
         audit.record(
             db,
@@ -232,9 +233,12 @@ def user_reset_mfa(username: str) -> None:
     click.echo(f"second factor of {username} removed" if removed else f"{username} had none")
 
 
-@user.command("set-role", help="Give a user a role in a municipality (or region_admin).")
+@user.command(
+    "set-role",
+    help="Give a user a role in a municipality (or region_admin), as the modules declare it.",
+)
 @click.argument("username")
-@click.argument("role", type=click.Choice([r.value for r in Role]))
+@click.argument("role")
 @click.option("--tenant", "slug", help="Municipality slug (not for region_admin)")
 @click.option("--region", default=tenancy.DEFAULT_REGION_SLUG, show_default=True)
 @click.option("--department", default=None, help="Required for case_worker")
@@ -244,8 +248,8 @@ def user_set_role(
     platform = load_platform()
     with friendly_errors(), system_session(platform) as db:
         account = users.get_user_by_name(db, username)
-        chosen = Role(role)
-        if chosen == Role.REGION_ADMIN:
+        chosen = users.parse_role(role)
+        if chosen.region:
             users.assign_role(
                 db,
                 account,
@@ -535,3 +539,87 @@ def mail_show(number: int) -> None:
     click.echo("")
     payload = message.get_payload(decode=True)
     click.echo(payload.decode(message.get_content_charset() or "utf-8") if payload else "")
+
+
+@main.group(help="The platform's sessions at an external MQTT broker (docs/mqtt.md).")
+def mqtt() -> None:
+    pass
+
+
+@mqtt.command(
+    "retire-sessions",
+    help="End the broker sessions of an instance removed for good, or of worker slots it no "
+    "longer runs (after lowering SMARTCITY_WORKERS), so the broker stops handing them a share "
+    "of the devices' messages. What such a session still holds is dropped: drain it first "
+    "(docs/mqtt.md, 'Sessions that are away'). Never name a running instance's slots.",
+)
+@click.option(
+    "--instance",
+    "instances",
+    multiple=True,
+    required=True,
+    help="SMARTCITY_INSTANCE_NAME of the instance whose sessions end (repeatable).",
+)
+@click.option(
+    "--slot",
+    "slots",
+    multiple=True,
+    type=click.IntRange(0, 63),
+    help="Only this worker slot (repeatable); default: every slot.",
+)
+@click.option(
+    "--from-slot",
+    type=click.IntRange(0, 63),
+    default=None,
+    help="Slots from this one up: after lowering SMARTCITY_WORKERS to N, --from-slot N.",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def mqtt_retire_sessions(
+    instances: tuple[str, ...], slots: tuple[int, ...], from_slot: int | None, yes: bool
+) -> None:
+    from smartcity.core.mqtt import parse_mqtt_url
+    from smartcity.sensorthings.mqtt.sessions import (
+        MAX_SLOTS,
+        consumer_client_id,
+        retire_session,
+        slots_in_use,
+    )
+
+    settings = load_settings()
+    if not settings.mqtt_url:
+        raise click.ClickException(
+            "SMARTCITY_MQTT_URL is not set: the embedded broker keeps no sessions of its own "
+            "across restarts, so there is nothing to retire."
+        )
+    if slots and from_slot is not None:
+        raise click.UsageError("give --slot or --from-slot, not both")
+    chosen = sorted(set(slots)) if slots else list(range(from_slot or 0, MAX_SLOTS))
+    for name in instances:
+        if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", name):
+            raise click.BadParameter(
+                f"{name!r} is no instance name (letters, digits, '.', '_', '-')",
+                param_hint="--instance",
+            )
+        if name == settings.instance_name:
+            busy = slots_in_use(settings.data_dir, chosen)
+            if busy:
+                raise click.ClickException(
+                    f"{name} is this instance, and its worker processes hold slot(s) "
+                    f"{', '.join(map(str, busy))} now: retiring them would drop what they "
+                    "have not acknowledged yet. Name only slots no process runs."
+                )
+    client_ids = [consumer_client_id(name, slot) for name in instances for slot in chosen]
+    endpoint = parse_mqtt_url(settings.mqtt_url, settings.mqtt_ca_file)
+    where = f"{endpoint.host}:{endpoint.port}"
+    if not yes:
+        shown = client_ids if len(client_ids) <= 4 else [*client_ids[:2], "…", client_ids[-1]]
+        click.confirm(
+            f"End {len(client_ids)} session(s) at {where} ({', '.join(shown)}) and drop what "
+            "they still hold?",
+            abort=True,
+        )
+    with friendly_errors():
+        for client_id in client_ids:
+            retire_session(endpoint, client_id)
+            click.echo(f"retired {client_id}")
+    click.echo(f"{len(client_ids)} session(s) ended at {where}")

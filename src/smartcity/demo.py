@@ -20,13 +20,13 @@ from smartcity.core.db import transaction
 from smartcity.core.demo import DemoContext
 from smartcity.core.identity import apikeys, users
 from smartcity.core.identity.models import UserAccount
-from smartcity.core.identity.permissions import Role
+from smartcity.core.identity.permissions import StaffRole
 from smartcity.core.platform import Platform
 from smartcity.core.settings import Settings
 from smartcity.core.tenancy import services as tenancy
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
-from smartcity.modules import MODULES, import_models, installed_modules
+from smartcity.modules import MODULES, import_models, installed_modules, reserved_slugs
 
 REGION_SLUG = "elbtal"
 SIMULATOR_KEY_NAME = "Demo-Simulator"
@@ -44,32 +44,18 @@ MUNICIPALITIES = [
 class DemoUser:
     username: str
     display_name: str
-    role: Role
+    role: StaffRole
     municipality: str | None
     department: str | None = None
 
 
-DEMO_USERS = [
-    DemoUser("region.admin", "Regionaladministration", Role.REGION_ADMIN, None),
-    DemoUser("dresden.admin", "Administration Dresden", Role.ADMIN, "dresden"),
-    DemoUser(
-        "dresden.sachbearbeitung",
-        "Sachbearbeitung Bürgeramt",
-        Role.CASE_WORKER,
-        "dresden",
-        "Bürgeramt",
-    ),
-    DemoUser("dresden.betrieb", "Betrieb Stadtbeleuchtung", Role.OPERATOR, "dresden"),
-    DemoUser("dresden.daten", "Datenverantwortung", Role.DATA_STEWARD, "dresden"),
-    DemoUser("dresden.revision", "Revision", Role.AUDITOR, "dresden"),
-    DemoUser("dresden.presse", "Presse- und Öffentlichkeitsarbeit", Role.COMMUNICATIONS, "dresden"),
-    DemoUser("dresden.stadtwerke", "Stadtwerke Dresden", Role.UTILITY_STAFF, "dresden"),
-    DemoUser("dresden.baeder", "Bäderbetrieb", Role.FACILITY_MANAGER, "dresden"),
-    DemoUser("dresden.einlass", "Einlass Hallenbad", Role.GATE_STAFF, "dresden"),
-    DemoUser("radebeul.admin", "Administration Radebeul", Role.ADMIN, "radebeul"),
-    DemoUser("radebeul.ratsbuero", "Ratsbüro Radebeul", Role.COUNCIL_OFFICE, "radebeul"),
-    DemoUser("radebeul.stadtrat", "Stadträtin Anna Albrecht", Role.COUNCILLOR, "radebeul"),
-]
+def demo_users(modules: Sequence[str] = MODULES) -> list[DemoUser]:
+    """A staff account for each demo account the installed modules' roles declare."""
+    return [
+        DemoUser(a.username, a.display_name, role, a.municipality, a.department)
+        for role in installed_modules(modules).roles()
+        for a in role.demo
+    ]
 
 
 def credentials_path(data_dir: Path) -> Path:
@@ -77,16 +63,17 @@ def credentials_path(data_dir: Path) -> Path:
     return (data_dir / "demo-credentials.json").resolve()
 
 
-def _credentials(data_dir: Path) -> dict[str, str]:
-    """Demo passwords are generated once and kept (owner-readable only) in the data dir."""
+def _credentials(data_dir: Path, accounts: Sequence[DemoUser]) -> dict[str, str]:
+    """Demo passwords are generated once and kept (owner-readable only) in the data dir; an
+    account a module declared since gets its own."""
     path = credentials_path(data_dir)
-    if path.exists():
-        stored: dict[str, str] = json.loads(path.read_text())
-        return stored
-    generated = {u.username: "demo-" + secrets.token_urlsafe(9) for u in DEMO_USERS}
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(generated, indent=2))
-    return generated
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    missing = [u.username for u in accounts if u.username not in stored]
+    if missing or not path.exists():
+        stored |= {name: "demo-" + secrets.token_urlsafe(9) for name in missing}
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(stored, indent=2))
+    return stored
 
 
 def create_demo_data(platform: Platform, modules: Sequence[str] = MODULES) -> dict[str, str]:
@@ -96,7 +83,8 @@ def create_demo_data(platform: Platform, modules: Sequence[str] = MODULES) -> di
     # read (a caller that has not built the app yet, as tools/demo_instance.py, would miss them).
     import_models(modules)
     migrate.upgrade(platform.engine)
-    passwords = _credentials(settings.data_dir)
+    accounts = demo_users(modules)
+    passwords = _credentials(settings.data_dir, accounts)
     created: dict[str, Municipality] = {}
     with transaction(platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
         region = tenancy.get_or_create_region(db, REGION_SLUG)
@@ -105,7 +93,9 @@ def create_demo_data(platform: Platform, modules: Sequence[str] = MODULES) -> di
         for data in MUNICIPALITIES:
             existing = db.scalar(select(Municipality).where(Municipality.slug == data.slug))
             if existing is None:
-                existing = tenancy.create_municipality(db, data, region)
+                existing = tenancy.create_municipality(
+                    db, data, region, reserved=reserved_slugs(modules)
+                )
                 audit.record(
                     db,
                     actor="demo",
@@ -116,7 +106,7 @@ def create_demo_data(platform: Platform, modules: Sequence[str] = MODULES) -> di
                 )
                 fresh.append(existing)
             created[data.slug] = existing
-        for demo_user in DEMO_USERS:
+        for demo_user in accounts:
             if db.scalar(select(UserAccount.id).where(UserAccount.username == demo_user.username)):
                 continue
             account = users.create_user(
@@ -180,11 +170,11 @@ def run_demo(settings: Settings, *, serve: bool = True, simulate: bool = True) -
         f"  Log in:             {base}/anmelden (API: POST {base}/auth/login) "
         "with one of these accounts:"
     )
-    for demo_user in DEMO_USERS:
+    for demo_user in demo_users():
         where = demo_user.municipality or "whole region"
         click.echo(
             f"    {demo_user.username:<26} {passwords[demo_user.username]:<20} "
-            f"{demo_user.role.value} ({where})"
+            f"{demo_user.role} ({where})"
         )
     click.echo(f"    (these logins are also in {credentials_path(settings.data_dir)})")
     if not settings.mqtt_url:

@@ -32,6 +32,7 @@ MODULES: tuple[str, ...] = (
     "leisure",
     "council",
     "transit",
+    "charging",
     # Last: the shell's pages under /{municipality}/… must not shadow the modules' pages.
     "web",
 )
@@ -49,6 +50,11 @@ def declaration(package: str) -> Module:
 
 def installed_modules(packages: Iterable[str] = MODULES) -> Registry:
     return Registry(tuple(declaration(package) for package in packages))
+
+
+def reserved_slugs(packages: Iterable[str] = MODULES) -> frozenset[str]:
+    """The path segments a municipality's slug must not take (see `Registry.reserved_slugs`)."""
+    return installed_modules(packages).reserved_slugs()
 
 
 def import_models(packages: Iterable[str] = MODULES) -> None:

@@ -60,6 +60,30 @@ def test_its_navigation_entry_shows_for_the_role_that_may_use_it(seen: dict[str,
     assert 'href="/dresden/verwaltung/notizen"' not in seen["dresden.revision"]["overview"]
 
 
+def test_its_role_is_offered_by_the_administration_with_its_labels(seen: dict[str, Any]) -> None:
+    admin = seen["admin"]
+    assert '<option value="tiny_keeper">Notizpflege</option>' in admin["german"]
+    assert "Liest die kleinen Notizen" in admin["german"]
+    assert '<option value="tiny_keeper">Keeper of the tiny notes</option>' in admin["english"]
+    assert admin["declared"] == 303
+    assert admin["staff"]["dd.keeper"] == ["tiny_keeper"]
+
+
+def test_its_role_holds_what_it_declares_and_gets_its_demo_account(seen: dict[str, Any]) -> None:
+    keeper = seen["dresden.notizen"]
+    assert keeper["status"] == 200
+    assert 'href="/dresden/verwaltung/notizen"' in keeper["overview"]
+
+
+def test_a_role_no_module_declares_is_refused(seen: dict[str, Any]) -> None:
+    admin = seen["admin"]
+    assert admin["undeclared"] == 422
+    assert "Please choose a role." in admin["undeclared_text"]
+    assert "dd.overlord" not in admin["staff"]
+    assert admin["api_undeclared"] == 422
+    assert "dd.api" not in admin["staff"]
+
+
 def test_every_installed_module_is_declared_in_its_own_package() -> None:
     registry = installed_modules()
     assert [module.name for module in registry] == list(MODULES)

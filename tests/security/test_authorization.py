@@ -16,13 +16,13 @@ from fastapi.testclient import TestClient
 
 from smartcity.citizen import login as citizen_login
 from smartcity.core.identity import users
-from smartcity.core.identity.permissions import Role
 from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Region
 from smartcity.lighting.services import create_group
 from smartcity.open311 import categories
 from smartcity.open311 import services as reports
 from smartcity.parking.services import import_geojson
+from smartcity.privacy.permissions import DATA_PROTECTION_OFFICER
 from tests.conftest import PASSWORD, World, login
 
 MATRIX = Path(__file__).with_name("authorization.csv")
@@ -140,7 +140,7 @@ def clients(app: Any, world: World) -> dict[str, TestClient]:
         users.assign_role(
             db,
             officer,
-            Role.DATA_PROTECTION_OFFICER,
+            DATA_PROTECTION_OFFICER,
             municipality=world.dresden,
             region=region,
             actor="test",

@@ -407,6 +407,7 @@ def test_each_member_of_staff_sees_only_the_areas_their_roles_open(
         "ÖPNV",
         "Benutzer und Rollen",
         "Einlass",
+        "Ladepunkte",
         "API-Schlüssel",
         "Protokoll",
         "Webauftritt",

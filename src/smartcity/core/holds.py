@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-# (session, table, primary keys) → the keys among them that are held.
-HeldCheck = Callable[[Session, str, Collection[Any]], set[Any]]
+# (session, table, primary keys or None for all) → the keys among them that are held.
+HeldCheck = Callable[[Session, str, Collection[Any] | None], set[Any]]
 
 _provided: list[HeldCheck] = []
 
@@ -27,3 +27,10 @@ def held(db: Session, table: str, keys: Collection[Any]) -> set[Any]:
     if not keys or not _provided:
         return set()
     return _provided[0](db, table, keys)
+
+
+def held_keys(db: Session, table: str) -> set[Any]:
+    """Every key of `table` a hold keeps (few: a retention's dry run counts around them)."""
+    if not _provided:
+        return set()
+    return _provided[0](db, table, None)

@@ -18,6 +18,9 @@ from sqlalchemy import Connection, Engine, ForeignKeyConstraint
 FOREIGN_TABLES = frozenset({"spatial_ref_sys", "topology", "layer"})
 # Partitions come and go with the data (sensorthings.partitions); the models know the parent.
 PARTITIONS = re.compile(r"^sta_observation_(default|y\d{4}m\d{2})$")
+# Full-text search the models cannot describe: SQLite FTS5 tables named `…_fts` (and their
+# shadow tables) and PostgreSQL text-search indexes named `…_search` (council0003).
+SEARCH_TABLES = re.compile(r"^\w+_fts(_(data|idx|content|docsize|config))?$")
 # Foreign keys the models declare (and SQLite has) which PostgreSQL checks with triggers once
 # per statement instead (migration 0019).
 CHECKED_PER_STATEMENT = frozenset(
@@ -42,8 +45,10 @@ def include_object(
         and (obj.table.name, *obj.column_keys) in CHECKED_PER_STATEMENT
     ):
         return False
+    if type_ == "table" and reflected and SEARCH_TABLES.match(name or ""):
+        return False
     # GiST indexes on geometry expressions exist on PostgreSQL only (migration 0007).
-    return not (type_ == "index" and reflected and (name or "").endswith("_geometry"))
+    return not (type_ == "index" and reflected and (name or "").endswith(("_geometry", "_search")))
 
 
 # The platform's chain (0001…) plus the directories of modules that own their migrations, each

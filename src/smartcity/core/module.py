@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from smartcity.core.audit.anchors import CHECKPOINTS
 from smartcity.core.audit.routes import router as audit_router
+from smartcity.core.http import docs, health
 from smartcity.core.identity.account_routes import account_router
-from smartcity.core.identity.housekeeping import LOGIN_HOUSEKEEPING
+from smartcity.core.identity.housekeeping import LOGIN_HOUSEKEEPING, LOGIN_RETENTION
 from smartcity.core.identity.permissions import (
     APIKEYS_MANAGE,
     AUDIT_READ,
@@ -13,9 +14,10 @@ from smartcity.core.identity.permissions import (
     MUNICIPALITY_READ,
     STAFF_MANAGE,
     STAFF_READ,
+    Role,
 )
 from smartcity.core.identity.routes import auth_router, staff_router
-from smartcity.core.mail.services import MAIL
+from smartcity.core.mail.services import MAIL, MAIL_RETENTION
 from smartcity.core.modules import (
     ERASE_DELETE,
     ERASE_KEEP,
@@ -46,7 +48,19 @@ module = Module(
         AUDIT_READ,
         DATA_EXPORT,
     ),
+    roles=(
+        Role.ADMIN,
+        Role.CASE_WORKER,
+        Role.OPERATOR,
+        Role.DATA_STEWARD,
+        Role.AUDITOR,
+        Role.COMMUNICATIONS,
+        Role.REGION_ADMIN,
+    ),
+    # Health and the API documentation first, at the top of every instance.
     routers=(
+        health.router,
+        docs.router,
         tenancy_router,
         auth_router,
         account_router,
@@ -55,6 +69,7 @@ module = Module(
         signing_router,
     ),
     jobs=(LOGIN_HOUSEKEEPING, MAIL, CHECKPOINTS),
+    retention_jobs=(LOGIN_RETENTION, MAIL_RETENTION),
     personal_data=(
         PersonalData(
             table="user_account",
@@ -156,6 +171,19 @@ module = Module(
             erasure=ERASE_DELETE,
         ),
         PersonalData(
+            table="outgoing_mail_attachment",
+            columns=("file_name", "data"),
+            categories=("user.content.private",),
+            subject="citizen_voter",
+            purpose="Files sent with a mail (an invitation's calendar entry)",
+            legal_basis="Art. 6 (1) e GDPR with the law of the service the mail is about",
+            retention=Retention("with its mail: 7 days after sending", handled_by="core.mail"),
+            use="essential.service.notifications.email",
+            recipients=("the municipality's mail server",),
+            link=Link("mail_id", "outgoing_mail"),
+            erasure=ERASE_DELETE,
+        ),
+        PersonalData(
             table="login_failure",
             columns=("username_key", "client_key"),
             categories=("user.device.ip_address", "user.unique_id.pseudonymous"),
@@ -188,6 +216,9 @@ module = Module(
     ),
     not_personal=(
         NotPersonal("region", ("name",), "The name of a region of municipalities."),
+        NotPersonal(
+            "outgoing_mail_attachment", ("mail_id",), "The id of the mail a file is sent with."
+        ),
         NotPersonal("municipality", ("name", "display_name"), "A municipality's name."),
         NotPersonal(
             "municipality_profile",

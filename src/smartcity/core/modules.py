@@ -13,6 +13,7 @@ circle.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,8 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import APIRouter, Request, Response
+from starlette.routing import BaseRoute
 
-from smartcity.core.identity.permissions import Permission, Principal
+from smartcity.core.identity.permissions import Permission, Principal, StaffRole
 from smartcity.core.jobs import PeriodicJob
 from smartcity.core.mqtt import BrokerPolicy
 from smartcity.core.platform import Platform
@@ -137,6 +139,59 @@ class Retention:
 
 
 @dataclass(frozen=True)
+class Recount:
+    """A count stored with the rows of another table (a proposal's number of supports) that
+    changes when rows of this declaration go: after erasure or retention deletes some,
+    `table.column` is set again to the number of this declaration's rows whose column `via`
+    points at its `target`."""
+
+    table: str
+    column: str
+    via: str
+    target: str = "id"
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Rows of one table a module's own retention job removes, or would remove (dry run),
+    under one retention class; `held` rows are due but kept by a legal hold."""
+
+    table: str
+    retention: str
+    action: str
+    rows: int
+    held: int = 0
+
+
+@dataclass
+class Removed:
+    """What a module's retention job removed, and the upload files to delete once its
+    transaction has committed."""
+
+    removals: list[Removal]
+    files: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RetentionJob:
+    """A module's own retention, where a period is not one number counted from one column
+    (a case file's is set per service; a login session ends idle or at its absolute limit).
+    Declarations name it in `Retention.handled_by`.
+
+    `plan(platform, db, now)` is its dry run: it counts, in the session's scope, what a run at
+    `now` would remove; `apply(platform, db, now)` removes exactly what is due at `now` in that
+    scope and says what it removed, counted the same way. The data-protection officer's
+    retention run calls both (so its dry run shows counts for every module); the module's own
+    periodic job calls `apply` too. Rows of municipalities are planned and removed in each
+    municipality's scope; an `instance_wide` job runs once, in the SYSTEM scope."""
+
+    name: str
+    plan: Callable[[Platform, Session, datetime], list[Removal]]
+    apply: Callable[[Platform, Session, datetime], Removed]
+    instance_wide: bool = False
+
+
+@dataclass(frozen=True)
 class PersonalData:
     """Personal data in one table (or in the rows of it that `link` selects): what it is, whose,
     why, on what legal ground, for whom, how long, and how a person's rows are found and erased.
@@ -174,6 +229,11 @@ class PersonalData:
     keep_reason: str = ""
     # The service (portal form) whose privacy notice lists this declaration, if any.
     service: str | None = None
+    # Counts kept elsewhere that follow when rows of this declaration are deleted.
+    recount: tuple[Recount, ...] = ()
+    # Columns (besides e-mail and name) the officer may correct on request (Art. 16), each
+    # with what it holds: "address", "phone", "public_name", "birth_date", ...
+    rectifiable: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -282,6 +342,31 @@ class DataApi:
 
 
 @dataclass(frozen=True)
+class Period:
+    """One closed period of a dataset series (a month, a year): `key` ("2026-11") names its
+    dataset for good, `label` and `label_en` ("November 2026") end the dataset's title."""
+
+    key: str
+    label: str
+    label_en: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class SeriesMembers:
+    """What makes a declaration a dataset series (dcat:DatasetSeries): one dataset per closed
+    period, kept after the period ends. `periods` lists the closed periods that have data,
+    oldest first; `table` gives one period's rows. The catalogue writes each as CSV and JSON,
+    as it does a declaration's `table`."""
+
+    periods: Callable[[Session, Municipality, datetime], Sequence[Period]]
+    table: Callable[[Session, Municipality, Period], Table]
+    # How often a member changes once its period has closed (an EU frequency code).
+    member_frequency: str = "NEVER"
+
+
+@dataclass(frozen=True)
 class DatasetDeclaration:
     """A dataset a module can release as open data; the data officer switches it on per
     municipality and the catalogue keeps its files current. Texts are German (the catalogue's
@@ -303,6 +388,20 @@ class DatasetDeclaration:
     # Derived from data about people (reports, bookings, votes): `table` must then count
     # persons per row (`Table.persons`), and only aggregated rows leave the platform.
     about_people: bool = False
+    # A series instead of one dataset: the texts, themes and `frequency` (how often a member
+    # appears) describe the series; `table` and `api` are then not used.
+    series: SeriesMembers | None = None
+
+
+@dataclass(frozen=True)
+class LargeBody:
+    """Paths (a regular expression matched against the whole path) whose requests may be larger
+    than SMARTCITY_MAX_REQUEST_BYTES, up to `limit()` bytes — e.g. a timetable zip. Their
+    handlers must check the caller's permission before they read the body, so that nobody
+    without it can make the server spool a large upload."""
+
+    path: str
+    limit: Callable[[], int]
 
 
 @dataclass(frozen=True)
@@ -316,6 +415,9 @@ class Module:
     # A directory of Alembic revisions this module owns (its own branch, see docs/architecture.md).
     migrations: Path | None = None
     permissions: tuple[Permission, ...] = ()
+    # Roles staff can be given for this module's work (`define_role`): the back office offers
+    # them with their labels, the demo creates their accounts, stored roles are checked by them.
+    roles: tuple[StaffRole, ...] = ()
     routers: Sequence[APIRouter] = ()
     # HTML pages: registered after every module's API routers, so that /{municipality}/…
     # pages never shadow an instance-wide API path.
@@ -343,6 +445,8 @@ class Module:
     # Gettext catalogues (<dir>/<lang>/LC_MESSAGES/messages.po) of the module's own strings.
     translations: Path | None = None
     personal_data: tuple[PersonalData, ...] = ()
+    # The module's own retention jobs with their dry run (named by `Retention.handled_by`).
+    retention_jobs: tuple[RetentionJob, ...] = ()
     # Columns that look personal by their names but are not (checked by tests/privacy).
     not_personal: tuple[NotPersonal, ...] = ()
     # Open data the module can release (the opendata module's catalogue reads them).
@@ -354,6 +458,20 @@ class Module:
     # Templates (names on the template path) included as sections of each municipality's
     # privacy policy (`/{m}/datenschutz`), after the general part, in module order.
     privacy_sections: tuple[str, ...] = ()
+    # Routes that take a larger request body than the platform's limit.
+    large_bodies: tuple[LargeBody, ...] = ()
+
+
+def route_paths(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[str]:
+    """The full path of every route, also of those in routers included into a router (FastAPI
+    keeps such a router as one node, with the prefix it was included under)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            context = getattr(route, "include_context", None)
+            yield from route_paths(included.routes, prefix + str(getattr(context, "prefix", "")))
+        elif isinstance(path := getattr(route, "path", None), str):
+            yield prefix + path
 
 
 @dataclass(frozen=True)
@@ -372,6 +490,19 @@ class Registry:
     def portal_navigation(self) -> list[NavEntry]:
         entries = [e for m in self.modules for e in m.portal_navigation]
         return sorted(entries, key=lambda e: e.order)
+
+    def reserved_slugs(self) -> frozenset[str]:
+        """The first path segments of every module's routes and pages (`api`, `verwaltung`,
+        `oparl` …). A municipality's URLs start with its slug, so it cannot take one of these."""
+        routers = [router for m in self.modules for router in (*m.routers, *m.pages)]
+        paths = route_paths(route for router in routers for route in router.routes)
+        firsts = (path.strip("/").split("/")[0] for path in paths)
+        return frozenset(first for first in firsts if first and not first.startswith("{"))
+
+    def roles(self) -> list[StaffRole]:
+        """Every installed module's roles, in module order (a key declared twice is an error
+        when it is defined)."""
+        return [role for m in self.modules for role in m.roles]
 
     def map_layers(self) -> list[MapLayer]:
         return [layer for m in self.modules for layer in m.map_layers]
@@ -394,6 +525,9 @@ class Registry:
     def personal_data(self) -> list[PersonalData]:
         return [declared for m in self.modules for declared in m.personal_data]
 
+    def retention_jobs(self) -> list[RetentionJob]:
+        return [job for m in self.modules for job in m.retention_jobs]
+
     def not_personal(self) -> list[NotPersonal]:
         return [declared for m in self.modules for declared in m.not_personal]
 
@@ -415,6 +549,10 @@ class Registry:
 
     def privacy_sections(self) -> list[str]:
         return [section for m in self.modules for section in m.privacy_sections]
+
+    def large_bodies(self) -> list[tuple[re.Pattern[str], int]]:
+        """Each declared larger-body path, compiled, with its limit (read once, at start)."""
+        return [(re.compile(b.path), b.limit()) for m in self.modules for b in m.large_bodies]
 
 
 def registry_of(request: Request) -> Registry:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from smartcity.core.http.caching import BoundedStore, Pages
 from smartcity.parking.services import import_geojson
 from tests.conftest import World
 
@@ -88,3 +89,21 @@ def test_the_service_catalogue_and_start_page_are_cacheable(
     assert "Cookie" in page.headers["vary"]
     revisit = client.get("/dresden/", headers={"If-None-Match": page.headers["etag"]})
     assert revisit.status_code == 304
+
+
+def test_kept_copies_are_bounded_in_bytes_least_recently_used_out() -> None:
+    store: BoundedStore[bytes] = BoundedStore(100, len)
+    for number in range(3):
+        store.put(number, b"x" * 40)
+    assert len(store) == 2  # 120 bytes would be over the limit: the oldest went
+    assert store.get(0) is None
+    assert store.get(1) == b"x" * 40  # now the most recently used
+    store.put(3, b"y" * 40)
+    assert store.get(2) is None
+    assert store.get(1) is not None
+    store.put("big", b"z" * 101)  # larger than everything: never kept, nothing dropped
+    assert store.get("big") is None
+    assert len(store) == 2
+    pages = Pages(100)
+    kept = pages.get_or_make("page", lambda: b"{}")
+    assert kept.etag == pages.get_or_make("page", lambda: b"other").etag

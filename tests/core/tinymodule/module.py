@@ -9,7 +9,13 @@ from sqlalchemy import select
 
 from smartcity.core.demo import DemoContext
 from smartcity.core.http.deps import ContextDep, MunicipalityDep, TenantDbDep, requires
-from smartcity.core.identity.permissions import Role, define_permission
+from smartcity.core.identity.permissions import (
+    MUNICIPALITY_READ,
+    DemoAccount,
+    Role,
+    define_permission,
+    define_role,
+)
 from smartcity.core.modules import Module, NavEntry
 from smartcity.core.web import layout
 from smartcity.core.web.deps import staff_page
@@ -20,6 +26,16 @@ from tests.core.tinymodule.models import TinyNote
 
 HERE = Path(__file__).parent
 TINY_READ = define_permission("tiny.read", "Read the tiny notes", roles={Role.OPERATOR})
+# A role of the module's own: offered by the back office with its labels, holding its permission.
+TINY_KEEPER = define_role(
+    "tiny_keeper",
+    label="Keeper of the tiny notes",
+    label_de="Notizpflege",
+    description="Reads the tiny notes",
+    description_de="Liest die kleinen Notizen",
+    holds=(MUNICIPALITY_READ, TINY_READ),
+    demo=(DemoAccount("dresden.notizen", "Notizpflege Dresden"),),
+)
 router = APIRouter(prefix="/{municipality}/api/v1/tiny", tags=["tiny"])
 
 
@@ -58,6 +74,7 @@ module = Module(
     models=("tests.core.tinymodule.models",),
     migrations=HERE / "migrations",
     permissions=(TINY_READ,),
+    roles=(TINY_KEEPER,),
     routers=(router,),
     pages=(pages,),
     templates=HERE / "templates",

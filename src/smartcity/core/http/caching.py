@@ -16,6 +16,10 @@ freshness the route granted clients anyway.
 `personal=True` is for pages whose content depends on who asks (a signed-in person sees their
 name): only anonymous answers are public and kept; with credentials the answer is
 `private, no-cache` (still with an ETag), and `Vary: Cookie` keeps shared caches apart.
+
+Kept copies are bounded in bytes, least recently used first out (`BoundedStore`); `Pages` is
+the same store for bodies a module serialises itself and validates by its own revision (the
+open-data catalogue).
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine, event
 from starlette.requests import Request
@@ -35,6 +40,8 @@ SCOPE_KEY = "smartcity.cacheable"
 _WROTE_KEY = "smartcity.cache_wrote"
 # Answers larger than this are not kept (a data export is not what the copies are for).
 MAX_KEPT_BYTES = 1 << 20
+# What the process keeps of anonymous answers at most.
+MAX_COPIES_BYTES = 32 << 20
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,72 @@ def matches(if_none_match: str | None, etag: str) -> bool:
         return True
     tags = (tag.strip() for tag in if_none_match.split(","))
     return any(tag.removeprefix("W/") == etag for tag in tags)
+
+
+V = TypeVar("V")
+
+
+class BoundedStore(Generic[V]):
+    """Values by key, at most `limit` bytes in all (`size` tells a value's), the least recently
+    used dropped first; a value larger than the limit is not kept. Safe across threads."""
+
+    def __init__(self, limit: int, size: Callable[[V], int]) -> None:
+        self.limit = limit
+        self._size_of = size
+        self._entries: OrderedDict[Hashable, V] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> V | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, value: V) -> None:
+        size = self._size_of(value)
+        if size > self.limit:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= self._size_of(old)
+            self._entries[key] = value
+            self._size += size
+            while self._size > self.limit:
+                _, dropped = self._entries.popitem(last=False)
+                self._size -= self._size_of(dropped)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+@dataclass(frozen=True)
+class Kept:
+    body: bytes
+    etag: str
+
+
+class Pages:
+    """Serialised bodies with their ETags by key, at most `limit` bytes in all. The key carries
+    whatever makes a body current (a revision), so nothing is ever invalidated."""
+
+    def __init__(self, limit: int) -> None:
+        self._store: BoundedStore[Kept] = BoundedStore(limit, lambda kept: len(kept.body))
+
+    def get_or_make(self, key: Hashable, make: Callable[[], bytes]) -> Kept:
+        found = self._store.get(key)
+        if found is not None:
+            return found
+        # Made outside the lock: two requests may make the same body once each.
+        body = make()
+        kept = Kept(body, etag_of(body))
+        self._store.put(key, kept)
+        return kept
+
+    def __len__(self) -> int:
+        return len(self._store)
 
 
 class _Generation:
@@ -125,13 +198,15 @@ class ResponseCache:
     """The middleware behind `cacheable` (pure ASGI: a kept answer skips everything inside)."""
 
     def __init__(
-        self, app: ASGIApp, *, limit: int = 2048, clock: Callable[[], float] = time.monotonic
+        self,
+        app: ASGIApp,
+        *,
+        limit: int = MAX_COPIES_BYTES,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.app = app
-        self.limit = limit
         self.clock = clock
-        self.copies: dict[tuple[Any, ...], _Copy] = {}
-        self.lock = threading.Lock()
+        self.copies: BoundedStore[_Copy] = BoundedStore(limit, lambda copy: len(copy.body))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
@@ -209,12 +284,9 @@ class ResponseCache:
                 and _header(kept_headers, b"set-cookie") is None
             )
             if keep and key is not None:
-                with self.lock:
-                    if len(self.copies) >= self.limit:
-                        self.copies.clear()  # rare: many distinct queries; start afresh
-                    self.copies[key] = _Copy(
-                        self.clock() + policy.seconds, generation, etag, kept_headers, body
-                    )
+                self.copies.put(
+                    key, _Copy(self.clock() + policy.seconds, generation, etag, kept_headers, body)
+                )
             await self._answer(send, etag, kept_headers, body, if_none_match)
 
         await self.app(scope, receive, capture)

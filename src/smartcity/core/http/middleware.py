@@ -10,7 +10,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -75,6 +75,7 @@ def security_headers(image_origin: str = "") -> list[tuple[bytes, bytes]]:
 # toolkit provides it (the app passes it in), the API answers problem JSON.
 TooLargePage = Callable[[Request], Response]
 FORM_TYPES = (b"multipart/form-data", b"application/x-www-form-urlencoded")
+BODY_LIMIT_KEY = "smartcity.body_limit"
 
 
 def wants_page(headers: dict[bytes, bytes]) -> bool:
@@ -91,14 +92,28 @@ class PlatformMiddleware:
         max_body_bytes: int,
         too_large_page: TooLargePage | None = None,
         image_origin: str = "",
+        larger_bodies: Sequence[tuple[re.Pattern[str], int]] = (),
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Paths whose handlers take more (a timetable zip), checked against the whole path.
+        self.larger_bodies = tuple(larger_bodies)
         self.too_large_page = too_large_page
         self.headers = security_headers(image_origin)
 
+    def limit_for(self, path: str) -> int:
+        """The body limit of a path: the platform's, or a larger one a module declared."""
+        limits = [limit for pattern, limit in self.larger_bodies if pattern.fullmatch(path)]
+        return max([self.max_body_bytes, *limits])
+
     async def _refuse(
-        self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes], rid: str
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: dict[bytes, bytes],
+        rid: str,
+        limit: int,
     ) -> None:
         if self.too_large_page is not None and wants_page(headers):
             response = self.too_large_page(Request(scope, receive))
@@ -107,7 +122,7 @@ class PlatformMiddleware:
                 response.headers.setdefault(name.decode(), value.decode())
             await response(scope, receive, send)
             return
-        await _too_large(send, rid, self.max_body_bytes)
+        await _too_large(send, rid, limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -119,9 +134,11 @@ class PlatformMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = {"code": 500}
+        limit = self.limit_for(scope.get("path", ""))
+        scope[BODY_LIMIT_KEY] = limit  # the "too large" page names the limit that applied
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._refuse(scope, receive, send, headers, request_id)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, headers, request_id, limit)
             status["code"] = 413
             self._observe(scope, status["code"], started, request_id)
             request_id_var.reset(token)
@@ -134,8 +151,8 @@ class PlatformMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise _BodyTooLarge(self.max_body_bytes)
+                if received > limit:
+                    raise _BodyTooLarge(limit)
             return message
 
         async def send_with_headers(message: Message) -> None:
@@ -154,7 +171,7 @@ class PlatformMiddleware:
             await self.app(scope, limited_receive, send_with_headers)
         except _BodyTooLarge:
             status["code"] = 413
-            await self._refuse(scope, receive, send, headers, request_id)
+            await self._refuse(scope, receive, send, headers, request_id, limit)
         finally:
             self._observe(scope, status["code"], started, request_id)
             request_id_var.reset(token)

@@ -124,7 +124,7 @@ def _normalized(code: str) -> str:
 
 def _matching_step(credential: TotpCredential, secret: str, code: str, now: float) -> int | None:
     code = _normalized(code)
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not code.isdecimal():
         return None
     totp = pyotp.TOTP(secret, interval=INTERVAL)
     current = int(now // INTERVAL)

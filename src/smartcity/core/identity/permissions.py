@@ -1,42 +1,124 @@
 """Roles, permissions and API-key scopes. Deny by default: nothing is allowed unless a
-permission names the role or scope that grants it.
+permission names the role or scope that grants it, or a role's declaration says it holds it.
 
-Modules declare their permissions with `define_permission`, next to their routes.
+Modules declare their permissions with `define_permission` and their roles with `define_role`,
+next to their routes, and list both in their `module.py`; the back office, the demo and the
+checks of stored roles read the roles from there. The platform's own roles (administration,
+case work, operations, data, audit, press, the region) are `Role`'s below.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Literal
 
 
-class Role(StrEnum):
-    ADMIN = "admin"
-    CASE_WORKER = "case_worker"
-    OPERATOR = "operator"
-    DATA_STEWARD = "data_steward"
-    AUDITOR = "auditor"
-    # Datenschutzbeauftragte(r): data-subject requests, the register of processing, breaches.
-    DATA_PROTECTION_OFFICER = "dpo"
-    # Presse- und Öffentlichkeitsarbeit: writes the city's channel (news, events, warnings).
-    COMMUNICATIONS = "communications"
-    # Bäderbetrieb / Museum: sets up leisure facilities, their slots and products.
-    FACILITY_MANAGER = "facility_manager"
-    # Einlass: scans tickets at a facility's gate and takes payment at the cash desk.
-    GATE_STAFF = "gate_staff"
-    # Moderation of citizen participation: hides and restores proposals and comments.
-    MODERATOR = "moderator"
-    # Stadtwerke: the city's utilities (public transport timetables and realtime feeds).
-    UTILITY_STAFF = "utility_staff"
-    # Sitzungsdienst / Ratsbüro: the council's meetings, agendas, papers, members.
-    COUNCIL_OFFICE = "council_office"
-    # Stadtrat / Stadträtin: reads the council's non-public agenda items and papers.
-    COUNCILLOR = "councillor"
-    REGION_ADMIN = "region_admin"
+@dataclass(frozen=True)
+class DemoAccount:
+    """A staff account `smartcity demo` creates with a role (its password is generated)."""
+
+    username: str
+    display_name: str
+    # The demo municipality's slug; None for a role given for the region.
+    municipality: str | None = "dresden"
+    department: str | None = None
 
 
-MUNICIPALITY_ROLES = frozenset(Role) - {Role.REGION_ADMIN}
+class StaffRole(str):
+    """A role staff hold in one municipality (or, `region=True`, in the whole region).
+
+    It is its key wherever a text is wanted — the stored `role_assignment.role`, a principal's
+    roles, a comparison with either — and carries what the back office shows of it (label and
+    description in German and English), the permissions it holds besides those that name it,
+    and the demo's accounts in it. Made by `define_role` only."""
+
+    label: str
+    label_de: str
+    description: str
+    description_de: str
+    holds: frozenset[str]
+    demo: tuple[DemoAccount, ...]
+    region: bool
+    needs_department: bool
+
+    def __new__(
+        cls,
+        key: str,
+        *,
+        label: str,
+        label_de: str,
+        description: str,
+        description_de: str,
+        holds: Iterable[Permission] = (),
+        demo: Iterable[DemoAccount] = (),
+        region: bool = False,
+        needs_department: bool = False,
+    ) -> StaffRole:
+        role = super().__new__(cls, key)
+        role.label, role.label_de = label, label_de
+        role.description, role.description_de = description, description_de
+        role.holds = frozenset(p.name for p in holds)
+        role.demo = tuple(demo)
+        role.region = region
+        role.needs_department = needs_department
+        return role
+
+    @property
+    def key(self) -> str:
+        return str(self)
+
+    def label_in(self, language: str) -> str:
+        return self.label_de if language == "de" else self.label
+
+    def description_in(self, language: str) -> str:
+        return self.description_de if language == "de" else self.description
+
+    def grants(self, permission: Permission) -> bool:
+        return (
+            self in permission.roles
+            or permission.name in self.holds
+            or (permission.every_staff_role and not self.region)
+        )
+
+
+# Every role a loaded module declares, by key (as PERMISSIONS holds every permission). A
+# stored role that no module declares grants nothing and cannot be given.
+ROLES: dict[str, StaffRole] = {}
+
+
+def define_role(
+    key: str,
+    *,
+    label: str,
+    label_de: str,
+    description: str,
+    description_de: str,
+    holds: Iterable[Permission] = (),
+    demo: Iterable[DemoAccount] = (),
+    region: bool = False,
+    needs_department: bool = False,
+) -> StaffRole:
+    """Declare a role; list it in the module's `Module(roles=...)`. `holds`: permissions of
+    the module (or of those it requires) the role holds although they do not name it."""
+    if key in ROLES:
+        raise ValueError(f"role {key} defined twice")
+    if not key or not key.replace("_", "").isalpha() or not key.islower() or len(key) > 40:
+        raise ValueError(f"role key {key!r}: lower-case letters and _ only, at most 40")
+    role = StaffRole(
+        key,
+        label=label,
+        label_de=label_de,
+        description=description,
+        description_de=description_de,
+        holds=holds,
+        demo=demo,
+        region=region,
+        needs_department=needs_department,
+    )
+    ROLES[key] = role
+    return role
+
 
 # The scopes an API key can carry. A scope grants the permissions that name it.
 SCOPES: dict[str, str] = {
@@ -58,30 +140,116 @@ SCOPES: dict[str, str] = {
 class Permission:
     name: str
     description: str
-    roles: frozenset[Role]
+    roles: frozenset[str]
     scopes: frozenset[str] = frozenset()
+    # Held by every role given in a municipality (seeing its back office at all).
+    every_staff_role: bool = False
 
 
 PERMISSIONS: dict[str, Permission] = {}
 
 
 def define_permission(
-    name: str, description: str, *, roles: set[Role], scopes: set[str] | None = None
+    name: str,
+    description: str,
+    *,
+    roles: set[StaffRole],
+    scopes: set[str] | None = None,
+    every_staff_role: bool = False,
 ) -> Permission:
     unknown = set(scopes or ()) - set(SCOPES)
     if unknown:
         raise ValueError(f"unknown scopes {sorted(unknown)} for permission {name}")
     if name in PERMISSIONS:
         raise ValueError(f"permission {name} defined twice")
-    permission = Permission(name, description, frozenset(roles), frozenset(scopes or ()))
+    permission = Permission(
+        name, description, frozenset(roles), frozenset(scopes or ()), every_staff_role
+    )
     PERMISSIONS[name] = permission
     return permission
 
 
-ALL_STAFF = set(MUNICIPALITY_ROLES)
+class Role:
+    """The platform's own roles: offices every municipality has, named by the permissions of
+    many modules. A module's own roles are declared in that module (`define_role`)."""
+
+    ADMIN = define_role(
+        "admin",
+        label="Administration",
+        label_de="Verwaltung",
+        description="Runs the municipality's platform: staff and roles, settings, API keys",
+        description_de="Betreut die Plattform der Kommune: Personal und Rollen, "
+        "Einstellungen, API-Schlüssel",
+        demo=(
+            DemoAccount("dresden.admin", "Administration Dresden"),
+            DemoAccount("radebeul.admin", "Administration Radebeul", "radebeul"),
+        ),
+    )
+    CASE_WORKER = define_role(
+        "case_worker",
+        label="Case worker",
+        label_de="Sachbearbeitung",
+        description="Works the cases of one department",
+        description_de="Bearbeitet die Vorgänge eines Fachbereichs",
+        needs_department=True,
+        demo=(
+            DemoAccount(
+                "dresden.sachbearbeitung",
+                "Sachbearbeitung Bürgeramt",
+                department="Bürgeramt",
+            ),
+        ),
+    )
+    OPERATOR = define_role(
+        "operator",
+        label="Operations",
+        label_de="Betrieb",
+        description="Runs the city's technical infrastructure (lighting, parking, sensors)",
+        description_de="Betreibt die technische Infrastruktur (Beleuchtung, Parken, Sensorik)",
+        demo=(DemoAccount("dresden.betrieb", "Betrieb Stadtbeleuchtung"),),
+    )
+    DATA_STEWARD = define_role(
+        "data_steward",
+        label="Data steward",
+        label_de="Datenverantwortung",
+        description="Looks after the city's data: sensors, open data, exports, API keys",
+        description_de="Verantwortet die Daten der Stadt: Sensorik, offene Daten, Exporte, "
+        "API-Schlüssel",
+        demo=(DemoAccount("dresden.daten", "Datenverantwortung"),),
+    )
+    AUDITOR = define_role(
+        "auditor",
+        label="Auditor",
+        label_de="Revision",
+        description="Reads the audit log, the staff list and the cases, changes nothing",
+        description_de="Liest Protokoll, Personalliste und Vorgänge, ändert nichts",
+        demo=(DemoAccount("dresden.revision", "Revision"),),
+    )
+    # Shared by the channel (news, events, warnings) and participation (processes).
+    COMMUNICATIONS = define_role(
+        "communications",
+        label="Press and communications",
+        label_de="Presse- und Öffentlichkeitsarbeit",
+        description="Speaks for the city: its channel and its participation processes",
+        description_de="Spricht für die Stadt: ihr Kanal und ihre Beteiligungsverfahren",
+        demo=(DemoAccount("dresden.presse", "Presse- und Öffentlichkeitsarbeit"),),
+    )
+    REGION_ADMIN = define_role(
+        "region_admin",
+        label="Region administration",
+        label_de="Regionaladministration",
+        description="Holds every permission in every municipality of the region",
+        description_de="Hat alle Rechte in allen Kommunen der Region",
+        region=True,
+        demo=(DemoAccount("region.admin", "Regionaladministration", None),),
+    )
+
 
 MUNICIPALITY_READ = define_permission(
-    "municipality.read", "See the municipality's back-office overview", roles=ALL_STAFF
+    "municipality.read",
+    "See the municipality's back-office overview",
+    roles=set(),
+    every_staff_role=True,
 )
 STAFF_READ = define_permission(
     "staff.read", "List staff and their roles", roles={Role.ADMIN, Role.AUDITOR}
@@ -130,7 +298,9 @@ class Principal:
 
     def can(self, permission: Permission) -> bool:
         if self.kind == "user":
-            return Role.REGION_ADMIN in self.roles or bool(permission.roles & self.roles)
+            if Role.REGION_ADMIN in self.roles:
+                return True
+            return any(role in ROLES and ROLES[role].grants(permission) for role in self.roles)
         if self.kind == "api_key":
             return bool(permission.scopes & self.scopes)
         return False

@@ -34,7 +34,6 @@ from smartcity.core.identity.permissions import (
     STAFF_MANAGE,
     STAFF_READ,
     Principal,
-    Role,
 )
 from smartcity.core.identity.schemas import (
     AccountLock,
@@ -312,7 +311,7 @@ def create_staff(
     platform: PlatformDep,
 ) -> StaffMember:
     role = users.parse_role(body.role)
-    if role == Role.REGION_ADMIN:
+    if role.region:
         raise InvalidInput("Region admins are appointed with the CLI.", errors={"role": "region"})
     user = users.create_user(
         db,
@@ -375,7 +374,7 @@ def add_role(
 ) -> StaffMember:
     user = _staff_user(db, municipality, user_id)
     role = users.parse_role(body.role)
-    if role == Role.REGION_ADMIN:
+    if role.region:
         raise InvalidInput("Region admins are appointed with the CLI.", errors={"role": "region"})
     users.assign_role(
         db,

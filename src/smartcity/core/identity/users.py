@@ -14,7 +14,7 @@ from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.core.identity.models import RoleAssignment, UserAccount, name_matches
 from smartcity.core.identity.passwords import PasswordHashing, check_policy
-from smartcity.core.identity.permissions import Principal, Role
+from smartcity.core.identity.permissions import ROLES, Principal, Role, StaffRole
 from smartcity.core.identity.sessions import end_all_sessions
 from smartcity.core.tenancy.models import Municipality, Region
 
@@ -103,28 +103,32 @@ def set_password(
     )
 
 
-def parse_role(value: str) -> Role:
-    try:
-        return Role(value)
-    except ValueError:
-        known = ", ".join(r.value for r in Role)
+def parse_role(value: str) -> StaffRole:
+    """The declared role with this key; a key no installed module declares is refused."""
+    role = ROLES.get(value)
+    if role is None:
+        known = ", ".join(sorted(ROLES))
         raise InvalidInput(
             f"Unknown role '{value}'. Known roles: {known}.", errors={"role": "unknown"}
-        ) from None
+        )
+    return role
 
 
 def assign_role(
     db: Session,
     user: UserAccount,
-    role: Role,
+    role: StaffRole,
     *,
     municipality: Municipality | None,
     region: Region | None = None,
     department: str | None = None,
     actor: str,
 ) -> RoleAssignment:
-    """Give a role in one municipality; `region_admin` is given for a region instead."""
-    if role == Role.REGION_ADMIN:
+    """Give a role in one municipality; a region's role (`region_admin`) for a region instead.
+    Only a declared role is given (a stored key always names one)."""
+    if ROLES.get(role) is not role:
+        raise InvalidInput(f"Unknown role '{role}'.", errors={"role": "unknown"})
+    if role.region:
         if region is None:
             raise InvalidInput("The region admin role is given for a region.")
         region_id, municipality_id = region.id, None
@@ -132,9 +136,10 @@ def assign_role(
         if municipality is None:
             raise InvalidInput(f"The role {role} is given for a municipality.")
         region_id, municipality_id = municipality.region_id, municipality.id
-    if role == Role.CASE_WORKER and not (department and department.strip()):
+    if role.needs_department and not (department and department.strip()):
         raise InvalidInput(
-            "A case worker belongs to a department.", errors={"department": "required"}
+            f"A member of the role {role} belongs to a department.",
+            errors={"department": "required"},
         )
     department = department.strip() if department else None
     existing = db.scalar(
@@ -144,7 +149,7 @@ def assign_role(
             RoleAssignment.municipality_id.is_(None)
             if municipality_id is None
             else RoleAssignment.municipality_id == municipality_id,
-            RoleAssignment.role == role.value,
+            RoleAssignment.role == str(role),
             RoleAssignment.department.is_(None)
             if department is None
             else RoleAssignment.department == department,
@@ -156,7 +161,7 @@ def assign_role(
         user_id=user.id,
         region_id=region_id,
         municipality_id=municipality_id,
-        role=role.value,
+        role=str(role),
         department=department,
     )
     db.add(assignment)
@@ -167,21 +172,21 @@ def assign_role(
         action="role.assign",
         resource_type="user",
         resource_id=user.id,
-        changes={"role": role.value, "department": department},
+        changes={"role": str(role), "department": department},
         municipality_id=municipality_id,
     )
     return assignment
 
 
 def revoke_role(
-    db: Session, user: UserAccount, role: Role, *, municipality: Municipality, actor: str
+    db: Session, user: UserAccount, role: str, *, municipality: Municipality, actor: str
 ) -> int:
     assignments = list(
         db.scalars(
             select(RoleAssignment).where(
                 RoleAssignment.user_id == user.id,
                 RoleAssignment.municipality_id == municipality.id,
-                RoleAssignment.role == role.value,
+                RoleAssignment.role == str(role),
             )
         )
     )
@@ -194,7 +199,7 @@ def revoke_role(
             action="role.revoke",
             resource_type="user",
             resource_id=user.id,
-            changes={"role": role.value},
+            changes={"role": str(role)},
             municipality_id=municipality.id,
         )
     return len(assignments)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,15 +18,6 @@ from smartcity.core.tenancy.scope import SCOPE_KEY, TenantScope
 WATCHED.add(Municipality)
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
-# First path segments the platform itself uses; a municipality cannot take them.
-RESERVED_SLUGS = frozenset(
-    {
-        "api", "auth", "static", "healthz", "readyz", "metrics", "admin", "region", "docs",
-        # The login pages, the OParl System, NodeInfo and the ParkenDD index live at the top.
-        "anmelden", "abmelden", "logout", "konto", "mfa", "zwei-faktor", "passwort-vergessen",
-        "passwort-zuruecksetzen", "oparl", "nodeinfo", "parkendd",
-    }
-)  # fmt: skip
 # Amtlicher Gemeindeschlüssel: 2 digits Land (01-16), 1 Regierungsbezirk, 2 Kreis, 3 Gemeinde.
 AGS_PATTERN = re.compile(r"^(0[1-9]|1[0-6])\d{6}$")
 DEFAULT_REGION_SLUG = "region"
@@ -41,13 +33,16 @@ class MunicipalityInput:
     center_lon: float = 10.4515
 
 
-def validate_municipality(data: MunicipalityInput) -> None:
+def validate_municipality(data: MunicipalityInput, *, reserved: Collection[str]) -> None:
+    """`reserved`: the first path segments the platform's routes use (`Registry.reserved_slugs`
+    of the installed modules); a municipality's URLs start with its slug, so it cannot take one.
+    """
     errors: dict[str, str] = {}
     if not SLUG_PATTERN.match(data.slug):
         errors["slug"] = (
             "2-63 characters: lower-case letters, digits and hyphens, starting with a letter"
         )
-    elif data.slug in RESERVED_SLUGS:
+    elif data.slug in reserved:
         errors["slug"] = f"'{data.slug}' is reserved by the platform"
     if not data.name.strip():
         errors["name"] = "must not be empty"
@@ -75,9 +70,13 @@ def get_or_create_region(session: Session, slug: str = DEFAULT_REGION_SLUG) -> R
 
 
 def create_municipality(
-    session: Session, data: MunicipalityInput, region: Region | None = None
+    session: Session,
+    data: MunicipalityInput,
+    region: Region | None = None,
+    *,
+    reserved: Collection[str],
 ) -> Municipality:
-    validate_municipality(data)
+    validate_municipality(data, reserved=reserved)
     if session.scalar(select(Municipality.id).where(Municipality.slug == data.slug)):
         raise Conflict(f"A municipality with slug '{data.slug}' exists already.")
     if session.scalar(select(Municipality.id).where(Municipality.ags == data.ags)):

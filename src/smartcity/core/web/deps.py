@@ -29,6 +29,7 @@ from smartcity.core.http.deps import (
     public,
     user_principal,
 )
+from smartcity.core.http.middleware import BODY_LIMIT_KEY
 from smartcity.core.identity.models import UserAccount
 from smartcity.core.identity.permissions import Permission, Principal
 from smartcity.core.identity.sessions import resolve_session
@@ -125,7 +126,7 @@ def too_large_page(request: Request) -> Response:
             "(at most %(limit)s MB). Nothing was saved. Please go back and send smaller or "
             "fewer files."
         )
-        % {"limit": i18n.megabytes(settings.max_request_bytes)},
+        % {"limit": i18n.megabytes(request.scope.get(BODY_LIMIT_KEY, settings.max_request_bytes))},
         back_url=request.url.path,
     )
 
@@ -190,7 +191,11 @@ def form_photo(
 def row_id(text: str) -> int | None:
     """An id typed into a form, or None: digits only and within the databases' integer
     range (a larger number would be a database error, not a wrong id)."""
-    return int(text) if text.isdigit() and int(text) <= MAX_ROW_ID else None
+    # isascii: str.isdecimal() also accepts "²" or "٣", which int() refuses; the length keeps
+    # int() away from Python's limit on the digits it converts.
+    if not (text.isascii() and text.isdecimal()) or len(text) > 19:
+        return None
+    return int(text) if int(text) <= MAX_ROW_ID else None
 
 
 def staff_principal(request: Request, db: DbDep, state: WebState) -> Principal | None:

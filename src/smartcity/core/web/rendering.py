@@ -35,6 +35,13 @@ def _local(moment: datetime | None, zone: str = "Europe/Berlin", with_time: bool
     return f"{i18n.day(local.date())}, {local:%H:%M}"
 
 
+def _clock(moment: datetime | None, zone: str = "Europe/Berlin") -> str:
+    """The time of day alone (a slot in a list headed by its day): 07:00 in both languages."""
+    if moment is None:
+        return "–"
+    return f"{moment.astimezone(ZoneInfo(zone)) if moment.tzinfo else moment:%H:%M}"
+
+
 def _number(value: float | int | None, digits: int = 0) -> str:
     if value is None:
         return "–"
@@ -56,6 +63,7 @@ def _environment() -> Environment:
         i18n.gettext_, i18n.ngettext_, newstyle=True
     )
     environment.filters["local"] = _local
+    environment.filters["clock"] = _clock
     environment.filters["number"] = _number
     environment.filters["day"] = i18n.day
     environment.filters["filesize"] = i18n.kilobytes

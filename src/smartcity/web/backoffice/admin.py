@@ -26,15 +26,17 @@ from smartcity.core.identity.permissions import (
     APIKEYS_MANAGE,
     AUDIT_READ,
     MUNICIPALITY_READ,
+    ROLES,
     SCOPES,
     STAFF_MANAGE,
     STAFF_READ,
-    Role,
+    StaffRole,
 )
+from smartcity.core.modules import registry_of
 from smartcity.core.web import layout
 from smartcity.core.web.dates import field_value, parse_day
 from smartcity.core.web.deps import FormDep, form_text, row_id, staff_page
-from smartcity.core.web.i18n import _, gettext_
+from smartcity.core.web.i18n import gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
 from smartcity.lighting import services as lighting
@@ -47,23 +49,18 @@ from smartcity.web.permissions import COCKPIT_VIEW
 
 router = APIRouter(prefix="/{municipality}/verwaltung", include_in_schema=False)
 
-ROLE_NAMES = {
-    Role.ADMIN: _("Administration"),
-    Role.CASE_WORKER: _("Case worker"),
-    Role.OPERATOR: _("Operations"),
-    Role.DATA_STEWARD: _("Data steward"),
-    Role.AUDITOR: _("Auditor"),
-    Role.DATA_PROTECTION_OFFICER: _("Data protection officer"),
-    Role.COMMUNICATIONS: _("Press and communications"),
-    Role.UTILITY_STAFF: _("Public utilities (Stadtwerke)"),
-    Role.FACILITY_MANAGER: _("Facility management"),
-    Role.GATE_STAFF: _("Gate staff"),
-    Role.MODERATOR: _("Moderation of participation"),
-    Role.COUNCIL_OFFICE: _("Council office"),
-    Role.COUNCILLOR: _("Councillor"),
-    Role.REGION_ADMIN: _("Region administration"),
-}
-ASSIGNABLE = [role for role in ROLE_NAMES if role != Role.REGION_ADMIN]
+
+def assignable_roles(request: Request) -> list[StaffRole]:
+    """The roles the installed modules declare that are given in a municipality (the
+    region's are appointed with the CLI)."""
+    return [role for role in registry_of(request).roles() if not role.region]
+
+
+def role_label(role: str, language: str) -> str:
+    """A stored role in the reader's language, as its module declares it (the key itself if
+    no installed module declares it any more)."""
+    declared = ROLES.get(role)
+    return declared.label_in(language) if declared is not None else role
 
 
 def scope_label(scope: str) -> str:
@@ -150,12 +147,13 @@ def _users_page(
     values: dict[str, str],
     status_code: int = 200,
 ) -> Response:
+    assignable = assignable_roles(request)
     staff = []
     for user, labels in users.staff_of(db, municipality):
         roles = []
         for label in labels:
             role, _sep, department = label.partition(":")
-            roles.append((role, gettext_(ROLE_NAMES.get(Role(role), role)), department))
+            roles.append((role, role_label(role, state.language), department))
         staff.append((user, roles))
     return render(
         request,
@@ -163,7 +161,11 @@ def _users_page(
         state,
         status_code=status_code,
         staff=staff,
-        roles=[(role.value, gettext_(ROLE_NAMES[role])) for role in ASSIGNABLE],
+        roles=[(role.key, role.label_in(state.language)) for role in assignable],
+        role_descriptions=[
+            (role.label_in(state.language), role.description_in(state.language))
+            for role in assignable
+        ],
         can_manage=state.principal.can(STAFF_MANAGE),
         current_user_id=state.principal.id,
         errors=errors,
@@ -208,12 +210,13 @@ def staff_change(
     }
     actor = state.principal.actor
     try:
-        role_text = values["role"]
-        if role_text not in {r.value for r in ASSIGNABLE}:
+        # Only a role an installed module declares (and not the region's).
+        chosen = {role.key: role for role in assignable_roles(request)}.get(values["role"])
+        if chosen is None:
             raise InvalidInput(gettext_("Please choose a role."), errors={"role": ""})
-        role = Role(role_text)
+        role = chosen
         department = values["department"] or None
-        if role == Role.CASE_WORKER and not department and action != "revoke":
+        if role.needs_department and not department and action != "revoke":
             raise InvalidInput(
                 gettext_("Case workers belong to a department: please name it."),
                 errors={"department": ""},
@@ -235,7 +238,7 @@ def staff_change(
                 raise InvalidInput(gettext_("This staff member does not exist here."))
             user = found
         if action == "revoke" and not _confirmed(form):
-            role_name = gettext_(ROLE_NAMES[role])
+            role_name = role.label_in(state.language)
             who = user.display_name or user.username
             return _confirm_page(
                 request,
@@ -256,7 +259,7 @@ def staff_change(
                 fields=[
                     ("action", "revoke"),
                     ("user_id", str(user.id)),
-                    ("role", role.value),
+                    ("role", role.key),
                     ("department", values["department"]),
                 ],
                 cancel_url=f"/{municipality.slug}/verwaltung/benutzer",

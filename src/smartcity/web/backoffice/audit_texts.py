@@ -10,7 +10,7 @@ from typing import Any
 
 from smartcity.cases.decisions import OUTCOMES
 from smartcity.cases.pages import CASE_ACTIONS
-from smartcity.core.identity.permissions import SCOPES, Role
+from smartcity.core.identity.permissions import ROLES, SCOPES
 from smartcity.core.web.i18n import _, current_language, gettext_
 
 ACTIONS: dict[str, str] = {
@@ -114,15 +114,6 @@ FIELDS: dict[str, str] = {
     "bytes": _("Size in bytes"),
 }
 
-ROLE_NAMES: dict[str, str] = {
-    Role.ADMIN.value: _("Administration"),
-    Role.CASE_WORKER.value: _("Case worker"),
-    Role.OPERATOR.value: _("Operations"),
-    Role.DATA_STEWARD.value: _("Data steward"),
-    Role.AUDITOR.value: _("Auditor"),
-    Role.REGION_ADMIN.value: _("Region administration"),
-}
-
 
 @dataclass(frozen=True)
 class Change:
@@ -145,8 +136,9 @@ def _value(field: str, value: Any, names: Mapping[str, str], status: Callable[[s
         return gettext_("yes") if value else gettext_("no")
     if field == "scopes" and isinstance(value, list):
         return ", ".join(gettext_(SCOPES.get(str(s), str(s))) for s in value)
-    if field == "role" and str(value) in ROLE_NAMES:
-        return gettext_(ROLE_NAMES[str(value)])
+    if field == "role" and str(value) in ROLES:
+        # The label its module declares, in the reader's language.
+        return ROLES[str(value)].label_in(current_language.get())
     if field == "status":
         return status(str(value))
     if field == "outcome" and str(value) in OUTCOMES:
