@@ -42,7 +42,7 @@ from smartcity.core.settings import Settings
 from smartcity.core.tenancy import services as tenancy
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
 from smartcity.core.uploads.services import UploadLimits
-from smartcity.modules import import_models
+from smartcity.modules import import_models, reserved_slugs
 
 
 def host(index: int, port: int) -> str:
@@ -117,6 +117,7 @@ def main() -> None:
                     "dresden", "Dresden", "14612000", "Europe/Berlin", 51.05, 13.74
                 ),
                 region,
+                reserved=reserved_slugs(),
             )
         scope = {SCOPE_KEY: tenancy.scope_for(dresden)}
         with transaction(platform.sessions, **scope) as db:

@@ -15,8 +15,12 @@ from sqlalchemy import MetaData, select
 
 from smartcity.citizen import login as citizen_login
 from smartcity.core.identity import users
-from smartcity.core.identity.permissions import Role
 from smartcity.core.tenancy.models import Region
+from smartcity.leisure import booking
+from smartcity.participation import following
+from smartcity.participation import services as participation
+from smartcity.participation.models import Comment, Process, Proposal
+from smartcity.privacy.permissions import DATA_PROTECTION_OFFICER
 from tests.citizen.conftest import (  # noqa: F401 - fixtures used by the tests here
     DOG,
     DRESDEN,
@@ -29,13 +33,24 @@ from tests.citizen.conftest import (  # noqa: F401 - fixtures used by the tests 
     upload,
 )
 from tests.conftest import PASSWORD, World
+from tests.leisure.conftest import Pool, make_pool
 from tests.open311.conftest import app_key, categories  # noqa: F401 - fixtures
+from tests.participation.conftest import add_proposal, make_process
 
 METERS = (
     "meter_number;address;digits;last_reading;last_reading_date;persons\n"
     "WZ-1001;Altmarkt 1, 01067 Dresden;5;1000,000;01.01.2026;2\n"
     "WZ-1002;Neumarkt 2, 01067 Dresden;5;2000,000;01.01.2026;2\n"
 )
+
+
+@dataclass
+class Places:
+    """What the modules added later offer the test citizens: a pool with time slots and a
+    participation process in its support phase (proposals made before)."""
+
+    pool: Pool
+    process: Process
 
 
 @dataclass
@@ -52,6 +67,11 @@ class Person:
     def markers(self) -> list[str]:
         return [self.email, self.name, self.subject, *self.tracking_codes]
 
+    @property
+    def login(self) -> str:
+        """The citizen account's subject as the platform stores it (issuer | subject)."""
+        return f"https://id.example|{self.subject}"
+
 
 def use_everything(
     new_client: Callable[[], TestClient],
@@ -60,9 +80,11 @@ def use_everything(
     person: Person,
     meter: str,
     service: str,
+    places: Places,
 ) -> Person:
     """An application with uploads while signed in with the citizen account, a defect report
-    with a photo, a water-meter reading with a photo."""
+    with a photo, a water-meter reading with a photo, tickets for the pool, and a proposal,
+    a comment, supports and a report to the moderation in a participation process."""
     citizen = new_client()
     with world.system() as db:
         token = citizen_login.start(
@@ -117,7 +139,60 @@ def use_everything(
     )
     assert reading.status_code == 201, reading.text
     person.tracking_codes.append(reading.json()["tracking_code"])
+    book_and_take_part(world, person, places)
     return person
+
+
+def book_and_take_part(world: World, person: Person, places: Places) -> None:
+    """Leisure and participation, through their services: two tickets for the pool booked
+    while signed in; a proposal and a comment under the person's name; a support for every
+    proposal and comment there is (their counts are stored with them); a report to the
+    moderation; following a proposal by e-mail."""
+    with world.tenant(world.dresden) as db:
+        booking.book(
+            db,
+            world.dresden,
+            booking.BookingInput(
+                places.pool.later_slot,
+                {places.pool.products["adult"]: 2},
+                person.email,
+                citizen_subject=person.login,
+            ),
+            world.platform.settings.require_secret_key(),
+        )
+    proposal = add_proposal(
+        world,
+        places.process,
+        "Mehr Radwege",
+        sub=person.subject,
+        public_name=person.name,
+    )
+    with world.tenant(world.dresden) as db:
+        mine = db.get(Proposal, proposal.id)
+        assert mine is not None
+        participation.add_comment(
+            db,
+            mine,
+            participation.CommentInput(body="Ich wohne gleich nebenan.", public_name=person.name),
+            citizen_subject=person.login,
+        )
+        for each in db.scalars(select(Proposal).order_by(Proposal.id)):
+            assert participation.support(db, each, citizen_subject=person.login)
+        for comment in db.scalars(select(Comment).order_by(Comment.id)):
+            assert participation.support_comment(db, comment, citizen_subject=person.login)
+        first = db.scalars(select(Proposal).order_by(Proposal.id)).first()
+        assert first is not None
+        participation.flag(
+            db, "proposal", first.id, citizen_subject=person.login, reason="Bitte prüfen"
+        )
+        # E-mails about the first proposal, to the address of the citizen login.
+        following.follow(db, first, citizen_subject=person.login, email=person.email, language="de")
+
+
+@pytest.fixture
+def places(world: World) -> Places:
+    process = make_process(world, "radwege", "support", before=("proposals",))
+    return Places(make_pool(world, world.dresden), process)
 
 
 @pytest.fixture
@@ -127,6 +202,7 @@ def erika(
     dog_tax: str,  # noqa: F811
     categories: None,  # noqa: F811
     app_key: str,  # noqa: F811
+    places: Places,
 ) -> Person:
     operator = staff(new_client, "dd.operator")
     imported = operator.post(
@@ -136,7 +212,7 @@ def erika(
     )
     assert imported.status_code == 200, imported.text
     erika = Person("erika.privat@example.org", "Erika Privatfrau", "erika-0815", b"ERIKA-FILE")
-    use_everything(new_client, world, app_key, erika, "WZ-1001", dog_tax)
+    use_everything(new_client, world, app_key, erika, "WZ-1001", dog_tax, places)
     return erika
 
 
@@ -147,9 +223,10 @@ def max_neighbour(
     erika: Person,
     app_key: str,  # noqa: F811
     dog_tax: str,  # noqa: F811
+    places: Places,
 ) -> Person:
     neighbour = Person("max.nachbar@example.org", "Max Nachbarmann", "max-4711", b"MAX-FILE")
-    return use_everything(new_client, world, app_key, neighbour, "WZ-1002", dog_tax)
+    return use_everything(new_client, world, app_key, neighbour, "WZ-1002", dog_tax, places)
 
 
 def scan(world: World, markers: list[str]) -> list[tuple[str, str, Any]]:
@@ -195,7 +272,7 @@ def dpo(world: World, new_client: Callable[[], TestClient]) -> TestClient:
         users.assign_role(
             db,
             account,
-            Role.DATA_PROTECTION_OFFICER,
+            DATA_PROTECTION_OFFICER,
             municipality=world.dresden,
             region=db.get(Region, world.dresden.region_id),
             actor="test",

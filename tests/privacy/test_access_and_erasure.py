@@ -9,11 +9,14 @@ import json
 import zipfile
 from typing import Any
 
+from sqlalchemy import func, select
+
 from smartcity.core.audit.services import verify
 from smartcity.core.modules import ERASE_KEEP
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
 from smartcity.core.uploads import services as uploads
 from smartcity.modules import installed_modules
+from smartcity.participation.models import Comment, CommentSupport, Proposal, Support
 from smartcity.privacy.access import archive
 from smartcity.privacy.declarations import declared
 from smartcity.privacy.erasure import erase
@@ -31,6 +34,23 @@ def _outside(found: Found, hits: list[tuple[str, str, Any]]) -> list[tuple[str, 
     return [(t, c, k) for t, c, k in hits if k not in found.rows.get(t, {})]
 
 
+def supports(world: World) -> list[list[int]]:
+    """The supports stored with each proposal and each comment (sorted), after checking that
+    they are what the support rows count."""
+    found = []
+    with world.tenant(world.dresden) as db:
+        for model, support, via in (
+            (Proposal, Support, Support.proposal_id),
+            (Comment, CommentSupport, CommentSupport.comment_id),
+        ):
+            stored = {row[0]: row[1] for row in db.execute(select(model.id, model.supports))}
+            counts = select(via, func.count()).select_from(support).group_by(via)
+            counted = {row[0]: row[1] for row in db.execute(counts)}
+            assert stored == {key: counted.get(key, 0) for key in stored}
+            found.append(sorted(stored.values()))
+    return found
+
+
 def test_the_access_search_finds_everything_of_the_person_and_nothing_of_others(
     world: World, erika: Person, max_neighbour: Person
 ) -> None:
@@ -42,6 +62,14 @@ def test_the_access_search_finds_everything_of_the_person_and_nothing_of_others(
     assert {"case_file", "case_event", "service_request", "stored_file"} <= set(found.rows)
     assert len(found.rows["stored_file"]) == 3  # the proof and both photos
     assert len(found.rows["submission"]) == 2  # the application and the defect report
+    # The modules added later: the pool's booking with its tickets, the participation.
+    assert len(found.rows["leisure_order"]) == 1
+    assert len(found.rows["leisure_ticket"]) == 2
+    assert len(found.rows["participation_proposal"]) == 1
+    assert len(found.rows["participation_comment"]) == 1
+    assert len(found.rows["participation_support"]) == 1
+    assert len(found.rows["participation_comment_support"]) == 1
+    assert len(found.rows["participation_flag"]) == 1
     # Found from the e-mail alone: the account subject, via the application.
     assert erika.subject in {s.split("|")[-1] for s in found.identifiers["citizen_subject"]}
     neighbours = scan(world, max_neighbour.markers)
@@ -50,6 +78,10 @@ def test_the_access_search_finds_everything_of_the_person_and_nothing_of_others(
     # Any one identifier leads to all of it.
     by_code = _find(world, tracking_code=[erika.tracking_codes[1].lower()])
     assert by_code.counts() == found.counts()
+    # A ticket's code, as printed and typed in lower case, leads to the booking and the buyer.
+    ticket = next(iter(found.rows["leisure_ticket"].values()))["code"]
+    printed = "-".join(ticket[i : i + 4] for i in range(0, 16, 4)).lower()
+    assert _find(world, ticket_code=[printed]).counts() == found.counts()
 
 
 def test_the_access_archive_holds_data_purposes_the_summary_and_the_files(
@@ -85,6 +117,7 @@ def test_erasure_removes_the_person_everywhere_except_what_a_law_keeps(
     world: World, erika: Person, max_neighbour: Person
 ) -> None:
     neighbours_before = scan(world, max_neighbour.markers)
+    assert supports(world) == [[1, 2], [1, 2]]
     registry = installed_modules()
     with world.tenant(world.dresden) as db:
         found = find(db, declared(registry), {"email": [erika.email]})
@@ -106,6 +139,9 @@ def test_erasure_removes_the_person_everywhere_except_what_a_law_keeps(
     # The neighbour keeps everything, files included.
     assert scan(world, max_neighbour.markers) == neighbours_before
     assert len(files_with(world, max_neighbour.file_marker)) == 3
+    # Counts stored with proposals and comments follow the erased supports: Erika's own
+    # proposal and comment had hers and Max's, Max's only his.
+    assert supports(world) == [[1, 1], [1, 1]]
     # Erasure is in the audit log, without the data, and every chain still verifies.
     with world.platform.sessions(info={SCOPE_KEY: SYSTEM}) as db:
         assert verify(db).ok

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from smartcity.core.modules import ERASE_KEEP, Module, PersonalData, Registry, Retention
+from smartcity.core.modules import ERASE_KEEP, Module, PersonalData, Recount, Registry, Retention
 from smartcity.modules import installed_modules
 from smartcity.privacy.declarations import (
     DeclarationError,
@@ -60,3 +60,27 @@ def test_a_declaration_access_and_erasure_cannot_reach_fails() -> None:
     assert any("fideslang" in p for p in problems(unknown, models_by_table()))
     with pytest.raises(DeclarationError):
         declared(Registry((Module(name="broken", personal_data=(lost,)),)))
+
+
+def test_a_retention_left_to_a_job_without_a_dry_run_fails() -> None:
+    """A module's own retention must be declared with its dry run, or the officer's dry run
+    could not count it."""
+    (cases,) = [m for m in installed_modules() if m.name == "cases"]
+    uncounted = Registry((replace(cases, retention_jobs=()),))
+    with pytest.raises(DeclarationError, match=r"cases\.retention"):
+        declared(uncounted)
+
+
+def test_recounts_and_rectifiable_columns_must_name_what_exists() -> None:
+    (support,) = [
+        d for d in installed_modules().personal_data() if d.table == "participation_support"
+    ]
+    wrong = replace(
+        support,
+        recount=(Recount("participation_proposal", "likes", via="proposal_id"),),
+        rectifiable={"citizen_subject": "shoe_size", "proposal_id": "address"},
+    )
+    found = problems(wrong, models_by_table())
+    assert any("recount of unknown participation_proposal.likes" in p for p in found)
+    assert any("'shoe_size' is not one of" in p for p in found)
+    assert any("proposal_id is not among the declared" in p for p in found)

@@ -11,9 +11,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from smartcity.core.audit.models import AuditEntry
 from smartcity.core.db import utcnow
+from smartcity.participation.models import Proposal
 from smartcity.privacy.requests import add_months
+from smartcity.watermeter.models import WaterMeter
 from tests.citizen.conftest import mails
 from tests.conftest import World
 from tests.privacy.conftest import Person, files_with, scan
@@ -105,3 +109,63 @@ def test_staff_without_the_officers_role_see_nothing(
             "/retention",
         ):
             assert client.get(BASE + path).status_code == 403, (username, path)
+
+
+def _rectify(dpo: TestClient, email: str, kind: str, old: str, new: str) -> dict[str, int]:
+    created = dpo.post(
+        f"{BASE}/requests",
+        json={
+            "kind": "rectification",
+            "email": email,
+            "correction": {"kind": kind, "old": old, "new": new},
+        },
+    )
+    assert created.status_code == 201, created.text
+    request = created.json()["id"]
+    dpo.post(f"{BASE}/requests/{request}/identity", json={"how": "Personalausweis vorgelegt"})
+    done = dpo.post(f"{BASE}/requests/{request}/carry-out")
+    assert done.status_code == 200, done.text
+    rows: dict[str, int] = done.json()["outcome"]["rows"]
+    return rows
+
+
+def test_the_officer_corrects_a_public_name_and_an_address_in_the_persons_rows_only(
+    dpo: TestClient, erika: Person, max_neighbour: Person, world: World
+) -> None:
+    renamed = _rectify(dpo, erika.email, "public_name", erika.name.upper(), "E. Privat")
+    assert renamed == {"participation_proposal": 1, "participation_comment": 1}
+    moved = _rectify(
+        dpo, erika.email, "address", "Altmarkt 1, 01067 Dresden", "Altmarkt 1a, 01067 Dresden"
+    )
+    assert moved == {"water_meter": 1}
+    # Max's contributions and meter are his: the same name or address elsewhere is not hers.
+    with world.tenant(world.dresden) as db:
+        names = set(db.scalars(select(Proposal.public_name)))
+        addresses = set(db.scalars(select(WaterMeter.address)))
+    assert names == {"E. Privat", max_neighbour.name}
+    assert addresses == {"Altmarkt 1a, 01067 Dresden", "Neumarkt 2, 01067 Dresden"}
+    # The audit log says what kind was corrected and how many rows, never the values.
+    assert {t for t, _, _ in scan(world, ["E. Privat", "Altmarkt 1a"])} == {
+        "participation_proposal",
+        "participation_comment",
+        "water_meter",
+        "privacy_request",
+    }
+    with world.system() as db:
+        changes = [
+            e.changes
+            for e in db.scalars(
+                select(AuditEntry).where(AuditEntry.action == "privacy.rectification")
+            )
+        ]
+    assert [c["kind"] for c in changes] == ["public_name", "address"]
+    # A kind nobody declares is refused with a message, not carried out.
+    refused = dpo.post(
+        f"{BASE}/requests",
+        json={
+            "kind": "rectification",
+            "email": erika.email,
+            "correction": {"kind": "shoe_size", "old": "38", "new": "39"},
+        },
+    )
+    assert refused.status_code == 422

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from smartcity.cases.pages import router as pages
 from smartcity.cases.permissions import CASES_READ, CASES_WORK
-from smartcity.cases.retention import CASE_RETENTION
+from smartcity.cases.retention import CASE_RETENTION, RETENTION
 from smartcity.cases.routes import router
 from smartcity.core.modules import (
     ERASE_DELETE,
@@ -32,6 +32,7 @@ module = Module(
     templates=HERE / "templates",
     translations=HERE / "locale",
     jobs=(CASE_RETENTION,),
+    retention_jobs=(RETENTION,),
     navigation=(NavEntry("vorgaenge", "Inbox", CASES_READ, order=10),),
     personal_data=(
         PersonalData(

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 from cryptography.hazmat.primitives.asymmetric import rsa
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from smartcity.channel import activitypub, signatures
@@ -29,6 +29,7 @@ from smartcity.channel.settings import ChannelSettings
 from smartcity.channel.urls import Urls
 from smartcity.core.audit import services as audit
 from smartcity.core.db import transaction, utcnow
+from smartcity.core.modules import Removal, Removed
 from smartcity.core.platform import Platform
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
@@ -503,12 +504,30 @@ def _forget_old(platform: Platform, now: datetime) -> None:
     """Done deliveries (delivered or given up) are kept a week for the status page, then go:
     an Accept names its follower."""
     with transaction(platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
-        db.execute(
-            delete(Delivery).where(
-                Delivery.created_at < now - KEEP_DONE,
-                or_(Delivery.delivered_at.is_not(None), Delivery.abandoned.is_(True)),
-            )
-        )
+        forget_done(platform, db, now)
+
+
+DONE_LABEL = "delivery: 7 days after it was queued"
+
+
+def _done_before(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        Delivery.created_at < now - KEEP_DONE,
+        or_(Delivery.delivered_at.is_not(None), Delivery.abandoned.is_(True)),
+    )
+
+
+def count_done(platform: Platform, db: Session, now: datetime) -> list[Removal]:
+    """The dry run of `forget_done` in the session's scope."""
+    rows = db.scalar(select(func.count()).select_from(Delivery).where(_done_before(now))) or 0
+    return [Removal(Delivery.__tablename__, DONE_LABEL, "delete", rows)] if rows else []
+
+
+def forget_done(platform: Platform, db: Session, now: datetime) -> Removed:
+    """Delete the deliveries done a week before `now` (what `count_done` counted)."""
+    result = db.execute(delete(Delivery).where(_done_before(now)))
+    rows = int(getattr(result, "rowcount", 0) or 0)
+    return Removed([Removal(Delivery.__tablename__, DONE_LABEL, "delete", rows)] if rows else [])
 
 
 def _record_servers(db: Session, now: datetime, servers: dict[tuple[int, str], _Outcome]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from smartcity.channel import federation
 from smartcity.core.jobs import PeriodicJob
+from smartcity.core.modules import RetentionJob
 from smartcity.core.platform import Platform
 
 
@@ -19,3 +20,5 @@ def _deliver(platform: Platform) -> None:
 PUBLISH = PeriodicJob("channel.publish", 30, _publish, at_start=True)
 # The queue: due deliveries to servers not in back-off (a restart picks up where it stopped).
 DELIVER = PeriodicJob("channel.deliver", 10, _deliver, at_start=True)
+# Done deliveries a week old (an Accept names its follower), counted for the officer's dry run.
+DELIVERY_RETENTION = RetentionJob("channel.deliver", federation.count_done, federation.forget_done)

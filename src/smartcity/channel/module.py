@@ -7,7 +7,7 @@ from pathlib import Path
 
 from smartcity.channel import demo
 from smartcity.channel.frame import portal_frame
-from smartcity.channel.jobs import DELIVER, PUBLISH
+from smartcity.channel.jobs import DELIVER, DELIVERY_RETENTION, PUBLISH
 from smartcity.channel.pages import federation_pages, portal_pages, staff_pages
 from smartcity.channel.permissions import CHANNEL_FEDERATION, CHANNEL_PUBLISH
 from smartcity.channel.routes import ap, feed_router, router
@@ -34,6 +34,7 @@ module = Module(
     translations=HERE / "locale",
     demo_seeders=(demo.seed,),
     jobs=(PUBLISH, DELIVER),
+    retention_jobs=(DELIVERY_RETENTION,),
     navigation=(
         NavEntry("kanal", "Channel", CHANNEL_PUBLISH, order=40),
         NavEntry("foederation", "Federation", CHANNEL_FEDERATION, order=41),

@@ -69,6 +69,28 @@ def _labels() -> dict[str, str]:
     return {name: gettext_(label) for name, label in LABELS.items()}
 
 
+# A warning's CAP codes (stored and sent as they are), in words.
+CAP_LABELS = {
+    "Extreme": _("Extreme"),
+    "Severe": _("Severe"),
+    "Moderate": _("Moderate"),
+    "Minor": _("Minor"),
+    "Immediate": _("Immediate"),
+    "Expected": _("Expected"),
+    "Future": _("Future"),
+    "Past": _("Past"),
+    "Observed": _("Observed"),
+    "Likely": _("Likely"),
+    "Possible": _("Possible"),
+    "Unlikely": _("Unlikely"),
+    "Unknown": _("Unknown"),
+}
+
+
+def _cap(codes: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(code, gettext_(CAP_LABELS[code])) for code in codes]
+
+
 # ---- portal ------------------------------------------------------------------------------
 
 
@@ -136,6 +158,7 @@ def post_page(
         categories=channels.categories_of(db, [post.id])[post.id],
         images=channels.images_of(db, [post.id])[post.id],
         kinds=KIND_LABELS,
+        severity=gettext_(CAP_LABELS.get(post.severity or "Unknown", post.severity or "")),
         zone=municipality.timezone,
         **layout.portal(request, municipality, "aktuelles", post.title),
     )
@@ -305,9 +328,9 @@ def _editor(
         labels=_labels(),
         channels=[(str(c.id), c.name) for c in channels.channels(db)],
         kinds=[(k, gettext_(v)) for k, v in KIND_LABELS.items()],
-        severities=[(v, v) for v in SEVERITIES],
-        urgencies=[(v, v) for v in URGENCIES],
-        certainties=[(v, v) for v in CERTAINTIES],
+        severities=_cap(SEVERITIES),
+        urgencies=_cap(URGENCIES),
+        certainties=_cap(CERTAINTIES),
         images=channels.images_of(db, [post.id])[post.id] if post else [],
         **layout.staff(request, municipality, state.principal, "kanal", title),
     )

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from smartcity.cases import services as cases
@@ -35,6 +35,7 @@ from smartcity.core.errors import Conflict, Gone, InvalidInput, NotAuthenticated
 from smartcity.core.jobs import PeriodicJob
 from smartcity.core.lookup import found_or_404
 from smartcity.core.mail.services import queue_mail
+from smartcity.core.modules import ERASE_DELETE, Removal, Removed, RetentionJob
 from smartcity.core.platform import Platform
 from smartcity.core.portal import Portal
 from smartcity.core.signing import services as signing
@@ -441,18 +442,45 @@ def submission_by_code(db: Session, typed: str) -> Submission:
     )
 
 
+DRAFT_LABEL = "draft: until it expires unused (days set by the portal)"
+
+
 def remove_expired_drafts(platform: Platform, now: datetime | None = None) -> int:
     """Delete drafts past their expiry, with their uploads."""
-    now = now or utcnow()
-    files: list[Path] = []
     with transaction(platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
-        expired = db.scalars(select(Draft).where(Draft.expires_at <= now)).all()
-        for draft in expired:
-            for stored in uploads.files_of(db, DRAFT, draft.id):
-                files.append(uploads.remove(db, platform.settings.data_dir, stored))
-            db.delete(draft)
-    uploads.unlink_all(files)
-    return len(expired)
+        removed = remove_drafts(platform, db, now or utcnow())
+    uploads.unlink_all(removed.files)
+    return sum(r.rows for r in removed.removals if r.table == Draft.__tablename__)
+
+
+def count_expired_drafts(platform: Platform, db: Session, now: datetime) -> list[Removal]:
+    """The dry run in the session's scope: drafts expired at `now` and their uploads."""
+    expired = select(Draft.id).where(Draft.expires_at <= now)
+    drafts = db.scalar(select(func.count()).select_from(expired.subquery())) or 0
+    files = db.scalar(
+        select(func.count())
+        .select_from(StoredFile)
+        .where(StoredFile.owner_kind == DRAFT, StoredFile.owner_id.in_(expired))
+    )
+    found = [Removal(Draft.__tablename__, DRAFT_LABEL, ERASE_DELETE, drafts)] if drafts else []
+    if files:
+        found.append(Removal(StoredFile.__tablename__, DRAFT_LABEL, ERASE_DELETE, files))
+    return found
+
+
+def remove_drafts(platform: Platform, db: Session, now: datetime) -> Removed:
+    """Delete the drafts expired at `now` with their uploads (whose bytes go after the
+    commit): what `count_expired_drafts` counted."""
+    files: list[Path] = []
+    expired = db.scalars(select(Draft).where(Draft.expires_at <= now)).all()
+    for draft in expired:
+        for stored in uploads.files_of(db, DRAFT, draft.id):
+            files.append(uploads.remove(db, platform.settings.data_dir, stored))
+        db.delete(draft)
+    removals = [Removal(Draft.__tablename__, DRAFT_LABEL, ERASE_DELETE, len(expired))]
+    if files:
+        removals.append(Removal(StoredFile.__tablename__, DRAFT_LABEL, ERASE_DELETE, len(files)))
+    return Removed(removals if expired else [], files)
 
 
 def _run_cleanup(platform: Platform) -> None:
@@ -460,3 +488,4 @@ def _run_cleanup(platform: Platform) -> None:
 
 
 DRAFT_CLEANUP = PeriodicJob("citizen.drafts", 3600, _run_cleanup)
+DRAFT_RETENTION = RetentionJob("citizen.drafts", count_expired_drafts, remove_drafts)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from smartcity.cases import interfaces as cases
 from smartcity.citizen import demo
-from smartcity.citizen.applications import DRAFT_CLEANUP
+from smartcity.citizen.applications import DRAFT_CLEANUP, DRAFT_RETENTION
 from smartcity.citizen.case_applications import CitizenApplications
 from smartcity.citizen.case_routes import case_files
 from smartcity.citizen.catalog_routes import staff
@@ -41,6 +41,7 @@ module = Module(
     translations=HERE / "locale",
     demo_seeders=(demo.seed,),
     jobs=(DRAFT_CLEANUP,),
+    retention_jobs=(DRAFT_RETENTION,),
     portal_navigation=(
         NavEntry("", "Services", order=0),
         NavEntry("status", "Track an application", order=40),

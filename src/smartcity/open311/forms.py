@@ -80,7 +80,7 @@ def new_report(form: FormData, photo: tuple[str, bytes] | None) -> NewReport:
 
 def request_id(text: str) -> int:
     """A service request id from the path or a query (digits, and not too many of them)."""
-    if not text.isdigit() or len(text) > 9:
+    if not text.isdecimal() or len(text) > 9:
         raise NotFound(f"There is no service request {text!r}.")
     return int(text)
 

@@ -23,6 +23,9 @@ from smartcity.core.modules import (
 )
 
 ERASURES = (ERASE_DELETE, ERASE_ANONYMISE, ERASE_KEEP)
+# What a rectifiable column holds (Art. 16): besides e-mail and names, which are corrected
+# wherever a declaration finds people by them.
+RECTIFIABLE = ("address", "phone", "public_name", "birth_date")
 
 
 class DeclarationError(ValueError):
@@ -103,6 +106,20 @@ def problems(data: PersonalData, models: dict[str, type[Any]]) -> list[str]:
         found.append(f"{where}: retention action {data.retention.action!r}")
     if data.retention.days is not None and data.retention.after not in columns:
         found.append(f"{where}: retention counted from unknown column {data.retention.after}")
+    for recount in data.recount:
+        parent = models.get(recount.table)
+        if (
+            parent is None
+            or recount.column not in parent.__table__.c
+            or recount.target not in parent.__table__.c
+            or recount.via not in columns
+        ):
+            found.append(f"{where}: recount of unknown {recount.table}.{recount.column}")
+    for name, kind in data.rectifiable.items():
+        if name not in data.columns:
+            found.append(f"{where}: rectifiable column {name} is not among the declared ones")
+        if kind not in RECTIFIABLE:
+            found.append(f"{where}: rectifiable kind {kind!r} is not one of {RECTIFIABLE}")
     if not (data.identifiers or data.link or data.unidentifiable):
         found.append(f"{where}: neither identifiers nor a link: access and erasure miss it")
     if not data.purpose or not data.legal_basis or not data.retention.label:
@@ -117,9 +134,16 @@ def declared(registry: Registry) -> list[Declared]:
     models = models_by_table()
     found: list[Declared] = []
     wrong: list[str] = []
+    jobs = {job.name for job in registry.retention_jobs()}
     for module in registry:
         for data in module.personal_data:
             wrong += problems(data, models)
+            handled_by = data.retention.handled_by
+            if handled_by is not None and handled_by not in jobs:
+                wrong.append(
+                    f"{data.table} {list(data.columns)}: retention by {handled_by}, which no "
+                    "module declares as a retention job (its dry run could not count it)"
+                )
             if data.table in models:
                 found.append(Declared(module.name, data, models[data.table]))
     if wrong:

@@ -16,10 +16,10 @@ from sqlalchemy import JSON, Column, Integer, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from smartcity.core.audit.services import record
-from smartcity.core.modules import ERASE_DELETE, ERASE_KEEP
+from smartcity.core.modules import ERASE_DELETE, ERASE_KEEP, Recount
 from smartcity.core.uploads import services as uploads
 from smartcity.core.uploads.models import StoredFile
-from smartcity.privacy.declarations import Declared
+from smartcity.privacy.declarations import Declared, models_by_table
 from smartcity.privacy.search import CASE_INSENSITIVE, Found, normalise
 
 
@@ -87,15 +87,44 @@ def erase(db: Session, data_dir: Path, found: Found, *, actor: str, reference: o
 
 
 def delete_rows(db: Session, data_dir: Path, item: Declared, keys: set[Any]) -> list[Path]:
-    """Delete the rows; an upload's bytes are returned for deletion after the commit."""
+    """Delete the rows; an upload's bytes are returned for deletion after the commit. Counts
+    the declaration names (`recount`) are set again from the rows that are left."""
     if item.model is StoredFile:
         stored = db.scalars(select(StoredFile).where(StoredFile.id.in_(sorted(keys))))
         return [uploads.remove(db, data_dir, f) for f in list(stored)]
+    affected = {
+        recount: set(
+            db.scalars(select(item.column(recount.via)).where(item.primary_key.in_(sorted(keys))))
+        )
+        for recount in item.data.recount
+    }
     db.execute(
         delete(item.model).where(item.primary_key.in_(sorted(keys))),
         execution_options={"synchronize_session": False},
     )
+    for recount, targets in affected.items():
+        _recount(db, item, recount, targets)
     return []
+
+
+def _recount(db: Session, item: Declared, recount: Recount, targets: set[Any]) -> None:
+    """Set `recount.table.column` of the rows `targets` to the number of `item`'s rows that
+    point at each (a proposal's supports after a supporter's were erased)."""
+    targets.discard(None)
+    if not targets:
+        return
+    parent = models_by_table()[recount.table]
+    target = parent.__table__.c[recount.target]
+    rows = (
+        select(func.count())
+        .select_from(item.model.__table__)
+        .where(item.column(recount.via) == target)
+        .scalar_subquery()
+    )
+    db.execute(
+        update(parent).where(target.in_(sorted(targets))).values({recount.column: rows}),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def anonymise_rows(db: Session, item: Declared, keys: set[Any]) -> None:
@@ -160,6 +189,52 @@ def rectify(
             count = int(getattr(result, "rowcount", 0) or 0)
             if count:
                 changed[item.table] = changed.get(item.table, 0) + count
+    _audit_rectification(db, actor, reference, kind, changed)
+    return changed
+
+
+def rectify_found(
+    db: Session,
+    found: Found,
+    kind: str,
+    old: str,
+    new: str,
+    *,
+    actor: str,
+    reference: object,
+) -> dict[str, int]:
+    """Correct a column declared `rectifiable` as `kind` (an address, a phone number, the
+    public name under which someone takes part, a date of birth) in the person's rows the
+    search found, where it holds `old` (compared without regard to case and outer spaces);
+    rows changed per table. The audit log names the kind and the counts, not the values."""
+    changed: dict[str, int] = {}
+    wanted = old.strip().lower()
+    for index, item in enumerate(found.declarations):
+        keys = found.keys(index)
+        names = [n for n, k in item.data.rectifiable.items() if k == kind]
+        if not keys or not names:
+            continue
+        for name in names:
+            column = item.column(name)
+            result = db.execute(
+                update(item.model)
+                .where(
+                    item.primary_key.in_(sorted(keys)),
+                    func.lower(func.trim(column)) == wanted,
+                )
+                .values({name: new.strip()}),
+                execution_options={"synchronize_session": False},
+            )
+            count = int(getattr(result, "rowcount", 0) or 0)
+            if count:
+                changed[item.table] = changed.get(item.table, 0) + count
+    _audit_rectification(db, actor, reference, kind, changed)
+    return changed
+
+
+def _audit_rectification(
+    db: Session, actor: str, reference: object, kind: str, changed: dict[str, int]
+) -> None:
     record(
         db,
         actor=actor,
@@ -168,4 +243,3 @@ def rectify(
         resource_id=reference,
         changes={"kind": kind, "rows": changed},
     )
-    return changed

@@ -91,7 +91,7 @@ def active(db: Session, today: date) -> list[LegalHold]:
 
 def _key(item: Declared, row_id: str) -> Any:
     if isinstance(item.primary_key.type, Integer):
-        if not row_id.strip().isdigit():
+        if not row_id.strip().isdecimal():
             raise InvalidInput(f"{row_id!r} is not a row id of {item.table}.")
         return int(row_id)
     return row_id
@@ -141,10 +141,12 @@ def held_rows(db: Session, declarations: Sequence[Declared], today: date) -> dic
 
 def held_among(
     declarations: Sequence[Declared],
-) -> Callable[[Session, str, Collection[Any]], set[Any]]:
-    """The check other modules' retention asks (`smartcity.core.holds`)."""
+) -> Callable[[Session, str, Collection[Any] | None], set[Any]]:
+    """The check other modules' retention asks (`smartcity.core.holds`): the held keys among
+    `keys`, or all of the table's."""
 
-    def check(db: Session, table: str, keys: Collection[Any]) -> set[Any]:
-        return held_rows(db, declarations, utcnow().date()).get(table, set()) & set(keys)
+    def check(db: Session, table: str, keys: Collection[Any] | None) -> set[Any]:
+        held = held_rows(db, declarations, utcnow().date()).get(table, set())
+        return held if keys is None else held & set(keys)
 
     return check

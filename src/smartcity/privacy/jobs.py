@@ -48,8 +48,9 @@ def _retention(platform: Platform) -> None:
         log.warning("retention skipped: no app has registered the modules")
         return
     declarations = declared(_installed[0])
-    announced = retention.plan(platform.sessions, declarations)
-    retention.apply(platform.sessions, platform.settings.data_dir, declarations, announced)
+    jobs = retention.own_jobs(platform, _installed[0])
+    announced = retention.plan(platform.sessions, declarations, jobs=jobs)
+    retention.apply(platform.sessions, platform.settings.data_dir, declarations, announced, jobs)
 
 
 def _reminders(platform: Platform) -> None:

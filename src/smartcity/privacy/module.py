@@ -16,7 +16,7 @@ from smartcity.core.modules import (
 )
 from smartcity.privacy.jobs import REMINDERS, RETENTION, attach
 from smartcity.privacy.pages import portal_pages, staff_pages
-from smartcity.privacy.permissions import PRIVACY_MANAGE
+from smartcity.privacy.permissions import DATA_PROTECTION_OFFICER, PRIVACY_MANAGE
 from smartcity.privacy.routes import router
 
 HERE = Path(__file__).parent
@@ -33,6 +33,7 @@ module = Module(
     models=("smartcity.privacy.models",),
     migrations=HERE / "migrations",
     permissions=(PRIVACY_MANAGE,),
+    roles=(DATA_PROTECTION_OFFICER,),
     routers=(router,),
     pages=(portal_pages, staff_pages),
     templates=HERE / "templates",

@@ -19,20 +19,22 @@ from smartcity.core.audit.services import record
 from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.core.identity.models import RoleAssignment, UserAccount
-from smartcity.core.identity.permissions import Role
 from smartcity.core.identity.tokens import digest, new_token
 from smartcity.core.mail.services import queue_mail
 from smartcity.core.modules import ERASE_KEEP
 from smartcity.core.tenancy.models import Municipality
 from smartcity.privacy import holds
 from smartcity.privacy.access import archive
-from smartcity.privacy.declarations import Declared
-from smartcity.privacy.erasure import erase, rectify
+from smartcity.privacy.declarations import RECTIFIABLE, Declared
+from smartcity.privacy.erasure import erase, rectify, rectify_found
 from smartcity.privacy.models import SubjectRequest
+from smartcity.privacy.permissions import DATA_PROTECTION_OFFICER
 from smartcity.privacy.search import Found, find
 
 KINDS = ("access", "erasure", "restriction", "rectification")
-CORRECTABLE = ("email", "name")
+# E-mail addresses and names are corrected wherever a declaration finds people by them; the
+# other kinds in the person's rows, in the columns a declaration says are rectifiable.
+CORRECTABLE = ("email", "name", *RECTIFIABLE)
 REMIND_BEFORE = timedelta(days=7)
 RESTRICTED = "Art. 18 GDPR: processing restricted at the person's request"
 
@@ -69,7 +71,8 @@ def _checked(new: NewRequest) -> None:
             str(correction.get(k, "")).strip() for k in ("old", "new")
         ):
             raise InvalidInput(
-                "A rectification names what is wrong (e-mail or name) and what is right."
+                "A rectification names what is wrong (one of "
+                f"{', '.join(CORRECTABLE)}) and what is right."
             )
 
 
@@ -211,7 +214,9 @@ def extend(db: Session, request: SubjectRequest, reason: str, actor: str) -> Non
 
 
 def identifiers(request: SubjectRequest) -> dict[str, list[str]]:
-    given: dict[str, list[str]] = {"tracking_code": list(request.tracking_codes)}
+    # The codes a person has: tracking codes of applications and readings, ticket codes.
+    codes = list(request.tracking_codes)
+    given: dict[str, list[str]] = {"tracking_code": codes, "ticket_code": codes}
     if request.email:
         given["email"] = [request.email]
     if request.name:
@@ -265,17 +270,12 @@ def carry_out(
         outcome = {"restricted": _restrict(db, found, request, actor)}
     else:
         correction = request.correction or {}
-        outcome = {
-            "rows": rectify(
-                db,
-                declarations,
-                correction["kind"],
-                correction["old"],
-                correction["new"],
-                actor=actor,
-                reference=request.id,
-            )
-        }
+        kind, old, new = correction["kind"], correction["old"], correction["new"]
+        if kind in ("email", "name"):
+            rows = rectify(db, declarations, kind, old, new, actor=actor, reference=request.id)
+        else:
+            rows = rectify_found(db, found, kind, old, new, actor=actor, reference=request.id)
+        outcome = {"rows": rows}
     request.outcome = outcome
     if request.status != "done":
         request.status = "done"
@@ -326,7 +326,7 @@ def remind(db: Session, municipality: Municipality, now: datetime | None = None)
         select(UserAccount.email)
         .join(RoleAssignment, RoleAssignment.user_id == UserAccount.id)
         .where(
-            RoleAssignment.role == Role.DATA_PROTECTION_OFFICER,
+            RoleAssignment.role == DATA_PROTECTION_OFFICER,
             RoleAssignment.municipality_id == municipality.id,
             UserAccount.is_active.is_(True),
             UserAccount.email.is_not(None),

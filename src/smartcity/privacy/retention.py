@@ -8,7 +8,9 @@ takes the plan's moment and removes exactly those rows, in batches of primary ke
 keyset pagination, each batch its own transaction: memory stays flat however many rows are
 due, and no cursor is held open across writes. Every batch is recorded in the audit log with
 counts only. Declarations whose period lives elsewhere (a case file's, per service) name
-their module's job in `handled_by` and are only listed."""
+their module's job in `handled_by`; the module declares that job (`Module.retention_jobs`)
+with a dry run of its own, so `plan` counts its rows too and `apply` has it remove exactly
+what is due at the plan's moment."""
 
 from __future__ import annotations
 
@@ -24,7 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from smartcity.core.audit.services import record
 from smartcity.core.db import transaction, utcnow
-from smartcity.core.modules import ERASE_ANONYMISE, ERASE_DELETE
+from smartcity.core.modules import ERASE_ANONYMISE, ERASE_DELETE, Registry, RetentionJob
+from smartcity.core.platform import Platform
 from smartcity.core.tenancy.models import Municipality, TenantOwned
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
 from smartcity.core.tenancy.services import scope_for
@@ -50,6 +53,21 @@ class Due:
     municipality_id: int | None
     rows: int
     held: int
+    # The module's own retention job that removes these rows (None: this job, from the
+    # declaration).
+    job: str | None = None
+
+
+@dataclass(frozen=True)
+class OwnJobs:
+    """The modules' own retention jobs (module name, job) and the platform they run on."""
+
+    platform: Platform
+    jobs: Sequence[tuple[str, RetentionJob]]
+
+
+def own_jobs(platform: Platform, registry: Registry) -> OwnJobs:
+    return OwnJobs(platform, [(m.name, job) for m in registry for job in m.retention_jobs])
 
 
 @dataclass
@@ -58,7 +76,8 @@ class Plan:
     # The one municipality planned for, or None: every municipality and the instance.
     only: int | None = None
     due: list[Due] = field(default_factory=list)
-    # Declarations another module's job applies: (module, table, retention class, job).
+    # Declarations a module's own job applies that this plan could not count (the job is not
+    # declared, or the plan was made without the jobs): (module, table, class, job).
     elsewhere: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def totals(self) -> dict[str, dict[str, int]]:
@@ -101,11 +120,12 @@ def _condition(item: Declared, now: datetime) -> ColumnElement[bool]:
 
 
 def _scopes(
-    sessions: sessionmaker[Session], item: Declared, only: int | None
+    sessions: sessionmaker[Session], item: Declared | None, only: int | None
 ) -> list[Municipality | None]:
-    """Where to apply a declaration: each municipality (or just `only`), or once for an
-    instance-wide table (never when one municipality's officer runs it)."""
-    if not issubclass(item.model, TenantOwned):
+    """Where to apply a declaration (or, for None, a module's job of municipalities' rows):
+    each municipality (or just `only`), or once for an instance-wide table (never when one
+    municipality's officer runs it)."""
+    if item is not None and not issubclass(item.model, TenantOwned):
         return [None] if only is None else []
     with transaction(sessions, **{SCOPE_KEY: SYSTEM}) as db:
         query = select(Municipality).order_by(Municipality.id)
@@ -114,6 +134,14 @@ def _scopes(
         municipalities = list(db.scalars(query))
         db.expunge_all()
     return list(municipalities)
+
+
+def _job_scopes(
+    sessions: sessionmaker[Session], job: RetentionJob, only: int | None
+) -> list[Municipality | None]:
+    if job.instance_wide:
+        return [None] if only is None else []
+    return _scopes(sessions, None, only)
 
 
 def _session(sessions: sessionmaker[Session], municipality: Municipality | None) -> Any:
@@ -127,16 +155,38 @@ def plan(
     now: datetime | None = None,
     *,
     only: int | None = None,
+    jobs: OwnJobs | None = None,
 ) -> Plan:
     """The dry run: what `apply` with this plan would delete or anonymise (in every
-    municipality, or in `only`)."""
+    municipality, or in `only`), by the declarations and by the modules' own `jobs`."""
     result = Plan(now or utcnow(), only)
+    counted = {job.name for _, job in jobs.jobs} if jobs is not None else set()
     for item in declarations:
         handled_by = item.data.retention.handled_by
-        if handled_by is not None:
+        if handled_by is not None and handled_by not in counted:
             result.elsewhere.append(
                 (item.module, item.table, item.data.retention.label, handled_by)
             )
+    if jobs is not None:
+        for module, job in jobs.jobs:
+            for municipality in _job_scopes(sessions, job, only):
+                with _session(sessions, municipality) as db:
+                    removals = job.plan(jobs.platform, db, result.now)
+                result.due += [
+                    Due(
+                        module,
+                        r.table,
+                        (),
+                        r.retention,
+                        r.action,
+                        None if municipality is None else municipality.id,
+                        r.rows,
+                        r.held,
+                        job.name,
+                    )
+                    for r in removals
+                    if r.rows or r.held
+                ]
     for item in _periodic(declarations):
         for municipality in _scopes(sessions, item, only):
             with _session(sessions, municipality) as db:
@@ -175,9 +225,10 @@ def apply(
     data_dir: Path,
     declarations: Sequence[Declared],
     announced: Plan,
+    jobs: OwnJobs | None = None,
 ) -> dict[str, dict[str, int]]:
-    """Delete or anonymise what `announced` said, counted from its moment; rows per retention
-    class and action."""
+    """Delete or anonymise what `announced` said, counted from its moment, by the declarations
+    and by the modules' own `jobs`; rows per retention class and action."""
     done: dict[str, dict[str, int]] = {}
     for item in _periodic(declarations):
         for municipality in _scopes(sessions, item, announced.only):
@@ -203,6 +254,28 @@ def apply(
                 per_class = done.setdefault(f"{item.table}: {item.data.retention.label}", {})
                 action = item.data.retention.action
                 per_class[action] = per_class.get(action, 0) + count
+    if jobs is not None:
+        for _module, job in jobs.jobs:
+            for municipality in _job_scopes(sessions, job, announced.only):
+                with _session(sessions, municipality) as db:
+                    removed = job.apply(jobs.platform, db, announced.now)
+                    if removed.removals:
+                        record(
+                            db,
+                            actor="system",
+                            action="privacy.retention.job",
+                            resource_type="retention",
+                            resource_id=job.name,
+                            changes={
+                                "rows": {
+                                    f"{r.table}: {r.retention}": r.rows for r in removed.removals
+                                }
+                            },
+                        )
+                uploads.unlink_all(removed.files)
+                for r in removed.removals:
+                    per_class = done.setdefault(f"{r.table}: {r.retention}", {})
+                    per_class[r.action] = per_class.get(r.action, 0) + r.rows
     if done:
         log.info("retention applied", extra={"rows": done})
     return done

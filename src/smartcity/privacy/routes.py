@@ -200,6 +200,7 @@ def plan_out(found: retention.Plan) -> PlanOut:
                 action=d.action,
                 rows=d.rows,
                 held=d.held,
+                job=d.job,
             )
             for d in found.due
         ],
@@ -211,9 +212,12 @@ def plan_out(found: retention.Plan) -> PlanOut:
 
 @router.get("/retention", summary="Dry run: what retention would delete or anonymise now")
 @reads_only  # the dry run reads in sessions of its own; this one must not hold a write lock
-def retention_plan(ctx: ContextDep, declarations: Declarations, _: Officer) -> PlanOut:
+def retention_plan(
+    request: Request, ctx: ContextDep, declarations: Declarations, _: Officer
+) -> PlanOut:
     sessions = ctx.platform.sessions
-    return plan_out(retention.plan(sessions, declarations, only=ctx.municipality.id))
+    jobs = retention.own_jobs(ctx.platform, registry_of(request))
+    return plan_out(retention.plan(sessions, declarations, only=ctx.municipality.id, jobs=jobs))
 
 
 @router.post(
@@ -222,7 +226,7 @@ def retention_plan(ctx: ContextDep, declarations: Declarations, _: Officer) -> P
     summary="Apply retention as the dry run taken at `as_of` announced (after the response)",
 )
 def retention_run(
-    body: RunIn, ctx: ContextDep, declarations: Declarations, _: Officer
+    request: Request, body: RunIn, ctx: ContextDep, declarations: Declarations, _: Officer
 ) -> dict[str, str]:
     if body.as_of > utcnow():
         raise InvalidInput("as_of lies in the future.")
@@ -235,6 +239,7 @@ def retention_run(
         ctx.platform.settings.data_dir,
         declarations,
         announced,
+        retention.own_jobs(ctx.platform, registry_of(request)),
     )
     return {"as_of": body.as_of.isoformat(), "status": "started"}
 

@@ -9,7 +9,10 @@ Kind = Literal["access", "erasure", "restriction", "rectification"]
 
 
 class Correction(BaseModel):
-    kind: Literal["email", "name"]
+    """What is wrong and what is right: an e-mail address or a name wherever the platform
+    finds the person by it, or another kind a module declares rectifiable in their rows."""
+
+    kind: Literal["email", "name", "address", "phone", "public_name", "birth_date"]
     old: str = Field(min_length=1, max_length=320)
     new: str = Field(min_length=1, max_length=320)
 
@@ -102,6 +105,8 @@ class DueOut(BaseModel):
     action: str
     rows: int
     held: int
+    # The module's own retention job that removes these rows, if not the declaration's period.
+    job: str | None = None
 
 
 class PlanOut(BaseModel):

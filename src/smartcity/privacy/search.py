@@ -5,11 +5,16 @@ citizen-account subject, tracking codes — and repeats until nothing new turns 
 found by one identifier yields its other identifier columns (a tracking code leads to the
 e-mail given with it, the e-mail to the other applications), and rows that belong to found
 rows (a case to its application, files to their owner) are found through the declared links.
+A row found by an identifier of its own also leads to the row it belongs to (a ticket code to
+its booking, and from there to the buyer's e-mail address); a row found only through a link
+never leads back (a water meter found through a reading does not lead to the readings of
+other people).
 Every query goes through the ORM in the session's tenant scope, so nothing of another
 municipality is found."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +39,9 @@ def normalise(kind: str, value: str) -> str:
         return value.lower()
     if kind == "tracking_code":
         return value.upper()
+    if kind == "ticket_code":
+        # Base32 as printed ("ABCD-EFGH-…") or typed (any case, 0 and 1 for O and I).
+        return re.sub(r"[^A-Z2-7]", "", value.upper().replace("0", "O").replace("1", "I"))
     return value
 
 
@@ -47,6 +55,8 @@ class Found:
     rows: dict[str, dict[Any, dict[str, Any]]] = field(default_factory=dict)
     # Index into `declarations` → the primary keys of the rows it covers.
     covered: dict[int, set[Any]] = field(default_factory=dict)
+    # Index → the keys of rows found by an identifier of their own (not only by a link).
+    direct: dict[int, set[Any]] = field(default_factory=dict)
 
     def keys(self, index: int) -> set[Any]:
         return self.covered.get(index, set())
@@ -77,6 +87,9 @@ def find(
             asked[index] = question[1]
             for row in _rows(db, item, question[0]):
                 key = row[item.primary_key.name]
+                if _own(item, row, identifiers) and key not in found.direct.get(index, set()):
+                    new_rows = True
+                    found.direct.setdefault(index, set()).add(key)
                 if key in found.keys(index):
                     continue
                 new_rows = True
@@ -87,6 +100,15 @@ def find(
                         _add(identifiers, kind, str(row[column]))
         if not new_rows:
             return found
+
+
+def _own(item: Declared, row: dict[str, Any], identifiers: dict[str, set[str]]) -> bool:
+    """Whether a row was found by one of its own identifiers (not only through a link)."""
+    return any(
+        row.get(column) not in (None, "")
+        and normalise(kind, str(row[column])) in identifiers.get(kind, ())
+        for column, kind in item.data.identifiers.items()
+    )
 
 
 def _add(identifiers: dict[str, set[str]], kind: str, value: str) -> None:
@@ -112,9 +134,13 @@ def _question(item: Declared, found: Found) -> tuple[ColumnElement[bool], tuple[
         if kind in CASE_INSENSITIVE:
             conditions.append(func.lower(column).in_(values))
         elif isinstance(column.type, Integer):
-            conditions.append(column.in_([int(v) for v in values if v.isdigit()]))
+            conditions.append(column.in_([int(v) for v in values if v.isdecimal()]))
         else:
             conditions.append(column.in_(values))
+    owners = _owners(item, found)
+    if owners:
+        inputs.append(("owners", len(owners)))
+        conditions.append(item.column(owners[0]).in_(owners[1]))
     link = item.data.link
     if link is not None:
         parents = found.rows.get(link.table, {}).values()
@@ -129,6 +155,26 @@ def _question(item: Declared, found: Found) -> tuple[ColumnElement[bool], tuple[
         narrowed = [item.column(name) == value for name, value in sorted(link.where.items())]
         condition = and_(condition, *narrowed)
     return condition, tuple(inputs)
+
+
+def _owners(item: Declared, found: Found) -> tuple[str, list[Any]] | None:
+    """The column of `item` and its values that rows of other declarations, found by their
+    own identifiers, belong to (a ticket's order)."""
+    values: set[Any] = set()
+    column = None
+    for index, child in enumerate(found.declarations):
+        link = child.data.link
+        if link is None or link.table != item.table or not found.direct.get(index):
+            continue
+        if column is not None and link.target != column:
+            continue  # one column per question; declarations link by the id in practice
+        column = link.target
+        rows = found.rows.get(child.table, {})
+        values |= {rows[k][link.column] for k in found.direct[index] if k in rows}
+    values.discard(None)
+    if column is None or not values:
+        return None
+    return column, sorted(values)
 
 
 def _rows(db: Session, item: Declared, condition: ColumnElement[bool]) -> list[dict[str, Any]]:

@@ -84,6 +84,7 @@ module = Module(
             link=Link("id", "meter_reading", target="meter_id"),
             erasure=ERASE_KEEP,
             keep_reason="The address is the supply point's, needed for every later reading.",
+            rectifiable={"address": "address"},
             service="water-meter-reading",
         ),
         PersonalData(

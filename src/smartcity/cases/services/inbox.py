@@ -85,7 +85,7 @@ def inbox(
     elif wanted.assignee == "none":
         query = query.where(Case.assignee_id.is_(None))
     elif wanted.assignee:
-        if not wanted.assignee.isdigit():
+        if not wanted.assignee.isdecimal():
             raise InvalidInput('assignee is "me", "none" or a staff member\'s id.')
         query = query.where(Case.assignee_id == int(wanted.assignee))
     if wanted.older_than_days is not None:
