@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from smartcity.app import create_app
 from smartcity.core.db import transaction
+from smartcity.core.http.caching import Pages
 from smartcity.core.platform import Platform
 from smartcity.core.tenancy.scope import SCOPE_KEY
 from smartcity.core.tenancy.services import scope_for
@@ -105,7 +106,7 @@ def test_the_settings_move_the_revision_and_reads_do_not(world: World) -> None:
 
 
 def test_kept_pages_are_bounded_in_bytes() -> None:
-    pages = cache.Pages(limit=100)
+    pages = Pages(limit=100)
     for number in range(5):
         pages.get_or_make(number, lambda: b"x" * 40)
     assert len(pages) == 2

@@ -1,6 +1,7 @@
 """The open-data pages in a real browser (Chromium with axe-core, as tests/web/test_in_browser):
 the portal's list with its filters, a dataset page with preview and licence, and the data
-officer's page, each with no WCAG 2.1 A/AA violation."""
+officer's pages (a series' page with its form refused included), each with no WCAG 2.1 A/AA
+violation."""
 
 from __future__ import annotations
 
@@ -83,4 +84,12 @@ def test_series_time_range_and_back_office_are_accessible(
     staff = new_page()
     staff.goto("/dresden/verwaltung/offene-daten")
     log_in(staff, "dd.steward", "/dresden/verwaltung/offene-daten")
+    accessible(staff)
+    # A series' page in the back office, and its form refused with the reasons.
+    staff.get_by_role("link", name="Haushaltsübersicht", exact=True).click()
+    expect(staff.get_by_role("heading", name="Reihe ändern")).to_be_visible()
+    accessible(staff)
+    staff.fill("#feld-series_title", "")
+    staff.get_by_role("button", name="Reihe speichern").click()
+    expect(staff.get_by_role("alert")).to_contain_text("Bitte geben Sie einen Titel ein.")
     accessible(staff)

@@ -82,7 +82,7 @@ def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key that reads the numbers in a name as numbers: "Leuchte 3" before "Leuchte 11"
     (a plain string sort puts 11 and 13 before 3, and people look for lamps by number)."""
     return tuple(
-        (0, int(part)) if part.isdigit() else (1, part.casefold())
+        (0, int(part)) if part.isdecimal() else (1, part.casefold())
         for part in re.split(r"(\d+)", name)
         if part
     )

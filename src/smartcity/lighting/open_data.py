@@ -8,12 +8,25 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from smartcity.core.modules import DatasetDeclaration, Table, TableColumn
+from smartcity.core.modules import DatasetDeclaration, Period, SeriesMembers, Table, TableColumn
 from smartcity.core.tenancy.models import Municipality
 from smartcity.lighting.energy import month_report
 from smartcity.lighting.models import LightingGroup
+from smartcity.sensorthings.open_data import closed_months
 
 MONTHS = 12
+COLUMNS = tuple(
+    TableColumn(name)
+    for name in (
+        "group",
+        "month",
+        "luminaires",
+        "nights",
+        "kwh",
+        "kwh_without_dimming",
+        "savings_percent",
+    )
+)
 
 
 def _months_before(now: datetime, count: int) -> list[tuple[int, int]]:
@@ -25,17 +38,21 @@ def _months_before(now: datetime, count: int) -> list[tuple[int, int]]:
     return sorted(found)
 
 
-def monthly_energy(db: Session, municipality: Municipality, now: datetime) -> Table:
-    months = _months_before(now, MONTHS)
-    groups = list(
+def _groups(db: Session) -> list[LightingGroup]:
+    return list(
         db.scalars(
             select(LightingGroup)
             .options(selectinload(LightingGroup.luminaires))
             .order_by(LightingGroup.name)
         )
     )
+
+
+def _energy_rows(
+    db: Session, municipality: Municipality, months: list[tuple[int, int]]
+) -> list[tuple[object, ...]]:
     rows: list[tuple[object, ...]] = []
-    for group in groups:
+    for group in _groups(db):
         for year, month in months:
             report = month_report(db, municipality, group, year, month)
             rows.append(
@@ -49,29 +66,52 @@ def monthly_energy(db: Session, municipality: Municipality, now: datetime) -> Ta
                     report.savings_percent,
                 )
             )
+    return rows
+
+
+def monthly_energy(db: Session, municipality: Municipality, now: datetime) -> Table:
+    months = _months_before(now, MONTHS)
+    rows = _energy_rows(db, municipality, months)
     # The months before the current one: from the first day of the oldest to this month's.
     start = datetime(months[0][0], months[0][1], 1, tzinfo=now.tzinfo)
     end = datetime(now.year, now.month, 1, tzinfo=now.tzinfo)
-    return Table(
-        columns=tuple(
-            TableColumn(name)
-            for name in (
-                "group",
-                "month",
-                "luminaires",
-                "nights",
-                "kwh",
-                "kwh_without_dimming",
-                "savings_percent",
-            )
-        ),
-        rows=rows,
-        start=start,
-        end=end,
-    )
+    return Table(columns=COLUMNS, rows=rows, start=start, end=end)
+
+
+def _months_with_energy(db: Session, municipality: Municipality, now: datetime) -> list[Period]:
+    streams = [
+        stream
+        for group in _groups(db)
+        for luminaire in group.luminaires
+        for stream in (luminaire.energy_datastream_id, luminaire.power_datastream_id)
+        if stream is not None
+    ]
+    return closed_months(db, streams, now)
+
+
+def _month_of_energy(db: Session, municipality: Municipality, period: Period) -> Table:
+    rows = _energy_rows(db, municipality, [(period.start.year, period.start.month)])
+    return Table(columns=COLUMNS, rows=rows, start=period.start, end=period.end)
 
 
 DATASETS = (
+    DatasetDeclaration(
+        key="energie-monate",
+        title="Energieverbrauch der Straßenbeleuchtung je Monat",
+        title_en="Street-lighting energy use per month",
+        description=(
+            "Der gemessene Energieverbrauch jeder Beleuchtungsgruppe (kWh) mit dem Verbrauch "
+            "ohne Dimmung und der Einsparung in Prozent, ein Datensatz je abgeschlossenem Monat."
+        ),
+        description_en=(
+            "The measured energy use of every lighting group (kWh) with the use without "
+            "dimming and the savings in percent, one dataset per closed month."
+        ),
+        themes=("ENER", "GOVE"),
+        frequency="MONTHLY",
+        keywords=("Straßenbeleuchtung", "Energie", "Klimaschutz", "Monatswerte"),
+        series=SeriesMembers(periods=_months_with_energy, table=_month_of_energy),
+    ),
     DatasetDeclaration(
         key="energie",
         title="Energieverbrauch der Straßenbeleuchtung",

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
@@ -23,7 +20,8 @@ from sqlalchemy import Engine, Table, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from smartcity.core.http.caching import etag_of
+from smartcity.core.http.caching import Kept as Kept  # the type of a kept page, for callers
+from smartcity.core.http.caching import Pages
 from smartcity.core.tenancy.scope import TenantScope, scope_of
 from smartcity.opendata.models import (
     OpenDataRevision,
@@ -82,45 +80,6 @@ def revision_of(db: Session, municipality_id: int) -> int:
     return int(value or 0)
 
 
-@dataclass(frozen=True)
-class Kept:
-    body: bytes
-    etag: str
-
-
-class Pages:
-    """Serialised pages by key, at most `limit` bytes in all."""
-
-    def __init__(self, limit: int = MAX_BYTES) -> None:
-        self.limit = limit
-        self._entries: OrderedDict[Hashable, Kept] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get_or_make(self, key: Hashable, make: Callable[[], bytes]) -> Kept:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                return found
-        # Made outside the lock: two requests may make the same page once each.
-        body = make()
-        kept = Kept(body, etag_of(body))
-        if len(body) > self.limit:
-            return kept
-        with self._lock:
-            if key not in self._entries:
-                self._entries[key] = kept
-                self._size += len(body)
-            while self._size > self.limit:
-                _, dropped = self._entries.popitem(last=False)
-                self._size -= len(dropped.body)
-        return kept
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
 _PAGES: weakref.WeakKeyDictionary[Engine, Pages] = weakref.WeakKeyDictionary()
 _PAGES_LOCK = threading.Lock()
 
@@ -130,5 +89,5 @@ def pages_of(engine: Engine) -> Pages:
     with _PAGES_LOCK:
         found = _PAGES.get(engine)
         if found is None:
-            found = _PAGES[engine] = Pages()
+            found = _PAGES[engine] = Pages(MAX_BYTES)
         return found

@@ -19,17 +19,35 @@ def urls_of(portal: Portal, municipality: Municipality) -> rdf.Urls:
 
 
 def series_of(db: Session, datasets: list[OpenDataset]) -> list[rdf.SeriesFacts]:
-    """The series the datasets are members of, each with what its published members say."""
+    """The published series the datasets are members of, each with what its published
+    members say together (one aggregate query: their rows are not loaded)."""
     wanted = sorted({d.series_id for d in datasets if d.series_id is not None})
     if not wanted:
         return []
-    members = services.published_members(db, wanted)
-    found = db.scalars(
-        select(OpenDatasetSeries)
-        .where(OpenDatasetSeries.id.in_(wanted))
+    members = (
+        select(
+            OpenDataset.series_id,
+            func.min(OpenDataset.issued).label("issued"),
+            func.max(OpenDataset.modified).label("modified"),
+            func.min(OpenDataset.temporal_start).label("start"),
+            func.max(OpenDataset.temporal_end).label("end"),
+        )
+        .where(OpenDataset.series_id.in_(wanted), OpenDataset.status == PUBLISHED)
+        .group_by(OpenDataset.series_id)
+        .subquery()
+    )
+    rows = db.execute(
+        select(
+            OpenDatasetSeries, members.c.issued, members.c.modified, members.c.start, members.c.end
+        )
+        .join(members, members.c.series_id == OpenDatasetSeries.id)
+        .where(OpenDatasetSeries.status == PUBLISHED)
         .order_by(OpenDatasetSeries.id)
     )
-    return [rdf.series_facts(s, members.get(s.id, [])) for s in found]
+    return [
+        rdf.SeriesFacts(series, issued=issued, modified=modified, start=start, end=end)
+        for series, issued, modified, start, end in rows
+    ]
 
 
 def catalog_document(

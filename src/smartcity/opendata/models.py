@@ -136,6 +136,11 @@ class OpenDatasetSeries(TenantOwned, Base):
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     frequency: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "manual" for a series the data officer keeps, "<module>.<key>" for one a module declares
+    # (its members' sources are "<module>.<key>/<period>").
+    source: Mapped[str] = mapped_column(String(100), default=MANUAL, index=True)
+    # PUBLISHED, or WITHDRAWN: then out of the catalogue (410 Gone), its members without it.
+    status: Mapped[str] = mapped_column(String(20), default=PUBLISHED)
 
 
 class OpenDataRevision(Base):

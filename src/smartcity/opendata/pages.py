@@ -23,7 +23,15 @@ from smartcity.core.web.i18n import gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
 from smartcity.opendata import catalogue, datastreams, services, uploads, vocab
-from smartcity.opendata.models import DRAFT, MANUAL, PUBLISHED, REVIEW, WITHDRAWN, OpenDataset
+from smartcity.opendata.models import (
+    DRAFT,
+    MANUAL,
+    PUBLISHED,
+    REVIEW,
+    WITHDRAWN,
+    OpenDataset,
+    OpenDatasetSeries,
+)
 from smartcity.opendata.permissions import OPENDATA_MANAGE
 from smartcity.opendata.routes import UuidPath
 
@@ -202,6 +210,15 @@ def _dataset_page(
 # ---- the back office ------------------------------------------------------------------------
 
 
+def _statuses() -> dict[str, str]:
+    return {
+        DRAFT: gettext_("draft"),
+        REVIEW: gettext_("in review"),
+        PUBLISHED: gettext_("published"),
+        WITHDRAWN: gettext_("withdrawn"),
+    }
+
+
 def _staff(
     request: Request,
     state: WebState,
@@ -212,8 +229,12 @@ def _staff(
     message: str = "",
 ) -> Response:
     declared = registry_of(request).datasets()
-    released = services.released(db)
+    released: dict[str, OpenDataset | OpenDatasetSeries] = {
+        **services.released(db),
+        **services.released_series(db),
+    }
     settings = services.settings_of(db)
+    every_series = services.all_series(db)
     return render(
         request,
         "opendata/manage.html",
@@ -222,17 +243,14 @@ def _staff(
         declared=sorted(declared.items(), key=lambda item: item[1].title),
         released=released,
         manual=services.manual_datasets(db),
-        series_choices=[(item.uuid, item.title) for item in services.all_series(db)],
+        series_choices=[(item.uuid, item.title) for item in every_series if item.source == MANUAL],
+        all_series=every_series,
+        member_counts=services.member_counts(db),
         settings=settings,
         licences=[(lic.iri, lic.name) for lic in vocab.LICENCE_LIST.values()],
         errors=errors or {},
         message=message,
-        statuses={
-            DRAFT: gettext_("draft"),
-            REVIEW: gettext_("in review"),
-            PUBLISHED: gettext_("published"),
-            WITHDRAWN: gettext_("withdrawn"),
-        },
+        statuses=_statuses(),
         transitions=services.TRANSITIONS,
         **_vocabularies(state.language),
         **layout.staff(
@@ -287,10 +305,10 @@ def change_settings(
             contact_email=form_text(form, "contact_email", 254),
             contributor_id=form_text(form, "contributor_id", 200),
             licence=form_text(form, "licence", 200),
-            min_persons=int(minimum) if minimum.isdigit() else 0,
+            min_persons=int(minimum) if minimum.isdecimal() else 0,
         )
         # A new minimum applies to the published files at once.
-        services.refresh_all(db, municipality, registry_of(request).datasets())
+        services.refresh_all(db, municipality, registry_of(request).datasets(), every=True)
     except InvalidInput as exc:
         # Nothing was written: the settings are checked before they change.
         errors = {name: gettext_(text) for name, text in exc.errors.items()}
@@ -371,16 +389,142 @@ def create_series(
     db: TenantDbDep,
     municipality: MunicipalityDep,
 ) -> Response:
-    data = services.ManualInput(
-        title=form_text(form, "series_title", 300),
-        description=form_text(form, "series_description", 5000),
-        themes=[t for t in form.getlist("series_themes") if isinstance(t, str)][:5],
-        frequency=form_text(form, "series_frequency", 40),
-        keywords=[k.strip() for k in form_text(form, "series_keywords", 500).split(",")][:20],
-    )
+    data = _series_input(form)
     try:
         services.create_series(db, data, actor=state.principal.actor)
     except InvalidInput as exc:
         errors = {f"series_{name}": gettext_(text) for name, text in exc.errors.items()}
         return _staff(request, state, db, municipality, errors, 422)
     return _back(municipality)
+
+
+def _series_input(form: Any) -> services.ManualInput:
+    return services.ManualInput(
+        title=form_text(form, "series_title", 300),
+        description=form_text(form, "series_description", 5000),
+        themes=[t for t in form.getlist("series_themes") if isinstance(t, str)][:5],
+        frequency=form_text(form, "series_frequency", 40),
+        keywords=[k.strip() for k in form_text(form, "series_keywords", 500).split(",")][:20],
+    )
+
+
+def _series_page(
+    request: Request,
+    state: WebState,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    series: OpenDatasetSeries,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    entered: services.ManualInput | None = None,
+) -> Response:
+    """The data officer's page of one series: its texts, its state, its datasets."""
+    return render(
+        request,
+        "opendata/series.html",
+        state,
+        status_code=status_code,
+        series=series,
+        entered=entered,
+        by_hand=series.source == MANUAL,
+        members=services.series_members(db, series),
+        addable=[
+            (d.uuid, f"{d.title} ({_statuses()[d.status]})")
+            for d in (services.addable(db) if series.source == MANUAL else [])
+        ],
+        errors=errors or {},
+        statuses=_statuses(),
+        **_vocabularies(state.language),
+        **layout.staff(request, municipality, state.principal, "offene-daten", series.title),
+    )
+
+
+def _series_back(municipality: MunicipalityDep, series: OpenDatasetSeries) -> RedirectResponse:
+    return RedirectResponse(
+        f"/{municipality.slug}/verwaltung/offene-daten/reihen/{series.uuid}", status_code=303
+    )
+
+
+def _errors_of(exc: ServiceError, prefix: str = "") -> dict[str, str]:
+    return {f"{prefix}{name}": gettext_(text) for name, text in exc.errors.items()} or {
+        "series": gettext_(exc.detail)
+    }
+
+
+@staff_pages.get("/offene-daten/reihen/{series_uuid}")
+def series_page(
+    request: Request,
+    state: Manager,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    series_uuid: UuidPath,
+) -> Response:
+    series = services.series_by_uuid(db, series_uuid)
+    return _series_page(request, state, db, municipality, series)
+
+
+@staff_pages.post("/offene-daten/reihen/{series_uuid}")
+def edit_series(
+    request: Request,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    series_uuid: UuidPath,
+) -> Response:
+    series = services.series_by_uuid(db, series_uuid)
+    data = _series_input(form)
+    try:
+        services.edit_series(db, series, data, actor=state.principal.actor)
+    except InvalidInput as exc:
+        # Checked before anything changed: the form comes back with what was entered.
+        return _series_page(
+            request, state, db, municipality, series, _errors_of(exc, "series_"), 422, data
+        )
+    return _series_back(municipality, series)
+
+
+@staff_pages.post("/offene-daten/reihen/{series_uuid}/status")
+def series_status(
+    request: Request,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    series_uuid: UuidPath,
+) -> Response:
+    series = services.series_by_uuid(db, series_uuid)
+    wanted = form_text(form, "status", 20)
+    try:
+        if wanted == WITHDRAWN:
+            services.withdraw_series(db, series, actor=state.principal.actor)
+        elif wanted == PUBLISHED:
+            services.restore_series(db, series, actor=state.principal.actor)
+        else:
+            raise InvalidInput("Please choose published or withdrawn.")
+    except InvalidInput as exc:
+        return _series_page(request, state, db, municipality, series, _errors_of(exc), 422)
+    return _series_back(municipality, series)
+
+
+@staff_pages.post("/offene-daten/reihen/{series_uuid}/datensaetze")
+def series_membership(
+    request: Request,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    series_uuid: UuidPath,
+) -> Response:
+    series = services.series_by_uuid(db, series_uuid)
+    dataset = form_text(form, "dataset", 36)
+    actor = state.principal.actor
+    try:
+        if form_text(form, "action", 10) == "remove":
+            services.remove_member(db, series, dataset, actor=actor)
+        else:
+            services.add_member(db, series, dataset, actor=actor)
+    except InvalidInput as exc:
+        errors = {"dataset": gettext_(exc.errors.get("member", exc.detail))}
+        return _series_page(request, state, db, municipality, series, errors, 422)
+    return _series_back(municipality, series)

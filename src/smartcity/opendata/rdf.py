@@ -14,6 +14,7 @@ from typing import Any
 from smartcity.core.tenancy.models import Municipality, Region
 from smartcity.opendata import vocab
 from smartcity.opendata.models import (
+    PUBLISHED,
     OpenDataset,
     OpenDatasetSeries,
     OpenDataSettings,
@@ -123,6 +124,28 @@ class Urls:
         if distribution.url:
             return distribution.url
         return self.download(distribution)
+
+
+# A distribution's predicates and constant (predicate, object) pairs.
+_D_TYPE = (TYPE, Iri(DCAT + "Distribution"))
+_TITLE = DCTERMS + "title"
+_ACCESS_URL = DCAT + "accessURL"
+_DOWNLOAD_URL = DCAT + "downloadURL"
+_ACCESS_SERVICE = DCAT + "accessService"
+_FORMAT = DCTERMS + "format"
+_MEDIA_TYPE = DCAT + "mediaType"
+_BYTE_SIZE = DCAT + "byteSize"
+_NON_NEGATIVE = XSD + "nonNegativeInteger"
+_CHECKSUM = SPDX + "checksum"
+_CHECKSUM_TYPE = (TYPE, Iri(SPDX + "Checksum"))
+_SHA256 = (SPDX + "algorithm", Iri(SPDX + "checksumAlgorithm_sha256"))
+_CHECKSUM_VALUE = SPDX + "checksumValue"
+_HEX = XSD + "hexBinary"
+_LICENSE = DCTERMS + "license"
+_ISSUED = DCTERMS + "issued"
+_MODIFIED = DCTERMS + "modified"
+_COMPLETED = (ADMS + "status", COMPLETED)
+_AVAILABLE = (DCATAP + "availability", AVAILABLE)
 
 
 def _time(value: datetime) -> Lit:
@@ -244,7 +267,7 @@ class Describer:
         if dataset.hvd_category:
             doc.add(node, DCATAP + "hvdCategory", Iri(vocab.HVD + dataset.hvd_category))
             doc.add(node, DCATAP + "applicableLegislation", Iri(vocab.HVD_LEGISLATION))
-        if dataset.series is not None:
+        if dataset.series is not None and dataset.series.status == PUBLISHED:
             doc.add(node, DCAT + "inSeries", Iri(self.urls.series(dataset.series.uuid)))
         service = self.service(dataset, node) if dataset.api_path else None
         for distribution in dataset.distributions:
@@ -302,36 +325,38 @@ class Describer:
         return node
 
     def distribution(self, distribution: OpenDistribution, service: Iri | None) -> Iri:
+        """A file or access point: 400 of them on a page, so its pairs are appended to the
+        node's list directly, with the predicates and constant objects made once."""
         doc = self.doc
         node = Iri(self.urls.distribution(distribution.uuid))
-        doc.add(node, TYPE, Iri(DCAT + "Distribution"))
-        _text(doc, node, DCTERMS + "title", distribution.title)
-        doc.add(node, DCAT + "accessURL", Iri(self.urls.access(distribution)))
+        add = doc.pairs(node).append
+        add(_D_TYPE)
+        add((_TITLE, Lit(distribution.title, lang="de")))
+        add((_ACCESS_URL, Iri(self.urls.access(distribution))))
         if not distribution.via_api:
             download = distribution.url or self.urls.download(distribution)
-            doc.add(node, DCAT + "downloadURL", Iri(download))
+            add((_DOWNLOAD_URL, Iri(download)))
         elif service is not None:
-            doc.add(node, DCAT + "accessService", service)
-        doc.add(node, DCTERMS + "format", Iri(vocab.FILE_TYPE + distribution.format))
-        doc.add(node, DCAT + "mediaType", Iri(vocab.MEDIA_TYPE + distribution.media_type))
+            add((_ACCESS_SERVICE, service))
+        add((_FORMAT, Iri(vocab.FILE_TYPE + distribution.format)))
+        add((_MEDIA_TYPE, Iri(vocab.MEDIA_TYPE + distribution.media_type)))
         if distribution.byte_size is not None:
-            size = Lit(str(distribution.byte_size), datatype=XSD + "nonNegativeInteger")
-            doc.add(node, DCAT + "byteSize", size)
+            add((_BYTE_SIZE, Lit(str(distribution.byte_size), datatype=_NON_NEGATIVE)))
         if distribution.sha256:
             checksum = doc.blank()
-            doc.add(node, SPDX + "checksum", checksum)
-            doc.add(checksum, TYPE, Iri(SPDX + "Checksum"))
-            doc.add(checksum, SPDX + "algorithm", Iri(SPDX + "checksumAlgorithm_sha256"))
-            doc.add(
-                checksum,
-                SPDX + "checksumValue",
-                Lit(distribution.sha256, datatype=XSD + "hexBinary"),
+            add((_CHECKSUM, checksum))
+            doc.pairs(checksum).extend(
+                (
+                    _CHECKSUM_TYPE,
+                    _SHA256,
+                    (_CHECKSUM_VALUE, Lit(distribution.sha256, datatype=_HEX)),
+                )
             )
-        doc.add(node, DCTERMS + "license", Iri(self.settings.licence))
-        doc.add(node, DCTERMS + "issued", _time(distribution.issued))
-        doc.add(node, DCTERMS + "modified", _time(distribution.modified))
-        doc.add(node, ADMS + "status", COMPLETED)
-        doc.add(node, DCATAP + "availability", AVAILABLE)
+        add((_LICENSE, Iri(self.settings.licence)))
+        add((_ISSUED, _time(distribution.issued)))
+        add((_MODIFIED, _time(distribution.modified)))
+        add(_COMPLETED)
+        add(_AVAILABLE)
         return node
 
     def catalog(

@@ -279,6 +279,8 @@ def _series(
     extension: str | None,
 ) -> Response:
     series = services.series_by_uuid(db, series_uuid)
+    if series.status == WITHDRAWN:
+        raise Gone("This series was withdrawn.")
     if not services.published_members(db, [series.id]):
         raise NotFound("There is no such series.")
     kind = _kind(request, extension)

@@ -7,7 +7,7 @@ import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from smartcity.core.audit import services as audit
 from smartcity.core.db import utcnow
 from smartcity.core.errors import InvalidInput, NotFound
-from smartcity.core.modules import DatasetDeclaration
+from smartcity.core.modules import DatasetDeclaration, Period, Table
 from smartcity.core.tenancy.models import Municipality
 from smartcity.opendata import guard, vocab
 from smartcity.opendata.models import (
@@ -92,8 +92,27 @@ def change_settings(
 def released(db: Session) -> dict[str, OpenDataset]:
     """The municipality's datasets from modules, by source ("<module>.<key>")."""
     return {
-        d.source: d for d in db.scalars(select(OpenDataset).where(OpenDataset.source != MANUAL))
+        d.source: d
+        for d in db.scalars(
+            select(OpenDataset).where(
+                OpenDataset.source != MANUAL, OpenDataset.source.not_like(f"%{MEMBER}%")
+            )
+        )
     }
+
+
+def released_series(db: Session) -> dict[str, OpenDatasetSeries]:
+    """The municipality's series from modules, by source ("<module>.<key>")."""
+    return {
+        s.source: s
+        for s in db.scalars(select(OpenDatasetSeries).where(OpenDatasetSeries.source != MANUAL))
+    }
+
+
+def is_released(db: Session, source: str) -> bool:
+    """Whether a module's declaration is published (a dataset, or a series)."""
+    found = released(db).get(source) or released_series(db).get(source)
+    return found is not None and found.status == PUBLISHED
 
 
 def switch_on(
@@ -104,12 +123,16 @@ def switch_on(
     *,
     actor: str,
     now: datetime | None = None,
-) -> OpenDataset:
+) -> OpenDataset | None:
     """Release a module's dataset: published at once with its files made from today's data.
-    A dataset switched on again keeps its URI."""
+    A dataset switched on again keeps its URI. A declared series is released with its
+    members (`release_series`; None is returned then)."""
     now = now or utcnow()
     vocab.check_themes(declaration.themes)
     vocab.check_frequency(declaration.frequency)
+    if declaration.series is not None:
+        release_series(db, municipality, source, declaration, actor=actor, now=now)
+        return None
     dataset = released(db).get(source)
     if dataset is None:
         dataset = OpenDataset(uuid=str(uuid.uuid4()), source=source, issued=now)
@@ -129,11 +152,15 @@ def switch_on(
     return dataset
 
 
-def switch_off(db: Session, source: str, *, actor: str) -> OpenDataset:
+def switch_off(db: Session, source: str, *, actor: str) -> None:
+    series = released_series(db).get(source)
+    if series is not None and series.status == PUBLISHED:
+        withdraw_series(db, series, actor=actor)
+        return
     dataset = released(db).get(source)
     if dataset is None or dataset.status != PUBLISHED:
         raise NotFound("This dataset is not released.")
-    return _set_status(db, dataset, WITHDRAWN, actor=actor)
+    _set_status(db, dataset, WITHDRAWN, actor=actor)
 
 
 def _describe(dataset: OpenDataset, declaration: DatasetDeclaration) -> None:
@@ -177,17 +204,33 @@ def refresh_dataset(
     files: list[_File] = []
     if declaration.api is not None:
         files.append(_File("JSON", declaration.api.title, url=declaration.api.path, via_api=True))
+    period: tuple[datetime | None, datetime | None] | None = None
     if declaration.table is not None:
         table = declaration.table(db, municipality, now)
-        out = guard.release(
-            table,
-            about_people=declaration.about_people,
-            min_persons=settings_of(db).min_persons,
-        )
-        files.append(_File("CSV", f"{declaration.title} (CSV)", data=guard.to_csv(out)))
-        files.append(_File("JSON", f"{declaration.title} (JSON)", data=guard.to_json(out)))
-        if dataset.temporal_start != table.start or dataset.temporal_end != table.end:
-            dataset.temporal_start, dataset.temporal_end = table.start, table.end
+        files += _table_files(db, declaration.title, table, declaration.about_people)
+        period = (table.start, table.end)
+    changed = _sync_files(dataset, files, declaration.key, now)
+    # The period belongs to the files: taken over only with a change of their bytes, so that
+    # a period that ends (or starts) "now" does not move the catalogue at every refresh.
+    if period is not None and (changed or dataset.modified is None):
+        dataset.temporal_start, dataset.temporal_end = period
+    if changed or dataset.modified is None:
+        dataset.modified = now
+    db.flush()
+    return changed
+
+
+def _table_files(db: Session, title: str, table: Table, about_people: bool) -> list[_File]:
+    """A module's rows as CSV and JSON, through the personal-data guard."""
+    out = guard.release(table, about_people=about_people, min_persons=settings_of(db).min_persons)
+    return [
+        _File("CSV", f"{title} (CSV)", data=guard.to_csv(out)),
+        _File("JSON", f"{title} (JSON)", data=guard.to_json(out)),
+    ]
+
+
+def _sync_files(dataset: OpenDataset, files: list[_File], stem: str, now: datetime) -> bool:
+    """The dataset's distributions made to be `files`; True when any bytes changed."""
     existing = list(dataset.distributions)
     changed = False
     for position, file in enumerate(files):
@@ -197,13 +240,10 @@ def refresh_dataset(
             target = OpenDistribution(uuid=str(uuid.uuid4()), issued=now, modified=now)
             dataset.distributions.append(target)
             changed = True
-        changed |= _fill(target, file, declaration.key, now)
+        changed |= _fill(target, file, stem, now)
     for stale in existing[len(files) :]:
         dataset.distributions.remove(stale)
         changed = True
-    if changed or dataset.modified is None:
-        dataset.modified = now
-    db.flush()
     return changed
 
 
@@ -235,9 +275,12 @@ def refresh_all(
     municipality: Municipality,
     declarations: Mapping[str, DatasetDeclaration],
     now: datetime | None = None,
+    *,
+    every: bool = False,
 ) -> int:
-    """Refresh every released dataset of the municipality; the number that changed. A
-    dataset whose module is no longer installed stays as it was."""
+    """Refresh every released dataset and series of the municipality; the number that
+    changed. A dataset whose module is no longer installed stays as it was. `every`: the
+    files of long-closed periods too (after a change of the guard's minimum)."""
     changed = 0
     for source, dataset in released(db).items():
         declaration = declarations.get(source)
@@ -245,7 +288,164 @@ def refresh_all(
             # Texts and codes follow the module's declaration (a new release of the software).
             _describe(dataset, declaration)
             changed += refresh_dataset(db, municipality, dataset, declaration, now=now)
+    for source, series in released_series(db).items():
+        declaration = declarations.get(source)
+        if series.status == PUBLISHED and declaration is not None:
+            changed += refresh_series(db, municipality, series, declaration, now=now, every=every)
     return changed
+
+
+# ---- series released from a module's declaration --------------------------------------------
+
+# Between a declared series' source and a period's key in its members' sources.
+MEMBER = "/"
+# How long after its period a member's files are still made again by the refresh.
+LATE_DATA = timedelta(days=7)
+
+
+def _describe_series(series: OpenDatasetSeries, declaration: DatasetDeclaration) -> None:
+    series.title = declaration.title
+    series.title_en = declaration.title_en
+    series.description = declaration.description
+    series.description_en = declaration.description_en
+    series.themes = list(declaration.themes)
+    series.keywords = list(declaration.keywords)
+    series.frequency = declaration.frequency
+
+
+def release_series(
+    db: Session,
+    municipality: Municipality,
+    source: str,
+    declaration: DatasetDeclaration,
+    *,
+    actor: str,
+    now: datetime,
+) -> OpenDatasetSeries:
+    """Release a module's series: one published dataset per closed period that has data,
+    made now; the next ones come with the refresh when their period closes. Switched on
+    again, the series and its members keep their URIs."""
+    assert declaration.series is not None
+    vocab.check_frequency(declaration.series.member_frequency)
+    series = released_series(db).get(source)
+    if series is None:
+        series = OpenDatasetSeries(uuid=str(uuid.uuid4()), source=source)
+        db.add(series)
+    _describe_series(series, declaration)
+    series.status = PUBLISHED
+    db.flush()
+    for member in db.scalars(select(OpenDataset).where(OpenDataset.series_id == series.id)):
+        if member.status == WITHDRAWN:
+            member.status = PUBLISHED
+    refresh_series(db, municipality, series, declaration, now=now)
+    audit.record(
+        db,
+        actor=actor,
+        action="opendata.release",
+        resource_type="opendata_series",
+        resource_id=series.uuid,
+        changes={"source": source, "status": PUBLISHED},
+    )
+    return series
+
+
+def refresh_series(
+    db: Session,
+    municipality: Municipality,
+    series: OpenDatasetSeries,
+    declaration: DatasetDeclaration,
+    *,
+    now: datetime | None = None,
+    every: bool = False,
+) -> int:
+    """A dataset for each closed period the module lists (new ones published, the files of
+    those closed for less than `LATE_DATA` made again: late data changes them, otherwise
+    nothing moves; with `every` all of them); the number that changed. A member whose period
+    the module no longer lists stays as it was."""
+    assert declaration.series is not None
+    now = now or utcnow()
+    _describe_series(series, declaration)
+    members = {
+        d.source: d
+        for d in db.scalars(
+            select(OpenDataset)
+            .where(OpenDataset.series_id == series.id)
+            .options(selectinload(OpenDataset.distributions))
+        )
+    }
+    changed = 0
+    for period in declaration.series.periods(db, municipality, now):
+        source = f"{series.source}{MEMBER}{period.key}"
+        member = members.get(source)
+        if member is None:
+            member = OpenDataset(
+                uuid=str(uuid.uuid4()),
+                source=source,
+                status=PUBLISHED,
+                issued=now,
+                series_id=series.id,
+            )
+            db.add(member)
+        elif member.status != PUBLISHED:
+            continue
+        _describe_member(member, declaration, period)
+        if not every and member.modified is not None and period.end < now - LATE_DATA:
+            # Long closed: its files stay as they are (the settings' refresh makes them all).
+            continue
+        table = declaration.series.table(db, municipality, period)
+        title = member.title
+        files = _table_files(db, title, table, declaration.about_people)
+        if _sync_files(member, files, f"{declaration.key}-{period.key}", now) or (
+            member.modified is None
+        ):
+            member.modified = now
+            changed += 1
+    db.flush()
+    return changed
+
+
+def _describe_member(member: OpenDataset, declaration: DatasetDeclaration, period: Period) -> None:
+    assert declaration.series is not None
+    member.title = f"{declaration.title} {period.label}"
+    member.title_en = f"{declaration.title_en} {period.label_en}" if declaration.title_en else ""
+    member.description = f"{declaration.description} Dieser Datensatz: {period.label}."
+    member.description_en = (
+        f"{declaration.description_en} This dataset: {period.label_en}."
+        if declaration.description_en
+        else ""
+    )
+    member.themes = list(declaration.themes)
+    member.keywords = [*declaration.keywords, period.label]
+    member.frequency = declaration.series.member_frequency
+    member.hvd_category = declaration.hvd_category
+    # A closed period: its bounds never move, so they are the member's from the start.
+    member.temporal_start, member.temporal_end = period.start, period.end
+
+
+def withdraw_series(db: Session, series: OpenDatasetSeries, *, actor: str) -> OpenDatasetSeries:
+    """A series out of the catalogue (its URI answers 410 Gone). A module's series takes its
+    members with it (they are made from the module's data); the data officer's datasets of a
+    series of their own stay published, without it."""
+    if series.status != PUBLISHED:
+        raise InvalidInput("This series is already withdrawn.")
+    series.status = WITHDRAWN
+    if series.source != MANUAL:
+        for member in db.scalars(
+            select(OpenDataset).where(
+                OpenDataset.series_id == series.id, OpenDataset.status == PUBLISHED
+            )
+        ):
+            member.status = WITHDRAWN
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="opendata.series.withdrawn",
+        resource_type="opendata_series",
+        resource_id=series.uuid,
+        changes={"status": [PUBLISHED, WITHDRAWN], "source": series.source},
+    )
+    return series
 
 
 # ---- datasets registered by hand ------------------------------------------------------------
@@ -354,11 +554,159 @@ def create_series(db: Session, data: ManualInput, *, actor: str) -> OpenDatasetS
     return series
 
 
+def _kept_by_hand(series: OpenDatasetSeries) -> None:
+    if series.source != MANUAL:
+        raise InvalidInput(
+            "This series is made by a module: it follows the module and is released or "
+            "withdrawn by switching it."
+        )
+
+
+def _series_fields(series: OpenDatasetSeries) -> dict[str, object]:
+    return {
+        "title": series.title,
+        "description": series.description,
+        "themes": list(series.themes),
+        "frequency": series.frequency,
+        "keywords": list(series.keywords),
+    }
+
+
+def edit_series(
+    db: Session, series: OpenDatasetSeries, data: ManualInput, *, actor: str
+) -> OpenDatasetSeries:
+    """New texts and codes for a series the data officer keeps (audited with the old and
+    new values); its URI stays."""
+    _kept_by_hand(series)
+    check_manual(data)
+    old = _series_fields(series)
+    series.title = data.title.strip()
+    series.description = data.description.strip()
+    series.themes = data.themes
+    series.frequency = data.frequency
+    series.keywords = [k for k in data.keywords if k]
+    new = _series_fields(series)
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="opendata.series.edited",
+        resource_type="opendata_series",
+        resource_id=series.uuid,
+        changes={
+            "old": {k: v for k, v in old.items() if new[k] != v},
+            "new": {k: v for k, v in new.items() if old[k] != v},
+        },
+    )
+    return series
+
+
+def restore_series(db: Session, series: OpenDatasetSeries, *, actor: str) -> OpenDatasetSeries:
+    """A withdrawn series of the data officer's back in the catalogue, with its members."""
+    _kept_by_hand(series)
+    if series.status == PUBLISHED:
+        raise InvalidInput("This series is already published.")
+    series.status = PUBLISHED
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="opendata.series.published",
+        resource_type="opendata_series",
+        resource_id=series.uuid,
+        changes={"status": [WITHDRAWN, PUBLISHED]},
+    )
+    return series
+
+
+def series_members(db: Session, series: OpenDatasetSeries) -> list[OpenDataset]:
+    """Every dataset of a series, whatever its status, oldest first."""
+    return list(
+        db.scalars(
+            select(OpenDataset).where(OpenDataset.series_id == series.id).order_by(OpenDataset.id)
+        )
+    )
+
+
+def addable(db: Session) -> list[OpenDataset]:
+    """The data officer's datasets that are in no series (and not withdrawn)."""
+    return list(
+        db.scalars(
+            select(OpenDataset)
+            .where(
+                OpenDataset.source == MANUAL,
+                OpenDataset.series_id.is_(None),
+                OpenDataset.status != WITHDRAWN,
+            )
+            .order_by(OpenDataset.title)
+        )
+    )
+
+
+def add_member(
+    db: Session, series: OpenDatasetSeries, dataset_uuid: str, *, actor: str
+) -> OpenDataset:
+    """One of the data officer's datasets into a series of theirs (dcat:inSeries)."""
+    _kept_by_hand(series)
+    dataset = db.scalar(select(OpenDataset).where(OpenDataset.uuid == dataset_uuid))
+    if dataset is None or dataset.source != MANUAL or dataset.status == WITHDRAWN:
+        raise InvalidInput(
+            "Please check your entries.",
+            errors={"member": "Please choose one of your datasets of the list."},
+        )
+    if dataset.series_id == series.id:
+        return dataset
+    if dataset.series_id is not None:
+        raise InvalidInput(
+            "Please check your entries.",
+            errors={"member": "This dataset is in another series: remove it there first."},
+        )
+    dataset.series_id = series.id
+    db.flush()
+    _membership_audit(db, series, dataset, "added", actor)
+    return dataset
+
+
+def remove_member(
+    db: Session, series: OpenDatasetSeries, dataset_uuid: str, *, actor: str
+) -> OpenDataset:
+    """A dataset out of a series; it stays in the catalogue on its own."""
+    _kept_by_hand(series)
+    dataset = db.scalar(
+        select(OpenDataset).where(
+            OpenDataset.uuid == dataset_uuid, OpenDataset.series_id == series.id
+        )
+    )
+    if dataset is None:
+        raise NotFound("This dataset is not in the series.")
+    dataset.series_id = None
+    db.flush()
+    _membership_audit(db, series, dataset, "removed", actor)
+    return dataset
+
+
+def _membership_audit(
+    db: Session, series: OpenDatasetSeries, dataset: OpenDataset, change: str, actor: str
+) -> None:
+    audit.record(
+        db,
+        actor=actor,
+        action=f"opendata.series.member_{change}",
+        resource_type="opendata_series",
+        resource_id=series.uuid,
+        changes={"dataset": dataset.uuid, "title": dataset.title},
+    )
+
+
 def series_choice(db: Session, series_uuid: str) -> OpenDatasetSeries | None:
     """The series a form chose ("" for none); an unknown one is an input error."""
     if not series_uuid:
         return None
-    found = db.scalar(select(OpenDatasetSeries).where(OpenDatasetSeries.uuid == series_uuid))
+    found = db.scalar(
+        select(OpenDatasetSeries).where(
+            OpenDatasetSeries.uuid == series_uuid, OpenDatasetSeries.source == MANUAL
+        )
+    )
     if found is None:
         raise InvalidInput(
             "Please check your entries.", errors={"series": "Please choose a series of the list."}
@@ -377,6 +725,19 @@ def all_series(db: Session) -> list[OpenDatasetSeries]:
     return list(db.scalars(select(OpenDatasetSeries).order_by(OpenDatasetSeries.title)))
 
 
+def member_counts(db: Session) -> dict[int, int]:
+    """The number of published datasets of each series, by the series' id."""
+    return {
+        series_id: int(count)
+        for series_id, count in db.execute(
+            select(OpenDataset.series_id, func.count())
+            .where(OpenDataset.status == PUBLISHED, OpenDataset.series_id.is_not(None))
+            .group_by(OpenDataset.series_id)
+        )
+        if series_id is not None
+    }
+
+
 def published_series(db: Session) -> dict[str, tuple[OpenDatasetSeries, int]]:
     """The series with at least one published member, by UUID, with the number of members."""
     counts = (
@@ -388,6 +749,7 @@ def published_series(db: Session) -> dict[str, tuple[OpenDatasetSeries, int]]:
     rows = db.execute(
         select(OpenDatasetSeries, counts.c.members)
         .join(counts, counts.c.series_id == OpenDatasetSeries.id)
+        .where(OpenDatasetSeries.status == PUBLISHED)
         .order_by(OpenDatasetSeries.title)
     )
     return {series.uuid: (series, int(members)) for series, members in rows}

@@ -71,6 +71,13 @@ class Document:
             pairs = self.subjects[subject] = []
         pairs.append((predicate, value))
 
+    def pairs(self, subject: Node) -> list[tuple[str, Term]]:
+        """The subject's (predicate, object) list, to append to in place (hot paths)."""
+        found = self.subjects.get(subject)
+        if found is None:
+            found = self.subjects[subject] = []
+        return found
+
     def blank(self) -> Blank:
         self._blanks += 1
         return Blank(f"n{self._blanks}")

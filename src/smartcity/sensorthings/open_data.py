@@ -4,13 +4,21 @@ the live interface. Also the hourly means other modules' datasets are made of.""
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartcity.core.modules import DataApi, DatasetDeclaration, Table, TableColumn
+from smartcity.core.modules import (
+    DataApi,
+    DatasetDeclaration,
+    Period,
+    SeriesMembers,
+    Table,
+    TableColumn,
+)
 from smartcity.core.tenancy.models import Municipality
 from smartcity.sensorthings import access, models
 
@@ -47,8 +55,53 @@ def hourly_means(
     return [(ds, hour, round(total / count, 3), count) for ds, hour, total, count in rows]
 
 
-def public_measurements(db: Session, municipality: Municipality, now: datetime) -> Table:
-    start, end = whole_days(now, 1)
+MONTHS_DE = (
+    "Januar", "Februar", "März", "April", "Mai", "Juni",
+    "Juli", "August", "September", "Oktober", "November", "Dezember",
+)  # fmt: skip
+# How far back a monthly series goes when released (its members are kept after that).
+KEEP_MONTHS = 24
+
+
+def month_period(year: int, month: int) -> Period:
+    """A UTC calendar month as a period of a dataset series."""
+    start = datetime(year, month, 1, tzinfo=UTC)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+    return Period(
+        key=f"{year:04d}-{month:02d}",
+        label=f"{MONTHS_DE[month - 1]} {year}",
+        label_en=f"{calendar.month_name[month]} {year}",
+        start=start,
+        end=end,
+    )
+
+
+def closed_months(
+    db: Session, datastream_ids: Sequence[int], now: datetime, keep: int = KEEP_MONTHS
+) -> list[Period]:
+    """The closed UTC months (at most `keep` back from `now`) in which any of the
+    Datastreams has data (daily rollups), oldest first."""
+    if not datastream_ids:
+        return []
+    this_month = datetime(now.year, now.month, 1, tzinfo=UTC)
+    first = now.year * 12 + now.month - 1 - keep
+    since = datetime(first // 12, first % 12 + 1, 1, tzinfo=UTC)
+    days = db.scalars(
+        select(models.Rollup.bucket_start)
+        .where(
+            models.Rollup.granularity == "day",
+            models.Rollup.datastream_id.in_(datastream_ids),
+            models.Rollup.bucket_start >= since,
+            models.Rollup.bucket_start < this_month,
+            models.Rollup.count > 0,
+        )
+        .distinct()
+    )
+    months = sorted({(day.year, day.month) for day in days})
+    return [month_period(year, month) for year, month in months]
+
+
+def _public_streams(db: Session) -> dict[int, tuple[str, str, str]]:
     streams = db.execute(
         select(
             models.Datastream.id,
@@ -60,9 +113,17 @@ def public_measurements(db: Session, municipality: Municipality, now: datetime) 
         .where(access.visible("Datastream"))
         .order_by(models.Datastream.id)
     ).all()
-    described = {
-        ds: (name, prop, (unit or {}).get("symbol", "")) for ds, name, prop, unit in streams
-    }
+    return {ds: (name, prop, (unit or {}).get("symbol", "")) for ds, name, prop, unit in streams}
+
+
+def public_measurements(db: Session, municipality: Municipality, now: datetime) -> Table:
+    start, end = whole_days(now, 1)
+    return measurements_between(db, start, end)
+
+
+def measurements_between(db: Session, start: datetime, end: datetime) -> Table:
+    """Hourly means of every public Datastream from `start` to `end`."""
+    described = _public_streams(db)
     rows: list[tuple[object, ...]] = [
         (ds, *described[ds], hour, mean, count)
         for ds, hour, mean, count in hourly_means(db, list(described), start, end)
@@ -86,7 +147,34 @@ def public_measurements(db: Session, municipality: Municipality, now: datetime) 
     )
 
 
+def _months_with_measurements(
+    db: Session, municipality: Municipality, now: datetime
+) -> list[Period]:
+    return closed_months(db, list(_public_streams(db)), now)
+
+
+def _month_of_measurements(db: Session, municipality: Municipality, period: Period) -> Table:
+    return measurements_between(db, period.start, period.end)
+
+
 DATASETS = (
+    DatasetDeclaration(
+        key="messwerte-monate",
+        title="Monatsdateien der öffentlichen Sensoren",
+        title_en="Monthly files of the public sensors",
+        description=(
+            "Stündliche Mittelwerte aller öffentlichen Datastreams der urbanen Datenplattform, "
+            "ein Datensatz je abgeschlossenem Kalendermonat (UTC), der nach dem Monat bleibt."
+        ),
+        description_en=(
+            "Hourly means of every public Datastream of the urban data platform, one dataset "
+            "per closed calendar month (UTC) that stays after the month."
+        ),
+        themes=("ENVI", "TECH"),
+        frequency="MONTHLY",
+        keywords=("Sensoren", "SensorThings", "Messwerte", "Monatswerte"),
+        series=SeriesMembers(periods=_months_with_measurements, table=_month_of_measurements),
+    ),
     DatasetDeclaration(
         key="messwerte",
         title="Messwerte der öffentlichen Sensoren",
