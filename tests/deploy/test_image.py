@@ -24,10 +24,13 @@ from pathlib import Path
 import httpx
 import paho.mqtt.client as mqtt
 import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import create_engine, text
 
 from tests.conftest import IN_CI, POSTGRES_ADMIN_URL, free_port
+from tests.deploy.test_supply_chain import locked
 
 ROOT = Path(__file__).resolve().parents[2]
 PODMAN = [
@@ -98,6 +101,11 @@ def _cache_dir() -> Path:
     return Path.home() / ".cache" / "smartcity-oci"
 
 
+def _sbom_path() -> Path:
+    """Where deploy/oci/build.sh writes the image's SBOM, next to the build's cache."""
+    return _cache_dir() / "smartcity-image.cdx.json"
+
+
 def podman(*args: str, check: bool = True, timeout: float = 300) -> str:
     finished = subprocess.run(
         [*PODMAN, *args], capture_output=True, text=True, timeout=timeout, check=False
@@ -124,6 +132,7 @@ def image() -> Iterator[str]:
         "PYTHON": str(ROOT / ".venv" / "bin" / "python"),
         "BASE_IMAGE": "debian",
         "SMARTCITY_OCI_CACHE": str(_cache_dir()),
+        "SBOM_OUTPUT": str(_sbom_path()),
     }
     started = time.monotonic()
     subprocess.run(
@@ -137,6 +146,28 @@ def image() -> Iterator[str]:
     yield TAG
     podman("rmi", "--force", TAG, check=False)
     podman("image", "prune", "--force", check=False)
+
+
+@pytest.mark.timeout(1800)  # the first test of the module builds the image
+def test_the_build_writes_the_image_sbom(image: str) -> None:
+    """The SBOM next to the image names what the image holds: its Debian packages (python3
+    of the base) and its Python distributions, at the versions requirements.lock pins."""
+    text = _sbom_path().read_text()
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+    document = json.loads(text)
+    digest = podman("image", "inspect", "--format", "{{.Digest}}", image).strip()
+    assert document["metadata"]["component"]["purl"].startswith(f"pkg:oci/smartcity@{digest}")
+    versions = {c["name"]: c.get("version") for c in document["components"]}
+    purls = [c.get("purl", "") for c in document["components"]]
+    assert any(purl.startswith("pkg:deb/debian/python3@") for purl in purls)
+    assert any(purl.startswith("pkg:deb/debian/libc6@") for purl in purls)
+    python = podman("run", "--rm", *_limits(), "--entrypoint", "python3", image, "--version")
+    assert python.split()[1].startswith(versions["python3"].split("-")[0])  # 3.11.2-1+b1
+    pins = locked()
+    assert versions["SQLAlchemy"] == pins["sqlalchemy"][0]
+    assert versions["fastapi"] == pins["fastapi"][0]
+    labels = json.loads(podman("image", "inspect", "--format", "{{json .Labels}}", image))
+    assert versions["smartcity"] == labels["org.opencontainers.image.version"]
 
 
 @pytest.fixture

@@ -178,6 +178,13 @@ def test_web_pods_have_three_probes_and_scale_safely(rendered: list[Doc]) -> Non
     assert ingress["tls"][0]["hosts"] == [ingress["rules"][0]["host"]]
     config = objects[("ConfigMap", "smartcity")]["data"]
     assert config["SMARTCITY_PUBLIC_URL"] == f"https://{ingress['rules'][0]['host']}"
+    # Timetable uploads get their larger body limit on their own paths, on the same host.
+    uploads = objects[("Ingress", "smartcity-timetable-upload")]
+    assert uploads["spec"]["rules"][0]["host"] == ingress["rules"][0]["host"]
+    assert uploads["spec"]["tls"] == ingress["tls"]
+    assert uploads["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"] == (
+        "512m"
+    )
     assert config["SMARTCITY_MIGRATE_ON_START"] == "false"
     job = objects[("Job", "smartcity-migrate")]
     assert _containers(job)[0]["args"] == ["migrate"]

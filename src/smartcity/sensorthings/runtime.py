@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 from typing import IO
 
 from fastapi import FastAPI
@@ -23,6 +24,15 @@ from smartcity.sensorthings.mqtt.consumer import MqttConsumer
 from smartcity.sensorthings.mqtt.messages import BadMessage
 from smartcity.sensorthings.mqtt.notifier import MqttNotifier, announce
 from smartcity.sensorthings.mqtt.policy import SensorThingsBrokerPolicy
+from smartcity.sensorthings.mqtt.sessions import MAX_SLOTS, consumer_client_id, slot_lock_path
+
+log = logging.getLogger(__name__)
+UNNAMED_INSTANCE = (
+    "SMARTCITY_INSTANCE_NAME is not set: this instance's sessions at the external MQTT broker "
+    "are named after the host name ({host}), which changes with every new container; the "
+    "sessions of earlier names stay in the share group and hold back their share of device "
+    "messages until they expire. Set SMARTCITY_INSTANCE_NAME to a stable name (docs/mqtt.md)."
+)
 
 
 class SensorThingsRuntime:
@@ -35,6 +45,9 @@ class SensorThingsRuntime:
         self.notifier: MqttNotifier | None = None
         self.consumer: MqttConsumer | None = None
         self._slot: IO[str] | None = None
+        # Named after the host only because nothing else was set (an external broker's
+        # sessions then pile up where host names change): said in the log and in /readyz.
+        self.unnamed_instance = False
         self.targets = TargetCache(platform.sessions, settings.ingest_cache_seconds)
         self.keys = ApiKeyCache(platform.sessions, settings.ingest_cache_seconds)
         self.store = ObservationStore(platform.engine)
@@ -61,6 +74,11 @@ class SensorThingsRuntime:
         settings = self.platform.settings
         external = isinstance(broker, ExternalBroker)
         client_id = self._client_id() if external else ""
+        if external and "instance_name" not in settings.model_fields_set:
+            self.unnamed_instance = True
+            if client_id == consumer_client_id(settings.instance_name, 0):
+                # Once per instance: its first worker process.
+                log.warning(UNNAMED_INSTANCE.format(host=settings.instance_name))
         notifier = MqttNotifier(
             broker.endpoint,
             client_id=client_id,
@@ -114,9 +132,14 @@ class SensorThingsRuntime:
         # (after a broker restart, paho waits out its back-off): not ready until it is back.
         if self.consumer is None:
             return {}
-        if self.consumer.connected:
-            return {"ingestion": (True, "subscribed")}
-        return {"ingestion": (False, "reconnecting to the broker")}
+        checks = {"ingestion": (True, "subscribed")}
+        if not self.consumer.connected:
+            checks["ingestion"] = (False, "reconnecting to the broker")
+        if self.unnamed_instance:
+            # A warning, not a reason to take the instance out of service.
+            host = self.platform.settings.instance_name
+            checks["instance_name"] = (True, "warning: " + UNNAMED_INSTANCE.format(host=host))
+        return checks
 
     def report(self, topic: str, bad: BadMessage, slug: str | None) -> None:
         if self.notifier is not None:
@@ -154,16 +177,16 @@ class SensorThingsRuntime:
         processes of one instance take numbered slots, held by a file lock until they exit."""
         settings = self.platform.settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        for slot in range(64):
-            handle = (settings.data_dir / f"mqtt-slot-{slot}.lock").open("a")
+        for slot in range(MAX_SLOTS):
+            handle = slot_lock_path(settings.data_dir, slot).open("a")
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
                 handle.close()
                 continue
             self._slot = handle
-            return f"smartcity-{settings.instance_name}-{slot}"
-        raise RuntimeError("more than 64 worker processes share this data directory")
+            return consumer_client_id(settings.instance_name, slot)
+        raise RuntimeError(f"more than {MAX_SLOTS} worker processes share this data directory")
 
 
 def attach(app: FastAPI, platform: Platform) -> SensorThingsRuntime:
