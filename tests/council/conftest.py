@@ -12,10 +12,11 @@ from fastapi.testclient import TestClient
 
 from smartcity.core.db import utcnow
 from smartcity.core.identity import users
-from smartcity.core.identity.permissions import Role
+from smartcity.core.identity.permissions import StaffRole
 from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Region
 from smartcity.council.demo import Seeded, seed_council
+from smartcity.council.permissions import COUNCIL_OFFICE, COUNCILLOR
 from tests.conftest import PASSWORD, World
 from tests.web.conftest import Browser
 
@@ -31,7 +32,7 @@ def council(world: World) -> Seeded:
     return seeded
 
 
-def add_staff(world: World, username: str, role: Role, municipality: Any = None) -> None:
+def add_staff(world: World, username: str, role: StaffRole, municipality: Any = None) -> None:
     with world.system() as db:
         account = users.create_user(
             db,
@@ -53,7 +54,7 @@ def add_staff(world: World, username: str, role: Role, municipality: Any = None)
 
 @pytest.fixture
 def office(world: World, new_client: Callable[[], TestClient]) -> Browser:
-    add_staff(world, "dd.council", Role.COUNCIL_OFFICE)
+    add_staff(world, "dd.council", COUNCIL_OFFICE)
     browser = Browser(new_client())
     assert browser.login("dd.council").status_code == 303
     return browser
@@ -61,7 +62,7 @@ def office(world: World, new_client: Callable[[], TestClient]) -> Browser:
 
 @pytest.fixture
 def councillor(world: World, new_client: Callable[[], TestClient]) -> Browser:
-    add_staff(world, "dd.councillor", Role.COUNCILLOR)
+    add_staff(world, "dd.councillor", COUNCILLOR)
     browser = Browser(new_client())
     assert browser.login("dd.councillor").status_code == 303
     return browser

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from smartcity.core.identity.permissions import Role
 from smartcity.council.demo import Seeded
+from smartcity.council.permissions import COUNCIL_OFFICE, COUNCILLOR
 from tests.conftest import World
 from tests.council.conftest import add_staff
 from tests.web.conftest import database_url
@@ -37,7 +37,7 @@ def test_meeting_pages_are_accessible(
     citizen.goto(f"/dresden/ratsinfo/gremien/{council.council.id}")
     accessible(citizen)
 
-    add_staff(world, "dd.councillor", Role.COUNCILLOR)
+    add_staff(world, "dd.councillor", COUNCILLOR)
     councillor = new_page()
     councillor.set_default_timeout(60_000)
     target = f"/dresden/verwaltung/ratsinfo/sitzungen/{meeting.id}/ansicht"
@@ -50,7 +50,7 @@ def test_meeting_pages_are_accessible(
 def test_the_council_offices_forms_are_accessible(
     new_page: Callable[[], Any], world: World, council: Seeded
 ) -> None:
-    add_staff(world, "dd.council", Role.COUNCIL_OFFICE)
+    add_staff(world, "dd.council", COUNCIL_OFFICE)
     page = new_page()
     page.set_default_timeout(60_000)
     target = f"/dresden/verwaltung/ratsinfo/sitzungen/{council.meetings[0].id}/ansicht"

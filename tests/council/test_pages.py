@@ -10,9 +10,9 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from smartcity.core.audit.models import AuditEntry
-from smartcity.core.identity.permissions import Role
 from smartcity.council.demo import Seeded, pdf
 from smartcity.council.models import AgendaItem, CouncilFile, Meeting, Membership, Paper
+from smartcity.council.permissions import COUNCIL_OFFICE
 from tests.conftest import World
 from tests.council.conftest import add_staff, fetch
 from tests.web.conftest import Browser
@@ -102,7 +102,7 @@ def test_councillors_read_the_non_public_items_in_the_back_office(
 def test_other_staff_and_other_municipalities_are_refused(
     world: World, council: Seeded, new_client: object
 ) -> None:
-    add_staff(world, "rb.council", Role.COUNCIL_OFFICE, world.radebeul)
+    add_staff(world, "rb.council", COUNCIL_OFFICE, world.radebeul)
     press = Browser(new_client())  # type: ignore[operator]
     assert press.login("dd.press").status_code == 303
     assert press.get("/dresden/verwaltung/ratsinfo").status_code == 403

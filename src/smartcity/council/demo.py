@@ -17,6 +17,7 @@ from smartcity.core.demo import DemoContext
 from smartcity.core.portal import Portal
 from smartcity.core.uploads.services import UploadLimits
 from smartcity.council import services
+from smartcity.council.demo_office import seed_office
 from smartcity.council.models import (
     AgendaItem,
     Consultation,
@@ -67,6 +68,21 @@ TOPICS = (
     ("Vergabe Winterdienst 2027–2030", "Beschlussvorlage"),
     ("Antrag: Digitale Ratsarbeit ausbauen", "Antrag"),
 )
+# What each paper's PDF says beyond its title (the text is extracted and searchable).
+DETAILS = (
+    "Das Plangebiet umfasst 3,2 Hektar Brachfläche; vorgesehen sind 80 Wohnungen und eine Kita.",
+    "Die Dachsanierung und der Brandschutz werden mit Fördermitteln des Freistaats finanziert.",
+    "Vorgesehen sind Fahrradstraßen, 200 Abstellbügel und eine Verbindung zum Elberadweg.",
+    "Drei Trinkbrunnen am Bahnhof, am Anger und im Lößnitzgrund sollen im Sommer Wasser geben.",
+    "Glasfaser erreicht 61 Prozent der Haushalte; die Verwaltung berichtet über den Ausbau.",
+    "Die Stadtwerke schließen mit einem Überschuss ab; die Konzessionsabgabe steigt.",
+    "Die Parkgebühr in der Innenstadt beträgt künftig 1,50 Euro je Stunde; Anwohner zahlen nicht.",
+    "Zwanzig neue Sitzbänke aus heimischem Lärchenholz werden entlang der Wege aufgestellt.",
+    "Bis 2027 fehlen 45 Krippenplätze; eine Erweiterung der Kita Sonnenschein wird empfohlen.",
+    "Das Konzept senkt die Treibhausgasemissionen der Verwaltung bis 2035 um 65 Prozent.",
+    "Der Winterdienst wird europaweit ausgeschrieben; Streusalz wird durch Sole ersetzt.",
+    "Ratsmitglieder erhalten Tablets; Sitzungen werden gestreamt und elektronisch abgestimmt.",
+)
 RESULTS = ("ungeändert beschlossen", "geändert beschlossen", "vertagt", "zur Kenntnis genommen")
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 
@@ -95,6 +111,8 @@ class Seeded:
     persons: list[Person]
     meetings: list[Meeting]
     papers: list[Paper]
+    # The held meeting with a stream, a recording and chapters (demo_office.py).
+    streamed: Meeting | None = None
 
 
 def seed_council(
@@ -229,13 +247,16 @@ def seed_council(
                 f"vorlage-{number:03d}.pdf",
                 pdf(
                     f"{paper.reference}: {paper.name}",
-                    [f"{paper_type} der Stadtverwaltung (Demo-Daten).", "Beschlussvorschlag: …"],
+                    [
+                        f"{paper_type} der Stadtverwaltung (Demo-Daten).",
+                        f"Sachverhalt: {DETAILS[index % len(DETAILS)]}",
+                        "Beschlussvorschlag: Der Stadtrat stimmt der Vorlage zu.",
+                    ],
                 ),
             ),
             public=paper.public,
             file_date=paper.date,
             license=LICENSE,
-            text=f"{paper.reference} {paper.name}. {paper_type}. Beschlussvorschlag.",
             data_dir=data_dir,
             limits=limits,
             actor=actor,
@@ -322,7 +343,8 @@ def seed_council(
             actor=actor,
         )
         created.append(meeting)
-    return Seeded(council, committees, factions, persons, created, papers)
+    streamed = seed_office(db, persons, created, now)
+    return Seeded(council, committees, factions, persons, created, papers, streamed)
 
 
 def seed(context: DemoContext) -> None:

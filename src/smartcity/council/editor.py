@@ -380,7 +380,7 @@ def _typed(db: Session, spec: Field, text: str, zone: ZoneInfo) -> Any:
         except ValueError:
             raise ValueError(_("Please enter a date and time.")) from None
     if spec.kind == "int":
-        if not text.lstrip("-").isdigit() or len(text) > 6:
+        if not text.lstrip("-").isdecimal() or len(text) > 6:
             raise ValueError(_("Please enter a whole number."))
         return int(text)
     if spec.kind == "float":

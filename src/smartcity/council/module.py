@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from smartcity.core.modules import (
+    ERASE_DELETE,
     ERASE_KEEP,
     Link,
     Module,
@@ -14,12 +15,25 @@ from smartcity.core.modules import (
     Retention,
 )
 from smartcity.council import demo
+from smartcity.council.office_pages import office_portal, office_staff, office_static
 from smartcity.council.oparl import OParlError
 from smartcity.council.open_data import DATASETS
 from smartcity.council.pages import portal_pages, staff_pages
-from smartcity.council.permissions import COUNCIL_CONFIDENTIAL, COUNCIL_MANAGE
+from smartcity.council.permissions import (
+    COUNCIL_CONFIDENTIAL,
+    COUNCIL_MANAGE,
+    COUNCIL_OFFICE,
+    COUNCILLOR,
+)
 from smartcity.council.proposals import upcoming_meetings
 from smartcity.council.routes import oparl_error, router
+from smartcity.council.session import demo as session_demo
+from smartcity.council.session.declarations import SESSION_PERSONAL_DATA
+from smartcity.council.session.pages import session_portal, session_staff, session_static
+from smartcity.council.session.permissions import (
+    COUNCIL_SESSION_RUN,
+    COUNCIL_SESSION_TAKE_PART,
+)
 
 HERE = Path(__file__).parent
 
@@ -31,20 +45,42 @@ PUBLIC_RECORD = (
 
 module = Module(
     name="council",
-    models=("smartcity.council.models",),
+    models=(
+        "smartcity.council.models",
+        "smartcity.council.models_office",
+        "smartcity.council.session.models",
+    ),
     migrations=HERE / "migrations",
-    permissions=(COUNCIL_MANAGE, COUNCIL_CONFIDENTIAL),
+    permissions=(
+        COUNCIL_MANAGE,
+        COUNCIL_CONFIDENTIAL,
+        COUNCIL_SESSION_RUN,
+        COUNCIL_SESSION_TAKE_PART,
+    ),
+    roles=(COUNCIL_OFFICE, COUNCILLOR),
+    # Consent to be streamed is a consent record of the privacy module (media.py).
+    requires=("privacy",),
     routers=(router,),
     exception_handlers={OParlError: oparl_error},
-    pages=(portal_pages, staff_pages),
+    pages=(
+        portal_pages,
+        staff_pages,
+        office_portal,
+        office_staff,
+        office_static,
+        session_portal,
+        session_staff,
+        session_static,
+    ),
     templates=HERE / "templates",
     translations=HERE / "locale",
-    demo_seeders=(demo.seed,),
+    demo_seeders=(demo.seed, session_demo.seed),
     navigation=(NavEntry("ratsinfo", "Council", COUNCIL_CONFIDENTIAL, order=45),),
     portal_navigation=(NavEntry("ratsinfo", "Council", order=20),),
     datasets=DATASETS,
     channel_proposals=(upcoming_meetings,),
     personal_data=(
+        *SESSION_PERSONAL_DATA,
         PersonalData(
             table="council_person",
             columns=(
@@ -84,8 +120,46 @@ module = Module(
             erasure=ERASE_KEEP,
             keep_reason=PUBLIC_RECORD,
         ),
+        PersonalData(
+            table="council_person_contact",
+            columns=("email",),
+            categories=("user.contact.email",),
+            subject="citizen_voter",
+            purpose="Send a council member the invitations to their meetings (not published)",
+            legal_basis="Art. 6 (1) e GDPR with the municipal code's rules on summoning meetings",
+            retention=Retention("contact address: while a member, removed by the council office"),
+            link=Link(column="person_id", table="council_person"),
+            identifiers={"email": "email"},
+            recipients=("the municipality's mail server",),
+            erasure=ERASE_DELETE,
+        ),
+        PersonalData(
+            table="council_invitation",
+            columns=("person_id", "sent_at", "sent_by"),
+            categories=("user.content.private",),
+            subject="citizen_voter",
+            purpose="Prove that a member was summoned to a meeting in time",
+            legal_basis="Art. 6 (1) e GDPR with the municipal code's rules on summoning meetings",
+            retention=Retention("invitation: kept with the meeting's records (archived)"),
+            link=Link(column="person_id", table="council_person"),
+            erasure=ERASE_KEEP,
+            keep_reason=(
+                "A resolution is valid only if the members were summoned properly; the record "
+                "of the invitations belongs to the meeting's files under the archives act."
+            ),
+        ),
     ),
     not_personal=(
+        NotPersonal(
+            "council_ballot",
+            ("subject",),
+            "The motion a council body voted on (a public record of its decision).",
+        ),
+        NotPersonal(
+            "council_meeting_media",
+            ("stream_url", "recording_url"),
+            "Where a meeting's public stream and recording are served.",
+        ),
         NotPersonal(
             "council_location",
             ("description", "street_address"),

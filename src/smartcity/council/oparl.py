@@ -39,6 +39,7 @@ from smartcity.council.models import (
     Person,
     Tracked,
 )
+from smartcity.council.session import oparl_votes
 
 SCHEMA = "https://schema.oparl.org/1.1/"
 VERSION_PATH = "oparl/v1.1"
@@ -587,6 +588,10 @@ class Writer:
                 if item_id is not None:
                     consultations.setdefault(item_id, consultation_id)
         files = self._files_of(CouncilFile.agenda_item_id, ids)
+        # The votes on each item: a documented vendor extension (docs/council.md).
+        votes = oparl_votes.votes_of_items(
+            self.db, ids, ref=self.urls.object, moment=self.urls.moment
+        )
         return [
             clean(
                 {
@@ -603,6 +608,7 @@ class Writer:
                     "start": self.urls.moment(row.start) if row.start else None,
                     "end": self.urls.moment(row.end) if row.end else None,
                     "web": self.urls.web(f"/sitzungen/{row.meeting_id}#top-{row.id}"),
+                    oparl_votes.PROPERTY: votes.get(row.id),
                 }
             )
             for row in rows
@@ -758,7 +764,7 @@ def _moment(name: str, text: str) -> datetime:
 def _positive(name: str, text: str | None, default: int) -> int:
     if text is None or text == "":
         return default
-    if not text.isdigit() or int(text) < 1 or len(text) > 9:
+    if not text.isdecimal() or int(text) < 1 or len(text) > 9:
         raise BadRequest(f"„{name}“ muss eine positive ganze Zahl sein.")
     return int(text)
 

@@ -6,13 +6,11 @@ the non-public items for councillors and the council office, and the council off
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from icalendar import Calendar, Event
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
@@ -31,10 +29,13 @@ from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads import services as uploads
 from smartcity.core.web import layout
 from smartcity.core.web.deps import FormDep, PageDep, form_text, staff_page
+from smartcity.core.web.forms import field_errors
 from smartcity.core.web.i18n import _, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
 from smartcity.council import editor as forms
+from smartcity.council import feeds
+from smartcity.council import office_pages as office
 from smartcity.council import services as council
 from smartcity.council.models import (
     AgendaItem,
@@ -182,34 +183,9 @@ def calendar(
 @portal_pages.get("/sitzungen.ics", dependencies=[Depends(public)])
 def meetings_ics(db: TenantDbDep, municipality: MunicipalityDep, platform: PlatformDep) -> Response:
     base = f"{platform.settings.effective_public_url}/{municipality.slug}/ratsinfo"
-    since = utcnow() - timedelta(days=365)
-    meetings = list(
-        db.scalars(
-            select(Meeting)
-            .where(Meeting.deleted.is_(False), Meeting.start >= since)
-            .order_by(Meeting.start)
-        )
-    )
-    places = {p.id: p for p in council.locations(db)}
-    ics = Calendar()
-    ics.add("prodid", "-//smartcity//council//DE")
-    ics.add("version", "2.0")
-    ics.add("x-wr-calname", f"Ratsinformationen {municipality.name}")
-    for meeting in meetings:
-        event = Event()
-        event.add("uid", f"council-meeting-{meeting.id}@{municipality.slug}")
-        event.add("summary", meeting.name)
-        event.add("dtstart", meeting.start)
-        event.add("dtend", meeting.end or meeting.start + timedelta(hours=2))
-        event.add("dtstamp", meeting.modified_at)
-        event.add("url", f"{base}/sitzungen/{meeting.id}")
-        if meeting.location_id in places:
-            event.add("location", places[meeting.location_id].description)
-        if meeting.cancelled:
-            event.add("status", "CANCELLED")
-        ics.add_component(event)
+    name = f"Ratsinformationen {municipality.name}"
     return Response(
-        ics.to_ical(),
+        feeds.feed(db, municipality, name, feeds.body_meetings(db), base),
         media_type="text/calendar; charset=utf-8",
         headers={"Cache-Control": "public, max-age=300"},
     )
@@ -242,7 +218,8 @@ def _meeting(
         if internal
         else layout.portal(request, municipality, "ratsinfo", meeting.name)
     )
-    return render(
+    streaming = office.meeting_media(db, meeting, _zone(municipality), internal=internal)
+    response = render(
         request,
         "council/meeting.html",
         state,
@@ -256,8 +233,12 @@ def _meeting(
         manage=internal and state.principal.can(COUNCIL_MANAGE),
         file_url=lambda row: _file_url(municipality, row, internal=internal),
         zone=municipality.timezone,
+        **streaming,
         **context,
     )
+    # The city's streaming server may serve this page's player, no other origin.
+    response.headers["Content-Security-Policy"] = office.media_policy(streaming["media_origins"])
+    return response
 
 
 @portal_pages.get("/vorlagen")
@@ -606,11 +587,11 @@ def _save(
         else:
             council.change(db, row, values, actor=state.principal.actor)
         if isinstance(row, Meeting):
-            chosen = {int(v) for v in form.getlist("organizations") if str(v).isdigit()}
+            chosen = {int(v) for v in form.getlist("organizations") if str(v).isdecimal()}
             known = {int(v) for v, _label in forms.organization_choices(db)}
             council.set_meeting_organizations(db, row, chosen & known, actor=state.principal.actor)
     except InvalidInput as exc:
-        shown = {k: gettext_(v) for k, v in exc.errors.items()} or {"name": gettext_(exc.detail)}
+        shown = field_errors(exc, fallback="name")
         return _editor_page(
             request, state, db, municipality, editor, row, raw, shown, status_code=422
         )

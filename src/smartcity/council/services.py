@@ -39,6 +39,7 @@ from smartcity.council.models import (
     Person,
     Tracked,
 )
+from smartcity.council.search import extract_text
 
 T = TypeVar("T", bound=Tracked)
 FILE_TYPES = frozenset({"application/pdf"})
@@ -302,7 +303,8 @@ def attach_file(
     limits: uploads.UploadLimits,
     actor: str,
 ) -> CouncilFile:
-    """A checked upload (PDF) as a file of a meeting, agenda item or paper."""
+    """A checked upload (PDF) as a file of a meeting, agenda item or paper; its text is
+    extracted for search and OParl unless given."""
     parent_kind = (
         "meeting"
         if isinstance(parent, Meeting)
@@ -333,7 +335,7 @@ def attach_file(
         public=public,
         date=file_date,
         license=license,
-        text=text,
+        text=text or extract_text(upload.data),
         role=role,
         **{f"{parent_kind}_id": parent.id},
     )
