@@ -15,11 +15,12 @@ from sqlalchemy import select
 
 from smartcity.core.db import utcnow
 from smartcity.core.identity import users
-from smartcity.core.identity.permissions import Role
+from smartcity.core.identity.permissions import StaffRole
 from smartcity.core.platform import Platform
 from smartcity.core.tenancy.models import Municipality
 from smartcity.leisure import booking, facilities
 from smartcity.leisure.models import Order, Slot
+from smartcity.leisure.permissions import FACILITY_MANAGER, GATE_STAFF
 from tests.conftest import PASSWORD, World
 from tests.web.conftest import Browser
 
@@ -103,7 +104,7 @@ def pool(world: World) -> Pool:
     return make_pool(world, world.dresden)
 
 
-def add_staff(world: World, username: str, role: Role, municipality: Municipality) -> None:
+def add_staff(world: World, username: str, role: StaffRole, municipality: Municipality) -> None:
     with world.system() as db:
         account = users.create_user(
             db,
@@ -117,7 +118,7 @@ def add_staff(world: World, username: str, role: Role, municipality: Municipalit
 
 @pytest.fixture
 def gate(world: World, new_client: Callable[[], TestClient]) -> Browser:
-    add_staff(world, "dd.gate", Role.GATE_STAFF, world.dresden)
+    add_staff(world, "dd.gate", GATE_STAFF, world.dresden)
     browser = Browser(new_client())
     assert browser.login("dd.gate").status_code == 303
     return browser
@@ -125,7 +126,7 @@ def gate(world: World, new_client: Callable[[], TestClient]) -> Browser:
 
 @pytest.fixture
 def manager(world: World, new_client: Callable[[], TestClient]) -> Browser:
-    add_staff(world, "dd.baeder", Role.FACILITY_MANAGER, world.dresden)
+    add_staff(world, "dd.baeder", FACILITY_MANAGER, world.dresden)
     browser = Browser(new_client())
     assert browser.login("dd.baeder").status_code == 303
     return browser

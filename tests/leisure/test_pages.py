@@ -40,16 +40,33 @@ def test_citizen_books_sees_the_ticket_and_cancels(
     assert booking_path in page.text
     form = citizen.get(booking_path)
     assert form.status_code == 200
-    assert "E-Mail-Adresse" in form.text
+    assert "10 Minuten reserviert" in main_text(form)
     adult, family = pool.products["adult"], pool.products["family"]
-    wrong = citizen.submit(booking_path, {f"anzahl-{adult}": "-2", "email": "nein"})
+    wrong = citizen.submit(booking_path, {f"anzahl-{adult}": "-2"})
     assert wrong.status_code == 422
     assert 'id="fehlerliste"' in wrong.text
-    assert "gültige E-Mail-Adresse" in wrong.text
-    booked = citizen.submit(
-        booking_path, {f"anzahl-{adult}": "1", f"anzahl-{family}": "1", "email": "a@example.org"}
-    )
+    assert "Anzahl von 0 bis 10" in wrong.text
+    held = citizen.submit(booking_path, {f"anzahl-{adult}": "1", f"anzahl-{family}": "1"})
+    assert held.status_code == 303, held.text
+    cart_path = held.headers["location"]
+    assert "/dresden/freizeit/warenkorb/" in cart_path
+    cart = citizen.get(cart_path)
+    assert "Für Sie reserviert bis" in main_text(cart)
+    assert "20,50 €" in main_text(cart)
+    with world.tenant(world.dresden) as db:
+        slot = db.get(Slot, pool.later_slot)
+        assert slot is not None
+        assert (slot.sold, slot.held) == (0, 5)
+    wrong_address = citizen.submit(cart_path, {"email": "nein"})
+    assert wrong_address.status_code == 422
+    assert "gültige E-Mail-Adresse" in wrong_address.text
+    booked = citizen.submit(cart_path, {"email": "a@example.org"})
     assert booked.status_code == 303, booked.text
+    # The form sent twice books once: the cart leads to its order.
+    assert (
+        citizen.get(cart_path, follow_redirects=False).headers["location"]
+        == (booked.headers["location"])
+    )
     order_path = booked.headers["location"]
     with world.system() as db:
         [mail] = db.scalars(select(OutgoingMail)).all()
@@ -102,7 +119,7 @@ def test_sold_out_slot_tells_the_buyer(
         slot.capacity = 3
     citizen = Browser(new_client())
     path = f"/dresden/freizeit/hallenbad/buchen/{pool.later_slot}"
-    refused = citizen.submit(path, {f"anzahl-{pool.products['family']}": "1", "email": "a@b.de"})
+    refused = citizen.submit(path, {f"anzahl-{pool.products['family']}": "1"})
     assert refused.status_code == 409
     assert "nur noch 3 Plätze frei" in main_text(refused)
 
@@ -275,8 +292,10 @@ def test_a_signed_in_citizen_books_without_an_e_mail_address(
     client.cookies.set(citizen_login.COOKIE, token)
     citizen = Browser(client)
     path = f"/dresden/freizeit/hallenbad/buchen/{pool.later_slot}"
-    assert "Sie sind angemeldet" in citizen.get(path).text
-    booked = citizen.submit(path, {f"anzahl-{pool.products['adult']}": "1", "email": ""})
+    held = citizen.submit(path, {f"anzahl-{pool.products['adult']}": "1"})
+    assert held.status_code == 303, held.text
+    assert "Sie sind angemeldet" in citizen.get(held.headers["location"]).text
+    booked = citizen.submit(held.headers["location"], {"email": ""})
     assert booked.status_code == 303, booked.text
     with world.tenant(world.dresden) as db:
         order = db.scalar(select(Order))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from smartcity.core.audit import services as audit
@@ -19,14 +19,18 @@ from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.core.lookup import found_or_404
 from smartcity.core.mail.services import queue_mail
 from smartcity.core.tenancy.models import Municipality
-from smartcity.leisure import payments, tickets
+from smartcity.leisure import payments, tickets, vouchers, waitlist
 from smartcity.leisure.facilities import MAX_PLACES
 from smartcity.leisure.models import (
+    HOLD_ACTIVE,
+    HOLD_EXPIRED,
     ORDER_CANCELLED,
     ORDER_CONFIRMED,
+    PASS_KINDS,
     TICKET_REFUNDED,
     TICKET_VALID,
     Facility,
+    Hold,
     Order,
     Product,
     Slot,
@@ -56,28 +60,45 @@ class BookingInput:
 
 
 def free_places(slot: Slot) -> int:
-    return 0 if slot.closed else max(slot.capacity - slot.sold, 0)
+    """Places any buyer can still take: neither sold nor held in a cart, nor kept for
+    vouchers."""
+    return 0 if slot.closed else max(slot.capacity - slot.reserved - slot.sold - slot.held, 0)
 
 
-def _checked(
-    db: Session, data: BookingInput, now: datetime
-) -> tuple[Slot, list[tuple[Product, int]], str | None]:
-    errors: dict[str, str] = {}
-    slot = db.get(Slot, data.slot_id)
+def voucher_places(slot: Slot) -> int:
+    """Places a buyer with a voucher that unlocks the voucher-only places can take."""
+    return 0 if slot.closed else max(slot.capacity - slot.sold - slot.held, 0)
+
+
+def bookable_slot(db: Session, slot_id: int, now: datetime) -> Slot:
+    slot = db.get(Slot, slot_id)
     if slot is None:
         raise NotFound("Dieses Zeitfenster gibt es nicht.")
     if slot.closed:
         raise Conflict("Dieses Zeitfenster ist geschlossen.")
     if slot.ends_at <= now:
         raise Conflict("Dieses Zeitfenster ist schon vorbei.")
+    return slot
+
+
+def chosen_products(
+    db: Session, slot: Slot, quantities: dict[int, int]
+) -> tuple[list[tuple[Product, int]], dict[str, str]]:
+    """The products and counts asked for (slot tickets of the slot's facility), and what is
+    wrong with them (field name -> message)."""
+    errors: dict[str, str] = {}
     offered = {
         p.id: p
         for p in db.scalars(
-            select(Product).where(Product.facility_id == slot.facility_id, Product.active.is_(True))
+            select(Product).where(
+                Product.facility_id == slot.facility_id,
+                Product.active.is_(True),
+                Product.kind.not_in(PASS_KINDS),
+            )
         )
     }
     chosen: list[tuple[Product, int]] = []
-    for product_id, count in data.quantities.items():
+    for product_id, count in quantities.items():
         product = offered.get(product_id)
         if product is None:
             errors[f"anzahl-{product_id}"] = "Dieses Ticket gibt es hier nicht."
@@ -89,12 +110,69 @@ def _checked(
         errors["tickets"] = "Bitte mindestens ein Ticket wählen."
     if sum(count for _, count in chosen) > MAX_TICKETS:
         errors["tickets"] = f"Höchstens {MAX_TICKETS} Tickets je Buchung."
-    email: str | None = None
-    if data.citizen_subject is None or data.email:
-        try:
-            email = validate_email(data.email.strip(), check_deliverability=False).normalized
-        except EmailNotValidError:
-            errors["email"] = "Bitte eine gültige E-Mail-Adresse angeben, z. B. name@beispiel.de."
+    return chosen, errors
+
+
+def checked_email(email: str, citizen_subject: str | None) -> tuple[str | None, dict[str, str]]:
+    """The buyer's normalised address (None for a signed-in citizen without one)."""
+    if citizen_subject is not None and not email:
+        return None, {}
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized, {}
+    except EmailNotValidError:
+        return None, {"email": "Bitte eine gültige E-Mail-Adresse angeben, z. B. name@beispiel.de."}
+
+
+def places_of(chosen: list[tuple[Product, int]]) -> int:
+    places = sum(product.places * count for product, count in chosen)
+    if places > MAX_PLACES * MAX_TICKETS:
+        raise InvalidInput("Zu viele Plätze in einer Buchung.", errors={"tickets": "places"})
+    return places
+
+
+def take_places(
+    db: Session, slot: Slot, places: int, *, held: bool = False, unlocked: bool = False
+) -> None:
+    """Take `places` of the slot as sold (or, `held=True`, as held in a cart) in one
+    conditional UPDATE; SoldOut when fewer are free. Only `unlocked` (a voucher) reaches the
+    voucher-only places."""
+    column = Slot.held if held else Slot.sold
+    limit = Slot.capacity if unlocked else Slot.capacity - Slot.reserved
+    taken = db.execute(
+        update(Slot)
+        .where(
+            Slot.id == slot.id,
+            Slot.closed.is_(False),
+            Slot.sold + Slot.held + places <= limit,
+        )
+        .values({column: column + places})
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(taken, "rowcount", 0) != 1:
+        db.refresh(slot)
+        free = voucher_places(slot) if unlocked else free_places(slot)
+        if free == 0 and voucher_places(slot) > 0:
+            message = (
+                "Leider ausgebucht: Die übrigen Plätze dieses Zeitfensters gibt es nur mit "
+                "Gutschein."
+            )
+        elif free == 0:
+            message = "Leider ausgebucht: In diesem Zeitfenster ist kein Platz mehr frei."
+        else:
+            message = (
+                f"Leider sind nur noch {free} Plätze frei; Sie wollten {places} buchen. "
+                "Bitte wählen Sie weniger Tickets oder ein anderes Zeitfenster."
+            )
+        raise SoldOut(message, free)
+
+
+def _checked(
+    db: Session, data: BookingInput, now: datetime
+) -> tuple[Slot, list[tuple[Product, int]], str | None]:
+    slot = bookable_slot(db, data.slot_id, now)
+    chosen, errors = chosen_products(db, slot, data.quantities)
+    email, wrong = checked_email(data.email, data.citizen_subject)
+    errors |= wrong
     if errors:
         raise InvalidInput("Bitte die Angaben zur Buchung prüfen.", errors=errors)
     return slot, chosen, email
@@ -107,44 +185,60 @@ def book(
     secret: str,
     now: datetime | None = None,
 ) -> Order:
-    """Book tickets of one slot; SoldOut (409) when fewer places are left than asked for."""
+    """Book tickets of one slot at once (no cart); SoldOut (409) when fewer places are left
+    than asked for. Expired carts of the slot give their places back first."""
     now = now or utcnow()
     slot, chosen, email = _checked(db, data, now)
-    places = sum(product.places * count for product, count in chosen)
-    if places > MAX_PLACES * MAX_TICKETS:
-        raise InvalidInput("Zu viele Plätze in einer Buchung.", errors={"tickets": "places"})
-    taken = db.execute(
-        update(Slot)
-        .where(Slot.id == slot.id, Slot.closed.is_(False), Slot.sold + places <= Slot.capacity)
-        .values(sold=Slot.sold + places)
-        .execution_options(synchronize_session=False)
+    places = places_of(chosen)
+    release_expired(db, now, slot_id=slot.id)
+    take_places(db, slot, places)
+    return make_order(
+        db,
+        municipality,
+        slot,
+        chosen,
+        email=email,
+        citizen_subject=data.citizen_subject,
+        language=data.language,
+        secret=secret,
+        now=now,
     )
-    if getattr(taken, "rowcount", 0) != 1:
-        db.refresh(slot)
-        free = free_places(slot)
-        if free == 0:
-            message = "Leider ausgebucht: In diesem Zeitfenster ist kein Platz mehr frei."
-        else:
-            message = (
-                f"Leider sind nur noch {free} Plätze frei; Sie wollten {places} buchen. "
-                "Bitte wählen Sie weniger Tickets oder ein anderes Zeitfenster."
-            )
-        raise SoldOut(message, free)
-    total = sum(product.price_cents * count for product, count in chosen)
+
+
+def make_order(
+    db: Session,
+    municipality: Municipality,
+    slot: Slot,
+    chosen: list[tuple[Product, int]],
+    *,
+    email: str | None,
+    citizen_subject: str | None,
+    language: str,
+    secret: str,
+    now: datetime,
+    voucher_id: int | None = None,
+    voucher_cents: int = 0,
+) -> Order:
+    """The order and its signed tickets for places already taken; a voucher's worth comes
+    off the total."""
+    places = sum(product.places * count for product, count in chosen)
+    total = sum(product.price_cents * count for product, count in chosen) - voucher_cents
     provider = payments.provider_for(total)
     order = Order(
         code=secrets.token_urlsafe(32),
         facility_id=slot.facility_id,
         slot_id=slot.id,
         email=email,
-        citizen_subject=data.citizen_subject,
-        language=data.language if data.language in ("de", "en") else "de",
+        citizen_subject=citizen_subject,
+        language=language if language in ("de", "en") else "de",
         state=ORDER_CONFIRMED,
         total_cents=total,
         payment_provider=provider.name,
         payment_state=payments.PENDING,
         visit_ends_at=slot.ends_at,
         created_at=now,
+        voucher_id=voucher_id,
+        voucher_cents=voucher_cents,
     )
     started = provider.start(order)
     if started.state != payments.PENDING:
@@ -171,13 +265,52 @@ def book(
         ticket.token = tickets.sign(db, municipality, ticket, slot, product, secret)
     audit.record(
         db,
-        actor="citizen" if data.citizen_subject else "anonymous",
+        actor="citizen" if citizen_subject else "anonymous",
         action="leisure.order.create",
         resource_type="leisure_order",
         resource_id=order.id,
         changes={"slot": slot.id, "places": places, "total_cents": total},
     )
     return order
+
+
+def release_expired(db: Session, now: datetime | None = None, *, slot_id: int | None = None) -> int:
+    """Give the places of expired carts back to their slots (all of the municipality's, or
+    one slot's); returns how many carts expired. A cart being booked right now is skipped
+    (PostgreSQL: SKIP LOCKED) — its booking decides. Each cart's state changes by a
+    conditional UPDATE, so its places go back exactly once whoever releases it."""
+    now = now or utcnow()
+    query = select(Hold.id, Hold.slot_id, Hold.places, Hold.voucher_id, Hold.voucher_cents).where(
+        Hold.state == HOLD_ACTIVE, Hold.expires_at <= now
+    )
+    if slot_id is not None:
+        query = query.where(Hold.slot_id == slot_id)
+    found = db.execute(query.order_by(Hold.id).with_for_update(skip_locked=True)).all()
+    freed: dict[int, int] = {}
+    expired = 0
+    for hold_id, hold_slot, places, voucher_id, voucher_cents in found:
+        ended = db.execute(
+            update(Hold)
+            .where(Hold.id == hold_id, Hold.state == HOLD_ACTIVE)
+            .values(state=HOLD_EXPIRED)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(ended, "rowcount", 0) == 1:
+            expired += 1
+            freed[hold_slot] = freed.get(hold_slot, 0) + places
+            if voucher_id is not None:
+                vouchers.give_back(db, voucher_id, voucher_cents)
+    for freed_slot in sorted(freed):
+        db.execute(
+            update(Slot)
+            .where(Slot.id == freed_slot)
+            .values(held=Slot.held - freed[freed_slot])
+            .execution_options(synchronize_session=False)
+        )
+    if freed:
+        # Freed places go to the waiting lists first, in order.
+        waitlist.offer_freed(db, sorted(freed), now)
+    return expired
 
 
 def order_by_code(db: Session, code: str) -> Order:
@@ -221,8 +354,13 @@ def order_by_id(db: Session, order_id: int) -> Order:
     return found_or_404(db.get(Order, order_id), "Diese Buchung gibt es nicht.")
 
 
-def cancel_deadline(facility: Facility, slot: Slot) -> datetime:
-    return slot.starts_at - timedelta(hours=facility.cancel_hours)
+def cancel_deadline(db: Session, order: Order, facility: Facility, slot: Slot | None) -> datetime:
+    """Until when a citizen may cancel: `cancel_hours` before the slot; a multi-use ticket
+    (no slot) until its first day begins."""
+    if slot is not None:
+        return slot.starts_at - timedelta(hours=facility.cancel_hours)
+    first = db.scalar(select(func.min(Ticket.valid_from)).where(Ticket.order_id == order.id))
+    return first if isinstance(first, datetime) else order.created_at
 
 
 def cancel(
@@ -234,11 +372,14 @@ def cancel(
     now = now or utcnow()
     if order.state == ORDER_CANCELLED:
         return order
-    slot = db.get(Slot, order.slot_id)
+    slot = db.get(Slot, order.slot_id) if order.slot_id is not None else None
     facility = db.get(Facility, order.facility_id)
-    if slot is None or facility is None:
+    if facility is None or (order.slot_id is not None and slot is None):
         raise NotFound("Diese Buchung gibt es nicht.")
-    if not staff and now > cancel_deadline(facility, slot):
+    deadline = cancel_deadline(db, order, facility, slot)
+    if not staff and now > deadline:
+        if slot is None:
+            raise Conflict("Stornieren ist nur bis zum ersten Gültigkeitstag möglich.")
         raise Conflict(
             f"Stornieren ist nur bis {facility.cancel_hours} Stunden vor Beginn möglich."
         )
@@ -249,12 +390,16 @@ def cancel(
     for ticket in found:
         ticket.state = TICKET_REFUNDED
         ticket.revoked_at = now
-    db.execute(
-        update(Slot)
-        .where(Slot.id == slot.id)
-        .values(sold=Slot.sold - places)
-        .execution_options(synchronize_session=False)
-    )
+    if slot is not None:
+        db.execute(
+            update(Slot)
+            .where(Slot.id == slot.id)
+            .values(sold=Slot.sold - places)
+            .execution_options(synchronize_session=False)
+        )
+        waitlist.offer_freed(db, [slot.id], now)
+    if order.voucher_id is not None:
+        vouchers.give_back(db, order.voucher_id, order.voucher_cents)
     order.state = ORDER_CANCELLED
     order.cancelled_at = now
     payments.transition(
@@ -299,7 +444,7 @@ def revoked_codes(db: Session, since: datetime) -> list[str]:
 
 
 def confirmation_mail(
-    db: Session, order: Order, facility: Facility, slot: Slot, when: str, order_url: str
+    db: Session, order: Order, facility: Facility, when: str, order_url: str
 ) -> None:
     """The buyer's confirmation: the address of the order page, which holds the tickets (QR,
     PDF, calendar file) and the cancellation. Nothing is sent without an e-mail address."""

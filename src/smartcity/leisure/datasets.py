@@ -5,16 +5,58 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartcity.core.modules import DataApi, DatasetDeclaration, Table, TableColumn
 from smartcity.core.tenancy.models import Municipality
 from smartcity.leisure import facilities, scans
+from smartcity.leisure.models import Slot, Ticket, Zone
+from smartcity.leisure.scans import PASS_VISIT
+
+
+def counted_since(db: Session, facility_id: int, now: datetime) -> datetime | None:
+    """When the facility's counts last changed: its latest entry or exit (of slot tickets and
+    of multi-use cards alike), or the moment a visitor still inside stopped counting (the end
+    of their slot; for a card, `PASS_VISIT` after the entry). Stable while nothing happens, so
+    the published file changes only with the counts (not at every refresh)."""
+    entered, left = db.execute(
+        select(func.max(Ticket.checked_in_at), func.max(Ticket.checked_out_at))
+        .join(Zone, Zone.id == Ticket.zone_id)
+        .where(Zone.facility_id == facility_id)
+    ).one()
+    ended = db.scalar(
+        select(func.max(Slot.ends_at))
+        .join(Ticket, Ticket.slot_id == Slot.id)
+        .where(
+            Slot.facility_id == facility_id,
+            Slot.ends_at <= now,
+            Ticket.checked_in_at.is_not(None),
+            Ticket.checked_out_at.is_(None),
+        )
+    )
+    card_entry = db.scalar(
+        select(func.max(Ticket.checked_in_at))
+        .join(Zone, Zone.id == Ticket.zone_id)
+        .where(
+            Zone.facility_id == facility_id,
+            Ticket.slot_id.is_(None),
+            Ticket.checked_out_at.is_(None),
+            Ticket.checked_in_at <= now - PASS_VISIT,
+        )
+    )
+    card_ended = card_entry + PASS_VISIT if card_entry is not None else None
+    moments = [m for m in (entered, left, ended, card_ended) if m is not None and m <= now]
+    return max(moments) if moments else None
 
 
 def occupancy_table(db: Session, municipality: Municipality, now: datetime) -> Table:
     rows: list[tuple[object, ...]] = []
+    latest: datetime | None = None
     for facility in facilities.facilities(db):
+        since = counted_since(db, facility.id, now)
+        if since is not None and (latest is None or since > latest):
+            latest = since
         for zone in scans.occupancy(db, facility, now):
             rows.append(
                 (
@@ -23,7 +65,7 @@ def occupancy_table(db: Session, municipality: Municipality, now: datetime) -> T
                     zone.zone,
                     zone.capacity,
                     zone.inside,
-                    now.isoformat(),
+                    since.isoformat() if since else "",
                 )
             )
     return Table(
@@ -32,8 +74,9 @@ def occupancy_table(db: Session, municipality: Municipality, now: datetime) -> T
             for name in ("facility", "facility_name", "zone", "capacity", "inside", "as_of_utc")
         ),
         rows=rows,
-        start=now,
-        end=now,
+        # The counts hold from their last change on (an open period).
+        start=latest,
+        end=None,
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from smartcity.core.db import utcnow
 from smartcity.core.demo import DemoContext
-from smartcity.leisure import booking, facilities, scans
+from smartcity.leisure import booking, facilities, holds, passes, scans, vouchers, waitlist
 from smartcity.leisure.models import Facility, Slot
 
 ACTOR = "demo"
@@ -50,6 +50,31 @@ def seed(context: DemoContext) -> None:
             facilities.add_product(
                 db, pool, facilities.ProductInput(name, kind, cents, places, 700, proof), ACTOR
             )
+        # Multi-use tickets: punch cards (one of them reduced) and a month ticket.
+        card = facilities.add_product(
+            db,
+            pool,
+            facilities.ProductInput(
+                "10er-Karte", "punch_card", 4950, 1, 700, False, entries=10, valid_days=365
+            ),
+            ACTOR,
+        )
+        facilities.add_product(
+            db,
+            pool,
+            facilities.ProductInput(
+                "10er-Karte ermäßigt", "punch_card", 3150, 1, 700, True, entries=10, valid_days=365
+            ),
+            ACTOR,
+        )
+        facilities.add_product(
+            db,
+            pool,
+            facilities.ProductInput(
+                "Monatskarte", "period", 3900, 1, 700, False, valid_days=30, one_per_day=True
+            ),
+            ACTOR,
+        )
         for zone, capacity in ((hall, 250), (sauna, 40)):
             facilities.add_rule(
                 db,
@@ -121,7 +146,73 @@ def seed(context: DemoContext) -> None:
                 if n < 8 and current.starts_at - scans.EARLY <= now:
                     for ticket, _product in booking.tickets_of(db, order):
                         scans.scan(db, municipality, ticket.code, actor=ACTOR)
+        # A regular with a punch card, in the pool now; and a cart still open for tomorrow.
+        regular = passes.buy(
+            db,
+            municipality,
+            pool,
+            passes.PassInput(card.id, today, "stammgast@example.org"),
+            secret,
+        )
+        booking.mark_paid(db, regular, ACTOR)
+        for ticket, _product in booking.tickets_of(db, regular):
+            scans.scan(db, municipality, ticket.code, actor=ACTOR)
+        tomorrow = db.scalars(
+            select(Slot)
+            .where(Slot.facility_id == pool.id, Slot.starts_at > now + timedelta(hours=20))
+            .order_by(Slot.starts_at)
+        ).first()
+        if tomorrow is not None:
+            holds.hold(db, holds.HoldInput(tomorrow.id, {products["adult"].id: 2}))
+            # 20 of tomorrow's first places only with a voucher ("Ferienpass").
+            facilities.update_slot(
+                db,
+                tomorrow.id,
+                capacity=tomorrow.capacity,
+                reserved=20,
+                closed=False,
+                note="",
+                actor=ACTOR,
+            )
+        vouchers.create(
+            db,
+            pool,
+            vouchers.VoucherInput(
+                "discount", percent_off=50, unlocks_reserved=True, count=5, note="Ferienpass"
+            ),
+            ACTOR,
+            today,
+        )
+        vouchers.create(
+            db,
+            pool,
+            vouchers.VoucherInput(
+                "gift_card", balance_cents=2500, max_uses=20, note="Geschenkkarte 25 €"
+            ),
+            ACTOR,
+            today,
+        )
+        # Tomorrow's first museum slot is fully booked, with one visitor on the waiting list.
+        full = db.scalars(
+            select(Slot)
+            .where(Slot.facility_id == museum.id, Slot.starts_at > now + timedelta(hours=20))
+            .order_by(Slot.starts_at)
+        ).first()
+        entry = {p.kind: p for p in facilities.products(db, museum.id)}["adult"]
+        if full is not None:
+            while booking.free_places(full) > 0:
+                count = min(booking.MAX_TICKETS, booking.free_places(full))
+                booking.book(
+                    db,
+                    municipality,
+                    booking.BookingInput(full.id, {entry.id: count}, "schulklasse@example.org"),
+                    secret,
+                )
+                db.refresh(full)
+            waitlist.join(db, waitlist.JoinInput(full.id, entry.id, 2, "warte@example.org"))
     context.say(
         f"  Leisure: Hallenbad (Schwimmhalle, Sauna) and Stadtmuseum, slots for 14 days, "
-        f"{orders} bookings; gate account dresden.einlass"
+        f"{orders} bookings, punch cards and a month ticket, an open cart, vouchers, "
+        "a gift card and a waiting list; "
+        "gate account dresden.einlass"
     )

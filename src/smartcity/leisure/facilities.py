@@ -16,7 +16,10 @@ from smartcity.core.errors import InvalidInput
 from smartcity.core.lookup import found_or_404
 from smartcity.leisure.models import (
     FACILITY_KINDS,
+    PASS_KINDS,
+    PERIOD,
     PRODUCT_KINDS,
+    PUNCH_CARD,
     Facility,
     Product,
     Slot,
@@ -27,7 +30,7 @@ from smartcity.leisure.models import (
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 # Paths of the portal below /{m}/freizeit/ that a facility's address must not shadow.
-RESERVED_SLUGS = frozenset({"bestellung"})
+RESERVED_SLUGS = frozenset({"bestellung", "warenkorb", "warteliste"})
 CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 MAX_CAPACITY = 100_000
 MAX_PRICE_CENTS = 1_000_000
@@ -65,6 +68,11 @@ class FacilityInput:
     opening_hours: str = ""
     cancel_hours: int | None = 24
     retention_days: int | None = 30
+    hold_minutes: int | None = 10
+
+
+MAX_HOLD_MINUTES = 60
+MAX_OFFER_MINUTES = 24 * 60
 
 
 def create_facility(db: Session, data: FacilityInput, actor: str) -> Facility:
@@ -94,6 +102,14 @@ def create_facility(db: Session, data: FacilityInput, actor: str) -> Facility:
         365,
         "Die Aufbewahrung ist eine Zahl von Tagen zwischen 1 und 365.",
     )
+    hold = _number(
+        errors,
+        "hold_minutes",
+        data.hold_minutes,
+        1,
+        MAX_HOLD_MINUTES,
+        f"Die Reservierung im Warenkorb dauert 1 bis {MAX_HOLD_MINUTES} Minuten.",
+    )
     if errors:
         raise InvalidInput("Bitte die Angaben zur Einrichtung prüfen.", errors=errors)
     facility = Facility(
@@ -105,6 +121,7 @@ def create_facility(db: Session, data: FacilityInput, actor: str) -> Facility:
         opening_hours=data.opening_hours.strip(),
         cancel_hours=cancel,
         retention_days=keep,
+        hold_minutes=hold,
     )
     db.add(facility)
     db.flush()
@@ -115,6 +132,65 @@ def create_facility(db: Session, data: FacilityInput, actor: str) -> Facility:
         resource_type="leisure_facility",
         resource_id=facility.id,
         changes={"name": facility.name, "slug": facility.slug},
+    )
+    return facility
+
+
+def update_settings(
+    db: Session,
+    facility: Facility,
+    *,
+    hold_minutes: int | None,
+    cancel_hours: int | None,
+    actor: str,
+    offer_minutes: int | None = None,
+) -> Facility:
+    """Change how long a cart holds its places, how long a place offered to the waiting
+    list is held (unchanged when None) and until when citizens may cancel."""
+    errors: dict[str, str] = {}
+    offer = _number(
+        errors,
+        "offer_minutes",
+        facility.offer_minutes if offer_minutes is None else offer_minutes,
+        5,
+        MAX_OFFER_MINUTES,
+        f"Ein Angebot an die Warteliste gilt 5 bis {MAX_OFFER_MINUTES} Minuten.",
+    )
+    hold = _number(
+        errors,
+        "hold_minutes",
+        hold_minutes,
+        1,
+        MAX_HOLD_MINUTES,
+        f"Die Reservierung im Warenkorb dauert 1 bis {MAX_HOLD_MINUTES} Minuten.",
+    )
+    cancel = _number(
+        errors,
+        "cancel_hours",
+        cancel_hours,
+        0,
+        24 * 14,
+        "Die Stornofrist ist eine Zahl von Stunden zwischen 0 und 336.",
+    )
+    if errors:
+        raise InvalidInput("Bitte die Einstellungen prüfen.", errors=errors)
+    old = {
+        "hold_minutes": facility.hold_minutes,
+        "offer_minutes": facility.offer_minutes,
+        "cancel_hours": facility.cancel_hours,
+    }
+    facility.hold_minutes, facility.cancel_hours = hold, cancel
+    facility.offer_minutes = offer
+    audit.record(
+        db,
+        actor=actor,
+        action="leisure.facility.update",
+        resource_type="leisure_facility",
+        resource_id=facility.id,
+        changes={
+            "old": old,
+            "new": {"hold_minutes": hold, "offer_minutes": offer, "cancel_hours": cancel},
+        },
     )
     return facility
 
@@ -143,6 +219,16 @@ def products(db: Session, facility_id: int, *, active_only: bool = False) -> lis
     if active_only:
         query = query.where(Product.active.is_(True))
     return list(db.scalars(query.order_by(Product.id)))
+
+
+def slot_products(db: Session, facility_id: int) -> list[Product]:
+    """The active products booked for a slot (not multi-use tickets)."""
+    return [p for p in products(db, facility_id, active_only=True) if p.kind not in PASS_KINDS]
+
+
+def pass_products(db: Session, facility_id: int) -> list[Product]:
+    """The active multi-use tickets: punch cards and period tickets."""
+    return [p for p in products(db, facility_id, active_only=True) if p.kind in PASS_KINDS]
 
 
 def rules(db: Session, facility_id: int) -> list[SlotRule]:
@@ -198,6 +284,14 @@ class ProductInput:
     places: int | None = 1
     vat_basis_points: int | None = 700
     proof_required: bool = False
+    # Multi-use tickets: a punch card's entries, a period ticket's (or card's) days.
+    entries: int | None = None
+    valid_days: int | None = None
+    one_per_day: bool = False
+
+
+MAX_ENTRIES = 100
+MAX_VALID_DAYS = 400
 
 
 def add_product(db: Session, facility: Facility, data: ProductInput, actor: str) -> Product:
@@ -229,6 +323,31 @@ def add_product(db: Session, facility: Facility, data: ProductInput, actor: str)
         10_000,
         "Der Steuersatz ist ein Prozentsatz von 0 bis 100.",
     )
+    entries, valid_days = data.entries, data.valid_days
+    if data.kind == PUNCH_CARD:
+        entries = _number(
+            errors,
+            "entries",
+            entries,
+            2,
+            MAX_ENTRIES,
+            f"Eine Mehrfachkarte hat 2 bis {MAX_ENTRIES} Eintritte.",
+        )
+    elif entries is not None:
+        errors["entries"] = "Eintritte gibt es nur bei einer Mehrfachkarte."
+    if data.kind == PERIOD or (data.kind == PUNCH_CARD and valid_days is not None):
+        valid_days = _number(
+            errors,
+            "valid_days",
+            valid_days,
+            1,
+            MAX_VALID_DAYS,
+            f"Die Gültigkeit ist eine Zahl von Tagen zwischen 1 und {MAX_VALID_DAYS}.",
+        )
+    elif valid_days is not None:
+        errors["valid_days"] = "Eine Gültigkeit in Tagen gibt es nur bei Mehrfach- und Zeitkarten."
+    if data.one_per_day and data.kind not in PASS_KINDS:
+        errors["product_kind"] = "„Ein Eintritt je Tag“ gibt es nur bei Mehrfach- und Zeitkarten."
     if errors:
         raise InvalidInput("Bitte die Angaben zum Ticket prüfen.", errors=errors)
     product = Product(
@@ -239,6 +358,9 @@ def add_product(db: Session, facility: Facility, data: ProductInput, actor: str)
         price_cents=price,
         vat_basis_points=vat,
         proof_required=data.proof_required,
+        entries=entries,
+        valid_days=valid_days,
+        one_per_day=data.one_per_day,
     )
     db.add(product)
     db.flush()
@@ -407,7 +529,7 @@ def _apply(slot: Slot, exception: SlotException) -> None:
     if exception.closed:
         slot.closed = True
     elif exception.capacity is not None:
-        slot.capacity = max(min(slot.capacity, exception.capacity), slot.sold)
+        slot.capacity = max(min(slot.capacity, exception.capacity), slot.sold + (slot.held or 0))
     slot.note = exception.note
 
 
@@ -491,9 +613,18 @@ def slot(db: Session, slot_id: int) -> Slot:
 
 
 def update_slot(
-    db: Session, slot_id: int, *, capacity: int | None, closed: bool, note: str, actor: str
+    db: Session,
+    slot_id: int,
+    *,
+    capacity: int | None,
+    closed: bool,
+    note: str,
+    actor: str,
+    reserved: int | None = None,
 ) -> Slot:
-    """Change one slot: its capacity (never below the places sold), closed or open."""
+    """Change one slot: its capacity (never below the places sold and held in carts), how
+    many of its places are only for vouchers (`reserved`; unchanged when None), closed or
+    open."""
     found = slot(db, slot_id)
     zone = db.get(Zone, found.zone_id)
     limit = zone.capacity if zone is not None else MAX_CAPACITY
@@ -501,17 +632,24 @@ def update_slot(
         raise InvalidInput(
             f"Die Kapazität ist eine Zahl von 0 bis {limit}.", errors={"capacity": "range"}
         )
-    if capacity < found.sold:
+    kept = found.reserved if reserved is None else reserved
+    if kept is None or not 0 <= kept <= capacity:
         raise InvalidInput(
-            f"Es sind schon {found.sold} Plätze verkauft; weniger geht nicht.",
+            "Die Plätze nur mit Gutschein sind eine Zahl von 0 bis zur Kapazität.",
+            errors={"capacity": "reserved"},
+        )
+    if capacity < found.sold + found.held:
+        raise InvalidInput(
+            f"Es sind schon {found.sold + found.held} Plätze verkauft oder reserviert; "
+            "weniger geht nicht.",
             errors={"capacity": "below sold"},
         )
-    old = {"capacity": found.capacity, "closed": found.closed}
+    old = {"capacity": found.capacity, "reserved": found.reserved, "closed": found.closed}
     # Conditional, like a booking: a sale between the read and this write is not undercut.
     changed = db.execute(
         update(Slot)
-        .where(Slot.id == found.id, Slot.sold <= capacity)
-        .values(capacity=capacity, closed=closed, note=note.strip()[:200])
+        .where(Slot.id == found.id, Slot.sold + Slot.held <= capacity)
+        .values(capacity=capacity, reserved=kept, closed=closed, note=note.strip()[:200])
         .execution_options(synchronize_session=False)
     )
     if getattr(changed, "rowcount", 0) != 1:
@@ -525,6 +663,9 @@ def update_slot(
         action="leisure.slot.update",
         resource_type="leisure_slot",
         resource_id=found.id,
-        changes={"old": old, "new": {"capacity": capacity, "closed": closed}},
+        changes={
+            "old": old,
+            "new": {"capacity": capacity, "reserved": kept, "closed": closed},
+        },
     )
     return found

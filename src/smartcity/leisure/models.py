@@ -12,7 +12,11 @@ from smartcity.core.db import Base, UTCDateTime, utcnow
 from smartcity.core.tenancy.models import TenantOwned
 
 FACILITY_KINDS = ("pool", "sauna", "museum", "other")
-PRODUCT_KINDS = ("adult", "reduced", "child", "family", "group")
+# Multi-use products: a card of N entries, a ticket valid for a number of days.
+PUNCH_CARD = "punch_card"
+PERIOD = "period"
+PASS_KINDS = (PUNCH_CARD, PERIOD)
+PRODUCT_KINDS = ("adult", "reduced", "child", "family", "group", *PASS_KINDS)
 # Order states; payment states follow payments.TRANSITIONS.
 ORDER_CONFIRMED = "confirmed"
 ORDER_CANCELLED = "cancelled"
@@ -38,6 +42,10 @@ class Facility(TenantOwned, Base):
     # Reserved for a per-facility retention of buyers' data; today the declaration's 30 days
     # after the visit apply to every facility (docs/leisure.md).
     retention_days: Mapped[int] = mapped_column(Integer, default=30)
+    # How long a cart holds its places before they are free again (minutes).
+    hold_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    # How long a freed place offered to the waiting list is held for the one offered it.
+    offer_minutes: Mapped[int] = mapped_column(Integer, default=60)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -91,8 +99,9 @@ class SlotException(TenantOwned, Base):
 
 
 class Slot(TenantOwned, Base):
-    """A time slot of a zone. `sold` counts the places of valid tickets; it only changes by a
-    conditional UPDATE (`sold + n <= capacity`), so no two bookings can oversell it."""
+    """A time slot of a zone. `sold` counts the places of valid tickets and `held` those in
+    carts; they only grow by a conditional UPDATE (`sold + held + n <= capacity`), so no two
+    bookings can oversell it."""
 
     __tablename__ = "leisure_slot"
     __table_args__ = (
@@ -107,6 +116,10 @@ class Slot(TenantOwned, Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     capacity: Mapped[int] = mapped_column(Integer)
     sold: Mapped[int] = mapped_column(Integer, default=0)
+    # Places in carts not yet booked (holds); sold + held never exceeds capacity.
+    held: Mapped[int] = mapped_column(Integer, default=0)
+    # The last `reserved` places are only for buyers with a voucher that unlocks them.
+    reserved: Mapped[int] = mapped_column(Integer, default=0)
     closed: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str] = mapped_column(String(200), default="")
 
@@ -130,6 +143,12 @@ class Product(TenantOwned, Base):
     # The gate checks a proof (student card, disability card) for reduced tickets.
     proof_required: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # Multi-use tickets (kind punch_card or period) are bought for the facility, not a slot:
+    # a punch card has `entries`, a period ticket is valid `valid_days` from its first day;
+    # either may allow only one entry per day.
+    entries: Mapped[int | None] = mapped_column(Integer, default=None)
+    valid_days: Mapped[int | None] = mapped_column(Integer, default=None)
+    one_per_day: Mapped[bool] = mapped_column(default=False)
 
 
 class Order(TenantOwned, Base):
@@ -141,7 +160,10 @@ class Order(TenantOwned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(43), unique=True)
     facility_id: Mapped[int] = mapped_column(ForeignKey("leisure_facility.id", ondelete="CASCADE"))
-    slot_id: Mapped[int] = mapped_column(ForeignKey("leisure_slot.id", ondelete="CASCADE"))
+    # None for an order of multi-use tickets (bought for the facility, not a slot).
+    slot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leisure_slot.id", ondelete="CASCADE"), default=None
+    )
     email: Mapped[str | None] = mapped_column(String(254), default=None)
     citizen_subject: Mapped[str | None] = mapped_column(String(255), default=None)
     language: Mapped[str] = mapped_column(String(2), default="de")
@@ -152,6 +174,11 @@ class Order(TenantOwned, Base):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     refunded_cents: Mapped[int] = mapped_column(Integer, default=0)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A voucher and what it took off the tickets' prices (total_cents is after it).
+    voucher_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leisure_voucher.id", ondelete="SET NULL"), default=None
+    )
+    voucher_cents: Mapped[int] = mapped_column(Integer, default=0)
     # The end of the visit: the retention of the buyer's data counts from here.
     visit_ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -168,16 +195,134 @@ class Ticket(TenantOwned, Base):
     order_id: Mapped[int] = mapped_column(
         ForeignKey("leisure_order.id", ondelete="CASCADE"), index=True
     )
-    slot_id: Mapped[int] = mapped_column(ForeignKey("leisure_slot.id", ondelete="CASCADE"))
+    # None for a multi-use ticket: it is valid from `valid_from` to `valid_until` instead.
+    slot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leisure_slot.id", ondelete="CASCADE"), default=None
+    )
     zone_id: Mapped[int] = mapped_column(ForeignKey("leisure_zone.id", ondelete="CASCADE"))
     product_id: Mapped[int] = mapped_column(ForeignKey("leisure_product.id", ondelete="CASCADE"))
     places: Mapped[int] = mapped_column(Integer, default=1)
     price_cents: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(12), default=TICKET_VALID)
     token: Mapped[str] = mapped_column(Text, default="")
+    # The latest entry and exit (a multi-use ticket: of its latest visit).
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A punch card: how many entries it had and how many are used.
+    entries_total: Mapped[int | None] = mapped_column(Integer, default=None)
+    entries_used: Mapped[int] = mapped_column(Integer, default=0)
+    one_per_day: Mapped[bool] = mapped_column(default=False)
+
+
+HOLD_ACTIVE = "active"
+HOLD_BOOKED = "booked"
+HOLD_EXPIRED = "expired"
+HOLD_RELEASED = "released"
+
+
+class Hold(TenantOwned, Base):
+    """A cart: places of one slot held for a buyer until `expires_at`, counted in the slot's
+    `held`. It ends booked (an order), released by the buyer, or expired (by the periodic job
+    or by the next reader, whichever comes first: one conditional UPDATE of `state` decides,
+    so the places go back exactly once). `code` is the secret in the cart's address."""
+
+    __tablename__ = "leisure_hold"
+    __table_args__ = (Index("ix_leisure_hold_expiry", "state", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(43), unique=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("leisure_facility.id", ondelete="CASCADE"))
+    slot_id: Mapped[int] = mapped_column(
+        ForeignKey("leisure_slot.id", ondelete="CASCADE"), index=True
+    )
+    places: Mapped[int] = mapped_column(Integer)
+    # The chosen tickets: "product id:count" pairs, comma-separated.
+    items: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(10), default=HOLD_ACTIVE)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leisure_order.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A voucher redeemed for this cart (its use counted, a gift card's amount taken) and what
+    # it is worth here; both go back when the cart ends without an order.
+    voucher_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leisure_voucher.id", ondelete="SET NULL"), default=None
+    )
+    voucher_cents: Mapped[int] = mapped_column(Integer, default=0)
+
+
+VOUCHER_DISCOUNT = "discount"
+VOUCHER_PRODUCT = "product"
+VOUCHER_GIFT_CARD = "gift_card"
+VOUCHER_KINDS = (VOUCHER_DISCOUNT, VOUCHER_PRODUCT, VOUCHER_GIFT_CARD)
+
+
+class Voucher(TenantOwned, Base):
+    """A code that gives a discount in percent, one ticket of a product, or (a gift card) a
+    balance spent across bookings; any of them may unlock a slot's voucher-only places.
+    `uses` only grows by a conditional UPDATE (`uses < max_uses`), a gift card's balance only
+    shrinks by one (`balance_cents >= amount`), so two carts cannot redeem the same use."""
+
+    __tablename__ = "leisure_voucher"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    facility_id: Mapped[int] = mapped_column(
+        ForeignKey("leisure_facility.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))
+    percent_off: Mapped[int | None] = mapped_column(Integer, default=None)
+    product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leisure_product.id", ondelete="CASCADE"), default=None
+    )
+    balance_cents: Mapped[int] = mapped_column(Integer, default=0)
+    initial_cents: Mapped[int] = mapped_column(Integer, default=0)
+    unlocks_reserved: Mapped[bool] = mapped_column(default=False)
+    max_uses: Mapped[int] = mapped_column(Integer, default=1)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    valid_until: Mapped[date | None] = mapped_column(Date, default=None)
+    active: Mapped[bool] = mapped_column(default=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+WAIT_WAITING = "waiting"
+WAIT_OFFERED = "offered"
+WAIT_BOOKED = "booked"
+WAIT_LAPSED = "lapsed"
+WAIT_WITHDRAWN = "withdrawn"
+
+
+class WaitingEntry(TenantOwned, Base):
+    """A buyer waiting for places of a full slot. Freed places are offered in the order of
+    joining (`id`): the first waiting entry whose tickets fit gets a cart holding them for
+    the facility's `offer_minutes` and an e-mail; an offer not booked in time lapses and the
+    next one is offered. `code` is the secret in the entry's address."""
+
+    __tablename__ = "leisure_waiting_entry"
+    __table_args__ = (Index("ix_leisure_waiting_queue", "slot_id", "state", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(43), unique=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("leisure_slot.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("leisure_product.id", ondelete="CASCADE"))
+    count: Mapped[int] = mapped_column(Integer)
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    language: Mapped[str] = mapped_column(String(2), default="de")
+    state: Mapped[str] = mapped_column(String(10), default=WAIT_WAITING)
+    hold_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leisure_hold.id", ondelete="SET NULL"), default=None
+    )
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # When the offer's e-mail was queued (None: not yet).
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The end of the slot: the retention of the e-mail address counts from here.
+    visit_ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Scan(TenantOwned, Base):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from smartcity.core.modules import (
     ERASE_ANONYMISE,
+    Link,
     Module,
     NavEntry,
     NotPersonal,
@@ -14,8 +15,15 @@ from smartcity.core.modules import (
 )
 from smartcity.leisure import demo
 from smartcity.leisure.datasets import OCCUPANCY
+from smartcity.leisure.holds import HOLDS
 from smartcity.leisure.pages import portal_pages, staff_pages
-from smartcity.leisure.permissions import LEISURE_MANAGE, TICKETS_CASH, TICKETS_SCAN
+from smartcity.leisure.permissions import (
+    FACILITY_MANAGER,
+    GATE_STAFF,
+    LEISURE_MANAGE,
+    TICKETS_CASH,
+    TICKETS_SCAN,
+)
 from smartcity.leisure.routes import router
 
 HERE = Path(__file__).parent
@@ -26,11 +34,13 @@ module = Module(
     models=("smartcity.leisure.models",),
     migrations=HERE / "migrations",
     permissions=(LEISURE_MANAGE, TICKETS_SCAN, TICKETS_CASH),
+    roles=(FACILITY_MANAGER, GATE_STAFF),
     routers=(router,),
     pages=(portal_pages, staff_pages),
     templates=HERE / "templates",
     translations=HERE / "locale",
     demo_seeders=(demo.seed,),
+    jobs=(HOLDS,),
     navigation=(
         NavEntry("freizeit", "Leisure facilities", LEISURE_MANAGE, order=50),
         NavEntry("einlass", "Entry check", TICKETS_SCAN, order=51),
@@ -53,6 +63,35 @@ module = Module(
                 action=ERASE_ANONYMISE,
             ),
             identifiers={"email": "email", "citizen_subject": "citizen_subject"},
+            erasure=ERASE_ANONYMISE,
+        ),
+        PersonalData(
+            table="leisure_ticket",
+            columns=("code", "token"),
+            categories=("user.unique_id",),
+            subject="customer",
+            purpose="Let the buyer in: the signed ticket of a booking, checked at the gate",
+            legal_basis="Art. 6 (1) b GDPR (the booking is a contract)",
+            retention=Retention("ticket: as long as its order (the buyer's data goes with it)"),
+            # A ticket's code (printed "ABCD-EFGH-…") leads to its booking and its buyer.
+            identifiers={"code": "ticket_code"},
+            link=Link("order_id", "leisure_order"),
+            erasure=ERASE_ANONYMISE,
+        ),
+        PersonalData(
+            table="leisure_waiting_entry",
+            columns=("email",),
+            categories=("user.contact.email",),
+            subject="customer",
+            purpose="Offer a freed place of a fully booked slot to the person waiting for it",
+            legal_basis="Art. 6 (1) b GDPR (steps before a contract at the person's request)",
+            retention=Retention(
+                "waiting list: 30 days after the slot (removed at once when the offer ends)",
+                days=30,
+                after="visit_ends_at",
+                action=ERASE_ANONYMISE,
+            ),
+            identifiers={"email": "email"},
             erasure=ERASE_ANONYMISE,
         ),
         PersonalData(
@@ -85,9 +124,9 @@ module = Module(
         ),
         NotPersonal("leisure_slot", ("note",), "Why a slot differs (staff text, public)."),
         NotPersonal(
-            "leisure_ticket",
-            ("token",),
-            "The signed ticket: its code, facility, zone, product and time, nobody's name.",
+            "leisure_voucher",
+            ("note",),
+            "Staff's note on a batch of vouchers (the occasion); a voucher names nobody.",
         ),
     ),
 )

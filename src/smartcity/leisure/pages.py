@@ -24,8 +24,30 @@ from smartcity.core.web.deps import FormDep, PageDep, form_text, row_id, staff_p
 from smartcity.core.web.i18n import _, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
-from smartcity.leisure import booking, facilities, payments, scans, tickets
-from smartcity.leisure.models import FACILITY_KINDS, ORDER_CANCELLED, Facility
+from smartcity.leisure import (
+    booking,
+    facilities,
+    holds,
+    passes,
+    payments,
+    scans,
+    tickets,
+    vouchers,
+    waitlist,
+)
+from smartcity.leisure.models import (
+    FACILITY_KINDS,
+    HOLD_ACTIVE,
+    HOLD_BOOKED,
+    ORDER_CANCELLED,
+    VOUCHER_DISCOUNT,
+    VOUCHER_GIFT_CARD,
+    VOUCHER_PRODUCT,
+    WAIT_WAITING,
+    Facility,
+    Hold,
+    Voucher,
+)
 from smartcity.leisure.permissions import LEISURE_MANAGE, TICKETS_CASH, TICKETS_SCAN
 
 portal_pages = APIRouter(prefix="/{municipality}/freizeit", include_in_schema=False)
@@ -46,6 +68,8 @@ PRODUCT_LABELS = {
     "child": _("Child"),
     "family": _("Family"),
     "group": _("Group"),
+    "punch_card": _("Punch card (several entries)"),
+    "period": _("Period ticket (month, season)"),
 }
 PAYMENT_LABELS = {
     payments.PENDING: _("to be paid at the cash desk"),
@@ -73,14 +97,18 @@ def _day(text: str | None, municipality: Municipality) -> date:
 
 def _int(text: str) -> int | None:
     value = text.strip().lstrip("+")
-    return int(value) if value.isdigit() and len(value) <= 9 else None
+    return int(value) if value.isdecimal() and len(value) <= 9 else None
 
 
 def _cents(text: str) -> int | None:
     """ "4,50" or "4.50" or "4" euros as cents; None when it is not an amount."""
     value = text.strip().replace("€", "").strip().replace(",", ".")
     whole, _sep, part = value.partition(".")
-    if not whole.isdigit() or len(whole) > 6 or (part and (not part.isdigit() or len(part) > 2)):
+    if (
+        not whole.isdecimal()
+        or len(whole) > 6
+        or (part and (not part.isdecimal() or len(part) > 2))
+    ):
         return None
     return int(whole) * 100 + int(part.ljust(2, "0") or 0)
 
@@ -88,7 +116,11 @@ def _cents(text: str) -> int | None:
 def _percent(text: str) -> int | None:
     value = text.strip().replace("%", "").strip().replace(",", ".")
     whole, _sep, part = value.partition(".")
-    if not whole.isdigit() or len(whole) > 3 or (part and (not part.isdigit() or len(part) > 2)):
+    if (
+        not whole.isdecimal()
+        or len(whole) > 3
+        or (part and (not part.isdecimal() or len(part) > 2))
+    ):
         return None
     return int(whole) * 100 + int(part.ljust(2, "0") or 0)
 
@@ -141,10 +173,11 @@ def _order(
     status_code: int = 200,
 ) -> Response:
     order = booking.order_by_code(db, code)
-    slot = facilities.slot(db, order.slot_id)
+    slot = facilities.slot(db, order.slot_id) if order.slot_id is not None else None
     facility = facilities.facility(db, order.facility_id)
-    zone = next(z for z in facilities.zones(db, facility.id) if z.id == slot.zone_id)
-    deadline = booking.cancel_deadline(facility, slot)
+    found = booking.tickets_of(db, order)
+    zone = next(z for z in facilities.zones(db, facility.id) if z.id == found[0][0].zone_id)
+    deadline = booking.cancel_deadline(db, order, facility, slot)
     return render(
         request,
         "leisure/order.html",
@@ -154,7 +187,8 @@ def _order(
         slot=slot,
         facility=facility,
         zone=zone,
-        tickets=booking.tickets_of(db, order),
+        tickets=found,
+        validity=tickets.when(municipality, slot, found[0][0]),
         shown_code=tickets.shown_code,
         euros=tickets.euros,
         deadline=deadline,
@@ -178,10 +212,11 @@ def order_pdf(
     order = booking.order_by_code(db, code)
     if order.state == ORDER_CANCELLED:
         raise Conflict(gettext_("This booking was cancelled; its tickets are no longer valid."))
-    slot = facilities.slot(db, order.slot_id)
+    slot = facilities.slot(db, order.slot_id) if order.slot_id is not None else None
     facility = facilities.facility(db, order.facility_id)
-    zone = next(z for z in facilities.zones(db, facility.id) if z.id == slot.zone_id)
-    body = tickets.pdf(municipality, facility, zone, slot, booking.tickets_of(db, order), format)
+    found = booking.tickets_of(db, order)
+    zone = next(z for z in facilities.zones(db, facility.id) if z.id == found[0][0].zone_id)
+    body = tickets.pdf(municipality, facility, zone, slot, found, format)
     return Response(
         body,
         media_type="application/pdf",
@@ -197,6 +232,8 @@ def order_calendar(
     request: Request, code: str, state: PageDep, db: TenantDbDep, municipality: MunicipalityDep
 ) -> Response:
     order = booking.order_by_code(db, code)
+    if order.slot_id is None:
+        raise NotFound(gettext_("A multi-use ticket has no single date for a calendar."))
     slot = facilities.slot(db, order.slot_id)
     facility = facilities.facility(db, order.facility_id)
     zone = next(z for z in facilities.zones(db, facility.id) if z.id == slot.zone_id)
@@ -251,8 +288,11 @@ def facility_page(
     db: TenantDbDep,
     municipality: MunicipalityDep,
     tag: Annotated[str | None, Query(max_length=10)] = None,
+    geleert: Annotated[str | None, Query(max_length=1)] = None,
 ) -> Response:
     facility = facilities.facility_by_slug(db, slug)
+    # Expired carts give their places back before the free places are shown.
+    booking.release_expired(db)
     day = _day(tag, municipality)
     zones = {z.id: z for z in facilities.zones(db, facility.id)}
     return render(
@@ -266,8 +306,11 @@ def facility_page(
         slots=facilities.slots_on(db, facility, day, municipality.timezone),
         zones=zones,
         occupancy=scans.occupancy(db, facility),
-        products=facilities.products(db, facility.id, active_only=True),
+        products=facilities.slot_products(db, facility.id),
+        passes=facilities.pass_products(db, facility.id),
+        emptied=bool(geleert),
         free=booking.free_places,
+        with_voucher=booking.voucher_places,
         now=utcnow(),
         euros=tickets.euros,
         kinds=KIND_LABELS,
@@ -291,10 +334,12 @@ def _booking_form(
     slot = facilities.slot(db, slot_id)
     if slot.facility_id != facility.id:
         raise NotFound(gettext_("This slot does not exist."))
-    products = facilities.products(db, facility.id, active_only=True)
+    booking.release_expired(db, slot_id=slot.id)
+    db.refresh(slot)
+    products = facilities.slot_products(db, facility.id)
     labels = {f"anzahl-{p.id}": p.name for p in products} | {
-        "email": gettext_("E-mail address"),
         "tickets": gettext_("Tickets"),
+        "voucher": gettext_("Voucher or gift card code"),
     }
     return render(
         request,
@@ -306,11 +351,13 @@ def _booking_form(
         zone=next(z for z in facilities.zones(db, facility.id) if z.id == slot.zone_id),
         products=products,
         free=booking.free_places(slot),
+        with_voucher=booking.voucher_places(slot),
         values=values,
         errors=errors,
         labels=labels,
         euros=tickets.euros,
         signed_in=signed_in,
+        hold_minutes=facility.hold_minutes,
         zone_name=municipality.timezone,
         **layout.portal(request, municipality, "freizeit", gettext_("Book tickets")),
     )
@@ -341,28 +388,22 @@ def book(
     form: FormDep,
     db: TenantDbDep,
     municipality: MunicipalityDep,
-    platform: PlatformDep,
     citizen: CitizenDep,
 ) -> Response:
+    """The chosen tickets go into a cart that holds their places; the cart page asks for the
+    e-mail address and books."""
     facility = facilities.facility_by_slug(db, slug)
-    products = facilities.products(db, facility.id, active_only=True)
+    products = facilities.slot_products(db, facility.id)
     values = {f"anzahl-{p.id}": form_text(form, f"anzahl-{p.id}", 3) for p in products}
-    values["email"] = form_text(form, "email", 254)
-    # Not a number: -1, which the booking refuses with the other mistakes of the form.
+    values["voucher"] = form_text(form, "voucher", 40)
+    # Not a number: -1, which the cart refuses with the other mistakes of the form.
     quantities = {p.id: _int(values[f"anzahl-{p.id}"] or "0") or 0 for p in products}
     quantities |= {p.id: -1 for p in products if _int(values[f"anzahl-{p.id}"] or "0") is None}
     try:
-        order = booking.book(
+        cart = holds.hold(
             db,
-            municipality,
-            booking.BookingInput(
-                slot_id=slot_id,
-                quantities=quantities,
-                email=values["email"],
-                citizen_subject=citizen,
-                language=state.language,
-            ),
-            platform.settings.require_secret_key(),
+            holds.HoldInput(slot_id=slot_id, quantities=quantities, voucher_code=values["voucher"]),
+            timezone=municipality.timezone,
         )
     except booking.SoldOut as exc:
         errors, status = {"tickets": exc.detail}, 409
@@ -371,20 +412,366 @@ def book(
     except Conflict as exc:
         errors, status = {"tickets": exc.detail}, 409
     else:
-        path = f"/{municipality.slug}/freizeit/bestellung/{order.code}"
-        slot = facilities.slot(db, slot_id)
-        booking.confirmation_mail(
-            db,
-            order,
-            facility,
-            slot,
-            i18n.moment(slot.starts_at, municipality.timezone, order.language),
-            platform.settings.effective_public_url + path,
-        )
-        return RedirectResponse(path, status_code=303)
+        return RedirectResponse(f"/{municipality.slug}/freizeit/warenkorb/{cart.code}", 303)
     return _booking_form(
         request, state, db, municipality, facility, slot_id, values, errors, status, bool(citizen)
     )
+
+
+def _cart(
+    request: Request,
+    state: WebState,
+    db: Session,
+    municipality: Municipality,
+    code: str,
+    *,
+    signed_in: bool,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    cart = holds.hold_by_code(db, code)
+    if cart.state == HOLD_ACTIVE and cart.expires_at <= utcnow():
+        booking.release_expired(db, slot_id=cart.slot_id)
+        db.refresh(cart)
+    slot = facilities.slot(db, cart.slot_id)
+    facility = facilities.facility(db, cart.facility_id)
+    items = holds.items_of(db, cart)
+    now = utcnow()
+    return render(
+        request,
+        "leisure/cart.html",
+        state,
+        status_code=status_code,
+        cart=cart,
+        slot=slot,
+        facility=facility,
+        zone=next(z for z in facilities.zones(db, facility.id) if z.id == slot.zone_id),
+        items=items,
+        total=holds.total_cents(items, cart),
+        minutes_left=max(int((cart.expires_at - now).total_seconds() // 60), 0),
+        values=values or {},
+        errors=errors or {},
+        labels={"email": gettext_("E-mail address")},
+        euros=tickets.euros,
+        signed_in=signed_in,
+        zone_name=municipality.timezone,
+        **layout.portal(request, municipality, "freizeit", gettext_("Your cart")),
+    )
+
+
+@portal_pages.get("/warenkorb/{code}")
+def cart_page(
+    request: Request,
+    code: str,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    citizen: CitizenDep,
+) -> Response:
+    cart = holds.hold_by_code(db, code)
+    if cart.state == HOLD_BOOKED and cart.order_id is not None:
+        order = booking.order_by_id(db, cart.order_id)
+        return RedirectResponse(f"/{municipality.slug}/freizeit/bestellung/{order.code}", 303)
+    return _cart(request, state, db, municipality, code, signed_in=bool(citizen))
+
+
+@portal_pages.post("/warenkorb/{code}")
+def cart_confirm(
+    request: Request,
+    code: str,
+    state: PageDep,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    citizen: CitizenDep,
+) -> Response:
+    cart = holds.hold_by_code(db, code)
+    values = {"email": form_text(form, "email", 254)}
+    try:
+        order = holds.confirm(
+            db,
+            municipality,
+            cart,
+            email=values["email"],
+            citizen_subject=citizen,
+            language=state.language,
+            secret=platform.settings.require_secret_key(),
+        )
+    except InvalidInput as exc:
+        return _cart(
+            request,
+            state,
+            db,
+            municipality,
+            code,
+            signed_in=bool(citizen),
+            values=values,
+            errors=_messages(exc),
+            status_code=422,
+        )
+    except Conflict as exc:
+        return _cart(
+            request,
+            state,
+            db,
+            municipality,
+            code,
+            signed_in=bool(citizen),
+            values=values,
+            errors={"tickets": exc.detail},
+            status_code=409,
+        )
+    path = f"/{municipality.slug}/freizeit/bestellung/{order.code}"
+    slot = facilities.slot(db, cart.slot_id)
+    facility = facilities.facility(db, order.facility_id)
+    booking.confirmation_mail(
+        db,
+        order,
+        facility,
+        i18n.moment(slot.starts_at, municipality.timezone, order.language),
+        platform.settings.effective_public_url + path,
+    )
+    return RedirectResponse(path, status_code=303)
+
+
+@portal_pages.post("/warenkorb/{code}/leeren")
+def cart_release(
+    code: str, state: PageDep, form: FormDep, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    """The buyer gives the places back at once."""
+    cart = holds.hold_by_code(db, code)
+    holds.release(db, cart)
+    facility = facilities.facility(db, cart.facility_id)
+    return RedirectResponse(f"/{municipality.slug}/freizeit/{facility.slug}?geleert=1", 303)
+
+
+def _pass_form(
+    request: Request,
+    state: WebState,
+    db: Session,
+    municipality: Municipality,
+    facility: Facility,
+    product_id: int,
+    values: dict[str, str],
+    errors: dict[str, str],
+    *,
+    signed_in: bool,
+    status_code: int = 200,
+) -> Response:
+    product = passes.pass_product(db, facility, product_id)
+    return render(
+        request,
+        "leisure/pass.html",
+        state,
+        status_code=status_code,
+        facility=facility,
+        product=product,
+        days=product.valid_days or passes.PUNCH_CARD_DAYS,
+        values=values or {"first_day": today(municipality).isoformat()},
+        errors=errors,
+        labels={
+            "first_day": gettext_("First day of validity"),
+            "email": gettext_("E-mail address"),
+        },
+        euros=tickets.euros,
+        signed_in=signed_in,
+        **layout.portal(request, municipality, "freizeit", product.name),
+    )
+
+
+@portal_pages.get("/{slug}/karten/{product_id}")
+def pass_form(
+    request: Request,
+    slug: str,
+    product_id: IdPath,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    citizen: CitizenDep,
+) -> Response:
+    facility = facilities.facility_by_slug(db, slug)
+    return _pass_form(
+        request, state, db, municipality, facility, product_id, {}, {}, signed_in=bool(citizen)
+    )
+
+
+@portal_pages.post("/{slug}/karten/{product_id}")
+def buy_pass(
+    request: Request,
+    slug: str,
+    product_id: IdPath,
+    state: PageDep,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+    citizen: CitizenDep,
+) -> Response:
+    facility = facilities.facility_by_slug(db, slug)
+    values = {"first_day": form_text(form, "first_day", 10), "email": form_text(form, "email", 254)}
+    first_day = _date(values["first_day"])
+    try:
+        if values["first_day"] and first_day is None:
+            raise InvalidInput(
+                gettext_("Please check the details of the card."),
+                errors={"first_day": gettext_("Please give a day such as 2027-01-15.")},
+            )
+        order = passes.buy(
+            db,
+            municipality,
+            facility,
+            passes.PassInput(
+                product_id=product_id,
+                first_day=first_day,
+                email=values["email"],
+                citizen_subject=citizen,
+                language=state.language,
+            ),
+            platform.settings.require_secret_key(),
+        )
+    except InvalidInput as exc:
+        return _pass_form(
+            request,
+            state,
+            db,
+            municipality,
+            facility,
+            product_id,
+            values,
+            _messages(exc),
+            signed_in=bool(citizen),
+            status_code=422,
+        )
+    path = f"/{municipality.slug}/freizeit/bestellung/{order.code}"
+    found = booking.tickets_of(db, order)
+    booking.confirmation_mail(
+        db,
+        order,
+        facility,
+        tickets.when(municipality, None, found[0][0]),
+        platform.settings.effective_public_url + path,
+    )
+    return RedirectResponse(path, status_code=303)
+
+
+def _join_form(
+    request: Request,
+    state: WebState,
+    db: Session,
+    municipality: Municipality,
+    facility: Facility,
+    slot_id: int,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    slot = facilities.slot(db, slot_id)
+    if slot.facility_id != facility.id:
+        raise NotFound(gettext_("This slot does not exist."))
+    return render(
+        request,
+        "leisure/waitlist_join.html",
+        state,
+        status_code=status_code,
+        facility=facility,
+        slot=slot,
+        zone=next(z for z in facilities.zones(db, facility.id) if z.id == slot.zone_id),
+        products=[(str(p.id), p.name) for p in facilities.slot_products(db, facility.id)],
+        values=values,
+        errors=errors,
+        labels={
+            "product": gettext_("Ticket"),
+            "count": gettext_("Number of tickets"),
+            "email": gettext_("E-mail address"),
+        },
+        offer_minutes=facility.offer_minutes,
+        zone_name=municipality.timezone,
+        **layout.portal(request, municipality, "freizeit", gettext_("Waiting list")),
+    )
+
+
+@portal_pages.get("/{slug}/warteliste/{slot_id}")
+def join_form(
+    request: Request,
+    slug: str,
+    slot_id: IdPath,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    facility = facilities.facility_by_slug(db, slug)
+    return _join_form(request, state, db, municipality, facility, slot_id, {"count": "1"}, {})
+
+
+@portal_pages.post("/{slug}/warteliste/{slot_id}")
+def join_waitlist(
+    request: Request,
+    slug: str,
+    slot_id: IdPath,
+    state: PageDep,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    facility = facilities.facility_by_slug(db, slug)
+    values = {n: form_text(form, n, 254) for n in ("product", "count", "email")}
+    try:
+        entry = waitlist.join(
+            db,
+            waitlist.JoinInput(
+                slot_id=slot_id,
+                product_id=row_id(values["product"]),
+                count=_int(values["count"]),
+                email=values["email"],
+                language=state.language,
+            ),
+        )
+    except InvalidInput as exc:
+        return _join_form(
+            request, state, db, municipality, facility, slot_id, values, _messages(exc), 422
+        )
+    except Conflict as exc:
+        return _join_form(
+            request, state, db, municipality, facility, slot_id, values, {"_": exc.detail}, 409
+        )
+    return RedirectResponse(f"/{municipality.slug}/freizeit/warteliste/{entry.code}", 303)
+
+
+@portal_pages.get("/warteliste/{code}")
+def waitlist_entry(
+    request: Request,
+    code: str,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    entry = waitlist.entry_by_code(db, code)
+    slot = facilities.slot(db, entry.slot_id)
+    facility = facilities.facility(db, slot.facility_id)
+    hold = db.get(Hold, entry.hold_id) if entry.hold_id else None
+    return render(
+        request,
+        "leisure/waitlist_entry.html",
+        state,
+        entry=entry,
+        slot=slot,
+        facility=facility,
+        position=waitlist.position(db, entry) if entry.state == WAIT_WAITING else None,
+        cart=hold if hold is not None and hold.state == HOLD_ACTIVE else None,
+        zone_name=municipality.timezone,
+        **layout.portal(request, municipality, "freizeit", gettext_("Waiting list")),
+    )
+
+
+@portal_pages.post("/warteliste/{code}/austragen")
+def waitlist_withdraw(
+    code: str, state: PageDep, form: FormDep, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    entry = waitlist.entry_by_code(db, code)
+    waitlist.withdraw(db, entry)
+    return RedirectResponse(f"/{municipality.slug}/freizeit/warteliste/{entry.code}", 303)
 
 
 # ---- back office: facilities -------------------------------------------------------------
@@ -476,6 +863,11 @@ SETUP_LABELS = {
     "exception_capacity": _("Reduced capacity"),
     "days": _("Number of days"),
     "capacity": _("Capacity"),
+    "hold_minutes": _("Cart reservation (minutes)"),
+    "offer_minutes": _("Offer to the waiting list held for (minutes)"),
+    "cancel_hours": _("Cancellation until (hours before the slot)"),
+    "entries": _("Entries (punch card)"),
+    "valid_days": _("Valid for (days)"),
 }
 WEEKDAYS = [
     ("1", _("Monday")),
@@ -570,6 +962,150 @@ def _done(
     )
 
 
+VOUCHER_KINDS = {
+    VOUCHER_DISCOUNT: _("Discount in percent"),
+    VOUCHER_PRODUCT: _("A free ticket"),
+    VOUCHER_GIFT_CARD: _("Gift card with a balance"),
+}
+VOUCHER_LABELS = {
+    "voucher_kind": _("Kind of voucher"),
+    "percent_off": _("Discount in percent"),
+    "voucher_product": _("Ticket given"),
+    "balance": _("Balance of the gift card in euros"),
+    "max_uses": _("Uses per code"),
+    "count": _("Number of codes"),
+    "voucher_valid_until": _("Valid until"),
+}
+
+
+def _vouchers(
+    request: Request,
+    state: WebState,
+    db: Session,
+    municipality: Municipality,
+    facility: Facility,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    notice: str = "",
+) -> Response:
+    names = {p.id: p.name for p in facilities.products(db, facility.id)}
+
+    def describe(voucher: Voucher) -> str:
+        if voucher.kind == VOUCHER_DISCOUNT:
+            text = gettext_("%(n)s %% off") % {"n": voucher.percent_off}
+        elif voucher.kind == VOUCHER_PRODUCT:
+            text = gettext_("free: %(product)s") % {
+                "product": names.get(voucher.product_id or 0, "?")
+            }
+        else:
+            text = gettext_("gift card, %(left)s of %(total)s left") % {
+                "left": tickets.euros(voucher.balance_cents, state.language),
+                "total": tickets.euros(voucher.initial_cents, state.language),
+            }
+        if voucher.unlocks_reserved:
+            text += ", " + gettext_("unlocks the voucher-only places")
+        return text
+
+    return render(
+        request,
+        "leisure/staff_vouchers.html",
+        state,
+        status_code=status_code,
+        facility=facility,
+        vouchers=vouchers.of_facility(db, facility.id),
+        describe=describe,
+        shown_code=tickets.shown_code,
+        kinds=[(k, gettext_(v)) for k, v in VOUCHER_KINDS.items()],
+        products=[(str(p.id), p.name) for p in facilities.slot_products(db, facility.id)],
+        values=values or {},
+        errors=errors or {},
+        labels={k: gettext_(v) for k, v in VOUCHER_LABELS.items()},
+        notice=notice,
+        **layout.staff(request, municipality, state.principal, "freizeit", facility.name),
+    )
+
+
+@staff_pages.get("/freizeit/{facility_id}/gutscheine")
+def voucher_list(
+    request: Request,
+    facility_id: IdPath,
+    state: Manager,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    erledigt: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    facility = facilities.facility(db, facility_id)
+    notices = {"erzeugt": gettext_("The vouchers were made."), "gesperrt": gettext_("Blocked.")}
+    return _vouchers(
+        request, state, db, municipality, facility, notice=notices.get(erledigt or "", "")
+    )
+
+
+@staff_pages.post("/freizeit/{facility_id}/gutscheine")
+def voucher_create(
+    request: Request,
+    facility_id: IdPath,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    facility = facilities.facility(db, facility_id)
+    names = (*VOUCHER_LABELS, "unlocks_reserved", "note")
+    values = {n: form_text(form, n, 200) for n in names}
+    valid_until = _date(values["voucher_valid_until"])
+    try:
+        if values["voucher_valid_until"] and valid_until is None:
+            raise InvalidInput(
+                gettext_("Please check the voucher."),
+                errors={"voucher_valid_until": gettext_("Please give a day such as 2027-01-15.")},
+            )
+        vouchers.create(
+            db,
+            facility,
+            vouchers.VoucherInput(
+                kind=values["voucher_kind"],
+                percent_off=_int(values["percent_off"]),
+                product_id=row_id(values["voucher_product"]),
+                balance_cents=_cents(values["balance"]),
+                unlocks_reserved=values["unlocks_reserved"] == "yes",
+                max_uses=_int(values["max_uses"]),
+                count=_int(values["count"]),
+                valid_until=valid_until,
+                note=values["note"],
+            ),
+            state.principal.actor,
+            today(municipality),
+        )
+    except InvalidInput as exc:
+        return _vouchers(request, state, db, municipality, facility, values, _messages(exc), 422)
+    return RedirectResponse(
+        f"/{municipality.slug}/verwaltung/freizeit/{facility.id}/gutscheine?erledigt=erzeugt",
+        status_code=303,
+    )
+
+
+@staff_pages.post("/freizeit/{facility_id}/gutscheine/{voucher_id}/sperren")
+def voucher_block(
+    facility_id: IdPath,
+    voucher_id: IdPath,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    facility = facilities.facility(db, facility_id)
+    voucher = vouchers.by_id(db, voucher_id)
+    if voucher.facility_id != facility.id:
+        raise NotFound(gettext_("This page or entry does not exist."))
+    vouchers.deactivate(db, voucher, state.principal.actor)
+    return RedirectResponse(
+        f"/{municipality.slug}/verwaltung/freizeit/{facility.id}/gutscheine?erledigt=gesperrt",
+        status_code=303,
+    )
+
+
 @staff_pages.post("/freizeit/{facility_id}/{part}")
 def setup_part(
     request: Request,
@@ -605,8 +1141,25 @@ def setup_part(
                     places=_int(values.get("places", "")),
                     vat_basis_points=_percent(values.get("vat", "")),
                     proof_required=values.get("proof_required") == "yes",
+                    # Not a number: -1, refused with the form's other mistakes.
+                    entries=(_int(values["entries"]) or -1) if values.get("entries") else None,
+                    valid_days=(
+                        (_int(values["valid_days"]) or -1) if values.get("valid_days") else None
+                    ),
+                    one_per_day=values.get("one_per_day") == "yes",
                 ),
                 actor,
+            )
+        elif part == "einstellungen":
+            facilities.update_settings(
+                db,
+                facility,
+                hold_minutes=_int(values.get("hold_minutes", "")),
+                cancel_hours=_int(values.get("cancel_hours", "")),
+                offer_minutes=(
+                    (_int(values["offer_minutes"]) or -1) if values.get("offer_minutes") else None
+                ),
+                actor=actor,
             )
         elif part == "regeln":
             facilities.add_rule(
@@ -676,6 +1229,7 @@ def edit_slot(
             db,
             slot_id,
             capacity=_int(form_text(form, "capacity", 9)),
+            reserved=_int(form_text(form, "reserved", 9) or "0"),
             closed=form_text(form, "closed") == "yes",
             note=form_text(form, "note", 200),
             actor=state.principal.actor,

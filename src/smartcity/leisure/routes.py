@@ -65,6 +65,8 @@ def list_slots(
 ) -> list[SlotOut]:
     """A day's slots with their free places (today when no day is given)."""
     facility = facilities.facility(context.db, facility_id)
+    # Expired carts give their places back before the free places are shown.
+    booking.release_expired(context.db)
     zone = context.municipality.timezone
     shown = day or datetime.now(ZoneInfo(zone)).date()
     if abs((shown - datetime.now(ZoneInfo(zone)).date()).days) > 5 * 366:
@@ -79,6 +81,7 @@ def list_slots(
             ends_at=s.ends_at,
             capacity=s.capacity,
             free=booking.free_places(s),
+            free_with_voucher=booking.voucher_places(s),
             closed=s.closed,
         )
         for s in facilities.slots_on(context.db, facility, shown, zone)
@@ -113,6 +116,8 @@ def scan(context: ContextDep, body: ScanIn) -> ScanOut:
         product=found.product,
         places=found.places,
         zone=found.zone,
+        entries_left=found.entries_left,
+        valid_until=found.valid_until,
     )
 
 

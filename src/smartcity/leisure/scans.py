@@ -7,11 +7,12 @@ count once: the second scan with the same nonce gets the first one's answer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -45,6 +46,11 @@ CANCELLED = "cancelled"
 WRONG_ZONE = "wrong_zone"
 UNPAID = "unpaid"
 NOT_INSIDE = "not_inside"
+# Multi-use tickets: all entries used, or the period is over.
+USED_UP = "used_up"
+EXPIRED = "expired"
+# A multi-use visitor who does not scan out counts as inside for this long.
+PASS_VISIT = timedelta(hours=4)
 # Results that let the person through.
 ADMITTED = frozenset({OK, PROOF, EXITED})
 
@@ -59,6 +65,9 @@ class ScanResult:
     zone: str | None = None
     order_code: str | None = None
     amount_cents: int | None = None
+    # Multi-use tickets: entries left after this scan (punch card), last valid moment.
+    entries_left: int | None = None
+    valid_until: datetime | None = None
 
     @property
     def admitted(self) -> bool:
@@ -105,7 +114,7 @@ def scan(
     row = (
         db.execute(
             select(Ticket, Slot, Product, Order, Zone)
-            .join(Slot, Slot.id == Ticket.slot_id)
+            .outerjoin(Slot, Slot.id == Ticket.slot_id)
             .join(Product, Product.id == Ticket.product_id)
             .join(Order, Order.id == Ticket.order_id)
             .join(Zone, Zone.id == Ticket.zone_id)
@@ -130,7 +139,7 @@ def _decide(
     db: Session,
     municipality: Municipality,
     ticket: Ticket,
-    slot: Slot,
+    slot: Slot | None,
     product: Product,
     order: Order,
     zone: Zone,
@@ -139,6 +148,9 @@ def _decide(
     at: datetime,
 ) -> ScanResult:
     def answer(result: str, message: str) -> ScanResult:
+        left = None
+        if ticket.entries_total is not None:
+            left = ticket.entries_total - ticket.entries_used
         return ScanResult(
             result,
             message,
@@ -148,6 +160,8 @@ def _decide(
             zone=zone.name,
             order_code=order.code if result == UNPAID else None,
             amount_cents=order.total_cents if result == UNPAID else None,
+            entries_left=left,
+            valid_until=ticket.valid_until,
         )
 
     if ticket.state == TICKET_REFUNDED or ticket.revoked_at is not None:
@@ -172,6 +186,8 @@ def _decide(
         return answer(EXITED, "Ausgang erfasst. Auf Wiedersehen!")
     if order.payment_state != payments.PAID:
         return answer(UNPAID, "Noch nicht bezahlt: Bitte an der Kasse bezahlen lassen.")
+    if slot is None:
+        return _enter_with_pass(db, municipality, ticket, product, at, answer)
     if not slot.starts_at - EARLY <= at <= slot.ends_at:
         return answer(
             NOT_NOW,
@@ -196,6 +212,97 @@ def _decide(
             f"{ticket.places} {persons}.",
         )
     return answer(OK, f"Gültig: {product.name}, {ticket.places} {persons}. Willkommen!")
+
+
+def _day(moment: datetime, municipality: Municipality) -> str:
+    return moment.astimezone(ZoneInfo(municipality.timezone)).strftime("%d.%m.%Y")
+
+
+def _last_day(ticket: Ticket, municipality: Municipality) -> str:
+    """The last day a multi-use ticket is valid (`valid_until` is the midnight after it)."""
+    assert ticket.valid_until is not None
+    return _day(ticket.valid_until - timedelta(seconds=1), municipality)
+
+
+def _enter_with_pass(
+    db: Session,
+    municipality: Municipality,
+    ticket: Ticket,
+    product: Product,
+    at: datetime,
+    answer: Callable[[str, str], ScanResult],
+) -> ScanResult:
+    """An entry with a punch card or period ticket: valid now, entries left, not inside
+    already, not twice a day when it allows one entry a day. The entry is counted by a
+    compare-and-set on `entries_used`, so two gates scanning the card at once count once."""
+    if ticket.valid_from is None or ticket.valid_until is None:
+        return answer(NOT_NOW, "Nicht jetzt gültig: Diese Karte hat keinen Gültigkeitszeitraum.")
+    if at < ticket.valid_from:
+        return answer(
+            NOT_NOW,
+            f"Noch nicht gültig: Diese Karte gilt ab {_day(ticket.valid_from, municipality)}.",
+        )
+    if at >= ticket.valid_until:
+        return answer(
+            EXPIRED, f"Abgelaufen: Diese Karte galt bis {_last_day(ticket, municipality)}."
+        )
+    total = ticket.entries_total
+    if total is not None and ticket.entries_used >= total:
+        return answer(USED_UP, f"Aufgebraucht: Alle {total} Eintritte dieser Karte sind genutzt.")
+    last = ticket.checked_in_at
+    if (
+        last is not None
+        and ticket.one_per_day
+        and _day(last, municipality) == _day(at, municipality)
+    ):
+        return answer(
+            USED,
+            "Heute schon benutzt: Diese Karte gilt für einen Eintritt je Tag; "
+            f"heute eingelassen um {_local(last, municipality)[-5:]} Uhr.",
+        )
+    # Inside: an entry without exit within a visit's time, before or after this scan (an
+    # offline scan uploaded late, or a scan that began just before another gate's entry).
+    if last is not None and ticket.checked_out_at is None and abs(at - last) < PASS_VISIT:
+        return answer(
+            USED,
+            f"Schon eingelassen: Eintritt um {_local(last, municipality)[-5:]} Uhr erfasst, "
+            "noch kein Ausgang.",
+        )
+    seen = ticket.entries_used
+    condition = [Ticket.id == ticket.id, Ticket.entries_used == seen]
+    if total is not None:
+        condition.append(Ticket.entries_used < total)
+    entered = db.execute(
+        update(Ticket)
+        .where(*condition)
+        .values(entries_used=seen + 1, checked_in_at=at, checked_out_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(entered, "rowcount", 0) != 1:
+        return answer(
+            USED, "Schon benutzt: Diese Karte wurde gerade an einem anderen Einlass erfasst."
+        )
+    db.refresh(ticket)
+    if total is not None:
+        left = total - ticket.entries_used
+        state = (
+            f"noch {left} von {total} Eintritten"
+            if left
+            else f"das war der letzte von {total} Eintritten"
+        )
+        state += f", gültig bis {_last_day(ticket, municipality)}"
+    else:
+        days = (ticket.valid_until - at).days
+        state = (
+            f"gültig bis {_last_day(ticket, municipality)} (noch {days} Tage)"
+            if days
+            else (f"gültig bis heute, {_last_day(ticket, municipality)}")
+        )
+    if product.proof_required:
+        return answer(
+            PROOF, f"Gültig – ermäßigt: Bitte den Nachweis prüfen. {product.name}, {state}."
+        )
+    return answer(OK, f"Gültig: {product.name}, {state}. Willkommen!")
 
 
 def _log(
@@ -254,18 +361,23 @@ class Occupancy:
 
 def occupancy(db: Session, facility: Facility, now: datetime | None = None) -> list[Occupancy]:
     """People in each zone now: the places of tickets checked in and not out, of slots that
-    have not ended (a visitor who never scans out stops counting when the slot ends)."""
+    have not ended (a visitor who never scans out stops counting when the slot ends) — or,
+    for multi-use tickets, checked in within the last `PASS_VISIT` hours."""
     now = now or utcnow()
     inside: dict[int, int] = {
         zone_id: int(total)
         for zone_id, total in db.execute(
             select(Ticket.zone_id, func.coalesce(func.sum(Ticket.places), 0))
-            .join(Slot, Slot.id == Ticket.slot_id)
+            .join(Zone, Zone.id == Ticket.zone_id)
+            .outerjoin(Slot, Slot.id == Ticket.slot_id)
             .where(
-                Slot.facility_id == facility.id,
+                Zone.facility_id == facility.id,
                 Ticket.checked_in_at.is_not(None),
                 Ticket.checked_out_at.is_(None),
-                Slot.ends_at > now,
+                or_(
+                    Slot.ends_at > now,
+                    and_(Ticket.slot_id.is_(None), Ticket.checked_in_at > now - PASS_VISIT),
+                ),
             )
             .group_by(Ticket.zone_id)
         )

@@ -31,6 +31,10 @@ class SlotOut(BaseModel):
     ends_at: datetime
     capacity: int
     free: int
+    free_with_voucher: int = Field(
+        description="Free places for a voucher that unlocks the voucher-only places; "
+        "more than `free` means the rest is only with a voucher"
+    )
     closed: bool
 
 
@@ -52,7 +56,7 @@ class ScanIn(BaseModel):
 class ScanOut(BaseModel):
     result: str = Field(
         description="ok, proof_required, exited, unknown, already_used, not_valid_now, "
-        "cancelled, wrong_zone, unpaid, not_inside"
+        "cancelled, wrong_zone, unpaid, not_inside, used_up, expired"
     )
     admitted: bool
     message: str
@@ -60,6 +64,10 @@ class ScanOut(BaseModel):
     product: str | None = None
     places: int | None = None
     zone: str | None = None
+    entries_left: int | None = Field(None, description="A punch card: entries left after this scan")
+    valid_until: datetime | None = Field(
+        None, description="A multi-use ticket: the end of its validity"
+    )
 
 
 class RevokedOut(BaseModel):

@@ -9,6 +9,7 @@ import base64
 import io
 import re
 import secrets
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,27 +44,36 @@ def typed_code(text: str) -> str | None:
 
 
 def claims_of(
-    municipality: Municipality, ticket: Ticket, slot: Slot, product: Product
+    municipality: Municipality, ticket: Ticket, slot: Slot | None, product: Product
 ) -> dict[str, Any]:
-    return {
+    """The token's claims; a multi-use ticket (no slot) is valid for its period and says how
+    many entries it has (`e`)."""
+    starts = slot.starts_at if slot is not None else ticket.valid_from
+    ends = slot.ends_at if slot is not None else ticket.valid_until
+    claims: dict[str, Any] = {
         "v": CLAIMS_VERSION,
         "t": ticket.code,
         "m": municipality.slug,
-        "f": slot.facility_id,
-        "z": slot.zone_id,
+        "f": product.facility_id,
+        "z": ticket.zone_id,
         "p": product.kind,
         "n": ticket.places,
-        "nbf": int(slot.starts_at.timestamp()),
-        "exp": int(slot.ends_at.timestamp()),
+        "nbf": int(starts.timestamp()) if starts else None,
+        "exp": int(ends.timestamp()) if ends else None,
         "rp": product.proof_required,
     }
+    if ticket.entries_total is not None:
+        claims["e"] = ticket.entries_total
+    if ticket.one_per_day:
+        claims["d1"] = True
+    return claims
 
 
 def sign(
     db: Session,
     municipality: Municipality,
     ticket: Ticket,
-    slot: Slot,
+    slot: Slot | None,
     product: Product,
     secret: str,
 ) -> str:
@@ -109,7 +119,7 @@ def pdf(
     municipality: Municipality,
     facility: Facility,
     zone: Zone,
-    slot: Slot,
+    slot: Slot | None,
     tickets: list[tuple[Ticket, Product]],
     page_format: str = "a4",
 ) -> bytes:
@@ -129,12 +139,14 @@ def pdf(
         document.set_font("helvetica", "", 10 if small else 13)
         lines = [
             zone.name,
-            i18n.moment(slot.starts_at, municipality.timezone)
-            + " – "
-            + slot.ends_at.astimezone(ZoneInfo(municipality.timezone)).strftime("%H:%M"),
+            when(municipality, slot, ticket),
             f"{product.name} ({ticket.places})",
             euros(ticket.price_cents),
         ]
+        if ticket.entries_total is not None:
+            lines.append(i18n.gettext_("%(n)s entries") % {"n": ticket.entries_total})
+        if ticket.one_per_day:
+            lines.append(i18n.gettext_("one entry per day"))
         if product.proof_required:
             lines.append(i18n.gettext_("Please bring your proof of entitlement."))
         for line in lines:
@@ -144,6 +156,23 @@ def pdf(
         document.set_font("courier", "B", 11 if small else 14)
         document.multi_cell(width, 8, shown_code(ticket.code))
     return bytes(document.output())
+
+
+def when(municipality: Municipality, slot: Slot | None, ticket: Ticket) -> str:
+    """The slot's time, or a multi-use ticket's days of validity."""
+    zone = ZoneInfo(municipality.timezone)
+    if slot is not None:
+        return (
+            i18n.moment(slot.starts_at, municipality.timezone)
+            + " – "
+            + slot.ends_at.astimezone(zone).strftime("%H:%M")
+        )
+    if ticket.valid_from is None or ticket.valid_until is None:
+        return ""
+    first = ticket.valid_from.astimezone(zone).strftime("%d.%m.%Y")
+    # valid_until is the midnight after the last day.
+    last = (ticket.valid_until.astimezone(zone) - timedelta(seconds=1)).strftime("%d.%m.%Y")
+    return f"{first} – {last}"
 
 
 def ical(order: Order, facility: Facility, zone: Zone, slot: Slot, page_url: str) -> bytes:
