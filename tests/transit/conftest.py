@@ -21,10 +21,10 @@ from google.transit import gtfs_realtime_pb2
 
 from smartcity.core.db import transaction
 from smartcity.core.identity import users
-from smartcity.core.identity.permissions import Role
 from smartcity.core.platform import Platform
 from smartcity.core.tenancy.scope import SCOPE_KEY, SYSTEM
 from smartcity.transit import feeds
+from smartcity.transit.permissions import UTILITY_STAFF
 from tests.conftest import PASSWORD, World, staff_client
 
 FEEDS = Path(__file__).parent / "feeds"
@@ -82,7 +82,7 @@ def utility(app: Any, world: World) -> TestClient:
         users.assign_role(
             db,
             account,
-            Role.UTILITY_STAFF,
+            UTILITY_STAFF,
             municipality=world.dresden,
             region=None,
             department=None,

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from smartcity.benches.demo import bench_value
+from smartcity.charging.demo import next_status
 from smartcity.parking.demo import car_park_free
 
 # A lamp fails now and then (on average once per `FAULT_EVERY` of operation) and is
@@ -43,6 +44,29 @@ class Bench:
             elif key != "so2":
                 found.append((datastream, bench_value(key, self.traffic, now, noise)))
         return found
+
+
+@dataclass
+class Charger:
+    """A charging point as its operator's backend reports it: a status when it changes."""
+
+    datastream: int
+    status: str
+    # How long one step of the status model is (the demo's ten minutes).
+    step: timedelta = timedelta(minutes=10)
+    last: datetime | None = None
+
+    def readings(self, now: datetime, noise: random.Random) -> list[tuple[int, Any]]:
+        elapsed = (now - self.last) if self.last else self.step
+        # Between steps a driver arrives or leaves only with the share of a step passed.
+        if elapsed < self.step and noise.random() > elapsed / self.step:
+            return []
+        self.last = now
+        following = next_status(self.status, noise)
+        if following == self.status:
+            return []
+        self.status = following
+        return [(self.datastream, following)]
 
 
 @dataclass
@@ -87,15 +111,16 @@ class City:
     counters: list[Counter]
     benches: list[Bench]
     lamps: list[Lamp]
+    chargers: list[Charger] = field(default_factory=list)
 
     @property
     def size(self) -> int:
-        return len(self.counters) + len(self.benches) + len(self.lamps)
+        return len(self.counters) + len(self.benches) + len(self.lamps) + len(self.chargers)
 
 
 def discover(api: Any) -> City:
     """The devices the municipality has registered (car parks with a counter, benches,
-    luminaires), from its public APIs."""
+    luminaires, charging points), from its public APIs."""
     counters = [
         Counter(p["external_id"], p["total"] or 0, p["datastream_id"])
         for p in api.get("parking/car-parks")
@@ -113,4 +138,10 @@ def discover(api: Any) -> City:
             lamp.energy_kwh = api.newest(lum["datastreams"]["energy"]) or 0.0
             lamp.hours = api.newest(lum["datastreams"]["hours"]) or 0.0
             lamps.append(lamp)
-    return City(counters, benches, lamps)
+    chargers = [
+        Charger(evse["datastream_id"], evse["status"])
+        for location in api.get("charging/locations")
+        for evse in location["evses"]
+        if evse["datastream_id"] is not None
+    ]
+    return City(counters, benches, lamps, chargers)

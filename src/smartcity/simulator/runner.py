@@ -48,6 +48,7 @@ class Simulation:
         readings = [r for device in self.city.counters for r in device.readings(now, self.noise)]
         readings += [r for device in self.city.benches for r in device.readings(now, self.noise)]
         readings += [r for device in self.city.lamps for r in device.readings(now, self.noise)]
+        readings += [r for device in self.city.chargers for r in device.readings(now, self.noise)]
         if self.sender is not None:
             return self.sender.send(now, readings)
         return self.api.send_http(now, readings)
@@ -58,7 +59,8 @@ class Simulation:
         stop = stop or threading.Event()
         say(
             f"simulating {len(self.city.counters)} car-park counters, {len(self.city.benches)} "
-            f"benches and {len(self.city.lamps)} luminaires of {self.options.municipality} "
+            f"benches, {len(self.city.lamps)} luminaires and {len(self.city.chargers)} charging "
+            f"points of {self.options.municipality} "
             f"every {self.options.interval:g} s"
         )
         while not stop.is_set():

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smartcity.core.modules import Module, NavEntry, NotPersonal, PersonalData, Retention
+from smartcity.core.modules import (
+    LargeBody,
+    Module,
+    NavEntry,
+    NotPersonal,
+    PersonalData,
+    Retention,
+)
 from smartcity.transit import demo
 from smartcity.transit.jobs import IMPORT, REALTIME, TIMETABLE
 from smartcity.transit.pages import portal_pages, staff_pages, static_pages
-from smartcity.transit.permissions import TRANSIT_MANAGE
+from smartcity.transit.permissions import TRANSIT_MANAGE, UTILITY_STAFF
 from smartcity.transit.routes import router
+from smartcity.transit.settings import TransitSettings
 
 HERE = Path(__file__).parent
 
@@ -18,6 +26,7 @@ module = Module(
     models=("smartcity.transit.models",),
     migrations=HERE / "migrations",
     permissions=(TRANSIT_MANAGE,),
+    roles=(UTILITY_STAFF,),
     routers=(router,),
     pages=(portal_pages, staff_pages, static_pages),
     templates=HERE / "templates",
@@ -26,6 +35,14 @@ module = Module(
     jobs=(IMPORT, TIMETABLE, REALTIME),
     navigation=(NavEntry("oepnv", "Public transport", TRANSIT_MANAGE, order=50),),
     portal_navigation=(NavEntry("oepnv", "Departures", order=25),),
+    # A city's timetable zip is larger than the platform's request limit; both upload paths
+    # check the permission before they read the body.
+    large_bodies=(
+        LargeBody(
+            r"/[^/]+/(verwaltung/oepnv/fahrplan|api/v1/transit/feeds)",
+            lambda: TransitSettings().max_feed_bytes,
+        ),
+    ),
     personal_data=(
         PersonalData(
             table="transit_feed",

@@ -269,7 +269,7 @@ def set_sources(
     values = {name: form_text(form, name, 500) for name in LABELS if name != "file"}
     errors: dict[str, str] = {}
     seconds = values["stale_after_seconds"]
-    if not seconds.isdigit() or not 30 <= int(seconds) <= 86_400:
+    if not seconds.isdecimal() or not 30 <= int(seconds) <= 86_400:
         errors["stale_after_seconds"] = gettext_(
             "Please enter a number of seconds from 30 to 86400."
         )

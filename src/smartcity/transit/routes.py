@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from smartcity.core.db import utcnow
+from smartcity.core.errors import InvalidInput
 from smartcity.core.http.caching import cacheable
 from smartcity.core.http.deps import ContextDep, IdPath, TenantDbDep, public, requires
+from smartcity.core.web.i18n import gettext_
 from smartcity.transit import departures, feeds, services, views
 from smartcity.transit.permissions import TRANSIT_MANAGE
 from smartcity.transit.schemas import (
@@ -73,8 +76,28 @@ def get_feed(db: TenantDbDep, feed_id: IdPath) -> FeedOut:
     dependencies=[Manage],
     status_code=status.HTTP_202_ACCEPTED,
     summary="Upload a GTFS zip: validated and imported in the background; active once valid",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                }
+            },
+        }
+    },
 )
-async def upload_feed(ctx: ContextDep, file: Annotated[UploadFile, File()]) -> FeedOut:
+async def upload_feed(request: Request, ctx: ContextDep) -> FeedOut:
+    # The body is read here, after the permission check: this path may be larger than the
+    # platform's request limit (module.py), and nobody else may make us spool it.
+    form = await request.form(max_files=1, max_fields=1)
+    file = form.get("file")
+    if not isinstance(file, UploadFile):
+        raise InvalidInput(gettext_("Send the GTFS zip as the form field 'file'."))
     feed = await run_in_threadpool(
         services.upload,
         ctx.db,
