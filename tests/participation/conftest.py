@@ -112,7 +112,7 @@ def press(world: World, new_client: Callable[[], TestClient]) -> Browser:
 def moderator(world: World, new_client: Callable[[], TestClient]) -> Browser:
     """Dresden's moderator (a role of its own: no other right in the back office)."""
     from smartcity.core.identity import users
-    from smartcity.core.identity.permissions import Role
+    from smartcity.participation.permissions import MODERATOR
     from tests.conftest import PASSWORD
 
     with world.system() as db:
@@ -126,7 +126,7 @@ def moderator(world: World, new_client: Callable[[], TestClient]) -> Browser:
         users.assign_role(
             db,
             account,
-            Role.MODERATOR,
+            MODERATOR,
             municipality=world.dresden,
             region=None,
             department=None,

@@ -35,7 +35,7 @@ def _budget(
     fields.setdefault("rule", "knapsack")
     process = make_process(
         world,
-        "haushalt",
+        "haushalt" + str(fields.pop("slug_suffix", "")),
         "review",
         before=("proposals",),
         budget_cents=80_000_00,

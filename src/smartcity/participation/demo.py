@@ -1,6 +1,7 @@
 """Demo data: Dresden's "Neugestaltung Altmarkt" collecting proposals, the participatory
-budget "Bürgerhaushalt Neustadt" with its vote open, and a finished earlier budget with its
-result."""
+budget "Bürgerhaushalt Neustadt" with its vote open, "Bürgerhaushalt Pieschen" voted with
+printed voting codes (one for a demo voter, printed at the end), and a finished earlier
+budget with its result."""
 
 from __future__ import annotations
 
@@ -167,7 +168,35 @@ def seed(context: DemoContext) -> None:
                 secret=secret,
                 now=now - 350 * day,
             )
+        pieschen = services.create_process(
+            db,
+            ProcessInput(
+                slug="buergerhaushalt-pieschen",
+                title="Bürgerhaushalt Pieschen",
+                description="50.000 Euro für Pieschen. Abgestimmt wird mit dem Code aus dem "
+                "Brief, den alle Einwohnerinnen und Einwohner ab 14 Jahren erhalten haben.",
+                area="Pieschen",
+                budget_cents=5_000_000,
+                rule="approval",
+                max_choices=2,
+                identification="codes",
+            ),
+            actor=ACTOR,
+        )
+        services.set_phases(
+            db,
+            pieschen,
+            [
+                PhaseInput("proposals", now - 60 * day, now - 40 * day),
+                PhaseInput("review", now - 40 * day, now - 10 * day),
+                PhaseInput("voting", now - 10 * day, now + 14 * day),
+            ],
+            actor=ACTOR,
+        )
+        _projects(db, pieschen, now - 50 * day)
+        [(_, code)] = voting.generate_codes(db, pieschen, 1, secret=secret, actor=ACTOR)
     context.say("participation: Neugestaltung Altmarkt, Bürgerhaushalt Neustadt (voting open)")
+    context.say(f"participation: Bürgerhaushalt Pieschen, voting code of a demo voter: {code}")
 
 
 def _projects(db: Session, process: Process, when: datetime) -> list[int]:

@@ -85,7 +85,16 @@ def proposal_features(db: Session, process: Process | None = None) -> list[Featu
     ]
 
 
-RESULT_COLUMNS = ("process", "rank", "project", "title", "cost_eur", "votes", "funded")
+RESULT_COLUMNS = (
+    "process",
+    "rank",
+    "project",
+    "title",
+    "cost_eur",
+    "votes",
+    "funded",
+    "funded_eur",
+)
 
 
 def result_rows(db: Session, process: Process) -> list[tuple[object, ...]]:
@@ -98,7 +107,8 @@ def result_rows(db: Session, process: Process) -> list[tuple[object, ...]]:
             line.project.title,
             _euros(line.project.cost_cents),
             line.votes,
-            "yes" if line.funded else "no",
+            "yes" if line.funded else "partly" if line.partly else "no",
+            _euros(line.funded_cents),
         )
         for line in found.lines
     ]

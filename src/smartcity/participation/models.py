@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartcity.core.db import Base, UTCDateTime, utcnow
@@ -36,8 +47,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "results": frozenset(),
     "implementation": frozenset(),
 }
-# Voting rules: choose up to N projects, or any projects whose costs fit the budget.
-RULES = ("approval", "knapsack")
+# How voters of a participatory budget identify themselves.
+IDENTIFICATIONS = ("login", "codes")
+# Voting rules: choose up to N projects, or any projects whose costs fit the budget, or
+# distribute up to N supports (several on one project allowed).
+RULES = ("approval", "knapsack", "supports")
 # How equal vote counts are ordered: the cheaper project first, or the earlier proposal.
 TIE_BREAKS = ("lower_cost", "earlier_proposal")
 STANCES = ("pro", "contra", "neutral")
@@ -62,6 +76,13 @@ class Process(TenantOwned, Base):
     # "approval": at most this many projects per ballot.
     max_choices: Mapped[int] = mapped_column(Integer, default=3)
     tie_break: Mapped[str] = mapped_column(String(20), default="lower_cost")
+    # How voters identify: "login" (the citizen login) or "codes" (one-time voting codes the
+    # city prints and mails). One of the two, so that nobody votes once by each.
+    identification: Mapped[str] = mapped_column(String(10), default="login", server_default="login")
+    # "knapsack": a ballot must spend at least this percentage of the budget (0: none).
+    min_share_percent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The first ranked project that no longer fits gets the rest of the budget.
+    partial_funding: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -196,3 +217,48 @@ class Ballot(TenantOwned, Base):
     receipt: Mapped[str] = mapped_column(String(20), unique=True)
     choices: Mapped[list[int]] = mapped_column(JSON)
     cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VotingCode(TenantOwned, Base):
+    """A one-time voting code the city printed and mailed (for voters without the citizen
+    login). Only a keyed hash is kept: the codes themselves leave the platform once, in the
+    export for the print shop. The ballot cast with a code is keyed by the code, so the code's
+    holder can change it until voting closes, and never cast a second one."""
+
+    __tablename__ = "participation_voting_code"
+    __table_args__ = (
+        # Named by their first column (the naming convention): code_hash, serial.
+        UniqueConstraint("code_hash", "process_id"),
+        UniqueConstraint("serial", "process_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(
+        ForeignKey("participation_process.id", ondelete="CASCADE"), index=True
+    )
+    # Printed beside the code, so that the print shop's run can be checked and counted.
+    serial: Mapped[int] = mapped_column(Integer)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    # Nothing records whether or when a code was used: a time or a flag written with the
+    # ballot would let whoever reads the database pair a serial number (and so the letter's
+    # address) with a ballot. The turnout is the number of ballots.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Follow(TenantOwned, Base):
+    """A signed-in citizen follows a proposal: e-mails on new comments, official answers and
+    the administration's review (opt-in, to the citizen login's confirmed address; every mail
+    carries a link that ends it without signing in: an HMAC of the row's id with the server
+    secret, so every mail's link stays valid and nothing secret is stored)."""
+
+    __tablename__ = "participation_follow"
+    __table_args__ = (UniqueConstraint("proposal_id", "citizen_subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("participation_proposal.id", ondelete="CASCADE"), index=True
+    )
+    citizen_subject: Mapped[str] = mapped_column(String(255), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    language: Mapped[str] = mapped_column(String(5), default="de")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

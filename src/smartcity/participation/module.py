@@ -13,9 +13,11 @@ from smartcity.core.modules import (
     NavEntry,
     NotPersonal,
     PersonalData,
+    Recount,
     Retention,
 )
 from smartcity.participation import demo
+from smartcity.participation.api import router
 from smartcity.participation.exports import DATASETS, proposal_features
 from smartcity.participation.pages import (
     CitizenLoginRequired,
@@ -24,7 +26,11 @@ from smartcity.participation.pages import (
     portal_pages,
     staff_pages,
 )
-from smartcity.participation.permissions import PARTICIPATION_MANAGE, PARTICIPATION_MODERATE
+from smartcity.participation.permissions import (
+    MODERATOR,
+    PARTICIPATION_MANAGE,
+    PARTICIPATION_MODERATE,
+)
 
 HERE = Path(__file__).parent
 LEGAL_BASIS = "Art. 6 (1) e GDPR with the municipality's duty to involve its residents"
@@ -36,6 +42,8 @@ module = Module(
     models=("smartcity.participation.models",),
     migrations=HERE / "migrations",
     permissions=(PARTICIPATION_MANAGE, PARTICIPATION_MODERATE),
+    roles=(MODERATOR,),
+    routers=(router,),
     pages=(portal_pages, moderation_pages, staff_pages),
     exception_handlers={CitizenLoginRequired: citizen_login_redirect},
     templates=HERE / "templates",
@@ -60,6 +68,7 @@ module = Module(
             retention=Retention("proposal: as long as the participation process is published"),
             identifiers={"author_subject": "citizen_subject"},
             erasure=ERASE_ANONYMISE,
+            rectifiable={"public_name": "public_name"},
         ),
         PersonalData(
             table="participation_comment",
@@ -71,6 +80,7 @@ module = Module(
             retention=Retention("comment: as long as the participation process is published"),
             identifiers={"author_subject": "citizen_subject", "author_user_id": "user_id"},
             erasure=ERASE_ANONYMISE,
+            rectifiable={"public_name": "public_name"},
         ),
         PersonalData(
             table="participation_support",
@@ -81,6 +91,19 @@ module = Module(
             legal_basis=LEGAL_BASIS,
             retention=Retention("support: as long as the participation process is published"),
             identifiers={"citizen_subject": "citizen_subject"},
+            erasure=ERASE_DELETE,
+            # The proposal's count of supports follows an erased support.
+            recount=(Recount("participation_proposal", "supports", via="proposal_id"),),
+        ),
+        PersonalData(
+            table="participation_follow",
+            columns=("citizen_subject", "email"),
+            categories=("user.unique_id.pseudonymous", "user.contact.email"),
+            subject="citizen_voter",
+            purpose="Send the citizen who asked for it e-mails about a proposal they follow",
+            legal_basis="Art. 6 (1) a GDPR (consent: following is opt-in and ends with one click)",
+            retention=Retention("follower of a proposal: until they stop or the proposal goes"),
+            identifiers={"citizen_subject": "citizen_subject", "email": "email"},
             erasure=ERASE_DELETE,
         ),
         PersonalData(
@@ -93,6 +116,7 @@ module = Module(
             retention=Retention("support: as long as the participation process is published"),
             identifiers={"citizen_subject": "citizen_subject"},
             erasure=ERASE_DELETE,
+            recount=(Recount("participation_comment", "supports", via="comment_id"),),
         ),
         PersonalData(
             table="participation_flag",

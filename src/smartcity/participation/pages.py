@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -28,10 +28,11 @@ from smartcity.core.http.deps import (
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import layout
 from smartcity.core.web.deps import FormDep, PageDep, form_text, row_id, staff_page
+from smartcity.core.web.forms import GENERAL, in_language, submit
 from smartcity.core.web.i18n import _, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
-from smartcity.participation import exports, review_cases, services, voting
+from smartcity.participation import exports, following, review_cases, services, voting
 from smartcity.participation.models import ALLOWED, PHASES, Process, Proposal
 from smartcity.participation.permissions import PARTICIPATION_MANAGE, PARTICIPATION_MODERATE
 
@@ -65,12 +66,17 @@ STANCE_LABELS = {"pro": _("Pro"), "contra": _("Contra"), "neutral": _("Neutral")
 RULE_LABELS = {
     "approval": _("Approval: choose up to a number of projects"),
     "knapsack": _("Knapsack: choose projects whose costs fit the budget"),
+    "supports": _("Supports: give up to a number of supports, several to one project if you like"),
 }
 TIE_LABELS = {
     "lower_cost": _("Equal votes: the cheaper project first"),
     "earlier_proposal": _("Equal votes: the earlier proposal first"),
 }
 FEASIBILITY_LABELS = {"feasible": _("feasible"), "not_feasible": _("not feasible")}
+IDENTIFICATION_LABELS = {
+    "login": _("Citizen login (online ID, BundID)"),
+    "codes": _("Voting codes printed and mailed by the city"),
+}
 LABELS = {
     "title": _("Title"),
     "text": _("Your proposal"),
@@ -86,6 +92,10 @@ LABELS = {
     "max_choices": _("Most projects per ballot"),
     "tie_break": _("Tie-break"),
     "budget": _("Budget in euros"),
+    "identification": _("How voters identify"),
+    "min_share_percent": _("Knapsack: least share of the budget a ballot must spend, in percent"),
+    "partial_funding": _("Partial funding"),
+    "count": _("Number of codes"),
     "feasibility": _("Result of the review"),
     "cost": _("Estimated cost in euros"),
     "department": _("Responsible department"),
@@ -155,16 +165,6 @@ def _labels() -> dict[str, str]:
     return {name: gettext_(label) for name, label in LABELS.items()}
 
 
-def _errors(exc: InvalidInput) -> dict[str, str]:
-    found = {k: gettext_(v) for k, v in exc.errors.items() if v}
-    return found or {"_": gettext_(exc.detail)}
-
-
-def _translated(exc: ServiceError) -> ServiceError:
-    """The service's message in the visitor's language, for the error page."""
-    return type(exc)(gettext_(exc.detail))
-
-
 def _process_base(municipality: Municipality, process: Process) -> str:
     return f"/{municipality.slug}/beteiligung/{process.slug}"
 
@@ -206,6 +206,32 @@ def _citizen(citizen: Any, back: str) -> str:
     if citizen is None:
         raise CitizenLoginRequired(back)
     return str(citizen.subject)
+
+
+def _percent(text: str) -> int:
+    """A percentage as typed; "" is 0, anything else not a whole number is refused."""
+    if not text:
+        return 0
+    if not (text.isascii() and text.isdecimal()):
+        raise InvalidInput(
+            "form",
+            errors={"min_share_percent": "Please give a share between 0 and 100 percent."},
+        )
+    return int(text)
+
+
+def _ballot_choices(form: Any, process: Process) -> list[int]:
+    """The ballot as sent: checked projects, or under the "supports" rule each project's
+    number of supports (a project id once per support)."""
+    if process.rule != "supports":
+        return [row_id(v) or 0 for v in form.getlist("choice") if isinstance(v, str)][:200]
+    chosen: list[int] = []
+    for name, value in form.multi_items():
+        number = value.strip() if isinstance(value, str) else ""
+        if name.startswith("support-") and number.isascii() and number.isdecimal():
+            project = row_id(name.removeprefix("support-")) or 0
+            chosen += [project] * min(int(number), 100)
+    return chosen[:200]
 
 
 def _login_url(request: Request) -> str:
@@ -361,7 +387,8 @@ def submit_proposal(
     values["text"] = form_text(form, "text", services.MAX_TEXT)
     values["lat"] = form_text(form, "lat", 30)
     values["lon"] = form_text(form, "lon", 30)
-    try:
+
+    def change() -> str:
         try:
             lat, lon = _coordinate(values["lat"]), _coordinate(values["lon"])
         except InvalidInput:
@@ -381,16 +408,15 @@ def submit_proposal(
             ),
             citizen_subject=subject,
         )
-    except InvalidInput as exc:
+        return f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}"
+
+    def again(errors: dict[str, str], status: int) -> Response:
         allowed = _allowed_now(db, process, utcnow())
         return _proposal_form(
-            request, state, municipality, process, citizen, allowed, values, _errors(exc), 422
+            request, state, municipality, process, citizen, allowed, values, errors, status
         )
-    except ServiceError as exc:
-        raise _translated(exc) from None
-    return RedirectResponse(
-        f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}", status_code=303
-    )
+
+    return submit(change, again)
 
 
 def _proposal_page(
@@ -422,6 +448,8 @@ def _proposal_page(
         allowed=_allowed_now(db, process, now),
         signed_in=citizen is not None,
         supported=services.has_supported(db, proposal, subject),
+        follows=following.following(db, proposal, subject),
+        has_email=bool(citizen is not None and citizen.email),
         reached=services.reached_threshold(process, proposal),
         login_url=_login_url(request),
         stances=[(k, gettext_(v)) for k, v in STANCE_LABELS.items()],
@@ -495,10 +523,96 @@ def support(
         back = f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}"
         services.support(db, proposal, citizen_subject=_citizen(citizen, back))
     except ServiceError as exc:
-        raise _translated(exc) from None
+        raise in_language(exc) from None
     return RedirectResponse(
         f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}#unterstuetzung",
         status_code=303,
+    )
+
+
+@portal_pages.post("/{slug}/vorschlaege/{proposal_id}/folgen")
+def follow(
+    request: Request,
+    slug: str,
+    proposal_id: IdPath,
+    state: PageDep,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    citizen: CitizenSessionDep,
+) -> Response:
+    """Follow a proposal (e-mails about it) or stop following it."""
+    process = services.process_by_slug(db, slug)
+    proposal = _visible(db, process, proposal_id)
+    back = f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}"
+    subject = _citizen(citizen, back)
+    try:
+        if form_text(form, "action", 10) == "stop":
+            following.unfollow(db, proposal, citizen_subject=subject)
+        else:
+            following.follow(
+                db,
+                proposal,
+                citizen_subject=subject,
+                email=citizen.email if citizen is not None else None,
+                language=state.language,
+            )
+    except ServiceError as exc:
+        raise in_language(exc) from None
+    return RedirectResponse(f"{back}#folgen", status_code=303)
+
+
+@portal_pages.get("/abbestellen/{token}")
+def unsubscribe_page(
+    request: Request,
+    token: Annotated[str, Path(max_length=100)],
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+) -> Response:
+    """The link in every mail: a page with a button (a GET changes nothing, so that mail
+    scanners that open links do not end the following)."""
+    found = following.by_token(db, token, secret=platform.settings.require_secret_key())
+    proposal = db.get(Proposal, found.proposal_id) if found is not None else None
+    return render(
+        request,
+        "participation/unsubscribe.html",
+        state,
+        status_code=200 if found is not None else 404,
+        found=found is not None,
+        title=proposal.title if proposal is not None else "",
+        done=False,
+        processes_url=f"/{municipality.slug}/beteiligung",
+        **layout.portal(request, municipality, "beteiligung", gettext_("E-mails about a proposal")),
+    )
+
+
+@portal_pages.post("/abbestellen/{token}")
+def unsubscribe(
+    request: Request,
+    token: Annotated[str, Path(max_length=100)],
+    state: PageDep,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+) -> Response:
+    found = following.by_token(db, token, secret=platform.settings.require_secret_key())
+    title = ""
+    if found is not None:
+        proposal = db.get(Proposal, found.proposal_id)
+        title = proposal.title if proposal is not None else ""
+        following.end(db, found)
+    return render(
+        request,
+        "participation/unsubscribe.html",
+        state,
+        found=True,
+        title=title,
+        done=True,
+        processes_url=f"/{municipality.slug}/beteiligung",
+        **layout.portal(request, municipality, "beteiligung", gettext_("E-mails about a proposal")),
     )
 
 
@@ -512,13 +626,15 @@ def comment(
     db: TenantDbDep,
     municipality: MunicipalityDep,
     citizen: CitizenSessionDep,
+    platform: PlatformDep,
 ) -> Response:
     process = services.process_by_slug(db, slug)
     proposal = _visible(db, process, proposal_id)
     subject = _citizen(citizen, f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}")
     values = {name: form_text(form, name, 80) for name in ("public_name", "stance", "parent")}
     values["body"] = form_text(form, "body", services.MAX_COMMENT + 1)
-    try:
+
+    def change() -> str:
         created = services.add_comment(
             db,
             proposal,
@@ -530,7 +646,21 @@ def comment(
             ),
             citizen_subject=subject,
         )
-    except InvalidInput as exc:
+        following.notify(
+            db,
+            process,
+            proposal,
+            "comment",
+            base_url=platform.settings.effective_public_url,
+            municipality_slug=municipality.slug,
+            secret=platform.settings.require_secret_key(),
+            by_subject=subject,
+            by_name=created.public_name,
+        )
+        base = _process_base(municipality, process)
+        return f"{base}/vorschlaege/{proposal.id}#kommentar-{created.id}"
+
+    def again(errors: dict[str, str], status: int) -> Response:
         return _proposal_page(
             request,
             state,
@@ -541,15 +671,11 @@ def comment(
             citizen,
             "newest",
             values,
-            _errors(exc),
-            422,
+            errors,
+            status,
         )
-    except ServiceError as exc:
-        raise _translated(exc) from None
-    return RedirectResponse(
-        f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}#kommentar-{created.id}",
-        status_code=303,
-    )
+
+    return submit(change, again)
 
 
 @portal_pages.post("/{slug}/vorschlaege/{proposal_id}/kommentare/{comment_id}/unterstuetzen")
@@ -574,7 +700,7 @@ def support_comment(
             ),
         )
     except ServiceError as exc:
-        raise _translated(exc) from None
+        raise in_language(exc) from None
     return RedirectResponse(
         f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}#kommentar-{comment_id}",
         status_code=303,
@@ -610,7 +736,7 @@ def report(
             reason=form_text(form, "reason", 500),
         )
     except ServiceError as exc:
-        raise _translated(exc) from None
+        raise in_language(exc) from None
     return render(
         request,
         "participation/reported.html",
@@ -632,22 +758,23 @@ def _voting_page(
     errors: dict[str, str],
     receipt: str | None = None,
     status_code: int = 200,
+    code: str = "",
 ) -> Response:
     now = utcnow()
-    ballot = (
-        voting.ballot_of(
-            db,
-            process,
-            citizen_subject=citizen.subject,
-            secret=platform.settings.require_secret_key(),
-        )
-        if citizen is not None
-        else None
-    )
+    secret = platform.settings.require_secret_key()
+    uses_codes = process.identification == "codes"
+    if uses_codes:
+        # A code's ballot is shown only to whoever just typed the code in this form.
+        ballot = voting.ballot_of_code(db, process, code=code, secret=secret) if code else None
+    elif citizen is not None:
+        ballot = voting.ballot_of(db, process, citizen_subject=citizen.subject, secret=secret)
+    else:
+        ballot = None
     if chosen is None:
         chosen = list(ballot.choices) if ballot is not None else []
     projects = voting.ballot_projects(db, process)
     costs = sum(p.cost_cents or 0 for p in projects if p.id in chosen)
+    supports = {p.id: chosen.count(p.id) for p in projects}
     return render(
         request,
         "participation/voting.html",
@@ -657,12 +784,15 @@ def _voting_page(
         projects=projects,
         chosen=chosen,
         chosen_cost=costs,
+        supports=supports,
         remaining=(process.budget_cents or 0) - costs,
         ballot=ballot,
         receipt=receipt,
         open="vote" in _allowed_now(db, process, now),
         closed=services.voting_closed(db, process, now),
         signed_in=citizen is not None,
+        uses_codes=uses_codes,
+        code=code,
         login_url=_login_url(request),
         errors=errors,
         labels=_labels(),
@@ -699,30 +829,56 @@ def cast(
     citizen: CitizenSessionDep,
 ) -> Response:
     process = services.process_by_slug(db, slug)
-    subject = _citizen(citizen, f"{_process_base(municipality, process)}/abstimmung")
-    chosen = [row_id(v) or 0 for v in form.getlist("choice") if isinstance(v, str)][:200]
+    uses_codes = process.identification == "codes"
+    code = form_text(form, "code", 40) if uses_codes else ""
+    subject = (
+        ""
+        if uses_codes
+        else _citizen(citizen, f"{_process_base(municipality, process)}/abstimmung")
+    )
+    chosen = _ballot_choices(form, process)
     # "Check the sum" recomputes the remaining budget without casting (no JavaScript needed).
     if form_text(form, "action", 20) == "check":
         return _voting_page(
-            request, state, db, municipality, platform, process, citizen, chosen, {}
+            request, state, db, municipality, platform, process, citizen, chosen, {}, code=code
         )
+    secret = platform.settings.require_secret_key()
     try:
-        ballot = voting.cast(
-            db,
-            process,
-            chosen,
-            citizen_subject=subject,
-            secret=platform.settings.require_secret_key(),
-        )
+        if uses_codes:
+            ballot = voting.cast_with_code(db, process, chosen, code=code, secret=secret)
+        else:
+            ballot = voting.cast(db, process, chosen, citizen_subject=subject, secret=secret)
     except InvalidInput as exc:
-        errors = {"choices": gettext_(exc.detail)}
+        field = "code" if "code" in exc.errors else "choices"
+        errors = {field: gettext_(exc.errors.get(field) or exc.detail)}
         return _voting_page(
-            request, state, db, municipality, platform, process, citizen, chosen, errors, None, 422
+            request,
+            state,
+            db,
+            municipality,
+            platform,
+            process,
+            citizen,
+            chosen,
+            errors,
+            None,
+            422,
+            code=code,
         )
     except ServiceError as exc:
-        raise _translated(exc) from None
+        raise in_language(exc) from None
     return _voting_page(
-        request, state, db, municipality, platform, process, citizen, None, {}, ballot.receipt
+        request,
+        state,
+        db,
+        municipality,
+        platform,
+        process,
+        citizen,
+        None,
+        {},
+        ballot.receipt,
+        code=code,
     )
 
 
@@ -840,7 +996,8 @@ def create_process(
     values["description"] = form_text(form, "description", 20_000)
     values["max_choices"] = form_text(form, "max_choices", 5)
     values["tie_break"] = form_text(form, "tie_break", 20)
-    try:
+
+    def change() -> str:
         try:
             budget = _euros(values["budget"])
         except InvalidInput:
@@ -861,11 +1018,12 @@ def create_process(
             ),
             actor=state.principal.actor,
         )
-    except InvalidInput as exc:
-        return _staff_overview(request, state, db, municipality, values, _errors(exc), 422)
-    return RedirectResponse(
-        f"/{municipality.slug}/verwaltung/beteiligung/{process.slug}", status_code=303
-    )
+        return f"/{municipality.slug}/verwaltung/beteiligung/{process.slug}"
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        return _staff_overview(request, state, db, municipality, values, errors, status)
+
+    return submit(change, again)
 
 
 def _staff_process(
@@ -906,8 +1064,18 @@ def _staff_process(
             "max_choices": str(process.max_choices),
             "tie_break": process.tie_break,
             "budget": "" if process.budget_cents is None else f"{process.budget_cents / 100:.2f}",
+            "identification": process.identification,
+            "min_share_percent": str(process.min_share_percent),
+            "partial_funding": "yes" if process.partial_funding else "no",
         },
+        partial_options=[
+            ("no", gettext_("No: only projects that fit the remaining budget are funded")),
+            ("yes", gettext_("Yes: the first project that no longer fits gets the rest")),
+        ],
         rules=[(k, gettext_(v)) for k, v in RULE_LABELS.items()],
+        identifications=[(k, gettext_(v)) for k, v in IDENTIFICATION_LABELS.items()],
+        turnout=voting.code_turnout(db, process),
+        voting_closed=services.voting_closed(db, process),
         ties=[(k, gettext_(v)) for k, v in TIE_LABELS.items()],
         feasibility=FEASIBILITY_LABELS,
         errors=errors,
@@ -946,20 +1114,19 @@ def save_phases(
             errors["phases"] = gettext_("Please give each phase a start and an end.")
             continue
         given.append(services.PhaseInput(kind, start, end))
-    try:
+
+    def change() -> str:
         if errors:
             raise InvalidInput("form", errors=errors)
         services.set_phases(db, process, given, actor=state.principal.actor)
-    except services.RulesFrozen as exc:
-        # The refusal is audited: answer without raising, so that the entry is committed.
-        errors = {"phases": gettext_(exc.detail)}
-        return _staff_process(request, state, db, municipality, process, errors, 409)
-    except InvalidInput as exc:
-        errors = {"phases": " ".join(_errors(exc).values())}
-        return _staff_process(request, state, db, municipality, process, errors, 422)
-    return RedirectResponse(
-        f"/{municipality.slug}/verwaltung/beteiligung/{process.slug}", status_code=303
-    )
+        return f"/{municipality.slug}/verwaltung/beteiligung/{process.slug}"
+
+    def again(found: dict[str, str], status: int) -> Response:
+        shown = {"phases": " ".join(found.values())}  # the phases are one table
+        return _staff_process(request, state, db, municipality, process, shown, status)
+
+    # Refused because voting started: audited, so answered rather than raised.
+    return submit(change, again, answered={services.RulesFrozen: "phases"})
 
 
 @staff_pages.post("/{slug}/regeln")
@@ -972,9 +1139,18 @@ def save_rules(
     municipality: MunicipalityDep,
 ) -> Response:
     process = services.process_by_slug(db, slug)
-    values = {name: form_text(form, name, 30) for name in ("rule", "max_choices", "tie_break")}
+    names = (
+        "rule",
+        "max_choices",
+        "tie_break",
+        "identification",
+        "min_share_percent",
+        "partial_funding",
+    )
+    values = {name: form_text(form, name, 30) for name in names}
     values["budget"] = form_text(form, "budget", 30)
-    try:
+
+    def change() -> str:
         try:
             budget = _euros(values["budget"])
         except InvalidInput:
@@ -986,15 +1162,49 @@ def save_rules(
             max_choices=row_id(values["max_choices"]) or 0,
             tie_break=values["tie_break"],
             budget_cents=budget,
+            identification=values["identification"] or None,
+            min_share_percent=_percent(values["min_share_percent"]),
+            partial_funding=values["partial_funding"] == "yes",
             actor=state.principal.actor,
         )
-    except services.RulesFrozen as exc:
-        errors = {"rule": gettext_(exc.detail)}
-        return _staff_process(request, state, db, municipality, process, errors, 409, values)
-    except InvalidInput as exc:
-        return _staff_process(request, state, db, municipality, process, _errors(exc), 422, values)
-    return RedirectResponse(
-        f"/{municipality.slug}/verwaltung/beteiligung/{process.slug}", status_code=303
+        return f"/{municipality.slug}/verwaltung/beteiligung/{process.slug}"
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        return _staff_process(request, state, db, municipality, process, errors, status, values)
+
+    return submit(change, again, answered={services.RulesFrozen: "rule"})
+
+
+@staff_pages.post("/{slug}/abstimmungscodes")
+def voting_codes(
+    request: Request,
+    slug: str,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    platform: PlatformDep,
+) -> Response:
+    """New voting codes as a CSV file for the print shop: shown this once, kept as hashes."""
+    process = services.process_by_slug(db, slug)
+    count = row_id(form_text(form, "count", 10)) or 0
+    try:
+        codes = voting.generate_codes(
+            db,
+            process,
+            count,
+            secret=platform.settings.require_secret_key(),
+            actor=state.principal.actor,
+        )
+    except ServiceError as exc:
+        errors = {"count": gettext_(exc.errors.get("count") or exc.detail)}
+        return _staff_process(request, state, db, municipality, process, errors, exc.status)
+    lines = ["serial;code"] + [f"{serial};{code}" for serial, code in codes]
+    name = f"abstimmungscodes-{process.slug}-{codes[0][0]}-{codes[-1][0]}.csv"
+    return Response(
+        "\r\n".join(lines) + "\r\n",
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
@@ -1049,11 +1259,13 @@ def save_review(
     db: TenantDbDep,
     municipality: MunicipalityDep,
     portal: PortalDep,
+    platform: PlatformDep,
 ) -> Response:
     process = services.process_by_slug(db, slug)
     proposal = services.get_proposal(db, process, proposal_id)
     open_case = form_text(form, "open_case", 5) == "yes"
-    try:
+
+    def change() -> str:
         try:
             cost = _euros(form_text(form, "cost", 30))
         except InvalidInput:
@@ -1062,6 +1274,7 @@ def save_review(
             raise InvalidInput(
                 "form", errors={"department": "Please name the responsible department first."}
             )
+        before = (proposal.feasibility, proposal.review_reason, proposal.cost_cents)
         services.review(
             db,
             proposal,
@@ -1073,6 +1286,18 @@ def save_review(
             ),
             actor=state.principal.actor,
         )
+        after = (proposal.feasibility, proposal.review_reason, proposal.cost_cents)
+        # Followers hear of the review when it says something new, not on every save.
+        if proposal.hidden_at is None and after != before:
+            following.notify(
+                db,
+                process,
+                proposal,
+                "review",
+                base_url=platform.settings.effective_public_url,
+                secret=platform.settings.require_secret_key(),
+                municipality_slug=municipality.slug,
+            )
         wanted = form_text(form, "on_ballot", 5) == "yes"
         # Once voting started the box is disabled (and not sent): the ballot stays as it is.
         if wanted != proposal.on_ballot and not services.voting_started(db, process):
@@ -1081,18 +1306,16 @@ def save_review(
             review_cases.open_review_case(
                 db, portal, municipality, proposal, actor=state.principal.actor
             )
-    except services.RulesFrozen as exc:
-        db.expire(proposal)
-        errors = {"feasibility": gettext_(exc.detail)}
-        return _staff_proposal(request, state, db, municipality, process, proposal, errors, 409)
-    except InvalidInput as exc:
-        return _staff_proposal(
-            request, state, db, municipality, process, proposal, _errors(exc), 422
+        return (
+            f"/{municipality.slug}/verwaltung/beteiligung/{process.slug}/vorschlaege/{proposal.id}"
         )
-    return RedirectResponse(
-        f"/{municipality.slug}/verwaltung/beteiligung/{process.slug}/vorschlaege/{proposal.id}",
-        status_code=303,
-    )
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        if status == 409:  # the ballot stays: show the proposal as it is stored
+            db.expire(proposal)
+        return _staff_proposal(request, state, db, municipality, process, proposal, errors, status)
+
+    return submit(change, again, answered={services.RulesFrozen: "feasibility"})
 
 
 @staff_pages.post("/{slug}/vorschlaege/{proposal_id}/antwort")
@@ -1104,10 +1327,12 @@ def official_answer(
     form: FormDep,
     db: TenantDbDep,
     municipality: MunicipalityDep,
+    platform: PlatformDep,
 ) -> Response:
     process = services.process_by_slug(db, slug)
     proposal = services.get_proposal(db, process, proposal_id)
-    try:
+
+    def change() -> str:
         services.add_comment(
             db,
             proposal,
@@ -1120,16 +1345,24 @@ def official_answer(
             official_by=state.principal.id,
             actor=state.principal.actor,
         )
-    except InvalidInput as exc:
-        return _staff_proposal(
-            request, state, db, municipality, process, proposal, _errors(exc), 422
+        if proposal.hidden_at is None:
+            following.notify(
+                db,
+                process,
+                proposal,
+                "answer",
+                base_url=platform.settings.effective_public_url,
+                secret=platform.settings.require_secret_key(),
+                municipality_slug=municipality.slug,
+            )
+        return (
+            f"/{municipality.slug}/verwaltung/beteiligung/{process.slug}/vorschlaege/{proposal.id}"
         )
-    except ServiceError as exc:
-        raise _translated(exc) from None
-    return RedirectResponse(
-        f"/{municipality.slug}/verwaltung/beteiligung/{process.slug}/vorschlaege/{proposal.id}",
-        status_code=303,
-    )
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        return _staff_proposal(request, state, db, municipality, process, proposal, errors, status)
+
+    return submit(change, again)
 
 
 @moderation_pages.get("")
@@ -1173,7 +1406,8 @@ def moderate(
     target_type = form_text(form, "target_type", 10)
     target_id = row_id(form_text(form, "target_id", 20)) or 0
     actor = state.principal.actor
-    try:
+
+    def change() -> str:
         if action == "hide":
             services.hide(
                 db, target_type, target_id, reason=form_text(form, "reason", 200), actor=actor
@@ -1184,10 +1418,9 @@ def moderate(
             services.dismiss_flags(db, target_type, target_id, actor=actor)
         else:
             raise InvalidInput("Please choose what to do.")
-    except services.RulesFrozen as exc:
-        return _moderation(request, state, db, municipality, {"_": gettext_(exc.detail)}, 409)
-    except InvalidInput as exc:
-        return _moderation(request, state, db, municipality, _errors(exc), 422)
-    return RedirectResponse(
-        f"/{municipality.slug}/verwaltung/beteiligung/moderation", status_code=303
-    )
+        return f"/{municipality.slug}/verwaltung/beteiligung/moderation"
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        return _moderation(request, state, db, municipality, errors, status)
+
+    return submit(change, again, answered={services.RulesFrozen: GENERAL})

@@ -1,4 +1,10 @@
-from smartcity.core.identity.permissions import Role, define_permission
+from smartcity.core.identity.permissions import (
+    MUNICIPALITY_READ,
+    DemoAccount,
+    Role,
+    define_permission,
+    define_role,
+)
 
 PARTICIPATION_MANAGE = define_permission(
     "participation.manage",
@@ -9,5 +15,17 @@ PARTICIPATION_MANAGE = define_permission(
 PARTICIPATION_MODERATE = define_permission(
     "participation.moderate",
     "Moderate citizen participation: see flagged content, hide and restore it with a reason",
-    roles={Role.ADMIN, Role.MODERATOR},
+    roles={Role.ADMIN},
+)
+
+# Moderation of citizen participation: hides and restores proposals and comments.
+MODERATOR = define_role(
+    "moderator",
+    label="Moderation of participation",
+    label_de="Moderation der Beteiligung",
+    description="Looks at flagged proposals and comments, hides and restores them with a reason",
+    description_de="Prüft gemeldete Vorschläge und Kommentare, blendet sie mit Begründung aus "
+    "und wieder ein",
+    holds=(MUNICIPALITY_READ, PARTICIPATION_MODERATE),
+    demo=(DemoAccount("dresden.moderation", "Moderation Bürgerbeteiligung"),),
 )

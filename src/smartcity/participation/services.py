@@ -23,6 +23,7 @@ from smartcity.core.tenancy.scope import TenantScope, scope_of
 from smartcity.participation.models import (
     ALLOWED,
     FEASIBILITY,
+    IDENTIFICATIONS,
     PHASES,
     RULES,
     STANCES,
@@ -44,7 +45,7 @@ MAX_TEXT = 20_000
 MAX_COMMENT = 5_000
 SORTS = ("newest", "supported")
 # Path segments of the back office next to a process's slug.
-RESERVED = ("moderation",)
+RESERVED = ("moderation", "abbestellen")
 
 
 class PhaseClosed(Conflict):
@@ -97,6 +98,9 @@ class ProcessInput:
     rule: str = "approval"
     max_choices: int = 3
     tie_break: str = "lower_cost"
+    identification: str = "login"
+    min_share_percent: int = 0
+    partial_funding: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,8 +110,19 @@ class PhaseInput:
     ends_at: datetime
 
 
-def _check_rules(rule: str, max_choices: int, tie_break: str, budget: int | None) -> None:
+def _check_rules(
+    rule: str,
+    max_choices: int,
+    tie_break: str,
+    budget: int | None,
+    identification: str,
+    min_share_percent: int = 0,
+) -> None:
     errors = {}
+    if not 0 <= min_share_percent <= 100:
+        errors["min_share_percent"] = "Please give a share between 0 and 100 percent."
+    if identification not in IDENTIFICATIONS:
+        errors["identification"] = "Please choose how voters identify themselves."
     if rule not in RULES:
         errors["rule"] = "Please choose a voting rule."
     if not 1 <= max_choices <= 100:
@@ -130,7 +145,14 @@ def create_process(db: Session, data: ProcessInput, *, actor: str) -> Process:
         errors["title"] = "Please enter a title."
     if errors:
         raise InvalidInput("Please check your entries.", errors=errors)
-    _check_rules(data.rule, data.max_choices, data.tie_break, data.budget_cents)
+    _check_rules(
+        data.rule,
+        data.max_choices,
+        data.tie_break,
+        data.budget_cents,
+        data.identification,
+        data.min_share_percent,
+    )
     process = Process(
         slug=data.slug,
         title=data.title.strip()[:200],
@@ -142,6 +164,9 @@ def create_process(db: Session, data: ProcessInput, *, actor: str) -> Process:
         rule=data.rule,
         max_choices=data.max_choices,
         tie_break=data.tie_break,
+        identification=data.identification,
+        min_share_percent=data.min_share_percent,
+        partial_funding=data.partial_funding,
     )
     db.add(process)
     db.flush()
@@ -292,10 +317,19 @@ def change_rules(
     tie_break: str,
     budget_cents: int | None,
     actor: str,
+    identification: str | None = None,
+    min_share_percent: int | None = None,
+    partial_funding: bool | None = None,
     now: datetime | None = None,
 ) -> Process:
-    """Sets the voting rule and budget; refused (and audited) once voting has started."""
-    _check_rules(rule, max_choices, tie_break, budget_cents)
+    """Sets the voting rule, budget, how voters identify, the knapsack's minimum share and
+    partial funding (None: unchanged); refused (and audited) once voting has started."""
+    identification = identification or process.identification
+    if min_share_percent is None:
+        min_share_percent = process.min_share_percent
+    if partial_funding is None:
+        partial_funding = process.partial_funding
+    _check_rules(rule, max_choices, tie_break, budget_cents, identification, min_share_percent)
     changes: dict[str, object] = {
         name: value
         for name, value in (
@@ -303,6 +337,9 @@ def change_rules(
             ("max_choices", max_choices),
             ("tie_break", tie_break),
             ("budget_cents", budget_cents),
+            ("identification", identification),
+            ("min_share_percent", min_share_percent),
+            ("partial_funding", partial_funding),
         )
         if getattr(process, name) != value
     }

@@ -7,7 +7,10 @@ anybody can recount with `tally` and get the announced result.
 
 The tally is deterministic: projects are ranked by votes, ties broken by the declared rule
 (the cheaper project first, or the earlier proposal), then funded greedily in that order while
-the remaining budget covers them (a project that does not fit is skipped, the next may fit)."""
+the remaining budget covers them (a project that does not fit is skipped, the next may fit).
+With partial funding declared, the first ranked project that does not fit gets what remains.
+Under the "supports" rule a voter distributes up to N supports, several on one project if they
+like, and every support counts."""
 
 from __future__ import annotations
 
@@ -18,13 +21,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from smartcity.core.audit import services as audit
 from smartcity.core.db import utcnow
-from smartcity.core.errors import InvalidInput
-from smartcity.participation.models import Ballot, Process, Proposal
-from smartcity.participation.services import require, tenant_id, upsert, visible_proposals
+from smartcity.core.errors import Conflict, InvalidInput
+from smartcity.participation.models import Ballot, Process, Proposal, VotingCode
+from smartcity.participation.services import (
+    require,
+    tenant_id,
+    upsert,
+    visible_proposals,
+    voting_closed,
+)
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -42,10 +53,21 @@ class Rules:
     max_choices: int
     budget_cents: int
     tie_break: str
+    # knapsack: a ballot must spend at least this share of the budget (0: no minimum).
+    min_share_percent: int = 0
+    # The first ranked project that no longer fits gets what remains of the budget.
+    partial_funding: bool = False
 
     @classmethod
     def of(cls, process: Process) -> Rules:
-        return cls(process.rule, process.max_choices, process.budget_cents or 0, process.tie_break)
+        return cls(
+            process.rule,
+            process.max_choices,
+            process.budget_cents or 0,
+            process.tie_break,
+            process.min_share_percent,
+            process.partial_funding,
+        )
 
 
 @dataclass(frozen=True)
@@ -54,6 +76,13 @@ class Line:
     votes: int
     rank: int
     funded: bool
+    # What the project gets: its cost when funded, the rest of the budget when it is the one
+    # project funded in part, else 0.
+    funded_cents: int = 0
+
+    @property
+    def partly(self) -> bool:
+        return not self.funded and self.funded_cents > 0
 
 
 @dataclass(frozen=True)
@@ -67,8 +96,9 @@ class Result:
 def check_choices(
     projects: Mapping[int, Project], choices: Sequence[int], rules: Rules
 ) -> dict[str, str]:
-    """What is wrong with a ballot ({} when nothing is)."""
-    if len(set(choices)) != len(choices):
+    """What is wrong with a ballot ({} when nothing is). Under the "supports" rule a project
+    may appear several times (each time one support)."""
+    if rules.rule != "supports" and len(set(choices)) != len(choices):
         return {"choices": "Each project can be chosen once."}
     if any(choice not in projects for choice in choices):
         return {"choices": "A chosen project is not on the ballot of this process."}
@@ -76,10 +106,17 @@ def check_choices(
         return {"choices": "Please choose at least one project."}
     if rules.rule == "approval" and len(choices) > rules.max_choices:
         return {"choices": "You chose more projects than the voting rule allows."}
+    if rules.rule == "supports" and len(choices) > rules.max_choices:
+        return {"choices": "You gave more supports than the voting rule allows."}
     if rules.rule == "knapsack":
         total = sum(projects[choice].cost_cents for choice in choices)
         if total > rules.budget_cents:
             return {"choices": "The chosen projects cost more than the budget."}
+        if total * 100 < rules.budget_cents * rules.min_share_percent:
+            return {
+                "choices": "The chosen projects use less of the budget than the voting rule "
+                "asks for."
+            }
     return {}
 
 
@@ -90,7 +127,8 @@ def tally(projects: Iterable[Project], ballots: Iterable[Sequence[int]], rules: 
     counted = 0
     for ballot in ballots:
         counted += 1
-        for choice in set(ballot):
+        # Each support counts under "supports"; otherwise a project once per ballot.
+        for choice in ballot if rules.rule == "supports" else set(ballot):
             if choice in votes:
                 votes[choice] += 1
 
@@ -99,12 +137,16 @@ def tally(projects: Iterable[Project], ballots: Iterable[Sequence[int]], rules: 
         return (-votes[project.id], tie, project.id)
 
     remaining = rules.budget_cents
+    partial_given = not rules.partial_funding
     lines = []
     for rank, project in enumerate(sorted(listed.values(), key=order), start=1):
-        funded = votes[project.id] > 0 and project.cost_cents <= remaining
-        if funded:
-            remaining -= project.cost_cents
-        lines.append(Line(project, votes[project.id], rank, funded))
+        voted = votes[project.id] > 0
+        funded = voted and project.cost_cents <= remaining
+        amount = project.cost_cents if funded else 0
+        if voted and not funded and not partial_given and remaining > 0:
+            amount, partial_given = remaining, True
+        remaining -= amount
+        lines.append(Line(project, votes[project.id], rank, funded, amount))
     return Result(lines, counted, rules.budget_cents, rules.budget_cents - remaining)
 
 
@@ -140,10 +182,20 @@ def cast(
     decides under concurrency, the receipt stays the same when the ballot changes)."""
     now = now or utcnow()
     require(db, process, "vote", now)
+    if process.identification != "login":
+        raise InvalidInput(
+            "This vote takes the voting code from your letter, not the citizen login.",
+            errors={"code": "Please enter the voting code from your letter."},
+        )
+    return _store(db, process, choices, voter_key(secret, process, citizen_subject), now)
+
+
+def _store(
+    db: Session, process: Process, choices: Sequence[int], key: str, now: datetime
+) -> Ballot:
     errors = check_choices(projects_of(db, process), choices, Rules.of(process))
     if errors:
         raise InvalidInput(errors["choices"], errors=errors)
-    key = voter_key(secret, process, citizen_subject)
     chosen = sorted(choices)
     db.execute(
         upsert(db, Ballot)
@@ -169,9 +221,122 @@ def cast(
     return found
 
 
+# Voting codes: 16 characters of the receipt alphabet (80 bits), printed in groups of four.
+CODE_LENGTH = 16
+MAX_CODES_AT_ONCE = 200_000
+
+
+def normalise_code(code: str) -> str:
+    """What a person typed, as the code: without spaces and dashes, in capitals."""
+    return "".join(c for c in code.upper() if c.isalnum())
+
+
+def _code_hash(secret: str, process: Process, code: str) -> str:
+    message = f"code|{process.municipality_id}|{process.id}|{code}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def generate_codes(
+    db: Session, process: Process, count: int, *, secret: str, actor: str
+) -> list[tuple[int, str]]:
+    """`count` new voting codes with their serial numbers, for the print shop. The codes are
+    returned this once and kept only as keyed hashes (audited: how many, not which)."""
+    if not 1 <= count <= MAX_CODES_AT_ONCE:
+        raise InvalidInput(
+            "Please ask for between 1 and 200,000 codes at once.",
+            errors={"count": "Please ask for between 1 and 200,000 codes at once."},
+        )
+    if process.budget_cents is None:
+        raise InvalidInput("This process has no participatory budget.")
+    if voting_closed(db, process):
+        raise Conflict("Voting has closed: no more voting codes.")
+    last = db.scalar(select(func.max(VotingCode.serial)).where(VotingCode.process_id == process.id))
+    first = (last or 0) + 1
+    codes = []
+    for serial in range(first, first + count):
+        raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(CODE_LENGTH))
+        codes.append((serial, "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))))
+    municipality = tenant_id(db)
+    rows = [
+        {
+            "municipality_id": municipality,
+            "process_id": process.id,
+            "serial": serial,
+            "code_hash": _code_hash(secret, process, normalise_code(code)),
+            "created_at": utcnow(),
+        }
+        for serial, code in codes
+    ]
+    try:
+        with db.begin_nested():  # two clicks at once: the second is refused, not a 500
+            for start in range(0, len(rows), 5000):
+                db.execute(insert(VotingCode), rows[start : start + 5000])
+    except IntegrityError:
+        raise Conflict(
+            "Codes are being created for this vote at this moment. Please try again."
+        ) from None
+    audit.record(
+        db,
+        actor=actor,
+        action="participation.codes.generate",
+        resource_type="participation_process",
+        resource_id=process.id,
+        changes={"count": count, "serials": f"{first}-{first + count - 1}"},
+    )
+    return codes
+
+
+def cast_with_code(
+    db: Session,
+    process: Process,
+    choices: Sequence[int],
+    *,
+    code: str,
+    secret: str,
+    now: datetime | None = None,
+) -> Ballot:
+    """Casts or replaces the ballot of a voting code. The ballot is keyed by the code, so
+    concurrent casts with one code leave one ballot, and the code's holder can change it
+    until voting closes; an unknown code changes nothing. The code's row is only read."""
+    now = now or utcnow()
+    require(db, process, "vote", now)
+    if process.identification != "codes":
+        raise InvalidInput("This vote takes the citizen login, not a voting code.")
+    typed = normalise_code(code)
+    known = (
+        len(typed) == CODE_LENGTH
+        and db.scalar(
+            select(VotingCode.id).where(
+                VotingCode.process_id == process.id,
+                VotingCode.code_hash == _code_hash(secret, process, typed),
+            )
+        )
+        is not None
+    )
+    if not known:
+        raise InvalidInput(
+            "This voting code is not valid for this vote. Please check it against your letter.",
+            errors={"code": "This voting code is not valid for this vote."},
+        )
+    return _store(db, process, choices, voter_key(secret, process, f"code:{typed}"), now)
+
+
 def ballot_of(db: Session, process: Process, *, citizen_subject: str, secret: str) -> Ballot | None:
     key = voter_key(secret, process, citizen_subject)
     return db.scalar(select(Ballot).where(Ballot.process_id == process.id, Ballot.voter_key == key))
+
+
+def ballot_of_code(db: Session, process: Process, *, code: str, secret: str) -> Ballot | None:
+    key = voter_key(secret, process, f"code:{normalise_code(code)}")
+    return db.scalar(select(Ballot).where(Ballot.process_id == process.id, Ballot.voter_key == key))
+
+
+def code_turnout(db: Session, process: Process) -> tuple[int, int]:
+    """(codes issued, ballots cast): in a process voted with codes every ballot is a code's.
+    Which codes were used is not recorded (see `VotingCode`)."""
+    issued = db.scalar(select(func.count(VotingCode.id)).where(VotingCode.process_id == process.id))
+    cast = db.scalar(select(func.count(Ballot.id)).where(Ballot.process_id == process.id))
+    return int(issued or 0), int(cast or 0)
 
 
 def published_ballots(db: Session, process: Process) -> list[tuple[str, list[int]]]:
