@@ -26,6 +26,17 @@ def test_meeting_pages_are_accessible(
     citizen.set_default_timeout(60_000)  # the shared test machine can be slow
     citizen.goto("/dresden/ratsinfo")
     accessible(citizen)
+    # On a phone the calendar's day and time each stay on one line (the time may go under
+    # the day), and the page does not scroll sideways.
+    size = citizen.viewport_size
+    citizen.set_viewport_size({"width": 360, "height": 740})
+    broken = citizen.eval_on_selector_all(
+        "td.council-date span", "parts => parts.filter(p => p.getClientRects().length > 1).length"
+    )
+    assert citizen.locator("td.council-date time").count() == len(council.meetings)
+    assert broken == 0
+    assert citizen.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    citizen.set_viewport_size(size)
     citizen.get_by_role("link", name=meeting.name).first.click()
     citizen.wait_for_url(f"**/dresden/ratsinfo/sitzungen/{meeting.id}")
     assert "Tagesordnung" in citizen.content()

@@ -112,3 +112,28 @@ def test_meeting_documents_are_found_under_their_meeting(
     meeting = council.meetings[0]
     page = client.get("/dresden/ratsinfo/suche", params={"q": "Tagesordnung anbei"}).text
     assert f'href="/dresden/ratsinfo/sitzungen/{meeting.id}"' in page
+
+
+def test_the_index_follows_renaming_and_depublication(
+    world: World, client: TestClient, council: Seeded, councillor: Browser
+) -> None:
+    """A renamed paper is found by its new title only; a paper made non-public is no longer
+    a hit for the public (its files' texts neither), but still for councillors."""
+    paper = council.papers[2]  # Radverkehrskonzept (its PDF: Abstellbügel)
+    hit = f'href="/dresden/ratsinfo/vorlagen/{paper.id}"'
+    for title in ("Fußverkehrsstrategie Elbufer", "Gehwegkonzept Elbufer"):
+        with world.tenant(world.dresden) as db:
+            services.change(db, db.get(Paper, paper.id), {"name": title}, actor="test")
+    assert hit in client.get("/dresden/ratsinfo/suche", params={"q": "Gehwegkonzept"}).text
+    gone = client.get("/dresden/ratsinfo/suche", params={"q": "Fußverkehrsstrategie"}).text
+    assert hit not in gone
+    assert "Nichts gefunden" in gone
+    with world.tenant(world.dresden) as db:
+        services.change(db, db.get(Paper, paper.id), {"public": False}, actor="test")
+    for word in ("Gehwegkonzept", "Abstellbügel"):
+        page = client.get("/dresden/ratsinfo/suche", params={"q": word}).text
+        assert hit not in page
+    inside = councillor.get(
+        "/dresden/verwaltung/ratsinfo/suche", params={"q": "Gehwegkonzept"}
+    ).text
+    assert f"/verwaltung/ratsinfo/vorlagen/{paper.id}/ansicht" in inside

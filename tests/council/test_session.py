@@ -16,8 +16,10 @@ from sqlalchemy import func, select
 from smartcity.core.audit.models import AuditEntry
 from smartcity.core.db import utcnow
 from smartcity.core.demo import DemoContext
+from smartcity.core.identity import users
 from smartcity.core.identity.models import UserAccount
 from smartcity.core.portal import Portal
+from smartcity.core.tenancy.models import Region
 from smartcity.council import services as council_services
 from smartcity.council.demo import Seeded, seed_council
 from smartcity.council.models import AgendaItem, Meeting, Membership, Person
@@ -621,3 +623,51 @@ def test_the_subject_of_a_vote_on_the_proposal_is_shown_in_the_page_language(
         text = main_text(page)
         assert f"{items[1].name} – Vertagung in den Ausschuss" in text
         assert "Proposed resolution" not in text
+
+
+def test_a_councillor_of_another_municipality_takes_no_part_in_its_sessions(
+    world: World,
+    council: Seeded,
+    meeting: Meeting,
+    office: Browser,
+    new_client: Callable[[], TestClient],
+) -> None:
+    """A Radebeul councillor, linked to their Radebeul member, who also holds the councillor
+    role in Dresden: on a Dresden meeting they are nobody's member (no check-in, no vote, no
+    part of the quorum); without a Dresden role they are refused outright."""
+    add_staff(world, "rb.albrecht", COUNCILLOR, world.radebeul)
+    with world.tenant(world.radebeul) as db:
+        member = council_services.create(
+            db, Person(name="Anna Albrecht", family_name="Albrecht"), actor="test"
+        )
+        account = db.scalar(select(UserAccount).where(UserAccount.username == "rb.albrecht"))
+        assert account is not None
+        running.link_account(db, member, "rb.albrecht", allowed={account.id}, actor="test")
+    device = Browser(new_client())
+    assert device.login("rb.albrecht").status_code == 303
+    open_session(office, meeting)
+    assert device.get(f"{base(meeting)}/sitzung").status_code == 403
+    assert device.submit(f"{base(meeting)}/sitzung/anmelden").status_code == 403
+    with world.system() as db:
+        account = db.scalar(select(UserAccount).where(UserAccount.username == "rb.albrecht"))
+        assert account is not None
+        users.assign_role(
+            db,
+            account,
+            COUNCILLOR,
+            municipality=world.dresden,
+            region=db.get(Region, world.dresden.region_id),
+            actor="test",
+        )
+    device = Browser(new_client())
+    assert device.login("rb.albrecht").status_code == 303
+    page = device.get(f"{base(meeting)}/sitzung")
+    assert page.status_code == 200
+    assert "Sie sind angemeldet" not in page.text
+    refused = device.submit(f"{base(meeting)}/sitzung/anmelden")
+    assert refused.status_code == 422
+    assert "mit keinem Ratsmitglied verknüpft" in refused.text
+    with world.tenant(world.dresden) as db:
+        assert db.scalar(select(func.count()).select_from(Attendance)) == 0
+        assert running.person_of(db, account.id) is None
+        assert running.quorum(db, db.get(Meeting, meeting.id)).present == 0

@@ -28,6 +28,7 @@ from smartcity.core.http.middleware import CONTENT_SECURITY_POLICY
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import layout
 from smartcity.core.web.deps import FormDep, PageDep, form_text, staff_page
+from smartcity.core.web.forms import field_errors, submit
 from smartcity.core.web.i18n import gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
@@ -64,13 +65,6 @@ def _calendar(data: bytes, name: str) -> Response:
             "Content-Disposition": f'inline; filename="{name}"',
         },
     )
-
-
-def _meeting(db: Session, meeting_id: int) -> Meeting:
-    meeting = db.get(Meeting, meeting_id)
-    if meeting is None or meeting.deleted:
-        raise NotFound(gettext_("There is no such meeting."))
-    return meeting
 
 
 def media_policy(origins: list[str]) -> str:
@@ -192,7 +186,7 @@ def person_ics(
 
 @office_portal.get("/sitzungen/{meeting_id}/kapitel.vtt", dependencies=[Depends(public)])
 def chapters_vtt(meeting_id: IdPath, db: TenantDbDep) -> Response:
-    meeting = _meeting(db, meeting_id)
+    meeting = council.meeting_or_404(db, meeting_id)
     found = media.media_of(db, meeting.id)
     if found is None or not found.recording_url:
         raise NotFound(gettext_("This meeting has no recording."))
@@ -252,7 +246,7 @@ def invitation_page(
     db: TenantDbDep,
     municipality: MunicipalityDep,
 ) -> Response:
-    meeting = _meeting(db, meeting_id)
+    meeting = council.meeting_or_404(db, meeting_id)
     return _invitation_page(request, state, db, municipality, meeting)
 
 
@@ -266,7 +260,7 @@ def send_invitation(
     municipality: MunicipalityDep,
     platform: PlatformDep,
 ) -> Response:
-    meeting = _meeting(db, meeting_id)
+    meeting = council.meeting_or_404(db, meeting_id)
     try:
         count = invitations.send(
             db,
@@ -366,7 +360,7 @@ def media_page(
     db: TenantDbDep,
     municipality: MunicipalityDep,
 ) -> Response:
-    meeting = _meeting(db, meeting_id)
+    meeting = council.meeting_or_404(db, meeting_id)
     return _media_page(request, state, db, municipality, meeting)
 
 
@@ -379,7 +373,7 @@ def save_media(
     db: TenantDbDep,
     municipality: MunicipalityDep,
 ) -> Response:
-    meeting = _meeting(db, meeting_id)
+    meeting = council.meeting_or_404(db, meeting_id)
     zone = ZoneInfo(municipality.timezone)
     agenda = council_items(db, meeting)
     # The recording's time 0 the form's chapters were shown against (a form without the shown
@@ -426,7 +420,7 @@ def save_media(
                 actor=state.principal.actor,
             )
         except InvalidInput as exc:
-            errors = {k: gettext_(v) for k, v in exc.errors.items()}
+            errors = field_errors(exc)
         else:
             media.set_chapters(db, meeting, found, offsets, actor=state.principal.actor)
     if errors:
@@ -516,14 +510,18 @@ def save_contact(
         "email": form_text(form, "email", 320),
         "consent": "1" if form_text(form, "consent", 5) in ("1", "on") else "",
     }
-    try:
+
+    def change() -> str:
         media.set_contact_and_consent(
             db, person, values["email"], values["consent"] == "1", actor=state.principal.actor
         )
-    except InvalidInput as exc:
-        errors = {k: gettext_(v) for k, v in exc.errors.items()} or {"email": gettext_(exc.detail)}
-        return _contact_page(request, state, db, municipality, person, values, errors, 422)
-    return RedirectResponse(
-        f"/{municipality.slug}/verwaltung/ratsinfo/personen/{person.id}/kontakt?gespeichert=1",
-        status_code=303,
+        return (
+            f"/{municipality.slug}/verwaltung/ratsinfo/personen/{person.id}/kontakt?gespeichert=1"
+        )
+
+    return submit(
+        change,
+        lambda errors, status: _contact_page(
+            request, state, db, municipality, person, values, errors, status
+        ),
     )

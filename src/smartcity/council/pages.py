@@ -76,13 +76,6 @@ def _zone(municipality: Municipality) -> ZoneInfo:
 # ---- what the portal shows (the same rules as OParl) ---------------------------------------
 
 
-def _public_meeting(db: Session, meeting_id: int) -> Meeting:
-    meeting = db.get(Meeting, meeting_id)
-    if meeting is None or meeting.deleted:
-        raise NotFound(gettext_("There is no such meeting."))
-    return meeting
-
-
 def _public_paper(db: Session, paper_id: int) -> Paper:
     paper = db.scalar(select(Paper).where(Paper.id == paper_id, KINDS["paper"].listed()))
     if paper is None:
@@ -199,7 +192,7 @@ def meeting_page(
     db: TenantDbDep,
     municipality: MunicipalityDep,
 ) -> Response:
-    meeting = _public_meeting(db, meeting_id)
+    meeting = council.meeting_or_404(db, meeting_id)
     return _meeting(request, state, db, municipality, meeting, internal=False)
 
 

@@ -23,7 +23,7 @@ from smartcity.core.errors import InvalidInput, NotFound
 from smartcity.core.lookup import found_or_404
 from smartcity.core.uploads import services as uploads
 from smartcity.core.uploads.models import StoredFile
-from smartcity.core.web.i18n import _
+from smartcity.core.web.i18n import _, gettext_
 from smartcity.council.models import (
     FILE_ROLES,
     AgendaItem,
@@ -66,6 +66,15 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 def get(db: Session, model: type[T], row_id: int) -> T:
     """A row of this municipality (deleted ones too; the back office shows them as such)."""
     return found_or_404(db.get(model, row_id), f"There is no {model.__tablename__} {row_id}.")
+
+
+def meeting_or_404(db: Session, meeting_id: int) -> Meeting:
+    """A meeting of this municipality that is not deleted (what the portal, the session and
+    the office's pages around a meeting show); NotFound otherwise."""
+    meeting = db.get(Meeting, meeting_id)
+    if meeting is None or meeting.deleted:
+        raise NotFound(gettext_("There is no such meeting."))
+    return meeting
 
 
 def _plain(value: Any) -> Any:

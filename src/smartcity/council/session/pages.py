@@ -30,6 +30,7 @@ from smartcity.core.identity.permissions import ROLES
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import layout
 from smartcity.core.web.deps import FormDep, PageDep, form_text, row_id, staff_page
+from smartcity.core.web.forms import submit
 from smartcity.core.web.i18n import gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
@@ -57,19 +58,16 @@ CHOICE_LABELS = {
 }
 
 
-def _meeting(db: Session, meeting_id: int) -> Meeting:
-    meeting = db.get(Meeting, meeting_id)
-    if meeting is None or meeting.deleted:
-        raise NotFound(gettext_("There is no such meeting."))
-    return meeting
-
-
 def _refreshing(form: object) -> bool:
     return form_text(form, "aktualisieren", 1) == "1"  # type: ignore[arg-type]
 
 
+def _target(path: str, refresh: bool) -> str:
+    return path + ("?aktualisieren=1" if refresh else "")
+
+
 def _back(path: str, refresh: bool) -> RedirectResponse:
-    return RedirectResponse(path + ("?aktualisieren=1" if refresh else ""), status_code=303)
+    return RedirectResponse(_target(path, refresh), status_code=303)
 
 
 def _base(municipality: Municipality, meeting: Meeting) -> str:
@@ -80,7 +78,8 @@ def _person_id(db: Session, form: object, name: str = "person_id") -> Person:
     found = row_id(form_text(form, name, 12))  # type: ignore[arg-type]
     person = db.get(Person, found) if found else None
     if person is None or person.deleted:
-        raise InvalidInput(gettext_("Please choose a member."))
+        message = gettext_("Please choose a member.")
+        raise InvalidInput(message, errors={name: message})
     return person
 
 
@@ -96,7 +95,7 @@ def live(
     municipality: MunicipalityDep,
     aktualisieren: Refresh = False,
 ) -> Response:
-    meeting = _meeting(db, meeting_id)
+    meeting = council.meeting_or_404(db, meeting_id)
     return render(
         request,
         "council/session/live.html",
@@ -119,7 +118,7 @@ def overlay(
     db: TenantDbDep,
     municipality: MunicipalityDep,
 ) -> Response:
-    meeting = _meeting(db, meeting_id)
+    meeting = council.meeting_or_404(db, meeting_id)
     response = render(
         request,
         "council/session/overlay.html",
@@ -182,7 +181,9 @@ def console(
     municipality: MunicipalityDep,
     aktualisieren: Refresh = False,
 ) -> Response:
-    return _console(request, state, db, municipality, _meeting(db, meeting_id), aktualisieren)
+    return _console(
+        request, state, db, municipality, council.meeting_or_404(db, meeting_id), aktualisieren
+    )
 
 
 @session_staff.post("/sitzungen/{meeting_id}/sitzungsleitung/{action}")
@@ -195,7 +196,7 @@ def console_action(
     municipality: MunicipalityDep,
 ) -> Response:
     """One of the console's buttons."""
-    meeting = _meeting(db, meeting_id)
+    meeting = council.meeting_or_404(db, meeting_id)
     actor = state.principal.actor
     if action == "eroeffnen":
         running.open_session(db, meeting, room_url=form_text(form, "room_url", 500), actor=actor)
@@ -268,7 +269,7 @@ def ballot_form(
     db: TenantDbDep,
     municipality: MunicipalityDep,
 ) -> Response:
-    meeting = _meeting(db, meeting_id)
+    meeting = council.meeting_or_404(db, meeting_id)
     return _ballot_form(request, state, db, municipality, meeting, {"kind": "main"}, {})
 
 
@@ -281,13 +282,14 @@ def ballot_open(
     db: TenantDbDep,
     municipality: MunicipalityDep,
 ) -> Response:
-    meeting = _meeting(db, meeting_id)
+    meeting = council.meeting_or_404(db, meeting_id)
     values = {
         "kind": "motion" if form_text(form, "kind", 10) == "motion" else "main",
         "subject": form_text(form, "subject", 500),
         "roll_call": "1" if form_text(form, "roll_call", 1) == "1" else "",
     }
-    try:
+
+    def change() -> str:
         voting.open_ballot(
             db,
             meeting,
@@ -296,11 +298,14 @@ def ballot_open(
             roll_call=values["roll_call"] == "1",
             actor=state.principal.actor,
         )
-    except InvalidInput as exc:
-        return _ballot_form(
-            request, state, db, municipality, meeting, values, exc.errors, status_code=422
-        )
-    return _back(f"{_base(municipality, meeting)}/sitzungsleitung", _refreshing(form))
+        return _target(f"{_base(municipality, meeting)}/sitzungsleitung", _refreshing(form))
+
+    return submit(
+        change,
+        lambda errors, status: _ballot_form(
+            request, state, db, municipality, meeting, values, errors, status_code=status
+        ),
+    )
 
 
 # ---- the members' accounts -------------------------------------------------------------------
@@ -371,7 +376,8 @@ def link_account(
         "person_id": form_text(form, "person_id", 12),
         "username": form_text(form, "username", 150),
     }
-    try:
+
+    def change() -> str:
         person = _person_id(db, form)
         if form_text(form, "unlink", 1) == "1":
             running.unlink_account(db, person, actor=state.principal.actor)
@@ -383,10 +389,14 @@ def link_account(
                 allowed=_councillor_accounts(db, municipality),
                 actor=state.principal.actor,
             )
-    except InvalidInput as exc:
-        errors = exc.errors or {"person_id": exc.detail}
-        return _accounts_page(request, state, db, municipality, values, errors, status_code=422)
-    return RedirectResponse(f"/{municipality.slug}/verwaltung/ratsinfo{ACCOUNTS}", status_code=303)
+        return f"/{municipality.slug}/verwaltung/ratsinfo{ACCOUNTS}"
+
+    return submit(
+        change,
+        lambda errors, status: _accounts_page(
+            request, state, db, municipality, values, errors, status_code=status
+        ),
+    )
 
 
 # ---- a member's device -----------------------------------------------------------------------
@@ -401,7 +411,7 @@ def device(
     municipality: MunicipalityDep,
     aktualisieren: Refresh = False,
 ) -> Response:
-    meeting = _meeting(db, meeting_id)
+    meeting = council.meeting_or_404(db, meeting_id)
     person = running.person_of(db, state.principal.id)
     view = views.read(db, meeting, public_only=False)
     mine = None
@@ -441,7 +451,7 @@ def device_action(
     db: TenantDbDep,
     municipality: MunicipalityDep,
 ) -> Response:
-    meeting = _meeting(db, meeting_id)
+    meeting = council.meeting_or_404(db, meeting_id)
     person = running.person_of(db, state.principal.id)
     if person is None:
         raise InvalidInput(
