@@ -169,6 +169,31 @@ def test_an_expired_cart_and_a_cancelled_order_give_the_voucher_back(
     assert (restored.uses, restored.balance_cents) == (0, 1000)
 
 
+def test_an_order_cancelled_twice_at_once_gives_back_once(
+    world: World, platform: Platform, pool: Pool
+) -> None:
+    """Buyer and staff (or a form sent twice) cancel the same order at the same moment: both
+    read it while it was confirmed; the places and the gift card's amount go back once."""
+    [card] = _make(world, pool, vouchers.VoucherInput("gift_card", balance_cents=2000, max_uses=10))
+    first = _hold(world, pool.later_slot, {pool.products["adult"]: 1}, card)
+    _book(world, platform, first)
+    _book(world, platform, _hold(world, pool.later_slot, {pool.products["adult"]: 1}, card))
+    assert _voucher(world, card).balance_cents == 900
+    with world.tenant(world.dresden) as db:
+        read_before = booking.order_by_id(db, holds.hold_by_code(db, first).order_id or 0)
+        sold = db.get(Slot, pool.later_slot).sold
+        db.expunge(read_before)
+    with world.tenant(world.dresden) as db:
+        booking.cancel(db, booking.order_by_id(db, read_before.id), "citizen")
+    with world.tenant(world.dresden) as db:
+        db.add(read_before)  # still "confirmed" as the second request read it
+        assert booking.cancel(db, read_before, "staff", staff=True).state == "cancelled"
+    with world.tenant(world.dresden) as db:
+        assert db.get(Slot, pool.later_slot).sold == sold - 1
+    restored = _voucher(world, card)
+    assert (restored.uses, restored.balance_cents) == (1, 1450)
+
+
 def test_voucher_only_places_are_shown_and_need_a_voucher_that_unlocks_them(
     world: World, platform: Platform, new_client: Callable[[], TestClient]
 ) -> None:

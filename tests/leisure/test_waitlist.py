@@ -4,6 +4,7 @@ passed on to the next; a slot with free places has no waiting list."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -169,3 +170,63 @@ def test_the_waiting_list_on_the_portal(
         slot = db.get(Slot, full.later_slot)
         assert slot is not None
         assert booking.free_places(slot) == 1  # the offered place is free again
+
+
+def test_cancellations_at_once_offer_each_waiting_entry_once(
+    world: World, platform: Platform
+) -> None:
+    """Real concurrent transactions: several orders of a full slot are cancelled at the same
+    time while the job runs. Each freed place goes to one waiting entry; no entry gets two
+    carts, and no place is held by a cart that nobody was offered."""
+    seats = 8
+    full = make_pool(world, world.dresden, hall_slots=seats)
+    orders = [
+        book(world, platform, full.later_slot, {full.products["adult"]: 1}, f"k{n}@example.org")
+        for n in range(seats)
+    ]
+    for n in range(seats):
+        _join(world, full, f"w{n}@example.org")
+    start = threading.Barrier(seats + 2)
+    failures: list[BaseException] = []
+
+    def cancel(code: str) -> None:
+        start.wait()
+        try:
+            with world.tenant(world.dresden) as db:
+                booking.cancel(db, booking.order_by_code(db, code), "citizen")
+        except Exception as exc:
+            failures.append(exc)
+
+    def job() -> None:
+        start.wait()
+        while not cancelled.is_set():
+            try:
+                holds.release_everywhere(platform)
+            except Exception as exc:  # SQLite may say "database is locked"
+                failures.append(exc)
+
+    cancelled = threading.Event()
+    buyers = [threading.Thread(target=cancel, args=(code,)) for code in orders]
+    jobs = [threading.Thread(target=job) for _ in range(2)]  # two instances' schedulers
+    for thread in [*buyers, *jobs]:
+        thread.start()
+    for thread in buyers:
+        thread.join(timeout=120)
+    cancelled.set()
+    for thread in jobs:
+        thread.join(timeout=120)
+    if platform.engine.dialect.name == "postgresql":
+        assert not failures
+    # A SQLite writer that gave up ("database is locked") changed nothing; do it again.
+    for code in orders:
+        with world.tenant(world.dresden) as db:
+            booking.cancel(db, booking.order_by_code(db, code), "citizen")
+    holds.release_everywhere(platform)
+    with world.tenant(world.dresden) as db:
+        entries = list(db.scalars(select(WaitingEntry)))
+        open_carts = list(db.scalars(select(Hold).where(Hold.state == "active")))
+        slot = db.get(Slot, full.later_slot)
+        assert slot is not None
+        assert sorted(e.state for e in entries) == ["offered"] * seats
+        assert sorted(e.hold_id or 0 for e in entries) == sorted(h.id for h in open_carts)
+        assert (slot.sold, slot.held) == (0, seats)

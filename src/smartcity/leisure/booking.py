@@ -386,6 +386,17 @@ def cancel(
     found = [ticket for ticket, _ in tickets_of(db, order)]
     if any(ticket.checked_in_at is not None for ticket in found):
         raise Conflict("Ein Ticket dieser Buchung wurde schon benutzt.")
+    # Only one of two cancellations at once (the buyer and the staff, a form sent twice)
+    # gives the places and the voucher back.
+    claimed = db.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.state != ORDER_CANCELLED)
+        .values(state=ORDER_CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(claimed, "rowcount", 0) != 1:
+        db.refresh(order)
+        return order
     places = sum(ticket.places for ticket in found if ticket.state == TICKET_VALID)
     for ticket in found:
         ticket.state = TICKET_REFUNDED

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from smartcity.citizen.deps import CitizenDep
 from smartcity.core.db import utcnow
-from smartcity.core.errors import Conflict, InvalidInput, NotFound, ServiceError
+from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, TenantDbDep
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import i18n, layout
 from smartcity.core.web.deps import FormDep, PageDep, form_text, row_id, staff_page
+from smartcity.core.web.forms import GENERAL, submit
 from smartcity.core.web.i18n import _, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
@@ -46,7 +47,9 @@ from smartcity.leisure.models import (
     WAIT_WAITING,
     Facility,
     Hold,
+    Slot,
     Voucher,
+    Zone,
 )
 from smartcity.leisure.permissions import LEISURE_MANAGE, TICKETS_CASH, TICKETS_SCAN
 
@@ -125,8 +128,16 @@ def _percent(text: str) -> int | None:
     return int(whole) * 100 + int(part.ljust(2, "0") or 0)
 
 
-def _messages(exc: ServiceError) -> dict[str, str]:
-    return dict(exc.errors) or {"_": exc.detail}
+def _slot_of(db: Session, facility: Facility, slot_id: int) -> Slot:
+    """A slot of this facility (404 for another facility's)."""
+    found = facilities.slot(db, slot_id)
+    if found.facility_id != facility.id:
+        raise NotFound(gettext_("This slot does not exist."))
+    return found
+
+
+def _zone(db: Session, facility: Facility, zone_id: int) -> Zone:
+    return next(z for z in facilities.zones(db, facility.id) if z.id == zone_id)
 
 
 # ---- portal ------------------------------------------------------------------------------
@@ -176,7 +187,7 @@ def _order(
     slot = facilities.slot(db, order.slot_id) if order.slot_id is not None else None
     facility = facilities.facility(db, order.facility_id)
     found = booking.tickets_of(db, order)
-    zone = next(z for z in facilities.zones(db, facility.id) if z.id == found[0][0].zone_id)
+    zone = _zone(db, facility, found[0][0].zone_id)
     deadline = booking.cancel_deadline(db, order, facility, slot)
     return render(
         request,
@@ -215,7 +226,7 @@ def order_pdf(
     slot = facilities.slot(db, order.slot_id) if order.slot_id is not None else None
     facility = facilities.facility(db, order.facility_id)
     found = booking.tickets_of(db, order)
-    zone = next(z for z in facilities.zones(db, facility.id) if z.id == found[0][0].zone_id)
+    zone = _zone(db, facility, found[0][0].zone_id)
     body = tickets.pdf(municipality, facility, zone, slot, found, format)
     return Response(
         body,
@@ -236,7 +247,7 @@ def order_calendar(
         raise NotFound(gettext_("A multi-use ticket has no single date for a calendar."))
     slot = facilities.slot(db, order.slot_id)
     facility = facilities.facility(db, order.facility_id)
-    zone = next(z for z in facilities.zones(db, facility.id) if z.id == slot.zone_id)
+    zone = _zone(db, facility, slot.zone_id)
     page_url = str(request.url_for("order_page", municipality=municipality.slug, code=code))
     return Response(
         tickets.ical(order, facility, zone, slot, page_url),
@@ -271,13 +282,17 @@ def cancel_order(
     municipality: MunicipalityDep,
 ) -> Response:
     order = booking.order_by_code(db, code)
-    try:
+
+    def change() -> str:
         booking.cancel(db, order, actor="citizen")
-    except Conflict as exc:
-        return _order(request, state, db, municipality, code, error=exc.detail, status_code=409)
-    return RedirectResponse(
-        f"/{municipality.slug}/freizeit/bestellung/{order.code}?storniert=1", status_code=303
-    )
+        return f"/{municipality.slug}/freizeit/bestellung/{order.code}?storniert=1"
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        return _order(
+            request, state, db, municipality, code, error=errors[GENERAL], status_code=status
+        )
+
+    return submit(change, again, answered={Conflict: GENERAL})
 
 
 @portal_pages.get("/{slug}")
@@ -331,9 +346,7 @@ def _booking_form(
     status_code: int = 200,
     signed_in: bool = False,
 ) -> Response:
-    slot = facilities.slot(db, slot_id)
-    if slot.facility_id != facility.id:
-        raise NotFound(gettext_("This slot does not exist."))
+    slot = _slot_of(db, facility, slot_id)
     booking.release_expired(db, slot_id=slot.id)
     db.refresh(slot)
     products = facilities.slot_products(db, facility.id)
@@ -348,7 +361,7 @@ def _booking_form(
         status_code=status_code,
         facility=facility,
         slot=slot,
-        zone=next(z for z in facilities.zones(db, facility.id) if z.id == slot.zone_id),
+        zone=_zone(db, facility, slot.zone_id),
         products=products,
         free=booking.free_places(slot),
         with_voucher=booking.voucher_places(slot),
@@ -399,23 +412,31 @@ def book(
     # Not a number: -1, which the cart refuses with the other mistakes of the form.
     quantities = {p.id: _int(values[f"anzahl-{p.id}"] or "0") or 0 for p in products}
     quantities |= {p.id: -1 for p in products if _int(values[f"anzahl-{p.id}"] or "0") is None}
-    try:
+
+    def change() -> str:
         cart = holds.hold(
             db,
             holds.HoldInput(slot_id=slot_id, quantities=quantities, voucher_code=values["voucher"]),
             timezone=municipality.timezone,
         )
-    except booking.SoldOut as exc:
-        errors, status = {"tickets": exc.detail}, 409
-    except InvalidInput as exc:
-        errors, status = _messages(exc), 422
-    except Conflict as exc:
-        errors, status = {"tickets": exc.detail}, 409
-    else:
-        return RedirectResponse(f"/{municipality.slug}/freizeit/warenkorb/{cart.code}", 303)
-    return _booking_form(
-        request, state, db, municipality, facility, slot_id, values, errors, status, bool(citizen)
-    )
+        return f"/{municipality.slug}/freizeit/warenkorb/{cart.code}"
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        return _booking_form(
+            request,
+            state,
+            db,
+            municipality,
+            facility,
+            slot_id,
+            values,
+            errors,
+            status,
+            bool(citizen),
+        )
+
+    # Sold out (409) or another refusal of the slot: shown beside the tickets.
+    return submit(change, again, answered={Conflict: "tickets"})
 
 
 def _cart(
@@ -446,7 +467,7 @@ def _cart(
         cart=cart,
         slot=slot,
         facility=facility,
-        zone=next(z for z in facilities.zones(db, facility.id) if z.id == slot.zone_id),
+        zone=_zone(db, facility, slot.zone_id),
         items=items,
         total=holds.total_cents(items, cart),
         minutes_left=max(int((cart.expires_at - now).total_seconds() // 60), 0),
@@ -489,7 +510,8 @@ def cart_confirm(
 ) -> Response:
     cart = holds.hold_by_code(db, code)
     values = {"email": form_text(form, "email", 254)}
-    try:
+
+    def change() -> str:
         order = holds.confirm(
             db,
             municipality,
@@ -499,7 +521,19 @@ def cart_confirm(
             language=state.language,
             secret=platform.settings.require_secret_key(),
         )
-    except InvalidInput as exc:
+        path = f"/{municipality.slug}/freizeit/bestellung/{order.code}"
+        slot = facilities.slot(db, cart.slot_id)
+        facility = facilities.facility(db, order.facility_id)
+        booking.confirmation_mail(
+            db,
+            order,
+            facility,
+            i18n.moment(slot.starts_at, municipality.timezone, order.language),
+            platform.settings.effective_public_url + path,
+        )
+        return path
+
+    def again(errors: dict[str, str], status: int) -> Response:
         return _cart(
             request,
             state,
@@ -508,32 +542,12 @@ def cart_confirm(
             code,
             signed_in=bool(citizen),
             values=values,
-            errors=_messages(exc),
-            status_code=422,
+            errors=errors,
+            status_code=status,
         )
-    except Conflict as exc:
-        return _cart(
-            request,
-            state,
-            db,
-            municipality,
-            code,
-            signed_in=bool(citizen),
-            values=values,
-            errors={"tickets": exc.detail},
-            status_code=409,
-        )
-    path = f"/{municipality.slug}/freizeit/bestellung/{order.code}"
-    slot = facilities.slot(db, cart.slot_id)
-    facility = facilities.facility(db, order.facility_id)
-    booking.confirmation_mail(
-        db,
-        order,
-        facility,
-        i18n.moment(slot.starts_at, municipality.timezone, order.language),
-        platform.settings.effective_public_url + path,
-    )
-    return RedirectResponse(path, status_code=303)
+
+    # An expired cart (409) is shown beside the tickets.
+    return submit(change, again, answered={Conflict: "tickets"})
 
 
 @portal_pages.post("/warenkorb/{code}/leeren")
@@ -612,7 +626,8 @@ def buy_pass(
     facility = facilities.facility_by_slug(db, slug)
     values = {"first_day": form_text(form, "first_day", 10), "email": form_text(form, "email", 254)}
     first_day = _date(values["first_day"])
-    try:
+
+    def change() -> str:
         if values["first_day"] and first_day is None:
             raise InvalidInput(
                 gettext_("Please check the details of the card."),
@@ -631,7 +646,18 @@ def buy_pass(
             ),
             platform.settings.require_secret_key(),
         )
-    except InvalidInput as exc:
+        path = f"/{municipality.slug}/freizeit/bestellung/{order.code}"
+        found = booking.tickets_of(db, order)
+        booking.confirmation_mail(
+            db,
+            order,
+            facility,
+            tickets.when(municipality, None, found[0][0]),
+            platform.settings.effective_public_url + path,
+        )
+        return path
+
+    def again(errors: dict[str, str], status: int) -> Response:
         return _pass_form(
             request,
             state,
@@ -640,20 +666,12 @@ def buy_pass(
             facility,
             product_id,
             values,
-            _messages(exc),
+            errors,
             signed_in=bool(citizen),
-            status_code=422,
+            status_code=status,
         )
-    path = f"/{municipality.slug}/freizeit/bestellung/{order.code}"
-    found = booking.tickets_of(db, order)
-    booking.confirmation_mail(
-        db,
-        order,
-        facility,
-        tickets.when(municipality, None, found[0][0]),
-        platform.settings.effective_public_url + path,
-    )
-    return RedirectResponse(path, status_code=303)
+
+    return submit(change, again)
 
 
 def _join_form(
@@ -667,9 +685,7 @@ def _join_form(
     errors: dict[str, str],
     status_code: int = 200,
 ) -> Response:
-    slot = facilities.slot(db, slot_id)
-    if slot.facility_id != facility.id:
-        raise NotFound(gettext_("This slot does not exist."))
+    slot = _slot_of(db, facility, slot_id)
     return render(
         request,
         "leisure/waitlist_join.html",
@@ -677,7 +693,7 @@ def _join_form(
         status_code=status_code,
         facility=facility,
         slot=slot,
-        zone=next(z for z in facilities.zones(db, facility.id) if z.id == slot.zone_id),
+        zone=_zone(db, facility, slot.zone_id),
         products=[(str(p.id), p.name) for p in facilities.slot_products(db, facility.id)],
         values=values,
         errors=errors,
@@ -717,7 +733,8 @@ def join_waitlist(
 ) -> Response:
     facility = facilities.facility_by_slug(db, slug)
     values = {n: form_text(form, n, 254) for n in ("product", "count", "email")}
-    try:
+
+    def change() -> str:
         entry = waitlist.join(
             db,
             waitlist.JoinInput(
@@ -728,15 +745,15 @@ def join_waitlist(
                 language=state.language,
             ),
         )
-    except InvalidInput as exc:
+        return f"/{municipality.slug}/freizeit/warteliste/{entry.code}"
+
+    def again(errors: dict[str, str], status: int) -> Response:
         return _join_form(
-            request, state, db, municipality, facility, slot_id, values, _messages(exc), 422
+            request, state, db, municipality, facility, slot_id, values, errors, status
         )
-    except Conflict as exc:
-        return _join_form(
-            request, state, db, municipality, facility, slot_id, values, {"_": exc.detail}, 409
-        )
-    return RedirectResponse(f"/{municipality.slug}/freizeit/warteliste/{entry.code}", 303)
+
+    # Free places or a slot that is over (409): said above the form.
+    return submit(change, again, answered={Conflict: GENERAL})
 
 
 @portal_pages.get("/warteliste/{code}")
@@ -821,7 +838,8 @@ def create_facility(
     names = ("slug", "name", "kind", "description", "address", "opening_hours")
     values = {n: form_text(form, n, 2000 if n == "description" else 300) for n in names}
     values["cancel_hours"] = form_text(form, "cancel_hours", 5)
-    try:
+
+    def change() -> str:
         facility = facilities.create_facility(
             db,
             facilities.FacilityInput(
@@ -835,11 +853,12 @@ def create_facility(
             ),
             state.principal.actor,
         )
-    except InvalidInput as exc:
-        return _setup_list(request, state, db, municipality, values, _messages(exc), 422)
-    return RedirectResponse(
-        f"/{municipality.slug}/verwaltung/freizeit/{facility.id}", status_code=303
-    )
+        return f"/{municipality.slug}/verwaltung/freizeit/{facility.id}"
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        return _setup_list(request, state, db, municipality, values, errors, status)
+
+    return submit(change, again)
 
 
 SETUP_LABELS = {
@@ -952,14 +971,17 @@ def setup(
     )
 
 
+def _done_url(
+    municipality: Municipality, facility: Facility, what: str = "gespeichert", day: str = ""
+) -> str:
+    suffix = f"&tag={day}" if day else ""
+    return f"/{municipality.slug}/verwaltung/freizeit/{facility.id}?erledigt={what}{suffix}"
+
+
 def _done(
     municipality: Municipality, facility: Facility, what: str = "gespeichert", day: str = ""
 ) -> Response:
-    suffix = f"&tag={day}" if day else ""
-    return RedirectResponse(
-        f"/{municipality.slug}/verwaltung/freizeit/{facility.id}?erledigt={what}{suffix}",
-        status_code=303,
-    )
+    return RedirectResponse(_done_url(municipality, facility, what, day), status_code=303)
 
 
 VOUCHER_KINDS = {
@@ -1055,7 +1077,8 @@ def voucher_create(
     names = (*VOUCHER_LABELS, "unlocks_reserved", "note")
     values = {n: form_text(form, n, 200) for n in names}
     valid_until = _date(values["voucher_valid_until"])
-    try:
+
+    def change() -> str:
         if values["voucher_valid_until"] and valid_until is None:
             raise InvalidInput(
                 gettext_("Please check the voucher."),
@@ -1078,12 +1101,12 @@ def voucher_create(
             state.principal.actor,
             today(municipality),
         )
-    except InvalidInput as exc:
-        return _vouchers(request, state, db, municipality, facility, values, _messages(exc), 422)
-    return RedirectResponse(
-        f"/{municipality.slug}/verwaltung/freizeit/{facility.id}/gutscheine?erledigt=erzeugt",
-        status_code=303,
-    )
+        return f"/{municipality.slug}/verwaltung/freizeit/{facility.id}/gutscheine?erledigt=erzeugt"
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        return _vouchers(request, state, db, municipality, facility, values, errors, status)
+
+    return submit(change, again)
 
 
 @staff_pages.post("/freizeit/{facility_id}/gutscheine/{voucher_id}/sperren")
@@ -1121,7 +1144,8 @@ def setup_part(
     values["weekdays"] = "".join(v for v in form.getlist("weekdays") if isinstance(v, str))[:7]
     actor = state.principal.actor
     day = today(municipality)
-    try:
+
+    def change() -> str:
         if part == "bereiche":
             facilities.add_zone(
                 db,
@@ -1194,12 +1218,15 @@ def setup_part(
             facilities.generate_slots(
                 db, facility, start, _int(values.get("days", "")) or 0, municipality.timezone
             )
-            return _done(municipality, facility, "zeitfenster", start.isoformat())
+            return _done_url(municipality, facility, "zeitfenster", start.isoformat())
         else:
             raise NotFound(gettext_("This page or entry does not exist."))
-    except InvalidInput as exc:
-        return _setup(request, state, db, municipality, facility, day, values, _messages(exc), 422)
-    return _done(municipality, facility)
+        return _done_url(municipality, facility)
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        return _setup(request, state, db, municipality, facility, day, values, errors, status)
+
+    return submit(change, again)
 
 
 def _date(text: str) -> date | None:
@@ -1220,9 +1247,7 @@ def edit_slot(
     municipality: MunicipalityDep,
 ) -> Response:
     facility = facilities.facility(db, facility_id)
-    found = facilities.slot(db, slot_id)
-    if found.facility_id != facility.id:
-        raise NotFound(gettext_("This slot does not exist."))
+    found = _slot_of(db, facility, slot_id)
     day = found.starts_at.astimezone(ZoneInfo(municipality.timezone)).date()
     try:
         facilities.update_slot(
@@ -1261,9 +1286,7 @@ def slot_list(
 ) -> Response:
     """The check-in list of a slot: every ticket with its state, payment, entry and exit."""
     facility = facilities.facility(db, facility_id)
-    found = facilities.slot(db, slot_id)
-    if found.facility_id != facility.id:
-        raise NotFound(gettext_("This slot does not exist."))
+    found = _slot_of(db, facility, slot_id)
     rows = booking.check_in_list(db, found.id)
     return render(
         request,
@@ -1271,7 +1294,7 @@ def slot_list(
         state,
         facility=facility,
         slot=found,
-        zone=next(z for z in facilities.zones(db, facility.id) if z.id == found.zone_id),
+        zone=_zone(db, facility, found.zone_id),
         rows=rows,
         day=found.starts_at.astimezone(ZoneInfo(municipality.timezone)).date().isoformat(),
         inside=sum(

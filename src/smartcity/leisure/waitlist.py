@@ -186,6 +186,22 @@ def offer_freed(db: Session, slot_ids: list[int], now: datetime) -> int:
             )
             if getattr(taken, "rowcount", 0) != 1:
                 break  # strictly in order: the first one waits until its places are free
+            # Two releases at once (a request and the job) may both have read this entry as
+            # waiting: only one offers it; the other gives its places back and goes on.
+            claimed = db.execute(
+                update(WaitingEntry)
+                .where(WaitingEntry.id == entry.id, WaitingEntry.state == WAIT_WAITING)
+                .values(state=WAIT_OFFERED, offered_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(claimed, "rowcount", 0) != 1:
+                db.execute(
+                    update(Slot)
+                    .where(Slot.id == slot_id)
+                    .values(held=Slot.held - places)
+                    .execution_options(synchronize_session=False)
+                )
+                continue
             hold = Hold(
                 code=secrets.token_urlsafe(32),
                 facility_id=slot.facility_id,
