@@ -4,18 +4,21 @@ module, errors in OCPI's shape — and every object checked against the spec's d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jsonschema
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import event, select, update
 
-from smartcity.charging.models import ChargingLocation, Connector, Evse
+from smartcity.charging import services
+from smartcity.charging.models import ChargingLocation, Connector, Evse, Operator, Tariff
+from smartcity.charging.schemas import ConnectorIn, EvseIn, LocationIn
 from smartcity.core.db import utcnow
 from tests.charging import ocpi_schemas as schema
-from tests.charging.conftest import Chargers, Report, authorization
+from tests.charging.conftest import AC, Chargers, Report, authorization
 from tests.conftest import World
 
 BASE = "/dresden/ocpi/2.2.1"
@@ -261,3 +264,112 @@ def _made_an_hour_ago(chargers: Chargers) -> None:
     with chargers.world.tenant(chargers.world.dresden) as db:
         for model in (ChargingLocation, Evse, Connector):
             db.execute(update(model).values(updated_at=earlier))
+
+
+def _selects(world: World, call: Callable[[], Any]) -> int:
+    """How many SELECTs `call` makes."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(world.platform.engine, "before_cursor_execute", note)
+    try:
+        call()
+    finally:
+        event.remove(world.platform.engine, "before_cursor_execute", note)
+    return len(seen)
+
+
+def test_the_list_costs_the_same_queries_for_more_locations(
+    partner: TestClient, chargers: Chargers, report: Report
+) -> None:
+    world = chargers.world
+    report("ALT-1", "CHARGING", utcnow() - timedelta(minutes=1))
+    ok(partner.get(f"{BASE}/locations"))  # the process's first copies (municipality, token)
+    few = _selects(world, lambda: ok(partner.get(f"{BASE}/locations")))
+    with world.tenant(world.dresden) as db:
+        operator = db.scalars(select(Operator)).one()
+        tariff = db.scalars(select(Tariff)).first()
+        assert tariff is not None
+        for n in range(6):
+            location = services.create_location(
+                db,
+                LocationIn(
+                    operator_id=operator.id,
+                    ocpi_id=f"DD-EXTRA-{n}",
+                    name=f"Extra {n}",
+                    address=f"Extraweg {n}",
+                    city="Dresden",
+                    postal_code="01069",
+                    lat=51.03,
+                    lon=13.73 + n / 100,
+                ),
+                actor="test",
+            )
+            made = services.add_evse(
+                db,
+                location,
+                EvseIn(
+                    uid=f"EXTRA-{n}",
+                    tariff_id=tariff.id,
+                    connectors=[
+                        ConnectorIn.model_validate(AC),
+                        ConnectorIn.model_validate(AC | {"connector_id": "2"}),
+                    ],
+                ),
+                actor="test",
+            )
+            assert made.datastream_id is not None
+            chargers.datastreams[made.uid] = made.datastream_id
+    report("EXTRA-3", "AVAILABLE", utcnow() - timedelta(minutes=1))
+    many = _selects(world, lambda: ok(partner.get(f"{BASE}/locations")))
+    assert len(ok(partner.get(f"{BASE}/locations"))) == 9
+    assert many == few
+
+
+def test_ids_differing_only_in_case_are_one_id(utility: TestClient, chargers: Chargers) -> None:
+    """OCPI's ids are case-insensitive: a second "dd-hbf" would hide behind "DD-HBF"."""
+    with chargers.world.tenant(chargers.world.dresden) as db:
+        operator_id = db.scalar(select(Operator.id))
+        location_id = db.scalar(select(ChargingLocation.id).limit(1))
+    api = "/dresden/api/v1/charging"
+    place = {
+        "operator_id": operator_id,
+        "ocpi_id": "dd-hbf",
+        "name": "Bahnhof",
+        "address": "Wiener Platz 5",
+        "city": "Dresden",
+        "postal_code": "01069",
+        "lat": 51.04,
+        "lon": 13.73,
+    }
+    assert utility.post(f"{api}/locations", json=place).status_code == 409
+    tariff = {"operator_id": operator_id, "ocpi_id": "ac-adhoc", "energy_price": "0.5"}
+    assert utility.post(f"{api}/tariffs", json=tariff).status_code == 409
+    evse = {"uid": "alt-1", "connectors": [AC]}
+    assert utility.post(f"{api}/locations/{location_id}/evses", json=evse).status_code == 409
+
+
+def test_ids_no_row_can_have_are_refused(utility: TestClient, chargers: Chargers) -> None:
+    with chargers.world.tenant(chargers.world.dresden) as db:
+        location_id = db.scalar(select(ChargingLocation.id).limit(1))
+    api = "/dresden/api/v1/charging"
+    place = {
+        "operator_id": 10**20,
+        "ocpi_id": "DD-NEU",
+        "name": "Neu",
+        "address": "Neuweg 1",
+        "city": "Dresden",
+        "postal_code": "01069",
+        "lat": 51.04,
+        "lon": 13.73,
+    }
+    refused_place = utility.post(f"{api}/locations", json=place)
+    assert refused_place.status_code == 422
+    assert "operator_id" in refused_place.json()["errors"]
+    evse = {"uid": "NEU-1", "tariff_id": 10**20, "connectors": [AC]}
+    refused_evse = utility.post(f"{api}/locations/{location_id}/evses", json=evse)
+    assert refused_evse.status_code == 422
+    assert "tariff_id" in refused_evse.json()["errors"]

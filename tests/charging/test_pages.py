@@ -177,6 +177,14 @@ def test_staff_set_up_a_charging_point_and_a_partner(
         ("capabilities", "CREDIT_CARD_PAYABLE"),
         ("capabilities", "RFID_READER"),
     ]
+    # A power no charger has (1e308 kW once overflowed into a server error) is explained.
+    too_much = [(k, "NEU-X" if k == "uid" else v) for k, v in evse if k != "evse_id"]
+    huge = staff.submit(
+        f"{where}/ladepunkte",
+        [(k, "1e308" if k == "max_electric_power" else v) for k, v in too_much],
+    )
+    assert huge.status_code == 422
+    assert "Eine ganze Zahl in Kilowatt" in main_text(huge)
     assert staff.submit(f"{where}/ladepunkte", evse).status_code == 303
     again = staff.submit(f"{where}/ladepunkte", evse)
     assert again.status_code == 422

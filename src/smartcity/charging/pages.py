@@ -209,20 +209,21 @@ def _overview(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    operators = services.all_operators(db)
     return render(
         request,
         "charging/staff.html",
         state,
         status_code=status_code,
         states=services.states(db),
-        operators=services.all_operators(db),
+        operators=operators,
         tariffs=services.all_tariffs(db),
         partners=services.all_partners(db),
         form=form,
         values=values or {},
         errors=errors or {},
         labels=_labels(),
-        operator_options=[(str(o.id), o.name) for o in services.all_operators(db)],
+        operator_options=[(str(o.id), o.name) for o in operators],
         parking_options=[(p, gettext_(PARKING_WORDS[p])) for p in vocabulary.PARKING_TYPES],
         saved=request.query_params.get("gespeichert") is not None,
         zone=municipality.timezone,
@@ -463,6 +464,7 @@ def _location_page(
     except NotFound as exc:
         raise NotFound(gettext_("There is no such charging location.")) from exc
     current = services.states(db, [location.id])[0]
+    tariffs = services.all_tariffs(db)
     return render(
         request,
         "charging/location.html",
@@ -470,12 +472,12 @@ def _location_page(
         status_code=status_code,
         current=current,
         location=location,
-        tariffs=services.all_tariffs(db),
+        tariffs=tariffs,
         values=values
         or {"format": "SOCKET", "power_type": "AC_3_PHASE", "standard": "IEC_62196_T2"},
         errors=errors or {},
         labels=_labels(),
-        tariff_options=[(str(t.id), t.ocpi_id) for t in services.all_tariffs(db)],
+        tariff_options=[(str(t.id), t.ocpi_id) for t in tariffs],
         connector_options=[
             (c, f"{gettext_(CONNECTOR_WORDS[c])} ({c})" if c in CONNECTOR_WORDS else c)
             for c in vocabulary.CONNECTOR_TYPES
@@ -526,6 +528,8 @@ def add_evse(
     values: dict[str, Any] = {n: form_text(form, n, 60) for n in names}
     capabilities = [c for c in form.getlist("capabilities") if isinstance(c, str)]
     power_kw = _number(values["max_electric_power"]) if values["max_electric_power"] else None
+    if power_kw is not None and not 0 < power_kw <= 1000:
+        power_kw = None  # 1e308 kW would overflow; ConnectorIn allows up to 1,000 kW.
     data = {
         "uid": values["uid"],
         "evse_id": values["evse_id"],

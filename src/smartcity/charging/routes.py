@@ -5,9 +5,10 @@ EVSEs, partners)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
@@ -61,6 +62,7 @@ ocpi_router = APIRouter(prefix="/{municipality}/ocpi", tags=["ocpi"], responses=
 router = APIRouter(prefix="/{municipality}/api/v1/charging", tags=["charging"])
 Manage = Depends(requires(CHARGING_MANAGE))
 Segment = Annotated[str, Path()]
+T = TypeVar("T")
 
 
 # ---- OCPI -------------------------------------------------------------------------------
@@ -134,9 +136,12 @@ def _within(moment: datetime, date_from: datetime | None, date_to: datetime | No
     return (date_from is None or moment >= date_from) and (date_to is None or moment < date_to)
 
 
-def _page(request: Request, items: list[dict[str, object]], offset: int, limit: int) -> Response:
-    """One page with OCPI's pagination headers; `Link` to the next page if there is one."""
-    shown = items[offset : offset + limit]
+def _page(
+    request: Request, items: Sequence[T], offset: int, limit: int, shape: Callable[[T], Any]
+) -> Response:
+    """One page (only its items shaped as OCPI objects) with OCPI's pagination headers;
+    `Link` to the next page if there is one."""
+    shown = [shape(item) for item in items[offset : offset + limit]]
     headers = {"X-Total-Count": str(len(items)), "X-Limit": str(limit)}
     if offset + limit < len(items):
         query = {k: v for k, v in request.query_params.items() if k not in ("offset", "limit")}
@@ -150,11 +155,11 @@ def _page(request: Request, items: list[dict[str, object]], offset: int, limit: 
 def locations(request: Request, found: PartnerDep) -> Response:
     date_from, date_to, offset, limit = _window(request)
     items = [
-        ocpi.location_object(state)
+        state
         for state in services.states(found.db)
         if state.evses and state.last_updated and _within(state.last_updated, date_from, date_to)
     ]
-    return _page(request, items, offset, limit)
+    return _page(request, items, offset, limit, ocpi.location_object)
 
 
 def _location(found: Partnership, location_id: str) -> services.LocationState:
@@ -207,11 +212,11 @@ def connector(
 def tariffs(request: Request, found: PartnerDep) -> Response:
     date_from, date_to, offset, limit = _window(request)
     items = [
-        ocpi.tariff_object(tariff)
+        tariff
         for tariff in services.all_tariffs(found.db)
         if _within(tariff.updated_at, date_from, date_to)
     ]
-    return _page(request, items, offset, limit)
+    return _page(request, items, offset, limit, ocpi.tariff_object)
 
 
 # ---- public API -------------------------------------------------------------------------

@@ -10,10 +10,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from smartcity.charging import vocabulary as v
+from smartcity.core.db import MAX_ROW_ID
 
 # CiString of OCPI, restricted to characters that stay one URL path segment.
 OcpiId = Annotated[str, Field(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9*._:-]+$")]
 Text = Annotated[str, Field(max_length=255)]
+# A row's id as a client sends it: larger numbers are no row and would overflow the column.
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
 class Strict(BaseModel):
@@ -28,7 +31,7 @@ class OperatorIn(Strict):
 
 
 class TariffIn(Strict):
-    operator_id: int
+    operator_id: RowId
     ocpi_id: OcpiId
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
     energy_price: Annotated[Decimal, Field(ge=0, le=100, max_digits=10, decimal_places=4)]
@@ -44,7 +47,7 @@ class TariffIn(Strict):
 
 
 class LocationIn(Strict):
-    operator_id: int
+    operator_id: RowId
     ocpi_id: OcpiId
     name: Annotated[str, Field(min_length=1, max_length=255)]
     address: Annotated[str, Field(min_length=1, max_length=45)]
@@ -101,7 +104,7 @@ class EvseIn(Strict):
     physical_reference: Annotated[str, Field(max_length=16)] = ""
     capabilities: list[str] = []
     parking_restrictions: list[str] = []
-    tariff_id: int | None = None
+    tariff_id: RowId | None = None
     connectors: Annotated[list[ConnectorIn], Field(min_length=1, max_length=8)]
 
     @field_validator("capabilities")

@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -33,7 +34,7 @@ from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, InvalidInput
 from smartcity.core.lookup import get_or_404
 from smartcity.core.spatial import great_circle_m
-from smartcity.sensorthings.models import Datastream, Observation
+from smartcity.sensorthings import latest
 from smartcity.sensorthings.provisioning import StreamSpec, create_thing
 
 OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
@@ -66,7 +67,7 @@ def all_operators(db: Session) -> list[Operator]:
 
 def create_tariff(db: Session, wanted: TariffIn, *, actor: str) -> Tariff:
     _operator(db, wanted.operator_id)
-    if db.scalar(select(Tariff.id).where(Tariff.ocpi_id == wanted.ocpi_id)) is not None:
+    if db.scalar(select(Tariff.id).where(_same(Tariff.ocpi_id, wanted.ocpi_id))) is not None:
         raise Conflict(f"There is already a tariff {wanted.ocpi_id!r}.")
     tariff = Tariff(**wanted.model_dump())
     db.add(tariff)
@@ -81,7 +82,9 @@ def all_tariffs(db: Session) -> list[Tariff]:
 
 def create_location(db: Session, wanted: LocationIn, *, actor: str) -> ChargingLocation:
     _operator(db, wanted.operator_id)
-    if db.scalar(select(ChargingLocation.id).where(ChargingLocation.ocpi_id == wanted.ocpi_id)):
+    if db.scalar(
+        select(ChargingLocation.id).where(_same(ChargingLocation.ocpi_id, wanted.ocpi_id))
+    ):
         raise Conflict(f"There is already a charging location {wanted.ocpi_id!r}.")
     location = ChargingLocation(**wanted.model_dump())
     db.add(location)
@@ -97,7 +100,7 @@ def get_location(db: Session, location_id: int) -> ChargingLocation:
 def add_evse(db: Session, location: ChargingLocation, wanted: EvseIn, *, actor: str) -> Evse:
     """An EVSE with its connectors, and its Thing (at the location) with the status
     Datastream the operator's backend reports to."""
-    if db.scalar(select(Evse.id).where(Evse.uid == wanted.uid)) is not None:
+    if db.scalar(select(Evse.id).where(_same(Evse.uid, wanted.uid))) is not None:
         raise Conflict(f"There is already an EVSE {wanted.uid!r}.")
     if wanted.evse_id and db.scalar(select(Evse.id).where(Evse.evse_id == wanted.evse_id)):
         raise Conflict(f"The EVSE ID {wanted.evse_id!r} is already in use.")
@@ -166,6 +169,12 @@ def remove_evse(db: Session, evse: Evse, *, actor: str) -> None:
         resource_id=str(evse.id),
         changes={"uid": evse.uid},
     )
+
+
+def _same(column: Any, ocpi_id: str) -> Any:
+    """OCPI's ids are CiStrings: "dd-hbf" and "DD-HBF" are one id, so partners (who look
+    them up case-insensitively) must never find two."""
+    return func.lower(column) == ocpi_id.lower()
 
 
 def _operator(db: Session, operator_id: int) -> Operator:
@@ -284,32 +293,7 @@ def power_w(connector: Connector) -> int:
 
 def newest_statuses(db: Session, datastream_ids: list[int]) -> dict[int, tuple[datetime, str]]:
     """The newest Observation (time, text) of each status Datastream: one index seek each."""
-    if not datastream_ids:
-        return {}
-    newest = (
-        select(Observation.id)
-        .where(Observation.datastream_id == Datastream.id)
-        .order_by(Observation.phenomenon_time_start.desc(), Observation.id.desc())
-        .limit(1)
-        .correlate(Datastream)
-        .scalar_subquery()
-    )
-    ids = select(newest).where(Datastream.id.in_(sorted(set(datastream_ids))))
-    rows = db.execute(
-        select(
-            Observation.datastream_id,
-            Observation.phenomenon_time_start,
-            Observation.result_string,
-            Observation.result_json,
-        ).where(Observation.id.in_(ids))
-    )
-    found: dict[int, tuple[datetime, str]] = {}
-    for datastream_id, at, text, other in rows:
-        if datastream_id is None:
-            continue
-        value = text if text is not None else other if isinstance(other, str) else ""
-        found[datastream_id] = (at, value)
-    return found
+    return latest.newest_texts(db, datastream_ids)
 
 
 def states(db: Session, location_ids: list[int] | None = None) -> list[LocationState]:
@@ -342,9 +326,7 @@ def states(db: Session, location_ids: list[int] | None = None) -> list[LocationS
 
 
 def location_by_ocpi_id(db: Session, ocpi_id: str) -> LocationState | None:
-    found = db.scalar(
-        select(ChargingLocation.id).where(func.lower(ChargingLocation.ocpi_id) == ocpi_id.lower())
-    )
+    found = db.scalar(select(ChargingLocation.id).where(_same(ChargingLocation.ocpi_id, ocpi_id)))
     if found is None:
         return None
     return states(db, [found])[0]

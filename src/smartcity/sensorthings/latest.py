@@ -51,23 +51,27 @@ def latest_observations(
     return [(row[0], observations.get(row.newest_id)) for row in rows]
 
 
+def _newest_rows(db: Session, datastream_ids: Iterable[int], *columns: Any) -> Any:
+    """Datastream id, time and `columns` of the newest Observation of each Datastream that
+    has one; one index seek each."""
+    newest_ids = select(_newest_id()).where(models.Datastream.id.in_(sorted(set(datastream_ids))))
+    return db.execute(
+        select(
+            models.Observation.datastream_id, models.Observation.phenomenon_time_start, *columns
+        ).where(models.Observation.id.in_(newest_ids))
+    )
+
+
 def newest_results(
     db: Session, datastream_ids: Iterable[int]
 ) -> dict[int, tuple[datetime, float | bool | None]]:
     """Time and result (number or boolean) of the newest Observation of each Datastream that
-    has one, by Datastream id; one index seek each."""
-    wanted = sorted(set(datastream_ids))
+    has one, by Datastream id."""
+    wanted = list(datastream_ids)
     if not wanted:
         return {}
-    newest = _newest_id()
-    newest_ids = select(newest).where(models.Datastream.id.in_(wanted))
-    rows = db.execute(
-        select(
-            models.Observation.datastream_id,
-            models.Observation.phenomenon_time_start,
-            models.Observation.result_number,
-            models.Observation.result_boolean,
-        ).where(models.Observation.id.in_(newest_ids))
+    rows = _newest_rows(
+        db, wanted, models.Observation.result_number, models.Observation.result_boolean
     )
     return {
         row.datastream_id: (
@@ -76,3 +80,22 @@ def newest_results(
         )
         for row in rows
     }
+
+
+def newest_texts(db: Session, datastream_ids: Iterable[int]) -> dict[int, tuple[datetime, str]]:
+    """Time and text result of the newest Observation of each Datastream that has one (a
+    status word; a JSON string result counts as text, anything else as "")."""
+    wanted = list(datastream_ids)
+    if not wanted:
+        return {}
+    rows = _newest_rows(
+        db, wanted, models.Observation.result_string, models.Observation.result_json
+    )
+    found: dict[int, tuple[datetime, str]] = {}
+    for datastream_id, at, text, other in rows:
+        if datastream_id is not None:
+            found[datastream_id] = (
+                at,
+                text if text is not None else other if isinstance(other, str) else "",
+            )
+    return found
