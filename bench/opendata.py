@@ -273,6 +273,13 @@ def main() -> None:
         with Clock() as clock:
             municipality = fill(platform, args.datasets)
         print(f"filled {args.datasets} datasets in {clock.wall_ms / 1000:.1f} s")
+        if args.postgres:
+            # The planner statistics autovacuum gathers within a minute of such a fill: without
+            # them the files of a page were read through the municipality's index (all 20,000
+            # rows filtered, ~70 ms under load) instead of through their dataset's.
+            with platform.engine.connect() as connection:
+                connection.exec_driver_sql("ANALYZE")
+                connection.commit()
         if not args.gc_as_is:
             settled(create_app(platform=platform, run_broker=False, run_jobs=False))
         pages = -(-args.datasets // services.PAGE_SIZE)

@@ -178,6 +178,25 @@ def test_only_the_data_officer_with_the_form_token_and_not_a_modules_series(
     with demo_catalogue.tenant(demo_catalogue.radebeul) as db:
         foreign = services.all_series(db)[0].uuid
     assert steward.get(f"{MANAGE}/reihen/{foreign}").status_code == 404
+    # Nor to change, withdraw or fill: every form of it answers 404, and nothing is written.
+    for path, data in (
+        ("", {"series_title": "Fremd", "series_description": "x", "series_frequency": "ANNUAL"}),
+        ("/status", {"status": "withdrawn"}),
+        ("/datensaetze", {"dataset": series, "action": "add"}),
+    ):
+        assert submit(steward, f"{MANAGE}/reihen/{foreign}{path}", data).status_code == 404
+    with demo_catalogue.tenant(demo_catalogue.radebeul) as db:
+        foreign_series = services.series_by_uuid(db, foreign)
+        assert foreign_series.status == "published"
+        assert foreign_series.title != "Fremd"
+        foreign_dataset = services.manual_datasets(db)[0].uuid
+    # Radebeul's dataset is not one Dresden's officer can put into Dresden's series.
+    refused_foreign = submit(
+        steward,
+        f"{MANAGE}/reihen/{series}/datensaetze",
+        {"dataset": foreign_dataset, "action": "add"},
+    )
+    assert refused_foreign.status_code == 422
     # A module's series follows its module.
     with demo_catalogue.tenant(demo_catalogue.dresden) as db:
         sensors = services.released_series(db)["sensorthings.messwerte-monate"].uuid

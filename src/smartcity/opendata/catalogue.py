@@ -57,17 +57,16 @@ def catalog_document(
     page: int,
     page_size: int = services.PAGE_SIZE,
 ) -> Document:
-    total = services.published_count(db)
-    modified = db.scalar(
-        select(func.max(OpenDataset.modified)).where(OpenDataset.status == PUBLISHED)
-    )
+    total, modified = services.published_totals(db)
     urls = urls_of(portal, municipality)
     doc = Document()
     describer = rdf.Describer(doc, municipality, services.settings_of(db, create=False), urls)
     datasets = services.published_page(db, page, page_size)
+    # Read before the datasets are described: their `series` come from these rows.
+    series = series_of(db, datasets)
     describer.catalog(
         datasets,
-        series=series_of(db, datasets),
+        series=series,
         page=page,
         total=total,
         page_size=page_size,

@@ -207,7 +207,8 @@ def refresh_dataset(
     period: tuple[datetime | None, datetime | None] | None = None
     if declaration.table is not None:
         table = declaration.table(db, municipality, now)
-        files += _table_files(db, declaration.title, table, declaration.about_people)
+        minimum = settings_of(db).min_persons
+        files += _table_files(declaration.title, table, declaration.about_people, minimum)
         period = (table.start, table.end)
     changed = _sync_files(dataset, files, declaration.key, now)
     # The period belongs to the files: taken over only with a change of their bytes, so that
@@ -220,9 +221,9 @@ def refresh_dataset(
     return changed
 
 
-def _table_files(db: Session, title: str, table: Table, about_people: bool) -> list[_File]:
+def _table_files(title: str, table: Table, about_people: bool, min_persons: int) -> list[_File]:
     """A module's rows as CSV and JSON, through the personal-data guard."""
-    out = guard.release(table, about_people=about_people, min_persons=settings_of(db).min_persons)
+    out = guard.release(table, about_people=about_people, min_persons=min_persons)
     return [
         _File("CSV", f"{title} (CSV)", data=guard.to_csv(out)),
         _File("JSON", f"{title} (JSON)", data=guard.to_json(out)),
@@ -374,6 +375,7 @@ def refresh_series(
         )
     }
     changed = 0
+    minimum: int | None = None
     for period in declaration.series.periods(db, municipality, now):
         source = f"{series.source}{MEMBER}{period.key}"
         member = members.get(source)
@@ -394,7 +396,9 @@ def refresh_series(
             continue
         table = declaration.series.table(db, municipality, period)
         title = member.title
-        files = _table_files(db, title, table, declaration.about_people)
+        if minimum is None:
+            minimum = settings_of(db).min_persons  # read once, for the first member made
+        files = _table_files(title, table, declaration.about_people, minimum)
         if _sync_files(member, files, f"{declaration.key}-{period.key}", now) or (
             member.modified is None
         ):
@@ -880,18 +884,20 @@ class Search:
     series_id: int | None = None
 
 
-def published_count(db: Session) -> int:
-    return (
-        db.scalar(
-            select(func.count()).select_from(OpenDataset).where(OpenDataset.status == PUBLISHED)
-        )
-        or 0
-    )
+def published_totals(db: Session) -> tuple[int, datetime | None]:
+    """The number of published datasets and the newest `modified` among them (one statement:
+    on PostgreSQL each round trip costs more than the scan)."""
+    total, modified = db.execute(
+        select(func.count(), func.max(OpenDataset.modified)).where(OpenDataset.status == PUBLISHED)
+    ).one()
+    return int(total or 0), modified
 
 
 def published_page(db: Session, page: int, size: int = PAGE_SIZE) -> list[OpenDataset]:
     """One page of the catalogue in a stable order (by creation: a new dataset goes to the
-    end, so the pages a harvester already read do not shift)."""
+    end, so the pages a harvester already read do not shift). Their series are not loaded
+    here: the page's `catalogue.series_of` reads the published ones (a dataset's `series` is
+    then taken from the session), only a withdrawn one is read on its own."""
     return list(
         db.scalars(
             select(OpenDataset)
@@ -899,7 +905,7 @@ def published_page(db: Session, page: int, size: int = PAGE_SIZE) -> list[OpenDa
             .order_by(OpenDataset.id)
             .offset((page - 1) * size)
             .limit(size)
-            .options(selectinload(OpenDataset.distributions), selectinload(OpenDataset.series))
+            .options(selectinload(OpenDataset.distributions))
         )
     )
 
