@@ -86,6 +86,12 @@ def test_processes_and_proposals_as_json(world: World, client: TestClient) -> No
         f"{API}/processes/markt/proposals", params={"limit": 1, "offset": 1, "sort": "supported"}
     )
     assert [p["title"] for p in paged.json()["items"]] == ["Trinkbrunnen"]
+    # The total counts every match, not the page; a category narrows both.
+    assert (paged.json()["total"], paged.json()["limit"], paged.json()["offset"]) == (2, 1, 1)
+    green = client.get(f"{API}/processes/markt/proposals", params={"category": "Grün"}).json()
+    assert (green["total"], [p["title"] for p in green["items"]]) == (1, ["Mehr Bäume"])
+    beyond = client.get(f"{API}/processes/markt/proposals", params={"offset": 5}).json()
+    assert (beyond["total"], beyond["items"]) == (2, [])
 
 
 def test_what_the_moderation_hid_never_leaves(world: World, client: TestClient) -> None:
@@ -100,6 +106,7 @@ def test_what_the_moderation_hid_never_leaves(world: World, client: TestClient) 
 
     listed = client.get(f"{API}/processes/platz/proposals").json()
     assert [p["title"] for p in listed["items"]] == ["Sitzbänke"]
+    assert listed["total"] == 1  # the hidden proposal is not counted either
     gone = client.get(f"{API}/processes/platz/proposals/{removed.id}")
     assert gone.status_code == 410
     assert "Werbung" in gone.json()["detail"]

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from smartcity.citizen import login as citizen_login
 from smartcity.core.mail.models import OutgoingMail
-from smartcity.participation.models import Follow
+from smartcity.participation import following
+from smartcity.participation.models import Follow, Proposal
 from tests.conftest import World
 from tests.participation.conftest import add_proposal, citizen_browser, make_process
 from tests.web.conftest import Browser, main_text
@@ -118,3 +119,35 @@ def test_without_a_confirmed_address_there_is_nothing_to_follow_with(
     assert refused.status_code == 422
     with world.tenant(world.dresden) as db:
         assert db.scalar(select(func.count()).select_from(Follow)) == 0
+
+
+def test_an_unsubscribe_link_works_only_in_its_own_municipality(
+    world: World, new_client: Callable[[], TestClient]
+) -> None:
+    process = make_process(world, "platz", "comments", before=("proposals",))
+    proposal = add_proposal(world, process, "Trinkbrunnen")
+    with world.tenant(world.dresden) as db:
+        found = db.get(Proposal, proposal.id)
+        assert found is not None
+        following.follow(
+            db,
+            found,
+            citizen_subject="https://id.example|anna",
+            email="a@example.org",
+            language="de",
+        )
+        token = following.token_of(
+            world.platform.settings.require_secret_key(), db.scalars(select(Follow)).one()
+        )
+    visitor = Browser(new_client())
+    # Radebeul's address with Dresden's link: not found there, and nothing of Dresden ends.
+    assert visitor.get(f"/radebeul/beteiligung/abbestellen/{token}").status_code == 404
+    visitor.submit(f"/radebeul/beteiligung/abbestellen/{token}", {})
+    # A forged link (another id with this link's code) ends nothing either.
+    number, _, mac = token.partition("-")
+    assert (
+        visitor.get(f"/dresden/beteiligung/abbestellen/{int(number) + 1}-{mac}").status_code == 404
+    )
+    with world.tenant(world.dresden) as db:
+        assert db.scalar(select(func.count()).select_from(Follow)) == 1
+    assert visitor.get(f"/dresden/beteiligung/abbestellen/{token}").status_code == 200

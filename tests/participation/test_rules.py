@@ -95,3 +95,30 @@ def test_the_office_sets_a_minimum_share_and_it_is_enforced(
         },
     )
     assert saved.status_code == 303, main_text(saved)
+
+
+def test_bad_supports_are_refused_with_a_message_and_change_nothing(
+    world: World, new_client: Callable[[], TestClient]
+) -> None:
+    _, ids = _budget(world, rule="supports", max_choices=100)
+    _, foreign = _budget(world, rule="supports", slug_suffix="-zwei")
+    anna = citizen_browser(new_client, world, "anna")
+    wiese = f"support-{ids['Wiese']}"
+    for sent, message in (
+        # A number too long for Python to read, and one just over the rule's 100.
+        ([(wiese, "9" * 5000)], "mehr Unterstützungen vergeben, als die Abstimmungsregel"),
+        ([(wiese, "101")], "mehr Unterstützungen vergeben, als die Abstimmungsregel"),
+        ([(wiese, "60"), (f"support-{ids['Bänke']}", "41")], "mehr Unterstützungen vergeben"),
+        # A project of another process, and an id that is no number.
+        ([(f"support-{foreign['Wiese']}", "1")], "nicht auf dem Stimmzettel"),
+        ([("support-x", "1")], "nicht auf dem Stimmzettel"),
+        ([(wiese, "-1"), (wiese, "eins")], "mindestens ein Projekt"),
+    ):
+        refused = anna.submit(f"{BASE}/abstimmung", [*sent, ("action", "cast")])
+        assert refused.status_code == 422, sent[0][1][:10]
+        assert message in main_text(refused)
+    with world.tenant(world.dresden) as db:
+        assert db.scalar(select(Ballot.id)) is None
+    # The whole hundred on one project is what the rule allows.
+    allowed = anna.submit(f"{BASE}/abstimmung", [(wiese, "100"), ("action", "cast")])
+    assert allowed.status_code == 200, main_text(allowed)

@@ -147,7 +147,8 @@ def _phase_out(phase: Phase) -> PhaseOut:
 
 def _process_out(db: Session, process: Process) -> ProcessOut:
     now = utcnow()
-    current = services.current_phase(db, process, now)
+    found = services.phases(db, process)  # read once: the timeline, the current phase, closed
+    current = services.running_phase(found, now)
     has_budget = process.budget_cents is not None
     return ProcessOut(
         slug=process.slug,
@@ -156,7 +157,7 @@ def _process_out(db: Session, process: Process) -> ProcessOut:
         area=process.area,
         categories=list(process.categories or []),
         current_phase=current.kind if current else None,
-        phases=[_phase_out(p) for p in services.phases(db, process)],
+        phases=[_phase_out(p) for p in found],
         support_threshold=process.support_threshold,
         budget_cents=process.budget_cents,
         voting_rule=process.rule if has_budget else None,
@@ -165,7 +166,7 @@ def _process_out(db: Session, process: Process) -> ProcessOut:
         identification=process.identification if has_budget else None,
         min_share_percent=process.min_share_percent if has_budget else None,
         partial_funding=process.partial_funding if has_budget else None,
-        result_published=has_budget and services.voting_closed(db, process, now),
+        result_published=has_budget and services.voting_over(found, now),
     )
 
 
@@ -237,11 +238,12 @@ def list_proposals(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ProposalPage:
     process = services.process_by_slug(db, slug)
-    found = services.visible_proposals(db, process, sort=sort, category=category)
-    page = found[offset : offset + limit]
+    total, page = services.visible_proposals_page(
+        db, process, sort=sort, category=category, limit=limit, offset=offset
+    )
     counts = services.count_comments(db, [p.id for p in page])
     return ProposalPage(
-        total=len(found),
+        total=total,
         offset=offset,
         limit=limit,
         items=[_proposal_out(process, p, counts.get(p.id, 0)) for p in page],

@@ -5,6 +5,7 @@ official answers and the moderation queue. Every form works without JavaScript."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -33,7 +34,7 @@ from smartcity.core.web.i18n import _, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
 from smartcity.participation import exports, following, review_cases, services, voting
-from smartcity.participation.models import ALLOWED, PHASES, Process, Proposal
+from smartcity.participation.models import ALLOWED, PHASES, Ballot, Process, Proposal
 from smartcity.participation.permissions import PARTICIPATION_MANAGE, PARTICIPATION_MODERATE
 
 portal_pages = APIRouter(prefix="/{municipality}/beteiligung", include_in_schema=False)
@@ -169,6 +170,45 @@ def _process_base(municipality: Municipality, process: Process) -> str:
     return f"/{municipality.slug}/beteiligung/{process.slug}"
 
 
+def _proposal_url(municipality: Municipality, process: Process, proposal: Proposal) -> str:
+    return f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}"
+
+
+def _notify(
+    db: Session,
+    platform: Any,
+    municipality: Municipality,
+    process: Process,
+    proposal: Proposal,
+    event: str,
+    *,
+    by_subject: str | None = None,
+    by_name: str = "",
+) -> None:
+    """Mails the proposal's followers about `event` (not the person who caused it)."""
+    following.notify(
+        db,
+        process,
+        proposal,
+        event,
+        base_url=platform.settings.effective_public_url,
+        municipality_slug=municipality.slug,
+        secret=platform.settings.require_secret_key(),
+        by_subject=by_subject,
+        by_name=by_name,
+    )
+
+
+def _button(back: str, anchor: str, act: Callable[[], object]) -> Response:
+    """A citizen's one-button form on a proposal's page (support, follow): the service call,
+    then back to the page at `anchor`; a refusal is the error page in the reader's language."""
+    try:
+        act()
+    except ServiceError as exc:
+        raise in_language(exc) from None
+    return RedirectResponse(f"{back}#{anchor}", status_code=303)
+
+
 def _timeline(db: Session, process: Process, now: datetime) -> list[dict[str, Any]]:
     return [
         {
@@ -224,14 +264,18 @@ def _ballot_choices(form: Any, process: Process) -> list[int]:
     """The ballot as sent: checked projects, or under the "supports" rule each project's
     number of supports (a project id once per support)."""
     if process.rule != "supports":
-        return [row_id(v) or 0 for v in form.getlist("choice") if isinstance(v, str)][:200]
+        # Not cut short (a shorter knapsack ballot might pass): the form's field limit bounds it.
+        return [row_id(v) or 0 for v in form.getlist("choice") if isinstance(v, str)]
+    # One more than the rule allows is enough to refuse the ballot as too many: a larger
+    # number (or one too long to read) is cut to that, never to a ballot that passes.
+    over = process.max_choices + 1
     chosen: list[int] = []
     for name, value in form.multi_items():
         number = value.strip() if isinstance(value, str) else ""
         if name.startswith("support-") and number.isascii() and number.isdecimal():
             project = row_id(name.removeprefix("support-")) or 0
-            chosen += [project] * min(int(number), 100)
-    return chosen[:200]
+            chosen += [project] * (min(int(number), over) if len(number) <= 6 else over)
+    return chosen[:over]
 
 
 def _login_url(request: Request) -> str:
@@ -519,14 +563,10 @@ def support(
 ) -> Response:
     process = services.process_by_slug(db, slug)
     proposal = _visible(db, process, proposal_id)
-    try:
-        back = f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}"
-        services.support(db, proposal, citizen_subject=_citizen(citizen, back))
-    except ServiceError as exc:
-        raise in_language(exc) from None
-    return RedirectResponse(
-        f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}#unterstuetzung",
-        status_code=303,
+    back = _proposal_url(municipality, process, proposal)
+    subject = _citizen(citizen, back)
+    return _button(
+        back, "unterstuetzung", lambda: services.support(db, proposal, citizen_subject=subject)
     )
 
 
@@ -544,22 +584,19 @@ def follow(
     """Follow a proposal (e-mails about it) or stop following it."""
     process = services.process_by_slug(db, slug)
     proposal = _visible(db, process, proposal_id)
-    back = f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}"
+    back = _proposal_url(municipality, process, proposal)
     subject = _citizen(citizen, back)
-    try:
-        if form_text(form, "action", 10) == "stop":
-            following.unfollow(db, proposal, citizen_subject=subject)
-        else:
-            following.follow(
-                db,
-                proposal,
-                citizen_subject=subject,
-                email=citizen.email if citizen is not None else None,
-                language=state.language,
-            )
-    except ServiceError as exc:
-        raise in_language(exc) from None
-    return RedirectResponse(f"{back}#folgen", status_code=303)
+    if form_text(form, "action", 10) == "stop":
+        following.unfollow(db, proposal, citizen_subject=subject)
+        return RedirectResponse(f"{back}#folgen", status_code=303)
+    email = citizen.email if citizen is not None else None
+    return _button(
+        back,
+        "folgen",
+        lambda: following.follow(
+            db, proposal, citizen_subject=subject, email=email, language=state.language
+        ),
+    )
 
 
 @portal_pages.get("/abbestellen/{token}")
@@ -630,7 +667,7 @@ def comment(
 ) -> Response:
     process = services.process_by_slug(db, slug)
     proposal = _visible(db, process, proposal_id)
-    subject = _citizen(citizen, f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}")
+    subject = _citizen(citizen, _proposal_url(municipality, process, proposal))
     values = {name: form_text(form, name, 80) for name in ("public_name", "stance", "parent")}
     values["body"] = form_text(form, "body", services.MAX_COMMENT + 1)
 
@@ -646,19 +683,17 @@ def comment(
             ),
             citizen_subject=subject,
         )
-        following.notify(
+        _notify(
             db,
+            platform,
+            municipality,
             process,
             proposal,
             "comment",
-            base_url=platform.settings.effective_public_url,
-            municipality_slug=municipality.slug,
-            secret=platform.settings.require_secret_key(),
             by_subject=subject,
             by_name=created.public_name,
         )
-        base = _process_base(municipality, process)
-        return f"{base}/vorschlaege/{proposal.id}#kommentar-{created.id}"
+        return f"{_proposal_url(municipality, process, proposal)}#kommentar-{created.id}"
 
     def again(errors: dict[str, str], status: int) -> Response:
         return _proposal_page(
@@ -691,20 +726,14 @@ def support_comment(
 ) -> Response:
     process = services.process_by_slug(db, slug)
     proposal = _visible(db, process, proposal_id)
-    try:
-        services.support_comment(
-            db,
-            services.comment_of(db, proposal, comment_id),
-            citizen_subject=_citizen(
-                citizen, f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}"
-            ),
-        )
-    except ServiceError as exc:
-        raise in_language(exc) from None
-    return RedirectResponse(
-        f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}#kommentar-{comment_id}",
-        status_code=303,
-    )
+    back = _proposal_url(municipality, process, proposal)
+    subject = _citizen(citizen, back)
+
+    def act() -> None:
+        found = services.comment_of(db, proposal, comment_id)
+        services.support_comment(db, found, citizen_subject=subject)
+
+    return _button(back, f"kommentar-{comment_id}", act)
 
 
 @portal_pages.post("/{slug}/melden")
@@ -741,7 +770,7 @@ def report(
         request,
         "participation/reported.html",
         state,
-        back=f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}",
+        back=_proposal_url(municipality, process, proposal),
         **layout.portal(request, municipality, "beteiligung", gettext_("Thank you")),
     )
 
@@ -759,20 +788,22 @@ def _voting_page(
     receipt: str | None = None,
     status_code: int = 200,
     code: str = "",
+    projects: list[Proposal] | None = None,
+    ballot: Ballot | None = None,
 ) -> Response:
+    """`projects` and `ballot` when the caller has read them already (casting)."""
     now = utcnow()
     secret = platform.settings.require_secret_key()
     uses_codes = process.identification == "codes"
-    if uses_codes:
+    if ballot is None and uses_codes and code:
         # A code's ballot is shown only to whoever just typed the code in this form.
-        ballot = voting.ballot_of_code(db, process, code=code, secret=secret) if code else None
-    elif citizen is not None:
+        ballot = voting.ballot_of_code(db, process, code=code, secret=secret)
+    elif ballot is None and not uses_codes and citizen is not None:
         ballot = voting.ballot_of(db, process, citizen_subject=citizen.subject, secret=secret)
-    else:
-        ballot = None
     if chosen is None:
         chosen = list(ballot.choices) if ballot is not None else []
-    projects = voting.ballot_projects(db, process)
+    if projects is None:
+        projects = voting.ballot_projects(db, process)
     costs = sum(p.cost_cents or 0 for p in projects if p.id in chosen)
     supports = {p.id: chosen.count(p.id) for p in projects}
     return render(
@@ -837,20 +868,16 @@ def cast(
         else _citizen(citizen, f"{_process_base(municipality, process)}/abstimmung")
     )
     chosen = _ballot_choices(form, process)
-    # "Check the sum" recomputes the remaining budget without casting (no JavaScript needed).
-    if form_text(form, "action", 20) == "check":
-        return _voting_page(
-            request, state, db, municipality, platform, process, citizen, chosen, {}, code=code
-        )
-    secret = platform.settings.require_secret_key()
-    try:
-        if uses_codes:
-            ballot = voting.cast_with_code(db, process, chosen, code=code, secret=secret)
-        else:
-            ballot = voting.cast(db, process, chosen, citizen_subject=subject, secret=secret)
-    except InvalidInput as exc:
-        field = "code" if "code" in exc.errors else "choices"
-        errors = {field: gettext_(exc.errors.get(field) or exc.detail)}
+    # Read once: the ballot is checked against them, and the page shows them.
+    projects = voting.ballot_projects(db, process)
+
+    def page(
+        chosen: list[int] | None,
+        errors: dict[str, str],
+        status_code: int = 200,
+        ballot: Ballot | None = None,
+    ) -> Response:
+        receipt = ballot.receipt if ballot is not None else None
         return _voting_page(
             request,
             state,
@@ -861,25 +888,32 @@ def cast(
             citizen,
             chosen,
             errors,
-            None,
-            422,
+            receipt,
+            status_code,
             code=code,
+            projects=projects,
+            ballot=ballot,
         )
+
+    # "Check the sum" recomputes the remaining budget without casting (no JavaScript needed).
+    if form_text(form, "action", 20) == "check":
+        return page(chosen, {})
+    secret = platform.settings.require_secret_key()
+    try:
+        if uses_codes:
+            ballot = voting.cast_with_code(
+                db, process, chosen, code=code, secret=secret, on_ballot=projects
+            )
+        else:
+            ballot = voting.cast(
+                db, process, chosen, citizen_subject=subject, secret=secret, on_ballot=projects
+            )
+    except InvalidInput as exc:
+        field = "code" if "code" in exc.errors else "choices"
+        return page(chosen, {field: gettext_(exc.errors.get(field) or exc.detail)}, 422)
     except ServiceError as exc:
         raise in_language(exc) from None
-    return _voting_page(
-        request,
-        state,
-        db,
-        municipality,
-        platform,
-        process,
-        citizen,
-        None,
-        {},
-        ballot.receipt,
-        code=code,
-    )
+    return page(None, {}, ballot=ballot)
 
 
 def _closed_process(db: Session, slug: str) -> Process:
@@ -1289,15 +1323,7 @@ def save_review(
         after = (proposal.feasibility, proposal.review_reason, proposal.cost_cents)
         # Followers hear of the review when it says something new, not on every save.
         if proposal.hidden_at is None and after != before:
-            following.notify(
-                db,
-                process,
-                proposal,
-                "review",
-                base_url=platform.settings.effective_public_url,
-                secret=platform.settings.require_secret_key(),
-                municipality_slug=municipality.slug,
-            )
+            _notify(db, platform, municipality, process, proposal, "review")
         wanted = form_text(form, "on_ballot", 5) == "yes"
         # Once voting started the box is disabled (and not sent): the ballot stays as it is.
         if wanted != proposal.on_ballot and not services.voting_started(db, process):
@@ -1346,15 +1372,7 @@ def official_answer(
             actor=state.principal.actor,
         )
         if proposal.hidden_at is None:
-            following.notify(
-                db,
-                process,
-                proposal,
-                "answer",
-                base_url=platform.settings.effective_public_url,
-                secret=platform.settings.require_secret_key(),
-                municipality_slug=municipality.slug,
-            )
+            _notify(db, platform, municipality, process, proposal, "answer")
         return (
             f"/{municipality.slug}/verwaltung/beteiligung/{process.slug}/vorschlaege/{proposal.id}"
         )

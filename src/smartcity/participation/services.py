@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import nh3
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -198,8 +198,12 @@ def phases(db: Session, process: Process) -> list[Phase]:
 
 
 def current_phase(db: Session, process: Process, now: datetime | None = None) -> Phase | None:
-    now = now or utcnow()
-    running = [p for p in phases(db, process) if p.starts_at <= now < p.ends_at]
+    return running_phase(phases(db, process), now or utcnow())
+
+
+def running_phase(found: Sequence[Phase], now: datetime) -> Phase | None:
+    """The phase running at `now` among a process's `phases` (for a caller that has them)."""
+    running = [p for p in found if p.starts_at <= now < p.ends_at]
     return running[-1] if running else None
 
 
@@ -231,9 +235,12 @@ def voting_started(db: Session, process: Process, now: datetime | None = None) -
 
 
 def voting_closed(db: Session, process: Process, now: datetime | None = None) -> bool:
-    now = now or utcnow()
-    phase = voting_phase(db, process)
-    return phase is not None and phase.ends_at <= now
+    return voting_over(phases(db, process), now or utcnow())
+
+
+def voting_over(found: Sequence[Phase], now: datetime) -> bool:
+    """Whether the voting phase among a process's `phases` has ended at `now`."""
+    return any(p.kind == "voting" and p.ends_at <= now for p in found)
 
 
 def _refuse_frozen(
@@ -466,16 +473,33 @@ def visible_proposals(
 ) -> list[Proposal]:
     """The proposals anybody may see: never a hidden one. Pages, the map, the exports and the
     open data all read through here."""
-    query = select(Proposal).where(Proposal.hidden_at.is_(None))
+    return list(db.scalars(_visible_query(process, sort, category)))
+
+
+def visible_proposals_page(
+    db: Session, process: Process, *, sort: str, category: str | None, limit: int, offset: int
+) -> tuple[int, list[Proposal]]:
+    """One page of `visible_proposals` and how many there are in all (counted and paged in
+    the database, not by loading every proposal)."""
+    total = db.scalar(select(func.count(Proposal.id)).where(*_visible_where(process, category)))
+    page = _visible_query(process, sort, category).limit(limit).offset(offset)
+    return int(total or 0), list(db.scalars(page))
+
+
+def _visible_where(process: Process | None, category: str | None) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [Proposal.hidden_at.is_(None)]
     if process is not None:
-        query = query.where(Proposal.process_id == process.id)
+        where.append(Proposal.process_id == process.id)
     if category:
-        query = query.where(Proposal.category == category)
+        where.append(Proposal.category == category)
+    return where
+
+
+def _visible_query(process: Process | None, sort: str, category: str | None) -> Select[Proposal]:
+    query = select(Proposal).where(*_visible_where(process, category))
     if sort == "supported":
-        query = query.order_by(Proposal.supports.desc(), Proposal.id.desc())
-    else:
-        query = query.order_by(Proposal.created_at.desc(), Proposal.id.desc())
-    return list(db.scalars(query))
+        return query.order_by(Proposal.supports.desc(), Proposal.id.desc())
+    return query.order_by(Proposal.created_at.desc(), Proposal.id.desc())
 
 
 def get_proposal(db: Session, process: Process, proposal_id: int) -> Proposal:

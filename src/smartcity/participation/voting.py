@@ -152,11 +152,11 @@ def tally(projects: Iterable[Project], ballots: Iterable[Sequence[int]], rules: 
 
 def projects_of(db: Session, process: Process) -> dict[int, Project]:
     """The projects on the ballot: visible proposals reviewed as feasible, with their cost."""
-    return {
-        p.id: Project(p.id, p.title, p.cost_cents or 0)
-        for p in visible_proposals(db, process)
-        if p.on_ballot and p.cost_cents is not None
-    }
+    return _projects(ballot_projects(db, process))
+
+
+def _projects(proposals: Iterable[Proposal]) -> dict[int, Project]:
+    return {p.id: Project(p.id, p.title, p.cost_cents or 0) for p in proposals}
 
 
 def voter_key(secret: str, process: Process, citizen_subject: str) -> str:
@@ -177,9 +177,12 @@ def cast(
     citizen_subject: str,
     secret: str,
     now: datetime | None = None,
+    on_ballot: Sequence[Proposal] | None = None,
 ) -> Ballot:
     """Casts or replaces the citizen's ballot (one per citizen and process: the unique key
-    decides under concurrency, the receipt stays the same when the ballot changes)."""
+    decides under concurrency, the receipt stays the same when the ballot changes).
+    `on_ballot`: `ballot_projects` as the caller read them in this transaction (the voting
+    page shows them too), else they are read here."""
     now = now or utcnow()
     require(db, process, "vote", now)
     if process.identification != "login":
@@ -187,13 +190,20 @@ def cast(
             "This vote takes the voting code from your letter, not the citizen login.",
             errors={"code": "Please enter the voting code from your letter."},
         )
-    return _store(db, process, choices, voter_key(secret, process, citizen_subject), now)
+    key = voter_key(secret, process, citizen_subject)
+    return _store(db, process, choices, key, now, on_ballot)
 
 
 def _store(
-    db: Session, process: Process, choices: Sequence[int], key: str, now: datetime
+    db: Session,
+    process: Process,
+    choices: Sequence[int],
+    key: str,
+    now: datetime,
+    on_ballot: Sequence[Proposal] | None,
 ) -> Ballot:
-    errors = check_choices(projects_of(db, process), choices, Rules.of(process))
+    projects = projects_of(db, process) if on_ballot is None else _projects(on_ballot)
+    errors = check_choices(projects, choices, Rules.of(process))
     if errors:
         raise InvalidInput(errors["choices"], errors=errors)
     chosen = sorted(choices)
@@ -294,10 +304,12 @@ def cast_with_code(
     code: str,
     secret: str,
     now: datetime | None = None,
+    on_ballot: Sequence[Proposal] | None = None,
 ) -> Ballot:
     """Casts or replaces the ballot of a voting code. The ballot is keyed by the code, so
     concurrent casts with one code leave one ballot, and the code's holder can change it
-    until voting closes; an unknown code changes nothing. The code's row is only read."""
+    until voting closes; an unknown code changes nothing. The code's row is only read.
+    `on_ballot` as for `cast`."""
     now = now or utcnow()
     require(db, process, "vote", now)
     if process.identification != "codes":
@@ -318,7 +330,8 @@ def cast_with_code(
             "This voting code is not valid for this vote. Please check it against your letter.",
             errors={"code": "This voting code is not valid for this vote."},
         )
-    return _store(db, process, choices, voter_key(secret, process, f"code:{typed}"), now)
+    key = voter_key(secret, process, f"code:{typed}")
+    return _store(db, process, choices, key, now, on_ballot)
 
 
 def ballot_of(db: Session, process: Process, *, citizen_subject: str, secret: str) -> Ballot | None:
