@@ -85,7 +85,11 @@ def read_accepted(text: str, today: date) -> tuple[set[str], list[str]]:
         if not ADVISORY.match(advisory):
             raise GateError(f"accepted-risks line {number}: {advisory!r} is no advisory id")
         dates = DATE.findall(reason)
-        if not dates or date.fromisoformat(dates[-1]) < today:
+        try:
+            until = date.fromisoformat(dates[-1]) if dates else None
+        except ValueError:
+            raise GateError(f"accepted-risks line {number}: {dates[-1]} is no date") from None
+        if until is None or until < today:
             expired.append(advisory)
         else:
             accepted.add(advisory)
@@ -131,7 +135,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             report = json.loads(options.report.read_text())
         except (OSError, ValueError) as exc:
             raise GateError(f"no pip-audit report at {options.report}: {exc}") from None
-        verdict = judge(report, options.accepted.read_text(), options.today)
+        try:
+            accepted_text = options.accepted.read_text()
+        except OSError as exc:
+            raise GateError(f"no list of accepted risks at {options.accepted}: {exc}") from None
+        verdict = judge(report, accepted_text, options.today)
     except GateError as exc:
         print(f"pip-audit gate: {exc}", file=sys.stderr)
         return 1

@@ -70,6 +70,8 @@ def test_an_acceptance_past_its_date_or_without_one_fails() -> None:
     assert undated.expired == ["CVE-2024-22195"]
     with pytest.raises(GateError, match="no advisory id"):
         judge(report("unreachable.json"), "jinja2 is fine until 2027-01-01\n", TODAY)
+    with pytest.raises(GateError, match="2027-13-01 is no date"):
+        judge(report("unreachable.json"), "CVE-2024-22195 until 2027-13-01\n", TODAY)
 
 
 def test_packages_that_could_not_be_audited_are_a_warning() -> None:
@@ -92,6 +94,9 @@ def test_the_command_exits_non_zero_on_a_finding(
     (tmp_path / "other.json").write_text('{"dependencies": [{"version": "1"}]}')
     assert main([str(tmp_path / "other.json"), str(none)]) == 1
     assert "not a pip-audit JSON report" in capsys.readouterr().err
+    # No list of accepted risks: refused with a message, not a traceback.
+    assert main([str(REPORTS / "unreachable.json"), str(tmp_path / "gone.txt")]) == 1
+    assert "no list of accepted risks" in capsys.readouterr().err
 
 
 def test_the_shipped_list_of_accepted_risks_is_read_by_the_gate() -> None:

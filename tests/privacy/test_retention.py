@@ -253,6 +253,9 @@ def test_the_officers_dry_run_over_http_counts_the_case_job_and_the_run_does_it(
     # One municipality's run leaves the instance's own tables (sessions, mail) to the daily job.
     assert not {d["job"] for d in planned["due"]} & {"identity.housekeeping", "core.mail"}
     assert planned["elsewhere"] == []
+    # A moment without its time zone is refused (not compared with an aware one: no 500).
+    naive = dpo.post("/dresden/api/v1/privacy/retention", json={"as_of": "2026-12-01T10:00:00"})
+    assert naive.status_code == 422, naive.text
     ran = dpo.post("/dresden/api/v1/privacy/retention", json={"as_of": planned["as_of"]})
     assert ran.status_code == 202, ran.text
     with world.tenant(world.dresden) as db:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 Kind = Literal["access", "erasure", "restriction", "rectification"]
 
@@ -116,9 +116,10 @@ class PlanOut(BaseModel):
 
 
 class RunIn(BaseModel):
-    """Run retention as the dry run taken at `as_of` announced."""
+    """Run retention as the dry run taken at `as_of` announced (with its time zone, as the dry
+    run gives it: a moment without one is refused, not guessed)."""
 
-    as_of: datetime
+    as_of: AwareDatetime
 
 
 class BreachIn(BaseModel):

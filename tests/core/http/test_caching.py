@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
-from smartcity.core.http.caching import BoundedStore, Pages
+from smartcity.core.http.caching import BoundedStore, Pages, ResponseCache, cacheable
 from smartcity.parking.services import import_geojson
 from tests.conftest import World
 
@@ -107,3 +108,22 @@ def test_kept_copies_are_bounded_in_bytes_least_recently_used_out() -> None:
     pages = Pages(100)
     kept = pages.get_or_make("page", lambda: b"{}")
     assert kept.etag == pages.get_or_make("page", lambda: b"other").etag
+
+
+def test_small_answers_under_long_keys_are_bounded_too() -> None:
+    """The client chooses the query string and the Accept headers of a kept copy's key: many
+    tiny answers under long keys must not outgrow the limit that a few large bodies keep."""
+    app = FastAPI()
+
+    @app.get("/tiny", dependencies=[Depends(cacheable(60))])
+    def tiny() -> dict[str, int]:
+        return {"n": 1}
+
+    cache = ResponseCache(app, limit=100_000)
+    client = TestClient(cache)
+    padding = "x" * 4_000
+    for number in range(100):
+        answer = client.get(f"/tiny?q={number}{padding}", headers={"Accept": padding})
+        assert answer.status_code == 200
+    assert 0 < len(cache.copies) <= 100_000 // 8_000  # keys of 8 kB each count, not 7 bytes
+    assert client.get(f"/tiny?q=99{padding}", headers={"Accept": padding}).json() == {"n": 1}

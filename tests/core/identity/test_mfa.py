@@ -80,6 +80,8 @@ def test_a_clerk_sets_up_an_app_and_then_logs_in_in_two_steps(
     assert laptop.get("/auth/sessions").status_code == 401
     pending_cookie = laptop.cookies.get("__Host-smartcity_session")
     assert laptop.post("/auth/mfa", json={"code": "123456"}).status_code == 401
+    # Digits of another script are a wrong code, not a server error.
+    assert laptop.post("/auth/mfa", json={"code": "١٢٣٤٥٦"}).status_code == 401
     second = laptop.post("/auth/mfa", json={"code": code(enrolment["secret"])})
     assert second.status_code == 200, second.text
     assert second.json()["next_step"] is None

@@ -64,6 +64,8 @@ def test_a_role_key_is_declared_once_and_plain() -> None:
         define_role("admin", label="x", label_de="x", description="x", description_de="x")
     with pytest.raises(ValueError, match="lower-case"):
         define_role("Chief Of-Staff", label="x", label_de="x", description="x", description_de="x")
+    with pytest.raises(ValueError, match="lower-case"):
+        define_role("bäder", label="x", label_de="x", description="x", description_de="x")
 
 
 def test_an_undeclared_role_cannot_be_given(world: World) -> None:

@@ -185,6 +185,19 @@ class _Copy:
     etag: str
     headers: list[tuple[bytes, bytes]]
     body: bytes
+    # What the copy holds in all: its body, its headers and its key (a query string or an
+    # Accept header of the client's choosing), so that many small answers under long keys
+    # are bounded as well as a few large ones.
+    weight: int = 0
+
+
+# Roughly what a kept copy costs besides its bytes (the objects around them).
+COPY_OVERHEAD = 512
+
+
+def _weight(key: tuple[Any, ...], headers: list[tuple[bytes, bytes]], body: bytes) -> int:
+    held = sum(len(name) + len(value) for name, value in headers)
+    return COPY_OVERHEAD + len(body) + held + sum(len(part or "") for part in key)
 
 
 def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
@@ -206,7 +219,7 @@ class ResponseCache:
     ) -> None:
         self.app = app
         self.clock = clock
-        self.copies: BoundedStore[_Copy] = BoundedStore(limit, lambda copy: len(copy.body))
+        self.copies: BoundedStore[_Copy] = BoundedStore(limit, lambda copy: copy.weight)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
@@ -284,9 +297,9 @@ class ResponseCache:
                 and _header(kept_headers, b"set-cookie") is None
             )
             if keep and key is not None:
-                self.copies.put(
-                    key, _Copy(self.clock() + policy.seconds, generation, etag, kept_headers, body)
-                )
+                expires = self.clock() + policy.seconds
+                weight = _weight(key, kept_headers, body)
+                self.copies.put(key, _Copy(expires, generation, etag, kept_headers, body, weight))
             await self._answer(send, etag, kept_headers, body, if_none_match)
 
         await self.app(scope, receive, capture)

@@ -124,7 +124,8 @@ def _normalized(code: str) -> str:
 
 def _matching_step(credential: TotpCredential, secret: str, code: str, now: float) -> int | None:
     code = _normalized(code)
-    if len(code) != 6 or not code.isdecimal():
+    # ASCII only: hmac.compare_digest refuses other characters ("١٢٣٤٥٦" is decimal, too).
+    if len(code) != 6 or not (code.isascii() and code.isdecimal()):
         return None
     totp = pyotp.TOTP(secret, interval=INTERVAL)
     current = int(now // INTERVAL)

@@ -9,6 +9,7 @@ case work, operations, data, audit, press, the region) are `Role`'s below.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -103,7 +104,8 @@ def define_role(
     the module (or of those it requires) the role holds although they do not name it."""
     if key in ROLES:
         raise ValueError(f"role {key} defined twice")
-    if not key or not key.replace("_", "").isalpha() or not key.islower() or len(key) > 40:
+    # ASCII, as SMARTCITY_MFA_REQUIRED_ROLES names them ("ä".isalpha() is true as well).
+    if not re.fullmatch(r"[a-z][a-z_]{0,39}", key):
         raise ValueError(f"role key {key!r}: lower-case letters and _ only, at most 40")
     role = StaffRole(
         key,

@@ -191,8 +191,8 @@ def form_photo(
 def row_id(text: str) -> int | None:
     """An id typed into a form, or None: digits only and within the databases' integer
     range (a larger number would be a database error, not a wrong id)."""
-    # isascii: str.isdecimal() also accepts "²" or "٣", which int() refuses; the length keeps
-    # int() away from Python's limit on the digits it converts.
+    # ASCII digits only (isdigit() takes "²", which int() refuses; isdecimal() takes "٣");
+    # the length keeps int() away from Python's limit on the digits it converts.
     if not (text.isascii() and text.isdecimal()) or len(text) > 19:
         return None
     return int(text) if int(text) <= MAX_ROW_ID else None
