@@ -47,7 +47,9 @@ def _number(value: float | int | None, digits: int = 0) -> str:
         return "–"
     text = f"{value:,.{digits}f}"
     if i18n.current_language.get() == "de":
-        text = text.replace(",", "\u2009").replace(".", ",")
+        # A narrow no-break space groups the thousands (DIN 5008) and keeps "25 000,00 €"
+        # on one line; a thin space let a phone break the number in two.
+        text = text.replace(",", "\u202f").replace(".", ",")
     return text
 
 
