@@ -11,13 +11,14 @@ SMARTCITY_MAP_TILE_URL names another tile server instead.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import os
 import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from playwright.sync_api import Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 from tests.web.tile_server import tile_server
 
 from tools.demo_instance import DemoInstance, demo_instance
@@ -29,7 +30,8 @@ PHONE = ViewportSize(width=390, height=844)
 KIOSK = ViewportSize(width=1280, height=720)
 
 # A page reached from a list: the list's path, then the link to follow on each page (the first
-# that matches), so that the pictures show whatever the demo data holds.
+# that matches), so that the pictures show whatever the demo data holds. A step that starts
+# with "+" is no link but appended to the path reached (a sub-page: "+/live").
 Via = tuple[str, tuple[str, ...]]
 PROCESS = ("/dresden/beteiligung", ("main a[href^='/dresden/beteiligung/']",))
 PROPOSAL = (PROCESS[0], (*PROCESS[1], "main a[href*='/vorschlaege/']"))
@@ -39,6 +41,19 @@ FACILITY = ("/dresden/freizeit", ("main a[href^='/dresden/freizeit/']",))
 BOOKING = (FACILITY[0], (*FACILITY[1], "main a[href*='/buchen/']"))
 DEPARTURES = ("/dresden/oepnv?q=Postplatz", ("main .stop-list a",))
 NEWS_POST = ("/dresden/aktuelles", ("main a[href*='/aktuelles/']:not([href*='bilder'])",))
+PASS = (FACILITY[0], (*FACILITY[1], "main a[href*='/karten/']"))
+# Tomorrow's first museum slot is fully booked in the demo (leisure/demo.py).
+TOMORROW = datetime.date.today() + datetime.timedelta(days=1)
+WAITLIST = (f"/dresden/freizeit/stadtmuseum?tag={TOMORROW}", ("main a[href*='/warteliste/']",))
+# The council's calendar: its first table lists the coming meetings, its second the past ones;
+# the demo's digital session is the next council meeting (council/session/demo.py), the stream
+# and chapters belong to the last meeting held (council/demo_office.py).
+_CALENDAR = "/radebeul/ratsinfo"
+NEXT_COUNCIL = (_CALENDAR, ("main div.table-scroll >> nth=0 >> th a:has-text('Stadtrat')",))
+HELD_MEETING = (_CALENDAR, ("main div.table-scroll >> nth=1 >> th a",))
+PIESCHEN = "/dresden/beteiligung/buergerhaushalt-pieschen"
+FOLLOW = (PIESCHEN, ("main a[href*='/vorschlaege/']", "+#folgen"))
+CHARGING = "/dresden/laden?lat=51.0504&lon=13.7373"
 
 # (file name, path, Via, or None where the page is reached by clicking, viewport, language)
 Shot = tuple[str, str | Via | None, ViewportSize, str]
@@ -79,8 +94,24 @@ CITIZEN_PAGES: list[Shot] = [
     ("portal-leisure-booking-phone", BOOKING, PHONE, "de"),
     ("portal-transit-departures", DEPARTURES, DESKTOP, "de"),
     ("portal-transit-departures-phone-en", DEPARTURES, PHONE, "en"),
+    ("portal-charging", CHARGING, DESKTOP, "de"),
+    ("portal-charging-phone-en", CHARGING, PHONE, "en"),
+    ("portal-leisure-pass", PASS, PHONE, "de"),
+    ("portal-leisure-cart", None, PHONE, "de"),  # two tickets reserved from a booking form
+    ("portal-leisure-cart-en", None, DESKTOP, "en"),
+    ("portal-leisure-waitlist", WAITLIST, PHONE, "de"),
+    ("portal-council-meeting-stream", HELD_MEETING, DESKTOP, "de"),
+    ("portal-council-meeting-stream-phone-en", HELD_MEETING, PHONE, "en"),
+    ("portal-council-search", "/radebeul/ratsinfo/suche?q=Haushalt", PHONE, "de"),
+    ("portal-council-search-en", "/radebeul/ratsinfo/suche?q=Haushalt", DESKTOP, "en"),
+    ("portal-participation-voting", f"{PIESCHEN}/abstimmung", PHONE, "de"),
+    ("portal-participation-voting-en", f"{PIESCHEN}/abstimmung", DESKTOP, "en"),
+    ("portal-participation-follow", FOLLOW, PHONE, "de"),
+    ("portal-participation-unsubscribe", "/dresden/beteiligung/abbestellen/ungueltig", PHONE, "en"),
     ("kiosk", None, KIOSK, "de"),  # the first bench's display
 ]
+VOUCHERS = ("/dresden/verwaltung/freizeit", ("main li > a[href^='freizeit/']", "+/gutscheine"))
+SERIES = ("/dresden/verwaltung/offene-daten", ("main a[href*='/offene-daten/reihen/']",))
 STAFF_PAGES: list[Shot] = [
     ("backoffice-overview", "/dresden/verwaltung/", DESKTOP, "de"),
     ("backoffice-overview-en", "/dresden/verwaltung/", DESKTOP, "en"),
@@ -100,6 +131,21 @@ STAFF_PAGES: list[Shot] = [
     ("backoffice-participation", "/dresden/verwaltung/beteiligung", DESKTOP, "de"),
     ("backoffice-leisure-en", "/dresden/verwaltung/freizeit", DESKTOP, "en"),
     ("backoffice-transit", "/dresden/verwaltung/oepnv", DESKTOP, "de"),
+    ("backoffice-charging", "/dresden/verwaltung/laden", DESKTOP, "de"),
+    ("backoffice-charging-phone-en", "/dresden/verwaltung/laden", PHONE, "en"),
+    ("backoffice-leisure-vouchers", VOUCHERS, DESKTOP, "de"),
+    ("backoffice-open-data-series", SERIES, DESKTOP, "de"),
+    ("backoffice-open-data-series-phone-en", SERIES, PHONE, "en"),
+]
+# The digital council session, opened by the council office for the next council meeting (a
+# vote in progress), as the office, the public, the stream and a councillor see it.
+SESSION_PAGES: list[tuple[str, str, Shot]] = [
+    ("radebeul.ratsbuero", "sitzungsleitung", ("council-session-chair", None, DESKTOP, "de")),
+    ("radebeul.ratsbuero", "sitzungsleitung", ("council-session-chair-phone", None, PHONE, "de")),
+    ("radebeul.ratsbuero", "live", ("council-session-live-phone-en", None, PHONE, "en")),
+    ("radebeul.ratsbuero", "einblendung", ("council-session-overlay", None, KIOSK, "de")),
+    ("radebeul.stadtrat", "sitzung", ("council-session-device-phone", None, PHONE, "de")),
+    ("radebeul.stadtrat", "sitzung", ("council-session-device-en", None, DESKTOP, "en")),
 ]
 
 
@@ -121,11 +167,18 @@ def _followed(page: Page, via: Via, language: str) -> str:
     start, links = via
     path = start
     for selector in links:
+        if selector.startswith("+"):
+            path += selector[1:]
+            continue
         page.goto(_with_language(path, language))
-        found = page.locator(selector).first.get_attribute("href")
-        if not found:
+        link = page.locator(selector).first
+        if not link.count():
             raise RuntimeError(f"no link {selector} on {path}")
-        path = found
+        # The path the browser resolved, so that relative links ("freizeit/1") work as well.
+        path = str(link.evaluate("a => a.pathname + a.search"))
+    if "#" in path:
+        path, fragment = path.split("#", 1)
+        return f"{_with_language(path, language)}#{fragment}"
     return _with_language(path, language)
 
 
@@ -199,6 +252,11 @@ def _photograph(instance: DemoInstance) -> None:
             if name == "kiosk":
                 page.goto(_with_language("/dresden/umwelt", language))
                 target = page.locator("a[href*='/display']").first.get_attribute("href")
+            elif name.startswith("portal-leisure-cart"):
+                page.goto(_followed(page, BOOKING, language))
+                page.locator("main input[type=number]").first.fill("2")
+                page.locator("main form button[type=submit]").last.click()
+                page.wait_for_load_state()
             elif path is None:
                 page.goto(_with_language("/dresden/dienste/hundesteuer-anmeldung", language))
                 page.get_by_role("button", name="Antrag beginnen").click()
@@ -232,8 +290,49 @@ def _photograph(instance: DemoInstance) -> None:
             elif path is not None:
                 target = _target(page, path, language)
             _shoot(page, name, target, viewport)
+        if any(_wanted(shot[0]) for _, _, shot in SESSION_PAGES):
+            _council_session(browser, instance)
         browser.close()
     print(f"Screenshots written to {OUT}")
+
+
+def _signed_in(browser: Browser, instance: DemoInstance, username: str) -> Page:
+    page = browser.new_context(base_url=instance.base_url, locale="de-DE").new_page()
+    page.goto("/anmelden?lang=de")
+    page.fill("#feld-username", username)
+    page.fill("#feld-password", instance.password(username))
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url("**/verwaltung/**")
+    return page
+
+
+def _council_session(browser: Browser, instance: DemoInstance) -> None:
+    """Open the next council meeting's session as the office: members checked in, the second
+    item called and put to the vote; then photograph its pages."""
+    office = _signed_in(browser, instance, "radebeul.ratsbuero")
+    public = _followed(office, NEXT_COUNCIL, "de").split("?")[0]
+    meeting = public.rsplit("/", 1)[1]
+    staff = f"/radebeul/verwaltung/ratsinfo/sitzungen/{meeting}"
+    office.goto(f"{staff}/sitzungsleitung")
+    if office.locator("form[action$='eroeffnen'] button").count():
+        office.locator("form[action$='eroeffnen'] button").click()
+        office.wait_for_load_state()
+        for _ in range(17):
+            office.locator("form[action$='/anwesend'] button").first.click()
+            office.wait_for_load_state()
+        office.locator("form[action$='/top'] button").nth(1).click()
+        office.wait_for_load_state()
+        office.goto(f"{staff}/sitzungsleitung-abstimmung")
+        office.locator("main form button[type=submit]").first.click()
+        office.wait_for_load_state()
+    pages = {"radebeul.ratsbuero": office}
+    for username, part, (name, _, viewport, language) in SESSION_PAGES:
+        if not _wanted(name):
+            continue
+        if username not in pages:
+            pages[username] = _signed_in(browser, instance, username)
+        base = public if part in ("live", "einblendung") else staff
+        _shoot(pages[username], name, _with_language(f"{base}/{part}", language), viewport)
 
 
 if __name__ == "__main__":
