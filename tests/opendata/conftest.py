@@ -90,7 +90,7 @@ def submit(
     """Post a page's form as the browser does: with the CSRF token of its cookie."""
     token = client.cookies.get("__Host-smartcity_csrf")
     if token is None:
-        client.get("/")
+        client.get("/anmelden")  # a page with a form sets the token's cookie
         token = client.cookies.get("__Host-smartcity_csrf")
     response: httpx.Response = client.post(
         path, data={**data, "csrf_token": token}, files=files, follow_redirects=False

@@ -58,7 +58,7 @@ class Browser:
     def csrf(self) -> str:
         token: str | None = self.client.cookies.get("__Host-smartcity_csrf")
         if token is None:
-            self.client.get("/")
+            self.client.get("/anmelden")  # a page with a form sets the token's cookie
             token = self.client.cookies.get("__Host-smartcity_csrf")
         assert token is not None
         return token

@@ -132,7 +132,8 @@ def test_pages_carry_the_security_headers_and_leaflet_comes_from_us(
     leaflet = citizen.get("/static/leaflet/leaflet.js")
     assert leaflet.status_code == 200
     assert leaflet.headers["content-type"].startswith("text/javascript")
-    cookie = page.headers["set-cookie"]
+    # The token's cookie comes with a page that has a form (the parking page has none).
+    cookie = citizen.get("/anmelden").headers["set-cookie"]
     assert "__Host-smartcity_csrf=" in cookie
     for flag in ("HttpOnly", "Secure", "SameSite=strict"):
         assert flag in cookie

@@ -5,9 +5,11 @@ new at once, on the car parks, the citizen service catalogue and the portal's st
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 
 from smartcity.core.http.caching import BoundedStore, Pages, ResponseCache, cacheable
@@ -127,3 +129,37 @@ def test_small_answers_under_long_keys_are_bounded_too() -> None:
         assert answer.status_code == 200
     assert 0 < len(cache.copies) <= 100_000 // 8_000  # keys of 8 kB each count, not 7 bytes
     assert client.get(f"/tiny?q=99{padding}", headers={"Accept": padding}).json() == {"n": 1}
+
+
+def test_the_start_page_sets_no_cookie_and_is_kept_for_everyone(
+    new_client: Callable[[], TestClient], world: World
+) -> None:
+    """A first visit without cookies: the start page has no form, so it sets no CSRF cookie
+    and is an answer a cache may share; the login page has a form and sets the cookie."""
+    visitor = new_client()
+    page = visitor.get("/dresden/", headers={"Accept-Language": "de"})
+    assert page.status_code == 200
+    assert "set-cookie" not in page.headers
+    assert page.headers["cache-control"] == "public, max-age=30"
+    login = visitor.get("/anmelden")
+    assert "__Host-smartcity_csrf=" in login.headers["set-cookie"]
+    assert 'name="csrf_token"' in login.text
+
+
+def test_an_answer_that_sets_a_cookie_is_neither_public_nor_kept() -> None:
+    app = FastAPI()
+    calls = []
+
+    @app.get("/greeting", dependencies=[Depends(cacheable(60))])
+    def greeting() -> JSONResponse:
+        calls.append(1)
+        answer = JSONResponse({"hello": "you"})
+        answer.set_cookie("seen", "1")
+        return answer
+
+    client = TestClient(ResponseCache(app))
+    first = client.get("/greeting")
+    assert first.headers["cache-control"] == "private, no-cache"
+    client.cookies.clear()
+    client.get("/greeting")
+    assert len(calls) == 2  # made again: nobody else gets the first client's cookie

@@ -284,18 +284,14 @@ class ResponseCache:
                 for name, value in start.get("headers", [])
                 if name not in (b"content-length", b"etag", b"cache-control")
             ]
-            shared = anonymous or not policy.personal
+            # An answer that sets a cookie is that one client's: never shared by a cache.
+            sets_cookie = _header(start.get("headers", []), b"set-cookie") is not None
+            shared = (anonymous or not policy.personal) and not sets_cookie
             control = f"public, max-age={policy.seconds}" if shared else "private, no-cache"
             kept_headers.append((b"cache-control", control.encode()))
             if policy.personal:
                 kept_headers.append((b"vary", b"Cookie"))
-            keep = (
-                key is not None
-                and shared
-                and policy.seconds > 0
-                and len(body) <= MAX_KEPT_BYTES
-                and _header(kept_headers, b"set-cookie") is None
-            )
+            keep = key is not None and shared and policy.seconds > 0 and len(body) <= MAX_KEPT_BYTES
             if keep and key is not None:
                 expires = self.clock() + policy.seconds
                 weight = _weight(key, kept_headers, body)

@@ -38,9 +38,18 @@ class WebState:
     new_csrf: bool = False
     set_language: bool = False
     cookies: dict[str, str | None] = field(default_factory=dict)
+    # Whether the answer holds a form with the token (`csrf_field` was written): a new token's
+    # cookie is set only then, so that pages without a form (the start page, a car park)
+    # carry no Set-Cookie and can be kept and shared like any public answer.
+    csrf_used: bool = False
+
+    def csrf_input(self) -> str:
+        """The hidden form field with the token (marks the token as used)."""
+        self.csrf_used = True
+        return f'<input type="hidden" name="{CSRF_FIELD}" value="{self.csrf_token}">'
 
     def apply_cookies(self, response: Response) -> None:
-        if self.new_csrf:
+        if self.new_csrf and self.csrf_used:
             response.set_cookie(
                 CSRF_COOKIE,
                 self.csrf_token,
