@@ -18,8 +18,15 @@ UTILITY_STAFF = define_role(
     "utility_staff",
     label="Public utilities (Stadtwerke)",
     label_de="Stadtwerke",
-    description="Keeps public transport current: timetables (GTFS) and realtime sources",
-    description_de="Hält den Nahverkehr aktuell: Fahrpläne (GTFS) und Echtzeitquellen",
+    # Other Stadtwerke modules grant their permissions to this role too (charging points).
+    description=(
+        "Keeps the Stadtwerke's services current: timetables (GTFS), realtime sources and "
+        "whatever other Stadtwerke modules grant to it, such as the charging points"
+    ),
+    description_de=(
+        "Hält die Dienste der Stadtwerke aktuell: Fahrpläne (GTFS), Echtzeitquellen und, was "
+        "andere Module der Stadtwerke ihr geben, etwa die Ladepunkte"
+    ),
     holds=(MUNICIPALITY_READ, TRANSIT_MANAGE),
     demo=(DemoAccount("dresden.stadtwerke", "Stadtwerke Dresden"),),
 )
