@@ -17,7 +17,7 @@ from smartcity.core.audit import services as audit
 from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.core.lookup import found_or_404
-from smartcity.core.mail.services import queue_mail
+from smartcity.core.mail.services import Attachment, queue_mail
 from smartcity.core.tenancy.models import Municipality
 from smartcity.leisure import payments, tickets, vouchers, waitlist
 from smartcity.leisure.facilities import MAX_PLACES
@@ -35,6 +35,7 @@ from smartcity.leisure.models import (
     Product,
     Slot,
     Ticket,
+    Zone,
 )
 
 # At most this many tickets in one order.
@@ -455,24 +456,52 @@ def revoked_codes(db: Session, since: datetime) -> list[str]:
 
 
 def confirmation_mail(
-    db: Session, order: Order, facility: Facility, when: str, order_url: str
+    db: Session,
+    municipality: Municipality,
+    order: Order,
+    facility: Facility,
+    when: str,
+    order_url: str,
 ) -> None:
-    """The buyer's confirmation: the address of the order page, which holds the tickets (QR,
+    """The buyer's confirmation: the tickets as PDF and (for a slot) the visit as an
+    iCalendar file attached, and the address of the order page, which holds the tickets (QR,
     PDF, calendar file) and the cancellation. Nothing is sent without an e-mail address."""
     if not order.email:
         return
+    found = tickets_of(db, order)
+    slot = db.get(Slot, order.slot_id) if order.slot_id is not None else None
+    zone = found_or_404(db.get(Zone, found[0][0].zone_id), "Diese Buchung gibt es nicht.")
+    attachments = [
+        Attachment(
+            f"tickets-{facility.slug}.pdf",
+            "application/pdf",
+            tickets.pdf(municipality, facility, zone, slot, found),
+        )
+    ]
+    if slot is not None:
+        attachments.append(
+            Attachment(
+                f"{facility.slug}.ics",
+                "text/calendar; charset=utf-8",
+                tickets.ical(order, facility, zone, slot, order_url),
+            )
+        )
     if order.language == "en":
         subject = f"Your tickets: {facility.name}, {when}"
+        attached = "the tickets (PDF)" + (" and the visit for your calendar" if slot else "")
         body = (
             f"Thank you for your booking.\n\n{facility.name}, {when}\n\n"
+            f"Attached: {attached}.\n\n"
             f"Your tickets (QR code, PDF, calendar) and the cancellation:\n{order_url}\n\n"
             "Keep this address; it is your access to the tickets."
         )
     else:
         subject = f"Ihre Tickets: {facility.name}, {when}"
+        attached = "die Tickets (PDF)" + (" und der Termin für Ihren Kalender" if slot else "")
         body = (
             f"Vielen Dank für Ihre Buchung.\n\n{facility.name}, {when}\n\n"
+            f"Im Anhang: {attached}.\n\n"
             f"Ihre Tickets (QR-Code, PDF, Kalender) und die Stornierung:\n{order_url}\n\n"
             "Bewahren Sie diese Adresse auf: Sie ist Ihr Zugang zu den Tickets."
         )
-    queue_mail(db, to=order.email, subject=subject, body=body)
+    queue_mail(db, to=order.email, subject=subject, body=body, attachments=attachments)

@@ -16,6 +16,7 @@ from smartcity.core.modules import (
 from smartcity.leisure import demo
 from smartcity.leisure.datasets import OCCUPANCY
 from smartcity.leisure.holds import HOLDS
+from smartcity.leisure.office_pages import office_pages
 from smartcity.leisure.pages import portal_pages, staff_pages
 from smartcity.leisure.permissions import (
     FACILITY_MANAGER,
@@ -36,7 +37,8 @@ module = Module(
     permissions=(LEISURE_MANAGE, TICKETS_SCAN, TICKETS_CASH),
     roles=(FACILITY_MANAGER, GATE_STAFF),
     routers=(router,),
-    pages=(portal_pages, staff_pages),
+    # office_pages before staff_pages: "/freizeit/{facility_id}" would take "buchungen".
+    pages=(portal_pages, office_pages, staff_pages),
     templates=HERE / "templates",
     translations=HERE / "locale",
     demo_seeders=(demo.seed,),

@@ -81,6 +81,8 @@ PAYMENT_LABELS = {
     payments.REFUNDED: _("refunded"),
     payments.VOID: _("cancelled, nothing was paid"),
 }
+# A staff action sent from a booking's page (`office_pages`) leads back to it.
+BACK_TO_ORDER = "buchung"
 SCAN_CLASSES = {scans.OK: "success", scans.PROOF: "warning", scans.EXITED: "info"}
 
 
@@ -526,6 +528,7 @@ def cart_confirm(
         facility = facilities.facility(db, order.facility_id)
         booking.confirmation_mail(
             db,
+            municipality,
             order,
             facility,
             i18n.moment(slot.starts_at, municipality.timezone, order.language),
@@ -650,6 +653,7 @@ def buy_pass(
         found = booking.tickets_of(db, order)
         booking.confirmation_mail(
             db,
+            municipality,
             order,
             facility,
             tickets.when(municipality, None, found[0][0]),
@@ -1326,11 +1330,16 @@ def staff_cancel(
     if order.facility_id != facility_id:
         raise NotFound(gettext_("This page or entry does not exist."))
     booking.cancel(db, order, state.principal.actor, staff=True)
-    return RedirectResponse(
-        f"/{municipality.slug}/verwaltung/freizeit/{facility_id}/zeitfenster/{order.slot_id}"
-        "?storniert=1",
-        status_code=303,
-    )
+    # Back to the booking's page (from the booking search; a multi-use ticket has no slot),
+    # else to the slot's check-in list.
+    if form_text(form, "zurueck", 10) == BACK_TO_ORDER or order.slot_id is None:
+        target = f"/{municipality.slug}/verwaltung/freizeit/buchungen/{order.id}?storniert=1"
+    else:
+        target = (
+            f"/{municipality.slug}/verwaltung/freizeit/{facility_id}/zeitfenster/"
+            f"{order.slot_id}?storniert=1"
+        )
+    return RedirectResponse(target, status_code=303)
 
 
 # ---- back office: the entry check ---------------------------------------------------------
@@ -1411,4 +1420,9 @@ def gate_paid(
 ) -> Response:
     order = booking.order_by_code(db, form_text(form, "order", 43))
     booking.mark_paid(db, order, state.principal.actor)
+    if form_text(form, "zurueck", 10) == BACK_TO_ORDER:
+        return RedirectResponse(
+            f"/{municipality.slug}/verwaltung/freizeit/buchungen/{order.id}?bezahlt=1",
+            status_code=303,
+        )
     return RedirectResponse(f"/{municipality.slug}/verwaltung/einlass?bezahlt=1", status_code=303)
