@@ -1,6 +1,7 @@
 """Demo data: a made-up council for Radebeul (names and papers are invented) — one legislative
 term, the city council with 4 committees and 5 factions, 30 councillors, 12 meetings with
-agendas (one non-public item each), 24 papers with PDF files, one of them non-public."""
+agendas (one non-public item each), 24 papers with PDF files, one of them non-public; the demo
+seeder adds a draft budget with the factions' amendments (demo_budget.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from smartcity.core.demo import DemoContext
 from smartcity.core.portal import Portal
 from smartcity.core.uploads.services import UploadLimits
 from smartcity.council import services
+from smartcity.council.demo_budget import seed_budget
 from smartcity.council.demo_office import seed_office
 from smartcity.council.models import (
     AgendaItem,
@@ -355,8 +357,11 @@ def seed(context: DemoContext) -> None:
     with context.tenant_session(municipality) as db:
         if db.scalar(select(func.count()).select_from(Organization)):
             return
-        seed_council(db, data_dir=portal.data_dir, limits=portal.limits, now=utcnow())
+        now = utcnow()
+        seeded = seed_council(db, data_dir=portal.data_dir, limits=portal.limits, now=now)
+        seed_budget(db, seeded.council, seeded.factions, now)
     context.say(
         "  Council (Radebeul): 4 committees, 5 factions, 30 councillors, 12 meetings, "
-        "24 papers; OParl at /oparl/v1.1"
+        "24 papers; OParl at /oparl/v1.1; a draft budget with 10 amendments at "
+        "/radebeul/ratsinfo/haushalt"
     )

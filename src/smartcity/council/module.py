@@ -15,6 +15,8 @@ from smartcity.core.modules import (
     Retention,
 )
 from smartcity.council import demo
+from smartcity.council.budget_pages import budget_portal, budget_staff
+from smartcity.council.following_pages import follow_portal
 from smartcity.council.office_pages import office_portal, office_staff, office_static
 from smartcity.council.oparl import OParlError
 from smartcity.council.open_data import DATASETS
@@ -48,6 +50,8 @@ module = Module(
     models=(
         "smartcity.council.models",
         "smartcity.council.models_office",
+        "smartcity.council.models_budget",
+        "smartcity.council.models_following",
         "smartcity.council.session.models",
     ),
     migrations=HERE / "migrations",
@@ -58,11 +62,15 @@ module = Module(
         COUNCIL_SESSION_TAKE_PART,
     ),
     roles=(COUNCIL_OFFICE, COUNCILLOR),
-    # Consent to be streamed is a consent record of the privacy module (media.py).
-    requires=("privacy",),
+    # Consent to be streamed is a consent record of the privacy module (media.py); following
+    # a paper or committee needs the citizen login (following_pages.py).
+    requires=("privacy", "citizen"),
     routers=(router,),
     exception_handlers={OParlError: oparl_error},
     pages=(
+        # Before staff_pages, whose editor paths (`/{segment}/{row_id}`) would take them.
+        budget_portal,
+        budget_staff,
         portal_pages,
         staff_pages,
         office_portal,
@@ -71,6 +79,7 @@ module = Module(
         session_portal,
         session_staff,
         session_static,
+        follow_portal,
     ),
     templates=HERE / "templates",
     translations=HERE / "locale",
@@ -148,6 +157,19 @@ module = Module(
                 "of the invitations belongs to the meeting's files under the archives act."
             ),
         ),
+        PersonalData(
+            table="council_follow",
+            columns=("citizen_subject", "email"),
+            categories=("user.unique_id.pseudonymous", "user.contact.email"),
+            subject="citizen_voter",
+            purpose="Send the citizen who asked for it e-mails about a paper or committee they "
+            "follow",
+            legal_basis="Art. 6 (1) a GDPR (consent: following is opt-in and ends with one click)",
+            retention=Retention("follower: until they stop, or the paper or committee is deleted"),
+            identifiers={"citizen_subject": "citizen_subject", "email": "email"},
+            recipients=("the municipality's mail server",),
+            erasure=ERASE_DELETE,
+        ),
     ),
     not_personal=(
         NotPersonal(
@@ -178,6 +200,12 @@ module = Module(
             "An agenda item's subject and the council's resolution.",
         ),
         NotPersonal("council_paper", ("name",), "The title of a council paper (Drucksache)."),
+        NotPersonal("council_budget_line", ("name",), "A product of the budget plan."),
+        NotPersonal(
+            "council_budget_amendment",
+            ("reason",),
+            "A faction's reason for its amendment to the budget (a public council paper).",
+        ),
         NotPersonal(
             "council_file",
             ("name", "file_name", "text"),

@@ -32,9 +32,10 @@ from smartcity.core.web.forms import field_errors, submit
 from smartcity.core.web.i18n import gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
-from smartcity.council import feeds, invitations, media, search
+from smartcity.council import feeds, following, invitations, media, search
 from smartcity.council import services as council
 from smartcity.council.editor import local_input
+from smartcity.council.following_pages import mailing
 from smartcity.council.models import AgendaItem, Meeting, Organization, Person
 from smartcity.council.permissions import COUNCIL_CONFIDENTIAL, COUNCIL_MANAGE
 
@@ -273,6 +274,8 @@ def send_invitation(
         return _invitation_page(
             request, state, db, municipality, meeting, gettext_(exc.detail), 422
         )
+    # The committees' followers get the (changed) public agenda, or the cancellation.
+    following.agenda_sent(db, meeting, mailing(request, municipality))
     return RedirectResponse(
         f"/{municipality.slug}/verwaltung/ratsinfo/sitzungen/{meeting.id}/einladung"
         f"?gesendet={count}",

@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from smartcity.citizen.deps import CitizenSessionDep
 from smartcity.core.db import utcnow
 from smartcity.core.errors import InvalidInput, NotFound
 from smartcity.core.http.deps import (
@@ -34,7 +35,8 @@ from smartcity.core.web.i18n import _, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
 from smartcity.council import editor as forms
-from smartcity.council import feeds
+from smartcity.council import feeds, following
+from smartcity.council import following_pages as follow_pages
 from smartcity.council import office_pages as office
 from smartcity.council import services as council
 from smartcity.council.models import (
@@ -269,9 +271,11 @@ def paper_page(
     state: PageDep,
     db: TenantDbDep,
     municipality: MunicipalityDep,
+    citizen: CitizenSessionDep,
 ) -> Response:
     paper = _public_paper(db, paper_id)
-    return _paper(request, state, db, municipality, paper, internal=False)
+    follow = follow_pages.box(db, municipality, paper, citizen)
+    return _paper(request, state, db, municipality, paper, internal=False, follow=follow)
 
 
 def _paper(
@@ -282,6 +286,7 @@ def _paper(
     paper: Paper,
     *,
     internal: bool,
+    follow: follow_pages.FollowBox | None = None,
 ) -> Response:
     rows = db.execute(
         select(Consultation, AgendaItem, Meeting, Organization)
@@ -319,6 +324,7 @@ def _paper(
         direction=db.get(Organization, paper.under_direction_of_id)
         if paper.under_direction_of_id
         else None,
+        follow=follow,
         roles=ROLE_LABELS,
         internal=internal,
         manage=internal and state.principal.can(COUNCIL_MANAGE),
@@ -370,6 +376,7 @@ def organization_page(
     state: PageDep,
     db: TenantDbDep,
     municipality: MunicipalityDep,
+    citizen: CitizenSessionDep,
 ) -> Response:
     organization = db.get(Organization, organization_id)
     if organization is None or organization.deleted:
@@ -393,6 +400,7 @@ def organization_page(
         organization=organization,
         members=_memberships(db, organization_id=organization.id),
         meetings=meetings,
+        follow=follow_pages.box(db, municipality, organization, citizen),
         zone=municipality.timezone,
         **layout.portal(request, municipality, "ratsinfo", organization.name),
     )
@@ -572,6 +580,7 @@ def _save(
     zone = _zone(municipality)
     raw = {spec.name: form_text(form, spec.name, spec.limit) for spec in editor.fields}
     values, errors = forms.parse(db, editor, raw, zone)
+    before = following.published(db, row)
     try:
         if errors:
             raise InvalidInput("form", errors=errors)
@@ -583,6 +592,8 @@ def _save(
             chosen = {int(v) for v in form.getlist("organizations") if str(v).isdecimal()}
             known = {int(v) for v, _label in forms.organization_choices(db)}
             council.set_meeting_organizations(db, row, chosen & known, actor=state.principal.actor)
+        # Followers hear of a new meeting of their committee, a paper on a public agenda.
+        following.after_edit(db, row, before, follow_pages.mailing(request, municipality))
     except InvalidInput as exc:
         shown = field_errors(exc, fallback="name")
         return _editor_page(
@@ -638,6 +649,7 @@ def delete_entry(
     else:
         row = council.get(db, _editor_of(segment).model, row_id)
     paths = council.delete(db, row, actor=state.principal.actor, data_dir=portal.data_dir)
+    following.forget(db, row)  # nobody follows what is gone
     background.add_task(uploads.unlink_all, paths)  # after the commit
     return RedirectResponse(f"/{municipality.slug}/verwaltung/ratsinfo", status_code=303)
 
@@ -665,7 +677,7 @@ def upload_file(
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise InvalidInput(gettext_("Please choose a PDF file."))
     data = upload.file.read(portal.limits.max_bytes + 1)
-    council.attach_file(
+    added = council.attach_file(
         db,
         parent=parent,
         role=form_text(form, "role", 20),
@@ -678,6 +690,7 @@ def upload_file(
         limits=portal.limits,
         actor=state.principal.actor,
     )
+    following.file_published(db, added, follow_pages.mailing(request, municipality))
     meeting_id = parent.meeting_id if isinstance(parent, AgendaItem) else parent.id
     page = "vorlagen" if isinstance(parent, Paper) else "sitzungen"
     target = parent.id if isinstance(parent, Paper) else meeting_id
