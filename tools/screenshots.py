@@ -54,6 +54,9 @@ HELD_MEETING = (_CALENDAR, ("main div.table-scroll >> nth=1 >> th a",))
 PIESCHEN = "/dresden/beteiligung/buergerhaushalt-pieschen"
 FOLLOW = (PIESCHEN, ("main a[href*='/vorschlaege/']", "+#folgen"))
 CHARGING = "/dresden/laden?lat=51.0504&lon=13.7373"
+# The demo's draft budget (council/demo_budget.py) and a paper with its "follow" section.
+BUDGET = ("/radebeul/ratsinfo/haushalt", ("main a[href^='/radebeul/ratsinfo/haushalt/']",))
+PAPER_FOLLOW = ("/radebeul/ratsinfo/vorlagen", ("main a[href*='/vorlagen/']", "+#folgen"))
 
 # (file name, path, Via, or None where the page is reached by clicking, viewport, language)
 Shot = tuple[str, str | Via | None, ViewportSize, str]
@@ -108,6 +111,9 @@ CITIZEN_PAGES: list[Shot] = [
     ("portal-participation-voting-en", f"{PIESCHEN}/abstimmung", DESKTOP, "en"),
     ("portal-participation-follow", FOLLOW, PHONE, "de"),
     ("portal-participation-unsubscribe", "/dresden/beteiligung/abbestellen/ungueltig", PHONE, "en"),
+    ("portal-council-budget", BUDGET, DESKTOP, "de"),
+    ("portal-council-budget-phone-en", BUDGET, PHONE, "en"),
+    ("portal-council-paper-follow-phone", PAPER_FOLLOW, PHONE, "de"),
     ("kiosk", None, KIOSK, "de"),  # the first bench's display
 ]
 VOUCHERS = ("/dresden/verwaltung/freizeit", ("main li > a[href^='freizeit/']", "+/gutscheine"))
@@ -136,6 +142,14 @@ STAFF_PAGES: list[Shot] = [
     ("backoffice-leisure-vouchers", VOUCHERS, DESKTOP, "de"),
     ("backoffice-open-data-series", SERIES, DESKTOP, "de"),
     ("backoffice-open-data-series-phone-en", SERIES, PHONE, "en"),
+    ("backoffice-leisure-bookings", "/dresden/verwaltung/freizeit/buchungen", DESKTOP, "de"),
+    ("backoffice-leisure-cash-report", "/dresden/verwaltung/freizeit/kassenbericht", DESKTOP, "de"),
+    (
+        "backoffice-leisure-cash-report-phone-en",
+        "/dresden/verwaltung/freizeit/kassenbericht",
+        PHONE,
+        "en",
+    ),
 ]
 # The digital council session, opened by the council office for the next council meeting (a
 # vote in progress), as the office, the public, the stream and a councillor see it.
