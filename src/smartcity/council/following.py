@@ -15,8 +15,6 @@ language (the page's language when they followed)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.core.db import utcnow
 from smartcity.core.errors import InvalidInput
+from smartcity.core.mail import unsubscribe
 from smartcity.core.mail.services import queue_mail
 from smartcity.council.models import (
     AgendaItem,
@@ -110,30 +109,30 @@ def follows(db: Session, target: Target, citizen_subject: str | None) -> bool:
     return found is not None
 
 
-def _mac(secret: str, found: Follow) -> str:
+def _bound(found: Follow) -> tuple[str, str]:
+    """What a link is bound to besides the row: what is followed, and by whom."""
     target = (
         f"paper:{found.paper_id}" if found.paper_id else f"organization:{found.organization_id}"
     )
-    message = (
-        f"council-follow|{found.municipality_id}|{found.id}|{target}|{found.citizen_subject}"
-    ).encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
+    return target, found.citizen_subject
+
+
+def _code(secret: str, found: Follow) -> str:
+    return unsubscribe.code(
+        secret, "council-follow", found.municipality_id, found.id, *_bound(found)
+    )
 
 
 def token_of(secret: str, found: Follow) -> str:
-    return f"{found.id}-{_mac(secret, found)}"
+    return unsubscribe.token(
+        secret, "council-follow", found.municipality_id, found.id, *_bound(found)
+    )
 
 
 def by_token(db: Session, token: str, *, secret: str) -> Follow | None:
     """The following an unsubscribe link names (None: already ended, never existed, another
     municipality's, or a link that was not ours)."""
-    number, _, mac = token.partition("-")
-    if not (number.isascii() and number.isdecimal()) or len(number) > 12 or not mac:
-        return None
-    found = db.get(Follow, int(number))
-    if found is None or not hmac.compare_digest(mac, _mac(secret, found)):
-        return None
-    return found
+    return unsubscribe.find(db, Follow, token, lambda found: _code(secret, found))
 
 
 def end(db: Session, found: Follow) -> None:

@@ -10,13 +10,11 @@ named by their public names only."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from smartcity.core.errors import InvalidInput
+from smartcity.core.mail import unsubscribe
 from smartcity.core.mail.services import queue_mail
 from smartcity.participation.models import Follow, Process, Proposal
 from smartcity.participation.services import upsert
@@ -24,13 +22,16 @@ from smartcity.participation.services import upsert
 EVENTS = ("comment", "answer", "review")
 
 
-def _mac(secret: str, found: Follow) -> str:
-    message = f"follow|{found.municipality_id}|{found.id}|{found.citizen_subject}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
+def _code(secret: str, found: Follow) -> str:
+    return unsubscribe.code(
+        secret, "follow", found.municipality_id, found.id, found.citizen_subject
+    )
 
 
 def token_of(secret: str, found: Follow) -> str:
-    return f"{found.id}-{_mac(secret, found)}"
+    return unsubscribe.token(
+        secret, "follow", found.municipality_id, found.id, found.citizen_subject
+    )
 
 
 def follow(
@@ -82,13 +83,7 @@ def following(db: Session, proposal: Proposal, citizen_subject: str | None) -> b
 def by_token(db: Session, token: str, *, secret: str) -> Follow | None:
     """The following an unsubscribe link names (None: already ended, never existed, or a
     link that was not ours)."""
-    number, _, mac = token.partition("-")
-    if not (number.isascii() and number.isdecimal()) or len(number) > 12 or not mac:
-        return None
-    found = db.get(Follow, int(number))
-    if found is None or not hmac.compare_digest(mac, _mac(secret, found)):
-        return None
-    return found
+    return unsubscribe.find(db, Follow, token, lambda found: _code(secret, found))
 
 
 def end(db: Session, found: Follow) -> None:
