@@ -18,6 +18,7 @@ from smartcity.core.errors import Conflict, InvalidInput
 from smartcity.core.platform import Platform
 from smartcity.leisure import booking, facilities, passes, scans
 from smartcity.leisure.models import Facility, Ticket
+from smartcity.leisure.occupancy import occupancy
 from tests.conftest import World
 from tests.leisure.conftest import BERLIN, Pool
 from tests.web.conftest import Browser, main_text
@@ -207,11 +208,9 @@ def test_a_card_visitor_counts_in_the_occupancy(
     with world.tenant(world.dresden) as db:
         facility = db.get(Facility, pool.facility_id)
         assert facility is not None
-        inside = {o.zone: o.inside for o in scans.occupancy(db, facility)}
+        inside = {o.zone: o.inside for o in occupancy(db, facility)}
         assert inside["Schwimmhalle"] == 1
-        later = {
-            o.zone: o.inside for o in scans.occupancy(db, facility, utcnow() + timedelta(hours=5))
-        }
+        later = {o.zone: o.inside for o in occupancy(db, facility, utcnow() + timedelta(hours=5))}
         assert later["Schwimmhalle"] == 0
 
 

@@ -13,6 +13,7 @@ from smartcity.core.db import utcnow
 from smartcity.core.platform import Platform
 from smartcity.leisure import booking, scans
 from smartcity.leisure.models import Facility, Scan
+from smartcity.leisure.occupancy import occupancy
 from tests.conftest import World
 from tests.leisure.conftest import Pool, book, make_pool, ticket_tokens
 from tests.web.conftest import Browser, main_text
@@ -27,7 +28,7 @@ def _occupancy(world: World, pool: Pool) -> dict[str, int]:
     with world.tenant(world.dresden) as db:
         facility = db.get(Facility, pool.facility_id)
         assert facility is not None
-        return {z.zone: z.inside for z in scans.occupancy(db, facility)}
+        return {z.zone: z.inside for z in occupancy(db, facility)}
 
 
 def test_a_ticket_lets_in_once_then_says_already_used(

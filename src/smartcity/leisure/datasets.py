@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from smartcity.core.modules import DataApi, DatasetDeclaration, Table, TableColumn
 from smartcity.core.tenancy.models import Municipality
-from smartcity.leisure import facilities, scans
+from smartcity.leisure import facilities
 from smartcity.leisure.models import Slot, Ticket, Zone
-from smartcity.leisure.scans import PASS_VISIT
+from smartcity.leisure.occupancy import PASS_VISIT, occupancy
 
 
 def counted_since(db: Session, facility_id: int, now: datetime) -> datetime | None:
@@ -57,7 +57,7 @@ def occupancy_table(db: Session, municipality: Municipality, now: datetime) -> T
         since = counted_since(db, facility.id, now)
         if since is not None and (latest is None or since > latest):
             latest = since
-        for zone in scans.occupancy(db, facility, now):
+        for zone in occupancy(db, facility, now):
             rows.append(
                 (
                     facility.slug,

@@ -10,7 +10,16 @@ from sqlalchemy import select
 
 from smartcity.core.db import utcnow
 from smartcity.core.demo import DemoContext
-from smartcity.leisure import booking, facilities, holds, passes, scans, vouchers, waitlist
+from smartcity.leisure import (
+    booking,
+    facilities,
+    holds,
+    occupancy_streams,
+    passes,
+    scans,
+    vouchers,
+    waitlist,
+)
 from smartcity.leisure.models import Facility, Slot
 
 ACTOR = "demo"
@@ -210,6 +219,8 @@ def seed(context: DemoContext) -> None:
                 )
                 db.refresh(full)
             waitlist.join(db, waitlist.JoinInput(full.id, entry.id, 2, "warte@example.org"))
+        # Every zone's Datastream starts with its count (the scans above wrote theirs).
+        occupancy_streams.sync(db, municipality)
     context.say(
         f"  Leisure: Hallenbad (Schwimmhalle, Sauna) and Stadtmuseum, slots for 14 days, "
         f"{orders} bookings, punch cards and a month ticket, an open cart, vouchers, "

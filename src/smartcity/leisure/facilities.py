@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from smartcity.core.audit import services as audit
 from smartcity.core.errors import InvalidInput
 from smartcity.core.lookup import found_or_404
+from smartcity.leisure import occupancy_streams
 from smartcity.leisure.models import (
     FACILITY_KINDS,
     PASS_KINDS,
@@ -273,6 +274,8 @@ def add_zone(db: Session, facility: Facility, name: str, capacity: int | None, a
         resource_id=facility.id,
         changes={"zone": zone.name, "capacity": places},
     )
+    # Its Datastream "Belegung <zone>" (and the facility's Thing with the first zone).
+    occupancy_streams.provision(db, facility)
     return zone
 
 

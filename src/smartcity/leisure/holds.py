@@ -23,7 +23,7 @@ from smartcity.core.platform import Platform
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.scope import SCOPE_KEY
 from smartcity.core.tenancy.services import scope_for
-from smartcity.leisure import booking, vouchers, waitlist
+from smartcity.leisure import booking, occupancy_streams, vouchers, waitlist
 from smartcity.leisure.models import (
     HOLD_ACTIVE,
     HOLD_BOOKED,
@@ -254,7 +254,8 @@ def release(db: Session, cart: Hold, now: datetime | None = None) -> bool:
 
 def release_everywhere(platform: Platform, now: datetime | None = None) -> int:
     """The periodic job: expired carts of every municipality give their places back, freed
-    places are offered to the waiting lists, and the offers are e-mailed."""
+    places are offered to the waiting lists, the offers are e-mailed, and the zones'
+    occupancy Datastreams are provisioned and brought up to date (`occupancy_streams.sync`)."""
     now = now or utcnow()
     with platform.sessions() as db:
         municipalities = list(db.scalars(select(Municipality)))
@@ -269,6 +270,7 @@ def release_everywhere(platform: Platform, now: datetime | None = None) -> int:
             ).all()
             waitlist.offer_freed(db, list(waiting), now)
             waitlist.send_offers(db, municipality, platform.settings.effective_public_url)
+            occupancy_streams.sync(db, municipality, now)
     return released
 
 

@@ -51,6 +51,7 @@ from smartcity.leisure.models import (
     Voucher,
     Zone,
 )
+from smartcity.leisure.occupancy import occupancy
 from smartcity.leisure.permissions import LEISURE_MANAGE, TICKETS_CASH, TICKETS_SCAN
 
 portal_pages = APIRouter(prefix="/{municipality}/freizeit", include_in_schema=False)
@@ -155,7 +156,7 @@ def facility_list(
         "leisure/facilities.html",
         state,
         facilities=found,
-        occupancy={f.id: scans.occupancy(db, f) for f in found},
+        occupancy={f.id: occupancy(db, f) for f in found},
         kinds=KIND_LABELS,
         **layout.portal(request, municipality, "freizeit", gettext_("Pools and museums")),
     )
@@ -322,7 +323,7 @@ def facility_page(
         next_day=day + timedelta(days=1),
         slots=facilities.slots_on(db, facility, day, municipality.timezone),
         zones=zones,
-        occupancy=scans.occupancy(db, facility),
+        occupancy=occupancy(db, facility),
         products=facilities.slot_products(db, facility.id),
         passes=facilities.pass_products(db, facility.id),
         emptied=bool(geleert),

@@ -13,6 +13,7 @@ from smartcity.core.db import utcnow
 from smartcity.core.errors import InvalidInput
 from smartcity.core.http.deps import ContextDep, IdPath, TenantDbDep, public, requires
 from smartcity.leisure import booking, facilities, scans
+from smartcity.leisure.occupancy import occupancy
 from smartcity.leisure.permissions import TICKETS_SCAN
 from smartcity.leisure.schemas import (
     FacilityOut,
@@ -52,7 +53,7 @@ def list_facilities(db: TenantDbDep) -> list[FacilityOut]:
                 ZoneOut(
                     id=z.zone_id, name=z.zone, capacity=z.capacity, inside=z.inside, free=z.free
                 )
-                for z in scans.occupancy(db, f)
+                for z in occupancy(db, f)
             ],
         )
         for f in facilities.facilities(db)

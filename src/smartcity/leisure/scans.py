@@ -12,17 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import utcnow
 from smartcity.core.signing import services as signing
 from smartcity.core.tenancy.models import Municipality
-from smartcity.leisure import payments, tickets
+from smartcity.leisure import occupancy_streams, payments, tickets
 from smartcity.leisure.models import (
     TICKET_REFUNDED,
-    Facility,
     Order,
     Product,
     Scan,
@@ -30,6 +29,7 @@ from smartcity.leisure.models import (
     Ticket,
     Zone,
 )
+from smartcity.leisure.occupancy import PASS_VISIT
 
 ENTRY = "entry"
 EXIT = "exit"
@@ -49,8 +49,6 @@ NOT_INSIDE = "not_inside"
 # Multi-use tickets: all entries used, or the period is over.
 USED_UP = "used_up"
 EXPIRED = "expired"
-# A multi-use visitor who does not scan out counts as inside for this long.
-PASS_VISIT = timedelta(hours=4)
 # Results that let the person through.
 ADMITTED = frozenset({OK, PROOF, EXITED})
 
@@ -132,6 +130,10 @@ def scan(
     ticket, slot, product, order, zone = row
     result = _decide(db, municipality, ticket, slot, product, order, zone, direction, zone_id, at)
     _log(db, ticket.id, direction, result, nonce, zone_id, at, actor)
+    if result.admitted:
+        # Someone came in or went out: the zone's occupancy as an Observation, in this
+        # transaction (docs/leisure.md, "Live occupancy").
+        occupancy_streams.after_scan(db, municipality, ticket.zone_id)
     return result
 
 
@@ -345,42 +347,3 @@ def _again(db: Session, municipality: Municipality, earlier: Scan) -> ScanResult
         messages.get(earlier.result, "Wiederholung eines Scans: Ergebnis wie zuvor."),
         ticket_code=code,
     )
-
-
-@dataclass(frozen=True)
-class Occupancy:
-    zone_id: int
-    zone: str
-    capacity: int
-    inside: int
-
-    @property
-    def free(self) -> int:
-        return max(self.capacity - self.inside, 0)
-
-
-def occupancy(db: Session, facility: Facility, now: datetime | None = None) -> list[Occupancy]:
-    """People in each zone now: the places of tickets checked in and not out, of slots that
-    have not ended (a visitor who never scans out stops counting when the slot ends) — or,
-    for multi-use tickets, checked in within the last `PASS_VISIT` hours."""
-    now = now or utcnow()
-    inside: dict[int, int] = {
-        zone_id: int(total)
-        for zone_id, total in db.execute(
-            select(Ticket.zone_id, func.coalesce(func.sum(Ticket.places), 0))
-            .join(Zone, Zone.id == Ticket.zone_id)
-            .outerjoin(Slot, Slot.id == Ticket.slot_id)
-            .where(
-                Zone.facility_id == facility.id,
-                Ticket.checked_in_at.is_not(None),
-                Ticket.checked_out_at.is_(None),
-                or_(
-                    Slot.ends_at > now,
-                    and_(Ticket.slot_id.is_(None), Ticket.checked_in_at > now - PASS_VISIT),
-                ),
-            )
-            .group_by(Ticket.zone_id)
-        )
-    }
-    zones = db.scalars(select(Zone).where(Zone.facility_id == facility.id).order_by(Zone.id))
-    return [Occupancy(z.id, z.name, z.capacity, int(inside.get(z.id, 0))) for z in zones]

@@ -1,0 +1,237 @@
+"""Live occupancy as city data: each facility is a SensorThings Thing, each zone a
+Datastream "Belegung <zone>", and every entry and exit writes the zone's count as an
+Observation — readable through the SensorThings API, heard by MQTT subscribers, each
+municipality's in its own tenant; the demo's zones have theirs, and facilities made before
+(or counts changed by a slot's end) are brought up to date by the periodic job."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from smartcity.app import create_app
+from smartcity.core.demo import DemoContext
+from smartcity.core.settings import Settings
+from smartcity.core.tenancy.models import Municipality
+from smartcity.leisure import demo, facilities, holds, occupancy_streams, scans
+from smartcity.leisure.models import Facility, Slot
+from smartcity.leisure.occupancy import occupancy
+from smartcity.sensorthings.writing import Writer
+from tests.conftest import World, free_port
+from tests.leisure.conftest import Pool, book, make_pool, ticket_tokens
+from tests.sensorthings.mqtt.device import Device
+
+COUNT = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_CountObservation"
+
+
+def _things(client: TestClient, slug: str) -> list[dict[str, Any]]:
+    """The leisure facilities' Things of a municipality with their Datastreams, as anyone
+    reads them (no login)."""
+    response = client.get(
+        f"/{slug}/sta/v1.1/Things",
+        params={"$filter": "properties/kind eq 'leisure-facility'", "$expand": "Datastreams"},
+    )
+    assert response.status_code == 200, response.text
+    things: list[dict[str, Any]] = response.json()["value"]
+    return things
+
+
+def _stream_id(client: TestClient, slug: str, facility: str, zone: str) -> int:
+    [thing] = [t for t in _things(client, slug) if t["name"] == facility]
+    [stream] = [s for s in thing["Datastreams"] if s["name"] == f"Belegung {zone}"]
+    ident: int = stream["@iot.id"]
+    return ident
+
+
+def _results(client: TestClient, slug: str, stream_id: int) -> list[Any]:
+    response = client.get(
+        f"/{slug}/sta/v1.1/Datastreams({stream_id})/Observations",
+        params={"$orderby": "phenomenonTime asc"},
+    )
+    assert response.status_code == 200, response.text
+    return [o["result"] for o in response.json()["value"]]
+
+
+def _scan(world: World, municipality: Municipality, code: str, **options: Any) -> str:
+    with world.tenant(municipality) as db:
+        return scans.scan(db, municipality, code, actor="test", **options).result
+
+
+def test_entry_and_exit_are_observations_of_the_zones_datastream(
+    world: World, client: TestClient, pool: Pool
+) -> None:
+    [thing] = _things(client, "dresden")
+    assert thing["name"] == "Hallenbad Mitte"
+    assert thing["properties"]["leisure_facility"] == pool.facility_id
+    streams = {s["name"]: s for s in thing["Datastreams"]}
+    assert set(streams) == {"Belegung Schwimmhalle", "Belegung Sauna"}
+    hall = streams["Belegung Schwimmhalle"]
+    assert hall["observationType"] == COUNT
+    assert hall["unitOfMeasurement"]["symbol"] == "Pers."
+    assert hall["properties"] == {"leisure_zone": pool.hall, "capacity": 300}
+
+    order = book(world, world.platform, pool.now_slot, {pool.products["adult"]: 1})
+    [(code, token)] = ticket_tokens(world, order)
+    assert _scan(world, world.dresden, token) == scans.OK
+    assert _results(client, "dresden", hall["@iot.id"]) == [1]
+    # Refused scans change nobody's count and write nothing.
+    assert _scan(world, world.dresden, token) == scans.USED
+    assert _scan(world, world.dresden, code, direction=scans.EXIT) == scans.EXITED
+    assert _scan(world, world.dresden, code, direction=scans.EXIT) == scans.NOT_INSIDE
+    assert _results(client, "dresden", hall["@iot.id"]) == [1, 0]
+    assert _results(client, "dresden", streams["Belegung Sauna"]["@iot.id"]) == []
+
+    family = book(world, world.platform, pool.now_slot, {pool.products["family"]: 1})
+    [(_, token)] = ticket_tokens(world, family)
+    assert _scan(world, world.dresden, token) == scans.OK
+    assert _results(client, "dresden", hall["@iot.id"]) == [1, 0, 4]
+    # A Datastream's Observations carry a count, nothing of the visitor.
+    newest = client.get(
+        f"/dresden/sta/v1.1/Datastreams({hall['@iot.id']})/Observations",
+        params={"$orderby": "phenomenonTime desc", "$top": "1", "$expand": "FeatureOfInterest"},
+    ).json()["value"][0]
+    assert newest["result"] == 4
+    assert set(newest) >= {"phenomenonTime", "resultTime", "FeatureOfInterest"}
+    assert token not in str(newest)
+
+
+def test_a_new_zone_gets_its_datastream_on_the_facilitys_thing(
+    world: World, client: TestClient, pool: Pool
+) -> None:
+    with world.tenant(world.dresden) as db:
+        facility = db.get(Facility, pool.facility_id)
+        assert facility is not None
+        facilities.add_zone(db, facility, "Kinderbecken", 25, "test")
+    [thing] = _things(client, "dresden")
+    names = sorted(s["name"] for s in thing["Datastreams"])
+    assert names == ["Belegung Kinderbecken", "Belegung Sauna", "Belegung Schwimmhalle"]
+
+
+def test_each_municipality_has_its_own_thing_and_data(
+    world: World, client: TestClient, pool: Pool
+) -> None:
+    radebeul = make_pool(world, world.radebeul)
+    [dresden_thing] = _things(client, "dresden")
+    [radebeul_thing] = _things(client, "radebeul")
+    assert dresden_thing["@iot.id"] != radebeul_thing["@iot.id"]
+    assert radebeul_thing["properties"]["leisure_facility"] == radebeul.facility_id
+    theirs = _stream_id(client, "radebeul", "Hallenbad Mitte", "Schwimmhalle")
+    ours = _stream_id(client, "dresden", "Hallenbad Mitte", "Schwimmhalle")
+
+    order = book(
+        world,
+        world.platform,
+        radebeul.now_slot,
+        {radebeul.products["adult"]: 1},
+        municipality=world.radebeul,
+    )
+    [(_, token)] = ticket_tokens(world, order, world.radebeul)
+    assert _scan(world, world.radebeul, token) == scans.OK
+    assert _results(client, "radebeul", theirs) == [1]
+    assert _results(client, "dresden", ours) == []
+    # Radebeul's Datastream is not reachable below Dresden, nor Dresden's below Radebeul.
+    assert client.get(f"/dresden/sta/v1.1/Datastreams({theirs})/Observations").status_code == 404
+    assert client.get(f"/radebeul/sta/v1.1/Datastreams({ours})").status_code == 404
+    # A Radebeul ticket scanned at a Dresden gate is unknown there and writes nothing.
+    assert _scan(world, world.dresden, token) == scans.UNKNOWN
+    assert _results(client, "dresden", ours) == []
+
+
+def test_the_job_provisions_older_facilities_and_counts_ended_slots(
+    world: World, client: TestClient, pool: Pool
+) -> None:
+    # A facility made before its zones had Datastreams: its Thing is gone.
+    with world.tenant(world.dresden) as db:
+        facility = db.get(Facility, pool.facility_id)
+        assert facility is not None
+        thing = occupancy_streams.thing_of(db, facility)
+        assert thing is not None
+        Writer(db).delete(thing)
+    assert _things(client, "dresden") == []
+    order = book(world, world.platform, pool.now_slot, {pool.products["family"]: 1})
+    [(_, token)] = ticket_tokens(world, order)
+    # The first scan provisions what is missing, then writes its count.
+    assert _scan(world, world.dresden, token) == scans.OK
+    hall = _stream_id(client, "dresden", "Hallenbad Mitte", "Schwimmhalle")
+    sauna = _stream_id(client, "dresden", "Hallenbad Mitte", "Sauna")
+    assert _results(client, "dresden", hall) == [4]
+    assert _results(client, "dresden", sauna) == []
+
+    # The job writes the zones that have no Observation yet, and nothing twice.
+    holds.release_everywhere(world.platform)
+    holds.release_everywhere(world.platform)
+    assert _results(client, "dresden", hall) == [4]
+    assert _results(client, "dresden", sauna) == [0]
+
+    # The family never scans out: when their slot ends they stop counting, and the job says so.
+    with world.tenant(world.dresden) as db:
+        slot = db.get(Slot, pool.now_slot)
+        assert slot is not None
+        after = slot.ends_at + timedelta(minutes=1)
+        assert occupancy_streams.sync(db, world.dresden, after) == 1
+    assert _results(client, "dresden", hall) == [4, 0]
+
+
+def test_the_demos_zones_have_datastreams_with_the_occupancy(
+    world: World, client: TestClient
+) -> None:
+    demo.seed(DemoContext(world.platform, {"dresden": world.dresden}, say=lambda _text: None))
+    things = {t["name"]: t for t in _things(client, "dresden")}
+    assert set(things) == {"Hallenbad Freiberger Platz", "Stadtmuseum Dresden"}
+    assert {s["name"] for s in things["Hallenbad Freiberger Platz"]["Datastreams"]} == {
+        "Belegung Schwimmhalle",
+        "Belegung Sauna",
+    }
+    assert [s["name"] for s in things["Stadtmuseum Dresden"]["Datastreams"]] == [
+        "Belegung Ausstellung"
+    ]
+    hall = _stream_id(client, "dresden", "Hallenbad Freiberger Platz", "Schwimmhalle")
+    with world.tenant(world.dresden) as db:
+        pool = db.scalar(select(Facility).where(Facility.slug == "hallenbad"))
+        assert pool is not None
+        inside = {o.zone: o.inside for o in occupancy(db, pool)}
+    results = _results(client, "dresden", hall)
+    # The demo's visitors came in one after another; the newest count is who is inside now.
+    assert inside["Schwimmhalle"] > 0
+    assert results[-1] == inside["Schwimmhalle"]
+    sauna = _stream_id(client, "dresden", "Hallenbad Freiberger Platz", "Sauna")
+    assert _results(client, "dresden", sauna) == [0]
+    museum = _stream_id(client, "dresden", "Stadtmuseum Dresden", "Ausstellung")
+    assert _results(client, "dresden", museum) == [0]
+
+
+@pytest.fixture
+def broker_app(settings: Settings, world: World) -> Iterator[TestClient]:
+    settings.mqtt_port = free_port()
+    with TestClient(create_app(platform=world.platform, run_jobs=False)) as client:
+        client.headers["Authorization"] = f"Bearer {world.api_key(world.dresden, 'tickets:scan')}"
+        yield client
+
+
+def test_mqtt_subscribers_hear_the_new_count(
+    broker_app: TestClient, settings: Settings, world: World, pool: Pool
+) -> None:
+    hall = _stream_id(broker_app, "dresden", "Hallenbad Mitte", "Schwimmhalle")
+    order = book(world, world.platform, pool.now_slot, {pool.products["adult"]: 1})
+    [(code, token)] = ticket_tokens(world, order)
+    subscriber = Device(settings.mqtt_port, world.api_key(world.dresden, "sta:read"))
+    try:
+        topic = f"v1.1/Datastreams({hall})/Observations"
+        assert subscriber.subscribe(topic)
+        answer = broker_app.post(
+            "/dresden/api/v1/leisure/scans", json={"code": token, "direction": "entry"}
+        )
+        assert answer.json()["result"] == "ok"
+        heard = subscriber.next_message(topic)
+        assert heard["result"] == 1
+        link = f"/dresden/sta/v1.1/Observations({heard['@iot.id']})"
+        assert heard["@iot.selfLink"].endswith(link)
+        broker_app.post("/dresden/api/v1/leisure/scans", json={"code": code, "direction": "exit"})
+        assert subscriber.next_message(topic)["result"] == 0
+    finally:
+        subscriber.close()
