@@ -122,6 +122,9 @@ def _item_listed(item: type[AgendaItem] | Any = AgendaItem) -> ColumnElement[boo
 
 
 def _file_listed() -> ColumnElement[bool]:
+    # `IN (subquery)`, not a correlated `EXISTS` under `OR`: PostgreSQL runs both as a hashed
+    # subplan, but estimates the `EXISTS` at one probe per row — over 30,000 files a cost far
+    # above `jit_above_cost`, and half a second of JIT compiling per list page (bench/oparl.py).
     paper = aliased(Paper)
     item = aliased(AgendaItem)
     meeting = aliased(Meeting)
@@ -131,19 +134,15 @@ def _file_listed() -> ColumnElement[bool]:
         CouncilFile.stored_file_id.is_not(None),
         or_(
             CouncilFile.paper_id.is_(None),
-            select(paper.id).where(paper.id == CouncilFile.paper_id, _paper_listed(paper)).exists(),
+            CouncilFile.paper_id.in_(select(paper.id).where(_paper_listed(paper))),
         ),
         or_(
             CouncilFile.agenda_item_id.is_(None),
-            select(item.id)
-            .where(item.id == CouncilFile.agenda_item_id, _item_listed(item))
-            .exists(),
+            CouncilFile.agenda_item_id.in_(select(item.id).where(_item_listed(item))),
         ),
         or_(
             CouncilFile.meeting_id.is_(None),
-            select(meeting.id)
-            .where(meeting.id == CouncilFile.meeting_id, meeting.deleted.is_(False))
-            .exists(),
+            CouncilFile.meeting_id.in_(select(meeting.id).where(meeting.deleted.is_(False))),
         ),
     )
 
@@ -152,17 +151,13 @@ def _consultation_listed() -> ColumnElement[bool]:
     paper = aliased(Paper)
     return and_(
         Consultation.deleted.is_(False),
-        select(paper.id).where(paper.id == Consultation.paper_id, _paper_listed(paper)).exists(),
+        Consultation.paper_id.in_(select(paper.id).where(_paper_listed(paper))),
     )
 
 
 def _consultation_known() -> ColumnElement[bool]:
     paper = aliased(Paper)
-    return (
-        select(paper.id)
-        .where(paper.id == Consultation.paper_id, paper.was_public.is_(True))
-        .exists()
-    )
+    return Consultation.paper_id.in_(select(paper.id).where(paper.was_public.is_(True)))
 
 
 @dataclass(frozen=True)
