@@ -100,6 +100,10 @@ def create(connection: Connection, month: Month) -> int:
     many rows moved. Identifiers and bounds come from `Month`, never from input."""
     connection.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
     table, start, end = month.table, month.start.isoformat(), month.end.isoformat()
+    # Writers wait until the month is attached: an insert that had routed a row of this month
+    # to the default partition just before the ATTACH failed with "violates partition
+    # constraint" (a 500 to the client). SHARE ROW EXCLUSIVE blocks inserts, not reads.
+    connection.execute(text(f"LOCK TABLE {PARENT} IN SHARE ROW EXCLUSIVE MODE"))
     connection.execute(
         text(f"CREATE TABLE {table} (LIKE {PARENT} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
     )
