@@ -5,25 +5,24 @@ JavaScript, on the paper's and the organization's page) and the unsubscribe link
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.citizen.deps import CitizenSessionDep
 from smartcity.core.errors import NotFound, ServiceError
-from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, TenantDbDep, get_platform
+from smartcity.core.http.deps import IdPath, MunicipalityDep, TenantDbDep, get_platform
 from smartcity.core.identity.models import CitizenSession
 from smartcity.core.tenancy.models import Municipality
-from smartcity.core.web import layout
+from smartcity.core.web import unsubscribe
 from smartcity.core.web.deps import FormDep, PageDep, form_text
 from smartcity.core.web.forms import in_language
-from smartcity.core.web.i18n import _, gettext_
-from smartcity.core.web.rendering import render
+from smartcity.core.web.i18n import _, gettext_, gettext_noop
 from smartcity.council import following
 from smartcity.council.models import Organization, Paper
 from smartcity.council.models_following import Follow
@@ -153,58 +152,30 @@ def follow_organization(
     return _button(db, form, organization, page, citizen, state.language)
 
 
-def _unsubscribe_page(
-    request: Request,
-    state: Any,
-    db: Session,
-    municipality: Municipality,
-    found: Follow | None,
-    *,
-    done: bool,
-) -> Response:
-    target = following.public_target(db, found) if found is not None else None
-    return render(
-        request,
-        "council/unsubscribe.html",
-        state,
-        status_code=200 if found is not None else 404,
-        found=found is not None,
-        done=done,
-        paper=found is not None and found.paper_id is not None,
-        title=(following.paper_label(target) if isinstance(target, Paper) else target.name)
-        if target is not None
-        else "",
-        council_url=f"/{municipality.slug}/ratsinfo",
-        **layout.portal(request, municipality, "ratsinfo", gettext_("E-mails from the council")),
-    )
+def _about(db: Session, found: Follow) -> str:
+    target = following.public_target(db, found)
+    if isinstance(target, Paper):
+        return gettext_("You receive e-mails about the paper “%(title)s”.") % {
+            "title": following.paper_label(target)
+        }
+    if target is not None:
+        return gettext_("You receive e-mails about “%(title)s”.") % {"title": target.name}
+    return gettext_("You receive e-mails from the council information system.")
 
 
-@follow_portal.get("/abbestellen/{token}")
-def unsubscribe_page(
-    request: Request,
-    token: Annotated[str, Path(max_length=100)],
-    state: PageDep,
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-    platform: PlatformDep,
-) -> Response:
-    """The link in every mail: a page with a button."""
-    found = following.by_token(db, token, secret=platform.settings.require_secret_key())
-    return _unsubscribe_page(request, state, db, municipality, found, done=False)
-
-
-@follow_portal.post("/abbestellen/{token}")
-def unsubscribe(
-    request: Request,
-    token: Annotated[str, Path(max_length=100)],
-    state: PageDep,
-    form: FormDep,
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-    platform: PlatformDep,
-) -> Response:
-    found = following.by_token(db, token, secret=platform.settings.require_secret_key())
-    response = _unsubscribe_page(request, state, db, municipality, found, done=True)
-    if found is not None:
-        following.end(db, found)
-    return response
+unsubscribe.add_routes(
+    follow_portal,
+    unsubscribe.UnsubscribePage(
+        area="ratsinfo",
+        heading=gettext_noop("E-mails from the council"),
+        back_label=gettext_noop("Council"),
+        ended=gettext_noop("You will receive no more e-mails about this."),
+        invalid=gettext_noop(
+            "This link is no longer valid: the e-mails have been stopped already, or the link "
+            "is not complete."
+        ),
+        find=lambda db, token, secret: following.by_token(db, token, secret=secret),
+        about=_about,
+        end=following.end,
+    ),
+)

@@ -71,6 +71,12 @@ def ngettext_(singular: str, plural: str, n: int) -> str:
 _ = gettext_
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a text for the catalogue without translating it here: for texts written where
+    no request's language is known (a module's declarations), translated where they are shown."""
+    return message
+
+
 def pick(language: str | None) -> Language:
     return "en" if language == "en" else "de"
 
