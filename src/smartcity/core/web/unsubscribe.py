@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from smartcity.core.http.deps import MunicipalityDep, PlatformDep, TenantDbDep
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import layout
-from smartcity.core.web.deps import FormDep, PageDep, WebState
+from smartcity.core.web.deps import FormDep, PageDep
 from smartcity.core.web.i18n import gettext_
 from smartcity.core.web.rendering import render
+from smartcity.core.web.session import WebState
 
 T = TypeVar("T")
 Token = Annotated[str, Path(max_length=100)]
