@@ -135,3 +135,28 @@ def moderator(world: World, new_client: Callable[[], TestClient]) -> Browser:
     browser = Browser(new_client())
     assert browser.login("dd.moderator").status_code == 303
     return browser
+
+
+def resident_browser(
+    new_client: Callable[[], TestClient],
+    world: World,
+    sub: str,
+    *,
+    birthdate: str | None = "1990-05-01",
+    ags: str | None = "14612000",
+    postal_code: str | None = "01067",
+) -> Browser:
+    """A browser signed in with the citizen login as the eID/BundID path sends it: with the
+    date of birth and the address (municipality key and postal code), each left out as None."""
+    claims: dict[str, Any] = {"iss": "https://id.example", "sub": sub, "name": sub}
+    if birthdate is not None:
+        claims["birthdate"] = birthdate
+    if ags is not None:
+        claims["ags"] = ags
+    if postal_code is not None:
+        claims["address"] = {"postal_code": postal_code, "locality": "Dresden"}
+    client = new_client()
+    with world.system() as db:
+        token = citizen_login.start(db, claims)
+    client.cookies.set(citizen_login.COOKIE, token)
+    return Browser(client)

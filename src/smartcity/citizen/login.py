@@ -4,7 +4,7 @@ citizen sees their applications. It grants nothing else."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -23,6 +23,20 @@ def subject_of(claims: dict[str, Any]) -> str:
     return f"{claims['iss']}|{claims['sub']}"
 
 
+def _birthdate(value: object) -> date | None:
+    """The OIDC `birthdate` claim (YYYY-MM-DD); anything else is taken as not given."""
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def _digits(value: object, length: int) -> str | None:
+    """A key of exactly `length` digits (the AGS, a German postal code), else not given."""
+    text = str(value).strip() if isinstance(value, (str, int)) else ""
+    return text if len(text) == length and text.isascii() and text.isdecimal() else None
+
+
 def start(db: Session, claims: dict[str, Any], now: datetime | None = None) -> str:
     now = now or utcnow()
     token = new_token()
@@ -30,12 +44,18 @@ def start(db: Session, claims: dict[str, Any], now: datetime | None = None) -> s
         part for part in (claims.get("given_name"), claims.get("family_name")) if part
     )
     email = claims.get("email") if claims.get("email_verified") is True else None
+    address = claims.get("address")
     db.add(
         CitizenSession(
             token_hash=digest(token),
             subject=subject_of(claims),
             name=str(name)[:200] or None,
             email=str(email)[:320] if email else None,
+            birthdate=_birthdate(claims.get("birthdate")),
+            residence_ags=_digits(claims.get("ags"), 8),
+            postal_code=_digits(
+                address.get("postal_code") if isinstance(address, dict) else None, 5
+            ),
             created_at=now,
             last_seen_at=now,
         )

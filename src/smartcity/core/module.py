@@ -145,10 +145,19 @@ module = Module(
         ),
         PersonalData(
             table="citizen_session",
-            columns=("subject", "name", "email"),
-            categories=("user.unique_id", "user.name", "user.contact.email"),
+            columns=("subject", "name", "email", "birthdate", "residence_ags", "postal_code"),
+            categories=(
+                "user.unique_id",
+                "user.name",
+                "user.contact.email",
+                "user.demographic.date_of_birth",
+                "user.contact.address.city",
+                "user.contact.address.postal_code",
+            ),
             subject="citizen_voter",
-            purpose="Citizen login through the citizen account (BundID/Servicekonto)",
+            purpose="Citizen login through the citizen account (BundID/Servicekonto); the date "
+            "of birth and the residence's municipality key and postal code, when sent, for the "
+            "eligibility rules of participatory budgets",
             legal_basis="Art. 6 (1) e GDPR; § 8 OZG (user accounts)",
             retention=Retention(
                 "citizen login: 1 day after last use", days=1, after="last_seen_at"

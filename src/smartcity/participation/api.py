@@ -17,12 +17,19 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import utcnow
-from smartcity.core.errors import Conflict, NotFound
+from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.core.http.caching import cacheable
 from smartcity.core.http.deps import IdPath, TenantDbDep, public
 from smartcity.core.web.i18n import gettext_
-from smartcity.participation import services, voting
-from smartcity.participation.models import ALLOWED, Comment, Phase, Process, Proposal
+from smartcity.participation import districts, services, voting
+from smartcity.participation.models import (
+    ALLOWED,
+    Comment,
+    District,
+    Phase,
+    Process,
+    Proposal,
+)
 
 router = APIRouter(prefix="/{municipality}/api/v1/participation", tags=["participation"])
 # Supports and comments change by the minute during a campaign; a short cache is enough.
@@ -276,19 +283,32 @@ def get_proposal(
     dependencies=Public,
     summary="The participatory budget's result and every ballot, once voting has closed",
 )
-def get_result(db: TenantDbDep, slug: str) -> ResultOut:
+def get_result(
+    db: TenantDbDep,
+    slug: str,
+    district: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> ResultOut:
+    """With budgets per district, one district's result (`district`), counted on its own."""
     process = services.process_by_slug(db, slug)
     if process.budget_cents is None:
         raise NotFound(gettext_("This process has no participatory budget."))
     if not services.voting_closed(db, process):
         raise Conflict(gettext_("The result is published when voting has closed."))
-    found = voting.result(db, process)
+    chosen: District | None = None
+    if district is not None:
+        chosen = districts.district_of(db, process, district)
+    elif voting.has_districts(db, process):
+        raise InvalidInput(
+            gettext_("This process has a budget per district: please name the district.")
+        )
+    found = voting.result(db, process, chosen)
+    terms: District | Process = chosen if chosen is not None else process
     return ResultOut(
         ballots=found.ballots,
         budget_cents=found.budget_cents,
         spent_cents=found.spent_cents,
-        voting_rule=process.rule,
-        tie_break=process.tie_break,
+        voting_rule=terms.rule,
+        tie_break=terms.tie_break,
         lines=[
             ResultLineOut(
                 rank=line.rank,
@@ -301,5 +321,5 @@ def get_result(db: TenantDbDep, slug: str) -> ResultOut:
             )
             for line in found.lines
         ],
-        published_ballots=voting.published_ballots(db, process),
+        published_ballots=voting.published_ballots(db, process, chosen),
     )

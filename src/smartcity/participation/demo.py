@@ -5,13 +5,14 @@ budget with its result."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import utcnow
 from smartcity.core.demo import DemoContext
-from smartcity.participation import services, voting
+from smartcity.participation import districts, services, voting
 from smartcity.participation.models import Process
 from smartcity.participation.services import PhaseInput, ProcessInput, ProposalInput, ReviewInput
 
@@ -48,6 +49,19 @@ ALTMARKT_IDEAS = [
         13.7375,
     ),
 ]
+# The Altmarkt and the streets around it (GeoJSON: longitude first): the process's area.
+ALTMARKT_AREA = {
+    "type": "Polygon",
+    "coordinates": [
+        [
+            [13.7355, 51.0488],
+            [13.7405, 51.0488],
+            [13.7405, 51.0518],
+            [13.7355, 51.0518],
+            [13.7355, 51.0488],
+        ]
+    ],
+}
 NEUSTADT_PROJECTS = [
     ("Spielplatz Alaunpark erneuern", 4_500_000, 51.0668, 13.7553),
     ("Bänke auf dem Martin-Luther-Platz", 1_200_000, 51.0636, 13.7563),
@@ -84,6 +98,7 @@ def seed(context: DemoContext) -> None:
             ),
             actor=ACTOR,
         )
+        districts.set_area(db, altmarkt, json.dumps(ALTMARKT_AREA), actor=ACTOR)
         services.set_phases(
             db,
             altmarkt,

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from smartcity.core.geojson import Feature, point
 from smartcity.core.modules import DatasetDeclaration, Table, TableColumn
 from smartcity.core.tenancy.models import Municipality
-from smartcity.participation import services, voting
-from smartcity.participation.models import Process
+from smartcity.participation import districts, services, voting
+from smartcity.participation.models import District, Process
 
 PROPOSAL_COLUMNS = (
     "process",
@@ -114,10 +114,48 @@ def result_rows(db: Session, process: Process) -> list[tuple[object, ...]]:
     ]
 
 
-def ballot_rows(db: Session, process: Process) -> list[tuple[object, ...]]:
+def ballot_rows(
+    db: Session, process: Process, district: District | None = None
+) -> list[tuple[object, ...]]:
     return [
         (receipt, " ".join(str(c) for c in choices))
-        for receipt, choices in voting.published_ballots(db, process)
+        for receipt, choices in voting.published_ballots(db, process, district)
+    ]
+
+
+# Budgets per district: each district's result on its own lines.
+DISTRICT_RESULT_COLUMNS = (
+    "process",
+    "district",
+    "district_name",
+    "rank",
+    "project",
+    "title",
+    "cost_eur",
+    "votes",
+    "funded",
+    "funded_eur",
+)
+
+
+def district_result_rows(
+    db: Session, process: Process, district: District
+) -> list[tuple[object, ...]]:
+    found = voting.result(db, process, district)
+    return [
+        (
+            process.slug,
+            district.id,
+            district.name,
+            line.rank,
+            line.project.id,
+            line.project.title,
+            _euros(line.project.cost_cents),
+            line.votes,
+            "yes" if line.funded else "partly" if line.partly else "no",
+            _euros(line.funded_cents),
+        )
+        for line in found.lines
     ]
 
 
@@ -129,11 +167,18 @@ def _proposals_table(db: Session, municipality: Municipality, now: datetime) -> 
 
 
 def _results_table(db: Session, municipality: Municipality, now: datetime) -> Table:
+    """Every closed vote's result; with budgets per district, each district's on its own
+    lines (the district columns are empty for a process with one budget)."""
     rows: list[tuple[object, ...]] = []
     for process in services.processes(db):
-        if services.voting_closed(db, process, now):
-            rows += result_rows(db, process)
-    return Table(columns=tuple(TableColumn(name) for name in RESULT_COLUMNS), rows=rows)
+        if not services.voting_closed(db, process, now):
+            continue
+        found = districts.districts(db, process)
+        if not found:
+            rows += [(row[0], "", "", *row[1:]) for row in result_rows(db, process)]
+        for district in found:
+            rows += district_result_rows(db, process, district)
+    return Table(columns=tuple(TableColumn(name) for name in DISTRICT_RESULT_COLUMNS), rows=rows)
 
 
 DATASETS = (
@@ -162,10 +207,12 @@ DATASETS = (
         title_en="Results of the participatory budget",
         description=(
             "Für jedes abgeschlossene Abstimmungsverfahren: die Projekte mit Kosten, Stimmen, "
-            "Rang und ob sie gefördert werden."
+            "Rang und ob sie gefördert werden; bei Budgets je Stadtteil für jeden Stadtteil "
+            "getrennt."
         ),
         description_en=(
-            "For each closed vote: the projects with cost, votes, rank and whether they are funded."
+            "For each closed vote: the projects with cost, votes, rank and whether they are "
+            "funded; with budgets per district, for each district on its own."
         ),
         themes=("GOVE",),
         frequency="IRREGULAR",

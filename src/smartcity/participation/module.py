@@ -8,6 +8,7 @@ from pathlib import Path
 from smartcity.core.modules import (
     ERASE_ANONYMISE,
     ERASE_DELETE,
+    Link,
     MapLayer,
     Module,
     NavEntry,
@@ -18,7 +19,11 @@ from smartcity.core.modules import (
 )
 from smartcity.participation import demo
 from smartcity.participation.api import router
+from smartcity.participation.area_pages import area_portal_pages, area_staff_pages
+from smartcity.participation.attachments import PROPOSAL_FILES
+from smartcity.participation.blocking_pages import blocking_pages
 from smartcity.participation.exports import DATASETS, proposal_features
+from smartcity.participation.file_pages import file_pages, staff_file_pages
 from smartcity.participation.pages import (
     CitizenLoginRequired,
     citizen_login_redirect,
@@ -26,10 +31,13 @@ from smartcity.participation.pages import (
     portal_pages,
     staff_pages,
 )
+from smartcity.participation.paper_pages import paper_pages
 from smartcity.participation.permissions import (
     MODERATOR,
     PARTICIPATION_MANAGE,
     PARTICIPATION_MODERATE,
+    PARTICIPATION_PAPER_BALLOTS,
+    POLLING_STATION,
 )
 
 HERE = Path(__file__).parent
@@ -41,10 +49,21 @@ module = Module(
     requires=("citizen",),
     models=("smartcity.participation.models",),
     migrations=HERE / "migrations",
-    permissions=(PARTICIPATION_MANAGE, PARTICIPATION_MODERATE),
-    roles=(MODERATOR,),
+    permissions=(PARTICIPATION_MANAGE, PARTICIPATION_MODERATE, PARTICIPATION_PAPER_BALLOTS),
+    roles=(MODERATOR, POLLING_STATION),
     routers=(router,),
-    pages=(portal_pages, moderation_pages, staff_pages),
+    # The moderation's routers before `staff_pages`, whose "/{slug}" would take "moderation".
+    pages=(
+        portal_pages,
+        file_pages,
+        blocking_pages,
+        moderation_pages,
+        staff_pages,
+        staff_file_pages,
+        paper_pages,
+        area_staff_pages,
+        area_portal_pages,
+    ),
     exception_handlers={CitizenLoginRequired: citizen_login_redirect},
     templates=HERE / "templates",
     translations=HERE / "locale",
@@ -145,8 +164,62 @@ module = Module(
             ),
             erasure=ERASE_DELETE,
         ),
+        PersonalData(
+            table="stored_file",
+            columns=("original_name", "storage_name"),
+            categories=("user.content.public",),
+            subject="citizen_voter",
+            purpose="Images and files a citizen attached to their proposal, published with it",
+            legal_basis=LEGAL_BASIS,
+            retention=Retention("proposal attachment: with its proposal"),
+            link=Link("owner_id", "participation_proposal", where={"owner_kind": PROPOSAL_FILES}),
+            erasure=ERASE_DELETE,
+        ),
+        PersonalData(
+            table="participation_attachment",
+            columns=("file_id", "description"),
+            categories=("user.content.public",),
+            subject="citizen_voter",
+            purpose="Describe a citizen's image or file of a proposal (alternative text)",
+            legal_basis=LEGAL_BASIS,
+            retention=Retention("proposal attachment: with its proposal"),
+            link=Link("proposal_id", "participation_proposal"),
+            erasure=ERASE_DELETE,
+        ),
+        PersonalData(
+            table="participation_block",
+            columns=("citizen_subject", "public_name", "reason", "blocked_by"),
+            categories=("user.unique_id.pseudonymous", "user.name", "user.content.private"),
+            subject="citizen_voter",
+            purpose="Keep an account the moderation blocked from posting, supporting and "
+            "commenting in the municipality's participation",
+            legal_basis=LEGAL_BASIS,
+            retention=Retention("block: until a moderator lifts it"),
+            identifiers={"citizen_subject": "citizen_subject"},
+            erasure=ERASE_DELETE,
+        ),
+        PersonalData(
+            table="participation_paper_ballot",
+            columns=("entered_by", "decided_by", "reason"),
+            categories=("user.unique_id", "user.content.private"),
+            subject="employee",
+            purpose="Four-eyes entry of paper ballots: who entered and who confirmed or "
+            "rejected each one, and why",
+            legal_basis=LEGAL_BASIS,
+            retention=Retention(
+                "paper ballot entry: as long as the result of the vote is published"
+            ),
+            identifiers={"entered_by": "user_id", "decided_by": "user_id"},
+            erasure=ERASE_ANONYMISE,
+        ),
     ),
     not_personal=(
+        NotPersonal(
+            "participation_paper_ballot",
+            ("voter_key", "choices"),
+            "A paper ballot's choices and, in a vote with codes, the keyed hash of the code "
+            "handed in with it: nothing that names the voter (as for online ballots).",
+        ),
         NotPersonal(
             "participation_comment_support",
             ("comment_id",),
@@ -156,6 +229,11 @@ module = Module(
             "participation_process",
             ("description",),
             "The municipality's description of a participation process.",
+        ),
+        NotPersonal(
+            "participation_district",
+            ("name",),
+            "The name of a district with its own budget in a participation process.",
         ),
         NotPersonal(
             "participation_proposal",

@@ -11,13 +11,14 @@ from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from smartcity.citizen.deps import CitizenSessionDep
 from smartcity.core.db import utcnow
-from smartcity.core.errors import Gone, InvalidInput, ServiceError
+from smartcity.core.errors import Gone, InvalidInput, NotFound, ServiceError
 from smartcity.core.geojson import geojson_response
 from smartcity.core.http.deps import (
     IdPath,
@@ -27,14 +28,33 @@ from smartcity.core.http.deps import (
     TenantDbDep,
 )
 from smartcity.core.tenancy.models import Municipality
-from smartcity.core.web import layout
+from smartcity.core.web import layout, unsubscribe
 from smartcity.core.web.deps import FormDep, PageDep, form_text, row_id, staff_page
 from smartcity.core.web.forms import GENERAL, in_language, submit
-from smartcity.core.web.i18n import _, gettext_
+from smartcity.core.web.i18n import _, gettext_, gettext_noop
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
-from smartcity.participation import exports, following, review_cases, services, voting
-from smartcity.participation.models import ALLOWED, PHASES, Ballot, Process, Proposal
+from smartcity.participation import (
+    attachments,
+    blocking,
+    districts,
+    eligibility,
+    exports,
+    following,
+    region,
+    review_cases,
+    services,
+    voting,
+)
+from smartcity.participation.models import (
+    ALLOWED,
+    PHASES,
+    Ballot,
+    District,
+    Follow,
+    Process,
+    Proposal,
+)
 from smartcity.participation.permissions import PARTICIPATION_MANAGE, PARTICIPATION_MODERATE
 
 portal_pages = APIRouter(prefix="/{municipality}/beteiligung", include_in_schema=False)
@@ -101,6 +121,14 @@ LABELS = {
     "cost": _("Estimated cost in euros"),
     "department": _("Responsible department"),
     "phases": _("Phases"),
+    "files": _("Images and files"),
+    "file1": _("File 1"),
+    "file2": _("File 2"),
+    "file3": _("File 3"),
+    "description1": _("Description of file 1"),
+    "description2": _("Description of file 2"),
+    "description3": _("Description of file 3"),
+    "words": _("Word list"),
 }
 
 
@@ -278,6 +306,12 @@ def _ballot_choices(form: Any, process: Process) -> list[int]:
     return chosen[:over]
 
 
+def _megabytes(request: Request) -> str:
+    """The upload limit per file, as the form's hint says it."""
+    limit: int = request.app.state.platform.settings.upload_max_bytes
+    return f"{limit / 1_048_576:.0f}"
+
+
 def _login_url(request: Request) -> str:
     return f"/citizen/login?next={quote(request.url.path)}"
 
@@ -314,6 +348,8 @@ def process_list(
         state,
         processes=found,
         current={k: gettext_(PHASE_LABELS[v.kind]) if v else "" for k, v in current.items()},
+        # Region-wide processes other municipalities run with this one (only their shares).
+        shared=region.shared_with(db, municipality),
         **layout.portal(request, municipality, "beteiligung", gettext_("Participation")),
     )
 
@@ -329,7 +365,14 @@ def process_page(
     kategorie: Annotated[str, Query(max_length=60)] = "",
 ) -> Response:
     now = utcnow()
-    process = services.process_by_slug(db, slug)
+    try:
+        process = services.process_by_slug(db, slug)
+    except NotFound:
+        # A region-wide process shared with this municipality lives at the lead's address.
+        shared = region.shared_process(db, municipality, slug)
+        if shared is None:
+            raise
+        return RedirectResponse(shared.url, status_code=303)
     sort = sortierung if sortierung in services.SORTS else "newest"
     proposals = services.visible_proposals(db, process, sort=sort, category=kategorie or None)
     return render(
@@ -340,6 +383,8 @@ def process_page(
         timeline=_timeline(db, process, now),
         allowed=_allowed_now(db, process, now),
         proposals=proposals,
+        files=attachments.of_process(db, process),
+        files_base=f"{_process_base(municipality, process)}/dateien",
         comment_counts=services.count_comments(db, [p.id for p in proposals]),
         sort=sort,
         category=kategorie,
@@ -347,6 +392,9 @@ def process_page(
         voting_closed=services.voting_closed(db, process, now),
         has_ballot=process.budget_cents is not None,
         feasibility=FEASIBILITY_LABELS,
+        district_list=districts.districts(db, process),
+        participants=region.participants(db, process),
+        who_may_vote=_who_may_vote(db, process),
         **layout.portal(request, municipality, "beteiligung", process.title),
     )
 
@@ -385,6 +433,8 @@ def _proposal_form(
         login_url=_login_url(request),
         open="propose" in allowed,
         category_options=[(c, c) for c in process.categories],
+        max_files=attachments.MAX_PROPOSAL_FILES,
+        max_megabytes=_megabytes(request),
         values=values,
         errors=errors,
         labels=_labels(),
@@ -408,6 +458,20 @@ def new_proposal(
     return _proposal_form(request, state, municipality, process, citizen, allowed, values, {})
 
 
+def _posted_files(form: Any, max_bytes: int, values: dict[str, str]) -> list[attachments.FileInput]:
+    """The files of the proposal form's slots with their descriptions (kept in `values` for
+    the form shown again); a description without a file is left out."""
+    found = []
+    for number in range(1, attachments.MAX_PROPOSAL_FILES + 1):
+        description = form_text(form, f"description{number}", attachments.MAX_DESCRIPTION)
+        values[f"description{number}"] = description
+        upload = form.get(f"file{number}")
+        if isinstance(upload, UploadFile) and upload.filename:
+            data = upload.file.read(max_bytes + 1)
+            found.append(attachments.FileInput(upload.filename, data, description))
+    return found
+
+
 def _coordinate(text: str) -> float | None:
     try:
         return float(text.replace(",", ".")) if text else None
@@ -424,6 +488,7 @@ def submit_proposal(
     db: TenantDbDep,
     municipality: MunicipalityDep,
     citizen: CitizenSessionDep,
+    portal: PortalDep,
 ) -> Response:
     process = services.process_by_slug(db, slug)
     subject = _citizen(citizen, f"{_process_base(municipality, process)}/neu")
@@ -431,6 +496,7 @@ def submit_proposal(
     values["text"] = form_text(form, "text", services.MAX_TEXT)
     values["lat"] = form_text(form, "lat", 30)
     values["lon"] = form_text(form, "lon", 30)
+    files = _posted_files(form, portal.limits.max_bytes, values)
 
     def change() -> str:
         try:
@@ -439,18 +505,31 @@ def submit_proposal(
             raise InvalidInput(
                 "coordinate", errors={"lat": "These coordinates are not on the map."}
             ) from None
-        proposal = services.submit_proposal(
-            db,
-            process,
-            services.ProposalInput(
-                title=values["title"],
-                text=values["text"],
-                public_name=values["public_name"],
-                category=values["category"],
-                lat=lat,
-                lon=lon,
-            ),
-            citizen_subject=subject,
+        ready, file_errors = attachments.check(
+            files, portal.limits, most=attachments.MAX_PROPOSAL_FILES
+        )
+        try:
+            # A refused file refuses the proposal: the savepoint takes it back.
+            with db.begin_nested():
+                proposal = services.submit_proposal(
+                    db,
+                    process,
+                    services.ProposalInput(
+                        title=values["title"],
+                        text=values["text"],
+                        public_name=values["public_name"],
+                        category=values["category"],
+                        lat=lat,
+                        lon=lon,
+                    ),
+                    citizen_subject=subject,
+                )
+                if file_errors:
+                    raise InvalidInput("Please check your entries.", errors=file_errors)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.detail, errors={**exc.errors, **file_errors}) from None
+        attachments.add_to_proposal(
+            db, process, proposal, ready, data_dir=portal.data_dir, limits=portal.limits
         )
         return f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}"
 
@@ -478,7 +557,7 @@ def _proposal_page(
 ) -> Response:
     now = utcnow()
     subject = citizen.subject if citizen is not None else None
-    threads = services.comments(db, proposal, sort)
+    threads = services.comments(db, proposal, sort, viewer=subject)
     return render(
         request,
         "participation/proposal.html",
@@ -486,6 +565,9 @@ def _proposal_page(
         status_code=status_code,
         process=process,
         proposal=proposal,
+        held=proposal.held_at is not None,
+        files=attachments.of_proposal(db, process, proposal),
+        files_base=f"{_process_base(municipality, process)}/dateien",
         threads=threads,
         parent_options=_parent_options(threads),
         sort=sort,
@@ -514,7 +596,7 @@ def _parent_options(threads: list[services.Thread]) -> list[tuple[str, str]]:
     while pending:
         thread = pending.pop(0)
         comment = thread.comment
-        if comment.hidden_at is None:
+        if comment.hidden_at is None and comment.held_at is None:
             found.append((str(comment.id), f"{comment.public_name}: {comment.body[:60]}"))
         pending[:0] = thread.replies
     return found
@@ -543,7 +625,15 @@ def proposal_page(
     sortierung: Annotated[str, Query(max_length=20)] = "newest",
 ) -> Response:
     process = services.process_by_slug(db, slug)
-    proposal = _visible(db, process, proposal_id)
+    found = services.get_proposal(db, process, proposal_id)
+    # Held for review: its author sees it with a note ("being checked"), nobody else at all.
+    held_for_author = (
+        found.held_at is not None
+        and citizen is not None
+        and found.author_subject == citizen.subject
+        and found.hidden_at is None
+    )
+    proposal = found if held_for_author else _visible(db, process, proposal_id)
     sort = sortierung if sortierung in services.SORTS else "newest"
     values = {"public_name": (citizen.name or "") if citizen else "", "stance": "neutral"}
     return _proposal_page(
@@ -599,58 +689,29 @@ def follow(
     )
 
 
-@portal_pages.get("/abbestellen/{token}")
-def unsubscribe_page(
-    request: Request,
-    token: Annotated[str, Path(max_length=100)],
-    state: PageDep,
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-    platform: PlatformDep,
-) -> Response:
-    """The link in every mail: a page with a button (a GET changes nothing, so that mail
-    scanners that open links do not end the following)."""
-    found = following.by_token(db, token, secret=platform.settings.require_secret_key())
-    proposal = db.get(Proposal, found.proposal_id) if found is not None else None
-    return render(
-        request,
-        "participation/unsubscribe.html",
-        state,
-        status_code=200 if found is not None else 404,
-        found=found is not None,
-        title=proposal.title if proposal is not None else "",
-        done=False,
-        processes_url=f"/{municipality.slug}/beteiligung",
-        **layout.portal(request, municipality, "beteiligung", gettext_("E-mails about a proposal")),
-    )
+def _unsubscribe_about(db: Session, found: Follow) -> str:
+    proposal = db.get(Proposal, found.proposal_id)
+    return gettext_("You receive e-mails about the proposal “%(title)s”.") % {
+        "title": proposal.title if proposal is not None else ""
+    }
 
 
-@portal_pages.post("/abbestellen/{token}")
-def unsubscribe(
-    request: Request,
-    token: Annotated[str, Path(max_length=100)],
-    state: PageDep,
-    form: FormDep,
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-    platform: PlatformDep,
-) -> Response:
-    found = following.by_token(db, token, secret=platform.settings.require_secret_key())
-    title = ""
-    if found is not None:
-        proposal = db.get(Proposal, found.proposal_id)
-        title = proposal.title if proposal is not None else ""
-        following.end(db, found)
-    return render(
-        request,
-        "participation/unsubscribe.html",
-        state,
-        found=True,
-        title=title,
-        done=True,
-        processes_url=f"/{municipality.slug}/beteiligung",
-        **layout.portal(request, municipality, "beteiligung", gettext_("E-mails about a proposal")),
-    )
+unsubscribe.add_routes(
+    portal_pages,
+    unsubscribe.UnsubscribePage(
+        area="beteiligung",
+        heading=gettext_noop("E-mails about a proposal"),
+        back_label=gettext_noop("All participation processes"),
+        ended=gettext_noop("You will receive no more e-mails about this proposal."),
+        invalid=gettext_noop(
+            "This link is no longer valid: the e-mails have been stopped already, or the "
+            "proposal was removed."
+        ),
+        find=lambda db, token, secret: following.by_token(db, token, secret=secret),
+        about=_unsubscribe_about,
+        end=following.end,
+    ),
+)
 
 
 @portal_pages.post("/{slug}/vorschlaege/{proposal_id}/kommentare")
@@ -683,16 +744,17 @@ def comment(
             ),
             citizen_subject=subject,
         )
-        _notify(
-            db,
-            platform,
-            municipality,
-            process,
-            proposal,
-            "comment",
-            by_subject=subject,
-            by_name=created.public_name,
-        )
+        if created.held_at is None:  # a held comment is nobody's news until it is released
+            _notify(
+                db,
+                platform,
+                municipality,
+                process,
+                proposal,
+                "comment",
+                by_subject=subject,
+                by_name=created.public_name,
+            )
         return f"{_proposal_url(municipality, process, proposal)}#kommentar-{created.id}"
 
     def again(errors: dict[str, str], status: int) -> Response:
@@ -790,8 +852,10 @@ def _voting_page(
     code: str = "",
     projects: list[Proposal] | None = None,
     ballot: Ballot | None = None,
+    district_id: int | None = None,
 ) -> Response:
-    """`projects` and `ballot` when the caller has read them already (casting)."""
+    """`projects` and `ballot` when the caller has read them already (casting);
+    `district_id`: the district whose ballot the voter asked for (budgets per district)."""
     now = utcnow()
     secret = platform.settings.require_secret_key()
     uses_codes = process.identification == "codes"
@@ -800,10 +864,20 @@ def _voting_page(
         ballot = voting.ballot_of_code(db, process, code=code, secret=secret)
     elif ballot is None and not uses_codes and citizen is not None:
         ballot = voting.ballot_of(db, process, citizen_subject=citizen.subject, secret=secret)
+    district_list = districts.districts(db, process)
+    district, refusal = _voting_district(
+        db, process, citizen, uses_codes, district_list, district_id, ballot, now
+    )
+    if district is not None and ballot is not None and ballot.district_id != district.id:
+        ballot = None  # the voter looks at another district's ballot than the one they cast
     if chosen is None:
         chosen = list(ballot.choices) if ballot is not None else []
     if projects is None:
         projects = voting.ballot_projects(db, process)
+    if district_list:
+        projects = [p for p in projects if district is not None and p.district_id == district.id]
+    # The budget and rule the ballot is under: the district's own, or the process's.
+    terms: Process | District = district if district is not None else process
     costs = sum(p.cost_cents or 0 for p in projects if p.id in chosen)
     supports = {p.id: chosen.count(p.id) for p in projects}
     return render(
@@ -812,11 +886,18 @@ def _voting_page(
         state,
         status_code=status_code,
         process=process,
+        terms=terms,
+        district=district,
+        district_list=district_list,
+        district_options=[(d.id, d.name) for d in district_list],
+        choose_district=bool(district_list) and (uses_codes or process.district_rule == "choice"),
+        refusal=refusal,
+        who_may_vote=_who_may_vote(db, process),
         projects=projects,
         chosen=chosen,
         chosen_cost=costs,
         supports=supports,
-        remaining=(process.budget_cents or 0) - costs,
+        remaining=(terms.budget_cents or 0) - costs,
         ballot=ballot,
         receipt=receipt,
         open="vote" in _allowed_now(db, process, now),
@@ -827,11 +908,67 @@ def _voting_page(
         login_url=_login_url(request),
         errors=errors,
         labels=_labels(),
-        rule_label=gettext_(RULE_LABELS[process.rule]),
-        tie_label=gettext_(TIE_LABELS[process.tie_break]),
+        rule_label=gettext_(RULE_LABELS[terms.rule]),
+        tie_label=gettext_(TIE_LABELS[terms.tie_break]),
         base=_process_base(municipality, process),
         **layout.portal(request, municipality, "beteiligung", gettext_("Vote")),
     )
+
+
+def _voting_district(
+    db: Session,
+    process: Process,
+    citizen: Any,
+    uses_codes: bool,
+    district_list: list[District],
+    district_id: int | None,
+    ballot: Ballot | None,
+    now: datetime,
+) -> tuple[District | None, str]:
+    """The district whose ballot the page shows, and why the signed-in citizen may not vote
+    ("" when they may, or when nobody is signed in): the eligibility rules are checked on the
+    page already, so that nobody fills in a ballot that will be refused."""
+    home: District | None = None
+    refusal = ""
+    if not uses_codes and citizen is not None:
+        try:
+            home = eligibility.check(db, process, eligibility.Facts.of(citizen), now)
+        except eligibility.NotEligible as exc:
+            refusal = gettext_(exc.detail)
+    if not district_list:
+        return None, refusal
+    if not uses_codes and process.district_rule == "residence":
+        if citizen is not None and not refusal and home is None:
+            refusal = gettext_(
+                "Your address is in none of the districts of this vote, so we cannot tell "
+                "which district's budget you vote in."
+            )
+        return home, refusal
+    wanted = district_id if district_id is not None else (ballot.district_id if ballot else None)
+    return next((d for d in district_list if d.id == wanted), None), refusal
+
+
+def _who_may_vote(db: Session, process: Process) -> str:
+    """The eligibility rules in words (the process and voting pages); "" when there are none."""
+    parts = []
+    if process.identification == "codes":
+        return gettext_("Residents who received a voting code from the city by letter.")
+    if process.min_age is not None:
+        parts.append(gettext_("aged %(age)s and over") % {"age": process.min_age})
+    if process.residence == "municipality":
+        lead = db.get(Municipality, process.municipality_id)
+        assert lead is not None
+        names = sorted(region.residence_keys(db, process, lead).values())
+        parts.append(gettext_("living in %(places)s") % {"places": ", ".join(names)})
+    elif process.residence == "district":
+        names = [d.name for d in districts.districts(db, process)]
+        text = gettext_("living in one of the districts %(names)s")
+        parts.append(text % {"names": ", ".join(names)})
+    if not parts:
+        return ""
+    return gettext_("Citizens %(rules)s, signed in with the citizen login.") % {
+        "rules": gettext_(" and ").join(parts)
+    }
 
 
 @portal_pages.get("/{slug}/abstimmung")
@@ -843,9 +980,23 @@ def voting_page(
     municipality: MunicipalityDep,
     platform: PlatformDep,
     citizen: CitizenSessionDep,
+    bezirk: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
+    """`bezirk`: with budgets per district, the district whose ballot to show (where the
+    voter chooses)."""
     process = services.process_by_slug(db, slug)
-    return _voting_page(request, state, db, municipality, platform, process, citizen, None, {})
+    return _voting_page(
+        request,
+        state,
+        db,
+        municipality,
+        platform,
+        process,
+        citizen,
+        None,
+        {},
+        district_id=row_id(bezirk) if bezirk else None,
+    )
 
 
 @portal_pages.post("/{slug}/abstimmung")
@@ -868,6 +1019,8 @@ def cast(
         else _citizen(citizen, f"{_process_base(municipality, process)}/abstimmung")
     )
     chosen = _ballot_choices(form, process)
+    district_text = form_text(form, "district", 20)
+    district_id = row_id(district_text) if district_text else None
     # Read once: the ballot is checked against them, and the page shows them.
     projects = voting.ballot_projects(db, process)
 
@@ -893,6 +1046,7 @@ def cast(
             code=code,
             projects=projects,
             ballot=ballot,
+            district_id=district_id,
         )
 
     # "Check the sum" recomputes the remaining budget without casting (no JavaScript needed).
@@ -902,14 +1056,27 @@ def cast(
     try:
         if uses_codes:
             ballot = voting.cast_with_code(
-                db, process, chosen, code=code, secret=secret, on_ballot=projects
+                db,
+                process,
+                chosen,
+                code=code,
+                secret=secret,
+                on_ballot=projects,
+                district_id=district_id,
             )
         else:
             ballot = voting.cast(
-                db, process, chosen, citizen_subject=subject, secret=secret, on_ballot=projects
+                db,
+                process,
+                chosen,
+                citizen_subject=subject,
+                secret=secret,
+                on_ballot=projects,
+                facts=eligibility.Facts.of(citizen),
+                district_id=district_id,
             )
     except InvalidInput as exc:
-        field = "code" if "code" in exc.errors else "choices"
+        field = next((f for f in ("code", "district") if f in exc.errors), "choices")
         return page(chosen, {field: gettext_(exc.errors.get(field) or exc.detail)}, 422)
     except ServiceError as exc:
         raise in_language(exc) from None
@@ -930,36 +1097,103 @@ def results(
     state: PageDep,
     db: TenantDbDep,
     municipality: MunicipalityDep,
+    bezirk: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
+    """With budgets per district, one district's result (`bezirk`), else the list of them."""
     process = _closed_process(db, slug)
-    found = voting.result(db, process)
+    district_list = districts.districts(db, process)
+    district = _result_district(db, process, district_list, bezirk)
+    base = _process_base(municipality, process)
+    if district_list and district is None:
+        return render(
+            request,
+            "participation/results_districts.html",
+            state,
+            process=process,
+            results=[(d, voting.result(db, process, d)) for d in district_list],
+            base=base,
+            **layout.portal(request, municipality, "beteiligung", gettext_("Result")),
+        )
+    found = voting.result(db, process, district)
     top = max((line.votes for line in found.lines), default=0)
+    terms: Process | District = district if district is not None else process
     return render(
         request,
         "participation/results.html",
         state,
         process=process,
+        district=district,
+        terms=terms,
+        query=f"?bezirk={district.id}" if district is not None else "",
         result=found,
         top=top or 1,
-        ballots=voting.published_ballots(db, process),
-        rule_label=gettext_(RULE_LABELS[process.rule]),
-        tie_label=gettext_(TIE_LABELS[process.tie_break]),
-        base=_process_base(municipality, process),
+        ballots=voting.published_ballots(db, process, district),
+        rule_label=gettext_(RULE_LABELS[terms.rule]),
+        tie_label=gettext_(TIE_LABELS[terms.tie_break]),
+        base=base,
         **layout.portal(request, municipality, "beteiligung", gettext_("Result")),
     )
 
 
+def _result_district(
+    db: Session, process: Process, district_list: list[District], bezirk: str
+) -> District | None:
+    """The district a result or export is asked for: none without districts; an unknown one
+    is not found (and never another process's)."""
+    if not district_list or not bezirk:
+        return None
+    district_id = row_id(bezirk)
+    found = next((d for d in district_list if d.id == district_id), None)
+    if found is None:
+        raise NotFound("There is no such district in this process.")
+    return found
+
+
 @portal_pages.get("/{slug}/ergebnis.csv")
-def results_csv(slug: str, state: PageDep, db: TenantDbDep) -> Response:
+def results_csv(
+    slug: str,
+    state: PageDep,
+    db: TenantDbDep,
+    bezirk: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    """With budgets per district: every district's lines (the column "district" says whose),
+    or one district's (`bezirk`)."""
     process = _closed_process(db, slug)
-    body = exports.csv_text(exports.RESULT_COLUMNS, exports.result_rows(db, process))
+    district_list = districts.districts(db, process)
+    chosen = _result_district(db, process, district_list, bezirk)
+    if not district_list:
+        body = exports.csv_text(exports.RESULT_COLUMNS, exports.result_rows(db, process))
+    else:
+        rows = [
+            row
+            for d in ([chosen] if chosen is not None else district_list)
+            for row in exports.district_result_rows(db, process, d)
+        ]
+        body = exports.csv_text(exports.DISTRICT_RESULT_COLUMNS, rows)
     return Response(body, media_type="text/csv; charset=utf-8")
 
 
 @portal_pages.get("/{slug}/stimmzettel.csv")
-def ballots_csv(slug: str, state: PageDep, db: TenantDbDep) -> Response:
+def ballots_csv(
+    slug: str,
+    state: PageDep,
+    db: TenantDbDep,
+    bezirk: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    """With budgets per district: one district's ballots (`bezirk`, recountable with that
+    district's rules), or all with the column "district"."""
     process = _closed_process(db, slug)
-    body = exports.csv_text(("receipt", "choices"), exports.ballot_rows(db, process))
+    district_list = districts.districts(db, process)
+    chosen = _result_district(db, process, district_list, bezirk)
+    if district_list and chosen is None:
+        rows: list[tuple[object, ...]] = [
+            (receipt, d.id, choices)
+            for d in district_list
+            for receipt, choices in exports.ballot_rows(db, process, d)
+        ]
+        body = exports.csv_text(("receipt", "district", "choices"), rows)
+    else:
+        body = exports.csv_text(("receipt", "choices"), exports.ballot_rows(db, process, chosen))
     return Response(body, media_type="text/csv; charset=utf-8")
 
 
@@ -1109,6 +1343,8 @@ def _staff_process(
         rules=[(k, gettext_(v)) for k, v in RULE_LABELS.items()],
         identifications=[(k, gettext_(v)) for k, v in IDENTIFICATION_LABELS.items()],
         turnout=voting.code_turnout(db, process),
+        files=attachments.of_process(db, process),
+        files_base=f"/{municipality.slug}/beteiligung/{process.slug}/dateien",
         voting_closed=services.voting_closed(db, process),
         ties=[(k, gettext_(v)) for k, v in TIE_LABELS.items()],
         feasibility=FEASIBILITY_LABELS,
@@ -1397,7 +1633,9 @@ def _moderation(
     municipality: Municipality,
     errors: dict[str, str],
     status_code: int = 200,
+    words: str | None = None,
 ) -> Response:
+    """`words`: the word list as typed, when it is shown again with an error."""
     return render(
         request,
         "participation/moderation.html",
@@ -1405,6 +1643,9 @@ def _moderation(
         status_code=status_code,
         queue=services.moderation_queue(db),
         hidden=services.hidden(db),
+        held=blocking.held(db),
+        blocks=blocking.blocks(db),
+        words="\n".join(blocking.words(db)) if words is None else words,
         errors=errors,
         **layout.staff(
             request, municipality, state.principal, "beteiligung/moderation", gettext_("Moderation")

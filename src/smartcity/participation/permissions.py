@@ -29,3 +29,24 @@ MODERATOR = define_role(
     holds=(MUNICIPALITY_READ, PARTICIPATION_MODERATE),
     demo=(DemoAccount("dresden.moderation", "Moderation Bürgerbeteiligung"),),
 )
+
+PARTICIPATION_PAPER_BALLOTS = define_permission(
+    "participation.paper_ballots",
+    "Enter and confirm paper ballots of a polling station (a second person confirms each)",
+    roles={Role.ADMIN},
+)
+
+# Staff of a polling station: enter paper ballots and confirm those a colleague entered.
+POLLING_STATION = define_role(
+    "polling_station",
+    label="Polling station of a participatory budget",
+    label_de="Wahllokal des Bürgerhaushalts",
+    description="Enters paper ballots; a second person of the role confirms each before it counts",
+    description_de="Erfasst Stimmzettel aus Papier; jeder zählt erst, wenn eine zweite Person "
+    "ihn bestätigt",
+    holds=(MUNICIPALITY_READ, PARTICIPATION_PAPER_BALLOTS),
+    demo=(
+        DemoAccount("dresden.wahllokal1", "Wahllokal Pieschen, erste Person"),
+        DemoAccount("dresden.wahllokal2", "Wahllokal Pieschen, zweite Person"),
+    ),
+)

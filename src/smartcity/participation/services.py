@@ -20,6 +20,7 @@ from smartcity.core.audit import services as audit
 from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, Gone, InvalidInput, NotFound
 from smartcity.core.tenancy.scope import TenantScope, scope_of
+from smartcity.participation import areas, blocking
 from smartcity.participation.models import (
     ALLOWED,
     FEASIBILITY,
@@ -384,6 +385,7 @@ def set_on_ballot(
         _refuse_frozen(db, process, "projects on the ballot", {"proposal": proposal.id}, actor)
     if on_ballot and (
         proposal.hidden_at is not None
+        or proposal.held_at is not None
         or proposal.feasibility != "feasible"
         or proposal.cost_cents is None
     ):
@@ -431,6 +433,7 @@ def submit_proposal(
     now: datetime | None = None,
 ) -> Proposal:
     require(db, process, "propose", now)
+    blocking.require_not_blocked(db, citizen_subject)
     body = sanitise(data.text.strip())
     errors = {}
     if not data.title.strip():
@@ -446,6 +449,13 @@ def submit_proposal(
     if data.category and data.category not in process.categories:
         errors["category"] = "Please choose one of the categories."
     errors.update(_check_place(data.lat, data.lon))
+    if (
+        "lat" not in errors
+        and data.lat is not None
+        and data.lon is not None
+        and not areas.contains(process.area_geojson, data.lat, data.lon)
+    ):
+        errors["lat"] = "This place lies outside the area of this process."
     if errors:
         raise InvalidInput("Please check your entries.", errors=errors)
     proposal = Proposal(
@@ -459,6 +469,8 @@ def submit_proposal(
         lon=data.lon,
         created_at=now or utcnow(),
     )
+    if blocking.should_hold(db, proposal.title, nh3.clean(body, tags=set())):
+        proposal.held_at = proposal.created_at
     db.add(proposal)
     db.flush()
     return proposal
@@ -487,7 +499,8 @@ def visible_proposals_page(
 
 
 def _visible_where(process: Process | None, category: str | None) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [Proposal.hidden_at.is_(None)]
+    # Held for review (the word list) is as invisible as hidden, until released.
+    where: list[ColumnElement[bool]] = [Proposal.hidden_at.is_(None), Proposal.held_at.is_(None)]
     if process is not None:
         where.append(Proposal.process_id == process.id)
     if category:
@@ -512,6 +525,8 @@ def get_proposal(db: Session, process: Process, proposal_id: int) -> Proposal:
 
 def visible_proposal(db: Session, process: Process, proposal_id: int) -> Proposal:
     found = get_proposal(db, process, proposal_id)
+    if found.held_at is not None:
+        raise NotFound("There is no such proposal.")
     if found.hidden_at is not None:
         raise Gone(f"This proposal was removed by the moderation: {found.hidden_reason}")
     return found
@@ -530,7 +545,10 @@ def support(
     assert process is not None
     if proposal.hidden_at is not None:
         raise Gone("This proposal was removed by the moderation.")
+    if proposal.held_at is not None:
+        raise NotFound("There is no such proposal.")
     require(db, process, "support", now)
+    blocking.require_not_blocked(db, citizen_subject)
     added = db.execute(
         upsert(db, Support)
         .values(
@@ -653,11 +671,14 @@ def add_comment(
     assert process is not None
     if proposal.hidden_at is not None:
         raise Gone("This proposal was removed by the moderation.")
+    if proposal.held_at is not None:
+        raise NotFound("There is no such proposal.")
     official = official_by is not None
     if not official:
         if citizen_subject is None:
             raise InvalidInput("Please sign in to comment.")
         require(db, process, "comment", now)
+        blocking.require_not_blocked(db, citizen_subject)
     errors = {}
     body = data.body.strip()
     if not body:
@@ -670,7 +691,7 @@ def add_comment(
         errors["public_name"] = "Please enter the name to show (a pseudonym is fine)."
     if data.parent_id is not None:
         parent = db.get(Comment, data.parent_id)
-        if parent is None or parent.proposal_id != proposal.id:
+        if parent is None or parent.proposal_id != proposal.id or parent.held_at is not None:
             errors["parent"] = "There is no such comment to answer."
     if errors:
         raise InvalidInput("Please check your entries.", errors=errors)
@@ -685,6 +706,9 @@ def add_comment(
         body=body,
         created_at=now or utcnow(),
     )
+    # The administration's own answers are never held.
+    if not official and blocking.should_hold(db, body):
+        comment.held_at = comment.created_at
     db.add(comment)
     db.flush()
     if official and actor:
@@ -705,10 +729,18 @@ class Thread:
     replies: list[Thread]
 
 
-def comments(db: Session, proposal: Proposal, sort: str = "newest") -> list[Thread]:
+def comments(
+    db: Session, proposal: Proposal, sort: str = "newest", viewer: str | None = None
+) -> list[Thread]:
     """The proposal's comments as threads; hidden ones stay in place (their answers keep
-    their context) and the page shows only the moderation's reason for them."""
-    found = list(db.scalars(select(Comment).where(Comment.proposal_id == proposal.id)))
+    their context) and the page shows only the moderation's reason for them. A comment held
+    for review is left out, except for its author (`viewer`), whose page says it is checked."""
+    held_visible: ColumnElement[bool] = Comment.held_at.is_(None)
+    if viewer is not None:
+        held_visible = held_visible | (Comment.author_subject == viewer)
+    found = list(
+        db.scalars(select(Comment).where(Comment.proposal_id == proposal.id, held_visible))
+    )
     if sort == "supported":
         found.sort(key=lambda c: (-c.supports, -c.id))
     else:
@@ -735,7 +767,10 @@ def support_comment(
     assert process is not None
     if comment.hidden_at is not None or proposal.hidden_at is not None:
         raise Gone("This comment was removed by the moderation.")
+    if comment.held_at is not None or proposal.held_at is not None:
+        raise NotFound("There is no such comment.")
     require(db, process, "comment", now)
+    blocking.require_not_blocked(db, citizen_subject)
     added = db.execute(
         upsert(db, CommentSupport)
         .values(
@@ -771,7 +806,11 @@ def count_comments(db: Session, proposal_ids: Sequence[int]) -> dict[int, int]:
         return {}
     rows = db.execute(
         select(Comment.proposal_id, func.count())
-        .where(Comment.proposal_id.in_(proposal_ids), Comment.hidden_at.is_(None))
+        .where(
+            Comment.proposal_id.in_(proposal_ids),
+            Comment.hidden_at.is_(None),
+            Comment.held_at.is_(None),
+        )
         .group_by(Comment.proposal_id)
     )
     return {proposal_id: int(total) for proposal_id, total in rows}
@@ -803,6 +842,8 @@ def flag(
     now: datetime | None = None,
 ) -> Flag:
     found = _target(db, target_type, target_id)
+    if found.held_at is not None:  # nobody but its author sees it
+        raise NotFound("There is no such contribution.")
     if found.hidden_at is not None:
         raise Gone("This contribution was removed already.")
     if not reason.strip():
@@ -901,6 +942,7 @@ def hide(
         target.on_ballot = False
     target.hidden_at = now
     target.hidden_reason = reason.strip()[:200]
+    target.held_at = None  # a held post the moderation hides is decided
     _resolve_flags(db, target_type, target_id, now)
     audit.record(
         db,

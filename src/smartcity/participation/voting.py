@@ -28,7 +28,15 @@ from sqlalchemy.orm import Session
 from smartcity.core.audit import services as audit
 from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, InvalidInput
-from smartcity.participation.models import Ballot, Process, Proposal, VotingCode
+from smartcity.participation import districts, eligibility
+from smartcity.participation.models import (
+    Ballot,
+    District,
+    PaperBallot,
+    Process,
+    Proposal,
+    VotingCode,
+)
 from smartcity.participation.services import (
     require,
     tenant_id,
@@ -67,6 +75,18 @@ class Rules:
             process.tie_break,
             process.min_share_percent,
             process.partial_funding,
+        )
+
+    @classmethod
+    def of_district(cls, district: District) -> Rules:
+        """A district's own budget and rule (budgets per district)."""
+        return cls(
+            district.rule,
+            district.max_choices,
+            district.budget_cents,
+            district.tie_break,
+            district.min_share_percent,
+            district.partial_funding,
         )
 
 
@@ -150,9 +170,12 @@ def tally(projects: Iterable[Project], ballots: Iterable[Sequence[int]], rules: 
     return Result(lines, counted, rules.budget_cents, rules.budget_cents - remaining)
 
 
-def projects_of(db: Session, process: Process) -> dict[int, Project]:
-    """The projects on the ballot: visible proposals reviewed as feasible, with their cost."""
-    return _projects(ballot_projects(db, process))
+def projects_of(
+    db: Session, process: Process, district: District | None = None
+) -> dict[int, Project]:
+    """The projects on the ballot: visible proposals reviewed as feasible, with their cost
+    (with budgets per district: those of `district`)."""
+    return _projects(ballot_projects(db, process, district))
 
 
 def _projects(proposals: Iterable[Proposal]) -> dict[int, Project]:
@@ -162,6 +185,11 @@ def _projects(proposals: Iterable[Proposal]) -> dict[int, Project]:
 def voter_key(secret: str, process: Process, citizen_subject: str) -> str:
     message = f"{process.municipality_id}|{process.id}|{citizen_subject}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def receipt_code() -> str:
+    """A new receipt code (online and paper ballots alike)."""
+    return _receipt()
 
 
 def _receipt() -> str:
@@ -178,11 +206,15 @@ def cast(
     secret: str,
     now: datetime | None = None,
     on_ballot: Sequence[Proposal] | None = None,
+    facts: eligibility.Facts | None = None,
+    district_id: int | None = None,
 ) -> Ballot:
     """Casts or replaces the citizen's ballot (one per citizen and process: the unique key
     decides under concurrency, the receipt stays the same when the ballot changes).
     `on_ballot`: `ballot_projects` as the caller read them in this transaction (the voting
-    page shows them too), else they are read here."""
+    page shows them too), else they are read here. `facts`: what the citizen login says
+    about the voter, checked against the process's eligibility rules (`NotEligible`);
+    `district_id`: the district the voter chose, where the process lets them choose."""
     now = now or utcnow()
     require(db, process, "vote", now)
     if process.identification != "login":
@@ -190,8 +222,14 @@ def cast(
             "This vote takes the voting code from your letter, not the citizen login.",
             errors={"code": "Please enter the voting code from your letter."},
         )
+    # Read once for the eligibility check and the ballot's district.
+    found = districts.districts(db, process)
+    home = eligibility.check(db, process, facts or eligibility.Facts(), now, found)
+    district = eligibility.voting_district(
+        db, process, home=home, chosen=district_id, by_login=True, found=found
+    )
     key = voter_key(secret, process, citizen_subject)
-    return _store(db, process, choices, key, now, on_ballot)
+    return _store(db, process, choices, key, now, on_ballot, district)
 
 
 def _store(
@@ -201,9 +239,17 @@ def _store(
     key: str,
     now: datetime,
     on_ballot: Sequence[Proposal] | None,
+    district: District | None = None,
 ) -> Ballot:
-    projects = projects_of(db, process) if on_ballot is None else _projects(on_ballot)
-    errors = check_choices(projects, choices, Rules.of(process))
+    if district is None and has_districts(db, process):
+        message = "Please choose the district whose budget you vote in."
+        raise InvalidInput(message, errors={"district": message})
+    if on_ballot is None:
+        projects = projects_of(db, process, district)
+    else:
+        projects = _projects(p for p in on_ballot if _in_district(p, district))
+    rules = Rules.of(process) if district is None else Rules.of_district(district)
+    errors = check_choices(projects, choices, rules)
     if errors:
         raise InvalidInput(errors["choices"], errors=errors)
     chosen = sorted(choices)
@@ -216,10 +262,18 @@ def _store(
             receipt=_receipt(),
             choices=chosen,
             cast_at=now,
+            district_id=district.id if district is not None else None,
         )
         .on_conflict_do_update(
             index_elements=["process_id", "voter_key"],
-            set_={"choices": chosen, "cast_at": now},
+            # A voter who may choose their district may change it with their ballot.
+            set_={
+                "choices": chosen,
+                "cast_at": now,
+                "district_id": district.id if district is not None else None,
+            },
+            # A paper ballot counted under this key (its voting code) is never replaced.
+            where=Ballot.paper.is_(False),
         )
     )
     found = db.scalar(
@@ -228,7 +282,16 @@ def _store(
         .execution_options(populate_existing=True)
     )
     assert found is not None
+    if found.paper:
+        raise CodeUsedOnPaper(CODE_ON_PAPER, errors={"code": CODE_ON_PAPER})
     return found
+
+
+CODE_ON_PAPER = "This voting code was used on a paper ballot at a polling station."
+
+
+class CodeUsedOnPaper(InvalidInput):
+    """The voting code was handed in with a paper ballot: it cannot vote online."""
 
 
 # Voting codes: 16 characters of the receipt alphabet (80 bits), printed in groups of four.
@@ -305,15 +368,36 @@ def cast_with_code(
     secret: str,
     now: datetime | None = None,
     on_ballot: Sequence[Proposal] | None = None,
+    district_id: int | None = None,
 ) -> Ballot:
     """Casts or replaces the ballot of a voting code. The ballot is keyed by the code, so
     concurrent casts with one code leave one ballot, and the code's holder can change it
     until voting closes; an unknown code changes nothing. The code's row is only read.
-    `on_ballot` as for `cast`."""
+    `on_ballot` as for `cast`; `district_id`: with budgets per district, the one the voter
+    chose (the letter names it)."""
     now = now or utcnow()
     require(db, process, "vote", now)
     if process.identification != "codes":
         raise InvalidInput("This vote takes the citizen login, not a voting code.")
+    key = code_voter_key(db, process, code, secret=secret)
+    waiting = db.scalar(
+        select(PaperBallot.id).where(
+            PaperBallot.process_id == process.id,
+            PaperBallot.voter_key == key,
+            PaperBallot.status == "pending",
+        )
+    )
+    if waiting is not None:
+        raise CodeUsedOnPaper(CODE_ON_PAPER, errors={"code": CODE_ON_PAPER})
+    district = eligibility.voting_district(
+        db, process, home=None, chosen=district_id, by_login=False
+    )
+    return _store(db, process, choices, key, now, on_ballot, district)
+
+
+def code_voter_key(db: Session, process: Process, code: str, *, secret: str) -> str:
+    """The key a voting code's ballot is stored under (online or on paper); InvalidInput
+    for a code that is not one of this process's."""
     typed = normalise_code(code)
     known = (
         len(typed) == CODE_LENGTH
@@ -330,8 +414,7 @@ def cast_with_code(
             "This voting code is not valid for this vote. Please check it against your letter.",
             errors={"code": "This voting code is not valid for this vote."},
         )
-    key = voter_key(secret, process, f"code:{typed}")
-    return _store(db, process, choices, key, now, on_ballot)
+    return voter_key(secret, process, f"code:{typed}")
 
 
 def ballot_of(db: Session, process: Process, *, citizen_subject: str, secret: str) -> Ballot | None:
@@ -352,20 +435,41 @@ def code_turnout(db: Session, process: Process) -> tuple[int, int]:
     return int(issued or 0), int(cast or 0)
 
 
-def published_ballots(db: Session, process: Process) -> list[tuple[str, list[int]]]:
-    """Every ballot by its receipt, in the receipts' order (nothing about who cast it)."""
-    rows = db.execute(
-        select(Ballot.receipt, Ballot.choices)
-        .where(Ballot.process_id == process.id)
-        .order_by(Ballot.receipt)
-    )
+def published_ballots(
+    db: Session, process: Process, district: District | None = None
+) -> list[tuple[str, list[int]]]:
+    """Every ballot by its receipt, in the receipts' order (nothing about who cast it); with
+    budgets per district, those of `district`."""
+    query = select(Ballot.receipt, Ballot.choices).where(Ballot.process_id == process.id)
+    if district is not None:
+        query = query.where(Ballot.district_id == district.id)
+    rows = db.execute(query.order_by(Ballot.receipt))
     return [(receipt, list(choices)) for receipt, choices in rows]
 
 
-def result(db: Session, process: Process) -> Result:
-    ballots = [choices for _, choices in published_ballots(db, process)]
-    return tally(projects_of(db, process).values(), ballots, Rules.of(process))
+def result(db: Session, process: Process, district: District | None = None) -> Result:
+    """The tally of the process, or with budgets per district of one district under its own
+    rules (each district is counted on its own)."""
+    ballots = [choices for _, choices in published_ballots(db, process, district)]
+    rules = Rules.of(process) if district is None else Rules.of_district(district)
+    return tally(projects_of(db, process, district).values(), ballots, rules)
 
 
-def ballot_projects(db: Session, process: Process) -> list[Proposal]:
-    return [p for p in visible_proposals(db, process) if p.on_ballot and p.cost_cents is not None]
+def ballot_projects(
+    db: Session, process: Process, district: District | None = None
+) -> list[Proposal]:
+    return [
+        p
+        for p in visible_proposals(db, process)
+        if p.on_ballot and p.cost_cents is not None and _in_district(p, district)
+    ]
+
+
+def _in_district(proposal: Proposal, district: District | None) -> bool:
+    return district is None or proposal.district_id == district.id
+
+
+def has_districts(db: Session, process: Process) -> bool:
+    """Whether the process has budgets per district (then every ballot is in one)."""
+    found = db.scalar(select(District.id).where(District.process_id == process.id).limit(1))
+    return found is not None

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     String,
@@ -221,6 +222,12 @@ class CitizenSession(Base):
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What an eID/BundID login says for eligibility checks (a participatory budget's minimum
+    # age and residence), only when the provider sent it: the date of birth, the official
+    # municipality key (AGS) and the postal code of the address. Nothing more of the address.
+    birthdate: Mapped[date | None] = mapped_column(Date, nullable=True)
+    residence_ags: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    postal_code: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
 
 # Data-subject requests match e-mail addresses regardless of case (privacy0002).

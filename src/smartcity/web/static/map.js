@@ -86,7 +86,15 @@
         .then(function (data) {
           L.geoJSON(data, {
             pointToLayer: markerFor,
+            // Areas (a participation process's polygon, its districts) as outlines.
+            style: function () {
+              return { color: "#1b1f24", weight: 2, fillColor: "#2c7fb8", fillOpacity: 0.08 };
+            },
             onEachFeature: function (feature, layer) {
+              if (!layer.getLatLng) {
+                layer.bindTooltip(textNode("span", feature.properties.title));
+                return;
+              }
               markers[feature.properties.kind + ":" + feature.properties.id] = layer;
               bounds.push(layer.getLatLng());
             }

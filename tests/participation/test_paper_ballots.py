@@ -1,0 +1,313 @@
+"""Paper ballots of a polling station, entered under four eyes: checked like online ballots,
+counted only after a second, different staff account confirmed them (also when two confirm at
+the same moment: once), rejected entries kept, a receipt code and a place in the published
+tally for each, and a voting code that votes once, online or on paper."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
+
+from smartcity.core.audit.models import AuditEntry
+from smartcity.core.db import utcnow
+from smartcity.core.errors import Conflict, InvalidInput, PermissionDenied, ServiceError
+from smartcity.core.identity import users
+from smartcity.participation import paper, voting
+from smartcity.participation.models import Ballot, PaperBallot, Process
+from smartcity.participation.permissions import POLLING_STATION
+from tests.conftest import PASSWORD, World
+from tests.participation.conftest import DAY, set_phase
+from tests.participation.test_voting import STAFF, _budget
+from tests.web.conftest import Browser, main_text
+
+PAPER = f"{STAFF}/papier"
+
+
+def _clerk(world: World, username: str) -> int:
+    """A staff account of Dresden's polling station; its id."""
+    with world.system() as db:
+        account = users.create_user(
+            db,
+            username=username,
+            password=PASSWORD,
+            actor="test",
+            passwords=world.platform.passwords,
+        )
+        users.assign_role(
+            db,
+            account,
+            POLLING_STATION,
+            municipality=world.dresden,
+            region=None,
+            department=None,
+            actor="test",
+        )
+        return account.id
+
+
+def _secret(world: World) -> str:
+    return world.platform.settings.require_secret_key()
+
+
+def _enter(world: World, process: Process, choices: list[int], by: int, code: str = "") -> int:
+    with world.tenant(world.dresden) as db:
+        found = db.get(Process, process.id)
+        assert found is not None
+        entry = paper.enter(
+            db,
+            found,
+            choices,
+            station="Rathaus Pieschen",
+            code=code,
+            entered_by=by,
+            actor=f"user:{by}",
+            secret=_secret(world),
+        )
+        return entry.id
+
+
+def _confirm(world: World, process: Process, entry_id: int, by: int) -> Ballot:
+    with world.tenant(world.dresden) as db:
+        found = db.get(Process, process.id)
+        assert found is not None
+        ballot = paper.confirm(
+            db, found, entry_id, by=by, actor=f"user:{by}", secret=_secret(world)
+        )
+        db.expunge(ballot)
+        return ballot
+
+
+def _ballots(world: World) -> int:
+    with world.tenant(world.dresden) as db:
+        return int(db.scalar(select(func.count()).select_from(Ballot)) or 0)
+
+
+def test_a_paper_ballot_counts_only_after_a_second_person_confirms_it(world: World) -> None:
+    process, ids = _budget(world)
+    first, second = _clerk(world, "dd.wahl1"), _clerk(world, "dd.wahl2")
+    entry = _enter(world, process, [ids["Spielplatz"], ids["Lastenrad"]], first)
+    assert _ballots(world) == 0  # entered, not counted
+
+    with pytest.raises(PermissionDenied):
+        _confirm(world, process, entry, first)  # not their own
+    assert _ballots(world) == 0
+
+    ballot = _confirm(world, process, entry, second)
+    assert ballot.paper
+    assert len(ballot.receipt) == 14
+    assert ballot.choices == sorted([ids["Spielplatz"], ids["Lastenrad"]])
+    with pytest.raises(Conflict):
+        _confirm(world, process, entry, second)  # decided already
+    assert _ballots(world) == 1
+
+    # In the published tally like any ballot, after voting closed.
+    set_phase(world, process, "voting", utcnow() - 2 * DAY, utcnow() - DAY)
+    with world.tenant(world.dresden) as db:
+        found = db.get(Process, process.id)
+        assert found is not None
+        published = voting.published_ballots(db, found)
+        assert published == [(ballot.receipt, ballot.choices)]
+        result = voting.result(db, found)
+        assert {line.project.id: line.votes for line in result.lines}[ids["Spielplatz"]] == 1
+        actions = list(
+            db.scalars(
+                select(AuditEntry.action)
+                .where(AuditEntry.action.like("participation.paper.%"))
+                .order_by(AuditEntry.id)
+            )
+        )
+    assert actions == ["participation.paper.enter", "participation.paper.confirm"]
+
+
+def test_bad_paper_ballots_are_refused_and_change_nothing(world: World) -> None:
+    process, ids = _budget(world)
+    first = _clerk(world, "dd.wahl1")
+    over_budget = [ids["Spielplatz"], ids["Wiese"], ids["Bänke"]]  # 100,000 € > 80,000 €
+    for choices, field in (
+        (over_budget, "choices"),
+        ([], "choices"),
+        ([ids["Spielplatz"], ids["Spielplatz"]], "choices"),
+        ([999_999], "choices"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            _enter(world, process, choices, first)
+        assert field in refused.value.errors
+    with world.tenant(world.dresden) as db:
+        found = db.get(Process, process.id)
+        assert found is not None
+        with pytest.raises(InvalidInput) as refused:
+            paper.enter(
+                db,
+                found,
+                [ids["Bänke"]],
+                station=" ",
+                entered_by=first,
+                actor="test",
+                secret=_secret(world),
+            )
+        assert "station" in refused.value.errors
+        assert db.scalar(select(func.count()).select_from(PaperBallot)) == 0
+    # Outside the voting phase: refused like an online ballot.
+    set_phase(world, process, "voting", utcnow() + DAY, utcnow() + 2 * DAY)
+    with pytest.raises(ServiceError):
+        _enter(world, process, [ids["Bänke"]], first)
+
+
+def test_a_rejected_entry_stays_on_record_and_never_counts(world: World) -> None:
+    process, ids = _budget(world)
+    first, second = _clerk(world, "dd.wahl1"), _clerk(world, "dd.wahl2")
+    entry = _enter(world, process, [ids["Bänke"]], first)
+    with world.tenant(world.dresden) as db:
+        found = db.get(Process, process.id)
+        assert found is not None
+        with pytest.raises(InvalidInput):
+            paper.reject(db, found, entry, by=second, reason=" ", actor="test")
+        rejected = paper.reject(
+            db, found, entry, by=second, reason="Kreuz bei Wiese übersehen", actor="test"
+        )
+        assert rejected.status == "rejected"
+    with pytest.raises(Conflict):
+        _confirm(world, process, entry, second)
+    assert _ballots(world) == 0
+    with world.tenant(world.dresden) as db:
+        kept = db.get(PaperBallot, entry)
+        assert kept is not None
+        assert (kept.status, kept.reason, kept.decided_by) == (
+            "rejected",
+            "Kreuz bei Wiese übersehen",
+            second,
+        )
+        assert db.scalar(
+            select(AuditEntry.changes).where(AuditEntry.action == "participation.paper.reject")
+        ) == {"process": process.id, "station": "Rathaus Pieschen", "reason": kept.reason}
+
+
+def test_two_confirmations_at_the_same_moment_count_once(world: World) -> None:
+    process, ids = _budget(world)
+    first = _clerk(world, "dd.wahl1")
+    others = [_clerk(world, f"dd.wahl{n}") for n in range(2, 8)]
+    entry = _enter(world, process, [ids["Bänke"]], first)
+    errors: list[BaseException] = []
+    counted: list[Ballot] = []
+    start = threading.Barrier(len(others) * 2)
+
+    def confirm(by: int) -> None:
+        try:
+            start.wait()
+            counted.append(_confirm(world, process, entry, by))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=confirm, args=(by,)) for by in others * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Everyone but one is refused (SQLite may refuse a writer while another holds the lock).
+    assert len(counted) == 1
+    assert all(isinstance(e, ServiceError) for e in errors), errors
+    assert _ballots(world) == 1
+    with world.tenant(world.dresden) as db:
+        kept = db.get(PaperBallot, entry)
+        assert kept is not None
+        assert kept.status == "counted"
+        assert kept.ballot_id == counted[0].id
+
+
+def test_a_voting_code_votes_once_online_or_on_paper(world: World) -> None:
+    process, ids = _budget(world, identification="codes")
+    first, second = _clerk(world, "dd.wahl1"), _clerk(world, "dd.wahl2")
+    with world.tenant(world.dresden) as db:
+        found = db.get(Process, process.id)
+        assert found is not None
+        (_, online), (_, on_paper), (_, raced) = voting.generate_codes(
+            db, found, 3, secret=_secret(world), actor="test"
+        )
+
+    def cast_online(code: str) -> None:
+        with world.tenant(world.dresden) as db:
+            found = db.get(Process, process.id)
+            assert found is not None
+            voting.cast_with_code(db, found, [ids["Bänke"]], code=code, secret=_secret(world))
+
+    # Without a code, or with an unknown one, a paper ballot of a code vote is refused.
+    with pytest.raises(InvalidInput) as refused:
+        _enter(world, process, [ids["Bänke"]], first)
+    assert "code" in refused.value.errors
+    # Used online: refused on paper.
+    cast_online(online)
+    with pytest.raises(InvalidInput) as refused:
+        _enter(world, process, [ids["Wiese"]], first, code=online)
+    assert "code" in refused.value.errors
+    # Handed in on paper: refused online while waiting, and once counted.
+    entry = _enter(world, process, [ids["Wiese"]], first, code=on_paper.lower())
+    with pytest.raises(InvalidInput) as refused:
+        cast_online(on_paper)
+    assert refused.value.errors == {"code": voting.CODE_ON_PAPER}
+    with pytest.raises(InvalidInput):
+        _enter(world, process, [ids["Wiese"]], second, code=on_paper)  # entered twice
+    _confirm(world, process, entry, second)
+    with pytest.raises(InvalidInput):
+        cast_online(on_paper)
+    with world.tenant(world.dresden) as db:
+        paper_ballot = db.scalar(select(Ballot).where(Ballot.paper.is_(True)))
+        assert paper_ballot is not None
+        assert paper_ballot.choices == [ids["Wiese"]]  # not replaced by the online attempt
+    # Entered on paper, then cast online before the confirmation got to it: it cannot count.
+    late = _enter(world, process, [ids["Wiese"]], first, code=raced)
+    with world.tenant(world.dresden) as db:
+        db.execute(
+            update(PaperBallot)
+            .where(PaperBallot.id == late)
+            .values(status="rejected")  # lets the online vote through, as a race would
+        )
+    cast_online(raced)
+    with world.tenant(world.dresden) as db:
+        db.execute(update(PaperBallot).where(PaperBallot.id == late).values(status="pending"))
+    with pytest.raises(Conflict):
+        _confirm(world, process, late, second)
+    with world.tenant(world.dresden) as db:
+        kept = db.get(PaperBallot, late)
+        assert kept is not None
+        assert kept.status == "pending"  # the claim was taken back; a person rejects it
+    assert _ballots(world) == 3
+
+
+def test_the_polling_station_enters_and_a_colleague_confirms_on_the_page(
+    world: World, new_client: Callable[[], TestClient], press: Browser
+) -> None:
+    _, ids = _budget(world)
+    _clerk(world, "dd.wahl1")
+    _clerk(world, "dd.wahl2")
+    one, two = Browser(new_client()), Browser(new_client())
+    assert one.login("dd.wahl1").status_code == 303
+    assert two.login("dd.wahl2").status_code == 303
+    assert press.get(PAPER).status_code == 403
+
+    missing = one.submit(PAPER, [("station", ""), ("choice", str(ids["Bänke"]))])
+    assert missing.status_code == 422
+    assert "Bitte nennen Sie das Wahllokal." in main_text(missing)
+    entered = one.submit(PAPER, [("station", "Rathaus Pieschen"), ("choice", str(ids["Bänke"]))])
+    assert entered.status_code == 303
+    with world.tenant(world.dresden) as db:
+        entry = db.scalar(select(PaperBallot))
+        assert entry is not None
+        entry_id = entry.id
+    own = main_text(one.get(PAPER))
+    assert "wartet auf eine zweite Person" in own
+    assert "Sie haben diesen Stimmzettel erfasst" in own
+    refused = one.submit(f"{PAPER}/{entry_id}", {"action": "confirm"})
+    assert refused.status_code == 403
+    assert _ballots(world) == 0
+    confirmed = two.submit(f"{PAPER}/{entry_id}", {"action": "confirm"})
+    assert confirmed.status_code == 303
+    with world.tenant(world.dresden) as db:
+        receipt = db.scalar(select(Ballot.receipt))
+    assert receipt is not None
+    assert receipt in main_text(two.get(PAPER))
+    again = two.submit(f"{PAPER}/{entry_id}", {"action": "confirm"})
+    assert again.status_code == 409
