@@ -33,6 +33,8 @@ MODULES: tuple[str, ...] = (
     "council",
     "transit",
     "charging",
+    "energy",
+    "wifi",
     # Last: the shell's pages under /{municipality}/… must not shadow the modules' pages.
     "web",
 )

@@ -1,0 +1,2 @@
+"""Public WiFi hotspots of the Stadtwerke: node lists (Freifunk meshviewer.json, nodes.json),
+online state and client counts as SensorThings Datastreams, offline alerts, map and portal."""

@@ -1,0 +1,256 @@
+"""The WiFi pages: on the portal "WLAN in der Nähe" (a place or coordinates, the nearest
+hotspots that are online, with the number of connected devices; no script needed); in the
+back office the hotspots with their state and open outage cases, the node list's address and
+its last result, and an upload of a node list."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from smartcity.core.errors import InvalidInput
+from smartcity.core.http.deps import MunicipalityDep, TenantDbDep
+from smartcity.core.tenancy.models import Municipality
+from smartcity.core.web import layout
+from smartcity.core.web.deps import FormDep, PageDep, form_text, staff_page
+from smartcity.core.web.i18n import current_language, gettext_
+from smartcity.core.web.rendering import render
+from smartcity.core.web.session import WebState
+from smartcity.wifi import nodelist, outages, services
+from smartcity.wifi.permissions import WIFI_MANAGE
+from smartcity.wifi.words import STATE_WORDS, _, state_key
+
+portal_pages = APIRouter(prefix="/{municipality}/wlan", include_in_schema=False)
+staff_pages = APIRouter(prefix="/{municipality}/verwaltung/wlan", include_in_schema=False)
+Manager = Annotated[WebState, Depends(staff_page(WIFI_MANAGE))]
+Short = Annotated[str, Query(max_length=100)]
+# A node list sent through the form; the platform's request limit applies first.
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+HINTS = {
+    "lat": _("A latitude between -90 and 90, e.g. 51.0504."),
+    "lon": _("A longitude between -180 and 180, e.g. 13.7373."),
+    "url": _("An address that starts with https://, or empty."),
+    "name_prefix": _("At most 50 characters, or empty."),
+    "offline_minutes": _("A whole number of minutes between 5 and 10080 (a week)."),
+}
+
+
+def number(value: float, digits: int = 1) -> str:
+    text = f"{round(value, digits):g}"
+    return text.replace(".", ",") if current_language.get() == "de" else text
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def _message(message: str, values: dict[str, Any]) -> str:
+    """A stored or raised message id in the page's language, filled with its values."""
+    text = gettext_(message)
+    try:
+        return text % values if values else text
+    except (KeyError, TypeError, ValueError):
+        # A message stored by an older version whose values no longer fit: say it plainly.
+        return message
+
+
+def _words() -> dict[str, Any]:
+    return {"number": number, "state_words": STATE_WORDS, "state_key": state_key}
+
+
+# ---- portal ------------------------------------------------------------------------------
+
+
+@portal_pages.get("")
+def near_me(
+    request: Request,
+    state: PageDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    ort: Short = "",
+    lat: Short = "",
+    lon: Short = "",
+    alle: Short = "",
+) -> Response:
+    """The nearest hotspots to a place, a point or the town centre."""
+    errors: dict[str, str] = {}
+    places: list[services.Place] = []
+    origin = services.Place(
+        gettext_("the town centre"), municipality.center_lat, municipality.center_lon
+    )
+    text = ort.strip()
+    if lat.strip() or lon.strip():
+        y, x = _number(lat.strip()), _number(lon.strip())
+        if y is None or not -90 <= y <= 90:
+            errors["lat"] = gettext_(HINTS["lat"])
+        if x is None or not -180 <= x <= 180:
+            errors["lon"] = gettext_(HINTS["lon"])
+        if y is not None and x is not None and not errors:
+            origin = services.Place(gettext_("your position"), y, x)
+    elif text:
+        if len(text) < 2:
+            errors["ort"] = gettext_("Please enter at least two letters.")
+        else:
+            places = services.places_named(db, text)
+            if places:
+                origin = places[0]
+            else:
+                errors["ort"] = gettext_(
+                    "We know no hotspot called “%(text)s”. Try a square or a street."
+                ) % {"text": text}
+    show_all = alle == "1"
+    found = services.nearest(db, origin.lat, origin.lon, only_online=not show_all)
+    return render(
+        request,
+        "wifi/near.html",
+        state,
+        status_code=422 if errors else 200,
+        errors=errors,
+        labels={
+            "ort": gettext_("Place"),
+            "lat": gettext_("Latitude"),
+            "lon": gettext_("Longitude"),
+        },
+        ort=text,
+        lat=lat.strip(),
+        lon=lon.strip(),
+        show_all=show_all,
+        origin=origin,
+        others=places[1:6],
+        found=found,
+        **_words(),
+        **layout.portal(request, municipality, "wlan", gettext_("WiFi near me")),
+    )
+
+
+# ---- back office -------------------------------------------------------------------------
+
+
+def _labels() -> dict[str, str]:
+    texts = {
+        "url": _("Address of the node list"),
+        "name_prefix": _("Only routers whose name starts with"),
+        "offline_minutes": _("Open a case after this many minutes offline"),
+        "file": _("Node list (meshviewer.json or nodes.json)"),
+    }
+    return {key: gettext_(text) for key, text in texts.items()}
+
+
+def _overview(
+    request: Request,
+    state: WebState,
+    db: Session,
+    municipality: Municipality,
+    *,
+    form: str = "",
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    source = services.source_of(db)
+    result = _message(source.result, source.result_values) if source.result else ""
+    return render(
+        request,
+        "wifi/staff.html",
+        state,
+        status_code=status_code,
+        summary=services.summary(db),
+        outages=outages.open_outages(db),
+        source=source,
+        result=result,
+        form=form,
+        values=values or {},
+        errors=errors or {},
+        labels=_labels(),
+        saved=request.query_params.get("gespeichert") is not None,
+        zone=municipality.timezone,
+        **_words(),
+        **layout.staff(request, municipality, state.principal, "wlan", gettext_("Public WiFi")),
+    )
+
+
+@staff_pages.get("")
+def overview(
+    request: Request, state: Manager, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    return _overview(request, state, db, municipality)
+
+
+def _done(municipality: Municipality) -> Response:
+    return RedirectResponse(f"/{municipality.slug}/verwaltung/wlan?gespeichert", status_code=303)
+
+
+@staff_pages.post("/quelle")
+def set_source(
+    request: Request, state: Manager, form: FormDep, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    values = {
+        "url": form_text(form, "url", 600),
+        "name_prefix": form_text(form, "name_prefix", 60),
+        "offline_minutes": form_text(form, "offline_minutes", 10),
+    }
+    minutes = values["offline_minutes"]
+    try:
+        services.set_source(
+            db,
+            url=values["url"],
+            name_prefix=values["name_prefix"],
+            offline_minutes=int(minutes) if minutes.isdigit() else -1,
+            actor=state.principal.actor,
+        )
+    except InvalidInput as exc:
+        errors = {name: gettext_(HINTS[name]) for name in exc.errors}
+        return _overview(
+            request,
+            state,
+            db,
+            municipality,
+            form="source",
+            values=values,
+            errors=errors,
+            status_code=422,
+        )
+    return _done(municipality)
+
+
+@staff_pages.post("/knotenliste")
+async def upload(
+    request: Request, state: Manager, form: FormDep, db: TenantDbDep, municipality: MunicipalityDep
+) -> Response:
+    file = form.get("file")
+    problem = ""
+    listing = None
+    if not isinstance(file, UploadFile) or not file.filename:
+        problem = gettext_("Please choose a node list (a JSON file).")
+    else:
+        body = await file.read(MAX_UPLOAD_BYTES + 1)
+        if len(body) > MAX_UPLOAD_BYTES:
+            problem = gettext_("The file is larger than 10 MB.")
+        else:
+            try:
+                listing = await run_in_threadpool(nodelist.parse, body)
+            except nodelist.NodeListBroken as exc:
+                problem = _message(exc.message, exc.values)
+    if listing is None:
+        return await run_in_threadpool(
+            _overview,
+            request,
+            state,
+            db,
+            municipality,
+            form="upload",
+            errors={"file": problem},
+            status_code=422,
+        )
+    await run_in_threadpool(services.apply, db, municipality, listing, actor=state.principal.actor)
+    return _done(municipality)
