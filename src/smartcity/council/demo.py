@@ -265,7 +265,11 @@ def seed_council(
         )
         papers.append(paper)
     created: list[Meeting] = []
+    # The next 16:30 from now: the middle meeting is always ahead (the first one to be run
+    # as a digital session), whatever the time of day the data is seeded at.
     base = now.replace(hour=16, minute=30, second=0, microsecond=0)
+    if base <= now:
+        base += timedelta(days=1)
     for index in range(meetings):
         organization = council if index % 3 == 0 else committees[index % 4]
         start = base + timedelta(days=14 * (index - meetings // 2))

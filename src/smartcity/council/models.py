@@ -15,7 +15,7 @@ import datetime as dt
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartcity.core.db import Base, UTCDateTime, utcnow
@@ -33,6 +33,23 @@ FILE_ROLES = (
     "auxiliaryFile",
     "mainFile",
     "resolutionFile",
+)
+
+
+# The columns of `ix_council_file_listing` (migration council0006), in this order: the Body,
+# the list's order, then everything OParl's visibility rule and its filters read.
+LISTING_COLUMNS = (
+    "municipality_id",
+    "id",
+    "public",
+    "deleted",
+    "was_public",
+    "stored_file_id",
+    "paper_id",
+    "agenda_item_id",
+    "meeting_id",
+    "created_at",
+    "modified_at",
 )
 
 
@@ -217,6 +234,24 @@ class CouncilFile(Tracked, TenantOwned, Base):
     content removed with it."""
 
     __tablename__ = "council_file"
+    __table_args__ = (
+        # What OParl's file list filters and orders by, without the row: a page and its total
+        # are read from this index instead of the table, whose rows carry the extracted texts
+        # (a full scan of them was most of a file list page's time; docs/performance.md).
+        Index("ix_council_file_listing", *LISTING_COLUMNS),
+        # Most files belong to a paper: without the empty rows these indexes stay small, and
+        # SQLite's statistics (which count all empty values as one) do not make a page's
+        # lookup of its meetings' and agenda items' files look like a scan of every file.
+        *(
+            Index(
+                f"ix_council_file_{column}",
+                column,
+                sqlite_where=text(f"{column} IS NOT NULL"),
+                postgresql_where=text(f"{column} IS NOT NULL"),
+            )
+            for column in ("meeting_id", "agenda_item_id")
+        ),
+    )
 
     name: Mapped[str] = mapped_column(String(300))
     file_name: Mapped[str] = mapped_column(String(200))
@@ -236,10 +271,10 @@ class CouncilFile(Tracked, TenantOwned, Base):
     # Exactly one parent, and the property of the parent that holds the file.
     role: Mapped[str] = mapped_column(String(20))
     meeting_id: Mapped[int | None] = mapped_column(
-        ForeignKey("council_meeting.id", ondelete="CASCADE"), default=None, index=True
+        ForeignKey("council_meeting.id", ondelete="CASCADE"), default=None
     )
     agenda_item_id: Mapped[int | None] = mapped_column(
-        ForeignKey("council_agenda_item.id", ondelete="CASCADE"), default=None, index=True
+        ForeignKey("council_agenda_item.id", ondelete="CASCADE"), default=None
     )
     paper_id: Mapped[int | None] = mapped_column(
         ForeignKey("council_paper.id", ondelete="CASCADE"), default=None, index=True

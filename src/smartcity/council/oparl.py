@@ -16,11 +16,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, inspect, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from smartcity.core.errors import ServiceError
@@ -40,6 +41,7 @@ from smartcity.council.models import (
     Tracked,
 )
 from smartcity.council.session import oparl_votes
+from smartcity.council.sql import among
 
 SCHEMA = "https://schema.oparl.org/1.1/"
 VERSION_PATH = "oparl/v1.1"
@@ -48,6 +50,9 @@ MAX_LIMIT = 500
 FILTERS = ("created_since", "created_until", "modified_since", "modified_until")
 
 Doc = dict[str, Any]
+# A row of `plain(model)`: the model's columns as attributes (typed loosely: rows of several
+# models pass through the same code).
+Record = Any
 
 
 class OParlError(ServiceError):
@@ -105,6 +110,21 @@ def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+_PLAIN: dict[type[Tracked], Select[Any]] = {}
+
+
+def plain(model: type[Tracked]) -> Select[Any]:
+    """All of a model's columns as plain rows (attribute access by column name) instead of ORM
+    objects: a page embeds up to a thousand objects, and building an ORM object per row (its
+    state, identity map entry, attribute instrumentation) took longer than the queries. The
+    columns are the mapped attributes, so the session's tenant scope still applies."""
+    found = _PLAIN.get(model)
+    if found is None:
+        columns = inspect(model).column_attrs
+        found = _PLAIN[model] = select(*(getattr(model, c.key) for c in columns))
+    return found
+
+
 def clean(document: Mapping[str, Any]) -> Doc:
     """Leave out what has no value (OParl: no `null`, no empty string, no empty list)."""
     return {k: v for k, v in document.items() if v is not None and v != "" and v != []}
@@ -121,40 +141,55 @@ def _item_listed(item: type[AgendaItem] | Any = AgendaItem) -> ColumnElement[boo
     return and_(item.public.is_(True), item.deleted.is_(False))
 
 
-def _file_listed() -> ColumnElement[bool]:
+# The rules below are built once: a statement is immutable, and making the aliases anew cost a
+# few milliseconds per page. The session adds the tenant scope to them at every execution.
+@cache
+def _file_listed(*, correlated: bool = False) -> ColumnElement[bool]:
     # `IN (subquery)`, not a correlated `EXISTS` under `OR`: PostgreSQL runs both as a hashed
     # subplan, but estimates the `EXISTS` at one probe per row — over 30,000 files a cost far
     # above `jit_above_cost`, and half a second of JIT compiling per list page (bench/oparl.py).
+    # The parents as `id + 0`: SQLite, once it has statistics, would otherwise answer each
+    # `IS NULL OR IN (…)` with its parent index, one probe per listed parent and then every
+    # file row (thousands, their texts included), instead of reading `ix_council_file_listing`.
+    # `correlated`: for the few files of a page's objects (`Writer._files_of`), each parent
+    # is looked up by its key instead of every listed parent of the Body being collected.
     paper = aliased(Paper)
     item = aliased(AgendaItem)
     meeting = aliased(Meeting)
+
+    def parent(column: Any, model: Any, listed: ColumnElement[bool]) -> ColumnElement[bool]:
+        if correlated:
+            found = select(model.id).where(model.id == column, listed).exists()
+        else:
+            found = (column + 0).in_(select(model.id).where(listed))
+        return or_(column.is_(None), found)
+
     return and_(
         CouncilFile.public.is_(True),
         CouncilFile.deleted.is_(False),
         CouncilFile.stored_file_id.is_not(None),
-        or_(
-            CouncilFile.paper_id.is_(None),
-            CouncilFile.paper_id.in_(select(paper.id).where(_paper_listed(paper))),
-        ),
-        or_(
-            CouncilFile.agenda_item_id.is_(None),
-            CouncilFile.agenda_item_id.in_(select(item.id).where(_item_listed(item))),
-        ),
-        or_(
-            CouncilFile.meeting_id.is_(None),
-            CouncilFile.meeting_id.in_(select(meeting.id).where(meeting.deleted.is_(False))),
-        ),
+        parent(CouncilFile.paper_id, paper, _paper_listed(paper)),
+        parent(CouncilFile.agenda_item_id, item, _item_listed(item)),
+        parent(CouncilFile.meeting_id, meeting, meeting.deleted.is_(False)),
     )
 
 
-def _consultation_listed() -> ColumnElement[bool]:
+@cache
+def _consultation_listed(*, correlated: bool = False) -> ColumnElement[bool]:
+    # `paper_id + 0`, as for files: SQLite would otherwise probe the paper index once per listed
+    # paper rather than use the index of what the query is about (its agenda items, its page).
+    # `correlated`: for the consultations of a page's agenda items, as for files.
     paper = aliased(Paper)
+    if correlated:
+        found = select(paper.id).where(paper.id == Consultation.paper_id, _paper_listed(paper))
+        return and_(Consultation.deleted.is_(False), found.exists())
     return and_(
         Consultation.deleted.is_(False),
-        Consultation.paper_id.in_(select(paper.id).where(_paper_listed(paper))),
+        (Consultation.paper_id + 0).in_(select(paper.id).where(_paper_listed(paper))),
     )
 
 
+@cache
 def _consultation_known() -> ColumnElement[bool]:
     paper = aliased(Paper)
     return Consultation.paper_id.in_(select(paper.id).where(paper.was_public.is_(True)))
@@ -236,7 +271,7 @@ class Writer:
 
     # -- common parts
 
-    def _head(self, kind: str, segment: str, row: Tracked) -> Doc:
+    def _head(self, kind: str, segment: str, row: Record) -> Doc:
         return {
             "id": self.urls.object(segment, row.id),
             "type": SCHEMA + kind,
@@ -244,7 +279,7 @@ class Writer:
             "modified": self.urls.moment(row.modified_at),
         }
 
-    def tombstone(self, kind: Kind, row: Tracked) -> Doc:
+    def tombstone(self, kind: Kind, row: Record) -> Doc:
         return {**self._head(kind.name, kind.segment, row), "deleted": True}
 
     def _ref(self, segment: str, row_id: int | None) -> str | None:
@@ -257,13 +292,13 @@ class Writer:
         found = KINDS[kind]
         return set(
             self.db.scalars(
-                select(found.model.id).where(found.model.id.in_(wanted), found.listed())
+                select(found.model.id).where(among(self.db, found.model.id, wanted), found.listed())
             )
         )
 
     # -- documents by kind
 
-    def documents(self, kind: Kind, rows: Sequence[Tracked], *, visible: set[int]) -> list[Doc]:
+    def documents(self, kind: Kind, rows: Sequence[Record], *, visible: set[int]) -> list[Doc]:
         """Documents for rows of one kind; rows not in `visible` become tombstones."""
         shown = [row for row in rows if row.id in visible]
         made = dict(zip((r.id for r in shown), self._make(kind, shown), strict=True))
@@ -286,8 +321,8 @@ class Writer:
 
     def body(self, municipality: Municipality, modified: datetime) -> Doc:
         urls = self.urls
-        terms = self.db.scalars(
-            select(LegislativeTerm)
+        terms = self.db.execute(
+            plain(LegislativeTerm)
             .where(
                 LegislativeTerm.municipality_id == municipality.id,
                 LegislativeTerm.deleted.is_(False),
@@ -325,7 +360,7 @@ class Writer:
         )
         return document
 
-    def legislative_term(self, row: LegislativeTerm, *, embedded: bool = False) -> Doc:
+    def legislative_term(self, row: Record, *, embedded: bool = False) -> Doc:
         return clean(
             {
                 **self._head("LegislativeTerm", "legislativeterm", row),
@@ -336,7 +371,7 @@ class Writer:
             }
         )
 
-    def location(self, row: CouncilLocation) -> Doc:
+    def location(self, row: Record) -> Doc:
         geojson = None
         if row.latitude is not None and row.longitude is not None:
             geojson = {
@@ -360,19 +395,19 @@ class Writer:
         wanted = {i for i in ids if i}
         if not wanted:
             return {}
-        rows = self.db.scalars(
-            select(CouncilLocation).where(
-                CouncilLocation.id.in_(wanted), CouncilLocation.deleted.is_(False)
+        rows = self.db.execute(
+            plain(CouncilLocation).where(
+                among(self.db, CouncilLocation.id, wanted), CouncilLocation.deleted.is_(False)
             )
         )
         return {row.id: self.location(row) for row in rows}
 
-    def organizations(self, rows: Sequence[Organization]) -> list[Doc]:
+    def organizations(self, rows: Sequence[Record]) -> list[Doc]:
         ids = [row.id for row in rows]
         memberships: dict[int, list[int]] = defaultdict(list)
         for membership_id, organization_id in self.db.execute(
             select(Membership.id, Membership.organization_id)
-            .where(Membership.organization_id.in_(ids), Membership.deleted.is_(False))
+            .where(among(self.db, Membership.organization_id, ids), Membership.deleted.is_(False))
             .order_by(Membership.id)
         ):
             memberships[organization_id].append(membership_id)
@@ -405,7 +440,7 @@ class Writer:
             for row in rows
         ]
 
-    def memberships(self, rows: Sequence[Membership], *, embedded: bool) -> list[Doc]:
+    def memberships(self, rows: Sequence[Record], *, embedded: bool) -> list[Doc]:
         organizations = self._listed_ids(
             "organization",
             [r.organization_id for r in rows] + [r.on_behalf_of_id for r in rows],
@@ -432,13 +467,13 @@ class Writer:
             for row in rows
         ]
 
-    def persons(self, rows: Sequence[Person]) -> list[Doc]:
+    def persons(self, rows: Sequence[Record]) -> list[Doc]:
         embedded: dict[int, list[Doc]] = defaultdict(list)
         if not self.omit_internal and rows:
-            found = self.db.scalars(
-                select(Membership)
+            found = self.db.execute(
+                plain(Membership)
                 .where(
-                    Membership.person_id.in_([r.id for r in rows]),
+                    among(self.db, Membership.person_id, [r.id for r in rows]),
                     Membership.deleted.is_(False),
                 )
                 .order_by(Membership.id)
@@ -468,18 +503,23 @@ class Writer:
             for row in rows
         ]
 
-    def _files_of(self, column: Any, ids: Sequence[int]) -> dict[int, list[CouncilFile]]:
-        found: dict[int, list[CouncilFile]] = defaultdict(list)
+    def _files_of(self, column: Any, ids: Sequence[int]) -> dict[int, list[Record]]:
+        found: dict[int, list[Record]] = defaultdict(list)
         if not ids:
             return found
-        for row in self.db.scalars(
-            select(CouncilFile).where(column.in_(ids), _file_listed()).order_by(CouncilFile.id)
-        ):
+        # Sorted here, not by the query: an `ORDER BY id` leads SQLite to walk all files in id
+        # order rather than look up the page's parents in their index.
+        rows = self.db.execute(
+            plain(CouncilFile).where(among(self.db, column, ids), _file_listed(correlated=True))
+        ).all()
+        for row in sorted(rows, key=lambda r: r.id):
             found[getattr(row, column.key)].append(row)
         return found
 
-    def _file_slots(self, files: list[CouncilFile], *slots: str) -> dict[str, Any]:
+    def _file_slots(self, files: list[Record], *slots: str) -> dict[str, Any]:
         """A parent's files by the property that holds them (`auxiliaryFile` a list)."""
+        if not files:
+            return {}  # what `clean` would leave of the empty slots; most agenda items have none
         documents = dict(zip((f.id for f in files), self.files(files, embedded=True), strict=True))
         result: dict[str, Any] = {}
         for slot in slots:
@@ -490,7 +530,7 @@ class Writer:
                 result[slot] = chosen[0] if chosen else None
         return result
 
-    def files(self, rows: Sequence[CouncilFile], *, embedded: bool) -> list[Doc]:
+    def files(self, rows: Sequence[Record], *, embedded: bool) -> list[Doc]:
         documents = []
         for row in rows:
             url = self.urls.object("file", row.id)
@@ -522,22 +562,22 @@ class Writer:
             )
         return documents
 
-    def meetings(self, rows: Sequence[Meeting]) -> list[Doc]:
+    def meetings(self, rows: Sequence[Record]) -> list[Doc]:
         ids = [row.id for row in rows]
         organizations: dict[int, list[int]] = defaultdict(list)
         listed_orgs = Organization.deleted.is_(False)
         for meeting_id, organization_id in self.db.execute(
             select(MeetingOrganization.meeting_id, MeetingOrganization.organization_id)
             .join(Organization, Organization.id == MeetingOrganization.organization_id)
-            .where(MeetingOrganization.meeting_id.in_(ids), listed_orgs)
+            .where(among(self.db, MeetingOrganization.meeting_id, ids), listed_orgs)
             .order_by(MeetingOrganization.id)
         ):
             organizations[meeting_id].append(organization_id)
         items: dict[int, list[Doc]] = defaultdict(list)
         if not self.omit_internal and ids:
-            found = self.db.scalars(
-                select(AgendaItem)
-                .where(AgendaItem.meeting_id.in_(ids), _item_listed())
+            found = self.db.execute(
+                plain(AgendaItem)
+                .where(among(self.db, AgendaItem.meeting_id, ids), _item_listed())
                 .order_by(AgendaItem.meeting_id, AgendaItem.order, AgendaItem.id)
             ).all()
             for item, document in zip(found, self.agenda_items(found, embedded=True), strict=True):
@@ -571,17 +611,21 @@ class Writer:
             for row in rows
         ]
 
-    def agenda_items(self, rows: Sequence[AgendaItem], *, embedded: bool) -> list[Doc]:
+    def agenda_items(self, rows: Sequence[Record], *, embedded: bool) -> list[Doc]:
         ids = [row.id for row in rows]
         consultations: dict[int, int] = {}
         if ids:
+            # The first consultation of each item; no `ORDER BY` (see `_files_of`).
             for consultation_id, item_id in self.db.execute(
-                select(Consultation.id, Consultation.agenda_item_id)
-                .where(Consultation.agenda_item_id.in_(ids), _consultation_listed())
-                .order_by(Consultation.id)
+                select(Consultation.id, Consultation.agenda_item_id).where(
+                    among(self.db, Consultation.agenda_item_id, ids),
+                    _consultation_listed(correlated=True),
+                )
             ):
                 if item_id is not None:
-                    consultations.setdefault(item_id, consultation_id)
+                    consultations[item_id] = min(
+                        consultation_id, consultations.get(item_id, consultation_id)
+                    )
         files = self._files_of(CouncilFile.agenda_item_id, ids)
         # The votes on each item: a documented vendor extension (docs/council.md).
         votes = oparl_votes.votes_of_items(
@@ -609,12 +653,14 @@ class Writer:
             for row in rows
         ]
 
-    def consultations(self, rows: Sequence[Consultation], *, embedded: bool) -> list[Doc]:
+    def consultations(self, rows: Sequence[Record], *, embedded: bool) -> list[Doc]:
         items = {
             item.id: item.meeting_id
             for item in self.db.execute(
                 select(AgendaItem.id, AgendaItem.meeting_id).where(
-                    AgendaItem.id.in_({r.agenda_item_id for r in rows if r.agenda_item_id}),
+                    among(
+                        self.db, AgendaItem.id, (r.agenda_item_id for r in rows if r.agenda_item_id)
+                    ),
                     _item_listed(),
                 )
             )
@@ -639,13 +685,13 @@ class Writer:
             for row in rows
         ]
 
-    def papers(self, rows: Sequence[Paper]) -> list[Doc]:
+    def papers(self, rows: Sequence[Record]) -> list[Doc]:
         ids = [row.id for row in rows]
         consultations: dict[int, list[Doc]] = defaultdict(list)
         if ids:
-            found = self.db.scalars(
-                select(Consultation)
-                .where(Consultation.paper_id.in_(ids), Consultation.deleted.is_(False))
+            found = self.db.execute(
+                plain(Consultation)
+                .where(among(self.db, Consultation.paper_id, ids), Consultation.deleted.is_(False))
                 .order_by(Consultation.id)
             ).all()
             for consultation, document in zip(
@@ -780,15 +826,25 @@ def list_page(
     if query.modified_since is not None:
         # The update mechanism: deleted objects too, so that clients learn of them.
         shown = or_(shown, kind.known())
-    statement: Select[Any] = select(model).where(shown, *query.conditions(model), *narrow)
-    total = db.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    # The page's ids first, then their rows: the filters and the order need only a few narrow
+    # columns (for files all in `ix_council_file_listing`), and only the page's rows are read.
+    chosen: Select[Any] = select(model.id).where(shown, *query.conditions(model), *narrow)
+    total = db.scalar(select(func.count()).select_from(chosen.subquery())) or 0
     pages = max(1, -(-total // query.limit))
-    rows = db.scalars(
-        statement.order_by(model.id).offset((query.page - 1) * query.limit).limit(query.limit)
-    ).all()
-    visible = set(
-        db.scalars(select(model.id).where(model.id.in_([r.id for r in rows]), kind.listed()))
+    ids = list(
+        db.scalars(
+            chosen.order_by(model.id).offset((query.page - 1) * query.limit).limit(query.limit)
+        )
     )
+    rows = (
+        db.execute(plain(model).where(among(db, model.id, ids)).order_by(model.id)).all()
+        if ids
+        else []
+    )
+    if query.modified_since is None:
+        visible = set(ids)  # without the update mechanism only listed objects are chosen
+    else:
+        visible = set(db.scalars(select(model.id).where(among(db, model.id, ids), kind.listed())))
     links = {"first": query.link(base, 1), "self": query.link(base, query.page)}
     if query.page > 1:
         links["prev"] = query.link(base, min(query.page - 1, pages))
@@ -812,7 +868,9 @@ def list_page(
 def one(db: Session, writer: Writer, kind: Kind, row_id: int) -> Doc:
     """An object by its id: the object, its tombstone, or OParlError (404)."""
     model = kind.model
-    row = db.scalar(select(model).where(model.id == row_id, or_(kind.listed(), kind.known())))
+    row = db.execute(
+        plain(model).where(model.id == row_id, or_(kind.listed(), kind.known()))
+    ).first()
     if row is None:
         raise OParlError(f"Ein Objekt {kind.name} {row_id} gibt es nicht.")
     listed = db.scalar(select(model.id).where(model.id == row_id, kind.listed()))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.council.models import Organization, Person
 from smartcity.council.session.models import Ballot, Vote
+from smartcity.council.sql import among
 
 PROPERTY = "smartcity:votes"
 CHOICE_NAMES = {"yes": "yes", "no": "no", "abstain": "abstention", "biased": "biased"}
@@ -33,7 +34,7 @@ def votes_of_items(
         return {}
     ballots = db.scalars(
         select(Ballot)
-        .where(Ballot.agenda_item_id.in_(item_ids), Ballot.state == "closed")
+        .where(among(db, Ballot.agenda_item_id, item_ids), Ballot.state == "closed")
         .order_by(Ballot.agenda_item_id, Ballot.id)
     ).all()
     if not ballots:
