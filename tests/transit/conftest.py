@@ -92,8 +92,10 @@ def utility(app: Any, world: World) -> TestClient:
 
 
 def trip_updates(produced: datetime, trips: list[dict[str, Any]]) -> bytes:
-    """A GTFS-Realtime TripUpdates feed: each trip {"trip_id", "start_date"?, "canceled"?,
-    "delay"?, "stops": [(stop_sequence | None, stop_id, departure_delay | None, skipped?)]}."""
+    """A GTFS-Realtime TripUpdates feed: each trip {"trip_id", "start_date"?, "start_time"?,
+    "canceled"?, "delay"?, "stops": [(stop_sequence | None, stop_id, departure_delay | None,
+    skipped?)]}; an extra trip {"trip_id", "added": "ADDED" | "NEW", "route_id", "headsign"?,
+    "times": [(stop_id, departure time (a datetime) | None)]}."""
     message = gtfs_realtime_pb2.FeedMessage()
     message.header.gtfs_realtime_version = "2.0"
     message.header.incrementality = gtfs_realtime_pb2.FeedHeader.FULL_DATASET
@@ -105,6 +107,20 @@ def trip_updates(produced: datetime, trips: list[dict[str, Any]]) -> bytes:
         update.trip.trip_id = trip["trip_id"]
         if trip.get("start_date"):
             update.trip.start_date = trip["start_date"]
+        if trip.get("start_time"):
+            update.trip.start_time = trip["start_time"]
+        if trip.get("added"):
+            update.trip.schedule_relationship = (
+                gtfs_realtime_pb2.TripDescriptor.ScheduleRelationship.Value(trip["added"])
+            )
+            update.trip.route_id = trip.get("route_id", "")
+            if trip.get("headsign"):
+                update.trip_properties.trip_headsign = trip["headsign"]
+            for stop_id, moment in trip.get("times", []):
+                stop = update.stop_time_update.add()
+                stop.stop_id = stop_id
+                if moment is not None:
+                    stop.arrival.time = stop.departure.time = int(moment.timestamp())
         if trip.get("canceled"):
             update.trip.schedule_relationship = gtfs_realtime_pb2.TripDescriptor.CANCELED
         if trip.get("delay") is not None:

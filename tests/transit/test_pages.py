@@ -5,7 +5,7 @@ report, sources)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
 
@@ -162,3 +162,64 @@ def test_the_back_office_is_closed_to_other_roles(
     browser = Browser(new_client())
     assert browser.login("dd.press").status_code == 303
     assert browser.get("/dresden/verwaltung/oepnv").status_code == 403
+
+
+def test_extra_trips_are_marked_on_the_boards_in_the_api_and_in_the_back_office(
+    live_timetable: World, utility: TestClient, client: TestClient
+) -> None:
+    world = live_timetable
+    now = datetime.now().astimezone()
+    with world.tenant(world.dresden) as db:
+        from smartcity.transit import feeds
+
+        feed = feeds.active_feed(db)
+        assert feed is not None
+        realtime.store_trip_updates(
+            db,
+            realtime.parse(
+                trip_updates(
+                    now,
+                    [
+                        {
+                            "trip_id": "E1",
+                            "added": "ADDED",
+                            "route_id": "R2",
+                            "headsign": "Sonderfahrt Stadion",
+                            "times": [
+                                ("S1a", now + timedelta(minutes=3)),
+                                ("S3", now + timedelta(minutes=9)),
+                            ],
+                        },
+                        {
+                            "trip_id": "E2",
+                            "added": "ADDED",
+                            "route_id": "R2",
+                            "times": [("S1a", None)],
+                        },
+                    ],
+                )
+            ),
+            feed_id=feed.id,
+            municipality_id=world.dresden.id,
+            received_at=now,
+        )
+    page = main_text(client.get("/dresden/oepnv/abfahrten", params={"halt": "S1"}))
+    assert "Sonderfahrt Stadion Zusatzfahrt" in page
+    english = client.get("/dresden/oepnv/abfahrten", params={"halt": "S1", "lang": "en"})
+    assert "Sonderfahrt Stadion extra trip" in main_text(english)
+    assert (
+        "Zusatzfahrt"
+        in client.get("/dresden/oepnv/anzeige", params={"halt": "S1", "lang": "de"}).text
+    )
+    body = client.get("/dresden/api/v1/transit/stops/S1/departures").json()
+    extra = [d for d in body["departures"] if d["extra_trip"]]
+    assert [(d["trip_id"], d["route"], d["headsign"]) for d in extra] == [
+        ("E1", "2", "Sonderfahrt Stadion")
+    ]
+    assert not [d for d in body["departures"] if d["trip_id"] == "E2"]
+    office = main_text(utility.get("/dresden/verwaltung/oepnv"))
+    assert "Ignorierte Zusatzfahrten" in office
+    assert "1 (unbekannte Linie oder Haltestellen oder keine Zeiten)" in office
+    sources = utility.get("/dresden/api/v1/transit/sources").json()
+    states = {s["kind"]: s for s in sources["realtime"]}
+    assert states["trip_updates"]["ignored_extra_trips"] == 1

@@ -200,3 +200,164 @@ def test_the_realtime_message_is_read_with_the_official_bindings() -> None:
     assert (
         realtime.parse(payload).entity[0].trip_update.delay == message.entity[0].trip_update.delay
     )
+
+
+# Saturday: the frequency-based trip F1 leaves Markt (S2) every 10 minutes from 06:00 to 09:00.
+SATURDAY = local(2026, 6, 6, 7, 55)
+
+
+def test_an_update_for_a_frequency_based_trip_applies_to_the_run_it_names(
+    timetable: World,
+) -> None:
+    keep(
+        timetable,
+        trip_updates(
+            SATURDAY,
+            [
+                # The 08:00 run leaves Markt 4 minutes late, and so reaches Hauptplatz late too.
+                {"trip_id": "F1", "start_time": "08:00:00", "stops": [(1, "S2", 240)]},
+                {
+                    "trip_id": "F1",
+                    "start_time": "08:10:00",
+                    "start_date": "20260606",
+                    "canceled": True,
+                },
+                # Another day's 08:20 run, and an update without a run: neither applies.
+                {"trip_id": "F1", "start_time": "08:20:00", "start_date": "20260607", "delay": 600},
+                {"trip_id": "F1", "delay": 900},
+            ],
+        ),
+        at=SATURDAY,
+    )
+    markt = board_at(timetable, "S2", SATURDAY)
+    assert shown(markt)[:4] == [
+        ("F1", "08:00", "08:04", False),
+        ("F1", "08:10", None, True),
+        ("F1", "08:20", None, False),
+        ("F1", "08:30", None, False),
+    ]
+    hauptplatz = board_at(timetable, "S1", SATURDAY)
+    assert shown(hauptplatz)[:2] == [("F1", "08:04", "08:08", False), ("F1", "08:14", None, True)]
+
+
+def test_an_absolute_time_for_a_run_is_measured_against_that_run(timetable: World) -> None:
+    message = gtfs_realtime_pb2.FeedMessage()
+    message.header.gtfs_realtime_version = "2.0"
+    message.header.timestamp = int(SATURDAY.timestamp())
+    update = message.entity.add(id="run").trip_update
+    update.trip.trip_id, update.trip.start_time = "F1", "08:10:00"
+    stop = update.stop_time_update.add(stop_sequence=1, stop_id="S2")
+    stop.departure.time = int(local(2026, 6, 6, 8, 12).timestamp())
+    keep(timetable, message.SerializeToString(), at=SATURDAY)
+    assert shown(board_at(timetable, "S1", SATURDAY))[:2] == [
+        ("F1", "08:04", None, False),
+        ("F1", "08:14", "08:16", False),
+    ]
+
+
+def test_extra_trips_show_at_the_stops_they_name_with_their_times(timetable: World) -> None:
+    keep(
+        timetable,
+        trip_updates(
+            NOW,
+            [
+                {
+                    "trip_id": "E1",
+                    "added": "ADDED",
+                    "route_id": "R1",
+                    "times": [
+                        ("S1a", local(2026, 6, 3, 8, 12)),
+                        ("S2", local(2026, 6, 3, 8, 17)),
+                        ("S3", local(2026, 6, 3, 8, 22)),
+                    ],
+                },
+                {
+                    "trip_id": "E2",
+                    "added": "NEW",
+                    "route_id": "R2",
+                    "headsign": "Stadion",
+                    "times": [("S2", local(2026, 6, 3, 8, 1)), ("S3", local(2026, 6, 3, 8, 9))],
+                },
+            ],
+        ),
+    )
+    markt = board_at(timetable, "S2")
+    assert [(d.trip_id, d.route, d.headsign, d.extra_trip) for d in markt.departures] == [
+        ("E2", "2", "Stadion", True),
+        ("T1", "1", "Endstelle", False),
+        ("E1", "1", "Endstelle", True),
+        ("T2", "1", "Endstelle", False),
+    ]
+    assert shown(markt)[2] == ("E1", "08:17", None, False)
+    # The station shows it at its platform; its last stop has no departure.
+    station = board_at(timetable, "S1")
+    assert [(d.trip_id, d.platform) for d in station.departures if d.extra_trip] == [("E1", "1")]
+    assert not [d for d in board_at(timetable, "S3").departures if d.extra_trip]
+
+
+def test_extra_trips_with_unknown_stops_or_no_times_are_ignored_and_counted(
+    timetable: World,
+) -> None:
+    at = local(2026, 6, 3, 8, 10)
+    keep(
+        timetable,
+        trip_updates(
+            NOW,
+            [
+                {"trip_id": "T1", "delay": 60},
+                {
+                    "trip_id": "E1",
+                    "added": "ADDED",
+                    "route_id": "R1",
+                    "times": [("S2", at), ("GIBT-ES-NICHT", at + timedelta(minutes=5))],
+                },
+                {
+                    "trip_id": "E2",
+                    "added": "ADDED",
+                    "route_id": "R1",
+                    "times": [("S2", None), ("S3", None)],
+                },
+                {
+                    "trip_id": "E3",
+                    "added": "ADDED",
+                    "route_id": "R9",
+                    "times": [("S2", at), ("S3", at)],
+                },
+            ],
+        ),
+    )
+    with timetable.tenant(timetable.dresden) as db:
+        state = db.scalar(select(RealtimeFeed).where(RealtimeFeed.kind == realtime.TRIP_UPDATES))
+        assert state is not None
+        assert (state.entities, state.unknown_trips, state.ignored_added, state.problem) == (
+            1,
+            0,
+            3,
+            "",
+        )
+    markt = board_at(timetable, "S2")
+    assert not [d for d in markt.departures if d.extra_trip]
+    assert shown(markt)[0] == ("T1", "08:05", "08:06", False)
+
+
+def test_stale_realtime_shows_neither_extra_trips_nor_run_delays(timetable: World) -> None:
+    old = SATURDAY - timedelta(minutes=10)
+    keep(
+        timetable,
+        trip_updates(
+            old,
+            [
+                {"trip_id": "F1", "start_time": "08:00:00", "canceled": True},
+                {
+                    "trip_id": "E1",
+                    "added": "ADDED",
+                    "route_id": "R2",
+                    "times": [("S2", local(2026, 6, 6, 8, 2)), ("S3", local(2026, 6, 6, 8, 9))],
+                },
+            ],
+        ),
+        at=old,
+    )
+    markt = board_at(timetable, "S2", SATURDAY)
+    assert markt.realtime == "stale"
+    assert shown(markt)[:2] == [("F1", "08:00", None, False), ("F1", "08:10", None, False)]

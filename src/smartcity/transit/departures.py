@@ -1,6 +1,8 @@
 """The next departures at a stop or station: the timetable of the service days that reach
 into the window (calendar, exceptions, times past 24:00, frequency-based trips), with the
-realtime delays and cancellations when they are fresh, and the service alerts.
+realtime delays and cancellations when they are fresh (for a frequency-based trip, of the
+run the update names by its start time), the extra trips the realtime data add, and the
+service alerts.
 
 GTFS times count from "noon minus 12 hours" of the service day in the agency's time zone,
 which is midnight except on the days clocks change; so a service day's times are turned into
@@ -33,7 +35,7 @@ from smartcity.transit.models import (
     Trip,
     TripUpdate,
 )
-from smartcity.transit.realtime import ALERTS, TRIP_UPDATES
+from smartcity.transit.realtime import ALERTS, EXTRA, TRIP_UPDATES
 
 # Delayed trips scheduled this long before now may still be waiting to leave.
 LOOKBACK = timedelta(minutes=30)
@@ -72,8 +74,13 @@ class Departure:
     stop_sequence: int = 0
     # The instant the service day's GTFS times count from.
     base: datetime = datetime(1970, 1, 1, tzinfo=UTC)
-    # A trip of frequencies.txt: realtime updates name such trips by start time, not applied.
+    # A trip of frequencies.txt: realtime updates name one run of it by its start time
+    # (seconds of the service day), and its stop times move by `shift` seconds for that run.
     frequency_based: bool = False
+    run_start: int | None = None
+    shift: int = 0
+    # An extra trip (GTFS-Realtime ADDED/NEW): not in the timetable, its times are the update's.
+    extra_trip: bool = False
 
     @property
     def delay_minutes(self) -> int | None:
@@ -189,11 +196,15 @@ def board(
             continue
         for row in _timetabled(db, feed.id, list(by_id), services, low, high):
             found.append(_departure(row, day, base, row.secs, by_id, station))
-        for row, secs in _frequency_based(db, feed.id, list(by_id), services, low, high):
-            found.append(_departure(row, day, base, secs, by_id, station, frequency=True))
+        for row, secs, start in _frequency_based(db, feed.id, list(by_id), services, low, high):
+            departure = _departure(row, day, base, secs, by_id, station, frequency=True)
+            departure.run_start, departure.shift = start, start - row.first_secs
+            found.append(departure)
 
     if updates_fresh and found:
         _apply_trip_updates(db, feed.id, found)
+    if updates_fresh:
+        found += _extra_trips(db, feed.id, by_id, station, zone, now - LOOKBACK, end)
     shown = [
         d
         for d in found
@@ -280,9 +291,10 @@ def _timetabled(
 
 def _frequency_based(
     db: Session, feed_id: int, stop_ids: list[str], services: set[str], low: int, high: int
-) -> list[tuple[Any, int]]:
+) -> list[tuple[Any, int, int]]:
     """Departures of trips that run every n minutes: the trip's stop times are a pattern
-    from its first departure, repeated from each window's start."""
+    from its first departure, repeated from each window's start. Each with its time at the
+    stop and the start of its run (both seconds of the service day)."""
     first = aliased(StopTime)
     first_departure = (
         select(func.min(first.departure_secs))
@@ -293,6 +305,7 @@ def _frequency_based(
         _joined(feed_id, stop_ids, services)
         .add_columns(
             (StopTime.departure_secs - first_departure).label("offset"),
+            first_departure.label("first_secs"),
             Frequency.start_secs,
             Frequency.end_secs,
             Frequency.headway_secs,
@@ -303,7 +316,7 @@ def _frequency_based(
         )
         .where(StopTime.departure_secs.is_not(None))
     )
-    result: list[tuple[Any, int]] = []
+    result: list[tuple[Any, int, int]] = []
     for row in db.execute(statement):
         if row.headway_secs <= 0:
             continue
@@ -311,7 +324,7 @@ def _frequency_based(
         first_k = max(0, math.ceil((low - row.offset - row.start_secs) / row.headway_secs))
         start = row.start_secs + first_k * row.headway_secs
         while start < row.end_secs and start + row.offset <= high:
-            result.append((row, start + row.offset))
+            result.append((row, start + row.offset, start))
             start += row.headway_secs
     return result
 
@@ -356,7 +369,10 @@ def _apply_trip_updates(db: Session, feed_id: int, found: list[Departure]) -> No
     updates: dict[str, list[TripUpdate]] = {}
     for start in range(0, len(trip_ids), 500):
         for update in db.scalars(
-            select(TripUpdate).where(TripUpdate.trip_id.in_(trip_ids[start : start + 500]))
+            select(TripUpdate).where(
+                TripUpdate.trip_id.in_(trip_ids[start : start + 500]),
+                TripUpdate.relationship.not_in(EXTRA),
+            )
         ):
             updates.setdefault(update.trip_id, []).append(update)
     # Scheduled times of the stops an update names before a departure's stop, for updates that
@@ -370,13 +386,25 @@ def _apply_trip_updates(db: Session, feed_id: int, found: list[Departure]) -> No
     }
     scheduled = _scheduled_times(db, feed_id, needed)
     for departure in found:
-        if departure.frequency_based:
-            continue
         for update in updates.get(departure.trip_id, ()):
             if update.start_date and update.start_date != departure.service_date.strftime("%Y%m%d"):
                 continue
+            # A frequency-based trip's update is about the run it names by start time only.
+            if departure.frequency_based and _seconds(update.start_time) != departure.run_start:
+                continue
             _apply(departure, update, scheduled)
             break
+
+
+def _seconds(text: str) -> int | None:
+    """HH:MM:SS (hours may pass 24, the hour may have one digit) as seconds; None otherwise."""
+    parts = text.split(":")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return None
+    hours, minutes, seconds = (int(p) for p in parts)
+    if minutes > 59 or seconds > 59:
+        return None
+    return hours * 3600 + minutes * 60 + seconds
 
 
 def _scheduled_times(
@@ -424,7 +452,9 @@ def _apply(
         if stop["relationship"] == "NO_DATA":
             # No realtime for this stop, and none propagates past it.
             return
-        delay = _delay_at(stop, departure.base, scheduled.get((departure.trip_id, sequence)))
+        # A run of a frequency-based trip: the pattern's times moved to the run's start.
+        base = departure.base + timedelta(seconds=departure.shift)
+        delay = _delay_at(stop, base, scheduled.get((departure.trip_id, sequence)))
         if delay is not None:
             break
     if delay is None:
@@ -451,6 +481,82 @@ def _delay_at(
                 instant = datetime.fromtimestamp(absolute, UTC)
                 return round((instant - (base + timedelta(seconds=planned))).total_seconds())
     return None
+
+
+def _extra_trips(
+    db: Session,
+    feed_id: int,
+    by_id: dict[str, Stop],
+    station: Stop | None,
+    zone: ZoneInfo,
+    since: datetime,
+    end: datetime,
+) -> list[Departure]:
+    """Departures of the extra trips (ADDED/NEW) at these stops, at the times their updates
+    give. As for timetabled trips, the last stop has no departure; a skipped stop none."""
+    updates = list(
+        db.scalars(
+            select(TripUpdate).where(TripUpdate.relationship.in_(EXTRA)).order_by(TripUpdate.id)
+        )
+    )
+    wanted = [u for u in updates if any(s["stop_id"] in by_id for s in u.stops[:-1])]
+    if not wanted:
+        return []
+    routes = {
+        r.route_id: r
+        for r in db.scalars(
+            select(Route).where(
+                Route.feed_id == feed_id, Route.route_id.in_(sorted({u.route_id for u in wanted}))
+            )
+        )
+    }
+    found: list[Departure] = []
+    for update in wanted:
+        route = routes.get(update.route_id)
+        if route is None:
+            continue
+        for stop in update.stops[:-1]:
+            if stop["stop_id"] not in by_id or stop["relationship"] == "SKIPPED":
+                continue
+            moment = stop["departure_time"] or stop["arrival_time"]
+            if not moment:
+                continue
+            when = datetime.fromtimestamp(moment, UTC)
+            if not since <= when <= end:
+                continue
+            day = _start_date(update.start_date) or when.astimezone(zone).date()
+            here = by_id[stop["stop_id"]]
+            boarding = here.wheelchair_boarding
+            if boarding == 0 and station is not None:
+                boarding = station.wheelchair_boarding
+            found.append(
+                Departure(
+                    trip_id=update.trip_id,
+                    service_date=day,
+                    route_id=route.route_id,
+                    route=route.short_name or route.long_name,
+                    route_type=route.route_type,
+                    color=route.color,
+                    text_color=route.text_color,
+                    headsign=update.headsign,
+                    stop_id=here.stop_id,
+                    stop_name=here.name,
+                    platform=here.platform_code,
+                    scheduled=when,
+                    base=service_base(day, zone),
+                    wheelchair_boarding=boarding,
+                    stop_sequence=stop["seq"] or 0,
+                    extra_trip=True,
+                )
+            )
+    return found
+
+
+def _start_date(text: str) -> date | None:
+    try:
+        return datetime.strptime(text, "%Y%m%d").date() if text else None
+    except ValueError:
+        return None
 
 
 def _active(alert: Alert, now: datetime) -> bool:

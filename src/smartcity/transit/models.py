@@ -237,6 +237,8 @@ class RealtimeFeed(TenantOwned, Base):
     problem: Mapped[str] = mapped_column(String(500), default="")
     entities: Mapped[int] = mapped_column(Integer, default=0)
     unknown_trips: Mapped[int] = mapped_column(Integer, default=0)
+    # Extra trips (ADDED/NEW) the last poll could not show: unknown route or stops, no times.
+    ignored_added: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class TripUpdate(TenantOwned, Base):
@@ -247,8 +249,14 @@ class TripUpdate(TenantOwned, Base):
     trip_id: Mapped[str] = mapped_column(String(GTFS_ID))
     # YYYYMMDD as GTFS-Realtime gives it, "" when the update does not say.
     start_date: Mapped[str] = mapped_column(String(8), default="")
-    # SCHEDULED, CANCELED, ADDED, …
+    # HH:MM:SS (past 24:00 as GTFS counts) of the run a frequency-based trip's update is
+    # about, "" when the update does not say.
+    start_time: Mapped[str] = mapped_column(String(8), default="")
+    # SCHEDULED, CANCELED, ADDED, NEW, …
     relationship: Mapped[str] = mapped_column(String(12), default="SCHEDULED")
+    # For an extra trip (ADDED/NEW, not in the timetable): its route and where it goes.
+    route_id: Mapped[str] = mapped_column(String(GTFS_ID), default="")
+    headsign: Mapped[str] = mapped_column(String(255), default="")
     delay: Mapped[int | None] = mapped_column(Integer, default=None)
     # The stop time updates, ordered by stop_sequence: [{"seq", "stop_id", "arrival_delay",
     # "departure_delay", "arrival_time", "departure_time", "relationship"}, …]; times are

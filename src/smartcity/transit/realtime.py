@@ -3,7 +3,8 @@ trip updates and service alerts it carries as the municipality's current realtim
 
 Each poll replaces the previous state in one transaction; a feed that is not GTFS-Realtime
 leaves it untouched and is reported to the operator. Trip updates for trips the active
-timetable does not know are skipped and counted."""
+timetable does not know are skipped and counted; extra trips (ADDED/NEW) are kept with their
+route and stops when the timetable knows those, else skipped and counted too."""
 
 from __future__ import annotations
 
@@ -18,7 +19,15 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import table_of
-from smartcity.transit.models import Alert, RealtimeFeed, StopTime, Trip, TripUpdate
+from smartcity.transit.models import (
+    Alert,
+    RealtimeFeed,
+    Route,
+    Stop,
+    StopTime,
+    Trip,
+    TripUpdate,
+)
 
 TRIP_UPDATES = "trip_updates"
 ALERTS = "alerts"
@@ -110,11 +119,21 @@ def _known_trips(db: Session, feed_id: int, trip_ids: Iterable[str]) -> set[str]
     return known
 
 
+# Extra trips that are not in the timetable: ADDED, and NEW where the feed uses the newer name.
+EXTRA = ("ADDED", "NEW")
+
+
 def store_trip_updates(
     db: Session, message: Any, *, feed_id: int | None, municipality_id: int, received_at: datetime
 ) -> Stored:
     """Replace the trip updates with those of `message` (for the active timetable)."""
-    updates = [e.trip_update for e in message.entity if e.HasField("trip_update")]
+    updates: list[Any] = []
+    extra: list[Any] = []
+    for entity in message.entity:
+        if entity.HasField("trip_update"):
+            update = entity.trip_update
+            name = _TRIP_RELATIONSHIP.Name(update.trip.schedule_relationship)
+            (extra if name in EXTRA else updates).append(update)
     known = _known_trips(db, feed_id, (u.trip.trip_id for u in updates)) if feed_id else set[str]()
     rows: list[dict[str, Any]] = []
     unknown = 0
@@ -123,7 +142,6 @@ def store_trip_updates(
         trip_id = update.trip.trip_id
         relationship = _TRIP_RELATIONSHIP.Name(update.trip.schedule_relationship)
         if trip_id not in known:
-            # Added trips are not in the timetable by definition; they are not shown yet.
             unknown += 1
             continue
         stops = [_stop_update(s) for s in update.stop_time_update]
@@ -132,7 +150,10 @@ def store_trip_updates(
             {
                 "trip_id": trip_id,
                 "start_date": update.trip.start_date[:8],
+                "start_time": update.trip.start_time[:8],
                 "relationship": relationship[:12],
+                "route_id": "",
+                "headsign": "",
                 "delay": _opt(update, "delay"),
                 "stops": stops,
                 "municipality_id": municipality_id,
@@ -147,12 +168,79 @@ def store_trip_updates(
             row["stops"] = sorted(
                 (s for s in row["stops"] if s["seq"] is not None), key=lambda s: s["seq"]
             )
+    added = _extra_trips(db, feed_id, extra, municipality_id) if feed_id else []
+    ignored = len(extra) - len(added)
+    rows += added
     db.execute(delete(TripUpdate))
     if rows:
         db.execute(table_of(TripUpdate).insert(), rows)
     produced = _produced(message, received_at)
-    _record(db, TRIP_UPDATES, produced, received_at, len(rows), unknown, "")
+    _record(db, TRIP_UPDATES, produced, received_at, len(rows), unknown, "", ignored)
     return Stored(produced, len(rows), unknown)
+
+
+def _extra_trips(
+    db: Session, feed_id: int, updates: list[Any], municipality_id: int
+) -> list[dict[str, Any]]:
+    """The rows of the extra trips that can be shown: a route of the timetable, every stop
+    named by a stop_id of the timetable, and a time at one stop at least. Their stops are
+    ordered by stop_sequence, or as the update lists them when it gives none."""
+    stop_ids = {s.stop_id for u in updates for s in u.stop_time_update if s.stop_id}
+    route_ids = {u.trip.route_id for u in updates if u.trip.route_id}
+    names = _stop_names(db, feed_id, stop_ids)
+    routes = set(
+        db.scalars(
+            select(Route.route_id).where(
+                Route.feed_id == feed_id, Route.route_id.in_(sorted(route_ids))
+            )
+        )
+    )
+    rows: list[dict[str, Any]] = []
+    for number, update in enumerate(updates):
+        stops = [_stop_update(s) for s in update.stop_time_update]
+        for position, stop in enumerate(stops, start=1):
+            if stop["seq"] is None:
+                stop["seq"] = position
+        stops.sort(key=lambda s: s["seq"])
+        timed = any(s["departure_time"] or s["arrival_time"] for s in stops)
+        if (
+            update.trip.route_id not in routes
+            or not stops
+            or any(s["stop_id"] not in names for s in stops)
+            or not timed
+        ):
+            continue
+        headsign = ""
+        if update.HasField("trip_properties"):
+            headsign = update.trip_properties.trip_headsign
+        rows.append(
+            {
+                # The bindings allow an extra trip without an id; it still needs a key.
+                "trip_id": (update.trip.trip_id or f"added-{number}")[:255],
+                "start_date": update.trip.start_date[:8],
+                "start_time": update.trip.start_time[:8],
+                "relationship": _TRIP_RELATIONSHIP.Name(update.trip.schedule_relationship),
+                "route_id": update.trip.route_id,
+                "headsign": (headsign or names[stops[-1]["stop_id"]])[:255],
+                "delay": _opt(update, "delay"),
+                "stops": stops,
+                "municipality_id": municipality_id,
+            }
+        )
+    return rows
+
+
+def _stop_names(db: Session, feed_id: int, stop_ids: set[str]) -> dict[str, str]:
+    ids = sorted(stop_ids)
+    names: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        for stop_id, name in db.execute(
+            select(Stop.stop_id, Stop.name).where(
+                Stop.feed_id == feed_id, Stop.stop_id.in_(ids[start : start + 500])
+            )
+        ):
+            names[stop_id] = name
+    return names
 
 
 def _texts(translated: Any) -> dict[str, str]:
@@ -194,7 +282,7 @@ def store_alerts(
     if rows:
         db.execute(table_of(Alert).insert(), rows)
     produced = _produced(message, received_at)
-    _record(db, ALERTS, produced, received_at, len(rows), 0, "")
+    _record(db, ALERTS, produced, received_at, len(rows), 0, "", 0)
     return Stored(produced, len(rows), 0)
 
 
@@ -214,16 +302,18 @@ def _record(
     entities: int,
     unknown: int,
     problem: str,
+    ignored_added: int,
 ) -> None:
     state = _state(db, kind)
     if produced is not None:
         state.produced_at = produced
         state.entities = entities
         state.unknown_trips = unknown
+        state.ignored_added = ignored_added
     state.checked_at = checked
     state.problem = problem[:500]
 
 
 def record_problem(db: Session, kind: str, problem: str, checked: datetime) -> None:
     """A poll that failed: the state we hold stays as it was (and grows stale)."""
-    _record(db, kind, None, checked, 0, 0, problem)
+    _record(db, kind, None, checked, 0, 0, problem, 0)

@@ -130,6 +130,7 @@ def _sources_out(ctx_db: TenantDbDep) -> SourcesOut:
                 problem=s.problem,
                 entities=s.entities,
                 unknown_trips=s.unknown_trips,
+                ignored_extra_trips=s.ignored_added,
             )
             for s in services.realtime_states(ctx_db)
         ],

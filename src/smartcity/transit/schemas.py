@@ -45,6 +45,11 @@ class DepartureOut(BaseModel):
     )
     delay_minutes: int | None = None
     cancelled: bool = False
+    extra_trip: bool = Field(
+        default=False,
+        description="An extra trip (GTFS-Realtime ADDED or NEW) that is not in the timetable; "
+        "its times are the realtime data's",
+    )
     wheelchair_accessible: Accessibility = Field(description="The vehicle (trip)")
     wheelchair_boarding: Accessibility = Field(description="The stop or its station")
     alerts: list[AlertOut] = []
@@ -107,6 +112,10 @@ class RealtimeStateOut(BaseModel):
     problem: str
     entities: int
     unknown_trips: int
+    ignored_extra_trips: int = Field(
+        description="Extra trips (ADDED/NEW) the last poll could not show: unknown route or "
+        "stops, or no times"
+    )
 
 
 class SourcesOut(SourcesIn):

@@ -54,6 +54,7 @@ def board_out(board: Board) -> BoardOut:
                 expected=d.expected,
                 delay_minutes=d.delay_minutes,
                 cancelled=d.cancelled,
+                extra_trip=d.extra_trip,
                 wheelchair_accessible=accessibility(d.wheelchair_accessible),
                 wheelchair_boarding=accessibility(d.wheelchair_boarding),
                 alerts=[alert_out(a) for a in d.alerts],
