@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench fuzz pentest screenshots kern clean
+.PHONY: demo test lint format bench fuzz pentest screenshots kern zxing clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ screenshots: $(STAMP)
 # Update the vendored KERN UX design system (needs npm; KERN_VERSION=2.7.2 pins one).
 kern: $(STAMP)
 	$(BIN)/python -m tools.update_kern $${KERN_VERSION:-latest}
+
+# Update the vendored QR code reader of the scanner page (needs npm; ZXING_VERSION pins one).
+zxing: $(STAMP)
+	$(BIN)/python -m tools.update_zxing $${ZXING_VERSION:-latest}
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -40,13 +40,15 @@ class Pool:
     sauna_now_slot: int
 
 
-def make_pool(world: World, municipality: Municipality, *, hall_slots: int = 250) -> Pool:
+def make_pool(
+    world: World, municipality: Municipality, *, hall_slots: int = 250, slug: str = "hallenbad"
+) -> Pool:
     today = datetime.now(BERLIN).date()
     with world.tenant(municipality) as db:
         facility = facilities.create_facility(
             db,
             facilities.FacilityInput(
-                slug="hallenbad", name="Hallenbad Mitte", kind="pool", cancel_hours=2
+                slug=slug, name="Hallenbad Mitte", kind="pool", cancel_hours=2
             ),
             "test",
         )

@@ -6,18 +6,22 @@ without the manager's permission does not see it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import utcnow
+from smartcity.core.identity.models import UserAccount
 from smartcity.core.platform import Platform
 from smartcity.leisure import booking, holds, reports, vouchers
-from smartcity.leisure.models import Facility, Order
+from smartcity.leisure.models import Facility, Order, Product
+from smartcity.leisure.permissions import GATE_STAFF
 from tests.conftest import World
-from tests.leisure.conftest import BERLIN, Pool, book, make_pool
+from tests.leisure.conftest import BERLIN, Pool, add_staff, book, make_pool
 from tests.web.conftest import Browser, main_text
 
 REPORT = "/dresden/verwaltung/freizeit/kassenbericht"
@@ -128,14 +132,15 @@ def test_page_and_csv(pool: Pool, manager: Browser, day_of_bookings: None) -> No
     lines = answer.content.decode("utf-8-sig").split("\r\n")
     shown = today.strftime("%d.%m.%Y")
     assert lines[0] == (
-        "Tag;Einrichtung;Ticket;MwSt.-Satz (%);Verkauft;Einnahmen (EUR);Erstattet;"
-        "Erstattungen (EUR);Saldo (EUR);darin MwSt. (EUR)"
+        "Tag;Einrichtung;Kassenkonto;Ticket;MwSt.-Satz (%);Verkauft;Einnahmen (EUR);"
+        "Erstattet;Erstattungen (EUR);Saldo (EUR);darin MwSt. (EUR)"
     )
+    # The fixture's payments and refund were recorded under the actor "test".
     assert lines[1:5] == [
-        f"{shown};Hallenbad Mitte;Ermäßigt;7,00;1;3,15;0;0,00;3,15;0,21",
-        f"{shown};Hallenbad Mitte;Erwachsene;7,00;4;21,45;1;5,50;15,95;1,04",
-        f"{shown};Hallenbad Mitte;Familie;7,00;1;15,00;0;0,00;15,00;0,98",
-        f"{shown};Hallenbad Mitte;Gesamt;;6;39,60;1;5,50;34,10;2,23",
+        f"{shown};Hallenbad Mitte;test;Ermäßigt;7,00;1;3,15;0;0,00;3,15;0,21",
+        f"{shown};Hallenbad Mitte;test;Erwachsene;7,00;4;21,45;1;5,50;15,95;1,04",
+        f"{shown};Hallenbad Mitte;test;Familie;7,00;1;15,00;0;0,00;15,00;0,98",
+        f"{shown};Hallenbad Mitte;;Gesamt;;6;39,60;1;5,50;34,10;2,23",
     ]
     # Another day: nothing taken.
     quiet = manager.get(f"{REPORT}?einrichtung={pool.facility_id}&tag=2026-01-01")
@@ -157,6 +162,90 @@ def test_wrong_input_and_other_municipalities(
     assert manager.get(f"{REPORT}?einrichtung=abc").status_code == 404
     assert gate.get(REPORT).status_code == 403
     assert gate.get(f"{REPORT}.csv?einrichtung={pool.facility_id}").status_code == 403
+
+
+def test_per_cash_desk_account_at_the_rate_sold(
+    world: World,
+    platform: Platform,
+    pool: Pool,
+    gate: Browser,
+    manager: Browser,
+    new_client: Callable[[], TestClient],
+) -> None:
+    """Two cash desks take money through the scanner page, the manager cancels and pays one
+    booking back, a buyer cancels online; later the adult ticket's VAT rate changes. The report
+    counts per account and at the rate each ticket was sold at, before and after the change."""
+    add_staff(world, "dd.kasse2", GATE_STAFF, world.dresden)
+    second = Browser(new_client())
+    assert second.login("dd.kasse2").status_code == 303
+    adult, family = pool.products["adult"], pool.products["family"]
+    first_desk = book(world, platform, pool.later_slot, {adult: 2}, paid=False)
+    second_desk = book(world, platform, pool.later_slot, {family: 1}, paid=False)
+    paid_back = book(world, platform, pool.later_slot, {adult: 1}, paid=False)
+    online = book(world, platform, pool.later_slot, {adult: 1}, paid=False)
+    for desk, code in (
+        (gate, first_desk),
+        (second, second_desk),
+        (gate, paid_back),
+        (gate, online),
+    ):
+        answer = desk.submit("/dresden/verwaltung/einlass/bezahlt", {"order": code})
+        assert answer.status_code == 303
+    with world.tenant(world.dresden) as db:
+        order_id = _order(db, paid_back).id
+    cancelled = manager.submit(
+        f"/dresden/verwaltung/freizeit/{pool.facility_id}/bestellungen/{order_id}/stornieren", {}
+    )
+    assert cancelled.status_code == 303
+    with world.tenant(world.dresden) as db:
+        booking.cancel(db, _order(db, online), "citizen")
+
+    def report() -> list[tuple[str, str, int, int, int, int]]:
+        with world.tenant(world.dresden) as db:
+            facility = db.get(Facility, pool.facility_id)
+            assert facility is not None
+            today = datetime.now(BERLIN).date()
+            found = reports.cash_report(db, facility, today, "Europe/Berlin")
+            assert [
+                (a.account, a.orders_paid, a.taken_cents, a.refunded_cents) for a in found.accounts
+            ] == [
+                ("", 0, 0, 550),
+                ("dd.baeder (dd.baeder)", 0, 0, 550),
+                ("dd.gate (dd.gate)", 3, 2200, 0),
+                ("dd.kasse2 (dd.kasse2)", 1, 1500, 0),
+            ]
+            return [
+                (
+                    line.account,
+                    line.product,
+                    line.vat_basis_points,
+                    line.sold,
+                    line.taken_cents,
+                    line.refunded_cents,
+                )
+                for line in found.lines
+            ]
+
+    before = report()
+    assert before == [
+        ("", "Erwachsene", 700, 0, 0, 550),
+        ("dd.baeder (dd.baeder)", "Erwachsene", 700, 0, 0, 550),
+        ("dd.gate (dd.gate)", "Erwachsene", 700, 4, 2200, 0),
+        ("dd.kasse2 (dd.kasse2)", "Familie", 700, 1, 1500, 0),
+    ]
+    with world.tenant(world.dresden) as db:
+        product = db.get(Product, adult)
+        assert product is not None
+        product.vat_basis_points = 1900
+    assert report() == before
+    page = main_text(manager.get(f"{REPORT}?einrichtung={pool.facility_id}"))
+    assert "Je Kassenkonto" in page
+    assert "dd.kasse2 (dd.kasse2) 1 15,00 € 0 0,00 € 15,00 €" in page
+    assert "Ohne Kassenkonto (online vom Käufer storniert) 0 0,00 € 1 5,50 € −5,50 €" in page
+    with world.tenant(world.dresden) as db:
+        account = db.scalar(select(UserAccount).where(UserAccount.username == "dd.gate"))
+        assert account is not None
+        assert _order(db, first_desk).paid_by == f"user:{account.id}"
 
 
 def test_shares_add_up_to_the_cent() -> None:

@@ -6,6 +6,7 @@ municipality's in its own tenant; the demo's zones have theirs, and facilities m
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from smartcity.core.demo import DemoContext
 from smartcity.core.settings import Settings
 from smartcity.core.tenancy.models import Municipality
 from smartcity.leisure import demo, facilities, holds, occupancy_streams, scans
-from smartcity.leisure.models import Facility, Slot
+from smartcity.leisure.models import Facility, Slot, Zone
 from smartcity.leisure.occupancy import occupancy
 from smartcity.sensorthings.writing import Writer
 from tests.conftest import World, free_port
@@ -155,26 +156,43 @@ def test_the_job_provisions_older_facilities_and_counts_ended_slots(
     assert _things(client, "dresden") == []
     order = book(world, world.platform, pool.now_slot, {pool.products["family"]: 1})
     [(_, token)] = ticket_tokens(world, order)
-    # The first scan provisions what is missing, then writes its count.
+    # A scan never provisions (it stays one count and one insert): the gate lets the family
+    # in, and the job makes the Thing and Datastreams and writes the counts within a minute.
     assert _scan(world, world.dresden, token) == scans.OK
+    assert _things(client, "dresden") == []
+    with world.tenant(world.dresden) as db:
+        unprovisioned = db.get(Facility, pool.facility_id)
+        assert unprovisioned is not None
+        assert unprovisioned.thing_id is None
+    holds.release_everywhere(world.platform)
+    holds.release_everywhere(world.platform)
     hall = _stream_id(client, "dresden", "Hallenbad Mitte", "Schwimmhalle")
     sauna = _stream_id(client, "dresden", "Hallenbad Mitte", "Sauna")
-    assert _results(client, "dresden", hall) == [4]
-    assert _results(client, "dresden", sauna) == []
-
-    # The job writes the zones that have no Observation yet, and nothing twice.
-    holds.release_everywhere(world.platform)
-    holds.release_everywhere(world.platform)
+    # The zones that had no Observation get one, and nothing is written twice.
     assert _results(client, "dresden", hall) == [4]
     assert _results(client, "dresden", sauna) == [0]
+    with world.tenant(world.dresden) as db:
+        facility = db.get(Facility, pool.facility_id)
+        assert facility is not None
+        assert facility.thing_id is not None
+        zones = {z.name: z.datastream_id for z in db.scalars(select(Zone))}
+        assert zones == {"Schwimmhalle": hall, "Sauna": sauna}
+    # The next scan writes its count straight away.
+    assert _scan(world, world.dresden, token, direction=scans.EXIT) == scans.EXITED
+    assert _results(client, "dresden", hall) == [4, 0]
+    assert _scan(world, world.dresden, token) == scans.USED
 
-    # The family never scans out: when their slot ends they stop counting, and the job says so.
+    # Someone who never scans out stops counting when their slot ends, and the job says so.
+    other = book(world, world.platform, pool.now_slot, {pool.products["adult"]: 1})
+    [(_, token)] = ticket_tokens(world, other)
+    assert _scan(world, world.dresden, token) == scans.OK
+    assert _results(client, "dresden", hall) == [4, 0, 1]
     with world.tenant(world.dresden) as db:
         slot = db.get(Slot, pool.now_slot)
         assert slot is not None
         after = slot.ends_at + timedelta(minutes=1)
         assert occupancy_streams.sync(db, world.dresden, after) == 1
-    assert _results(client, "dresden", hall) == [4, 0]
+    assert _results(client, "dresden", hall) == [4, 0, 1, 0]
 
 
 def test_the_demos_zones_have_datastreams_with_the_occupancy(
@@ -235,3 +253,47 @@ def test_mqtt_subscribers_hear_the_new_count(
         assert subscriber.next_message(topic)["result"] == 0
     finally:
         subscriber.close()
+
+
+def test_concurrent_gates_publish_every_count_in_order(
+    world: World, client: TestClient, pool: Pool
+) -> None:
+    """Real concurrent scans (one transaction per gate, against SQLite and PostgreSQL) of one
+    zone, entries and exits at once: the Observations, in time order, go up and down by
+    exactly one scan each — no count was published out of order — and the newest is who is
+    inside."""
+    hall = _stream_id(client, "dresden", "Hallenbad Mitte", "Schwimmhalle")
+    adults = book(world, world.platform, pool.now_slot, {pool.products["adult"]: 9})
+    families = book(world, world.platform, pool.now_slot, {pool.products["family"]: 3})
+    leaving = [token for _code, token in ticket_tokens(world, adults)[:3]]
+    for token in leaving:
+        assert _scan(world, world.dresden, token) == scans.OK
+    before = _results(client, "dresden", hall)
+    assert before == [1, 2, 3]
+    work = [(token, scans.EXIT, -1) for token in leaving]
+    work += [(token, scans.ENTRY, 1) for _c, token in ticket_tokens(world, adults)[3:]]
+    work += [(token, scans.ENTRY, 4) for _c, token in ticket_tokens(world, families)]
+    start = threading.Barrier(len(work))
+    answers: list[str] = []
+    lock = threading.Lock()
+
+    def gate(token: str, direction: str) -> None:
+        start.wait()
+        result = _scan(world, world.dresden, token, direction=direction)
+        with lock:
+            answers.append(result)
+
+    threads = [threading.Thread(target=gate, args=(t, d)) for t, d, _ in work]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(answers) == sorted([scans.EXITED] * 3 + [scans.OK] * 9)
+    results = _results(client, "dresden", hall)[len(before) :]
+    steps = [b - a for a, b in zip([before[-1], *results], results, strict=False)]
+    assert sorted(steps) == sorted(delta for _t, _d, delta in work)
+    with world.tenant(world.dresden) as db:
+        facility = db.get(Facility, pool.facility_id)
+        assert facility is not None
+        inside = {o.zone: o.inside for o in occupancy(db, facility)}
+    assert results[-1] == inside["Schwimmhalle"] == 6 + 12

@@ -19,16 +19,20 @@ from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.core.lookup import found_or_404
 from smartcity.core.mail.services import Attachment, queue_mail
 from smartcity.core.tenancy.models import Municipality
+from smartcity.core.web.i18n import gettext_
 from smartcity.leisure import payments, tickets, vouchers, waitlist
-from smartcity.leisure.facilities import MAX_PLACES
+from smartcity.leisure.facilities import MAX_GROUP, MAX_PLACES, age_band
 from smartcity.leisure.models import (
+    COURSE,
+    GROUP,
     HOLD_ACTIVE,
     HOLD_EXPIRED,
+    NOT_FOR_SLOTS,
     ORDER_CANCELLED,
     ORDER_CONFIRMED,
-    PASS_KINDS,
     TICKET_REFUNDED,
     TICKET_VALID,
+    CourseDate,
     Facility,
     Hold,
     Order,
@@ -58,6 +62,8 @@ class BookingInput:
     email: str = ""
     citizen_subject: str | None = None
     language: str = "de"
+    # The buyer confirmed the ages of tickets with an age limit (a child ticket).
+    ages_confirmed: bool = False
 
 
 def free_places(slot: Slot) -> int:
@@ -74,11 +80,11 @@ def voucher_places(slot: Slot) -> int:
 def bookable_slot(db: Session, slot_id: int, now: datetime) -> Slot:
     slot = db.get(Slot, slot_id)
     if slot is None:
-        raise NotFound("Dieses Zeitfenster gibt es nicht.")
+        raise NotFound(gettext_("This slot does not exist."))
     if slot.closed:
-        raise Conflict("Dieses Zeitfenster ist geschlossen.")
+        raise Conflict(gettext_("This slot is closed."))
     if slot.ends_at <= now:
-        raise Conflict("Dieses Zeitfenster ist schon vorbei.")
+        raise Conflict(gettext_("This slot is over."))
     return slot
 
 
@@ -94,7 +100,7 @@ def chosen_products(
             select(Product).where(
                 Product.facility_id == slot.facility_id,
                 Product.active.is_(True),
-                Product.kind.not_in(PASS_KINDS),
+                Product.kind.not_in(NOT_FOR_SLOTS),
             )
         )
     }
@@ -102,16 +108,47 @@ def chosen_products(
     for product_id, count in quantities.items():
         product = offered.get(product_id)
         if product is None:
-            errors[f"anzahl-{product_id}"] = "Dieses Ticket gibt es hier nicht."
+            errors[f"anzahl-{product_id}"] = gettext_("This ticket is not offered here.")
+        elif product.kind == GROUP:
+            # A group's number is its persons, on one ticket.
+            low, high = product.min_places or 1, product.max_places or MAX_GROUP
+            if count and not low <= count <= high:
+                errors[f"anzahl-{product_id}"] = (
+                    f"Eine Gruppe ({product.name}) hat mindestens {low} und höchstens {high} "
+                    f"Personen; Sie haben {count} angegeben."
+                    if count > 0
+                    else f"Bitte eine Zahl von Personen von {low} bis {high} angeben."
+                )
+            elif count:
+                chosen.append((product, count))
         elif not 0 <= count <= MAX_TICKETS:
-            errors[f"anzahl-{product_id}"] = f"Bitte eine Anzahl von 0 bis {MAX_TICKETS} angeben."
+            errors[f"anzahl-{product_id}"] = gettext_("Please enter a number from 0 to %(n)s.") % {
+                "n": MAX_TICKETS
+            }
         elif count:
             chosen.append((product, count))
     if not errors and not chosen:
-        errors["tickets"] = "Bitte mindestens ein Ticket wählen."
-    if sum(count for _, count in chosen) > MAX_TICKETS:
-        errors["tickets"] = f"Höchstens {MAX_TICKETS} Tickets je Buchung."
+        errors["tickets"] = gettext_("Please choose at least one ticket.")
+    if ticket_count(chosen) > MAX_TICKETS:
+        errors["tickets"] = gettext_("At most %(n)s tickets per booking.") % {"n": MAX_TICKETS}
     return chosen, errors
+
+
+def ticket_count(chosen: list[tuple[Product, int]]) -> int:
+    """How many tickets the chosen products make: a group is one ticket."""
+    return sum(1 if product.kind == GROUP else count for product, count in chosen)
+
+
+def age_errors(chosen: list[tuple[Product, int]], confirmed: bool) -> dict[str, str]:
+    """A ticket with an age limit needs the buyer's confirmation of the ages."""
+    limited = [p for p, _count in chosen if p.age_min is not None or p.age_max is not None]
+    if not limited or confirmed:
+        return {}
+    bands = ", ".join(f"{p.name}: {age_band(p.age_min, p.age_max)}" for p in limited)
+    return {
+        "ages": f"Bitte bestätigen Sie, dass die Altersgrenze eingehalten ist ({bands}); "
+        "am Einlass wird das Alter geprüft."
+    }
 
 
 def checked_email(email: str, citizen_subject: str | None) -> tuple[str | None, dict[str, str]]:
@@ -121,13 +158,17 @@ def checked_email(email: str, citizen_subject: str | None) -> tuple[str | None, 
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized, {}
     except EmailNotValidError:
-        return None, {"email": "Bitte eine gültige E-Mail-Adresse angeben, z. B. name@beispiel.de."}
+        return None, {
+            "email": gettext_("Please enter a valid e-mail address, e.g. name@example.org.")
+        }
 
 
 def places_of(chosen: list[tuple[Product, int]]) -> int:
     places = sum(product.places * count for product, count in chosen)
     if places > MAX_PLACES * MAX_TICKETS:
-        raise InvalidInput("Zu viele Plätze in einer Buchung.", errors={"tickets": "places"})
+        raise InvalidInput(
+            gettext_("Too many places in one booking."), errors={"tickets": "places"}
+        )
     return places
 
 
@@ -153,17 +194,17 @@ def take_places(
         db.refresh(slot)
         free = voucher_places(slot) if unlocked else free_places(slot)
         if free == 0 and voucher_places(slot) > 0:
-            message = (
-                "Leider ausgebucht: Die übrigen Plätze dieses Zeitfensters gibt es nur mit "
-                "Gutschein."
+            message = gettext_(
+                "Sorry, fully booked: the remaining places of this slot are only for holders "
+                "of a voucher."
             )
         elif free == 0:
-            message = "Leider ausgebucht: In diesem Zeitfenster ist kein Platz mehr frei."
+            message = gettext_("Sorry, fully booked: this slot has no free place left.")
         else:
-            message = (
-                f"Leider sind nur noch {free} Plätze frei; Sie wollten {places} buchen. "
-                "Bitte wählen Sie weniger Tickets oder ein anderes Zeitfenster."
-            )
+            message = gettext_(
+                "Sorry, only %(free)s places are free; you wanted to book %(places)s. "
+                "Please choose fewer tickets or another slot."
+            ) % {"free": free, "places": places}
         raise SoldOut(message, free)
 
 
@@ -173,9 +214,9 @@ def _checked(
     slot = bookable_slot(db, data.slot_id, now)
     chosen, errors = chosen_products(db, slot, data.quantities)
     email, wrong = checked_email(data.email, data.citizen_subject)
-    errors |= wrong
+    errors |= wrong | age_errors(chosen, data.ages_confirmed)
     if errors:
-        raise InvalidInput("Bitte die Angaben zur Buchung prüfen.", errors=errors)
+        raise InvalidInput(gettext_("Please check the booking's details."), errors=errors)
     return slot, chosen, email
 
 
@@ -219,9 +260,10 @@ def make_order(
     now: datetime,
     voucher_id: int | None = None,
     voucher_cents: int = 0,
+    actor: str | None = None,
 ) -> Order:
     """The order and its signed tickets for places already taken; a voucher's worth comes
-    off the total."""
+    off the total. `actor`: who books for the buyer (a partner's API key), if not the buyer."""
     places = sum(product.places * count for product, count in chosen)
     total = sum(product.price_cents * count for product, count in chosen) - voucher_cents
     provider = payments.provider_for(total)
@@ -248,15 +290,18 @@ def make_order(
     db.flush()
     made: list[tuple[Ticket, Product]] = []
     for product, count in chosen:
-        for _ in range(count):
+        # A group is one ticket for all its persons, priced per person.
+        group = product.kind == GROUP
+        for _ in range(1 if group else count):
             ticket = Ticket(
                 code=tickets.new_code(),
                 order_id=order.id,
                 slot_id=slot.id,
                 zone_id=slot.zone_id,
                 product_id=product.id,
-                places=product.places,
-                price_cents=product.price_cents,
+                places=count if group else product.places,
+                price_cents=product.price_cents * (count if group else 1),
+                vat_basis_points=product.vat_basis_points,
                 state=TICKET_VALID,
             )
             db.add(ticket)
@@ -266,7 +311,7 @@ def make_order(
         ticket.token = tickets.sign(db, municipality, ticket, slot, product, secret)
     audit.record(
         db,
-        actor="citizen" if citizen_subject else "anonymous",
+        actor=actor or ("citizen" if citizen_subject else "anonymous"),
         action="leisure.order.create",
         resource_type="leisure_order",
         resource_id=order.id,
@@ -317,7 +362,7 @@ def release_expired(db: Session, now: datetime | None = None, *, slot_id: int | 
 def order_by_code(db: Session, code: str) -> Order:
     return found_or_404(
         db.scalar(select(Order).where(Order.code == code)) if 20 <= len(code) <= 43 else None,
-        "Diese Buchung gibt es nicht.",
+        gettext_("This booking does not exist."),
     )
 
 
@@ -352,16 +397,47 @@ def check_in_list(db: Session, slot_id: int) -> list[CheckInRow]:
 
 
 def order_by_id(db: Session, order_id: int) -> Order:
-    return found_or_404(db.get(Order, order_id), "Diese Buchung gibt es nicht.")
+    return found_or_404(db.get(Order, order_id), gettext_("This booking does not exist."))
 
 
 def cancel_deadline(db: Session, order: Order, facility: Facility, slot: Slot | None) -> datetime:
-    """Until when a citizen may cancel: `cancel_hours` before the slot; a multi-use ticket
-    (no slot) until its first day begins."""
+    """Until when a citizen may cancel: `cancel_hours` before the slot (a course: before its
+    first booked date); a multi-use ticket (no slot) until its first day begins."""
     if slot is not None:
         return slot.starts_at - timedelta(hours=facility.cancel_hours)
     first = db.scalar(select(func.min(Ticket.valid_from)).where(Ticket.order_id == order.id))
-    return first if isinstance(first, datetime) else order.created_at
+    if not isinstance(first, datetime):
+        return order.created_at
+    return first - timedelta(hours=facility.cancel_hours) if is_course(db, order) else first
+
+
+def is_course(db: Session, order: Order) -> bool:
+    kind = db.scalar(
+        select(Product.kind)
+        .join(Ticket, Ticket.product_id == Product.id)
+        .where(Ticket.order_id == order.id)
+        .limit(1)
+    )
+    return kind == COURSE
+
+
+def _free_course_places(db: Session, found: list[Ticket]) -> None:
+    """A cancelled course booking gives its places back: a series ticket on each of the
+    course's dates, a ticket for one date on that date."""
+    for ticket in found:
+        if ticket.state != TICKET_VALID:
+            continue
+        where = (
+            CourseDate.id == ticket.course_date_id
+            if ticket.course_date_id is not None
+            else CourseDate.product_id == ticket.product_id
+        )
+        db.execute(
+            update(CourseDate)
+            .where(where)
+            .values(sold=CourseDate.sold - ticket.places)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def cancel(
@@ -376,13 +452,19 @@ def cancel(
     slot = db.get(Slot, order.slot_id) if order.slot_id is not None else None
     facility = db.get(Facility, order.facility_id)
     if facility is None or (order.slot_id is not None and slot is None):
-        raise NotFound("Diese Buchung gibt es nicht.")
+        raise NotFound(gettext_("This booking does not exist."))
     deadline = cancel_deadline(db, order, facility, slot)
     if not staff and now > deadline:
+        if slot is None and is_course(db, order):
+            raise Conflict(
+                f"Stornieren ist nur bis {facility.cancel_hours} Stunden vor dem ersten Termin "
+                "möglich."
+            )
         if slot is None:
-            raise Conflict("Stornieren ist nur bis zum ersten Gültigkeitstag möglich.")
+            raise Conflict(gettext_("It can only be cancelled until its first day of validity."))
         raise Conflict(
-            f"Stornieren ist nur bis {facility.cancel_hours} Stunden vor Beginn möglich."
+            gettext_("It can only be cancelled until %(hours)s hours before the start.")
+            % {"hours": facility.cancel_hours}
         )
     found = [ticket for ticket, _ in tickets_of(db, order)]
     if any(ticket.checked_in_at is not None for ticket in found):
@@ -399,6 +481,8 @@ def cancel(
         db.refresh(order)
         return order
     places = sum(ticket.places for ticket in found if ticket.state == TICKET_VALID)
+    if slot is None:
+        _free_course_places(db, [t for t, p in tickets_of(db, order) if p.kind == COURSE])
     for ticket in found:
         ticket.state = TICKET_REFUNDED
         ticket.revoked_at = now
@@ -414,6 +498,9 @@ def cancel(
         vouchers.give_back(db, order.voucher_id, order.voucher_cents)
     order.state = ORDER_CANCELLED
     order.cancelled_at = now
+    # Who pays a refund back: the staff account that cancelled; a buyer's own cancellation
+    # is nobody's at the cash desk, and an unpaid booking has nothing to pay back.
+    order.refunded_by = actor if staff and order.payment_state == payments.PAID else None
     payments.transition(
         order, payments.REFUNDED if order.payment_state == payments.PAID else payments.VOID, now
     )
@@ -431,9 +518,11 @@ def cancel(
 def mark_paid(db: Session, order: Order, actor: str, now: datetime | None = None) -> bool:
     """The cash desk took the money; False when the order was paid already."""
     if order.state == ORDER_CANCELLED:
-        raise Conflict("Diese Buchung ist storniert.")
+        raise Conflict(gettext_("This booking is cancelled."))
     changed = payments.transition(order, payments.PAID, now or utcnow())
     if changed:
+        # The cash report counts the money per account that took it.
+        order.paid_by = actor
         audit.record(
             db,
             actor=actor,
@@ -470,7 +559,7 @@ def confirmation_mail(
         return
     found = tickets_of(db, order)
     slot = db.get(Slot, order.slot_id) if order.slot_id is not None else None
-    zone = found_or_404(db.get(Zone, found[0][0].zone_id), "Diese Buchung gibt es nicht.")
+    zone = found_or_404(db.get(Zone, found[0][0].zone_id), gettext_("This booking does not exist."))
     attachments = [
         Attachment(
             f"tickets-{facility.slug}.pdf",

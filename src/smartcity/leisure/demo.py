@@ -12,6 +12,7 @@ from smartcity.core.db import utcnow
 from smartcity.core.demo import DemoContext
 from smartcity.leisure import (
     booking,
+    courses,
     facilities,
     holds,
     occupancy_streams,
@@ -122,6 +123,15 @@ def seed(context: DemoContext) -> None:
         facilities.add_product(
             db, museum, facilities.ProductInput("Ermäßigt", "reduced", 400, 1, 700, True), ACTOR
         )
+        # A school class: 10 to 35 pupils on one ticket, priced per person.
+        facilities.add_product(
+            db,
+            museum,
+            facilities.ProductInput(
+                "Schulklasse", "group", 200, 1, 700, False, min_places=10, max_places=35
+            ),
+            ACTOR,
+        )
         facilities.add_rule(
             db,
             museum,
@@ -130,6 +140,24 @@ def seed(context: DemoContext) -> None:
         )
         for facility in (pool, museum):
             facilities.generate_slots(db, facility, today, 14, zone_name)
+        # A swimming course: eight Tuesdays at 17:00 from next week, booked as a whole.
+        tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
+        courses.create(
+            db,
+            pool,
+            courses.CourseInput(
+                name="Schwimmkurs Seepferdchen",
+                zone_id=hall.id,
+                capacity=8,
+                price_cents=9600,
+                date_price_cents=None,
+                vat_basis_points=700,
+                dates="\n".join(f"{tuesday + timedelta(weeks=n)} 17:00" for n in range(8)),
+                duration_minutes=45,
+            ),
+            timezone=zone_name,
+            actor=ACTOR,
+        )
         products = {p.kind: p for p in facilities.products(db, pool.id)}
         now = utcnow()
         current = db.scalars(
@@ -224,6 +252,6 @@ def seed(context: DemoContext) -> None:
     context.say(
         f"  Leisure: Hallenbad (Schwimmhalle, Sauna) and Stadtmuseum, slots for 14 days, "
         f"{orders} bookings, punch cards and a month ticket, an open cart, vouchers, "
-        "a gift card and a waiting list; "
+        "a gift card, a waiting list, a swimming course and a school-class ticket; "
         "gate account dresden.einlass"
     )

@@ -14,9 +14,13 @@ from sqlalchemy.orm import Session
 from smartcity.core.audit import services as audit
 from smartcity.core.errors import InvalidInput
 from smartcity.core.lookup import found_or_404
-from smartcity.leisure import occupancy_streams
+from smartcity.core.web.i18n import gettext_
+from smartcity.leisure import occupancy_streams, retention
 from smartcity.leisure.models import (
+    COURSE,
     FACILITY_KINDS,
+    GROUP,
+    NOT_FOR_SLOTS,
     PASS_KINDS,
     PERIOD,
     PRODUCT_KINDS,
@@ -99,9 +103,12 @@ def create_facility(db: Session, data: FacilityInput, actor: str) -> Facility:
         errors,
         "retention_days",
         data.retention_days,
-        1,
-        365,
-        "Die Aufbewahrung ist eine Zahl von Tagen zwischen 1 und 365.",
+        retention.MIN_DAYS,
+        retention.MAX_DAYS,
+        gettext_(
+            "Keep the buyers' data for %(min)s to %(max)s days after the visit (a whole number)."
+        )
+        % {"min": retention.MIN_DAYS, "max": retention.MAX_DAYS},
     )
     hold = _number(
         errors,
@@ -223,8 +230,8 @@ def products(db: Session, facility_id: int, *, active_only: bool = False) -> lis
 
 
 def slot_products(db: Session, facility_id: int) -> list[Product]:
-    """The active products booked for a slot (not multi-use tickets)."""
-    return [p for p in products(db, facility_id, active_only=True) if p.kind not in PASS_KINDS]
+    """The active products booked for a slot (not multi-use tickets, not courses)."""
+    return [p for p in products(db, facility_id, active_only=True) if p.kind not in NOT_FOR_SLOTS]
 
 
 def pass_products(db: Session, facility_id: int) -> list[Product]:
@@ -291,10 +298,90 @@ class ProductInput:
     entries: int | None = None
     valid_days: int | None = None
     one_per_day: bool = False
+    # A group: how many persons at least and at most (the price is per person).
+    min_places: int | None = None
+    max_places: int | None = None
+    # Ages the ticket is for (a child ticket); either may be left open.
+    age_min: int | None = None
+    age_max: int | None = None
+    # A multi-use ticket's zones (empty: the facility's first zone).
+    zone_ids: tuple[int, ...] = ()
 
 
 MAX_ENTRIES = 100
 MAX_VALID_DAYS = 400
+# A group takes at most this many places (the places of one booking, see booking.places_of).
+MAX_GROUP = 100
+MAX_AGE = 120
+
+
+def zone_ids_of(text: str) -> list[int]:
+    """The zone ids stored as "3,4" on a product or ticket."""
+    return [int(part) for part in text.split(",") if part.strip().isdigit()]
+
+
+def age_band(low: int | None, high: int | None) -> str:
+    """A ticket's ages in words: "6 bis 17 Jahre", "unter 6 Jahren", "ab 65 Jahren"."""
+    if low and high is not None:
+        return f"{low} bis {high} Jahre"
+    if high is not None:
+        return f"unter {high + 1} Jahren"
+    if low:
+        return f"ab {low} Jahren"
+    return ""
+
+
+def _group_and_ages(errors: dict[str, str], data: ProductInput) -> tuple[int | None, int | None]:
+    """Check a group's size and a ticket's ages; the group's (min, max) or (None, None)."""
+    low, high = None, None
+    if data.kind == GROUP:
+        low = _number(
+            errors,
+            "min_places",
+            data.min_places,
+            1,
+            MAX_GROUP,
+            f"Eine Gruppe hat mindestens 1 bis {MAX_GROUP} Personen.",
+        )
+        high = _number(
+            errors,
+            "max_places",
+            data.max_places,
+            1,
+            MAX_GROUP,
+            f"Eine Gruppe hat höchstens 1 bis {MAX_GROUP} Personen.",
+        )
+        if not errors.keys() & {"min_places", "max_places"} and high < low:
+            errors["max_places"] = "Die größte Gruppe ist kleiner als die kleinste."
+    elif data.min_places is not None or data.max_places is not None:
+        errors["min_places"] = "Eine Mindest- und Höchstzahl gibt es nur bei Gruppentickets."
+    for name, value in (("age_min", data.age_min), ("age_max", data.age_max)):
+        if value is not None:
+            message = f"Ein Alter ist eine Zahl von 0 bis {MAX_AGE}."
+            _number(errors, name, value, 0, MAX_AGE, message)
+    if (
+        data.age_min is not None
+        and data.age_max is not None
+        and not errors.keys() & {"age_min", "age_max"}
+        and data.age_max < data.age_min
+    ):
+        errors["age_max"] = "Das Höchstalter liegt unter dem Mindestalter."
+    if (data.age_min is not None or data.age_max is not None) and data.kind in NOT_FOR_SLOTS:
+        errors["age_min"] = "Altersgrenzen gibt es nur bei Tickets für ein Zeitfenster."
+    return low, high
+
+
+def checked_zones(
+    db: Session, facility: Facility, wanted: tuple[int, ...], errors: dict[str, str], field: str
+) -> str:
+    """The chosen zones of the facility as stored ("3,4"); the first zone when none chosen."""
+    own = [z.id for z in zones(db, facility.id)]
+    if not wanted:
+        return str(own[0]) if own else ""
+    if any(zone_id not in own for zone_id in wanted):
+        errors[field] = "Bitte nur Bereiche dieser Einrichtung wählen."
+        return ""
+    return ",".join(str(zone_id) for zone_id in sorted(set(wanted)))
 
 
 def add_product(db: Session, facility: Facility, data: ProductInput, actor: str) -> Product:
@@ -351,6 +438,16 @@ def add_product(db: Session, facility: Facility, data: ProductInput, actor: str)
         errors["valid_days"] = "Eine Gültigkeit in Tagen gibt es nur bei Mehrfach- und Zeitkarten."
     if data.one_per_day and data.kind not in PASS_KINDS:
         errors["product_kind"] = "„Ein Eintritt je Tag“ gibt es nur bei Mehrfach- und Zeitkarten."
+    if data.kind == COURSE:
+        errors["product_kind"] = "Einen Kurs legen Sie mit seinen Terminen unter „Kurse“ an."
+    min_places, max_places = _group_and_ages(errors, data)
+    if data.kind == GROUP and "places" not in errors and places != 1:
+        errors["places"] = "Ein Gruppenticket zählt die Personen der Gruppe; bitte 1 angeben."
+    zone_ids = ""
+    if data.kind in PASS_KINDS:
+        zone_ids = checked_zones(db, facility, data.zone_ids, errors, "product_zones")
+    elif data.zone_ids:
+        errors["product_zones"] = "Bereiche wählen Sie nur für Mehrfach- und Zeitkarten."
     if errors:
         raise InvalidInput("Bitte die Angaben zum Ticket prüfen.", errors=errors)
     product = Product(
@@ -364,6 +461,11 @@ def add_product(db: Session, facility: Facility, data: ProductInput, actor: str)
         entries=entries,
         valid_days=valid_days,
         one_per_day=data.one_per_day,
+        min_places=min_places,
+        max_places=max_places,
+        age_min=data.age_min,
+        age_max=data.age_max,
+        zone_ids=zone_ids,
     )
     db.add(product)
     db.flush()

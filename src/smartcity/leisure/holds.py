@@ -23,6 +23,7 @@ from smartcity.core.platform import Platform
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.scope import SCOPE_KEY
 from smartcity.core.tenancy.services import scope_for
+from smartcity.core.web.i18n import gettext_
 from smartcity.leisure import booking, occupancy_streams, vouchers, waitlist
 from smartcity.leisure.models import (
     HOLD_ACTIVE,
@@ -52,6 +53,8 @@ class HoldInput:
     quantities: dict[int, int]
     # A voucher or gift card's code, as typed (optional).
     voucher_code: str = ""
+    # The buyer confirmed the ages of tickets with an age limit.
+    ages_confirmed: bool = False
 
 
 def _items(chosen: list[tuple[Product, int]]) -> str:
@@ -67,6 +70,7 @@ def hold(
     now = now or utcnow()
     slot = booking.bookable_slot(db, data.slot_id, now)
     chosen, errors = booking.chosen_products(db, slot, data.quantities)
+    errors |= booking.age_errors(chosen, data.ages_confirmed)
     voucher: Voucher | None = None
     cents = 0
     if data.voucher_code.strip():
@@ -78,7 +82,7 @@ def hold(
         except InvalidInput as exc:
             errors |= exc.errors
     if errors:
-        raise InvalidInput("Bitte die Angaben zur Buchung prüfen.", errors=errors)
+        raise InvalidInput(gettext_("Please check the booking's details."), errors=errors)
     places = booking.places_of(chosen)
     facility = db.get(Facility, slot.facility_id)
     minutes = facility.hold_minutes if facility is not None else 10
@@ -114,7 +118,7 @@ def hold(
 def hold_by_code(db: Session, code: str) -> Hold:
     return found_or_404(
         db.scalar(select(Hold).where(Hold.code == code)) if 20 <= len(code) <= 43 else None,
-        "Diesen Warenkorb gibt es nicht.",
+        gettext_("This cart does not exist."),
     )
 
 
@@ -136,8 +140,10 @@ def total_cents(items: list[tuple[Product, int]], cart: Hold | None = None) -> i
 def _expired(db: Session, cart: Hold, now: datetime) -> HoldExpired:
     booking.release_expired(db, now, slot_id=cart.slot_id)
     return HoldExpired(
-        "Ihre Reservierung ist abgelaufen; die Plätze sind wieder frei. "
-        "Bitte wählen Sie die Tickets noch einmal."
+        gettext_(
+            "Your reservation has expired; the places are free again. "
+            "Please choose the tickets once more."
+        )
     )
 
 
@@ -151,16 +157,22 @@ def confirm(
     language: str,
     secret: str,
     now: datetime | None = None,
+    actor: str | None = None,
 ) -> Order:
     """Book the cart: its held places become sold and the order gets its tickets. A cart
     booked already answers with its order (a form sent twice books once); an expired or
-    released one is refused (HoldExpired) and changes nothing else."""
+    released one is refused (HoldExpired) and changes nothing else. `actor`: a partner's API
+    key booking for the buyer, who then may give no e-mail address (the partner hands the
+    tickets over)."""
     now = now or utcnow()
     if cart.state == HOLD_BOOKED and cart.order_id is not None:
         return booking.order_by_id(db, cart.order_id)
-    address, errors = booking.checked_email(email, citizen_subject)
+    address: str | None = None
+    errors: dict[str, str] = {}
+    if actor is None or email:
+        address, errors = booking.checked_email(email, citizen_subject)
     if errors:
-        raise InvalidInput("Bitte die Angaben zur Buchung prüfen.", errors=errors)
+        raise InvalidInput(gettext_("Please check the booking's details."), errors=errors)
     if cart.state != HOLD_ACTIVE:
         raise _expired(db, cart, now)
     # Only one of a confirmation and a release can win the cart.
@@ -197,6 +209,7 @@ def confirm(
         now=now,
         voucher_id=cart.voucher_id,
         voucher_cents=cart.voucher_cents,
+        actor=actor,
     )
     db.refresh(cart)
     cart.order_id = order.id
@@ -210,7 +223,7 @@ def confirm(
     if cart.voucher_id is not None:
         audit.record(
             db,
-            actor="citizen" if citizen_subject else "anonymous",
+            actor=actor or ("citizen" if citizen_subject else "anonymous"),
             action="leisure.voucher.redeem",
             resource_type="leisure_voucher",
             resource_id=cart.voucher_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartcity.core.db import Base, UTCDateTime, utcnow
@@ -16,7 +16,13 @@ FACILITY_KINDS = ("pool", "sauna", "museum", "other")
 PUNCH_CARD = "punch_card"
 PERIOD = "period"
 PASS_KINDS = (PUNCH_CARD, PERIOD)
-PRODUCT_KINDS = ("adult", "reduced", "child", "family", "group", *PASS_KINDS)
+GROUP = "group"
+# A course: a series of dates (leisure_course_date) with their own capacity, booked as a
+# whole or, where the course allows it, per date.
+COURSE = "course"
+# Kinds of product not booked for a time slot.
+NOT_FOR_SLOTS = (*PASS_KINDS, COURSE)
+PRODUCT_KINDS = ("adult", "reduced", "child", "family", GROUP, *PASS_KINDS, COURSE)
 # Order states; payment states follow payments.TRANSITIONS.
 ORDER_CONFIRMED = "confirmed"
 ORDER_CANCELLED = "cancelled"
@@ -39,14 +45,18 @@ class Facility(TenantOwned, Base):
     opening_hours: Mapped[str] = mapped_column(String(300), default="")
     # A citizen may cancel until this many hours before the slot starts.
     cancel_hours: Mapped[int] = mapped_column(Integer, default=24)
-    # Reserved for a per-facility retention of buyers' data; today the declaration's 30 days
-    # after the visit apply to every facility (docs/leisure.md).
+    # Days after the visit until the buyer's data is anonymised (the job `leisure.retention`).
     retention_days: Mapped[int] = mapped_column(Integer, default=30)
     # How long a cart holds its places before they are free again (minutes).
     hold_minutes: Mapped[int] = mapped_column(Integer, default=10)
     # How long a freed place offered to the waiting list is held for the one offered it.
     offer_minutes: Mapped[int] = mapped_column(Integer, default=60)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The facility's SensorThings Thing (its occupancy as city data); None until provisioned,
+    # and again when someone deletes the Thing through the SensorThings API.
+    thing_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sta_thing.id", ondelete="SET NULL"), default=None
+    )
 
 
 class Zone(TenantOwned, Base):
@@ -60,6 +70,15 @@ class Zone(TenantOwned, Base):
     )
     name: Mapped[str] = mapped_column(String(120))
     capacity: Mapped[int] = mapped_column(Integer)
+    # The zone's occupancy Datastream ("Belegung <zone>"), written at every admitted scan,
+    # and the FeatureOfInterest its Observations carry (the facility's Location's), so that
+    # a scan inserts its Observation without looking anything up.
+    datastream_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sta_datastream.id", ondelete="SET NULL"), default=None
+    )
+    feature_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sta_feature_of_interest.id", ondelete="SET NULL"), default=None
+    )
 
 
 class SlotRule(TenantOwned, Base):
@@ -149,6 +168,33 @@ class Product(TenantOwned, Base):
     entries: Mapped[int | None] = mapped_column(Integer, default=None)
     valid_days: Mapped[int | None] = mapped_column(Integer, default=None)
     one_per_day: Mapped[bool] = mapped_column(default=False)
+    # A group: the buyer books between `min_places` and `max_places` persons on one ticket,
+    # priced per person.
+    min_places: Mapped[int | None] = mapped_column(Integer, default=None)
+    max_places: Mapped[int | None] = mapped_column(Integer, default=None)
+    # For ages `age_min` to `age_max` (a child ticket): the buyer confirms it, the gate checks.
+    age_min: Mapped[int | None] = mapped_column(Integer, default=None)
+    age_max: Mapped[int | None] = mapped_column(Integer, default=None)
+    # A multi-use ticket's or a course's zones, comma-separated ids ("" = the first zone).
+    zone_ids: Mapped[str] = mapped_column(String(200), default="")
+    # A course bookable per date: the price of one date (None = only as a whole series).
+    date_price_cents: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class CourseDate(TenantOwned, Base):
+    """One date of a course (a product of the kind `course`). `sold` only grows by a
+    conditional UPDATE (`sold + n <= capacity`), as a slot's does."""
+
+    __tablename__ = "leisure_course_date"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("leisure_product.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int] = mapped_column(Integer)
+    sold: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Order(TenantOwned, Base):
@@ -156,6 +202,8 @@ class Order(TenantOwned, Base):
     its payment state. `code` is the secret in the order's address."""
 
     __tablename__ = "leisure_order"
+    # A partner's retried POST finds the booking its first one made (see `idempotency_key`).
+    __table_args__ = (UniqueConstraint("municipality_id", "idempotency_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(43), unique=True)
@@ -179,9 +227,19 @@ class Order(TenantOwned, Base):
         ForeignKey("leisure_voucher.id", ondelete="SET NULL"), default=None
     )
     voucher_cents: Mapped[int] = mapped_column(Integer, default=0)
+    # A booking through the API: the API key's actor and the client's Idempotency-Key
+    # ("apikey:3:<key>"), so that a retried request books once.
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), default=None)
+    # The staff account (its audit name, "user:12") that took the money at the cash desk, and
+    # the one that cancelled and paid it back (None: the buyer cancelled online).
+    paid_by: Mapped[str | None] = mapped_column(String(40), default=None)
+    refunded_by: Mapped[str | None] = mapped_column(String(40), default=None)
     # The end of the visit: the retention of the buyer's data counts from here.
     visit_ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+_INSIDE = text("checked_in_at IS NOT NULL AND checked_out_at IS NULL")
 
 
 class Ticket(TenantOwned, Base):
@@ -189,6 +247,17 @@ class Ticket(TenantOwned, Base):
     QR payload; `code` is the short form staff can type."""
 
     __tablename__ = "leisure_ticket"
+    __table_args__ = (
+        # Who is inside a zone (the count every admitted scan makes): only the tickets that
+        # are in, a few hundred per zone however many were ever sold.
+        Index(
+            "ix_leisure_ticket_inside",
+            "zone_id",
+            "checked_in_at",
+            postgresql_where=_INSIDE,
+            sqlite_where=_INSIDE,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -203,6 +272,9 @@ class Ticket(TenantOwned, Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("leisure_product.id", ondelete="CASCADE"))
     places: Mapped[int] = mapped_column(Integer, default=1)
     price_cents: Mapped[int] = mapped_column(Integer, default=0)
+    # The VAT rate it was sold at (basis points): a product's rate changed later does not
+    # change what was sold. None only for a ticket made without it (the product's rate then).
+    vat_basis_points: Mapped[int | None] = mapped_column(Integer, default=None)
     state: Mapped[str] = mapped_column(String(12), default=TICKET_VALID)
     token: Mapped[str] = mapped_column(Text, default="")
     # The latest entry and exit (a multi-use ticket: of its latest visit).
@@ -215,6 +287,12 @@ class Ticket(TenantOwned, Base):
     entries_total: Mapped[int | None] = mapped_column(Integer, default=None)
     entries_used: Mapped[int] = mapped_column(Integer, default=0)
     one_per_day: Mapped[bool] = mapped_column(default=False)
+    # A multi-use ticket's zones, comma-separated ids ("" = `zone_id` alone).
+    zone_ids: Mapped[str] = mapped_column(String(200), default="")
+    # A course ticket for one date (None with a course: the whole series).
+    course_date_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leisure_course_date.id", ondelete="CASCADE"), default=None
+    )
 
 
 HOLD_ACTIVE = "active"

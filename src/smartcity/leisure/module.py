@@ -13,7 +13,9 @@ from smartcity.core.modules import (
     PersonalData,
     Retention,
 )
-from smartcity.leisure import demo
+from smartcity.leisure import demo, retention
+from smartcity.leisure.assets import assets
+from smartcity.leisure.course_pages import course_office_pages, course_portal_pages
 from smartcity.leisure.datasets import OCCUPANCY
 from smartcity.leisure.holds import HOLDS
 from smartcity.leisure.office_pages import office_pages
@@ -22,6 +24,7 @@ from smartcity.leisure.permissions import (
     FACILITY_MANAGER,
     GATE_STAFF,
     LEISURE_MANAGE,
+    TICKETS_BOOK,
     TICKETS_CASH,
     TICKETS_SCAN,
 )
@@ -34,15 +37,24 @@ module = Module(
     requires=("citizen",),
     models=("smartcity.leisure.models",),
     migrations=HERE / "migrations",
-    permissions=(LEISURE_MANAGE, TICKETS_SCAN, TICKETS_CASH),
+    permissions=(LEISURE_MANAGE, TICKETS_SCAN, TICKETS_CASH, TICKETS_BOOK),
     roles=(FACILITY_MANAGER, GATE_STAFF),
     routers=(router,),
     # office_pages before staff_pages: "/freizeit/{facility_id}" would take "buchungen".
-    pages=(portal_pages, office_pages, staff_pages),
+    # course_office_pages too: "/freizeit/{facility_id}/{part}" would take "kurse".
+    pages=(
+        portal_pages,
+        course_portal_pages,
+        office_pages,
+        course_office_pages,
+        staff_pages,
+        assets,
+    ),
     templates=HERE / "templates",
     translations=HERE / "locale",
     demo_seeders=(demo.seed,),
     jobs=(HOLDS,),
+    retention_jobs=(retention.RETENTION,),
     navigation=(
         NavEntry("freizeit", "Leisure facilities", LEISURE_MANAGE, order=50),
         NavEntry("einlass", "Entry check", TICKETS_SCAN, order=51),
@@ -58,12 +70,8 @@ module = Module(
             purpose="Send the tickets of a booking and reach the buyer about it (cancellation, "
             "closure of the facility)",
             legal_basis="Art. 6 (1) b GDPR (the booking is a contract)",
-            retention=Retention(
-                "buyer of a ticket: 30 days after the visit",
-                days=30,
-                after="visit_ends_at",
-                action=ERASE_ANONYMISE,
-            ),
+            # Each facility sets its own period (`leisure_facility.retention_days`).
+            retention=Retention(retention.LABEL, action=ERASE_ANONYMISE, handled_by=retention.NAME),
             identifiers={"email": "email", "citizen_subject": "citizen_subject"},
             erasure=ERASE_ANONYMISE,
         ),
@@ -94,6 +102,23 @@ module = Module(
                 action=ERASE_ANONYMISE,
             ),
             identifiers={"email": "email"},
+            erasure=ERASE_ANONYMISE,
+        ),
+        PersonalData(
+            table="leisure_order",
+            columns=("paid_by", "refunded_by"),
+            categories=("user.unique_id.pseudonymous",),
+            subject="employee",
+            purpose="Know which staff account took a payment at the cash desk and which paid "
+            "it back (the daily cash report per cash desk)",
+            legal_basis="Art. 6 (1) c GDPR; § 147 AO (the cash records)",
+            retention=Retention(
+                "cash-desk account of a payment: 10 years after the payment",
+                days=3653,
+                after="paid_at",
+                action=ERASE_ANONYMISE,
+            ),
+            identifiers={"paid_by": "actor", "refunded_by": "actor"},
             erasure=ERASE_ANONYMISE,
         ),
         PersonalData(

@@ -2,33 +2,41 @@
 
 Each facility is a Thing (`properties.kind = "leisure-facility"`, at the municipality's
 centre: facilities have an address but no coordinates), each zone a Datastream of it
-("Belegung Sauna", persons, `OM_CountObservation`). Whenever a scan lets someone in or out,
-the zone's occupancy (`occupancy.occupancy`) is written as an Observation in the scan's
-transaction and announced after the commit (`EntitiesCreated`), so MQTT subscribers of
-`v1.1/Datastreams(id)/Observations` hear it as if a device had posted it. The periodic job
-writes the zones whose count changed without a scan (a slot ended) and provisions the
-facilities made before this existed — no migration: Thing and Datastreams are found by their
-properties (`leisure_facility`, `leisure_zone`). The Datastreams are public city data; they
-carry counts, never a person."""
+("Belegung Sauna", persons, `OM_CountObservation`). Their ids are kept on the facility
+(`thing_id`) and the zone (`datastream_id`): provisioned when a zone is added, or by the
+periodic job for what is missing. Whenever a scan lets someone in or out, the zone's
+occupancy is counted and written as an Observation in the scan's transaction (one count, one
+insert) and announced after the commit (`EntitiesCreated`), so MQTT subscribers of
+`v1.1/Datastreams(id)/Observations` hear it as if a device had posted it. The job also writes
+the zones whose count changed without a scan (a slot ended). The Datastreams are public city
+data; they carry counts, never a person."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from smartcity.core import events
 from smartcity.core.db import utcnow
 from smartcity.core.tenancy.models import Municipality
-from smartcity.leisure.models import Facility, Zone
-from smartcity.leisure.occupancy import occupancy
+from smartcity.leisure.models import Facility, Slot, Ticket, Zone
+from smartcity.leisure.occupancy import inside_now, inside_zone
+from smartcity.sensorthings import rollups
 from smartcity.sensorthings.created import EntitiesCreated
 from smartcity.sensorthings.entities import ENTITY_TYPES
 from smartcity.sensorthings.latest import newest_results
-from smartcity.sensorthings.models import Datastream, ObservedProperty, Sensor, Thing
+from smartcity.sensorthings.models import (
+    Datastream,
+    Observation,
+    ObservedProperty,
+    Sensor,
+    Thing,
+)
 from smartcity.sensorthings.provisioning import StreamSpec, create_thing
+from smartcity.sensorthings.values import typed_result
 from smartcity.sensorthings.writing import Writer
 
 OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
@@ -56,33 +64,27 @@ def _stream(facility: Facility, zone: Zone) -> dict[str, Any]:
 
 
 def thing_of(db: Session, facility: Facility) -> Thing | None:
-    """The facility's Thing, None before it is provisioned. Matched in Python: a Thing's
-    properties are anyone's JSON, and a cast in SQL would fail on a stranger's value."""
-    things = db.scalars(
-        select(Thing).where(Thing.properties["kind"].as_string() == THING_KIND).order_by(Thing.id)
-    )
-    return next((t for t in things if (t.properties or {}).get(FACILITY_KEY) == facility.id), None)
-
-
-def _streams(db: Session, thing: Thing) -> dict[int, Datastream]:
-    """The Thing's Datastreams by zone id (queried: a loaded collection may be stale)."""
-    found: dict[int, Datastream] = {}
-    for stream in db.scalars(
-        select(Datastream).where(Datastream.thing_id == thing.id).order_by(Datastream.id)
-    ):
-        zone_id = (stream.properties or {}).get(ZONE_KEY)
-        if isinstance(zone_id, int):
-            found.setdefault(zone_id, stream)
-    return found
+    """The facility's Thing, None before it is provisioned (or after it was deleted)."""
+    return db.get(Thing, facility.thing_id) if facility.thing_id is not None else None
 
 
 def provision(db: Session, facility: Facility) -> dict[int, int]:
-    """Make sure the facility has its Thing and every zone its Datastream; returns the
-    Datastream id of each zone. Creates what is missing only, so it may run any time."""
-    zones = list(db.scalars(select(Zone).where(Zone.facility_id == facility.id).order_by(Zone.id)))
+    """Make sure the facility has its Thing and every zone its Datastream, and keep their ids
+    on the facility and the zones; returns the Datastream id of each zone. Creates what is
+    missing only, so it may run any time; runs when a zone is added and, for what is missing
+    (made before, or deleted through the SensorThings API), in the periodic job — never in a
+    scan."""
+    _lock(db, facility)
+    zones = list(
+        db.scalars(
+            select(Zone)
+            .where(Zone.facility_id == facility.id)
+            .order_by(Zone.id)
+            .execution_options(populate_existing=True)
+        )
+    )
     if not zones:
         return {}
-    _lock(db, facility)
     thing = thing_of(db, facility)
     if thing is None:
         municipality = db.get(Municipality, facility.municipality_id)
@@ -102,14 +104,24 @@ def provision(db: Session, facility: Facility) -> dict[int, int]:
             FACILITY_KEY: facility.id,
             "address": facility.address,
         }
+        facility.thing_id = thing.id
+        # A new Thing (a deleted one took its Datastreams along): every zone gets a new one,
+        # and the next scan finds the feature of the new Thing's Location.
+        made = {
+            (stream.properties or {}).get(ZONE_KEY): stream.id
+            for stream in db.scalars(select(Datastream).where(Datastream.thing_id == thing.id))
+        }
+        for zone in zones:
+            zone.datastream_id = made[zone.id]
+            zone.feature_id = None
         db.flush()
-    streams = _streams(db, thing)
-    missing = [z for z in zones if z.id not in streams]
+        return {zone.id: made[zone.id] for zone in zones}
+    missing = [z for z in zones if z.datastream_id is None]
     if missing:
         writer = Writer(db)
         sensor, observed = _sensor_and_property(db, writer)
         for zone in missing:
-            streams[zone.id] = writer.create(
+            zone.datastream_id = writer.create(
                 ENTITY_TYPES["Datastream"],
                 {
                     **_stream(facility, zone),
@@ -117,8 +129,9 @@ def provision(db: Session, facility: Facility) -> dict[int, int]:
                     "Sensor": {"@iot.id": sensor},
                     "ObservedProperty": {"@iot.id": observed},
                 },
-            )
-    return {zone.id: streams[zone.id].id for zone in zones}
+            ).id
+        db.flush()
+    return {zone.id: int(zone.datastream_id or 0) for zone in zones}
 
 
 def _sensor_and_property(db: Session, writer: Writer) -> tuple[int, int]:
@@ -146,22 +159,11 @@ def _sensor_and_property(db: Session, writer: Writer) -> tuple[int, int]:
 
 
 def _lock(db: Session, facility: Facility) -> None:
-    """Provisioning and counting of one facility one transaction at a time (PostgreSQL: the
-    second waits for the first's commit, and then sees its Thing and its scan). FOR NO KEY
-    UPDATE, so that bookings inserting rows that refer to the facility do not wait."""
+    """Provisioning of one facility one transaction at a time (PostgreSQL: the second waits
+    for the first's commit, and then sees its Thing). FOR NO KEY UPDATE, so that bookings
+    inserting rows that refer to the facility do not wait; scans never take it."""
     db.scalar(select(Facility.id).where(Facility.id == facility.id).with_for_update(key_share=True))
-
-
-def publish(
-    db: Session, municipality: Municipality, facility: Facility, zone_ids: set[int]
-) -> list[int]:
-    """Write the occupancy of these zones of the facility now as Observations (announced
-    after the commit); returns their ids."""
-    if not zone_ids:
-        return []
-    streams = provision(db, facility)  # takes the facility's lock
-    counts = {o.zone_id: o.inside for o in occupancy(db, facility)}
-    return _write(db, municipality, {streams[z]: counts.get(z, 0) for z in sorted(zone_ids)})
+    db.refresh(facility)
 
 
 def _write(db: Session, municipality: Municipality, values: dict[int, int]) -> list[int]:
@@ -173,6 +175,12 @@ def _write(db: Session, municipality: Municipality, values: dict[int, int]) -> l
         ).id
         for stream_id, count in values.items()
     ]
+    _announce(db, municipality, ids)
+    return ids
+
+
+def _announce(db: Session, municipality: Municipality, ids: list[int]) -> None:
+    """New Observations for the MQTT subscribers, after the commit."""
     if ids:
         events.raise_in(
             db,
@@ -184,34 +192,93 @@ def _write(db: Session, municipality: Municipality, values: dict[int, int]) -> l
                 ids=tuple(ids),
             ),
         )
-    return ids
 
 
 def after_scan(db: Session, municipality: Municipality, zone_id: int) -> list[int]:
-    """A scan let someone in or out of the zone: its new occupancy as an Observation."""
-    zone = db.get(Zone, zone_id)
-    facility = db.get(Facility, zone.facility_id) if zone is not None else None
-    if facility is None:
-        return []
-    return publish(db, municipality, facility, {zone_id})
+    """A scan let someone in or out of the zone: its new occupancy as an Observation — one
+    count and one insert (with its rollup), nothing looked up.
+
+    Concurrent gates of one zone must not publish counts out of order (each transaction
+    counts what it sees, and two uncommitted entries do not see each other). So the count is
+    made under a row lock on the zone, taken here at the end of the scan's transaction: a
+    second gate's scan of the same zone waits only for the first one's count, insert and
+    commit, then counts with the first entry committed (PostgreSQL READ COMMITTED reads anew
+    per statement) and stamps a later time. Gates of other zones and facilities, and
+    bookings, never wait for it. SQLite has one writer at a time anyway."""
+    found = db.execute(
+        select(Zone.datastream_id, Zone.feature_id)
+        .where(Zone.id == zone_id)
+        .with_for_update(key_share=True)
+    ).first()
+    if found is None or found.datastream_id is None:
+        return []  # not provisioned (yet, or its Datastream was deleted): the job catches up
+    count = inside_zone(db, zone_id)
+    if found.feature_id is None:
+        # The first Observation (or its feature was deleted): the SensorThings writer finds
+        # or makes the feature, which is kept for the next scans.
+        ids = _write(db, municipality, {found.datastream_id: count})
+        feature = db.scalar(
+            select(Observation.feature_of_interest_id).where(Observation.id == ids[0])
+        )
+        db.execute(
+            update(Zone)
+            .where(Zone.id == zone_id)
+            .values(feature_id=feature)
+            .execution_options(synchronize_session=False)
+        )
+        return ids
+    now = utcnow()
+    observation = Observation(
+        municipality_id=municipality.id,
+        datastream_id=found.datastream_id,
+        feature_of_interest_id=found.feature_id,
+        phenomenon_time_start=now,
+        **typed_result(count),
+    )
+    db.add(observation)
+    db.flush()
+    rollups.add_observations(db, [(found.datastream_id, now, float(count))])
+    _announce(db, municipality, [observation.id])
+    return [observation.id]
 
 
 def sync(db: Session, municipality: Municipality, now: datetime | None = None) -> int:
-    """The periodic job's part: provision every facility and write the zones whose occupancy
-    differs from their newest Observation (people stop counting when their slot ends, and a
-    facility made before this existed has none yet). Returns the Observations written."""
+    """The periodic job's part: provision the facilities that miss their Thing or a zone's
+    Datastream, and write the zones whose occupancy differs from their newest Observation
+    (people stop counting when their slot ends, and a zone just provisioned has none yet).
+    Returns the Observations written."""
     now = now or utcnow()
-    written = 0
-    for facility in db.scalars(select(Facility).order_by(Facility.id)):
-        streams = provision(db, facility)
-        if not streams:
-            continue
-        newest = newest_results(db, streams.values())
-        changed = {
-            streams[o.zone_id]: o.inside
-            for o in occupancy(db, facility, now)
-            if o.zone_id in streams
-            and (streams[o.zone_id] not in newest or newest[streams[o.zone_id]][1] != o.inside)
-        }
-        written += len(_write(db, municipality, changed))
-    return written
+    unprovisioned = select(Zone.facility_id).where(Zone.datastream_id.is_(None))
+    for facility in db.scalars(
+        select(Facility)
+        .where(or_(Facility.thing_id.is_(None), Facility.id.in_(unprovisioned)))
+        .where(Facility.id.in_(select(Zone.facility_id)))
+        .order_by(Facility.id)
+    ).all():
+        provision(db, facility)
+    # Each zone counted under its lock, as a scan counts it (see `after_scan`).
+    zones = db.execute(
+        select(Zone.id, Zone.datastream_id)
+        .where(Zone.datastream_id.is_not(None))
+        .order_by(Zone.id)
+        .with_for_update(key_share=True)
+    ).all()
+    streams = {int(zone_id): int(stream_id) for zone_id, stream_id in zones if stream_id}
+    if not streams:
+        return 0
+    newest = newest_results(db, streams.values())
+    counts = {
+        int(zone_id): int(total)
+        for zone_id, total in db.execute(
+            select(Ticket.zone_id, func.coalesce(func.sum(Ticket.places), 0))
+            .outerjoin(Slot, Slot.id == Ticket.slot_id)
+            .where(Ticket.zone_id.in_(streams), *inside_now(now))
+            .group_by(Ticket.zone_id)
+        )
+    }
+    changed = {
+        stream: counts.get(zone_id, 0)
+        for zone_id, stream in streams.items()
+        if stream not in newest or newest[stream][1] != counts.get(zone_id, 0)
+    }
+    return len(_write(db, municipality, changed))

@@ -1,5 +1,6 @@
 """Back-office pages about bookings: the booking search and one booking (cash desk and
-facility management), the daily cash report and the statistics export (facility management).
+facility management), a facility's week calendar and its retention period, the daily cash
+report and the statistics export (facility management).
 
 Registered before `pages.staff_pages`, whose "/freizeit/{facility_id}" would otherwise take
 "buchungen". The search is sent as a form (POST with the CSRF token): what was searched for
@@ -21,13 +22,13 @@ from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import layout
 from smartcity.core.web.dates import field_value, parse_day
 from smartcity.core.web.deps import FormDep, form_text, row_id
-from smartcity.core.web.forms import field_errors
+from smartcity.core.web.forms import field_errors, submit
 from smartcity.core.web.i18n import _, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
-from smartcity.leisure import facilities, reports, search, tickets
+from smartcity.leisure import facilities, reports, retention, search, tickets, week
 from smartcity.leisure.models import Facility
-from smartcity.leisure.pages import PRODUCT_LABELS, Cashier, Manager, today
+from smartcity.leisure.pages import PRODUCT_LABELS, WEEKDAYS, Cashier, Manager, setup_page, today
 from smartcity.leisure.permissions import LEISURE_MANAGE, TICKETS_CASH
 
 office_pages = APIRouter(prefix="/{municipality}/verwaltung/freizeit", include_in_schema=False)
@@ -181,6 +182,78 @@ def order_detail(
     )
 
 
+# ---- calendar ----------------------------------------------------------------------------
+
+
+@office_pages.get("/{facility_id}/kalender")
+def calendar(
+    request: Request,
+    facility_id: IdPath,
+    state: Manager,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    woche: Annotated[str, Query(max_length=12)] = "",
+) -> Response:
+    """A week of the facility's slots with sold, held and free places, each leading to its
+    check-in list; `woche` is any day of the week (this week when none is given)."""
+    facility = facilities.facility(db, facility_id)
+    current = today(municipality)
+    asked = parse_day(woche) if woche else current
+    errors: dict[str, str] = {}
+    if asked is None:
+        errors["woche"] = gettext_("Please enter the date as DD.MM.YYYY.")
+    elif not week.within_reach(asked, current):
+        errors["woche"] = gettext_("Please choose a day within five years from today.")
+    shown = week.week(
+        db, facility, asked if asked is not None and not errors else current, municipality.timezone
+    )
+    return render(
+        request,
+        "leisure/staff_calendar.html",
+        state,
+        status_code=422 if errors else 200,
+        facility=facility,
+        week=shown,
+        this_week=week.monday_of(current),
+        value=field_value(woche) if errors else shown.monday.isoformat(),
+        errors=errors,
+        labels={"woche": gettext_("Show the week of")},
+        weekdays=[gettext_(label) for _key, label in WEEKDAYS],
+        zone_name=municipality.timezone,
+        **layout.staff(request, municipality, state.principal, "freizeit", gettext_("Calendar")),
+    )
+
+
+# ---- the facility's retention period -----------------------------------------------------
+
+
+@office_pages.post("/{facility_id}/aufbewahrung")
+def retention_period(
+    request: Request,
+    facility_id: IdPath,
+    state: Manager,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+) -> Response:
+    """How many days after the visit the facility keeps its buyers' data."""
+    facility = facilities.facility(db, facility_id)
+    values = {"retention_days": form_text(form, "retention_days", 9)}
+
+    def change() -> str:
+        text = values["retention_days"].strip()
+        days = int(text) if text.isdecimal() else None
+        retention.set_period(db, facility, days, state.principal.actor)
+        return f"/{municipality.slug}/verwaltung/freizeit/{facility.id}?erledigt=gespeichert"
+
+    def again(errors: dict[str, str], status: int) -> Response:
+        return setup_page(
+            request, state, db, municipality, facility, today(municipality), values, errors, status
+        )
+
+    return submit(change, again)
+
+
 # ---- daily cash report -------------------------------------------------------------------
 
 
@@ -203,6 +276,10 @@ def _percent(basis_points: int, language: str) -> str:
     whole, rest = divmod(basis_points, 100)
     text = str(whole) if not rest else f"{whole}.{rest:02d}".rstrip("0")
     return f"{text}%" if language == "en" else f"{text.replace('.', ',')} %"
+
+
+def _account_label(account: str) -> str:
+    return account or gettext_("No cash desk account (cancelled online by the buyer)")
 
 
 @office_pages.get("/kassenbericht")
@@ -235,6 +312,7 @@ def cash_report(
         euros=tickets.euros,
         amount=_amount,
         percent=_percent,
+        account_label=_account_label,
         **layout.staff(
             request,
             municipality,
@@ -264,6 +342,7 @@ def cash_report_csv(
         [
             shown_day,
             facility.name,
+            _account_label(line.account),
             line.product,
             reports.percent_cell(line.vat_basis_points),
             line.sold,
@@ -279,6 +358,7 @@ def cash_report_csv(
         [
             shown_day,
             facility.name,
+            "",
             gettext_("Total"),
             "",
             sum(line.sold for line in report.lines),
@@ -292,6 +372,7 @@ def cash_report_csv(
     header = [
         gettext_("Day"),
         gettext_("Facility"),
+        gettext_("Cash desk account"),
         gettext_("Ticket"),
         gettext_("VAT rate (%)"),
         gettext_("Sold"),

@@ -18,6 +18,7 @@ from smartcity.citizen.deps import CitizenDep
 from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, TenantDbDep
+from smartcity.core.http.middleware import CONTENT_SECURITY_POLICY
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import i18n, layout
 from smartcity.core.web.deps import FormDep, PageDep, form_text, row_id, staff_page
@@ -27,6 +28,7 @@ from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
 from smartcity.leisure import (
     booking,
+    courses,
     facilities,
     holds,
     passes,
@@ -37,6 +39,7 @@ from smartcity.leisure import (
     waitlist,
 )
 from smartcity.leisure.models import (
+    COURSE,
     FACILITY_KINDS,
     HOLD_ACTIVE,
     HOLD_BOOKED,
@@ -74,6 +77,7 @@ PRODUCT_LABELS = {
     "group": _("Group"),
     "punch_card": _("Punch card (several entries)"),
     "period": _("Period ticket (month, season)"),
+    "course": _("Course"),
 }
 PAYMENT_LABELS = {
     payments.PENDING: _("to be paid at the cash desk"),
@@ -85,6 +89,10 @@ PAYMENT_LABELS = {
 # A staff action sent from a booking's page (`office_pages`) leads back to it.
 BACK_TO_ORDER = "buchung"
 SCAN_CLASSES = {scans.OK: "success", scans.PROOF: "warning", scans.EXITED: "info"}
+# The platform's policy, plus WebAssembly for the scanner page's QR reader.
+SCANNER_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "script-src 'self';", "script-src 'self' 'wasm-unsafe-eval';"
+)
 
 
 def today(municipality: Municipality) -> date:
@@ -203,6 +211,12 @@ def _order(
         zone=zone,
         tickets=found,
         validity=tickets.when(municipality, slot, found[0][0]),
+        course_dates=(
+            courses.dates_in_words(db, found[0][0], municipality.timezone)
+            if found[0][1].kind == COURSE
+            else []
+        ),
+        ages=lambda p: facilities.age_band(p.age_min, p.age_max),
         shown_code=tickets.shown_code,
         euros=tickets.euros,
         deadline=deadline,
@@ -326,6 +340,7 @@ def facility_page(
         occupancy=occupancy(db, facility),
         products=facilities.slot_products(db, facility.id),
         passes=facilities.pass_products(db, facility.id),
+        courses=courses.of_facility(db, facility.id),
         emptied=bool(geleert),
         free=booking.free_places,
         with_voucher=booking.voucher_places,
@@ -356,6 +371,7 @@ def _booking_form(
     labels = {f"anzahl-{p.id}": p.name for p in products} | {
         "tickets": gettext_("Tickets"),
         "voucher": gettext_("Voucher or gift card code"),
+        "ages": gettext_("Age limit"),
     }
     return render(
         request,
@@ -373,6 +389,7 @@ def _booking_form(
         labels=labels,
         euros=tickets.euros,
         signed_in=signed_in,
+        ages=lambda p: facilities.age_band(p.age_min, p.age_max),
         hold_minutes=facility.hold_minutes,
         zone_name=municipality.timezone,
         **layout.portal(request, municipality, "freizeit", gettext_("Book tickets")),
@@ -412,6 +429,7 @@ def book(
     products = facilities.slot_products(db, facility.id)
     values = {f"anzahl-{p.id}": form_text(form, f"anzahl-{p.id}", 3) for p in products}
     values["voucher"] = form_text(form, "voucher", 40)
+    values["ages"] = form_text(form, "ages", 3)
     # Not a number: -1, which the cart refuses with the other mistakes of the form.
     quantities = {p.id: _int(values[f"anzahl-{p.id}"] or "0") or 0 for p in products}
     quantities |= {p.id: -1 for p in products if _int(values[f"anzahl-{p.id}"] or "0") is None}
@@ -419,7 +437,12 @@ def book(
     def change() -> str:
         cart = holds.hold(
             db,
-            holds.HoldInput(slot_id=slot_id, quantities=quantities, voucher_code=values["voucher"]),
+            holds.HoldInput(
+                slot_id=slot_id,
+                quantities=quantities,
+                voucher_code=values["voucher"],
+                ages_confirmed=values["ages"] == "yes",
+            ),
             timezone=municipality.timezone,
         )
         return f"/{municipality.slug}/freizeit/warenkorb/{cart.code}"
@@ -890,8 +913,14 @@ SETUP_LABELS = {
     "hold_minutes": _("Cart reservation (minutes)"),
     "offer_minutes": _("Offer to the waiting list held for (minutes)"),
     "cancel_hours": _("Cancellation until (hours before the slot)"),
+    "retention_days": _("Keep the buyers' data for (days after the visit)"),
     "entries": _("Entries (punch card)"),
     "valid_days": _("Valid for (days)"),
+    "product_zones": _("Zones of the card"),
+    "min_places": _("Smallest group (persons)"),
+    "max_places": _("Largest group (persons)"),
+    "age_min": _("Youngest age (years)"),
+    "age_max": _("Oldest age (years)"),
 }
 WEEKDAYS = [
     ("1", _("Monday")),
@@ -904,7 +933,7 @@ WEEKDAYS = [
 ]
 
 
-def _setup(
+def setup_page(
     request: Request,
     state: WebState,
     db: Session,
@@ -945,7 +974,11 @@ def _setup(
         errors=errors or {},
         labels={k: gettext_(v) for k, v in SETUP_LABELS.items()},
         weekdays=[(k, gettext_(v)) for k, v in WEEKDAYS],
-        product_kinds=[(k, gettext_(v)) for k, v in PRODUCT_LABELS.items()],
+        product_kinds=[(k, gettext_(v)) for k, v in PRODUCT_LABELS.items() if k != COURSE],
+        ages=lambda p: facilities.age_band(p.age_min, p.age_max),
+        product_zones=lambda p: ", ".join(
+            z.name for z in zones if z.id in facilities.zone_ids_of(p.zone_ids)
+        ),
         euros=tickets.euros,
         notice=notice,
         zone_name=municipality.timezone,
@@ -965,7 +998,7 @@ def setup(
 ) -> Response:
     facility = facilities.facility(db, facility_id)
     notices = {"zeitfenster": gettext_("The slots were made."), "gespeichert": gettext_("Saved.")}
-    return _setup(
+    return setup_page(
         request,
         state,
         db,
@@ -1147,6 +1180,14 @@ def setup_part(
     facility = facilities.facility(db, facility_id)
     values = {k: form_text(form, k, 300) for k in form if k != "csrf_token"}
     values["weekdays"] = "".join(v for v in form.getlist("weekdays") if isinstance(v, str))[:7]
+    chosen_zones = [v for v in form.getlist("product_zones") if isinstance(v, str)][:20]
+    values["product_zones"] = ",".join(chosen_zones)
+
+    def optional(name: str) -> int | None:
+        # Empty: not given; not a number: -1, refused with the form's other mistakes.
+        text = values.get(name, "")
+        return (_int(text) if _int(text) is not None else -1) if text else None
+
     actor = state.principal.actor
     day = today(municipality)
 
@@ -1176,6 +1217,11 @@ def setup_part(
                         (_int(values["valid_days"]) or -1) if values.get("valid_days") else None
                     ),
                     one_per_day=values.get("one_per_day") == "yes",
+                    min_places=optional("min_places"),
+                    max_places=optional("max_places"),
+                    age_min=optional("age_min"),
+                    age_max=optional("age_max"),
+                    zone_ids=tuple(row_id(z) or -1 for z in chosen_zones),
                 ),
                 actor,
             )
@@ -1229,7 +1275,7 @@ def setup_part(
         return _done_url(municipality, facility)
 
     def again(errors: dict[str, str], status: int) -> Response:
-        return _setup(request, state, db, municipality, facility, day, values, errors, status)
+        return setup_page(request, state, db, municipality, facility, day, values, errors, status)
 
     return submit(change, again)
 
@@ -1265,7 +1311,7 @@ def edit_slot(
             actor=state.principal.actor,
         )
     except InvalidInput as exc:
-        return _setup(
+        return setup_page(
             request,
             state,
             db,
@@ -1362,7 +1408,7 @@ def _gate(
         zones += [
             (str(z.id), f"{facility.name} – {z.name}") for z in facilities.zones(db, facility.id)
         ]
-    return render(
+    page = render(
         request,
         "leisure/gate.html",
         state,
@@ -1379,6 +1425,11 @@ def _gate(
         euros=tickets.euros,
         **layout.staff(request, municipality, state.principal, "einlass", gettext_("Entry check")),
     )
+    # The camera QR reader (static/scanner.js): this page may use the camera and compile the
+    # reader's WebAssembly, which it loads from us like everything else.
+    page.headers["content-security-policy"] = SCANNER_POLICY
+    page.headers["permissions-policy"] = "geolocation=(self), camera=(self), microphone=()"
+    return page
 
 
 @staff_pages.get("/einlass")

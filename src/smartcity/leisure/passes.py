@@ -16,7 +16,9 @@ from smartcity.core.audit import services as audit
 from smartcity.core.db import utcnow
 from smartcity.core.errors import InvalidInput, NotFound
 from smartcity.core.tenancy.models import Municipality
+from smartcity.core.web.i18n import gettext_
 from smartcity.leisure import booking, payments, tickets
+from smartcity.leisure.facilities import zone_ids_of
 from smartcity.leisure.models import (
     ORDER_CONFIRMED,
     PASS_KINDS,
@@ -52,7 +54,7 @@ def pass_product(db: Session, facility: Facility, product_id: int) -> Product:
         or product.kind not in PASS_KINDS
         or not product.active
     ):
-        raise NotFound("Diese Karte gibt es hier nicht.")
+        raise NotFound(gettext_("This card is not offered here."))
     return product
 
 
@@ -81,16 +83,21 @@ def buy(
     first_day = data.first_day or today
     errors: dict[str, str] = {}
     if not today <= first_day <= today + timedelta(days=MAX_DAYS_AHEAD):
-        errors["first_day"] = (
-            f"Der erste Tag liegt zwischen heute und den nächsten {MAX_DAYS_AHEAD} Tagen."
-        )
+        errors["first_day"] = gettext_(
+            "The first day lies between today and the next %(n)s days."
+        ) % {"n": MAX_DAYS_AHEAD}
     email, wrong = booking.checked_email(data.email, data.citizen_subject)
     errors |= wrong
     if errors:
-        raise InvalidInput("Bitte die Angaben zur Karte prüfen.", errors=errors)
-    zone = db.scalar(select(Zone).where(Zone.facility_id == facility.id).order_by(Zone.id))
+        raise InvalidInput(gettext_("Please check the card's details."), errors=errors)
+    # The card's zones (a product made before zones could be chosen: the first zone).
+    zone_ids = zone_ids_of(product.zone_ids)
+    query = select(Zone).where(Zone.facility_id == facility.id).order_by(Zone.id)
+    if zone_ids:
+        query = query.where(Zone.id.in_(zone_ids))
+    zone = db.scalar(query)
     if zone is None:
-        raise NotFound("Diese Einrichtung hat noch keinen Bereich.")
+        raise NotFound(gettext_("This facility has no zone yet."))
     valid_from, valid_until = period(product, first_day, municipality.timezone)
     provider = payments.provider_for(product.price_cents)
     order = Order(
@@ -120,12 +127,14 @@ def buy(
         product_id=product.id,
         places=product.places,
         price_cents=product.price_cents,
+        vat_basis_points=product.vat_basis_points,
         state=TICKET_VALID,
         valid_from=valid_from,
         valid_until=valid_until,
         entries_total=product.entries,
         entries_used=0,
         one_per_day=product.one_per_day,
+        zone_ids=",".join(str(z) for z in zone_ids) if zone_ids else str(zone.id),
     )
     db.add(ticket)
     db.flush()

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Protocol
 
 from smartcity.core.errors import Conflict
+from smartcity.core.web.i18n import gettext_
 from smartcity.leisure.models import Order
 
 PENDING = "pending"
@@ -82,7 +83,8 @@ def transition(order: Order, state: str, now: datetime) -> bool:
         return False
     if state not in TRANSITIONS.get(order.payment_state, frozenset()):
         raise Conflict(
-            f"Die Zahlung ist „{order.payment_state}“ und kann nicht „{state}“ werden.",
+            gettext_("The payment is “%(now)s” and cannot become “%(next)s”.")
+            % {"now": order.payment_state, "next": state},
         )
     order.payment_state = state
     if state == PAID:

@@ -17,6 +17,13 @@ TICKETS_SCAN = define_permission(
     roles={Role.ADMIN},
     scopes={"tickets:scan"},
 )
+# Partners (the city app, the tourist information) book for citizens through the API.
+TICKETS_BOOK = define_permission(
+    "tickets.book",
+    "Book leisure tickets for citizens through the API (partners such as the city app)",
+    roles={Role.ADMIN},
+    scopes={"tickets:book"},
+)
 TICKETS_CASH = define_permission(
     "tickets.cash",
     "Take payment for booked tickets at the cash desk",

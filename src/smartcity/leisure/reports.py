@@ -7,8 +7,9 @@ the cash-desk provider is taken on the day of its `paid_at`; a cancelled order o
 provider whose payment was refunded is paid back on the day of its `cancelled_at` (a refund
 is only ever made by the cancellation, `payments.transition`), for `refunded_cents`. An order
 is split over its tickets by their prices; a voucher's discount is shared out in proportion,
-so the lines add up to the order's amount to the cent. The VAT rate is the product's: tickets
-do not record the rate they were sold at.
+so the lines add up to the order's amount to the cent. Each ticket is counted at the VAT rate
+it was sold at (`leisure_ticket.vat_basis_points`), and each amount under the staff account
+that took it (`paid_by`) or paid it back (`refunded_by`; none when the buyer cancelled online).
 
 The statistics carry no personal data: no e-mail address, no name, no order or ticket code;
 tickets are counted per slot, product, state and price."""
@@ -27,6 +28,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from smartcity.core.errors import InvalidInput
+from smartcity.core.identity.models import UserAccount
 from smartcity.leisure import payments, search
 from smartcity.leisure.models import ORDER_CANCELLED, Facility, Order, Product, Slot, Ticket, Zone
 
@@ -68,12 +70,19 @@ def vat_in(gross_cents: int, basis_points: int) -> int:
     return amount if gross_cents >= 0 else -amount
 
 
+# The account of money no staff account handled: a refund of a booking the buyer cancelled
+# online, or a payment recorded before the accounts were.
+NO_ACCOUNT = ""
+
+
 @dataclass
 class CashLine:
-    """One product at one VAT rate: what was taken and paid back at the cash desk."""
+    """One product at one VAT rate under one staff account: what was taken and paid back at
+    the cash desk."""
 
     product: str
     vat_basis_points: int
+    account: str = NO_ACCOUNT
     sold: int = 0
     taken_cents: int = 0
     refunded: int = 0
@@ -98,6 +107,21 @@ class VatLine:
         return self.gross_cents - self.vat_cents
 
 
+@dataclass
+class AccountTotal:
+    """What one staff account (a cash desk) took and paid back on the day."""
+
+    account: str
+    orders_paid: int = 0
+    taken_cents: int = 0
+    orders_refunded: int = 0
+    refunded_cents: int = 0
+
+    @property
+    def balance_cents(self) -> int:
+        return self.taken_cents - self.refunded_cents
+
+
 @dataclass(frozen=True)
 class CashReport:
     facility: Facility
@@ -106,6 +130,7 @@ class CashReport:
     vat: list[VatLine]
     orders_paid: int
     orders_refunded: int
+    accounts: list[AccountTotal]
 
     @property
     def taken_cents(self) -> int:
@@ -122,10 +147,12 @@ class CashReport:
 
 def _split(
     db: Session, orders: Sequence[Order], amount: dict[int, int]
-) -> list[tuple[Product, int]]:
-    """Each ticket of the orders as (product, its part of the order's `amount`)."""
+) -> list[tuple[Order, Product, int, int]]:
+    """Each ticket of the orders as (order, product, the VAT rate it was sold at, its part of
+    the order's `amount`)."""
     if not orders:
         return []
+    by_id = {order.id: order for order in orders}
     by_order: dict[int, list[tuple[Ticket, Product]]] = {order.id: [] for order in orders}
     for ticket, product in db.execute(
         select(Ticket, Product)
@@ -134,16 +161,41 @@ def _split(
         .order_by(Ticket.id)
     ):
         by_order[ticket.order_id].append((ticket, product))
-    parts: list[tuple[Product, int]] = []
+    parts: list[tuple[Order, Product, int, int]] = []
     for order_id, rows in by_order.items():
         split = shares(amount[order_id], [ticket.price_cents for ticket, _ in rows])
-        parts += [(product, part) for (_, product), part in zip(rows, split, strict=True)]
+        parts += [
+            (by_id[order_id], product, sold_at(ticket, product), part)
+            for (ticket, product), part in zip(rows, split, strict=True)
+        ]
     return parts
 
 
+def sold_at(ticket: Ticket, product: Product) -> int:
+    """The VAT rate a ticket was sold at; its product's rate for a ticket that has none."""
+    return (
+        ticket.vat_basis_points if ticket.vat_basis_points is not None else product.vat_basis_points
+    )
+
+
+def account_names(db: Session, actors: set[str]) -> dict[str, str]:
+    """How a report names the accounts (audit names such as "user:12"): the staff member's
+    name and login; an API key or anything else by its audit name."""
+    ids = {
+        int(actor.partition(":")[2]): actor
+        for actor in actors
+        if actor.startswith("user:") and actor.partition(":")[2].isdecimal()
+    }
+    names = {actor: actor for actor in actors}
+    if ids:
+        for account in db.scalars(select(UserAccount).where(UserAccount.id.in_(list(ids)))):
+            names[ids[account.id]] = f"{account.display_name} ({account.username})"
+    return names
+
+
 def cash_report(db: Session, facility: Facility, day: date, timezone: str) -> CashReport:
-    """What the facility's cash desk took and paid back on `day` (local time), per product
-    and VAT rate."""
+    """What the facility's cash desk took and paid back on `day` (local time), per staff
+    account, product and VAT rate (the rate each ticket was sold at)."""
     starts, ends = local_day(day, timezone)
     paid = list(
         db.scalars(
@@ -167,20 +219,42 @@ def cash_report(db: Session, facility: Facility, day: date, timezone: str) -> Ca
             )
         )
     )
-    lines: dict[tuple[str, int, int], CashLine] = {}
+    names = account_names(
+        db,
+        {o.paid_by for o in paid if o.paid_by} | {o.refunded_by for o in refunded if o.refunded_by},
+    )
 
-    def line(product: Product) -> CashLine:
-        key = (product.name, product.vat_basis_points, product.id)
-        return lines.setdefault(key, CashLine(product.name, product.vat_basis_points))
+    def name(actor: str | None) -> str:
+        return names[actor] if actor else NO_ACCOUNT
 
-    for product, cents in _split(db, paid, {o.id: o.total_cents for o in paid}):
-        found = line(product)
+    lines: dict[tuple[str, str, int, int], CashLine] = {}
+    accounts: dict[str, AccountTotal] = {}
+
+    def line(account: str, product: Product, rate: int) -> CashLine:
+        key = (account, product.name, rate, product.id)
+        return lines.setdefault(key, CashLine(product.name, rate, account))
+
+    def total(account: str) -> AccountTotal:
+        return accounts.setdefault(account, AccountTotal(account))
+
+    for order, product, rate, cents in _split(db, paid, {o.id: o.total_cents for o in paid}):
+        found = line(name(order.paid_by), product, rate)
         found.sold += 1
         found.taken_cents += cents
-    for product, cents in _split(db, refunded, {o.id: o.refunded_cents for o in refunded}):
-        found = line(product)
+    for order in paid:
+        desk = total(name(order.paid_by))
+        desk.orders_paid += 1
+        desk.taken_cents += order.total_cents
+    for order, product, rate, cents in _split(
+        db, refunded, {o.id: o.refunded_cents for o in refunded}
+    ):
+        found = line(name(order.refunded_by), product, rate)
         found.refunded += 1
         found.refunded_cents += cents
+    for order in refunded:
+        desk = total(name(order.refunded_by))
+        desk.orders_refunded += 1
+        desk.refunded_cents += order.refunded_cents
     shown = [lines[key] for key in sorted(lines)]
     rates: dict[int, int] = {}
     for item in shown:
@@ -192,6 +266,7 @@ def cash_report(db: Session, facility: Facility, day: date, timezone: str) -> Ca
         vat=[VatLine(rate, gross) for rate, gross in sorted(rates.items())],
         orders_paid=len(paid),
         orders_refunded=len(refunded),
+        accounts=[accounts[key] for key in sorted(accounts)],
     )
 
 

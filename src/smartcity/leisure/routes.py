@@ -1,5 +1,6 @@
-"""The leisure API: facilities with their live occupancy and slots (public), and the scan
-interface for gate devices and staff phones (`tickets:scan`)."""
+"""The leisure API: facilities with their live occupancy, slots and tickets (public), booking
+for partners such as the city app (`tickets:book`), and the scan interface for gate devices
+and staff phones (`tickets:scan`)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,26 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query, Response
+from sqlalchemy.orm import Session
 
 from smartcity.core.db import utcnow
-from smartcity.core.errors import InvalidInput
+from smartcity.core.errors import InvalidInput, NotFound
 from smartcity.core.http.deps import ContextDep, IdPath, TenantDbDep, public, requires
-from smartcity.leisure import booking, facilities, scans
+from smartcity.core.platform import Platform
+from smartcity.core.tenancy.models import Municipality
+from smartcity.core.web.i18n import gettext_
+from smartcity.leisure import booking, facilities, partners, scans, tickets
+from smartcity.leisure.models import Order
 from smartcity.leisure.occupancy import occupancy
-from smartcity.leisure.permissions import TICKETS_SCAN
+from smartcity.leisure.permissions import TICKETS_BOOK, TICKETS_SCAN
 from smartcity.leisure.schemas import (
+    BookedTicketOut,
+    BookingIn,
+    BookingLinks,
+    BookingOut,
     FacilityOut,
+    ProductOut,
     RevokedOut,
     ScanIn,
     ScanOut,
@@ -128,3 +139,138 @@ def revoked(context: ContextDep, since: Annotated[datetime | None, Query()] = No
     check signatures offline."""
     start = _utc(since) or utcnow() - timedelta(days=30)
     return RevokedOut(since=start, codes=booking.revoked_codes(context.db, start))
+
+
+@router.get("/facilities/{facility_id}/products", dependencies=[Depends(public)])
+def list_products(db: TenantDbDep, facility_id: IdPath) -> list[ProductOut]:
+    """The tickets a slot of the facility can be booked with, and their prices."""
+    facility = facilities.facility(db, facility_id)
+    return [
+        ProductOut(
+            id=p.id,
+            name=p.name,
+            kind=p.kind,
+            places=p.places,
+            price_cents=p.price_cents,
+            proof_required=p.proof_required,
+        )
+        for p in partners.slot_products(db, facility.id)
+    ]
+
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=8,
+        max_length=64,
+        pattern="^[A-Za-z0-9._:-]+$",
+        description="The client's id of this booking: a retry with the same key books once "
+        "and answers with the first attempt's booking",
+    ),
+]
+
+
+@router.post(
+    "/bookings",
+    status_code=201,
+    dependencies=[Depends(requires(TICKETS_BOOK))],
+    responses={
+        200: {
+            "model": BookingOut,
+            "description": "A retry: the booking the first request with this Idempotency-Key "
+            "made (nothing booked again)",
+        }
+    },
+)
+def create_booking(
+    context: ContextDep, body: BookingIn, key: IdempotencyKey, response: Response
+) -> BookingOut:
+    """Book tickets of a slot for a buyer: the places are held and booked at once (the
+    portal's zero-oversell booking). 201 with the booking and its tickets; a retry with the
+    same Idempotency-Key answers 200 with the same booking. 409 when fewer places are free
+    than asked for (the message says how many), 422 for wrong tickets or a wrong address."""
+    quantities: dict[int, int] = {}
+    for item in body.tickets:
+        quantities[item.product_id] = quantities.get(item.product_id, 0) + item.count
+    order, created = partners.book(
+        context.db,
+        context.municipality,
+        partners.PartnerBooking(
+            body.slot_id,
+            quantities,
+            body.email.strip(),
+            body.language,
+            body.voucher_code,
+            body.ages_confirmed,
+        ),
+        key=key,
+        actor=context.actor,
+        secret=context.platform.settings.require_secret_key(),
+        public_url=context.platform.settings.effective_public_url,
+    )
+    if not created:
+        response.status_code = 200
+    return _booking_out(context.db, context.municipality, order, context.platform)
+
+
+@router.get("/bookings/{code}", dependencies=[Depends(requires(TICKETS_BOOK))])
+def read_booking(context: ContextDep, code: str) -> BookingOut:
+    """A booking with its tickets (token, QR code) and the links to its page, PDF and
+    calendar file."""
+    order = booking.order_by_code(context.db, code)
+    return _booking_out(context.db, context.municipality, order, context.platform)
+
+
+@router.post("/bookings/{code}/cancel", dependencies=[Depends(requires(TICKETS_BOOK))])
+def cancel_booking(context: ContextDep, code: str) -> BookingOut:
+    """Cancel a booking until the facility's deadline (`cancel_until`): its tickets are
+    revoked, the places free again, a payment refunded. 409 after the deadline or when a
+    ticket was used; cancelling twice answers the cancelled booking."""
+    order = booking.order_by_code(context.db, code)
+    if order.slot_id is None:
+        raise NotFound(gettext_("This booking does not exist."))
+    booking.cancel(context.db, order, actor=context.actor)
+    return _booking_out(context.db, context.municipality, order, context.platform)
+
+
+def _booking_out(
+    db: Session, municipality: Municipality, order: Order, platform: Platform
+) -> BookingOut:
+    if order.slot_id is None:  # multi-use tickets are bought on the portal, not here
+        raise NotFound(gettext_("This booking does not exist."))
+    slot = facilities.slot(db, order.slot_id)
+    facility = facilities.facility(db, order.facility_id)
+    page = platform.settings.effective_public_url + partners.order_path(municipality, order)
+    return BookingOut(
+        code=order.code,
+        state=order.state,
+        payment_state=order.payment_state,
+        payment_provider=order.payment_provider,
+        total_cents=order.total_cents,
+        voucher_cents=order.voucher_cents,
+        facility_id=order.facility_id,
+        slot_id=slot.id,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        cancel_until=booking.cancel_deadline(db, order, facility, slot),
+        tickets=[
+            BookedTicketOut(
+                code=tickets.shown_code(ticket.code),
+                product_id=product.id,
+                product=product.name,
+                places=ticket.places,
+                price_cents=ticket.price_cents,
+                state=ticket.state,
+                token=ticket.token,
+                qr_svg=f"{page}/qr/{ticket.code}.svg",
+            )
+            for ticket, product in booking.tickets_of(db, order)
+        ],
+        links=BookingLinks(
+            page=page,
+            pdf=f"{page}/tickets.pdf",
+            pdf_phone=f"{page}/tickets.pdf?format=a6",
+            calendar=f"{page}/termin.ics",
+        ),
+    )

@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 from smartcity.core.db import utcnow
 from smartcity.core.signing import services as signing
 from smartcity.core.tenancy.models import Municipality
-from smartcity.leisure import occupancy_streams, payments, tickets
+from smartcity.leisure import courses, occupancy_streams, payments, tickets
+from smartcity.leisure.facilities import age_band, zone_ids_of
 from smartcity.leisure.models import (
+    COURSE,
     TICKET_REFUNDED,
     Order,
     Product,
@@ -170,8 +172,13 @@ def _decide(
         return answer(
             CANCELLED, "Storniert: Dieses Ticket wurde zurückgegeben und gilt nicht mehr."
         )
-    if zone_id is not None and zone_id != ticket.zone_id:
-        return answer(WRONG_ZONE, f"Falscher Bereich: Dieses Ticket gilt für „{zone.name}“.")
+    allowed = zone_ids_of(ticket.zone_ids) or [ticket.zone_id]
+    if zone_id is not None and zone_id not in allowed:
+        names = " und ".join(
+            f"„{name}“"
+            for name in db.scalars(select(Zone.name).where(Zone.id.in_(allowed)).order_by(Zone.id))
+        )
+        return answer(WRONG_ZONE, f"Falscher Bereich: Dieses Ticket gilt für {names}.")
     if direction == EXIT:
         left = db.execute(
             update(Ticket)
@@ -188,8 +195,10 @@ def _decide(
         return answer(EXITED, "Ausgang erfasst. Auf Wiedersehen!")
     if order.payment_state != payments.PAID:
         return answer(UNPAID, "Noch nicht bezahlt: Bitte an der Kasse bezahlen lassen.")
+    if product.kind == COURSE:
+        return courses.enter(db, municipality, ticket, product, at, answer, early=EARLY)
     if slot is None:
-        return _enter_with_pass(db, municipality, ticket, product, at, answer)
+        return _enter_with_pass(db, municipality, ticket, product, at, answer, zone_id)
     if not slot.starts_at - EARLY <= at <= slot.ends_at:
         return answer(
             NOT_NOW,
@@ -207,6 +216,14 @@ def _decide(
         when = _local(ticket.checked_in_at, municipality) if ticket.checked_in_at else ""
         return answer(USED, f"Schon benutzt: Eintritt wurde bereits {when} Uhr erfasst.")
     persons = "Person" if ticket.places == 1 else "Personen"
+    ages = age_band(product.age_min, product.age_max)
+    if ages:
+        # Like the reduced-price proof: admitted, and the person at the gate checks.
+        proof = " und den Nachweis" if product.proof_required else ""
+        return answer(
+            PROOF,
+            f"Gültig – Alter prüfen ({ages}){proof}. {product.name}, {ticket.places} {persons}.",
+        )
     if product.proof_required:
         return answer(
             PROOF,
@@ -233,10 +250,12 @@ def _enter_with_pass(
     product: Product,
     at: datetime,
     answer: Callable[[str, str], ScanResult],
+    zone_id: int | None = None,
 ) -> ScanResult:
     """An entry with a punch card or period ticket: valid now, entries left, not inside
     already, not twice a day when it allows one entry a day. The entry is counted by a
-    compare-and-set on `entries_used`, so two gates scanning the card at once count once."""
+    compare-and-set on `entries_used`, so two gates scanning the card at once count once.
+    A card for several zones counts in the occupancy of the zone it entered (`zone_id`)."""
     if ticket.valid_from is None or ticket.valid_until is None:
         return answer(NOT_NOW, "Nicht jetzt gültig: Diese Karte hat keinen Gültigkeitszeitraum.")
     if at < ticket.valid_from:
@@ -277,7 +296,12 @@ def _enter_with_pass(
     entered = db.execute(
         update(Ticket)
         .where(*condition)
-        .values(entries_used=seen + 1, checked_in_at=at, checked_out_at=None)
+        .values(
+            entries_used=seen + 1,
+            checked_in_at=at,
+            checked_out_at=None,
+            zone_id=zone_id if zone_id is not None else ticket.zone_id,
+        )
         .execution_options(synchronize_session=False)
     )
     if getattr(entered, "rowcount", 0) != 1:

@@ -73,3 +73,69 @@ class ScanOut(BaseModel):
 class RevokedOut(BaseModel):
     since: datetime
     codes: list[str]
+
+
+class ProductOut(BaseModel):
+    id: int
+    name: str
+    kind: str
+    places: int = Field(description="Places one ticket takes (a family ticket: 4)")
+    price_cents: int
+    proof_required: bool = Field(description="The gate checks a proof (reduced prices)")
+
+
+class BookingTicketIn(BaseModel):
+    product_id: int = Field(ge=1, le=2**31 - 1)
+    count: int = Field(ge=1, le=100, description="Tickets of this product (a group: its persons)")
+
+
+class BookingIn(BaseModel):
+    slot_id: int = Field(ge=1, le=2**31 - 1)
+    tickets: list[BookingTicketIn] = Field(min_length=1, max_length=10)
+    email: str = Field(
+        "",
+        max_length=254,
+        description="The buyer's address for the confirmation with the tickets (PDF, "
+        "calendar); empty when the partner hands the tickets over itself",
+    )
+    language: str = Field("de", pattern="^(de|en)$")
+    voucher_code: str = Field("", max_length=40, description="A voucher or gift card's code")
+    ages_confirmed: bool = Field(
+        False,
+        description="The partner confirms that the visitors are in the age band of the "
+        "tickets that have one (child tickets); required for such tickets",
+    )
+
+
+class BookedTicketOut(BaseModel):
+    code: str = Field(description="The ticket's code as printed (ABCD-EFGH-IJKL-MNOP)")
+    product_id: int
+    product: str
+    places: int
+    price_cents: int
+    state: str = Field(description="valid, refunded")
+    token: str = Field(description="The signed QR payload (compact JWS, docs/leisure.md)")
+    qr_svg: str = Field(description="The address of the ticket's QR code (SVG)")
+
+
+class BookingLinks(BaseModel):
+    page: str = Field(description="The booking's page: tickets, cancellation")
+    pdf: str
+    pdf_phone: str = Field(description="The tickets as a phone-sized PDF (A6)")
+    calendar: str = Field(description="The visit as an iCalendar file")
+
+
+class BookingOut(BaseModel):
+    code: str = Field(description="The booking's secret code: the access to it")
+    state: str = Field(description="confirmed, cancelled")
+    payment_state: str = Field(description="paid, pending (pay at the cash desk), refunded, void")
+    payment_provider: str = Field(description="free, cash_desk")
+    total_cents: int
+    voucher_cents: int
+    facility_id: int
+    slot_id: int
+    starts_at: datetime
+    ends_at: datetime
+    cancel_until: datetime = Field(description="Until when the booking can be cancelled")
+    tickets: list[BookedTicketOut]
+    links: BookingLinks

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from smartcity.core.audit import services as audit
 from smartcity.core.errors import InvalidInput
 from smartcity.core.lookup import found_or_404
+from smartcity.core.web.i18n import gettext_, gettext_noop
 from smartcity.leisure import tickets
 from smartcity.leisure.models import (
     VOUCHER_DISCOUNT,
@@ -53,28 +54,28 @@ def create(
     wrong field."""
     errors: dict[str, str] = {}
     if data.kind not in VOUCHER_KINDS:
-        errors["voucher_kind"] = "Bitte die Art des Gutscheins wählen."
+        errors["voucher_kind"] = gettext_("Please choose the kind of voucher.")
     if data.kind == VOUCHER_DISCOUNT and not (
         data.percent_off is not None and 1 <= data.percent_off <= 100
     ):
-        errors["percent_off"] = "Der Rabatt ist eine Zahl von 1 bis 100 Prozent."
+        errors["percent_off"] = gettext_("The discount is a number from 1 to 100 percent.")
     product: Product | None = None
     if data.kind == VOUCHER_PRODUCT:
         product = db.get(Product, data.product_id) if data.product_id else None
         if product is None or product.facility_id != facility.id:
-            errors["voucher_product"] = "Bitte das Ticket wählen, das der Gutschein schenkt."
+            errors["voucher_product"] = gettext_("Please choose the ticket the voucher gives.")
     if data.kind == VOUCHER_GIFT_CARD and not (
         data.balance_cents is not None and 100 <= data.balance_cents <= MAX_BALANCE_CENTS
     ):
-        errors["balance"] = "Das Guthaben ist ein Betrag von 1 bis 1.000 Euro."
+        errors["balance"] = gettext_("The balance is an amount from 1 to 1,000 euros.")
     if data.max_uses is None or not 1 <= data.max_uses <= MAX_USES:
-        errors["max_uses"] = f"Ein Gutschein gilt 1- bis {MAX_USES}-mal."
+        errors["max_uses"] = gettext_("A voucher can be used 1 to %(n)s times.") % {"n": MAX_USES}
     if data.count is None or not 1 <= data.count <= MAX_CODES:
-        errors["count"] = f"Bitte 1 bis {MAX_CODES} Codes auf einmal erzeugen."
+        errors["count"] = gettext_("Please make 1 to %(n)s codes at once.") % {"n": MAX_CODES}
     if data.valid_until is not None and data.valid_until < today:
-        errors["voucher_valid_until"] = "Das Ende der Gültigkeit liegt in der Vergangenheit."
+        errors["voucher_valid_until"] = gettext_("The end of validity lies in the past.")
     if errors or data.max_uses is None or data.count is None:
-        raise InvalidInput("Bitte die Angaben zum Gutschein prüfen.", errors=errors)
+        raise InvalidInput(gettext_("Please check the voucher's details."), errors=errors)
     balance = data.balance_cents or 0 if data.kind == VOUCHER_GIFT_CARD else 0
     made = [
         Voucher(
@@ -122,7 +123,7 @@ def of_facility(db: Session, facility_id: int) -> list[Voucher]:
 
 
 def by_id(db: Session, voucher_id: int) -> Voucher:
-    return found_or_404(db.get(Voucher, voucher_id), "Diesen Gutschein gibt es nicht.")
+    return found_or_404(db.get(Voucher, voucher_id), gettext_("This voucher does not exist."))
 
 
 def deactivate(db: Session, voucher: Voucher, actor: str) -> None:
@@ -137,7 +138,7 @@ def deactivate(db: Session, voucher: Voucher, actor: str) -> None:
     )
 
 
-WRONG = "Diesen Gutscheincode gibt es nicht oder er gilt nicht für diese Einrichtung."
+WRONG = gettext_noop("There is no such voucher code, or it is not for this facility.")
 
 
 def usable(db: Session, facility_id: int, text: str, today: date) -> Voucher:
@@ -146,19 +147,21 @@ def usable(db: Session, facility_id: int, text: str, today: date) -> Voucher:
     code = tickets.typed_code(text)
     voucher = db.scalar(select(Voucher).where(Voucher.code == code)) if code else None
     if voucher is None or voucher.facility_id != facility_id:
-        raise InvalidInput(WRONG, errors={"voucher": WRONG})
+        message = gettext_(WRONG)
+        raise InvalidInput(message, errors={"voucher": message})
     if not voucher.active or (voucher.valid_until is not None and voucher.valid_until < today):
-        message = "Dieser Gutschein ist abgelaufen."
+        message = gettext_("This voucher has expired.")
         raise InvalidInput(message, errors={"voucher": message})
     if voucher.uses >= voucher.max_uses:
-        raise InvalidInput(_USED, errors={"voucher": _USED})
+        message = gettext_(_USED)
+        raise InvalidInput(message, errors={"voucher": message})
     if voucher.kind == VOUCHER_GIFT_CARD and voucher.balance_cents <= 0:
-        message = "Auf dieser Geschenkkarte ist kein Guthaben mehr."
+        message = gettext_("There is no balance left on this gift card.")
         raise InvalidInput(message, errors={"voucher": message})
     return voucher
 
 
-_USED = "Dieser Gutschein wurde schon eingelöst."
+_USED = gettext_noop("This voucher has already been redeemed.")
 
 
 def worth(voucher: Voucher, chosen: list[tuple[Product, int]]) -> int:
@@ -170,7 +173,7 @@ def worth(voucher: Voucher, chosen: list[tuple[Product, int]]) -> int:
     if voucher.kind == VOUCHER_PRODUCT:
         match = next((p for p, count in chosen if p.id == voucher.product_id and count), None)
         if match is None:
-            message = "Dieser Gutschein gilt für ein anderes Ticket; bitte wählen Sie es aus."
+            message = gettext_("This voucher is for another ticket; please choose it.")
             raise InvalidInput(message, errors={"voucher": message})
         return match.price_cents
     return min(voucher.balance_cents, total)
@@ -195,8 +198,8 @@ def redeem(db: Session, voucher: Voucher, cents: int) -> None:
         .execution_options(synchronize_session=False)
     )
     if getattr(taken, "rowcount", 0) != 1:
-        message = (
-            "Das Guthaben dieser Geschenkkarte hat sich gerade geändert; bitte noch einmal."
+        message = gettext_(
+            "The balance of this gift card has just changed; please try again."
             if voucher.kind == VOUCHER_GIFT_CARD and voucher.uses < voucher.max_uses
             else _USED
         )

@@ -26,11 +26,12 @@ from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.core.lookup import found_or_404
 from smartcity.core.mail.services import queue_mail
 from smartcity.core.tenancy.models import Municipality
+from smartcity.core.web.i18n import gettext_
 from smartcity.leisure.models import (
     HOLD_ACTIVE,
     HOLD_BOOKED,
     HOLD_RELEASED,
-    PASS_KINDS,
+    NOT_FOR_SLOTS,
     WAIT_BOOKED,
     WAIT_LAPSED,
     WAIT_OFFERED,
@@ -61,29 +62,31 @@ def join(db: Session, data: JoinInput, now: datetime | None = None) -> WaitingEn
     now = now or utcnow()
     slot = db.get(Slot, data.slot_id)
     if slot is None:
-        raise NotFound("Dieses Zeitfenster gibt es nicht.")
+        raise NotFound(gettext_("This slot does not exist."))
     if slot.closed or slot.starts_at <= now:
-        raise Conflict("Für dieses Zeitfenster gibt es keine Warteliste mehr.")
+        raise Conflict(gettext_("This slot has no waiting list any more."))
     errors: dict[str, str] = {}
     product = db.get(Product, data.product_id) if data.product_id else None
     if (
         product is None
         or product.facility_id != slot.facility_id
-        or product.kind in PASS_KINDS
+        or product.kind in NOT_FOR_SLOTS
         or not product.active
     ):
-        errors["product"] = "Bitte ein Ticket wählen."
+        errors["product"] = gettext_("Please choose a ticket.")
     if data.count is None or not 1 <= data.count <= MAX_WAITING_TICKETS:
-        errors["count"] = f"Bitte eine Anzahl von 1 bis {MAX_WAITING_TICKETS} angeben."
+        errors["count"] = gettext_("Please enter a number from 1 to %(n)s.") % {
+            "n": MAX_WAITING_TICKETS
+        }
     email = None
     try:
         email = validate_email(data.email.strip(), check_deliverability=False).normalized
     except EmailNotValidError:
-        errors["email"] = "Bitte eine gültige E-Mail-Adresse angeben, z. B. name@beispiel.de."
+        errors["email"] = gettext_("Please enter a valid e-mail address, e.g. name@example.org.")
     if errors or product is None or data.count is None:
-        raise InvalidInput("Bitte die Angaben zur Warteliste prüfen.", errors=errors)
+        raise InvalidInput(gettext_("Please check the waiting list's details."), errors=errors)
     if slot.capacity - slot.reserved - slot.sold - slot.held >= product.places * data.count:
-        raise Conflict("In diesem Zeitfenster sind noch Plätze frei; bitte direkt buchen.")
+        raise Conflict(gettext_("This slot still has free places; please book directly."))
     entry = WaitingEntry(
         code=secrets.token_urlsafe(32),
         slot_id=slot.id,
@@ -113,7 +116,7 @@ def entry_by_code(db: Session, code: str) -> WaitingEntry:
         db.scalar(select(WaitingEntry).where(WaitingEntry.code == code))
         if 20 <= len(code) <= 43
         else None,
-        "Diesen Eintrag auf der Warteliste gibt es nicht.",
+        gettext_("This entry on the waiting list does not exist."),
     )
 
 

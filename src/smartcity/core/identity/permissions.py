@@ -134,6 +134,7 @@ SCOPES: dict[str, str] = {
     "export:read": "Download the municipality's complete data export",
     "watermeter:export": "Export water-meter readings for billing (Stadtwerke)",
     "tickets:scan": "Scan leisure tickets at a facility's gate (entry and exit)",
+    "tickets:book": "Book leisure tickets for citizens (city app, tourist information)",
     "transit:write": "Maintain public transport: timetable (GTFS) imports and realtime sources",
 }
 
