@@ -322,3 +322,33 @@ def test_a_ballot_without_a_district_is_refused_by_the_service(
                 district_id=process.id + 1000,
             )
         assert db.scalars(select(Ballot)).all() == []
+
+
+def test_a_ballot_is_read_under_its_districts_rule_not_the_processs(
+    world: World, press: Browser, new_client: Callable[[], TestClient]
+) -> None:
+    """Pieschen gives supports (up to three, several per project) while the process itself
+    is an approval vote: the marks sent from Pieschen's ballot count as supports."""
+    ids = _setup(world, press, district_rule="choice")
+    with world.tenant(world.dresden) as db:
+        pieschen = db.get(District, ids["district:Pieschen"])
+        assert pieschen is not None
+        pieschen.rule, pieschen.max_choices = "supports", 3
+    set_phase(world, _process(world), "voting", utcnow() - DAY, utcnow() + DAY)
+    assert _process(world).rule != "supports"
+    anna = resident_browser(new_client, world, "anna", postal_code=None)
+    page = anna.get(f"{BASE}/abstimmung?bezirk={ids['district:Pieschen']}")
+    assert f'name="support-{ids["Elbwiese"]}"' in page.text
+    cast = anna.submit(
+        f"{BASE}/abstimmung",
+        [
+            (f"support-{ids['Elbwiese']}", "2"),
+            (f"support-{ids['Radbügel']}", "1"),
+            ("district", str(ids["district:Pieschen"])),
+            ("action", "cast"),
+        ],
+    )
+    assert "Ihr Stimmzettel wurde gezählt." in main_text(cast)
+    with world.tenant(world.dresden) as db:
+        [ballot] = db.scalars(select(Ballot)).all()
+        assert sorted(ballot.choices) == sorted([ids["Elbwiese"]] * 2 + [ids["Radbügel"]])

@@ -11,9 +11,12 @@ from typing import Any
 from PIL import Image
 
 from smartcity.citizen import login as citizen_login
+from smartcity.core.db import utcnow
 from smartcity.core.demo import DemoContext
-from smartcity.participation import blocking, demo
+from smartcity.participation import blocking, demo, districts, services
+from smartcity.participation.models import Process, Proposal
 from tests.conftest import World
+from tests.participation.conftest import DAY, add_proposal, make_process, set_phase
 from tests.web.conftest import database_url, tiles
 from tests.web.test_in_browser import accessible, chromium, log_in, new_page, server, settings
 
@@ -134,6 +137,47 @@ def test_paper_ballots_held_posts_and_attachments_in_the_browser(
     staff.get_by_label("Lastenrad zum Ausleihen", exact=False).check()
     staff.get_by_role("button", name="Stimmzettel erfassen").click()
     staff.wait_for_selector("text=wartet auf eine zweite Person")
+    accessible(staff)
+
+
+def test_the_paper_ballot_form_of_a_process_with_districts_in_the_browser(
+    new_page: Callable[[], Any], world: World, server: str
+) -> None:
+    """The district select and each district's projects on the polling station's page, with
+    the error for a missing district and an entry made: no axe-core violation."""
+    process = make_process(world, "stadtteile", "review", before=("proposals",), budget_cents=0)
+    for name, rule in (("Neustadt", "knapsack"), ("Pieschen", "approval")):
+        proposal = add_proposal(world, process, f"Bänke in {name}", sub=name)
+        with world.tenant(world.dresden) as db:
+            found = db.get(Process, process.id)
+            on_ballot = db.get(Proposal, proposal.id)
+            assert found is not None
+            assert on_ballot is not None
+            district = districts.save_district(
+                db, found, districts.DistrictInput(name, 20_000_00, rule=rule), actor="test"
+            )
+            services.review(
+                db, on_ballot, services.ReviewInput("feasible", "", 5_000_00), actor="test"
+            )
+            services.set_on_ballot(db, on_ballot, True, actor="test")
+            districts.set_project_district(db, found, on_ballot, district.id, actor="test")
+    set_phase(world, process, "voting", utcnow() - DAY, utcnow() + DAY)
+
+    staff = new_page()
+    staff.set_default_timeout(60_000)
+    target = "/dresden/verwaltung/beteiligung/stadtteile/papier"
+    staff.goto(f"/anmelden?next={target}")
+    log_in(staff, "dd.admin", target)
+    staff.fill("#feld-station", "Rathaus Neustadt")
+    staff.get_by_label("Bänke in Neustadt", exact=False).check()
+    staff.get_by_role("button", name="Stimmzettel erfassen").click()
+    staff.wait_for_selector("#fehlerliste")
+    assert "Bitte wählen Sie den Stadtteil" in staff.content()
+    accessible(staff)  # the error summary and the district field's error
+    staff.select_option("#feld-district", label="Neustadt")
+    staff.get_by_role("button", name="Stimmzettel erfassen").click()
+    staff.wait_for_selector("text=wartet auf eine zweite Person")
+    assert "Stadtteil: Neustadt" in staff.content()
     accessible(staff)
 
 

@@ -1,10 +1,13 @@
 """Paper ballots of a polling station, entered under four eyes: checked like online ballots,
 counted only after a second, different staff account confirmed them (also when two confirm at
 the same moment: once), rejected entries kept, a receipt code and a place in the published
-tally for each, and a voting code that votes once, online or on paper."""
+tally for each, and a voting code that votes once, online or on paper. With budgets per
+district a paper ballot names its district and counts in that district's tally only."""
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 from collections.abc import Callable
 
@@ -16,15 +19,20 @@ from smartcity.core.audit.models import AuditEntry
 from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, InvalidInput, PermissionDenied, ServiceError
 from smartcity.core.identity import users
-from smartcity.participation import paper, voting
+from smartcity.participation import districts, paper, services, voting
 from smartcity.participation.models import Ballot, PaperBallot, Process
 from smartcity.participation.permissions import POLLING_STATION
 from tests.conftest import PASSWORD, World
 from tests.participation.conftest import DAY, set_phase
+from tests.participation.test_districts import BASE as DISTRICT_BASE
+from tests.participation.test_districts import STAFF as DISTRICT_STAFF
+from tests.participation.test_districts import _process as _district_process
+from tests.participation.test_districts import _setup as _districts
 from tests.participation.test_voting import STAFF, _budget
 from tests.web.conftest import Browser, main_text
 
 PAPER = f"{STAFF}/papier"
+DISTRICT_PAPER = f"{DISTRICT_STAFF}/papier"
 
 
 def _clerk(world: World, username: str) -> int:
@@ -311,3 +319,157 @@ def test_the_polling_station_enters_and_a_colleague_confirms_on_the_page(
     assert receipt in main_text(two.get(PAPER))
     again = two.submit(f"{PAPER}/{entry_id}", {"action": "confirm"})
     assert again.status_code == 409
+
+
+def test_with_budgets_per_district_a_paper_ballot_counts_in_its_district_only(
+    world: World, new_client: Callable[[], TestClient], press: Browser
+) -> None:
+    ids = _districts(world, press)
+    process = _district_process(world)
+    set_phase(world, process, "voting", utcnow() - DAY, utcnow() + DAY)
+    _clerk(world, "dd.wahl1")
+    _clerk(world, "dd.wahl2")
+    one, two = Browser(new_client()), Browser(new_client())
+    assert one.login("dd.wahl1").status_code == 303
+    assert two.login("dd.wahl2").status_code == 303
+
+    form = one.get(DISTRICT_PAPER)
+    assert 'name="district"' in form.text
+    assert "Neustadt (Abstimmungsregel:" in main_text(form)
+    neustadt = ids["district:Neustadt"]
+    entered = one.submit(
+        DISTRICT_PAPER,
+        [
+            ("station", "Rathaus Neustadt"),
+            ("district", str(neustadt)),
+            ("choice", str(ids["Spielplatz"])),
+            ("choice", str(ids["Bänke"])),
+        ],
+    )
+    assert entered.status_code == 303, main_text(entered)
+    with world.tenant(world.dresden) as db:
+        entry = db.scalar(select(PaperBallot))
+        assert entry is not None
+        assert entry.district_id == neustadt  # the waiting entry carries its district
+        entry_id = entry.id
+    assert "Stadtteil: Neustadt" in main_text(two.get(DISTRICT_PAPER))
+    confirmed = two.submit(f"{DISTRICT_PAPER}/{entry_id}", {"action": "confirm"})
+    assert confirmed.status_code == 303
+    with world.tenant(world.dresden) as db:
+        ballot = db.scalar(select(Ballot))
+        assert ballot is not None
+        assert (ballot.paper, ballot.district_id) == (True, neustadt)
+        receipt = ballot.receipt
+
+    set_phase(world, process, "voting", utcnow() - 2 * DAY, utcnow() - DAY)
+    with world.tenant(world.dresden) as db:
+        found = services.process_by_slug(db, "stadtteile")
+        by_name = {d.name: d for d in districts.districts(db, found)}
+        in_neustadt = voting.result(db, found, by_name["Neustadt"])
+        in_pieschen = voting.result(db, found, by_name["Pieschen"])
+    assert in_neustadt.ballots == 1
+    assert {line.project.title for line in in_neustadt.lines if line.votes} == {
+        "Spielplatz",
+        "Bänke",
+    }
+    assert in_pieschen.ballots == 0
+    pieschen = ids["district:Pieschen"]
+    visitor = Browser(new_client())
+    assert receipt in main_text(visitor.get(f"{DISTRICT_BASE}/ergebnis?bezirk={neustadt}"))
+    assert receipt not in main_text(visitor.get(f"{DISTRICT_BASE}/ergebnis?bezirk={pieschen}"))
+    published = visitor.get(f"{DISTRICT_BASE}/stimmzettel.csv?bezirk={neustadt}").text
+    assert [row["receipt"] for row in csv.DictReader(io.StringIO(published))] == [receipt]
+    elsewhere = visitor.get(f"{DISTRICT_BASE}/stimmzettel.csv?bezirk={pieschen}").text
+    assert list(csv.DictReader(io.StringIO(elsewhere))) == []
+
+
+def test_a_paper_ballot_without_its_district_or_with_a_wrong_one_is_refused(
+    world: World, new_client: Callable[[], TestClient], press: Browser
+) -> None:
+    ids = _districts(world, press)
+    # A district of another process, and a process without districts.
+    other, _ = _budget(world, current="review", slug_suffix="2")
+    with world.tenant(world.dresden) as db:
+        found = db.get(Process, other.id)
+        assert found is not None
+        foreign = districts.save_district(
+            db, found, districts.DistrictInput("Altstadt", 10_000_00), actor="test"
+        ).id
+    plain, plain_ids = _budget(world)
+    process = _district_process(world)
+    set_phase(world, process, "voting", utcnow() - DAY, utcnow() + DAY)
+    clerk = _clerk(world, "dd.wahl1")
+    neustadt, pieschen = ids["district:Neustadt"], ids["district:Pieschen"]
+
+    def enter(choices: list[int], district_id: int | None, on: Process = process) -> None:
+        with world.tenant(world.dresden) as db:
+            found = db.get(Process, on.id)
+            assert found is not None
+            paper.enter(
+                db,
+                found,
+                choices,
+                station="Rathaus Neustadt",
+                entered_by=clerk,
+                actor="test",
+                secret=_secret(world),
+                district_id=district_id,
+            )
+
+    for choices, district_id, field in (
+        ([ids["Bänke"]], None, "district"),  # no district
+        ([ids["Bänke"]], foreign, "district"),  # another process's
+        ([ids["Bänke"]], 999_999, "district"),
+        ([ids["Elbwiese"]], neustadt, "choices"),  # Pieschen's project on Neustadt's ballot
+        ([ids["Spielplatz"], ids["Brunnen"]], neustadt, "choices"),  # over Neustadt's budget
+        ([ids["Elbwiese"], ids["Radbügel"]], pieschen, "choices"),  # Pieschen allows one
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            enter(choices, district_id)
+        assert field in refused.value.errors, (choices, district_id)
+    # Without budgets per district, naming one is refused too.
+    with pytest.raises(InvalidInput) as refused:
+        enter([plain_ids["Bänke"]], neustadt, on=plain)
+    assert "district" in refused.value.errors
+
+    one = Browser(new_client())
+    assert one.login("dd.wahl1").status_code == 303
+    assert 'name="district"' not in one.get(PAPER).text  # the process without districts
+    ballot = [("station", "Rathaus Neustadt"), ("choice", str(ids["Bänke"]))]
+    missing = one.submit(DISTRICT_PAPER, ballot)
+    assert missing.status_code == 422
+    assert "Bitte wählen Sie den Stadtteil, zu dessen Budget der Stimmzettel gehört." in (
+        main_text(missing)
+    )
+    for wrong in (str(foreign), "abc"):
+        refused_page = one.submit(DISTRICT_PAPER, [*ballot, ("district", wrong)])
+        assert refused_page.status_code == 422
+        assert "Diesen Stadtteil gibt es in diesem Verfahren nicht." in main_text(refused_page)
+    with world.tenant(world.dresden) as db:
+        assert db.scalar(select(func.count()).select_from(PaperBallot)) == 0
+        assert db.scalar(select(func.count()).select_from(Ballot)) == 0
+
+    # An entry that lost its district (as by hand in the database) is not counted anywhere.
+    entry = _enter_in(world, process, [ids["Bänke"]], clerk, neustadt)
+    with world.tenant(world.dresden) as db:
+        db.execute(update(PaperBallot).where(PaperBallot.id == entry).values(district_id=None))
+    with pytest.raises(InvalidInput) as refused:
+        _confirm(world, process, entry, _clerk(world, "dd.wahl2"))
+    assert refused.value.detail == paper.ENTRY_WITHOUT_DISTRICT
+    assert _ballots(world) == 0
+
+
+def _enter_in(world: World, process: Process, choices: list[int], by: int, district_id: int) -> int:
+    with world.tenant(world.dresden) as db:
+        found = db.get(Process, process.id)
+        assert found is not None
+        return paper.enter(
+            db,
+            found,
+            choices,
+            station="Rathaus Neustadt",
+            entered_by=by,
+            actor="test",
+            secret=_secret(world),
+            district_id=district_id,
+        ).id

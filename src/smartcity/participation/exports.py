@@ -215,7 +215,7 @@ DATASETS = (
             "funded; with budgets per district, for each district on its own."
         ),
         themes=("GOVE",),
-        frequency="IRREGULAR",
+        frequency="IRREG",
         keywords=("Bürgerhaushalt", "Abstimmung"),
         table=_results_table,
     ),

@@ -420,6 +420,10 @@ class PaperBallot(TenantOwned, Base):
     # In a vote with voting codes: the key of the code handed in with the paper ballot (the
     # same key as the code's online ballot, so that a code votes once either way).
     voter_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    # With budgets per district: the district whose ballot it is (it counts in that tally).
+    district_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participation_district.id", ondelete="CASCADE"), default=None
+    )
     status: Mapped[str] = mapped_column(String(10), default="pending")
     entered_by: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), default=None

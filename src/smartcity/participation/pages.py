@@ -288,9 +288,10 @@ def _percent(text: str) -> int:
     return int(text)
 
 
-def _ballot_choices(form: Any, process: Process) -> list[int]:
+def _ballot_choices(form: Any, process: Process | District) -> list[int]:
     """The ballot as sent: checked projects, or under the "supports" rule each project's
-    number of supports (a project id once per support)."""
+    number of supports (a project id once per support). `process`: whose rule the ballot is
+    under (with budgets per district, the district's)."""
     if process.rule != "supports":
         # Not cut short (a shorter knapsack ballot might pass): the form's field limit bounds it.
         return [row_id(v) or 0 for v in form.getlist("choice") if isinstance(v, str)]
@@ -1018,9 +1019,19 @@ def cast(
         if uses_codes
         else _citizen(citizen, f"{_process_base(municipality, process)}/abstimmung")
     )
-    chosen = _ballot_choices(form, process)
     district_text = form_text(form, "district", 20)
     district_id = row_id(district_text) if district_text else None
+    # With budgets per district the marks are read under the rule of the district the ballot
+    # is in (the voting page drew its fields by that rule), not the process's.
+    district_list = districts.districts(db, process)
+    terms = (
+        _voting_district(
+            db, process, citizen, uses_codes, district_list, district_id, None, utcnow()
+        )[0]
+        if district_list
+        else None
+    )
+    chosen = _ballot_choices(form, terms if terms is not None else process)
     # Read once: the ballot is checked against them, and the page shows them.
     projects = voting.ballot_projects(db, process)
 

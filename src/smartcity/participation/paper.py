@@ -5,7 +5,9 @@ A staff member enters a paper ballot as it was marked; it is checked like an onl
 account confirms it: then it becomes a ballot like any other, with its receipt code, in the
 published tally. A wrong entry is rejected with a reason and stays on record. In a vote with
 voting codes the code handed in with the paper ballot is required and the paper ballot is
-stored under the code's key, so a code votes once, online or on paper, never both.
+stored under the code's key, so a code votes once, online or on paper, never both. With
+budgets per district the entry names the district whose ballot it is: it is checked against
+that district's projects and rules and, once confirmed, counts in that district's tally.
 
 Confirming is one conditional UPDATE (pending → counted, by someone other than the enterer):
 of two confirmations at the same moment exactly one changes the row, the other is refused."""
@@ -21,11 +23,42 @@ from sqlalchemy.orm import Session
 from smartcity.core.audit import services as audit
 from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from smartcity.participation import voting
-from smartcity.participation.models import Ballot, PaperBallot, Process
+from smartcity.participation import districts, voting
+from smartcity.participation.models import Ballot, District, PaperBallot, Process
 from smartcity.participation.services import require, tenant_id, upsert
 
 MAX_STATION = 100
+
+CHOOSE_DISTRICT = "Please choose the district whose budget the paper ballot is in."
+NO_SUCH_DISTRICT = "There is no such district in this process."
+NO_DISTRICTS = "This process has no budgets per district."
+ENTRY_WITHOUT_DISTRICT = (
+    "This paper ballot names no district: please reject it and enter it again with its district."
+)
+
+
+def _district(db: Session, process: Process, district_id: int | None) -> District | None:
+    """The district a paper ballot is entered for: required where the process has budgets per
+    district (one of its own), none otherwise."""
+    found = districts.districts(db, process)
+    if not found:
+        if district_id is not None:
+            raise InvalidInput(NO_DISTRICTS, errors={"district": NO_DISTRICTS})
+        return None
+    if district_id is None:
+        raise InvalidInput(CHOOSE_DISTRICT, errors={"district": CHOOSE_DISTRICT})
+    district = next((d for d in found if d.id == district_id), None)
+    if district is None:
+        raise InvalidInput(NO_SUCH_DISTRICT, errors={"district": NO_SUCH_DISTRICT})
+    return district
+
+
+def _check(
+    db: Session, process: Process, choices: Sequence[int], district: District | None
+) -> dict[str, str]:
+    """What is wrong with the ballot: the checks of an online ballot in the same district."""
+    rules = voting.Rules.of(process) if district is None else voting.Rules.of_district(district)
+    return voting.check_choices(voting.projects_of(db, process, district), choices, rules)
 
 
 def enter(
@@ -39,17 +72,19 @@ def enter(
     actor: str,
     secret: str,
     now: datetime | None = None,
+    district_id: int | None = None,
 ) -> PaperBallot:
     """Records a paper ballot as entered (it does not count yet). Refused, changing nothing,
-    outside the voting phase, for a ballot the rules refuse, without the polling station, or
-    in a vote with codes without a valid, unused code."""
+    outside the voting phase, for a ballot the rules refuse, without the polling station, in
+    a vote with codes without a valid, unused code, or with budgets per district without one
+    of the process's districts (`district_id`; the ballot is checked as one of that district)."""
     now = now or utcnow()
     require(db, process, "vote", now)
     if process.budget_cents is None:
         raise InvalidInput("This process has no participatory budget.")
-    errors = voting.check_choices(
-        voting.projects_of(db, process), choices, voting.Rules.of(process)
-    )
+    # Without a valid district there are no projects to check the choices against.
+    district = _district(db, process, district_id)
+    errors = _check(db, process, choices, district)
     if not station.strip():
         errors["station"] = "Please name the polling station."
     key: str | None = None
@@ -68,6 +103,7 @@ def enter(
         station=station.strip()[:MAX_STATION],
         choices=sorted(choices),
         voter_key=key,
+        district_id=district.id if district is not None else None,
         status="pending",
         entered_by=entered_by,
         entered_at=now,
@@ -81,7 +117,7 @@ def enter(
         action="participation.paper.enter",
         resource_type="participation_paper_ballot",
         resource_id=entry.id,
-        changes={"process": process.id, "station": entry.station},
+        changes={"process": process.id, "station": entry.station, "district": entry.district_id},
     )
     return entry
 
@@ -129,9 +165,10 @@ def confirm(
     if entry.status != "pending":
         raise Conflict("This paper ballot has been decided already.")
     require(db, process, "vote", now)
-    errors = voting.check_choices(
-        voting.projects_of(db, process), entry.choices, voting.Rules.of(process)
-    )
+    district = db.get(District, entry.district_id) if entry.district_id is not None else None
+    if district is None and voting.has_districts(db, process):
+        raise InvalidInput(ENTRY_WITHOUT_DISTRICT, errors={"choices": ENTRY_WITHOUT_DISTRICT})
+    errors = _check(db, process, entry.choices, district)
     if errors:
         raise InvalidInput(errors["choices"], errors=errors)
     key = entry.voter_key or voting.voter_key(secret, process, f"paper:{entry.id}")
@@ -158,6 +195,7 @@ def confirm(
                 choices=list(entry.choices),
                 cast_at=now,
                 paper=True,
+                district_id=entry.district_id,
             )
             .on_conflict_do_nothing(index_elements=["process_id", "voter_key"])
             .returning(Ballot.id)

@@ -1,5 +1,6 @@
 """The polling station's page in the back office: enter a paper ballot, confirm or reject
-what a colleague entered (four eyes; paper.py)."""
+what a colleague entered (four eyes; paper.py). With budgets per district the form asks for
+the ballot's district and lists each district's projects under its name and rule."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ from smartcity.core.errors import Conflict, InvalidInput, PermissionDenied
 from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, TenantDbDep
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import layout
-from smartcity.core.web.deps import FormDep, form_text, staff_page
+from smartcity.core.web.deps import FormDep, form_text, row_id, staff_page
 from smartcity.core.web.forms import GENERAL, submit
 from smartcity.core.web.i18n import _, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
-from smartcity.participation import paper, services, voting
+from smartcity.participation import districts, paper, services, voting
 from smartcity.participation.models import Process
 from smartcity.participation.pages import RULE_LABELS, _allowed_now, _ballot_choices, _labels
 from smartcity.participation.permissions import PARTICIPATION_PAPER_BALLOTS
@@ -47,6 +48,13 @@ SERVICE_MESSAGES = (
     _("This process has no participatory budget."),
     _("This voting code was used on a paper ballot at a polling station."),
     _("Please sign in."),
+    _("Please choose the district whose budget the paper ballot is in."),
+    _("There is no such district in this process."),
+    _("This process has no budgets per district."),
+    _(
+        "This paper ballot names no district: please reject it and enter it again with its "
+        "district."
+    ),
 )
 
 
@@ -65,13 +73,28 @@ def _page(
     status_code: int = 200,
 ) -> Response:
     found = paper.entries(db, process)
+    district_list = districts.districts(db, process)
+    projects = voting.ballot_projects(db, process)
+    # Each district's projects under its name and rule (the clerk sees the whole ballot
+    # paper's options without JavaScript; the chosen district decides which count).
+    groups = [
+        {
+            "district": d,
+            "rule_label": gettext_(RULE_LABELS[d.rule]),
+            "projects": [p for p in projects if p.district_id == d.id],
+        }
+        for d in district_list
+    ]
     return render(
         request,
         "participation/paper.html",
         state,
         status_code=status_code,
         process=process,
-        projects=voting.ballot_projects(db, process),
+        projects=projects,
+        district_groups=groups,
+        district_options=[(d.id, d.name) for d in district_list],
+        district_names={d.id: d.name for d in district_list},
         entries=found,
         receipts=paper.receipts(db, found),
         titles={p.id: p.title for p in services.visible_proposals(db, process)},
@@ -82,7 +105,12 @@ def _page(
         rule_label=gettext_(RULE_LABELS[process.rule]),
         values=values,
         errors=errors,
-        labels={**_labels(), "station": gettext_("Polling station"), "code": gettext_("Code")},
+        labels={
+            **_labels(),
+            "station": gettext_("Polling station"),
+            "code": gettext_("Code"),
+            "district": gettext_("District"),
+        },
         base=_base(municipality, process),
         **layout.staff(
             request, municipality, state.principal, "beteiligung", gettext_("Paper ballots")
@@ -113,10 +141,16 @@ def enter(
     platform: PlatformDep,
 ) -> Response:
     process = services.process_by_slug(db, slug)
-    chosen = _ballot_choices(form, process)
+    district_text = form_text(form, "district", 20)
+    # Anything that is not an id is no district of this process (0 is no row's id).
+    district_id = (row_id(district_text) or 0) if district_text else None
+    # The marks are read under the rule of the ballot's district (its own may differ).
+    district = next((d for d in districts.districts(db, process) if d.id == district_id), None)
+    chosen = _ballot_choices(form, district or process)
     values: dict[str, Any] = {
         "station": form_text(form, "station", paper.MAX_STATION),
         "code": form_text(form, "code", 40),
+        "district": district_text,
         "chosen": chosen,
     }
     user = state.principal.id
@@ -133,6 +167,7 @@ def enter(
             entered_by=user,
             actor=state.principal.actor,
             secret=platform.settings.require_secret_key(),
+            district_id=district_id,
         )
         return f"{_base(municipality, process)}#eingaben"
 

@@ -117,6 +117,7 @@ def upgrade() -> None:
         sa.Column("station", sa.String(length=100), nullable=False),
         sa.Column("choices", sa.JSON(), nullable=False),
         sa.Column("voter_key", sa.String(length=64), nullable=True),
+        sa.Column("district_id", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("entered_by", sa.Integer(), nullable=True),
         sa.Column("entered_at", sa.DateTime(timezone=True), nullable=False),
@@ -129,6 +130,12 @@ def upgrade() -> None:
             ["process_id"],
             ["participation_process.id"],
             name=op.f("fk_participation_paper_ballot_process_id_participation_process"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["district_id"],
+            ["participation_district.id"],
+            name=op.f("fk_participation_paper_ballot_district_id_participation_district"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
