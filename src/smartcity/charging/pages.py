@@ -29,7 +29,7 @@ from smartcity.charging.words import (
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.core.http.deps import IdPath, MunicipalityDep, TenantDbDep
 from smartcity.core.tenancy.models import Municipality
-from smartcity.core.web import layout
+from smartcity.core.web import layout, near
 from smartcity.core.web.deps import FormDep, PageDep, form_text, staff_page
 from smartcity.core.web.i18n import current_language, gettext_
 from smartcity.core.web.rendering import render
@@ -114,14 +114,6 @@ def _optional(form: FormData, name: str) -> str | None:
 # ---- portal ------------------------------------------------------------------------------
 
 
-def _number(text: str) -> float | None:
-    try:
-        value = float(text.replace(",", "."))
-    except ValueError:
-        return None
-    return value if value == value and abs(value) != float("inf") else None
-
-
 @portal_pages.get("")
 def near_me(
     request: Request,
@@ -134,31 +126,15 @@ def near_me(
     alle: Short = "",
 ) -> Response:
     """The nearest charging locations to a place, a point or the town centre."""
-    errors: dict[str, str] = {}
-    places: list[services.Place] = []
-    origin = services.Place(
-        gettext_("the town centre"), municipality.center_lat, municipality.center_lon
+    start = near.origin(
+        municipality,
+        ort,
+        lat,
+        lon,
+        places_named=lambda text: [near.Place(p.name, p.lat, p.lon) for p in _places(db, text)],
+        unknown=gettext_("We know no place called “%(text)s”. Try a street, a square or a stop."),
     )
-    text = ort.strip()
-    if lat.strip() or lon.strip():
-        y, x = _number(lat.strip()), _number(lon.strip())
-        if y is None or not -90 <= y <= 90:
-            errors["lat"] = gettext_(HINTS["lat"])
-        if x is None or not -180 <= x <= 180:
-            errors["lon"] = gettext_(HINTS["lon"])
-        if y is not None and x is not None and not errors:
-            origin = services.Place(gettext_("your position"), y, x)
-    elif text:
-        if len(text) < 2:
-            errors["ort"] = gettext_("Please enter at least two letters.")
-        else:
-            places = _places(db, text)
-            if places:
-                origin = places[0]
-            else:
-                errors["ort"] = gettext_(
-                    "We know no place called “%(text)s”. Try a street, a square or a stop."
-                ) % {"text": text}
+    errors, origin = start.errors, start.place
     show_all = alle == "1"
     found = services.nearest(db, origin.lat, origin.lon, only_free=not show_all)
     return render(
@@ -172,12 +148,12 @@ def near_me(
             "lat": gettext_("Latitude"),
             "lon": gettext_("Longitude"),
         },
-        ort=text,
+        ort=ort.strip(),
         lat=lat.strip(),
         lon=lon.strip(),
         show_all=show_all,
         origin=origin,
-        others=places[1:6],
+        others=start.others,
         found=found,
         **_words(),
         **layout.portal(request, municipality, "laden", gettext_("Free charger near me")),
@@ -527,7 +503,7 @@ def add_evse(
     )
     values: dict[str, Any] = {n: form_text(form, n, 60) for n in names}
     capabilities = [c for c in form.getlist("capabilities") if isinstance(c, str)]
-    power_kw = _number(values["max_electric_power"]) if values["max_electric_power"] else None
+    power_kw = near.number(values["max_electric_power"]) if values["max_electric_power"] else None
     if power_kw is not None and not 0 < power_kw <= 1000:
         power_kw = None  # 1e308 kW would overflow; ConnectorIn allows up to 1,000 kW.
     data = {

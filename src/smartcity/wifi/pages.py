@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 from smartcity.core.errors import InvalidInput
 from smartcity.core.http.deps import MunicipalityDep, TenantDbDep
 from smartcity.core.tenancy.models import Municipality
-from smartcity.core.web import layout
+from smartcity.core.web import layout, near
 from smartcity.core.web.deps import FormDep, PageDep, form_text, staff_page
 from smartcity.core.web.i18n import current_language, gettext_
 from smartcity.core.web.rendering import render
@@ -44,14 +44,6 @@ HINTS = {
 def number(value: float, digits: int = 1) -> str:
     text = f"{round(value, digits):g}"
     return text.replace(".", ",") if current_language.get() == "de" else text
-
-
-def _number(text: str) -> float | None:
-    try:
-        value = float(text.replace(",", "."))
-    except ValueError:
-        return None
-    return value if value == value and abs(value) != float("inf") else None
 
 
 def _message(message: str, values: dict[str, Any]) -> str:
@@ -83,31 +75,17 @@ def near_me(
     alle: Short = "",
 ) -> Response:
     """The nearest hotspots to a place, a point or the town centre."""
-    errors: dict[str, str] = {}
-    places: list[services.Place] = []
-    origin = services.Place(
-        gettext_("the town centre"), municipality.center_lat, municipality.center_lon
+    start = near.origin(
+        municipality,
+        ort,
+        lat,
+        lon,
+        places_named=lambda text: [
+            near.Place(p.name, p.lat, p.lon) for p in services.places_named(db, text)
+        ],
+        unknown=gettext_("We know no hotspot called “%(text)s”. Try a square or a street."),
     )
-    text = ort.strip()
-    if lat.strip() or lon.strip():
-        y, x = _number(lat.strip()), _number(lon.strip())
-        if y is None or not -90 <= y <= 90:
-            errors["lat"] = gettext_(HINTS["lat"])
-        if x is None or not -180 <= x <= 180:
-            errors["lon"] = gettext_(HINTS["lon"])
-        if y is not None and x is not None and not errors:
-            origin = services.Place(gettext_("your position"), y, x)
-    elif text:
-        if len(text) < 2:
-            errors["ort"] = gettext_("Please enter at least two letters.")
-        else:
-            places = services.places_named(db, text)
-            if places:
-                origin = places[0]
-            else:
-                errors["ort"] = gettext_(
-                    "We know no hotspot called “%(text)s”. Try a square or a street."
-                ) % {"text": text}
+    errors, origin = start.errors, start.place
     show_all = alle == "1"
     found = services.nearest(db, origin.lat, origin.lon, only_online=not show_all)
     return render(
@@ -121,12 +99,12 @@ def near_me(
             "lat": gettext_("Latitude"),
             "lon": gettext_("Longitude"),
         },
-        ort=text,
+        ort=ort.strip(),
         lat=lat.strip(),
         lon=lon.strip(),
         show_all=show_all,
         origin=origin,
-        others=places[1:6],
+        others=start.others,
         found=found,
         **_words(),
         **layout.portal(request, municipality, "wlan", gettext_("WiFi near me")),
