@@ -26,7 +26,13 @@ WEB = Path(smartcity.web.__file__).parent
 # The page toolkit's own texts and templates (error pages, the frame) belong to the shell's catalog.
 TOOLKIT = Path(i18n.__file__).parent
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
-KEYWORDS = {"_": None, "gettext_": None, "gettext_noop": None, "ngettext": (1, 2), "ngettext_": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "gettext_": None,
+    "gettext_noop": None,
+    "ngettext": (1, 2),
+    "ngettext_": (1, 2),
+}
 MODULES = installed_modules()
 
 

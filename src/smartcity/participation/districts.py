@@ -16,7 +16,7 @@ from smartcity.core.audit import services as audit
 from smartcity.core.errors import InvalidInput, NotFound
 from smartcity.participation import areas
 from smartcity.participation.models import District, Process, Proposal
-from smartcity.participation.services import _check_rules, _refuse_frozen, voting_started
+from smartcity.participation.services import check_rules, refuse_frozen, voting_started
 
 
 def set_area(db: Session, process: Process, text: str, *, actor: str) -> Process:
@@ -86,7 +86,7 @@ def _checked(db: Session, process: Process, data: DistrictInput) -> dict[str, ob
         errors["budget"] = "Please set up the participatory budget of the process first."
     if errors:
         raise InvalidInput("Please check your entries.", errors=errors)
-    _check_rules(
+    check_rules(
         data.rule,
         data.max_choices,
         data.tie_break,
@@ -133,7 +133,7 @@ def save_district(
     else:
         changes = dict(values)
     if voting_started(db, process, now):
-        _refuse_frozen(
+        refuse_frozen(
             db, process, "district", {"district": str(values["name"]), **_summary(changes)}, actor
         )
     if district is None:
@@ -163,7 +163,7 @@ def remove_district(
     db: Session, process: Process, district: District, *, actor: str, now: datetime | None = None
 ) -> None:
     if voting_started(db, process, now):
-        _refuse_frozen(db, process, "district", {"district": district.name}, actor)
+        refuse_frozen(db, process, "district", {"district": district.name}, actor)
     db.delete(district)
     db.flush()
     audit.record(
@@ -192,7 +192,7 @@ def set_project_district(
     if proposal.district_id == district_id:
         return
     if proposal.on_ballot and voting_started(db, process, now):
-        _refuse_frozen(db, process, "district of a project", {"proposal": proposal.id}, actor)
+        refuse_frozen(db, process, "district of a project", {"proposal": proposal.id}, actor)
     proposal.district_id = district_id
     audit.record(
         db,

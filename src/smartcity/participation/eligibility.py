@@ -18,13 +18,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from smartcity.core.audit import services as audit
 from smartcity.core.errors import InvalidInput, NotFound, PermissionDenied
 from smartcity.core.tenancy.models import Municipality
 from smartcity.participation import districts as district_services
 from smartcity.participation import region
 from smartcity.participation.models import DISTRICT_RULES, RESIDENCE_RULES, District, Process
-from smartcity.participation.services import _refuse_frozen, voting_started
+from smartcity.participation.services import change_frozen
 
 
 class NotEligible(PermissionDenied):
@@ -84,21 +83,9 @@ def set_rules(
         )
         if getattr(process, name) != value
     }
-    if not changes:
-        return process
-    if voting_started(db, process, now):
-        _refuse_frozen(db, process, "eligibility", changes, actor)
-    for name, value in changes.items():
-        setattr(process, name, value)
-    audit.record(
-        db,
-        actor=actor,
-        action="participation.eligibility.change",
-        resource_type="participation_process",
-        resource_id=process.id,
-        changes=changes,
+    return change_frozen(
+        db, process, changes, what="eligibility", action="eligibility.change", actor=actor, now=now
     )
-    return process
 
 
 def check(

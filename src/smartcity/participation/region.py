@@ -20,7 +20,7 @@ from smartcity.core.audit import services as audit
 from smartcity.core.errors import InvalidInput
 from smartcity.core.tenancy.models import Municipality
 from smartcity.participation.models import Process, RegionShare
-from smartcity.participation.services import _refuse_frozen, voting_started
+from smartcity.participation.services import refuse_frozen, voting_started
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def share(
     if before == wanted:
         return participants(db, process)
     if voting_started(db, process, now):
-        _refuse_frozen(db, process, "participating municipalities", {"participants": wanted}, actor)
+        refuse_frozen(db, process, "participating municipalities", {"participants": wanted}, actor)
     db.execute(delete(RegionShare).where(RegionShare.process_id == process.id))
     for slug in wanted:
         db.add(

@@ -111,7 +111,7 @@ class PhaseInput:
     ends_at: datetime
 
 
-def _check_rules(
+def check_rules(
     rule: str,
     max_choices: int,
     tie_break: str,
@@ -146,7 +146,7 @@ def create_process(db: Session, data: ProcessInput, *, actor: str) -> Process:
         errors["title"] = "Please enter a title."
     if errors:
         raise InvalidInput("Please check your entries.", errors=errors)
-    _check_rules(
+    check_rules(
         data.rule,
         data.max_choices,
         data.tie_break,
@@ -244,7 +244,7 @@ def voting_over(found: Sequence[Phase], now: datetime) -> bool:
     return any(p.kind == "voting" and p.ends_at <= now for p in found)
 
 
-def _refuse_frozen(
+def refuse_frozen(
     db: Session, process: Process, what: str, attempted: dict[str, object], actor: str
 ) -> None:
     audit.record(
@@ -287,7 +287,7 @@ def set_phases(
             or new is None
             or (old.starts_at, old.ends_at) != (new.starts_at, new.ends_at)
         ):
-            _refuse_frozen(db, process, "voting phase", {}, actor)
+            refuse_frozen(db, process, "voting phase", {}, actor)
     for kind, dropped in existing.items():
         if kind not in kinds:
             db.delete(dropped)
@@ -337,7 +337,7 @@ def change_rules(
         min_share_percent = process.min_share_percent
     if partial_funding is None:
         partial_funding = process.partial_funding
-    _check_rules(rule, max_choices, tie_break, budget_cents, identification, min_share_percent)
+    check_rules(rule, max_choices, tie_break, budget_cents, identification, min_share_percent)
     changes: dict[str, object] = {
         name: value
         for name, value in (
@@ -351,16 +351,34 @@ def change_rules(
         )
         if getattr(process, name) != value
     }
+    return change_frozen(
+        db, process, changes, what="voting rules", action="rules.change", actor=actor, now=now
+    )
+
+
+def change_frozen(
+    db: Session,
+    process: Process,
+    changes: dict[str, object],
+    *,
+    what: str,
+    action: str,
+    actor: str,
+    now: datetime | None,
+) -> Process:
+    """Apply `changes` to settings of a process that are frozen once voting starts: nothing
+    to do without a change; refused (and the attempt audited) once voting started; otherwise
+    set and audited as `participation.<action>`."""
     if not changes:
         return process
     if voting_started(db, process, now):
-        _refuse_frozen(db, process, "voting rules", changes, actor)
+        refuse_frozen(db, process, what, changes, actor)
     for name, value in changes.items():
         setattr(process, name, value)
     audit.record(
         db,
         actor=actor,
-        action="participation.rules.change",
+        action=f"participation.{action}",
         resource_type="participation_process",
         resource_id=process.id,
         changes=changes,
@@ -382,7 +400,7 @@ def set_on_ballot(
     process = db.get(Process, proposal.process_id)
     assert process is not None
     if voting_started(db, process, now):
-        _refuse_frozen(db, process, "projects on the ballot", {"proposal": proposal.id}, actor)
+        refuse_frozen(db, process, "projects on the ballot", {"proposal": proposal.id}, actor)
     if on_ballot and (
         proposal.hidden_at is not None
         or proposal.held_at is not None
@@ -621,7 +639,7 @@ def review(
         process = db.get(Process, proposal.process_id)
         assert process is not None
         if voting_started(db, process, now):
-            _refuse_frozen(db, process, "cost of a project on the ballot", {}, actor)
+            refuse_frozen(db, process, "cost of a project on the ballot", {}, actor)
         if data.feasibility != "feasible":
             proposal.on_ballot = False
     proposal.feasibility = data.feasibility
@@ -938,7 +956,7 @@ def hide(
         process = db.get(Process, target.process_id)
         assert process is not None
         if voting_started(db, process, now):
-            _refuse_frozen(db, process, "projects on the ballot", {"proposal": target.id}, actor)
+            refuse_frozen(db, process, "projects on the ballot", {"proposal": target.id}, actor)
         target.on_ballot = False
     target.hidden_at = now
     target.hidden_reason = reason.strip()[:200]
