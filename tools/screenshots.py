@@ -57,6 +57,11 @@ CHARGING = "/dresden/laden?lat=51.0504&lon=13.7373"
 # The demo's draft budget (council/demo_budget.py) and a paper with its "follow" section.
 BUDGET = ("/radebeul/ratsinfo/haushalt", ("main a[href^='/radebeul/ratsinfo/haushalt/']",))
 PAPER_FOLLOW = ("/radebeul/ratsinfo/vorlagen", ("main a[href*='/vorlagen/']", "+#folgen"))
+COURSE = (FACILITY[0], (*FACILITY[1], "main a[href*='/kurse/']"))
+WIFI = "/dresden/wlan?lat=51.0504&lon=13.7373"
+ENERGY = "/dresden/verwaltung/energie"
+ENERGY_BUILDING = (ENERGY, ("main a[href*='/energie/gebaeude/']",))
+LEISURE_CALENDAR = ("/dresden/verwaltung/freizeit", ("main a[href*='/kalender']",))
 
 # (file name, path, Via, or None where the page is reached by clicking, viewport, language)
 Shot = tuple[str, str | Via | None, ViewportSize, str]
@@ -114,6 +119,10 @@ CITIZEN_PAGES: list[Shot] = [
     ("portal-council-budget", BUDGET, DESKTOP, "de"),
     ("portal-council-budget-phone-en", BUDGET, PHONE, "en"),
     ("portal-council-paper-follow-phone", PAPER_FOLLOW, PHONE, "de"),
+    ("portal-leisure-course-phone", COURSE, PHONE, "de"),
+    ("portal-leisure-course-en", COURSE, DESKTOP, "en"),
+    ("portal-wifi", WIFI, DESKTOP, "de"),
+    ("portal-wifi-phone-en", WIFI, PHONE, "en"),
     ("kiosk", None, KIOSK, "de"),  # the first bench's display
 ]
 VOUCHERS = ("/dresden/verwaltung/freizeit", ("main li > a[href^='freizeit/']", "+/gutscheine"))
@@ -144,6 +153,11 @@ STAFF_PAGES: list[Shot] = [
     ("backoffice-open-data-series-phone-en", SERIES, PHONE, "en"),
     ("backoffice-leisure-bookings", "/dresden/verwaltung/freizeit/buchungen", DESKTOP, "de"),
     ("backoffice-leisure-cash-report", "/dresden/verwaltung/freizeit/kassenbericht", DESKTOP, "de"),
+    ("backoffice-energy", ENERGY, DESKTOP, "de"),
+    ("backoffice-energy-building-phone-en", ENERGY_BUILDING, PHONE, "en"),
+    ("backoffice-wifi", "/dresden/verwaltung/wlan", DESKTOP, "de"),
+    ("backoffice-leisure-calendar", LEISURE_CALENDAR, DESKTOP, "de"),
+    ("backoffice-leisure-calendar-phone-en", LEISURE_CALENDAR, PHONE, "en"),
     (
         "backoffice-leisure-cash-report-phone-en",
         "/dresden/verwaltung/freizeit/kassenbericht",
