@@ -1,6 +1,6 @@
 """Region-wide processes, areas as GeoJSON polygons, budgets per district and eligibility
-rules for voters with the citizen login (with what the citizen login keeps for them: date of
-birth, municipality key and postal code, when the identity provider sends them).
+rules for voters with the citizen login (what the login keeps for them, date of birth,
+municipality key and postal code, is the platform's revision 0025).
 
 Expand only: every new column is nullable or has a server default, so the previous release
 keeps working beside this one."""
@@ -13,14 +13,11 @@ from alembic import op
 revision = "participation0003"
 down_revision = "participation0002"
 branch_labels = None
-depends_on = None
+# The citizen login's facts its eligibility rules read (platform revision 0025).
+depends_on = "0025"
 
 
 def upgrade() -> None:
-    op.add_column("citizen_session", sa.Column("birthdate", sa.Date(), nullable=True))
-    op.add_column("citizen_session", sa.Column("residence_ags", sa.String(8), nullable=True))
-    op.add_column("citizen_session", sa.Column("postal_code", sa.String(10), nullable=True))
-
     op.add_column("participation_process", sa.Column("area_geojson", sa.JSON(), nullable=True))
     op.add_column("participation_process", sa.Column("min_age", sa.Integer(), nullable=True))
     op.add_column(
@@ -145,7 +142,3 @@ def downgrade() -> None:
         batch_op.drop_column("residence")
         batch_op.drop_column("min_age")
         batch_op.drop_column("area_geojson")
-    with op.batch_alter_table("citizen_session") as batch_op:
-        batch_op.drop_column("postal_code")
-        batch_op.drop_column("residence_ags")
-        batch_op.drop_column("birthdate")
