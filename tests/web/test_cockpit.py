@@ -161,7 +161,16 @@ def test_the_cockpit_shows_the_layers_its_viewer_may_see_and_the_portal_the_publ
     cockpit = logged_in(browser, "dd.operator").get(COCKPIT)
     layers = re.search(r'data-layers="([^"]*)"', cockpit.text)
     assert layers is not None
-    names = ("sensoren", "parken", "maengel", "lampen", "baenke", "beteiligung", "ladepunkte")
+    names = (
+        "sensoren",
+        "parken",
+        "maengel",
+        "lampen",
+        "baenke",
+        "beteiligung",
+        "ladepunkte",
+        "wlan",
+    )
     assert layers.group(1).split() == [f"{COCKPIT}/{name}.geojson" for name in names]
     citizen = browser()
     benches_layer = citizen.get("/dresden/karten/baenke.geojson").json()

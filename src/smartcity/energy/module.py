@@ -26,7 +26,7 @@ module = Module(
     templates=HERE / "templates",
     translations=HERE / "locale",
     demo_seeders=(demo.seed,),
-    navigation=(NavEntry("energie", "Energy of buildings", ENERGY_MANAGE, order=52),),
+    navigation=(NavEntry("energie", "Building energy", ENERGY_MANAGE, order=52),),
     datasets=DATASETS,
     not_personal=(
         NotPersonal(

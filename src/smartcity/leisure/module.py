@@ -56,7 +56,7 @@ module = Module(
     jobs=(HOLDS,),
     retention_jobs=(retention.RETENTION,),
     navigation=(
-        NavEntry("freizeit", "Leisure facilities", LEISURE_MANAGE, order=50),
+        NavEntry("freizeit", "Leisure", LEISURE_MANAGE, order=50),
         NavEntry("einlass", "Entry check", TICKETS_SCAN, order=51),
     ),
     portal_navigation=(NavEntry("freizeit", "Pools and museums", order=30),),

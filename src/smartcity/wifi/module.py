@@ -30,7 +30,7 @@ module = Module(
     translations=HERE / "locale",
     demo_seeders=(demo.seed,),
     jobs=(FETCH, OUTAGES),
-    navigation=(NavEntry("wlan", "Public WiFi", WIFI_MANAGE, order=52),),
+    navigation=(NavEntry("wlan", "WiFi", WIFI_MANAGE, order=52),),
     portal_navigation=(NavEntry("wlan", "WiFi", order=27),),
     map_layers=(MapLayer("wlan", _("WiFi hotspots"), wifi_features, things=wifi_things),),
     live_sources=(LiveSource("wlan", wifi_datastreams),),
