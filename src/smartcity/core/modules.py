@@ -444,6 +444,9 @@ class Module:
     templates: Path | None = None
     # Gettext catalogues (<dir>/<lang>/LC_MESSAGES/messages.po) of the module's own strings.
     translations: Path | None = None
+    # The module's own static files (scripts, styles, WebAssembly), served by the shell under
+    # /static/<module name>/ with the platform's headers; nothing is loaded from elsewhere.
+    static: Path | None = None
     personal_data: tuple[PersonalData, ...] = ()
     # The module's own retention jobs with their dry run (named by `Retention.handled_by`).
     retention_jobs: tuple[RetentionJob, ...] = ()

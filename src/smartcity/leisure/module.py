@@ -14,7 +14,6 @@ from smartcity.core.modules import (
     Retention,
 )
 from smartcity.leisure import demo, retention
-from smartcity.leisure.assets import assets
 from smartcity.leisure.course_pages import course_office_pages, course_portal_pages
 from smartcity.leisure.datasets import OCCUPANCY
 from smartcity.leisure.holds import HOLDS
@@ -48,9 +47,11 @@ module = Module(
         office_pages,
         course_office_pages,
         staff_pages,
-        assets,
     ),
     templates=HERE / "templates",
+    # The scanner page's script and the vendored QR code reader (zxing-wasm, MIT; its version
+    # and licence beside it, updated by `make zxing`).
+    static=HERE / "static",
     translations=HERE / "locale",
     demo_seeders=(demo.seed,),
     jobs=(HOLDS,),

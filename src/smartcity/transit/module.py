@@ -14,7 +14,7 @@ from smartcity.core.modules import (
 )
 from smartcity.transit import demo
 from smartcity.transit.jobs import IMPORT, REALTIME, TIMETABLE
-from smartcity.transit.pages import portal_pages, staff_pages, static_pages
+from smartcity.transit.pages import portal_pages, staff_pages
 from smartcity.transit.permissions import TRANSIT_MANAGE, UTILITY_STAFF
 from smartcity.transit.routes import router
 from smartcity.transit.settings import TransitSettings
@@ -28,8 +28,9 @@ module = Module(
     permissions=(TRANSIT_MANAGE,),
     roles=(UTILITY_STAFF,),
     routers=(router,),
-    pages=(portal_pages, staff_pages, static_pages),
+    pages=(portal_pages, staff_pages),
     templates=HERE / "templates",
+    static=HERE / "static",
     translations=HERE / "locale",
     demo_seeders=(demo.seed,),
     jobs=(IMPORT, TIMETABLE, REALTIME),

@@ -6,18 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from smartcity.core.db import utcnow
 from smartcity.core.errors import InvalidInput, NotFound, ServiceError
-from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, TenantDbDep, public
+from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, TenantDbDep
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import layout
 from smartcity.core.web.deps import FormDep, PageDep, form_text, staff_page
@@ -30,8 +29,6 @@ from smartcity.transit.schemas import SourcesIn
 
 portal_pages = APIRouter(prefix="/{municipality}/oepnv", include_in_schema=False)
 staff_pages = APIRouter(prefix="/{municipality}/verwaltung/oepnv", include_in_schema=False)
-static_pages = APIRouter(include_in_schema=False)
-STATIC = Path(__file__).parent / "static"
 Manager = Annotated[WebState, Depends(staff_page(TRANSIT_MANAGE))]
 StopQuery = Annotated[str, Query(min_length=1, max_length=255)]
 
@@ -316,13 +313,4 @@ def feed_page(
         **layout.staff(
             request, municipality, state.principal, "oepnv", gettext_("Timetable version")
         ),
-    )
-
-
-@static_pages.get("/static/transit/{name}", dependencies=[Depends(public)])
-def stylesheet(name: str) -> Response:
-    if name not in ("kiosk.css", "board.css"):
-        raise NotFound("There is no such file.")
-    return FileResponse(
-        STATIC / name, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"}
     )

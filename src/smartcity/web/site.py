@@ -24,6 +24,7 @@ from smartcity.core.identity.passwords import MIN_LENGTH, policy_problem
 from smartcity.core.identity.permissions import Role
 from smartcity.core.identity.routes import set_login_cookie
 from smartcity.core.identity.sessions import device_of, end_session, resolve_pending
+from smartcity.core.modules import registry_of
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.tenancy.services import list_municipalities
 from smartcity.core.web.deps import FormDep, PageDep, staff_principal
@@ -43,6 +44,8 @@ MEDIA_TYPES = {
     ".png": "image/png",
     ".svg": "image/svg+xml",
     ".woff2": "font/woff2",
+    # WebAssembly is compiled while it downloads only when served with its own type.
+    ".wasm": "application/wasm",
     ".md": "text/markdown; charset=utf-8",
     "": "text/plain; charset=utf-8",
 }
@@ -337,3 +340,12 @@ def leaflet_file(name: str) -> Response:
 @router.get("/static/kern/{name:path}", dependencies=[Depends(public)])
 def kern_file(name: str) -> Response:
     return _file(KERN, name)
+
+
+@router.get("/static/{module}/{name:path}", dependencies=[Depends(public)])
+def module_file(request: Request, module: str, name: str) -> Response:
+    """A file of a module's declared static directory (`Module.static`)."""
+    base = next((m.static for m in registry_of(request) if m.name == module and m.static), None)
+    if base is None:
+        raise NotFound(gettext_("This page or entry does not exist."))
+    return _file(base, name)
