@@ -97,6 +97,5 @@ def add_routes(router: APIRouter, page: UnsubscribePage[T]) -> None:
         found = page.find(db, token, platform.settings.require_secret_key())
         if found is None:
             return show(request, state, municipality, found=False, about="", done=True)
-        about = page.about(db, found)
         page.end(db, found)
-        return show(request, state, municipality, found=True, about=about, done=True)
+        return show(request, state, municipality, found=True, about="", done=True)
