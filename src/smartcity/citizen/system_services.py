@@ -1,7 +1,8 @@
 """Services the platform itself files applications for (a lamp fault found by the lighting
-control, a defect reported over Open311): the region's template is created on first use and
-offered by the municipality, so these cases run through the same inbox, workflow, retention
-and audit as any application."""
+control, a defect reported over Open311, a hotspot offline too long): the region's template is
+created on first use and offered by the municipality, so these cases run through the same
+inbox, workflow, retention and audit as any application; the platform closes them again when
+what they report is over."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from smartcity.cases import services as cases
 from smartcity.cases.models import Case
+from smartcity.cases.workflow import Workflow
 from smartcity.citizen import applications, catalog
 from smartcity.citizen.catalog import OfferedService
 from smartcity.citizen.models import ServiceAdoption, ServiceTemplate, Submission
@@ -97,3 +99,14 @@ def file_case(
         by_platform=True,
     )
     return FiledCase(cases.case_of(db, submitted.submission.id), submitted.submission)
+
+
+def close_filed_case(db: Session, case_id: int, note: str, now: datetime) -> None:
+    """Close a case the platform filed (the fault is repaired, the hotspot is back) with a
+    note, unless a clerk has closed it already or it is gone."""
+    case = db.get(Case, case_id)
+    if case is None or case.closed_at is not None:
+        return
+    service = catalog.adoption_by_id(db, case.adoption_id)
+    closed = Workflow.of(service.template.workflow).closed
+    cases.change_status(db, case, closed, note, "system", now)

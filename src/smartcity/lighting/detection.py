@@ -10,12 +10,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smartcity.citizen.system_services import close_filed_case
 from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Municipality
 from smartcity.lighting import control, faults
 from smartcity.lighting.models import LampFault, LightingGroup, Luminaire
 from smartcity.lighting.program import Program
-from smartcity.lighting.repair_cases import close_repair_case, open_fault
+from smartcity.lighting.repair_cases import open_fault
 from smartcity.lighting.services import place_of
 from smartcity.sensorthings.latest import newest_results
 from smartcity.sensorthings.models import Observation
@@ -79,7 +80,7 @@ def check_group(
             elif fault is not None and _normal_again(fault, luminaire, seen, active, now, rules):
                 fault.closed_at = now
                 if fault.case_id is not None:
-                    close_repair_case(
+                    close_filed_case(
                         db,
                         fault.case_id,
                         f"Die Leuchte meldet wieder Normalbetrieb ({faults.LABELS_DE[kind]}).",

@@ -9,10 +9,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from smartcity.cases import services as cases
-from smartcity.cases.models import Case
-from smartcity.cases.workflow import Workflow
-from smartcity.citizen import catalog
 from smartcity.citizen.system_services import SystemService, file_case
 from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Municipality
@@ -76,13 +72,3 @@ def open_fault(
     db.add(fault)
     db.flush()
     return fault
-
-
-def close_repair_case(db: Session, case_id: int, note: str, now: datetime) -> None:
-    """Closed with a note, unless a clerk has closed it already."""
-    case = db.get(Case, case_id)
-    if case is None or case.closed_at is not None:
-        return
-    service = catalog.adoption_by_id(db, case.adoption_id)
-    closed = Workflow.of(service.template.workflow).closed
-    cases.change_status(db, case, closed, note, "system", now)

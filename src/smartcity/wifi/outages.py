@@ -12,11 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartcity.cases import services as cases
-from smartcity.cases.models import Case
-from smartcity.cases.workflow import Workflow
-from smartcity.citizen import catalog
-from smartcity.citizen.system_services import SystemService, file_case
+from smartcity.citizen.system_services import SystemService, close_filed_case, file_case
 from smartcity.core.portal import Portal
 from smartcity.core.tenancy.models import Municipality
 from smartcity.wifi.models import Outage, WifiSource
@@ -25,6 +21,7 @@ from smartcity.wifi.services import HotspotState, states
 SERVICE_KEY = "wlan-hotspot-ausfall"
 DEPARTMENT = "IT"
 DEFAULT_OFFLINE_MINUTES = 30
+CLOSING_NOTE = "Der Hotspot ist wieder erreichbar."
 TEMPLATE: dict[str, Any] = {
     "key": SERVICE_KEY,
     "name": {"de": "Ausfall eines WLAN-Hotspots", "en": "Public WiFi hotspot offline"},
@@ -76,7 +73,7 @@ def check(db: Session, portal: Portal, municipality: Municipality, now: datetime
         elif outage is not None and state.online:
             outage.closed_at = now
             if outage.case_id is not None:
-                _close_case(db, outage.case_id, now)
+                close_filed_case(db, outage.case_id, CLOSING_NOTE, now)
             changes.closed.append(outage)
     return changes
 
@@ -107,16 +104,6 @@ def _open(
     db.add(outage)
     db.flush()
     return outage
-
-
-def _close_case(db: Session, case_id: int, now: datetime) -> None:
-    """Closed with a note, unless a clerk has closed it already."""
-    case = db.get(Case, case_id)
-    if case is None or case.closed_at is not None:
-        return
-    service = catalog.adoption_by_id(db, case.adoption_id)
-    closed = Workflow.of(service.template.workflow).closed
-    cases.change_status(db, case, closed, "Der Hotspot ist wieder erreichbar.", "system", now)
 
 
 def open_outages(db: Session) -> dict[int, Outage]:
