@@ -37,6 +37,12 @@ IDENTIFYING = (
     "2a03:2267",
     "it-betrieb@example.org",
     "max.mustermann@example.net",
+    # meshviewer_unnamed.json: a router without a hostname, and one named after its MAC.
+    "a42bb0c1d2e3",
+    "a4:2b:b0:c1:d2:e3",
+    "f8d111aabbcc",
+    "f8-d1-11-aa-bb-cc",
+    "f8:d1:11:aa:bb:cc",
 )
 
 

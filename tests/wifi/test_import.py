@@ -6,7 +6,9 @@ reported to the operator and changes nothing."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,9 +16,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from smartcity.core.db import Base
+from smartcity.core.errors import InvalidInput
 from smartcity.core.platform import Platform
+from smartcity.sensorthings.ingest import bulk
 from smartcity.sensorthings.models import Observation
-from smartcity.wifi import jobs, services
+from smartcity.wifi import jobs, nodelist, services
 from smartcity.wifi.models import Hotspot
 from tests.conftest import World, count
 from tests.web.conftest import Browser, main_text
@@ -73,17 +77,130 @@ def test_a_list_makes_hotspots_with_three_datastreams_and_no_address_is_stored(
     assert "dd-stadt-altmarkt" in text
     for identifying in IDENTIFYING:
         assert identifying not in text, identifying
+    # A router without a hostname, and one named after its MAC: each is called after a piece
+    # of its keyed hash, so the MAC reaches no Thing, page, map, open data or case.
+    assert read(world, "meshviewer_unnamed.json", NOW).new == 2
+    unnamed = sorted(name for name in hotspots(world) if name.startswith("Hotspot "))
+    assert len(unnamed) == 2
+    assert all(re.fullmatch(r"Hotspot [0-9a-f]{8}", name) for name in unnamed)
+    text = stored_text(world.platform)
+    for identifying in IDENTIFYING:
+        assert identifying not in text, identifying
 
 
 def test_the_next_list_writes_only_what_changed(world: World) -> None:
     read(world, "meshviewer.json", NOW)
     before = observations(world)
-    # nodes.json v2 of the same routers: Altmarkt has 5 devices instead of 7, else the same.
+    # nodes.json v2 of two of the routers: Altmarkt has 5 devices instead of 7, else the same;
+    # Postplatz and Wohnzimmer Mustermann are not in it, so they are offline now (Postplatz:
+    # online; Wohnzimmer: online and 2 devices to none).
     applied = read(world, "nodes_v2.json", NOW)
-    assert (applied.new, applied.known) == (0, 2)
-    assert applied.observations == 1
-    assert observations(world) == before + 1
+    assert (applied.new, applied.known, applied.missing) == (0, 2, 2)
+    assert applied.observations == 1 + 3
+    assert observations(world) == before + 1 + 3
     assert hotspots(world)["dd-stadt-altmarkt"].clients == 5
+    # The same again: nothing changed.
+    assert read(world, "nodes_v2.json", NOW).observations == 0
+
+
+def test_a_hotspot_missing_from_the_next_list_is_offline_and_opens_its_case(
+    world: World, platform: Platform, client: TestClient
+) -> None:
+    read(world, "meshviewer.json", NOW)
+    assert hotspots(world)["dd-stadt-postplatz"].online is True
+    read(world, "nodes_v2.json", NOW)
+    found = hotspots(world)
+    assert found["dd-stadt-altmarkt"].online is True
+    # Offline, last seen when the list last named them (not later).
+    postplatz, wohnzimmer = found["dd-stadt-postplatz"], found["Wohnzimmer Mustermann"]
+    assert (postplatz.online, postplatz.clients) == (False, 0)
+    assert postplatz.last_seen == datetime(2026, 12, 3, 9, 59, 57, tzinfo=UTC)
+    assert (wohnzimmer.online, wohnzimmer.clients) == (False, 0)
+    assert wohnzimmer.last_seen == datetime(2026, 12, 3, 9, 59, 50, tzinfo=UTC)
+    api = {h["name"]: h for h in client.get("/dresden/api/v1/wifi/hotspots").json()}
+    assert api["dd-stadt-postplatz"]["online"] is False
+    opened = jobs.check_outages(platform, NOW + timedelta(hours=1)).opened
+    names = {found[name].hotspot.id: name for name in found}
+    assert sorted(names[o.hotspot_id] for o in opened) == [
+        "Wohnzimmer Mustermann",
+        "dd-stadt-albertplatz",
+        "dd-stadt-postplatz",
+    ]
+
+
+def test_a_large_list_is_written_in_pieces_one_bulk_write_takes(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One bulk write takes 5 rows here; the list brings 12 values (4 hotspots, 3 each).
+    prepare = bulk.prepare
+
+    def small(*args: Any, **kwargs: Any) -> Any:
+        return prepare(*args, **{**kwargs, "max_rows": 5})
+
+    monkeypatch.setattr(bulk, "MAX_ROWS", 5)
+    monkeypatch.setattr(bulk, "prepare", small)
+    applied = read(world, "meshviewer.json", NOW)
+    assert applied.observations == 12
+    assert observations(world) == 12
+    assert hotspots(world)["dd-stadt-altmarkt"].clients == 7
+
+
+def test_one_municipality_failing_leaves_the_others_their_lists(
+    world: World,
+    platform: Platform,
+    node_server: tuple[str, Served],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url, served = node_server
+    served.body = node_list("meshviewer.json")
+    set_url(world, url)
+    with world.tenant(world.radebeul) as db:
+        services.set_source(db, url=url, name_prefix="", offline_minutes=30, actor="test")
+    apply = services.apply
+
+    def failing(db: Any, municipality: Any, *args: Any, **kwargs: Any) -> Any:
+        if municipality.slug == "dresden":
+            raise RuntimeError("the database went away")
+        return apply(db, municipality, *args, **kwargs)
+
+    monkeypatch.setattr(services, "apply", failing)
+    # Each municipality is read at its own time.
+    times = iter([NOW, NOW + timedelta(seconds=7)])
+    monkeypatch.setattr(jobs, "utcnow", lambda: next(times))
+    assert jobs.fetch_lists(platform) == {
+        "dresden": "The node list could not be applied (RuntimeError).",
+        "radebeul": "read",
+    }
+    with world.tenant(world.dresden) as db:
+        source = services.source_of(db)
+        assert (source.ok, source.checked_at, source.etag) == (False, NOW, "")
+        assert services.states(db) == []
+    with world.tenant(world.radebeul) as db:
+        source = services.source_of(db)
+        assert (source.ok, source.checked_at) == (True, NOW + timedelta(seconds=7))
+        assert len(services.states(db)) == 4
+
+
+def test_an_address_with_user_and_password_is_refused_and_kept_nowhere(
+    world: World, platform: Platform, utility: Browser
+) -> None:
+    address = "https://stadtwerke:geheim123@karte.example.org/data/meshviewer.json"
+    refused = utility.submit(
+        f"{STAFF}/quelle", {"url": address, "name_prefix": "", "offline_minutes": "30"}
+    )
+    assert refused.status_code == 422
+    assert "ohne Benutzername und Passwort" in main_text(refused)
+    assert "geheim123" not in refused.text
+    assert "geheim123" not in stored_text(platform)
+    with world.tenant(world.dresden) as db, pytest.raises(InvalidInput) as wrong:
+        services.set_source(
+            db,
+            url="https://nutzer@karte.example.org/",
+            name_prefix="",
+            offline_minutes=30,
+            actor="test",
+        )
+    assert wrong.value.errors == {"url": "credentials"}
 
 
 def test_a_name_prefix_leaves_private_routers_out(world: World) -> None:
@@ -204,6 +321,11 @@ def test_upload_over_the_api_and_who_may(
     refused = admin.post(path, content=b"not json")
     assert refused.status_code == 422
     assert refused.headers["content-type"].startswith("application/problem+json")
+    # A list over the limit: refused with the reason, not a server error.
+    too_many = [{"node_id": "x"}] * (nodelist.MAX_NODES + 1)
+    large = admin.post(path, content=json.dumps({"nodes": too_many}).encode())
+    assert large.status_code == 422
+    assert f"more than {nodelist.MAX_NODES} nodes" in large.text
     assert public(app).post(path, content=node_list("nodes_v2.json")).status_code == 401
     clerk = Browser(new_client())
     clerk.login("dd.clerk.a")

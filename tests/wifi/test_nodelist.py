@@ -104,6 +104,24 @@ def test_odd_values_are_read_safely() -> None:
         0,
         None,
     )
-    # A router without a name is called by its id; negative counts are none.
-    assert (second.name, second.clients) == ("bb", 0)
+    # A router without a name gets none here (never its id, which is derived from its MAC;
+    # the hotspot is named after its keyed hash when stored); negative counts are none.
+    assert (second.name, second.clients) == ("", 0)
     assert listing.skipped == 3
+
+
+@pytest.mark.parametrize(
+    "hostname",
+    ["c04a00dd692a", "ffdd-C0:4A:00:DD:69:2A", "node_c0-4a-00-dd-69-2a", "c04a.00dd.692a"],
+)
+def test_a_name_holding_the_routers_mac_is_not_kept(hostname: str) -> None:
+    node = {
+        "node_id": "C04A00DD692A",
+        "hostname": hostname,
+        "location": {"latitude": 51.0, "longitude": 13.7},
+    }
+    [found] = parse(json.dumps({"nodes": [node]}).encode()).nodes
+    assert found.name == ""
+    # Another router's MAC, or hex that is not a MAC id, is a name like any other.
+    other = dict(node, node_id="e894f6a1b2c3")
+    assert parse(json.dumps({"nodes": [other]}).encode()).nodes[0].name == hostname.strip()

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from smartcity.cases.models import Case
 from smartcity.core.platform import Platform
 from smartcity.wifi import jobs, services
-from smartcity.wifi.models import Outage
+from smartcity.wifi.models import Outage, WifiSource
 from tests.conftest import World, create_observations
 from tests.wifi.conftest import read, set_url
 
@@ -74,3 +74,5 @@ def test_no_case_before_the_allowed_time_and_none_for_hotspots_online(
     assert [name for name, _, _ in outages(world)] == ["dd-stadt-albertplatz"]
     # Radebeul has no hotspots: nothing is opened there, and no source row is made.
     assert jobs.check_outages(platform, NOW + timedelta(hours=9)).opened == []
+    with world.tenant(world.radebeul) as db:
+        assert db.scalar(select(WifiSource)) is None

@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from smartcity.wifi.nodelist import NodeListBroken, _
+from smartcity.core.web.i18n import gettext_noop as _
+from smartcity.wifi.nodelist import NodeListBroken
 from smartcity.wifi.settings import WifiSettings
 
 

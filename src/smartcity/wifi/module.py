@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from smartcity.core.modules import LiveSource, MapLayer, Module, NavEntry, NotPersonal
+from smartcity.core.web.i18n import gettext_noop as _
 from smartcity.wifi import demo
 from smartcity.wifi.jobs import FETCH, OUTAGES
 from smartcity.wifi.map import wifi_datastreams, wifi_features, wifi_things
@@ -13,7 +14,6 @@ from smartcity.wifi.open_data import DATASETS
 from smartcity.wifi.pages import portal_pages, staff_pages
 from smartcity.wifi.permissions import WIFI_MANAGE
 from smartcity.wifi.routes import router
-from smartcity.wifi.words import _
 
 HERE = Path(__file__).parent
 

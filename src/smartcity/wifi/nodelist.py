@@ -3,7 +3,9 @@
 id, and version 2, a list; written by yanic and ffmap-backend).
 
 Only what a hotspot needs is taken: its id (hashed before it is stored), name, position,
-online flag, number of clients and when it was last seen. Everything else a list carries —
+online flag, number of clients and when it was last seen. A name that holds the router's MAC
+(Freifunk firmware's default hostname is often just that) is dropped like a missing one: the
+hotspot then gets a neutral name from its keyed hash (`services`). Everything else a list carries —
 the router's MAC and IP addresses, its owner's contact, its links — is never read into
 our objects, so it cannot reach the database."""
 
@@ -16,14 +18,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from smartcity.core.web.i18n import gettext_noop as _
+
 MAX_NODES = 50_000
 # Control characters have no place in a name shown on a page or a map.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _(message: str) -> str:
-    """Marks a text for the catalogue; pages translate it when they show it."""
-    return message
+# A node id that is a MAC (12 hex digits), and what separates a MAC's bytes in a name.
+_MAC_ID = re.compile(r"[0-9a-f]{12}")
+_SEPARATORS = re.compile(r"[^0-9a-z]")
 
 
 class NodeListBroken(Exception):
@@ -110,16 +112,25 @@ def _node(entry: dict[str, Any]) -> NodeReport | None:
     position = _position(location)
     if position is None:
         return None
+    node_id = node_id.strip().lower()
     text = _CONTROL.sub("", name).strip()[:100] if isinstance(name, str) else ""
     return NodeReport(
-        node_id=node_id.strip().lower(),
-        name=text or node_id.strip()[:100],
+        node_id=node_id,
+        name="" if _holds_mac(text, node_id) else text,
         lat=position[0],
         lon=position[1],
         online=online is True,
         clients=_count(clients) if online is True else 0,
         last_seen=_time(entry.get("lastseen")),
     )
+
+
+def _holds_mac(name: str, node_id: str) -> bool:
+    """Whether the name carries the router's MAC (its node id), with or without separators
+    (`c04a00dd692a`, `C0:4A:00:DD:69:2A`, `ffdd-c0-4a-00-dd-69-2a`)."""
+    if not _MAC_ID.fullmatch(node_id):
+        return False
+    return node_id in _SEPARATORS.sub("", name.lower())
 
 
 def _position(location: object) -> tuple[float, float] | None:

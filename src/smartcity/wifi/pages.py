@@ -19,11 +19,12 @@ from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import layout, near
 from smartcity.core.web.deps import FormDep, PageDep, form_text, staff_page
 from smartcity.core.web.i18n import current_language, gettext_
+from smartcity.core.web.i18n import gettext_noop as _
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
 from smartcity.wifi import nodelist, outages, services
 from smartcity.wifi.permissions import WIFI_MANAGE
-from smartcity.wifi.words import STATE_WORDS, _, state_key
+from smartcity.wifi.words import STATE_WORDS, state_key
 
 portal_pages = APIRouter(prefix="/{municipality}/wlan", include_in_schema=False)
 staff_pages = APIRouter(prefix="/{municipality}/verwaltung/wlan", include_in_schema=False)
@@ -32,10 +33,12 @@ Short = Annotated[str, Query(max_length=100)]
 # A node list sent through the form; the platform's request limit applies first.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
+# What a field of the settings needs; the portal's coordinates are explained by core.web.near.
 HINTS = {
-    "lat": _("A latitude between -90 and 90, e.g. 51.0504."),
-    "lon": _("A longitude between -180 and 180, e.g. 13.7373."),
     "url": _("An address that starts with https://, or empty."),
+    "url:credentials": _(
+        "An address without a user name or password: the node list must be public."
+    ),
     "name_prefix": _("At most 50 characters, or empty."),
     "offline_minutes": _("A whole number of minutes between 5 and 10080 (a week)."),
 }
@@ -187,7 +190,13 @@ def set_source(
             actor=state.principal.actor,
         )
     except InvalidInput as exc:
-        errors = {name: gettext_(HINTS[name]) for name in exc.errors}
+        errors = {
+            name: gettext_(HINTS.get(f"{name}:{reason}", HINTS[name]))
+            for name, reason in exc.errors.items()
+        }
+        if exc.errors.get("url") == "credentials":
+            # A refused address may carry a password: it is not written back into the page.
+            values["url"] = ""
         return _overview(
             request,
             state,

@@ -26,6 +26,7 @@ from smartcity.core.db import utcnow
 from smartcity.core.errors import InvalidInput
 from smartcity.core.spatial import great_circle_m
 from smartcity.core.tenancy.models import Municipality
+from smartcity.core.web.i18n import gettext_noop as _
 from smartcity.sensorthings import latest
 from smartcity.sensorthings.created import EntitiesCreated
 from smartcity.sensorthings.ingest import bulk
@@ -33,7 +34,7 @@ from smartcity.sensorthings.ingest.store import ObservationStore
 from smartcity.sensorthings.ingest.targets import TargetCache
 from smartcity.sensorthings.provisioning import StreamSpec, create_thing
 from smartcity.wifi.models import Hotspot, WifiSource
-from smartcity.wifi.nodelist import NodeList, NodeListBroken, _
+from smartcity.wifi.nodelist import NodeList, NodeListBroken
 
 SYSTEM_ACTOR = "system:wifi"
 OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
@@ -62,13 +63,23 @@ def node_key(source: WifiSource, node_id: str) -> str:
     return hmac.new(source.node_salt.encode(), node_id.encode(), hashlib.sha256).hexdigest()
 
 
+def neutral_name(key: str) -> str:
+    """The name of a router whose list gives none we may keep (none, or one holding its
+    MAC): a piece of its keyed hash, which tells nothing about the router."""
+    return f"Hotspot {key[:8]}"
+
+
 def set_source(
     db: Session, *, url: str, name_prefix: str, offline_minutes: int, actor: str
 ) -> WifiSource:
     url = url.strip()
     parts = urlsplit(url)
     errors = {}
-    if url and (parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 500):
+    if "@" in parts.netloc:
+        # user:password@ (checked first, so that no refused address is shown again with its
+        # password): never stored, audited or shown; a node list is public anyway.
+        errors["url"] = "credentials"
+    elif url and (parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 500):
         errors["url"] = "invalid"
     if len(name_prefix.strip()) > 50:
         errors["name_prefix"] = "too long"
@@ -129,6 +140,8 @@ class Applied:
     new: int = 0
     known: int = 0
     left_out: int = 0
+    # Known hotspots the list no longer names: written as offline.
+    missing: int = 0
     observations: int = 0
 
 
@@ -207,7 +220,9 @@ def apply(
     now: datetime | None = None,
 ) -> Applied:
     """Take a node list in: new routers become hotspots, and each hotspot's online state,
-    clients and last-seen time are written as Observations where they changed."""
+    clients and last-seen time are written as Observations where they changed. A list is
+    the whole network: a known hotspot it does not name (any more) is written as offline,
+    its last-seen time unchanged, so it is no longer shown online and its outage opens."""
     now = now or utcnow()
     at = min(listing.timestamp or now, now)
     source = source_of(db)
@@ -220,17 +235,23 @@ def apply(
             applied.left_out += 1
             continue
         key = node_key(source, node.node_id)
+        name = node.name or neutral_name(key)
         hotspot = known.get(key)
         if hotspot is None:
-            hotspot = add_hotspot(db, key=key, name=node.name, lat=node.lat, lon=node.lon)
+            hotspot = add_hotspot(db, key=key, name=name, lat=node.lat, lon=node.lon)
             known[key] = hotspot
             applied.new += 1
         else:
             applied.known += 1
-            if (hotspot.name, hotspot.lat, hotspot.lon) != (node.name, node.lat, node.lon):
-                hotspot.name, hotspot.lat, hotspot.lon = node.name, node.lat, node.lon
+            if (hotspot.name, hotspot.lat, hotspot.lon) != (name, node.lat, node.lon):
+                hotspot.name, hotspot.lat, hotspot.lon = name, node.lat, node.lon
                 hotspot.updated_at = now
         wanted.append((hotspot, node.online, node.clients, node.last_seen))
+    named = {entry[0].id for entry in wanted}
+    for hotspot in known.values():
+        if hotspot.id not in named:
+            applied.missing += 1
+            wanted.append((hotspot, False, 0, None))
     ids = _write_changes(db, municipality.id, wanted, at)
     applied.observations = len(ids)
     if ids:
@@ -261,7 +282,12 @@ def apply(
         action="wifi.list_read",
         resource_type="wifi_source",
         resource_id=str(source.id),
-        changes={"format": listing.format, "new": applied.new, "known": applied.known},
+        changes={
+            "format": listing.format,
+            "new": applied.new,
+            "known": applied.known,
+            "missing": applied.missing,
+        },
     )
     return applied
 
@@ -319,8 +345,17 @@ def _write_changes(
     ]
     # With the session given, the cache looks up in this transaction (new Datastreams too).
     targets = TargetCache(sessionmaker(bind=engine), 0)
-    _, good = bulk.prepare(payload, targets, municipality_id, db)
-    return ObservationStore(engine).write_on(db.connection(), [o for _, o in good])
+    store = ObservationStore(engine)
+    ids: list[int] = []
+    # Each group is one value; a list of up to MAX_NODES routers (three values each) is
+    # written in pieces of what one bulk write takes.
+    step = bulk.MAX_ROWS
+    for start in range(0, len(payload), step):
+        _answers, good = bulk.prepare(
+            payload[start : start + step], targets, municipality_id, db, max_rows=step
+        )
+        ids += store.write_on(db.connection(), [o for _, o in good])
+    return ids
 
 
 # ---- current state -----------------------------------------------------------------------

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-
-def _(message: str) -> str:
-    """Marks a text for the catalogue; pages translate it when they show it."""
-    return message
-
+from smartcity.core.web.i18n import gettext_noop as _
 
 STATE_WORDS = {"online": _("online"), "offline": _("offline"), "unknown": _("no report yet")}
 # Map colours: online, offline, no report (contrast ≥ 3:1 against the map's tiles).
