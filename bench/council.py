@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -30,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from bench.run import drop_postgres, percentile, postgres_database
+from bench.run import percentile, run_backends
 from smartcity.core.db import transaction, utcnow
 from smartcity.core.platform import Platform
 from smartcity.core.settings import Settings
@@ -184,22 +183,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=24)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="postgresql")
     args = parser.parse_args()
-    reports = []
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.backend in ("sqlite", "both"):
-            directory = Path(tmp) / "sqlite"
-            directory.mkdir()
-            url = f"sqlite:///{directory / 'bench.sqlite3'}"
-            reports.append(run_backend("sqlite", url, directory, args))
-        if args.backend in ("postgresql", "both"):
-            url_pg = postgres_database()
-            if url_pg is not None:
-                directory = Path(tmp) / "postgresql"
-                directory.mkdir()
-                try:
-                    reports.append(run_backend("postgresql", url_pg, directory, args))
-                finally:
-                    drop_postgres(url_pg)
+    reports = run_backends(
+        args.backend, lambda name, url, directory: run_backend(name, url, directory, args)
+    )
     print(json.dumps(reports, indent=2))
 
 

@@ -41,7 +41,6 @@ import base64
 import json
 import random
 import statistics
-import tempfile
 import threading
 import time
 import uuid
@@ -55,7 +54,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy import func, select
 
-from bench.run import drop_postgres, percentile, postgres_database, start_server
+from bench.run import percentile, run_backends, start_server
 from smartcity.core.db import transaction, utcnow
 from smartcity.core.identity.apikeys import create_api_key
 from smartcity.core.platform import Platform
@@ -393,22 +392,9 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--mail", action="store_true")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args(argv)
-    reports = []
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.backend in ("sqlite", "both"):
-            directory = Path(tmp) / "sqlite"
-            directory.mkdir()
-            url = f"sqlite:///{directory / 'bench.sqlite3'}"
-            reports.append(run_backend("sqlite", url, directory, args))
-        if args.backend in ("postgresql", "both"):
-            url_pg = postgres_database()
-            if url_pg is not None:
-                directory = Path(tmp) / "postgresql"
-                directory.mkdir()
-                try:
-                    reports.append(run_backend("postgresql", url_pg, directory, args))
-                finally:
-                    drop_postgres(url_pg)
+    reports = run_backends(
+        args.backend, lambda name, url, directory: run_backend(name, url, directory, args)
+    )
     print(json.dumps(reports, indent=2))
     return reports
 

@@ -29,7 +29,6 @@ import json
 import random
 import secrets
 import statistics
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -40,7 +39,7 @@ from urllib.parse import urlencode
 import httpx
 from sqlalchemy import func, insert, select
 
-from bench.run import drop_postgres, percentile, postgres_database, start_server
+from bench.run import percentile, run_backends, start_server
 from smartcity.citizen import login as citizen_login
 from smartcity.core.db import transaction, utcnow
 from smartcity.core.platform import Platform
@@ -215,22 +214,9 @@ def main() -> None:
     parser.add_argument("--tally", type=int, default=100_000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
-    reports = []
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.backend in ("sqlite", "both"):
-            directory = Path(tmp) / "sqlite"
-            directory.mkdir()
-            url = f"sqlite:///{directory / 'bench.sqlite3'}"
-            reports.append(run_backend("sqlite", url, directory, args))
-        if args.backend in ("postgresql", "both"):
-            url_pg = postgres_database()
-            if url_pg is not None:
-                directory = Path(tmp) / "postgresql"
-                directory.mkdir()
-                try:
-                    reports.append(run_backend("postgresql", url_pg, directory, args))
-                finally:
-                    drop_postgres(url_pg)
+    reports = run_backends(
+        args.backend, lambda name, url, directory: run_backend(name, url, directory, args)
+    )
     print(json.dumps(reports, indent=2))
 
 

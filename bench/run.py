@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import Connection, create_engine, text
@@ -249,31 +250,50 @@ def drop_postgres(url: str) -> None:
     admin.dispose()
 
 
+# What a benchmark measures on one database: its name ("sqlite", "postgresql"), its URL and
+# a data directory of its own; the report.
+BackendRun = Callable[[str, str, Path], dict[str, Any]]
+
+
+def run_backends(backend: str, run: BackendRun) -> list[dict[str, Any]]:
+    """`run` on each database `--backend` names ("sqlite", "postgresql" or "both"): SQLite in
+    a file of a temporary directory, PostgreSQL in a database made for the run and dropped
+    afterwards (skipped when the server is not reachable); the reports in that order."""
+    reports = []
+    with tempfile.TemporaryDirectory() as tmp:
+        if backend in ("sqlite", "both"):
+            directory = Path(tmp) / "sqlite"
+            directory.mkdir()
+            reports.append(run("sqlite", f"sqlite:///{directory / 'bench.sqlite3'}", directory))
+        if backend in ("postgresql", "both"):
+            url = postgres_database()
+            if url is not None:
+                directory = Path(tmp) / "postgresql"
+                directory.mkdir()
+                try:
+                    reports.append(run("postgresql", url, directory))
+                finally:
+                    drop_postgres(url)
+    return reports
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--requests", type=int, default=2000)
     args = parser.parse_args()
-    reports = []
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.backend in ("sqlite", "both"):
-            data = Path(tmp) / "sqlite"
-            reports.append(
-                run_backend("SQLite", f"sqlite:///{data}/bench.sqlite3", data, args.requests)
-            )
-        if args.backend in ("postgresql", "both"):
-            url = postgres_database()
-            if url:
-                try:
-                    reports.append(run_backend("PostgreSQL", url, Path(tmp) / "pg", args.requests))
-                finally:
-                    drop_postgres(url)
+    # The table below names the databases as docs/performance.md does.
+    shown = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+    reports = run_backends(
+        args.backend,
+        lambda name, url, directory: run_backend(shown[name], url, directory, args.requests),
+    )
     print(json.dumps(reports, indent=2))
     print()
     print("| backend | measurement | p50 ms | p95 ms | req/s (8 threads) |")
     print("|---|---|---|---|---|")
     for report in reports:
-        for label, figures in report["results"].items():  # type: ignore[attr-defined]
+        for label, figures in report["results"].items():
             if isinstance(figures, dict):
                 rate = figures.get("req_per_s_8_threads")
                 print(
