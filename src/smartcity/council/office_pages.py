@@ -24,7 +24,7 @@ from smartcity.core.http.deps import (
     TenantDbDep,
     public,
 )
-from smartcity.core.http.middleware import CONTENT_SECURITY_POLICY
+from smartcity.core.http.middleware import CONTENT_SECURITY_POLICY, content_security_policy
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import layout
 from smartcity.core.web.deps import FormDep, PageDep, form_text, staff_page
@@ -73,10 +73,7 @@ def media_policy(origins: list[str]) -> str:
     for media (and for the HLS player's segment requests)."""
     if not origins:
         return CONTENT_SECURITY_POLICY
-    allowed = " ".join(origins)
-    return CONTENT_SECURITY_POLICY.replace(
-        "connect-src 'self';", f"connect-src 'self' {allowed}; media-src 'self' blob: {allowed};"
-    )
+    return content_security_policy({"connect-src": origins, "media-src": ["blob:", *origins]})
 
 
 def meeting_media(

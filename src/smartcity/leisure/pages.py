@@ -18,7 +18,7 @@ from smartcity.citizen.deps import CitizenDep
 from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.core.http.deps import IdPath, MunicipalityDep, PlatformDep, TenantDbDep
-from smartcity.core.http.middleware import CONTENT_SECURITY_POLICY
+from smartcity.core.http.middleware import content_security_policy, permissions_policy
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import i18n, layout
 from smartcity.core.web.deps import FormDep, PageDep, form_text, row_id, staff_page
@@ -89,10 +89,9 @@ PAYMENT_LABELS = {
 # A staff action sent from a booking's page (`office_pages`) leads back to it.
 BACK_TO_ORDER = "buchung"
 SCAN_CLASSES = {scans.OK: "success", scans.PROOF: "warning", scans.EXITED: "info"}
-# The platform's policy, plus WebAssembly for the scanner page's QR reader.
-SCANNER_POLICY = CONTENT_SECURITY_POLICY.replace(
-    "script-src 'self';", "script-src 'self' 'wasm-unsafe-eval';"
-)
+# The platform's policies, plus WebAssembly and the camera for the scanner page's QR reader.
+SCANNER_POLICY = content_security_policy({"script-src": ["'wasm-unsafe-eval'"]})
+SCANNER_PERMISSIONS = permissions_policy("camera")
 
 
 def today(municipality: Municipality) -> date:
@@ -1428,7 +1427,7 @@ def _gate(
     # The camera QR reader (static/scanner.js): this page may use the camera and compile the
     # reader's WebAssembly, which it loads from us like everything else.
     page.headers["content-security-policy"] = SCANNER_POLICY
-    page.headers["permissions-policy"] = "geolocation=(self), camera=(self), microphone=()"
+    page.headers["permissions-policy"] = SCANNER_PERMISSIONS
     return page
 
 

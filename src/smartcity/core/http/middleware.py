@@ -10,7 +10,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,17 +35,48 @@ LATENCY = Histogram(
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 # Our pages load nothing from third parties; inline scripts are not allowed either.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
+POLICY_DIRECTIVES: dict[str, tuple[str, ...]] = {
+    "default-src": ("'self'",),
+    "script-src": ("'self'",),
+    "style-src": ("'self'",),
+    "img-src": ("'self'", "data:", "https:"),
+    "connect-src": ("'self'",),
+    "font-src": ("'self'",),
+    "object-src": ("'none'",),
+    "base-uri": ("'none'",),
+    "form-action": ("'self'",),
+    "frame-ancestors": ("'none'",),
+}
+# Browser features: the maps may locate the user; nothing else is allowed.
+PERMISSIONS: dict[str, str] = {"geolocation": "(self)", "camera": "()", "microphone": "()"}
+
+
+def content_security_policy(extra: Mapping[str, Sequence[str]] | None = None) -> str:
+    """The platform's content security policy, with `extra` sources allowed per directive
+    (e.g. `{"script-src": ["'wasm-unsafe-eval'"]}` for a page compiling WebAssembly). A
+    directive the platform does not name starts from `default-src`'s sources, as a browser
+    would fall back to them."""
+    directives = {name: list(sources) for name, sources in POLICY_DIRECTIVES.items()}
+    for name, sources in (extra or {}).items():
+        found = directives.setdefault(name, list(POLICY_DIRECTIVES["default-src"]))
+        found.extend(source for source in sources if source not in found)
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
+
+
+def permissions_policy(*allowed: str) -> str:
+    """The platform's permissions policy, with the `allowed` features (e.g. "camera")
+    allowed for our own pages."""
+    features = {**PERMISSIONS, **dict.fromkeys(allowed, "(self)")}
+    return ", ".join(f"{feature}={value}" for feature, value in features.items())
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 SECURITY_HEADERS = [
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
     (b"x-frame-options", b"DENY"),
-    (b"permissions-policy", b"geolocation=(self), camera=(), microphone=()"),
+    (b"permissions-policy", permissions_policy().encode()),
     (b"cross-origin-opener-policy", b"same-origin"),
     # Answers may carry personal data (cases, applications): nobody keeps a copy unless the
     # route says it may (static assets, public photos set their own Cache-Control).
@@ -67,7 +98,7 @@ def tile_origin(tile_url: str) -> str:
 def security_headers(image_origin: str = "") -> list[tuple[bytes, bytes]]:
     if not image_origin:
         return SECURITY_HEADERS
-    policy = CONTENT_SECURITY_POLICY.replace("data: https:;", f"data: https: {image_origin};")
+    policy = content_security_policy({"img-src": [image_origin]})
     return [(b"content-security-policy", policy.encode()), *SECURITY_HEADERS[1:]]
 
 
