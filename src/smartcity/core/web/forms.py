@@ -20,14 +20,42 @@ entry, is committed. Any other service error becomes the error page, in the read
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
 
 from smartcity.core.errors import InvalidInput, ServiceError
 from smartcity.core.web.i18n import gettext_
 
 # Where a message that names no field is shown (the form's error summary).
 GENERAL = "_"
+# The hint for a field without one of its own, unless the hints name one under OTHER.
+CHECK = "Please check this entry."
+OTHER = "*"
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(
+    model: type[M],
+    data: Mapping[str, Any],
+    hints: Mapping[str, str],
+    fields: Mapping[str, str] | None = None,
+) -> tuple[M | None, dict[str, str]]:
+    """The form's values as `model`, or what is wrong with which form field: the field's hint
+    from `hints` (English message ids of the module's catalogue; `hints[OTHER]` for a field
+    without one) in the reader's language, one per field. `fields` names the form field of a
+    model field where the two differ."""
+    try:
+        return model.model_validate(data), {}
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for error in exc.errors():
+            where = [str(part) for part in error["loc"] if not isinstance(part, int)]
+            name = where[-1] if where else "form"
+            hint = hints.get(name) or hints.get(OTHER, CHECK)
+            errors.setdefault((fields or {}).get(name, name), gettext_(hint))
+        return None, errors
 
 
 def field_errors(exc: InvalidInput, fallback: str = GENERAL) -> dict[str, str]:
