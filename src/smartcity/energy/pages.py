@@ -7,21 +7,21 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from smartcity.core.db import utcnow
-from smartcity.core.errors import Conflict, InvalidInput, NotFound
+from smartcity.core.errors import Conflict, NotFound
 from smartcity.core.http.deps import IdPath, MunicipalityDep, TenantDbDep
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import layout
 from smartcity.core.web.deps import FormDep, form_text, staff_page
+from smartcity.core.web.forms import OTHER, parse, submit
 from smartcity.core.web.i18n import current_language, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
@@ -40,7 +40,6 @@ from smartcity.energy.vocabulary import (
 staff_pages = APIRouter(prefix="/{municipality}/verwaltung/energie", include_in_schema=False)
 Manager = Annotated[WebState, Depends(staff_page(ENERGY_MANAGE))]
 Year = Annotated[str, Query(max_length=8)]
-M = TypeVar("M", bound=BaseModel)
 
 HINTS = {
     "name": _("At most 200 characters."),
@@ -61,6 +60,7 @@ HINTS = {
     "heat_kwh_m2": _("kWh per m² and year, a number of 0 or more."),
     "electricity_kwh_m2": _("kWh per m² and year, a number of 0 or more."),
     "source": _("Where the figures come from, 3 to 300 characters."),
+    OTHER: _("Please check this entry."),
 }
 ANOMALY_WORDS = {
     "jump": _("sudden rise"),
@@ -84,19 +84,24 @@ MONTH_NAMES = (
 
 
 def _number(text: str) -> str:
+    """A coordinate or the gas factor with a decimal comma or point: within their ranges
+    (±180, 5 to 15) "51.050" or "10.125" can only be decimals."""
     return text.strip().replace(",", ".")
 
 
-def _parse(model: type[M], data: dict[str, Any]) -> tuple[M | None, dict[str, str]]:
-    try:
-        return model.model_validate(data), {}
-    except ValidationError as exc:
-        errors: dict[str, str] = {}
-        for error in exc.errors():
-            where = [str(part) for part in error["loc"] if not isinstance(part, int)]
-            name = where[-1] if where else "form"
-            errors.setdefault(name, gettext_(HINTS.get(name, _("Please check this entry."))))
-        return None, errors
+def _amounts(
+    values: dict[str, Any], names: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The values with the named fields read as meter readings are (`readings_import.number`:
+    "1.234" could be 1234 or 1.234, so it is refused, not guessed; what cannot be read
+    becomes None for the model to refuse), and the ambiguity message of each such field."""
+    read = {**values, **{n: readings_import.number(values[n]) for n in names}}
+    doubts = {
+        n: readings_import.ambiguity(values[n])
+        for n in names
+        if readings_import.ambiguous(values[n])
+    }
+    return read, doubts
 
 
 def _labels() -> dict[str, str]:
@@ -219,10 +224,9 @@ def overview(
     return _overview(request, state, db, municipality, year_text=jahr)
 
 
-def _done(municipality: Municipality, where: str = "") -> Response:
-    return RedirectResponse(
-        f"/{municipality.slug}/verwaltung/energie{where}?gespeichert", status_code=303
-    )
+def _saved(municipality: Municipality, where: str = "") -> str:
+    """Where a form goes after saving: the page, with the note that it was saved."""
+    return f"/{municipality.slug}/verwaltung/energie{where}?gespeichert"
 
 
 @staff_pages.post("/gebaeude")
@@ -232,14 +236,13 @@ def add_building(
     names = ("name", "address", "postal_code", "city", "use_type")
     values: dict[str, Any] = {n: form_text(form, n, 210) for n in names}
     for name in ("floor_area_m2", "lat", "lon"):
-        values[name] = _number(form_text(form, name, 30))
-    wanted, errors = _parse(BuildingIn, values)
-    if wanted is not None:
-        try:
-            made = services.create_building(db, wanted, actor=state.principal.actor)
-        except Conflict:
-            errors = {"name": gettext_("There is already a building of that name.")}
-    if errors:
+        values[name] = form_text(form, name, 30)
+    data, doubts = _amounts(values, ("floor_area_m2",))
+    data.update(lat=_number(values["lat"]), lon=_number(values["lon"]))
+    wanted, errors = parse(BuildingIn, data, HINTS)
+    errors.update(doubts)
+
+    def again(errors: dict[str, str], status: int) -> Response:
         return _overview(
             request,
             state,
@@ -248,9 +251,17 @@ def add_building(
             form="building",
             values=values,
             errors=errors,
-            status_code=422,
+            status_code=status,
         )
-    return _done(municipality, f"/gebaeude/{made.id}")
+
+    if wanted is None:
+        return again(errors, 422)
+
+    def change() -> str:
+        made = services.create_building(db, wanted, actor=state.principal.actor)
+        return _saved(municipality, f"/gebaeude/{made.id}")
+
+    return submit(change, again, answered={Conflict: "name"})
 
 
 @staff_pages.post("/vergleichswerte")
@@ -259,16 +270,16 @@ def set_reference(
 ) -> Response:
     values: dict[str, Any] = {
         "reference_use_type": form_text(form, "reference_use_type", 40),
-        "heat_kwh_m2": _number(form_text(form, "heat_kwh_m2", 20)),
-        "electricity_kwh_m2": _number(form_text(form, "electricity_kwh_m2", 20)),
+        "heat_kwh_m2": form_text(form, "heat_kwh_m2", 20),
+        "electricity_kwh_m2": form_text(form, "electricity_kwh_m2", 20),
         "source": form_text(form, "source", 310),
     }
-    data = {**values, "use_type": values["reference_use_type"]}
-    del data["reference_use_type"]
-    wanted, errors = _parse(ReferenceIn, data)
-    if "use_type" in errors:
-        errors["reference_use_type"] = errors.pop("use_type")
-    if wanted is None:
+    data, doubts = _amounts(values, ("heat_kwh_m2", "electricity_kwh_m2"))
+    data["use_type"] = data.pop("reference_use_type")
+    wanted, errors = parse(ReferenceIn, data, HINTS, {"use_type": "reference_use_type"})
+    errors.update(doubts)
+
+    def again(errors: dict[str, str], status: int) -> Response:
         return _overview(
             request,
             state,
@@ -277,10 +288,17 @@ def set_reference(
             form="reference",
             values=values,
             errors=errors,
-            status_code=422,
+            status_code=status,
         )
-    services.set_reference(db, wanted, actor=state.principal.actor)
-    return _done(municipality)
+
+    if wanted is None:
+        return again(errors, 422)
+
+    def change() -> str:
+        services.set_reference(db, wanted, actor=state.principal.actor)
+        return _saved(municipality)
+
+    return submit(change, again)
 
 
 def _upload(form: FormData) -> bytes:
@@ -476,18 +494,9 @@ def add_meter(
         "digits": form_text(form, "digits", 5) or None,
         "kwh_per_m3": _number(form_text(form, "kwh_per_m3", 20)) or None,
     }
-    wanted, errors = _parse(MeterIn, values)
-    if wanted is not None:
-        try:
-            building = services.get_building(db, building_id)
-            services.add_meter(db, building, wanted, actor=state.principal.actor)
-        except NotFound as exc:
-            raise NotFound(gettext_("There is no such building.")) from exc
-        except Conflict:
-            errors = {"number": gettext_("There is already a meter with this number.")}
-        except InvalidInput:
-            errors = {"kwh_per_m3": gettext_(HINTS["kwh_per_m3"])}
-    if errors:
+    wanted, errors = parse(MeterIn, values, HINTS)
+
+    def again(errors: dict[str, str], status: int) -> Response:
         return _building_page(
             request,
             state,
@@ -497,9 +506,21 @@ def add_meter(
             form="meter",
             values=values,
             errors=errors,
-            status_code=422,
+            status_code=status,
         )
-    return _done(municipality, f"/gebaeude/{building_id}")
+
+    if wanted is None:
+        return again(errors, 422)
+
+    def change() -> str:
+        try:
+            building = services.get_building(db, building_id)
+        except NotFound as exc:
+            raise NotFound(gettext_("There is no such building.")) from exc
+        services.add_meter(db, building, wanted, actor=state.principal.actor)
+        return _saved(municipality, f"/gebaeude/{building_id}")
+
+    return submit(change, again, answered={Conflict: "number"})
 
 
 @staff_pages.post("/gebaeude/{building_id}/zaehlerwechsel")
@@ -514,14 +535,17 @@ def exchange_meter(
     values: dict[str, Any] = {
         "meter_id": form_text(form, "meter_id", 12),
         "exchanged_at": form_text(form, "exchanged_at", 30),
-        "old_final": _number(form_text(form, "old_final", 30)),
-        "new_start": _number(form_text(form, "new_start", 30)),
+        "old_final": form_text(form, "old_final", 30),
+        "new_start": form_text(form, "new_start", 30),
     }
     at = readings_import.moment(values["exchanged_at"], ZoneInfo(municipality.timezone))
-    wanted, errors = _parse(
+    read, doubts = _amounts(values, ("old_final", "new_start"))
+    wanted, errors = parse(
         ExchangeIn,
-        {"exchanged_at": at, "old_final": values["old_final"], "new_start": values["new_start"]},
+        {"exchanged_at": at, "old_final": read["old_final"], "new_start": read["new_start"]},
+        HINTS,
     )
+    errors.update(doubts)
     if at is None:
         errors["exchanged_at"] = gettext_(HINTS["exchanged_at"])
     try:
@@ -531,12 +555,8 @@ def exchange_meter(
     meter = next((m for m in building.meters if str(m.id) == values["meter_id"]), None)
     if meter is None:
         errors["meter_id"] = gettext_("Please choose a meter of this building.")
-    if wanted is not None and meter is not None and not errors:
-        try:
-            services.record_exchange(db, meter, wanted, actor=state.principal.actor)
-        except Conflict:
-            errors = {"exchanged_at": gettext_("This meter already has an exchange at that time.")}
-    if errors:
+
+    def again(errors: dict[str, str], status: int) -> Response:
         return _building_page(
             request,
             state,
@@ -546,6 +566,15 @@ def exchange_meter(
             form="exchange",
             values=values,
             errors=errors,
-            status_code=422,
+            status_code=status,
         )
-    return _done(municipality, f"/gebaeude/{building_id}")
+
+    if wanted is None or meter is None or errors:
+        return again(errors, 422)
+    chosen, exchange = meter, wanted
+
+    def change() -> str:
+        services.record_exchange(db, chosen, exchange, actor=state.principal.actor)
+        return _saved(municipality, f"/gebaeude/{building_id}")
+
+    return submit(change, again, answered={Conflict: "exchanged_at"})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import unicodedata
 from collections import defaultdict
@@ -27,11 +28,13 @@ from smartcity.core.errors import InvalidInput
 from smartcity.core.platform import Platform
 from smartcity.core.web.i18n import gettext_
 from smartcity.energy import consumption
+from smartcity.energy.consumption import Reading
 from smartcity.energy.models import Meter, MeterExchange
 from smartcity.energy.services import readings_of
 from smartcity.sensorthings.ingest import bulk
 from smartcity.sensorthings.ingest.store import ObservationStore
 from smartcity.sensorthings.ingest.targets import TargetCache
+from smartcity.sensorthings.models import Observation
 
 MAX_BYTES = 2 * 2**20
 MAX_ROWS = 50_000
@@ -83,16 +86,49 @@ def _key(name: str) -> str:
     return "".join(c for c in plain.lower() if c.isalnum())
 
 
+# One separator followed by exactly three digits after one to three digits ("1.234",
+# "1,234"): a thousands separator (German 1.234, English 1,234) or a decimal one (English
+# 1.234, German 1,234)? Refused, not guessed: 1234 read as 1.234 would corrupt a meter's
+# history without anybody noticing.
+AMBIGUOUS = re.compile(r"^[+-]?[1-9]\d{0,2}[.,]\d{3}$")
+# Digits with at most one separator, which is then the decimal one.
+PLAIN = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+# Thousands grouped by points with an optional decimal comma (German: 12.345,6) or grouped
+# by commas with an optional decimal point (English: 12,345.6). A second, different
+# separator or a repeated one tells which is which, so these are read in either convention.
+GERMAN_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?$")
+ENGLISH_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$")
+
+
+def ambiguous(text: str) -> bool:
+    """Whether a number's one separator could mean thousands as well as decimals."""
+    return AMBIGUOUS.match(text.strip().replace(" ", "")) is not None
+
+
 def number(text: str) -> float | None:
-    """A reading as people write it: 1234,5 or 1234.5 or 1.234,5."""
+    """A reading as people write it, in the German or the English convention: 1234,5 or
+    1234.5, 12.345,6 or 12,345.6, 1.234.567; spaces between digit groups are ignored. None
+    for anything else and for the ambiguous 1.234 and 1,234 (`ambiguous`)."""
     value = text.strip().replace(" ", "")
-    if "," in value:
-        value = value.replace(".", "").replace(",", ".")
-    try:
-        parsed = float(value)
-    except ValueError:
+    if AMBIGUOUS.match(value):
         return None
-    return parsed if parsed == parsed and abs(parsed) != float("inf") else None
+    if PLAIN.match(value):
+        found = float(value.replace(",", "."))
+    elif GERMAN_GROUPED.match(value):
+        found = float(value.replace(".", "").replace(",", "."))
+    elif ENGLISH_GROUPED.match(value):
+        found = float(value.replace(",", ""))
+    else:
+        return None
+    return found if math.isfinite(found) else None  # 400 digits are infinity as a float
+
+
+def ambiguity(text: str) -> str:
+    """What is wrong with an ambiguous number (`ambiguous`), in the reader's language."""
+    return gettext_(
+        "“%(text)s” is ambiguous (thousands or decimals?): please write it without thousands "
+        "separators, with at most one decimal comma or point, e.g. 1234,5 or 1234.5"
+    ) % {"text": text.strip()[:40]}
 
 
 def moment(text: str, zone: ZoneInfo) -> datetime | None:
@@ -148,7 +184,11 @@ def parse(db: Session, data: bytes, zone: ZoneInfo, now: datetime) -> list[Row]:
     where = {
         name: header.index(name) for name in (METER, TIME, READING, NEW_START) if name in header
     }
-    meters = {m.number.casefold(): m for m in db.scalars(select(Meter))}
+    # Meter numbers are compared without case (a CSV names "s-1" for "S-1"); meters that
+    # differ only in case (created before that was refused) are told apart by the exact number.
+    meters: dict[str, list[Meter]] = defaultdict(list)
+    for found in db.scalars(select(Meter).order_by(Meter.id)):
+        meters[found.number.casefold()].append(found)
     problems: list[str] = []
     rows: list[Row] = []
     seen: set[tuple[int, datetime]] = set()
@@ -164,8 +204,27 @@ def parse(db: Session, data: bytes, zone: ZoneInfo, now: datetime) -> list[Row]:
             index = where.get(name)
             return cells[index].strip() if index is not None and index < len(cells) else ""
 
-        meter = meters.get(cell(METER).casefold())
-        if meter is None:
+        if any(extra.strip() for extra in cells[len(header) :]):
+            # "S-1,01.03.2026,1234,5" in a comma-separated file: the reading would be 1234.
+            wrong.append(
+                gettext_(
+                    "the line has more cells than the first line has columns (a decimal comma "
+                    "in a comma-separated file? Then put the reading in quotes)"
+                )
+            )
+        named = meters.get(cell(METER).casefold(), [])
+        meter = next((m for m in named if m.number == cell(METER)), None)
+        if meter is None and len(named) == 1:
+            meter = named[0]
+        if meter is None and named:
+            wrong.append(
+                gettext_(
+                    "“%(number)s” could be any of the meters %(numbers)s; please write the "
+                    "number exactly as the meter's"
+                )
+                % {"number": cell(METER)[:40], "numbers": ", ".join(m.number for m in named)}
+            )
+        elif meter is None:
             wrong.append(
                 gettext_("there is no meter “%(number)s”") % {"number": cell(METER)[:40]}
                 if cell(METER)
@@ -180,7 +239,9 @@ def parse(db: Session, data: bytes, zone: ZoneInfo, now: datetime) -> list[Row]:
         elif at > now + timedelta(minutes=5):
             wrong.append(gettext_("the time lies in the future"))
         value = number(cell(READING))
-        if value is None or value < 0:
+        if ambiguous(cell(READING)):
+            wrong.append(ambiguity(cell(READING)))
+        elif value is None or value < 0:
             wrong.append(
                 gettext_("“%(text)s” is not a meter reading (a number of 0 or more)")
                 % {"text": cell(READING)[:40]}
@@ -193,7 +254,9 @@ def parse(db: Session, data: bytes, zone: ZoneInfo, now: datetime) -> list[Row]:
         new_start = None
         if cell(NEW_START):
             new_start = number(cell(NEW_START))
-            if new_start is None or new_start < 0:
+            if ambiguous(cell(NEW_START)):
+                wrong.append(ambiguity(cell(NEW_START)))
+            elif new_start is None or new_start < 0:
                 wrong.append(
                     gettext_("“%(text)s” is not the new meter's start reading")
                     % {"text": cell(NEW_START)[:40]}
@@ -221,26 +284,30 @@ def _line(line: int, wrong: list[str]) -> str:
 
 
 def _against_stored(db: Session, rows: list[Row]) -> list[str]:
-    """Readings already stored at the same time, and readings lower than the one before them
-    that neither an exchange nor the counter running over explains."""
+    """Readings and exchanges already stored at the same time, and readings lower than the one
+    before them that neither an exchange nor the counter running over explains."""
     by_meter: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
         by_meter[row.meter.id].append(row)
-    stored = readings_of(db, [r.meter.datastream_id for r in rows if r.meter.datastream_id])
     problems: dict[int, list[str]] = defaultdict(list)
     for meter_rows in by_meter.values():
         meter = meter_rows[0].meter
-        old = stored.get(meter.datastream_id or 0, [])
+        old = _stored_around(db, meter.datastream_id, meter_rows)
         old_times = {r.at for r in old}
+        exchanged = {e.exchanged_at for e in meter.exchanges}
         for row in meter_rows:
             if row.at in old_times:
                 problems[row.line].append(gettext_("a reading of this meter at this time exists"))
+            if row.new_start is not None and row.at in exchanged:
+                problems[row.line].append(
+                    gettext_("an exchange of this meter at this time is already recorded")
+                )
         exchanges = [
             consumption.Exchange(e.exchanged_at, e.old_final, e.new_start) for e in meter.exchanges
         ] + [
             consumption.Exchange(r.at, r.value, r.new_start)
             for r in meter_rows
-            if r.new_start is not None
+            if r.new_start is not None and r.at not in exchanged
         ]
         new_at = {r.at: r for r in meter_rows}
         everything = [*old, *(consumption.Reading(r.at, r.value) for r in meter_rows)]
@@ -257,6 +324,27 @@ def _against_stored(db: Session, rows: list[Row]) -> list[str]:
                     )
                 )
     return [_line(line, wrong) for line, wrong in sorted(problems.items())]
+
+
+def _stored_around(db: Session, datastream_id: int | None, rows: list[Row]) -> list[Reading]:
+    """The meter's stored readings from the first to the last time of its rows in the file,
+    with the one just before and the one just after (what the file's readings are compared
+    with), oldest first: not the meter's whole history."""
+    if datastream_id is None:
+        return []
+    first, last = min(r.at for r in rows), max(r.at for r in rows)
+    within = readings_of(db, [datastream_id], (first, last)).get(datastream_id, [])
+    time, result = Observation.phenomenon_time_start, Observation.result_number
+    ours = select(time, result).where(
+        Observation.datastream_id == datastream_id, result.is_not(None)
+    )
+    edges = [
+        db.execute(ours.where(time < first).order_by(time.desc(), Observation.id.desc()).limit(1)),
+        db.execute(ours.where(time > last).order_by(time, Observation.id).limit(1)),
+    ]
+    found = [row for row in (e.one_or_none() for e in edges) if row is not None]
+    neighbours = [Reading(at, float(value)) for at, value in found if value is not None]
+    return sorted([*within, *neighbours], key=lambda r: r.at)
 
 
 def import_readings(

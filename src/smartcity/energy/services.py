@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from smartcity.core.audit import services as audit
 from smartcity.core.errors import Conflict, InvalidInput
 from smartcity.core.lookup import get_or_404
+from smartcity.core.web.i18n import gettext_
 from smartcity.energy import consumption
 from smartcity.energy.consumption import Anomaly, Interval, Month, Reading
 from smartcity.energy.models import Building, Meter, MeterExchange, ReferenceValue
@@ -26,6 +27,7 @@ from smartcity.energy.vocabulary import (
     OBSERVED_PROPERTY,
     UNIT_DEFINITIONS,
     UNITS,
+    _,
 )
 from smartcity.sensorthings.entities import ENTITY_TYPES
 from smartcity.sensorthings.models import Observation, ObservedProperty, Sensor
@@ -49,7 +51,7 @@ READING_NAMES = {
 
 def create_building(db: Session, wanted: BuildingIn, *, actor: str) -> Building:
     if db.scalar(select(Building.id).where(Building.name == wanted.name)) is not None:
-        raise Conflict(f"There is already a building called {wanted.name!r}.")
+        raise Conflict(_("There is already a building of that name."))
     thing = create_thing(
         db,
         name=wanted.name,
@@ -83,12 +85,24 @@ def get_building(db: Session, building_id: int) -> Building:
 
 def add_meter(db: Session, building: Building, wanted: MeterIn, *, actor: str) -> Meter:
     """A meter and its Datastream on the building's Thing (readings in kWh or m³)."""
-    if db.scalar(select(Meter.id).where(Meter.number == wanted.number)) is not None:
-        raise Conflict(f"There is already a meter {wanted.number!r}.")
+    # The CSV import finds meters by their number without case: "S-1" and "s-1" would be one
+    # meter there. (Numbers are ASCII letters, digits and . - / only, so lower() is exact.)
+    taken = db.scalar(
+        select(Meter.number).where(func.lower(Meter.number) == wanted.number.lower()).limit(1)
+    )
+    if taken is not None:
+        raise Conflict(
+            gettext_(
+                "There is already a meter “%(number)s”; meter numbers that differ only in "
+                "upper and lower case count as the same."
+            )
+            % {"number": taken}
+        )
     if wanted.kind == "gas" and wanted.kwh_per_m3 is None:
-        raise InvalidInput("A gas meter needs its kWh per m³ (calorific value × z-number).")
+        needs = _("A gas meter needs its kWh per m³ (calorific value × z-number).")
+        raise InvalidInput(needs, errors={"kwh_per_m3": needs})
     if building.thing_id is None:
-        raise InvalidInput("This building has no Thing to hang the meter's readings from.")
+        raise InvalidInput(_("This building has no Thing to hang the meter's readings from."))
     unit = UNITS[wanted.kind]
     writer = Writer(db)
     datastream = writer.create(
