@@ -57,7 +57,7 @@ from bench.opendata import database
 from bench.run import percentile
 from smartcity.app import create_app
 from smartcity.core import migrate
-from smartcity.core.db import transaction, utcnow
+from smartcity.core.db import gather_statistics, transaction, utcnow
 from smartcity.core.platform import Platform
 from smartcity.core.settings import Settings
 from smartcity.core.tenancy.models import Municipality
@@ -444,9 +444,8 @@ def main() -> None:
         else:
             # SQLite gathers no statistics by itself: without them its planner reads a page's
             # embedded files through the municipality index (all 30,000 files) instead of the
-            # parent's. The platform's job `council.statistics` does this at start-up and daily.
-            with platform.engine.begin() as connection:
-                connection.exec_driver_sql("ANALYZE")
+            # parent's. What the platform's job `core.statistics` does at start-up and daily.
+            gather_statistics(platform.engine)
         app = create_app(platform=platform, run_broker=False, run_jobs=False)
         settled(app)
         with TestClient(app) as client:

@@ -28,6 +28,7 @@ from smartcity.core.modules import (
     Retention,
 )
 from smartcity.core.signing.routes import router as signing_router
+from smartcity.core.statistics import STATISTICS
 from smartcity.core.tenancy.routes import router as tenancy_router
 
 module = Module(
@@ -68,7 +69,7 @@ module = Module(
         audit_router,
         signing_router,
     ),
-    jobs=(LOGIN_HOUSEKEEPING, MAIL, CHECKPOINTS),
+    jobs=(LOGIN_HOUSEKEEPING, MAIL, CHECKPOINTS, STATISTICS),
     retention_jobs=(LOGIN_RETENTION, MAIL_RETENTION),
     personal_data=(
         PersonalData(

@@ -36,7 +36,6 @@ from smartcity.council.session.permissions import (
     COUNCIL_SESSION_RUN,
     COUNCIL_SESSION_TAKE_PART,
 )
-from smartcity.council.statistics import STATISTICS
 
 HERE = Path(__file__).parent
 
@@ -89,7 +88,6 @@ module = Module(
     portal_navigation=(NavEntry("ratsinfo", "Council", order=20),),
     datasets=DATASETS,
     channel_proposals=(upcoming_meetings,),
-    jobs=(STATISTICS,),
     personal_data=(
         *SESSION_PERSONAL_DATA,
         PersonalData(

@@ -22,8 +22,9 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, func, inspect, or_, select, true
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Mapper, Session, aliased
 
+from smartcity.core.db import among
 from smartcity.core.errors import ServiceError
 from smartcity.core.tenancy.models import Municipality
 from smartcity.council.models import (
@@ -41,7 +42,6 @@ from smartcity.council.models import (
     Tracked,
 )
 from smartcity.council.session import oparl_votes
-from smartcity.council.sql import among
 
 SCHEMA = "https://schema.oparl.org/1.1/"
 VERSION_PATH = "oparl/v1.1"
@@ -110,19 +110,19 @@ def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-_PLAIN: dict[type[Tracked], Select[Any]] = {}
-
-
 def plain(model: type[Tracked]) -> Select[Any]:
     """All of a model's columns as plain rows (attribute access by column name) instead of ORM
     objects: a page embeds up to a thousand objects, and building an ORM object per row (its
     state, identity map entry, attribute instrumentation) took longer than the queries. The
     columns are the mapped attributes, so the session's tenant scope still applies."""
-    found = _PLAIN.get(model)
-    if found is None:
-        columns = inspect(model).column_attrs
-        found = _PLAIN[model] = select(*(getattr(model, c.key) for c in columns))
-    return found
+    return _plain(inspect(model))
+
+
+# Built once per model, keyed by its mapper (a class is hashable, but mypy cannot tell of a
+# `type[Tracked]`); a statement is immutable, so every page may share it.
+@cache
+def _plain(mapper: Mapper[Any]) -> Select[Any]:
+    return select(*(getattr(mapper.class_, c.key) for c in mapper.column_attrs))
 
 
 def clean(document: Mapping[str, Any]) -> Doc:
@@ -205,6 +205,12 @@ class Kind:
     listed: Callable[[], ColumnElement[bool]]
     # Rows answered as deleted (beyond `listed`): a tombstone, or withdrawn after publication.
     known: Callable[[], ColumnElement[bool]]
+    # `listed` for a few rows chosen by key, where it differs: their parents looked up by key
+    # instead of every listed parent of the Body being collected.
+    listed_by_key: Callable[[], ColumnElement[bool]] | None = None
+
+    def listed_few(self) -> ColumnElement[bool]:
+        return (self.listed_by_key or self.listed)()
 
 
 def _not_deleted(model: type[Tracked]) -> Callable[[], ColumnElement[bool]]:
@@ -242,8 +248,16 @@ KINDS: dict[str, Kind] = {
             Consultation,
             _consultation_listed,
             _consultation_known,
+            lambda: _consultation_listed(correlated=True),
         ),
-        Kind("File", "file", CouncilFile, _file_listed, lambda: CouncilFile.was_public.is_(True)),
+        Kind(
+            "File",
+            "file",
+            CouncilFile,
+            _file_listed,
+            lambda: CouncilFile.was_public.is_(True),
+            lambda: _file_listed(correlated=True),
+        ),
         Kind("Location", "location", CouncilLocation, _not_deleted(CouncilLocation), _always),
         Kind("Membership", "membership", Membership, _not_deleted(Membership), _always),
     )
@@ -836,13 +850,14 @@ def list_page(
             chosen.order_by(model.id).offset((query.page - 1) * query.limit).limit(query.limit)
         )
     )
-    rows = (
-        db.execute(plain(model).where(among(db, model.id, ids)).order_by(model.id)).all()
-        if ids
-        else []
-    )
+    by_id = [among(db, model.id, ids)]
     if query.modified_since is None:
-        visible = set(ids)  # without the update mechanism only listed objects are chosen
+        # Listed still: on PostgreSQL each statement sees what was committed before it, and an
+        # object unpublished between the two must not be served in full (it is left out).
+        by_id.append(kind.listed_few())
+    rows = db.execute(plain(model).where(*by_id).order_by(model.id)).all() if ids else []
+    if query.modified_since is None:
+        visible = {row.id for row in rows}  # without the update mechanism only listed ones
     else:
         visible = set(db.scalars(select(model.id).where(among(db, model.id, ids), kind.listed())))
     links = {"first": query.link(base, 1), "self": query.link(base, query.page)}

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smartcity.core.db import among
 from smartcity.council.models import Organization, Person
 from smartcity.council.session.models import Ballot, Vote
-from smartcity.council.sql import among
 
 PROPERTY = "smartcity:votes"
 CHOICE_NAMES = {"yes": "yes", "no": "no", "abstain": "abstention", "biased": "biased"}
