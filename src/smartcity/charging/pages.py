@@ -5,11 +5,10 @@ the locations with their EVSEs, operators, ad-hoc tariffs and the roaming partne
 from __future__ import annotations
 
 import contextlib
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -31,6 +30,7 @@ from smartcity.core.http.deps import IdPath, MunicipalityDep, TenantDbDep
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import layout, near
 from smartcity.core.web.deps import FormDep, PageDep, form_text, staff_page
+from smartcity.core.web.forms import OTHER, parse
 from smartcity.core.web.i18n import current_language, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
@@ -40,7 +40,6 @@ portal_pages = APIRouter(prefix="/{municipality}/laden", include_in_schema=False
 staff_pages = APIRouter(prefix="/{municipality}/verwaltung/laden", include_in_schema=False)
 Manager = Annotated[WebState, Depends(staff_page(CHARGING_MANAGE))]
 Short = Annotated[str, Query(max_length=100)]
-M = TypeVar("M", bound=BaseModel)
 
 # What is wrong with a field, in words (English message ids).
 HINTS = {
@@ -62,6 +61,7 @@ HINTS = {
     "postal_code": _("At most 10 characters."),
     "address": _("Street and number, at most 45 characters."),
     "city": _("At most 45 characters."),
+    OTHER: _("Please check this entry."),
 }
 PAYMENT = ("CONTACTLESS_CARD_SUPPORT", "CREDIT_CARD_PAYABLE", "DEBIT_CARD_PAYABLE", "RFID_READER")
 
@@ -90,23 +90,6 @@ def _words() -> dict[str, Any]:
     }
 
 
-def _parse(
-    model: type[M], data: dict[str, Any], fields: dict[str, str] | None = None
-) -> tuple[M | None, dict[str, str]]:
-    """The form as `model`, or what is wrong with which form field (in the page's language);
-    `fields` names the form field of a model field where the two differ."""
-    try:
-        return model.model_validate(data), {}
-    except ValidationError as exc:
-        errors: dict[str, str] = {}
-        for error in exc.errors():
-            where = [str(part) for part in error["loc"] if not isinstance(part, int)]
-            name = where[-1] if where else "form"
-            hint = HINTS.get(name, _("Please check this entry."))
-            errors.setdefault((fields or {}).get(name, name), gettext_(hint))
-        return None, errors
-
-
 def _optional(form: FormData, name: str) -> str | None:
     return form_text(form, name, 50) or None
 
@@ -131,7 +114,7 @@ def near_me(
         ort,
         lat,
         lon,
-        places_named=lambda text: [near.Place(p.name, p.lat, p.lon) for p in _places(db, text)],
+        places_named=lambda text: _places(db, text),
         unknown=gettext_("We know no place called “%(text)s”. Try a street, a square or a stop."),
     )
     errors, origin = start.errors, start.place
@@ -160,11 +143,11 @@ def near_me(
     )
 
 
-def _places(db: Session, text: str) -> list[services.Place]:
+def _places(db: Session, text: str) -> list[near.Place]:
     """Charging locations, then public transport stops, whose name contains the text."""
     found = services.places_named(db, text)
     found += [
-        services.Place(stop.name, stop.lat, stop.lon)
+        near.Place(stop.name, stop.lat, stop.lon)
         for stop in departures.search(db, text, limit=8)
         if stop.lat is not None and stop.lon is not None
     ]
@@ -277,7 +260,7 @@ def add_operator(
     }
     data = {**values, "name": values["operator_name"]}
     del data["operator_name"]
-    wanted, errors = _parse(OperatorIn, data, {"name": "operator_name"})
+    wanted, errors = parse(OperatorIn, data, HINTS, {"name": "operator_name"})
     if wanted is not None:
         try:
             services.create_operator(db, wanted, actor=state.principal.actor)
@@ -311,8 +294,8 @@ def add_tariff(
     }
     data = {k: v for k, v in values.items() if not k.startswith("tariff_")}
     data.update(operator_id=values["tariff_operator"], ocpi_id=values["tariff_ocpi_id"])
-    wanted, errors = _parse(
-        TariffIn, data, {"operator_id": "tariff_operator", "ocpi_id": "tariff_ocpi_id"}
+    wanted, errors = parse(
+        TariffIn, data, HINTS, {"operator_id": "tariff_operator", "ocpi_id": "tariff_ocpi_id"}
     )
     if wanted is not None:
         try:
@@ -355,7 +338,7 @@ def add_location(
     values["parking_type"] = _optional(form, "parking_type")
     values["green_energy"] = form_text(form, "green_energy", 5) == "1"
     values["time_zone"] = municipality.timezone
-    wanted, errors = _parse(LocationIn, values)
+    wanted, errors = parse(LocationIn, values, HINTS)
     if wanted is not None:
         try:
             made = services.create_location(db, wanted, actor=state.principal.actor)
@@ -382,7 +365,9 @@ def add_partner(
     request: Request, state: Manager, form: FormDep, db: TenantDbDep, municipality: MunicipalityDep
 ) -> Response:
     values = {"partner_name": form_text(form, "partner_name", 200)}
-    wanted, errors = _parse(PartnerIn, {"name": values["partner_name"]}, {"name": "partner_name"})
+    wanted, errors = parse(
+        PartnerIn, {"name": values["partner_name"]}, HINTS, {"name": "partner_name"}
+    )
     if wanted is None:
         return _overview(
             request,
@@ -503,7 +488,9 @@ def add_evse(
     )
     values: dict[str, Any] = {n: form_text(form, n, 60) for n in names}
     capabilities = [c for c in form.getlist("capabilities") if isinstance(c, str)]
-    power_kw = near.number(values["max_electric_power"]) if values["max_electric_power"] else None
+    power_kw = (
+        near.typed_number(values["max_electric_power"]) if values["max_electric_power"] else None
+    )
     if power_kw is not None and not 0 < power_kw <= 1000:
         power_kw = None  # 1e308 kW would overflow; ConnectorIn allows up to 1,000 kW.
     data = {
@@ -523,7 +510,7 @@ def add_evse(
             }
         ],
     }
-    wanted, errors = _parse(EvseIn, data)
+    wanted, errors = parse(EvseIn, data, HINTS)
     if values["max_electric_power"] and power_kw is None:
         errors["max_electric_power"] = gettext_(HINTS["max_electric_power"])
     if wanted is not None and not errors:

@@ -34,6 +34,7 @@ from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, InvalidInput
 from smartcity.core.lookup import get_or_404
 from smartcity.core.spatial import great_circle_m
+from smartcity.core.web.near import Place
 from smartcity.sensorthings import latest
 from smartcity.sensorthings.provisioning import StreamSpec, create_thing
 
@@ -352,13 +353,6 @@ def nearest(
         if state.in_service and (state.available > 0 or not only_free)
     ]
     return sorted(found, key=lambda n: n.distance_m)[:limit]
-
-
-@dataclass(frozen=True)
-class Place:
-    name: str
-    lat: float
-    lon: float
 
 
 def places_named(db: Session, text: str, limit: int = 8) -> list[Place]:

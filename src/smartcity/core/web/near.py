@@ -27,8 +27,9 @@ class Origin:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def number(text: str) -> float | None:
-    """A coordinate as people type it (a decimal comma allowed); None for anything else."""
+def typed_number(text: str) -> float | None:
+    """A decimal number as people type it (a coordinate, a power; a decimal comma allowed);
+    None for anything else, infinity and NaN included."""
     try:
         value = float(text.replace(",", "."))
     except ValueError:
@@ -52,7 +53,7 @@ def origin(
     errors: dict[str, str] = {}
     text = ort.strip()
     if lat.strip() or lon.strip():
-        y, x = number(lat.strip()), number(lon.strip())
+        y, x = typed_number(lat.strip()), typed_number(lon.strip())
         if y is None or not -90 <= y <= 90:
             errors["lat"] = gettext_("A latitude between -90 and 90, e.g. 51.0504.")
         if x is None or not -180 <= x <= 180:
