@@ -93,9 +93,11 @@ def utility(app: Any, world: World) -> TestClient:
 
 def trip_updates(produced: datetime, trips: list[dict[str, Any]]) -> bytes:
     """A GTFS-Realtime TripUpdates feed: each trip {"trip_id", "start_date"?, "start_time"?,
-    "canceled"?, "delay"?, "stops": [(stop_sequence | None, stop_id, departure_delay | None,
-    skipped?)]}; an extra trip {"trip_id", "added": "ADDED" | "NEW", "route_id", "headsign"?,
-    "times": [(stop_id, departure time (a datetime) | None)]}."""
+    "canceled"?, "relationship"? (DELETED, DUPLICATED, …), "duplicate"? ({"trip_id",
+    "start_date", "start_time"}: the copy's trip_properties), "delay"?, "stops":
+    [(stop_sequence | None, stop_id, departure_delay | None, skipped?)]}; an extra trip
+    {"trip_id", "added": "ADDED" | "NEW", "route_id", "headsign"?, "times": [(stop_id,
+    departure time (a datetime) | None)]}."""
     message = gtfs_realtime_pb2.FeedMessage()
     message.header.gtfs_realtime_version = "2.0"
     message.header.incrementality = gtfs_realtime_pb2.FeedHeader.FULL_DATASET
@@ -123,6 +125,15 @@ def trip_updates(produced: datetime, trips: list[dict[str, Any]]) -> bytes:
                     stop.arrival.time = stop.departure.time = int(moment.timestamp())
         if trip.get("canceled"):
             update.trip.schedule_relationship = gtfs_realtime_pb2.TripDescriptor.CANCELED
+        if trip.get("relationship"):
+            update.trip.schedule_relationship = (
+                gtfs_realtime_pb2.TripDescriptor.ScheduleRelationship.Value(trip["relationship"])
+            )
+        if trip.get("duplicate"):
+            copy = trip["duplicate"]
+            update.trip_properties.trip_id = copy["trip_id"]
+            update.trip_properties.start_date = copy["start_date"]
+            update.trip_properties.start_time = copy["start_time"]
         if trip.get("delay") is not None:
             update.delay = trip["delay"]
         for sequence, stop_id, delay, *skipped in trip.get("stops", []):

@@ -220,6 +220,10 @@ def test_extra_trips_are_marked_on_the_boards_in_the_api_and_in_the_back_office(
     office = main_text(utility.get("/dresden/verwaltung/oepnv"))
     assert "Ignorierte Zusatzfahrten" in office
     assert "1 (unbekannte Linie oder Haltestellen oder keine Zeiten)" in office
+    assert (
+        "Kopien von Fahrplanfahrten (DUPLICATED) werden noch nicht angezeigt; sie zählen zu den "
+        "ignorierten Zusatzfahrten." in office
+    )
     sources = utility.get("/dresden/api/v1/transit/sources").json()
     states = {s["kind"]: s for s in sources["realtime"]}
     assert states["trip_updates"]["ignored_extra_trips"] == 1

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from google.transit import gtfs_realtime_pb2
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 
 from smartcity.core.platform import Platform
 from smartcity.transit import departures, feeds, jobs, realtime
@@ -361,3 +362,114 @@ def test_stale_realtime_shows_neither_extra_trips_nor_run_delays(timetable: Worl
     markt = board_at(timetable, "S2", SATURDAY)
     assert markt.realtime == "stale"
     assert shown(markt)[:2] == [("F1", "08:00", None, False), ("F1", "08:10", None, False)]
+
+
+def test_a_duplicated_trip_is_not_applied_to_the_original_and_is_counted(
+    timetable: World,
+) -> None:
+    # A copy of T1 forty minutes later: its delay is the copy's, not T1's. It comes before the
+    # update for T1 itself, which is the one that applies.
+    keep(
+        timetable,
+        trip_updates(
+            NOW,
+            [
+                {
+                    "trip_id": "T1",
+                    "relationship": "DUPLICATED",
+                    "duplicate": {
+                        "trip_id": "T1-copy",
+                        "start_date": "20260603",
+                        "start_time": "08:40:00",
+                    },
+                    "stops": [(1, "S1a", 2400)],
+                },
+                {"trip_id": "T1", "delay": 120},
+                {"trip_id": "T2", "relationship": "DUPLICATED", "delay": 2400},
+            ],
+        ),
+    )
+    with timetable.tenant(timetable.dresden) as db:
+        state = db.scalar(select(RealtimeFeed).where(RealtimeFeed.kind == realtime.TRIP_UPDATES))
+        assert state is not None
+        assert (state.entities, state.ignored_added, state.extra_trips) == (1, 2, 0)
+        assert [(u.trip_id, u.relationship) for u in db.scalars(select(TripUpdate))] == [
+            ("T1", "SCHEDULED")
+        ]
+    assert shown(board_at(timetable, "S2")) == [
+        ("T1", "08:05", "08:07", False),
+        ("T2", "08:25", None, False),
+    ]
+
+
+def test_an_update_naming_the_service_day_wins_over_one_that_does_not(timetable: World) -> None:
+    keep(
+        timetable,
+        trip_updates(
+            NOW,
+            [
+                {"trip_id": "T1", "delay": 600},
+                {"trip_id": "T1", "start_date": "20260603", "delay": 120},
+                {"trip_id": "T2", "delay": 60},
+                {"trip_id": "T2", "delay": 300},
+            ],
+        ),
+    )
+    # T1: the one naming 3 June; T2: neither names a day, the first in the feed.
+    assert shown(board_at(timetable, "S1")) == [
+        ("T1", "08:00", "08:02", False),
+        ("T2", "08:20", "08:21", False),
+    ]
+
+
+def test_a_deleted_trip_is_left_off_the_board(timetable: World) -> None:
+    keep(
+        timetable,
+        trip_updates(
+            SATURDAY,
+            [
+                {"trip_id": "F1", "start_time": "08:10:00", "relationship": "DELETED"},
+            ],
+        ),
+        at=SATURDAY,
+    )
+    # Only the 08:10 run of the frequency-based trip is deleted; a cancelled one would show.
+    assert shown(board_at(timetable, "S2", SATURDAY))[:3] == [
+        ("F1", "08:00", None, False),
+        ("F1", "08:20", None, False),
+        ("F1", "08:30", None, False),
+    ]
+    keep(timetable, trip_updates(NOW, [{"trip_id": "T1", "relationship": "DELETED"}]))
+    assert shown(board_at(timetable, "S1")) == [("T2", "08:20", None, False)]
+
+
+def test_boards_look_for_extra_trips_only_when_the_poll_kept_some(timetable: World) -> None:
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    def extra_queries() -> list[str]:
+        return [s for s in statements if "transit_rt_trip" in s and "relationship IN" in s]
+
+    extra = {
+        "trip_id": "E1",
+        "added": "ADDED",
+        "route_id": "R1",
+        "times": [("S2", local(2026, 6, 3, 8, 10)), ("S3", local(2026, 6, 3, 8, 15))],
+    }
+    keep(timetable, trip_updates(NOW, [{"trip_id": "T1", "delay": 60}, extra]))
+    with timetable.tenant(timetable.dresden) as db:
+        state = db.scalar(select(RealtimeFeed).where(RealtimeFeed.kind == realtime.TRIP_UPDATES))
+        assert state is not None
+        assert (state.entities, state.extra_trips) == (2, 1)
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        assert [d.trip_id for d in board_at(timetable, "S2").departures] == ["T1", "E1", "T2"]
+        assert len(extra_queries()) == 1
+        statements.clear()
+        keep(timetable, trip_updates(NOW, [{"trip_id": "T1", "delay": 60}]))
+        assert [d.trip_id for d in board_at(timetable, "S2").departures] == ["T1", "T2"]
+        assert extra_queries() == []
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)

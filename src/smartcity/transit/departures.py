@@ -1,8 +1,8 @@
 """The next departures at a stop or station: the timetable of the service days that reach
 into the window (calendar, exceptions, times past 24:00, frequency-based trips), with the
 realtime delays and cancellations when they are fresh (for a frequency-based trip, of the
-run the update names by its start time), the extra trips the realtime data add, and the
-service alerts.
+run the update names by its start time; a deleted trip is left off), the extra trips the
+realtime data add, and the service alerts.
 
 GTFS times count from "noon minus 12 hours" of the service day in the agency's time zone,
 which is midnight except on the days clocks change; so a service day's times are turned into
@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from smartcity.core.db import among
 from smartcity.core.errors import NotFound
 from smartcity.core.web.i18n import gettext_
 from smartcity.transit import feeds
@@ -178,8 +179,8 @@ def board(
     zone_name = feeds.agency_timezone(db, feed.id) or fallback_timezone
     zone = ZoneInfo(zone_name)
     end = now + timedelta(minutes=minutes)
-    updates_fresh, realtime_state, realtime_at = _freshness(db, TRIP_UPDATES, now)
-    alerts_fresh, _, _ = _freshness(db, ALERTS, now)
+    updates_fresh, realtime_state, realtime_at, updates = _freshness(db, TRIP_UPDATES, now)
+    alerts_fresh, _, _, _ = _freshness(db, ALERTS, now)
     since = now - LOOKBACK if updates_fresh else now
 
     found: list[Departure] = []
@@ -202,8 +203,9 @@ def board(
             found.append(departure)
 
     if updates_fresh and found:
-        _apply_trip_updates(db, feed.id, found)
-    if updates_fresh:
+        found = _apply_trip_updates(db, feed.id, found)
+    # The last poll says whether it kept extra trips: most boards need not look for them.
+    if updates_fresh and updates is not None and updates.extra_trips:
         found += _extra_trips(db, feed.id, by_id, station, zone, now - LOOKBACK, end)
     shown = [
         d
@@ -227,13 +229,17 @@ def board(
     )
 
 
-def _freshness(db: Session, kind: str, now: datetime) -> tuple[bool, str, datetime | None]:
+def _freshness(
+    db: Session, kind: str, now: datetime
+) -> tuple[bool, str, datetime | None, RealtimeFeed | None]:
+    """Whether the realtime data of `kind` are fresh, the board's word for it, when they were
+    produced, and the last poll's state."""
     state = db.scalar(select(RealtimeFeed).where(RealtimeFeed.kind == kind))
     if state is None or state.produced_at is None:
-        return False, "none", None
+        return False, "none", None, state
     limit = feeds.stale_after(db)
     fresh = now - state.produced_at <= timedelta(seconds=limit)
-    return fresh, "live" if fresh else "stale", state.produced_at
+    return fresh, "live" if fresh else "stale", state.produced_at, state
 
 
 def _columns() -> tuple[Any, ...]:
@@ -364,17 +370,22 @@ def _departure(
     )
 
 
-def _apply_trip_updates(db: Session, feed_id: int, found: list[Departure]) -> None:
-    trip_ids = sorted({d.trip_id for d in found})
+def _apply_trip_updates(db: Session, feed_id: int, found: list[Departure]) -> list[Departure]:
+    """The departures with their trip updates applied, without those of deleted trips."""
+    if not found:
+        return []
     updates: dict[str, list[TripUpdate]] = {}
-    for start in range(0, len(trip_ids), 500):
-        for update in db.scalars(
-            select(TripUpdate).where(
-                TripUpdate.trip_id.in_(trip_ids[start : start + 500]),
-                TripUpdate.relationship.not_in(EXTRA),
-            )
-        ):
-            updates.setdefault(update.trip_id, []).append(update)
+    for update in db.scalars(
+        select(TripUpdate).where(
+            among(db, TripUpdate.trip_id, {d.trip_id for d in found}),
+            TripUpdate.relationship.not_in(EXTRA),
+        )
+    ):
+        updates.setdefault(update.trip_id, []).append(update)
+    # One update applies to a departure: one that names its service day before one that does
+    # not, else the first in the feed (the rows are stored in the feed's order).
+    for candidates in updates.values():
+        candidates.sort(key=lambda u: (not u.start_date, u.id))
     # Scheduled times of the stops an update names before a departure's stop, for updates that
     # give an absolute time only (its delay is that time minus the scheduled one).
     needed = {
@@ -385,6 +396,7 @@ def _apply_trip_updates(db: Session, feed_id: int, found: list[Departure]) -> No
         if s["seq"] is not None
     }
     scheduled = _scheduled_times(db, feed_id, needed)
+    kept: list[Departure] = []
     for departure in found:
         for update in updates.get(departure.trip_id, ()):
             if update.start_date and update.start_date != departure.service_date.strftime("%Y%m%d"):
@@ -392,8 +404,15 @@ def _apply_trip_updates(db: Session, feed_id: int, found: list[Departure]) -> No
             # A frequency-based trip's update is about the run it names by start time only.
             if departure.frequency_based and _seconds(update.start_time) != departure.run_start:
                 continue
+            # GTFS-Realtime: a DELETED trip is not shown at all (unlike a CANCELED one).
+            if update.relationship == "DELETED":
+                break
             _apply(departure, update, scheduled)
+            kept.append(departure)
             break
+        else:
+            kept.append(departure)
+    return kept
 
 
 def _seconds(text: str) -> int | None:
@@ -411,18 +430,20 @@ def _scheduled_times(
     db: Session, feed_id: int, needed: set[tuple[str, int]]
 ) -> dict[tuple[str, int], tuple[int | None, int | None]]:
     found: dict[tuple[str, int], tuple[int | None, int | None]] = {}
-    trips = sorted({trip for trip, _ in needed})
-    for start in range(0, len(trips), 500):
-        for row in db.execute(
-            select(
-                StopTime.trip_id,
-                StopTime.stop_sequence,
-                StopTime.arrival_secs,
-                StopTime.departure_secs,
-            ).where(StopTime.feed_id == feed_id, StopTime.trip_id.in_(trips[start : start + 500]))
-        ):
-            if (row.trip_id, row.stop_sequence) in needed:
-                found[(row.trip_id, row.stop_sequence)] = (row.arrival_secs, row.departure_secs)
+    if not needed:
+        return found
+    for row in db.execute(
+        select(
+            StopTime.trip_id,
+            StopTime.stop_sequence,
+            StopTime.arrival_secs,
+            StopTime.departure_secs,
+        ).where(
+            StopTime.feed_id == feed_id, among(db, StopTime.trip_id, {trip for trip, _ in needed})
+        )
+    ):
+        if (row.trip_id, row.stop_sequence) in needed:
+            found[(row.trip_id, row.stop_sequence)] = (row.arrival_secs, row.departure_secs)
     return found
 
 
@@ -494,10 +515,10 @@ def _extra_trips(
 ) -> list[Departure]:
     """Departures of the extra trips (ADDED/NEW) at these stops, at the times their updates
     give. As for timetabled trips, the last stop has no departure; a skipped stop none."""
-    updates = list(
-        db.scalars(
-            select(TripUpdate).where(TripUpdate.relationship.in_(EXTRA)).order_by(TripUpdate.id)
-        )
+    # No ORDER BY: the index on (municipality, relationship) answers the query; sorted here.
+    updates = sorted(
+        db.scalars(select(TripUpdate).where(TripUpdate.relationship.in_(EXTRA))),
+        key=lambda u: u.id,
     )
     wanted = [u for u in updates if any(s["stop_id"] in by_id for s in u.stops[:-1])]
     if not wanted:

@@ -237,13 +237,20 @@ class RealtimeFeed(TenantOwned, Base):
     problem: Mapped[str] = mapped_column(String(500), default="")
     entities: Mapped[int] = mapped_column(Integer, default=0)
     unknown_trips: Mapped[int] = mapped_column(Integer, default=0)
-    # Extra trips (ADDED/NEW) the last poll could not show: unknown route or stops, no times.
+    # Extra trips the last poll could not show: ADDED/NEW with an unknown route or stops or
+    # no times, and copies of timetabled trips (DUPLICATED, not shown yet).
     ignored_added: Mapped[int] = mapped_column(Integer, default=0)
+    # Extra trips (ADDED/NEW) the last poll kept: boards only look for them when there are any.
+    extra_trips: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class TripUpdate(TenantOwned, Base):
     __tablename__ = "transit_rt_trip"
-    __table_args__ = (Index("ix_transit_rt_trip_key", "municipality_id", "trip_id"),)
+    __table_args__ = (
+        Index("ix_transit_rt_trip_key", "municipality_id", "trip_id"),
+        # The extra trips (relationship ADDED/NEW) a board looks for.
+        Index("ix_transit_rt_trip_relationship", "municipality_id", "relationship"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     trip_id: Mapped[str] = mapped_column(String(GTFS_ID))
@@ -252,7 +259,7 @@ class TripUpdate(TenantOwned, Base):
     # HH:MM:SS (past 24:00 as GTFS counts) of the run a frequency-based trip's update is
     # about, "" when the update does not say.
     start_time: Mapped[str] = mapped_column(String(8), default="")
-    # SCHEDULED, CANCELED, ADDED, NEW, …
+    # SCHEDULED, CANCELED, DELETED, ADDED, NEW, … (DUPLICATED updates are not kept)
     relationship: Mapped[str] = mapped_column(String(12), default="SCHEDULED")
     # For an extra trip (ADDED/NEW, not in the timetable): its route and where it goes.
     route_id: Mapped[str] = mapped_column(String(GTFS_ID), default="")

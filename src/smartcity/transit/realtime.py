@@ -4,7 +4,9 @@ trip updates and service alerts it carries as the municipality's current realtim
 Each poll replaces the previous state in one transaction; a feed that is not GTFS-Realtime
 leaves it untouched and is reported to the operator. Trip updates for trips the active
 timetable does not know are skipped and counted; extra trips (ADDED/NEW) are kept with their
-route and stops when the timetable knows those, else skipped and counted too."""
+route and stops when the timetable knows those, else skipped and counted too. Copies of a
+timetabled trip (DUPLICATED) are not kept (they are not shown yet) and are counted with the
+ignored extra trips: their updates are about the copy, never about the original trip."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from google.transit import gtfs_realtime_pb2
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
-from smartcity.core.db import table_of
+from smartcity.core.db import among, table_of
 from smartcity.transit.models import (
     Alert,
     RealtimeFeed,
@@ -121,6 +123,9 @@ def _known_trips(db: Session, feed_id: int, trip_ids: Iterable[str]) -> set[str]
 
 # Extra trips that are not in the timetable: ADDED, and NEW where the feed uses the newer name.
 EXTRA = ("ADDED", "NEW")
+# A copy of a timetabled trip at another time: its update (the copy's delays) must not be
+# applied to the original trip. Not shown yet: counted with the ignored extra trips.
+DUPLICATED = "DUPLICATED"
 
 
 def store_trip_updates(
@@ -129,11 +134,15 @@ def store_trip_updates(
     """Replace the trip updates with those of `message` (for the active timetable)."""
     updates: list[Any] = []
     extra: list[Any] = []
+    duplicated = 0
     for entity in message.entity:
         if entity.HasField("trip_update"):
             update = entity.trip_update
             name = _TRIP_RELATIONSHIP.Name(update.trip.schedule_relationship)
-            (extra if name in EXTRA else updates).append(update)
+            if name == DUPLICATED:
+                duplicated += 1
+            else:
+                (extra if name in EXTRA else updates).append(update)
     known = _known_trips(db, feed_id, (u.trip.trip_id for u in updates)) if feed_id else set[str]()
     rows: list[dict[str, Any]] = []
     unknown = 0
@@ -169,13 +178,13 @@ def store_trip_updates(
                 (s for s in row["stops"] if s["seq"] is not None), key=lambda s: s["seq"]
             )
     added = _extra_trips(db, feed_id, extra, municipality_id) if feed_id else []
-    ignored = len(extra) - len(added)
+    ignored = len(extra) - len(added) + duplicated
     rows += added
     db.execute(delete(TripUpdate))
     if rows:
         db.execute(table_of(TripUpdate).insert(), rows)
     produced = _produced(message, received_at)
-    _record(db, TRIP_UPDATES, produced, received_at, len(rows), unknown, "", ignored)
+    _record(db, TRIP_UPDATES, produced, received_at, len(rows), unknown, "", ignored, len(added))
     return Stored(produced, len(rows), unknown)
 
 
@@ -231,15 +240,15 @@ def _extra_trips(
 
 
 def _stop_names(db: Session, feed_id: int, stop_ids: set[str]) -> dict[str, str]:
-    ids = sorted(stop_ids)
     names: dict[str, str] = {}
-    for start in range(0, len(ids), 500):
-        for stop_id, name in db.execute(
-            select(Stop.stop_id, Stop.name).where(
-                Stop.feed_id == feed_id, Stop.stop_id.in_(ids[start : start + 500])
-            )
-        ):
-            names[stop_id] = name
+    if not stop_ids:
+        return names
+    for stop_id, name in db.execute(
+        select(Stop.stop_id, Stop.name).where(
+            Stop.feed_id == feed_id, among(db, Stop.stop_id, stop_ids)
+        )
+    ):
+        names[stop_id] = name
     return names
 
 
@@ -282,7 +291,7 @@ def store_alerts(
     if rows:
         db.execute(table_of(Alert).insert(), rows)
     produced = _produced(message, received_at)
-    _record(db, ALERTS, produced, received_at, len(rows), 0, "", 0)
+    _record(db, ALERTS, produced, received_at, len(rows), 0, "", 0, 0)
     return Stored(produced, len(rows), 0)
 
 
@@ -303,6 +312,7 @@ def _record(
     unknown: int,
     problem: str,
     ignored_added: int,
+    extra_trips: int,
 ) -> None:
     state = _state(db, kind)
     if produced is not None:
@@ -310,10 +320,11 @@ def _record(
         state.entities = entities
         state.unknown_trips = unknown
         state.ignored_added = ignored_added
+        state.extra_trips = extra_trips
     state.checked_at = checked
     state.problem = problem[:500]
 
 
 def record_problem(db: Session, kind: str, problem: str, checked: datetime) -> None:
     """A poll that failed: the state we hold stays as it was (and grows stale)."""
-    _record(db, kind, None, checked, 0, 0, problem, 0)
+    _record(db, kind, None, checked, 0, 0, problem, 0, 0)

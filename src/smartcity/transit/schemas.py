@@ -113,8 +113,8 @@ class RealtimeStateOut(BaseModel):
     entities: int
     unknown_trips: int
     ignored_extra_trips: int = Field(
-        description="Extra trips (ADDED/NEW) the last poll could not show: unknown route or "
-        "stops, or no times"
+        description="Extra trips the last poll could not show: ADDED/NEW with an unknown "
+        "route or stops, or no times; and copies of timetabled trips (DUPLICATED, not shown yet)"
     )
 
 
