@@ -14,7 +14,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smartcity.cases.pages import staff_names
 from smartcity.core.db import utcnow
+from smartcity.core.identity import users
 from smartcity.core.identity.models import UserAccount
 from smartcity.core.platform import Platform
 from smartcity.leisure import booking, holds, reports, vouchers
@@ -260,3 +262,32 @@ def test_shares_add_up_to_the_cent() -> None:
 def test_csv_cells_are_no_formulas() -> None:
     body = reports.german_csv(["a", "b"], [["=HYPERLINK(1)", "-5,50"], ["@x", 3]])
     assert body.decode("utf-8-sig").split("\r\n")[1:3] == ["'=HYPERLINK(1);-5,50", "'@x;3"]
+
+
+def test_the_report_and_the_case_pages_name_staff_accounts_alike(world: World) -> None:
+    add_staff(world, "dd.anna", GATE_STAFF, world.dresden)
+    add_staff(world, "dd.nameless", GATE_STAFF, world.dresden)
+    with world.system() as db:
+        anna = db.scalars(select(UserAccount).where(UserAccount.username == "dd.anna")).one()
+        anna.display_name = "Anna Kasse"
+        nameless = db.scalars(
+            select(UserAccount).where(UserAccount.username == "dd.nameless")
+        ).one()
+        nameless.display_name = ""
+        anna_id, nameless_id = anna.id, nameless.id
+    actors = {f"user:{anna_id}", f"user:{nameless_id}", "user:999999", "api-key:3"}
+    with world.tenant(world.dresden) as db:
+        assert reports.account_names(db, actors) == {
+            f"user:{anna_id}": "Anna Kasse (dd.anna)",
+            f"user:{nameless_id}": "dd.nameless",
+            "user:999999": "user:999999",
+            "api-key:3": "api-key:3",
+        }
+        cases_names = staff_names(db, world.dresden)
+        assert cases_names[f"user:{anna_id}"] == cases_names[str(anna_id)] == "Anna Kasse"
+        assert cases_names[f"user:{nameless_id}"] == "dd.nameless"
+        # One mapping of audit actors behind both.
+        assert users.actor_names(db, actors) == {
+            f"user:{anna_id}": "Anna Kasse",
+            f"user:{nameless_id}": "dd.nameless",
+        }

@@ -115,11 +115,12 @@ def staff_names(
 ) -> dict[str, str]:
     """Audit actors ("user:7") and assignee ids by the staff member's name (`staff`: the
     municipality's staff where the caller has read them already)."""
-    names: dict[str, str] = {}
-    for user, _roles in users.staff_of(db, municipality) if staff is None else staff:
-        name = user.display_name or user.username
-        names[f"user:{user.id}"] = name
-        names[str(user.id)] = name
+    accounts = [
+        user for user, _roles in (users.staff_of(db, municipality) if staff is None else staff)
+    ]
+    names = users.actor_names(db, accounts=accounts)
+    # Assignees are stored by the account's id.
+    names |= {str(user.id): names[f"user:{user.id}"] for user in accounts}
     for actor, label in OTHER_ACTORS.items():
         names[actor] = gettext_(label)
     return names

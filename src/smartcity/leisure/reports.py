@@ -28,7 +28,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from smartcity.core.errors import InvalidInput
-from smartcity.core.identity.models import UserAccount
+from smartcity.core.identity import users
 from smartcity.leisure import payments, search
 from smartcity.leisure.models import ORDER_CANCELLED, Facility, Order, Product, Slot, Ticket, Zone
 
@@ -181,16 +181,11 @@ def sold_at(ticket: Ticket, product: Product) -> int:
 def account_names(db: Session, actors: set[str]) -> dict[str, str]:
     """How a report names the accounts (audit names such as "user:12"): the staff member's
     name and login; an API key or anything else by its audit name."""
-    ids = {
-        int(actor.partition(":")[2]): actor
-        for actor in actors
-        if actor.startswith("user:") and actor.partition(":")[2].isdecimal()
+    return {actor: actor for actor in actors} | {
+        actor: name
+        for actor, name in users.actor_names(db, actors, with_login=True).items()
+        if actor in actors
     }
-    names = {actor: actor for actor in actors}
-    if ids:
-        for account in db.scalars(select(UserAccount).where(UserAccount.id.in_(list(ids)))):
-            names[ids[account.id]] = f"{account.display_name} ({account.username})"
-    return names
 
 
 def cash_report(db: Session, facility: Facility, day: date, timezone: str) -> CashReport:

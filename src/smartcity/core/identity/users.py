@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -300,3 +301,32 @@ def role_labels(db: Session, municipality: Municipality, user_id: int) -> list[s
         .order_by(RoleAssignment.role)
     )
     return [_label(assignment) for assignment in assignments]
+
+
+def actor_names(
+    db: Session,
+    actors: Iterable[str] = (),
+    *,
+    accounts: Iterable[UserAccount] | None = None,
+    with_login: bool = False,
+) -> dict[str, str]:
+    """Audit actors of staff accounts ("user:7") by the person's name: the display name (the
+    login where there is none); `with_login` adds the login ("Anna Beispiel (a.beispiel)").
+    The accounts are those the `actors` name (read in one query), or `accounts` where the
+    caller has read them already. Other actors (an API key, "system") are not in the result."""
+    if accounts is None:
+        ids = {
+            int(number)
+            for prefix, _, number in (actor.partition(":") for actor in actors)
+            if prefix == "user" and number.isdecimal()
+        }
+        accounts = (
+            db.scalars(select(UserAccount).where(UserAccount.id.in_(sorted(ids)))) if ids else ()
+        )
+    names: dict[str, str] = {}
+    for account in accounts:
+        name = account.display_name or account.username
+        if with_login and account.display_name:
+            name = f"{account.display_name} ({account.username})"
+        names[f"user:{account.id}"] = name
+    return names
