@@ -22,6 +22,7 @@ from smartcity.core.tenancy.models import Municipality
 from smartcity.leisure import demo, facilities, holds, occupancy_streams, scans
 from smartcity.leisure.models import Facility, Slot, Zone
 from smartcity.leisure.occupancy import occupancy
+from smartcity.sensorthings.models import Observation, Rollup
 from smartcity.sensorthings.writing import Writer
 from tests.conftest import World, free_port
 from tests.leisure.conftest import Pool, book, make_pool, ticket_tokens
@@ -99,6 +100,41 @@ def test_entry_and_exit_are_observations_of_the_zones_datastream(
     assert newest["result"] == 4
     assert set(newest) >= {"phenomenonTime", "resultTime", "FeatureOfInterest"}
     assert token not in str(newest)
+
+
+def test_each_count_is_an_observation_of_the_zones_feature_with_its_rollups(
+    world: World, client: TestClient, pool: Pool
+) -> None:
+    """The first scan's count finds the zone's FeatureOfInterest (the SensorThings writer);
+    the next ones are written the way devices' bulk Observations are, on that feature and
+    with their hourly and daily rollups, in the scan's transaction."""
+    hall = _stream_id(client, "dresden", "Hallenbad Mitte", "Schwimmhalle")
+    order = book(world, world.platform, pool.now_slot, {pool.products["adult"]: 2})
+    [(_, first), (_, second)] = ticket_tokens(world, order)
+    assert _scan(world, world.dresden, first) == scans.OK
+    assert _scan(world, world.dresden, second) == scans.OK
+    assert _results(client, "dresden", hall) == [1, 2]
+    with world.tenant(world.dresden) as db:
+        zone = db.get(Zone, pool.hall)
+        assert zone is not None
+        feature = zone.feature_id
+        features = set(
+            db.scalars(
+                select(Observation.feature_of_interest_id).where(Observation.datastream_id == hall)
+            )
+        )
+        rollups = db.execute(
+            select(Rollup.granularity, Rollup.count, Rollup.total, Rollup.maximum).where(
+                Rollup.datastream_id == hall
+            )
+        ).all()
+    assert feature is not None
+    assert features == {feature}
+    for granularity in ("hour", "day"):
+        buckets = [r for r in rollups if r.granularity == granularity]
+        assert sum(r.count for r in buckets) == 2, granularity
+        assert sum(r.total for r in buckets) == 3, granularity
+        assert max(r.maximum for r in buckets) == 2, granularity
 
 
 def test_a_new_zone_gets_its_datastream_on_the_facilitys_thing(

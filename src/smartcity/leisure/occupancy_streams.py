@@ -13,10 +13,11 @@ data; they carry counts, never a person."""
 
 from __future__ import annotations
 
+import weakref
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from smartcity.core import events
@@ -24,9 +25,11 @@ from smartcity.core.db import utcnow
 from smartcity.core.tenancy.models import Municipality
 from smartcity.leisure.models import Facility, Slot, Ticket, Zone
 from smartcity.leisure.occupancy import inside_now, inside_zone
-from smartcity.sensorthings import rollups
 from smartcity.sensorthings.created import EntitiesCreated
 from smartcity.sensorthings.entities import ENTITY_TYPES
+from smartcity.sensorthings.ingest import rows
+from smartcity.sensorthings.ingest.store import ObservationStore
+from smartcity.sensorthings.ingest.targets import StreamTarget
 from smartcity.sensorthings.latest import newest_results
 from smartcity.sensorthings.models import (
     Datastream,
@@ -36,10 +39,10 @@ from smartcity.sensorthings.models import (
     Thing,
 )
 from smartcity.sensorthings.provisioning import StreamSpec, create_thing
-from smartcity.sensorthings.values import typed_result
 from smartcity.sensorthings.writing import Writer
 
 OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
+COUNT = OM + "OM_CountObservation"
 OCCUPANCY = "urn:smartcity:leisure:occupancy"
 THING_KIND = "leisure-facility"
 FACILITY_KEY = "leisure_facility"
@@ -57,7 +60,7 @@ def _stream(facility: Facility, zone: Zone) -> dict[str, Any]:
             f"Personen jetzt in {zone.name} ({facility.name}), Kapazität {zone.capacity}: "
             "Eintritte minus Ausgänge an der Einlasskontrolle"
         ),
-        "observationType": OM + "OM_CountObservation",
+        "observationType": COUNT,
         "unitOfMeasurement": UNIT,
         "properties": {ZONE_KEY: zone.id, "capacity": zone.capacity},
     }
@@ -227,19 +230,30 @@ def after_scan(db: Session, municipality: Municipality, zone_id: int) -> list[in
             .execution_options(synchronize_session=False)
         )
         return ids
-    now = utcnow()
-    observation = Observation(
-        municipality_id=municipality.id,
-        datastream_id=found.datastream_id,
-        feature_of_interest_id=found.feature_id,
-        phenomenon_time_start=now,
-        **typed_result(count),
+    # The SensorThings bulk path, as for a device's CreateObservations: the row checked as
+    # an Observation of a count Datastream (server time, the zone's feature), inserted with
+    # its rollups in this transaction.
+    target = StreamTarget.datastream(
+        found.datastream_id, municipality.id, municipality.slug, COUNT, found.feature_id
     )
-    db.add(observation)
+    row = rows.from_components(["result"], [count], target, set())
     db.flush()
-    rollups.add_observations(db, [(found.datastream_id, now, float(count))])
-    _announce(db, municipality, [observation.id])
-    return [observation.id]
+    ids = _store(db).write_on(db.connection(), [row])
+    _announce(db, municipality, ids)
+    return ids
+
+
+# One store per database: it looks up the id sequence once (PostgreSQL), not per scan.
+_stores: weakref.WeakKeyDictionary[Engine, ObservationStore] = weakref.WeakKeyDictionary()
+
+
+def _store(db: Session) -> ObservationStore:
+    bind = db.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    store = _stores.get(engine)
+    if store is None:
+        store = _stores[engine] = ObservationStore(engine)
+    return store
 
 
 def sync(db: Session, municipality: Municipality, now: datetime | None = None) -> int:
