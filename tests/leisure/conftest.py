@@ -18,9 +18,11 @@ from smartcity.core.identity import users
 from smartcity.core.identity.permissions import StaffRole
 from smartcity.core.platform import Platform
 from smartcity.core.tenancy.models import Municipality
+from smartcity.core.web import i18n
 from smartcity.leisure import booking, facilities
 from smartcity.leisure.models import Order, Slot
 from smartcity.leisure.permissions import FACILITY_MANAGER, GATE_STAFF
+from smartcity.modules import MODULES, installed_modules
 from tests.conftest import PASSWORD, World
 from tests.web.conftest import Browser
 
@@ -99,6 +101,15 @@ def make_pool(
             slot_at(hall.id, noon),
             slot_at(sauna.id, now),
         )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _catalogues() -> None:
+    """The modules' German texts, as the app adds them: service-level tests read messages in
+    German without having built an app first."""
+    for module in installed_modules(MODULES):
+        if module.translations is not None:
+            i18n.add_catalog(module.translations)
 
 
 @pytest.fixture

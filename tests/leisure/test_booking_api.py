@@ -345,3 +345,32 @@ def test_a_ticket_with_an_age_band_is_booked_only_with_the_ages_confirmed(
     booked = _book(client, partner, pool.later_slot, wanted, ages_confirmed=True)
     assert booked.status_code == 201, booked.text
     assert _slot(world, pool.later_slot)[0] == 2
+
+
+def test_the_product_list_names_the_limits_a_booking_must_keep(
+    world: World, client: TestClient, pool: Pool
+) -> None:
+    with world.tenant(world.dresden) as db:
+        facility = db.get(Facility, pool.facility_id)
+        assert facility is not None
+        child = facilities.add_product(
+            db,
+            facility,
+            facilities.ProductInput("Kinder", "child", 250, age_min=6, age_max=17),
+            "t",
+        ).id
+        group = facilities.add_product(
+            db,
+            facility,
+            facilities.ProductInput(
+                "Schulklasse", "group", 300, 1, 700, min_places=10, max_places=35
+            ),
+            "t",
+        ).id
+    listed = client.get(f"/dresden/api/v1/leisure/facilities/{pool.facility_id}/products")
+    assert listed.status_code == 200
+    by_id = {p["id"]: p for p in listed.json()}
+    limits = ("age_min", "age_max", "min_places", "max_places")
+    assert [by_id[child][k] for k in limits] == [6, 17, None, None]
+    assert [by_id[group][k] for k in limits] == [None, None, 10, 35]
+    assert [by_id[pool.products["adult"]][k] for k in limits] == [None, None, None, None]

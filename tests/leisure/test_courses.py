@@ -11,15 +11,16 @@ from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.exc import IntegrityError
 
 from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, InvalidInput, NotFound
 from smartcity.core.mail.models import OutgoingMail
 from smartcity.core.platform import Platform
 from smartcity.core.signing import services as signing
-from smartcity.leisure import booking, courses, scans, tickets
-from smartcity.leisure.models import CourseDate, Facility, Order, Product, Ticket
+from smartcity.leisure import booking, courses, datasets, occupancy, scans, tickets, week
+from smartcity.leisure.models import CourseDate, Facility, Order, Product, Slot, Ticket
 from tests.conftest import World
 from tests.leisure.conftest import BERLIN, Pool
 from tests.web.conftest import Browser, main_text
@@ -266,6 +267,34 @@ def test_the_ticket_admits_once_at_each_of_its_dates(
     assert "Alle Termine sind vorbei" in after.message
 
 
+def test_a_course_visitor_counts_as_inside_only_until_the_date_ends(
+    world: World, platform: Platform, pool: Pool
+) -> None:
+    starts = _starts(utcnow() + timedelta(minutes=10), 2)
+    course = _course(world, pool, starts)
+    code = _book(world, platform, pool, course)
+    ends = starts[0] + timedelta(minutes=45)
+    with world.tenant(world.dresden) as db:
+        [(ticket, _p)] = booking.tickets_of(db, booking.order_by_code(db, code))
+        entered = scans.scan(db, world.dresden, ticket.code, zone_id=pool.hall, actor="gate")
+        assert entered.result == scans.OK
+        facility = db.get(Facility, pool.facility_id)
+        assert facility is not None
+
+        def hall(at: datetime) -> int:
+            [inside] = [
+                z.inside for z in occupancy.occupancy(db, facility, at) if z.zone_id == pool.hall
+            ]
+            assert occupancy.inside_zone(db, pool.hall, at) == inside
+            return inside
+
+        assert hall(utcnow()) == 1
+        assert hall(ends - timedelta(minutes=1)) == 1
+        # Not four hours as for a multi-use card: the date is over.
+        assert hall(ends + timedelta(minutes=1)) == 0
+        assert datasets.counted_since(db, pool.facility_id, ends + timedelta(minutes=1)) == ends
+
+
 def test_a_ticket_for_one_date_is_valid_only_then(
     world: World, platform: Platform, pool: Pool
 ) -> None:
@@ -445,3 +474,101 @@ def test_a_course_from_the_back_office_to_the_gate(
     scanned = gate.submit("/dresden/verwaltung/einlass", {"code": code, "direction": "entry"})
     assert scanned.status_code == 200
     assert "Termin 1 von 2" in main_text(scanned)
+
+
+def _selects(world: World, call: Callable[[], object], table: str = "") -> int:
+    """How many SELECTs (of `table`, where given) `call` makes."""
+    seen: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and f"FROM {table}" in statement:
+            seen.append(statement)
+
+    event.listen(world.platform.engine, "before_cursor_execute", note)
+    try:
+        call()
+    finally:
+        event.remove(world.platform.engine, "before_cursor_execute", note)
+    return len(seen)
+
+
+def test_cancelling_a_course_reads_its_tickets_once_and_frees_every_date(
+    world: World, platform: Platform, pool: Pool
+) -> None:
+    course = _course(world, pool, _starts(utcnow() + timedelta(days=1), 3))
+    code = _book(world, platform, pool, course, count=2)
+    assert _sold(world, course) == [2, 2, 2]
+
+    def cancel() -> None:
+        with world.tenant(world.dresden) as db:
+            order = booking.cancel(db, booking.order_by_code(db, code), actor="citizen")
+            assert order.state == "cancelled"
+
+    # The deadline and the places given back come from one read of the order's tickets.
+    assert _selects(world, cancel, "leisure_ticket") == 1
+    assert _sold(world, course) == [0, 0, 0]
+
+
+def test_the_courses_page_costs_the_same_queries_for_more_courses(
+    world: World, pool: Pool, manager: Browser
+) -> None:
+    first = _starts(utcnow() + timedelta(days=2), 2)
+    _course(world, pool, first)
+    page = f"/dresden/verwaltung/freizeit/{pool.facility_id}/kurse"
+    assert manager.get(page).status_code == 200  # the process's first copies
+    few = _selects(world, lambda: manager.get(page))
+    second = _starts(utcnow() + timedelta(days=3), 3)
+    third = _starts(utcnow() + timedelta(days=4), 4)
+    _course(world, pool, second)
+    _course(world, pool, third)
+    many = _selects(world, lambda: manager.get(page))
+    assert many == few
+    text = main_text(manager.get(page))
+    for start in [*first, *second, *third]:
+        assert start.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M") in text
+
+
+def test_the_calendar_lists_the_weeks_course_dates_with_their_own_places(
+    world: World, platform: Platform, pool: Pool, manager: Browser
+) -> None:
+    starts = _starts(utcnow() + timedelta(days=1), 2)
+    course = _course(world, pool, starts)
+    with world.tenant(world.dresden) as db:
+        slots_sold = db.scalar(select(func.sum(Slot.sold)))
+    _book(world, platform, pool, course, count=3)
+    day = starts[0].astimezone(BERLIN).date()
+    page = manager.get(f"/dresden/verwaltung/freizeit/{pool.facility_id}/kalender?woche={day}")
+    assert page.status_code == 200
+    text = main_text(page)
+    assert f"Kurse am {day:%d.%m.%Y}" in text
+    start = starts[0].astimezone(BERLIN).strftime("%H:%M")
+    # 3 booked of the date's own 8 places; the second date is next week.
+    assert f"{start} – {_end(starts[0])} Schwimmkurs Anfänger Schwimmhalle 3 8" in text
+    assert text.count("Schwimmkurs Anfänger") == 1
+    assert "eigene Plätze" in text
+    with world.tenant(world.dresden) as db:
+        # The course took no places of the slots at the same time.
+        assert db.scalar(select(func.sum(Slot.sold))) == slots_sold
+        shown = week.week(db, db.get_one(Facility, pool.facility_id), day, "Europe/Berlin")
+        [listed] = [c for d in shown.days for c in d.courses]
+        assert (listed.course, listed.zone, listed.date.sold) == (
+            "Schwimmkurs Anfänger",
+            "Schwimmhalle",
+            3,
+        )
+
+
+def test_a_date_with_sold_tickets_cannot_be_deleted(
+    world: World, platform: Platform, pool: Pool
+) -> None:
+    starts = _starts(utcnow() + timedelta(days=1), 2)
+    course = _course(world, pool, starts)
+    second = _date_ids(world, course)[1]
+    code = _book(world, platform, pool, course, second)
+    # A sold ticket is a cash record: its date is not deleted along with it.
+    with world.tenant(world.dresden) as db, pytest.raises(IntegrityError), db.begin_nested():
+        db.execute(delete(CourseDate).where(CourseDate.id == second))
+    with world.tenant(world.dresden) as db:
+        [(ticket, _p)] = booking.tickets_of(db, booking.order_by_code(db, code))
+        assert ticket.course_date_id == second
+        assert db.get(CourseDate, second) is not None

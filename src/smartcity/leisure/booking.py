@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from smartcity.core.audit import services as audit
@@ -21,13 +21,12 @@ from smartcity.core.mail.services import Attachment, queue_mail
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web.i18n import gettext_
 from smartcity.leisure import payments, tickets, vouchers, waitlist
-from smartcity.leisure.facilities import MAX_GROUP, MAX_PLACES, age_band
+from smartcity.leisure.facilities import MAX_GROUP, MAX_PLACES, age_band, slot_products
 from smartcity.leisure.models import (
     COURSE,
     GROUP,
     HOLD_ACTIVE,
     HOLD_EXPIRED,
-    NOT_FOR_SLOTS,
     ORDER_CANCELLED,
     ORDER_CONFIRMED,
     TICKET_REFUNDED,
@@ -94,16 +93,7 @@ def chosen_products(
     """The products and counts asked for (slot tickets of the slot's facility), and what is
     wrong with them (field name -> message)."""
     errors: dict[str, str] = {}
-    offered = {
-        p.id: p
-        for p in db.scalars(
-            select(Product).where(
-                Product.facility_id == slot.facility_id,
-                Product.active.is_(True),
-                Product.kind.not_in(NOT_FOR_SLOTS),
-            )
-        )
-    }
+    offered = {p.id: p for p in slot_products(db, slot.facility_id)}
     chosen: list[tuple[Product, int]] = []
     for product_id, count in quantities.items():
         product = offered.get(product_id)
@@ -114,11 +104,13 @@ def chosen_products(
             low, high = product.min_places or 1, product.max_places or MAX_GROUP
             if count and not low <= count <= high:
                 errors[f"anzahl-{product_id}"] = (
-                    f"Eine Gruppe ({product.name}) hat mindestens {low} und höchstens {high} "
-                    f"Personen; Sie haben {count} angegeben."
+                    gettext_(
+                        "A group (%(name)s) has at least %(low)s and at most %(high)s persons; "
+                        "you entered %(count)s."
+                    )
                     if count > 0
-                    else f"Bitte eine Zahl von Personen von {low} bis {high} angeben."
-                )
+                    else gettext_("Please enter a number of persons from %(low)s to %(high)s.")
+                ) % {"name": product.name, "low": low, "high": high, "count": count}
             elif count:
                 chosen.append((product, count))
         elif not 0 <= count <= MAX_TICKETS:
@@ -146,8 +138,11 @@ def age_errors(chosen: list[tuple[Product, int]], confirmed: bool) -> dict[str, 
         return {}
     bands = ", ".join(f"{p.name}: {age_band(p.age_min, p.age_max)}" for p in limited)
     return {
-        "ages": f"Bitte bestätigen Sie, dass die Altersgrenze eingehalten ist ({bands}); "
-        "am Einlass wird das Alter geprüft."
+        "ages": gettext_(
+            "Please confirm that the age limits are kept (%(bands)s); ages are checked at the "
+            "entry."
+        )
+        % {"bands": bands}
     }
 
 
@@ -403,22 +398,22 @@ def order_by_id(db: Session, order_id: int) -> Order:
 def cancel_deadline(db: Session, order: Order, facility: Facility, slot: Slot | None) -> datetime:
     """Until when a citizen may cancel: `cancel_hours` before the slot (a course: before its
     first booked date); a multi-use ticket (no slot) until its first day begins."""
+    return _deadline(order, facility, slot, [] if slot is not None else tickets_of(db, order))
+
+
+def _deadline(
+    order: Order, facility: Facility, slot: Slot | None, found: list[tuple[Ticket, Product]]
+) -> datetime:
+    """`cancel_deadline` from the order's tickets (`found`, read by the caller; only needed
+    without a slot), so that a cancellation reads them once."""
     if slot is not None:
         return slot.starts_at - timedelta(hours=facility.cancel_hours)
-    first = db.scalar(select(func.min(Ticket.valid_from)).where(Ticket.order_id == order.id))
-    if not isinstance(first, datetime):
+    starts = [ticket.valid_from for ticket, _ in found if ticket.valid_from is not None]
+    if not starts:
         return order.created_at
-    return first - timedelta(hours=facility.cancel_hours) if is_course(db, order) else first
-
-
-def is_course(db: Session, order: Order) -> bool:
-    kind = db.scalar(
-        select(Product.kind)
-        .join(Ticket, Ticket.product_id == Product.id)
-        .where(Ticket.order_id == order.id)
-        .limit(1)
-    )
-    return kind == COURSE
+    first = min(starts)
+    course = any(product.kind == COURSE for _, product in found)
+    return first - timedelta(hours=facility.cancel_hours) if course else first
 
 
 def _free_course_places(db: Session, found: list[Ticket]) -> None:
@@ -453,12 +448,14 @@ def cancel(
     facility = db.get(Facility, order.facility_id)
     if facility is None or (order.slot_id is not None and slot is None):
         raise NotFound(gettext_("This booking does not exist."))
-    deadline = cancel_deadline(db, order, facility, slot)
+    rows = tickets_of(db, order)
+    course = slot is None and any(product.kind == COURSE for _, product in rows)
+    deadline = _deadline(order, facility, slot, rows)
     if not staff and now > deadline:
-        if slot is None and is_course(db, order):
+        if course:
             raise Conflict(
-                f"Stornieren ist nur bis {facility.cancel_hours} Stunden vor dem ersten Termin "
-                "möglich."
+                gettext_("It can only be cancelled until %(hours)s hours before the first date.")
+                % {"hours": facility.cancel_hours}
             )
         if slot is None:
             raise Conflict(gettext_("It can only be cancelled until its first day of validity."))
@@ -466,9 +463,9 @@ def cancel(
             gettext_("It can only be cancelled until %(hours)s hours before the start.")
             % {"hours": facility.cancel_hours}
         )
-    found = [ticket for ticket, _ in tickets_of(db, order)]
+    found = [ticket for ticket, _ in rows]
     if any(ticket.checked_in_at is not None for ticket in found):
-        raise Conflict("Ein Ticket dieser Buchung wurde schon benutzt.")
+        raise Conflict(gettext_("A ticket of this booking has already been used."))
     # Only one of two cancellations at once (the buyer and the staff, a form sent twice)
     # gives the places and the voucher back.
     claimed = db.execute(
@@ -482,7 +479,7 @@ def cancel(
         return order
     places = sum(ticket.places for ticket in found if ticket.state == TICKET_VALID)
     if slot is None:
-        _free_course_places(db, [t for t, p in tickets_of(db, order) if p.kind == COURSE])
+        _free_course_places(db, [t for t, p in rows if p.kind == COURSE])
     for ticket in found:
         ticket.state = TICKET_REFUNDED
         ticket.revoked_at = now

@@ -60,7 +60,7 @@ def _course_page(
 ) -> Response:
     product = courses.course(db, facility, product_id)
     dates = courses.dates_of(db, product.id)
-    zone_id = int(product.zone_ids.split(",")[0])
+    zone_id = facilities.zone_ids_of(product.zone_ids)[0]
     zone = next((z for z in facilities.zones(db, facility.id) if z.id == zone_id), None)
     now = utcnow()
     return render(
@@ -184,13 +184,14 @@ def _office(
 ) -> Response:
     zones = facilities.zones(db, facility.id)
     found = courses.of_facility(db, facility.id, active_only=False)
+    dates = courses.dates_of_courses(db, [course.id for course in found])
     return render(
         request,
         "leisure/staff_courses.html",
         state,
         status_code=status_code,
         facility=facility,
-        courses=[(course, courses.dates_of(db, course.id)) for course in found],
+        courses=[(course, dates[course.id]) for course in found],
         zones=[(str(z.id), z.name) for z in zones],
         values=values or {"course_vat": "7", "course_duration": "45"},
         errors=errors or {},

@@ -25,6 +25,7 @@ from smartcity.core.audit import services as audit
 from smartcity.core.db import utcnow
 from smartcity.core.errors import InvalidInput, NotFound
 from smartcity.core.tenancy.models import Municipality
+from smartcity.core.web.i18n import gettext_, ngettext_
 from smartcity.leisure import booking, facilities, payments, tickets
 from smartcity.leisure.models import (
     COURSE,
@@ -82,26 +83,30 @@ def _parsed_dates(
     """The starts (UTC) of the lines, or an error naming the first wrong line."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
-        errors["dates"] = "Bitte mindestens einen Termin angeben, z. B. 2027-01-12 17:00."
+        errors["dates"] = gettext_("Please give at least one date, e.g. 2027-01-12 17:00.")
         return []
     if len(lines) > MAX_DATES:
-        errors["dates"] = f"Ein Kurs hat höchstens {MAX_DATES} Termine."
+        errors["dates"] = gettext_("A course has at most %(n)s dates.") % {"n": MAX_DATES}
         return []
     zone = ZoneInfo(timezone)
     starts: list[datetime] = []
     for number, line in enumerate(lines, start=1):
         local = _starts(line)
         if local is None or not 2000 <= local.year <= 2200:
-            errors["dates"] = (
-                f"Zeile {number} („{line[:40]}“) ist kein Termin; bitte z. B. 2027-01-12 17:00."
-            )
+            errors["dates"] = gettext_(
+                "Line %(number)s (“%(line)s”) is not a date; please write e.g. 2027-01-12 17:00."
+            ) % {"number": number, "line": line[:40]}
             return []
         moment = local.replace(tzinfo=zone).astimezone(UTC)
         if moment <= now:
-            errors["dates"] = f"Der Termin in Zeile {number} liegt in der Vergangenheit."
+            errors["dates"] = gettext_("The date in line %(number)s is in the past.") % {
+                "number": number
+            }
             return []
         if moment in starts:
-            errors["dates"] = f"Der Termin in Zeile {number} steht zweimal in der Liste."
+            errors["dates"] = gettext_("The date in line %(number)s is listed twice.") % {
+                "number": number
+            }
             return []
         starts.append(moment)
     return sorted(starts)
@@ -120,31 +125,35 @@ def create(
     now = now or utcnow()
     errors: dict[str, str] = {}
     if not data.name.strip():
-        errors["course_name"] = "Bitte den Namen des Kurses angeben."
+        errors["course_name"] = gettext_("Please enter the course's name.")
     zone = next((z for z in facilities.zones(db, facility.id) if z.id == data.zone_id), None)
     if zone is None:
-        errors["course_zone"] = "Bitte einen Bereich der Einrichtung wählen."
+        errors["course_zone"] = gettext_("Please choose an area of the facility.")
     capacity = data.capacity
     if capacity is None or not 1 <= capacity <= (
         zone.capacity if zone else facilities.MAX_CAPACITY
     ):
         limit = zone.capacity if zone else facilities.MAX_CAPACITY
-        errors["course_capacity"] = f"Die Plätze je Termin sind eine Zahl von 1 bis {limit}."
+        errors["course_capacity"] = gettext_(
+            "The places per date are a number from 1 to %(n)s."
+        ) % {"n": limit}
     price = data.price_cents
     if price is None or not 0 <= price <= facilities.MAX_PRICE_CENTS:
-        errors["course_price"] = "Der Preis ist ein Betrag in Euro von 0 bis 10.000."
+        errors["course_price"] = gettext_("The price is an amount in euros from 0 to 10,000.")
     date_price = data.date_price_cents
     if date_price is not None and not 0 <= date_price <= facilities.MAX_PRICE_CENTS:
-        errors["date_price"] = "Der Preis je Termin ist ein Betrag in Euro von 0 bis 10.000."
+        errors["date_price"] = gettext_(
+            "The price per date is an amount in euros from 0 to 10,000."
+        )
     vat = data.vat_basis_points
     if vat is None or not 0 <= vat <= 10_000:
-        errors["course_vat"] = "Der Steuersatz ist ein Prozentsatz von 0 bis 100."
+        errors["course_vat"] = gettext_("The VAT rate is a percentage from 0 to 100.")
     duration = data.duration_minutes
     if duration is None or not 15 <= duration <= 12 * 60:
-        errors["course_duration"] = "Die Dauer ist eine Zahl von Minuten zwischen 15 und 720."
+        errors["course_duration"] = gettext_("The duration is a number of minutes from 15 to 720.")
     starts = _parsed_dates(data.dates, timezone, now, errors)
     if errors or zone is None or capacity is None or price is None or duration is None:
-        raise InvalidInput("Bitte die Angaben zum Kurs prüfen.", errors=errors)
+        raise InvalidInput(gettext_("Please check the course's details."), errors=errors)
     product = Product(
         facility_id=facility.id,
         name=data.name.strip()[:120],
@@ -179,10 +188,10 @@ def create(
 
 
 def of_facility(db: Session, facility_id: int, *, active_only: bool = True) -> list[Product]:
-    query = select(Product).where(Product.facility_id == facility_id, Product.kind == COURSE)
-    if active_only:
-        query = query.where(Product.active.is_(True))
-    return list(db.scalars(query.order_by(Product.id)))
+    """The facility's courses (by default only the active ones)."""
+    return [
+        p for p in facilities.products(db, facility_id, active_only=active_only) if p.kind == COURSE
+    ]
 
 
 def course(db: Session, facility: Facility, product_id: int) -> Product:
@@ -193,7 +202,7 @@ def course(db: Session, facility: Facility, product_id: int) -> Product:
         or found.kind != COURSE
         or not found.active
     ):
-        raise NotFound("Diesen Kurs gibt es hier nicht.")
+        raise NotFound(gettext_("This course does not exist here."))
     return found
 
 
@@ -205,6 +214,20 @@ def dates_of(db: Session, product_id: int) -> list[CourseDate]:
             .order_by(CourseDate.starts_at, CourseDate.id)
         )
     )
+
+
+def dates_of_courses(db: Session, product_ids: list[int]) -> dict[int, list[CourseDate]]:
+    """The dates of several courses in one query, per course (each in the order of `dates_of`)."""
+    found: dict[int, list[CourseDate]] = {product_id: [] for product_id in product_ids}
+    if not product_ids:
+        return found
+    for course_date in db.scalars(
+        select(CourseDate)
+        .where(CourseDate.product_id.in_(product_ids))
+        .order_by(CourseDate.starts_at, CourseDate.id)
+    ):
+        found[course_date.product_id].append(course_date)
+    return found
 
 
 def free(course_date: CourseDate) -> int:
@@ -244,10 +267,15 @@ def _take(db: Session, course_date: CourseDate, places: int, timezone: str) -> N
         left = free(course_date)
         when = _local(course_date.starts_at, timezone)
         message = (
-            f"Leider ausgebucht: Der Termin am {when} Uhr hat keinen freien Platz mehr."
+            gettext_("Sorry, fully booked: the date on %(when)s has no free place left.")
+            % {"when": when}
             if left == 0
-            else f"Leider sind am {when} Uhr nur noch {left} Plätze frei; Sie wollten "
-            f"{places} buchen."
+            else ngettext_(
+                "Sorry, only %(free)s place is free on %(when)s; you wanted to book %(places)s.",
+                "Sorry, only %(free)s places are free on %(when)s; you wanted to book %(places)s.",
+                left,
+            )
+            % {"free": left, "when": when, "places": places}
         )
         raise booking.SoldOut(message, left)
 
@@ -270,33 +298,34 @@ def book(
     errors: dict[str, str] = {}
     count = data.count
     if count is None or not 1 <= count <= MAX_PARTICIPANTS:
-        errors["count"] = f"Bitte eine Zahl von Teilnehmenden von 1 bis {MAX_PARTICIPANTS} angeben."
+        errors["count"] = gettext_("Please enter a number of participants from 1 to %(n)s.") % {
+            "n": MAX_PARTICIPANTS
+        }
     if data.date_id is None:
         chosen = dates
         price = product.price_cents
         if not dates or dates[0].starts_at <= now:
-            errors["date"] = (
-                "Der Kurs hat schon begonnen; die ganze Reihe ist nicht mehr buchbar."
-                + (
-                    " Einzelne Termine sind es noch."
-                    if product.date_price_cents is not None
-                    else ""
-                )
+            errors["date"] = gettext_(
+                "The course has already begun; the whole series can no longer be booked."
+            ) + (
+                " " + gettext_("Single dates still can.")
+                if product.date_price_cents is not None
+                else ""
             )
     else:
         one = next((d for d in dates if d.id == data.date_id), None)
         chosen = [one] if one is not None else []
         price = product.date_price_cents or 0
         if product.date_price_cents is None:
-            errors["date"] = "Diesen Kurs gibt es nur als ganze Reihe."
+            errors["date"] = gettext_("This course is only offered as a whole series.")
         elif one is None:
-            errors["date"] = "Diesen Termin gibt es in diesem Kurs nicht."
+            errors["date"] = gettext_("This course has no such date.")
         elif one.starts_at <= now:
-            errors["date"] = "Dieser Termin hat schon begonnen."
+            errors["date"] = gettext_("This date has already begun.")
     email, wrong = booking.checked_email(data.email, data.citizen_subject)
     errors |= wrong
     if errors or count is None:
-        raise InvalidInput("Bitte die Angaben zur Kursbuchung prüfen.", errors=errors)
+        raise InvalidInput(gettext_("Please check the course booking's details."), errors=errors)
     # All dates or none: one full date rolls back the places taken on the others.
     with db.begin_nested():
         for course_date in sorted(chosen, key=lambda d: d.id):
@@ -327,7 +356,7 @@ def book(
             code=tickets.new_code(),
             order_id=order.id,
             slot_id=None,
-            zone_id=int(product.zone_ids.split(",")[0]),
+            zone_id=facilities.zone_ids_of(product.zone_ids)[0],
             product_id=product.id,
             places=1,
             price_cents=price,
@@ -387,13 +416,16 @@ def enter(
     if current is None:
         coming = next((d for d in dates if d.starts_at > at), None)
         following = (
-            f" Nächster Termin: {_local(coming.starts_at, municipality.timezone)} Uhr."
+            gettext_("Next date: %(when)s.")
+            % {"when": _local(coming.starts_at, municipality.timezone)}
             if coming is not None
-            else " Alle Termine sind vorbei."
+            else gettext_("All dates are over.")
         )
         return answer(
             "not_valid_now",
-            f"Nicht jetzt gültig: {product.name} hat jetzt keinen Termin.{following}",
+            gettext_("Not valid now: %(product)s has no date now.") % {"product": product.name}
+            + " "
+            + following,
         )
     opens = current.starts_at - early
     entered = db.execute(
@@ -412,12 +444,21 @@ def enter(
         )
         return answer(
             "already_used",
-            f"Schon benutzt: Eintritt zu diesem Termin wurde bereits {when} Uhr erfasst.",
+            gettext_("Already used: entry to this date was already recorded at %(when)s.")
+            % {"when": when},
         )
     db.refresh(ticket)
     number = dates.index(current) + 1
-    which = f"Termin {number} von {len(dates)}" if len(dates) > 1 else "Einzeltermin"
-    return answer("ok", f"Gültig: {product.name}, {which}. Willkommen!")
+    which = (
+        gettext_("date %(number)s of %(total)s") % {"number": number, "total": len(dates)}
+        if len(dates) > 1
+        else gettext_("single date")
+    )
+    return answer(
+        "ok",
+        gettext_("Valid: %(product)s, %(which)s. Welcome!")
+        % {"product": product.name, "which": which},
+    )
 
 
 def dates_in_words(db: Session, ticket: Ticket, timezone: str) -> list[str]:

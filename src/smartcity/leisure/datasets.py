@@ -12,14 +12,20 @@ from smartcity.core.modules import DataApi, DatasetDeclaration, Table, TableColu
 from smartcity.core.tenancy.models import Municipality
 from smartcity.leisure import facilities
 from smartcity.leisure.models import Slot, Ticket, Zone
-from smartcity.leisure.occupancy import PASS_VISIT, occupancy
+from smartcity.leisure.occupancy import (
+    PASS_VISIT,
+    admitted_date_ends,
+    is_course_ticket,
+    occupancy,
+)
 
 
 def counted_since(db: Session, facility_id: int, now: datetime) -> datetime | None:
     """When the facility's counts last changed: its latest entry or exit (of slot tickets and
     of multi-use cards alike), or the moment a visitor still inside stopped counting (the end
-    of their slot; for a card, `PASS_VISIT` after the entry). Stable while nothing happens, so
-    the published file changes only with the counts (not at every refresh)."""
+    of their slot or course date; for a card, `PASS_VISIT` after the entry). Stable while
+    nothing happens, so the published file changes only with the counts (not at every
+    refresh)."""
     entered, left = db.execute(
         select(func.max(Ticket.checked_in_at), func.max(Ticket.checked_out_at))
         .join(Zone, Zone.id == Ticket.zone_id)
@@ -41,12 +47,28 @@ def counted_since(db: Session, facility_id: int, now: datetime) -> datetime | No
         .where(
             Zone.facility_id == facility_id,
             Ticket.slot_id.is_(None),
+            ~is_course_ticket(),
             Ticket.checked_out_at.is_(None),
             Ticket.checked_in_at <= now - PASS_VISIT,
         )
     )
     card_ended = card_entry + PASS_VISIT if card_entry is not None else None
-    moments = [m for m in (entered, left, ended, card_ended) if m is not None and m <= now]
+    date_ends = admitted_date_ends()
+    course_ended = db.scalar(
+        select(func.max(date_ends))
+        .select_from(Ticket)
+        .join(Zone, Zone.id == Ticket.zone_id)
+        .where(
+            Zone.facility_id == facility_id,
+            Ticket.slot_id.is_(None),
+            Ticket.checked_in_at.is_not(None),
+            Ticket.checked_out_at.is_(None),
+            date_ends <= now,
+        )
+    )
+    moments = [
+        m for m in (entered, left, ended, card_ended, course_ended) if m is not None and m <= now
+    ]
     return max(moments) if moments else None
 
 

@@ -321,13 +321,14 @@ def zone_ids_of(text: str) -> list[int]:
 
 
 def age_band(low: int | None, high: int | None) -> str:
-    """A ticket's ages in words: "6 bis 17 Jahre", "unter 6 Jahren", "ab 65 Jahren"."""
+    """A ticket's ages in words, in the reader's language: "6 to 17 years", "under 6 years",
+    "65 years and over" ("6 bis 17 Jahre", "unter 6 Jahren", "ab 65 Jahren")."""
     if low and high is not None:
-        return f"{low} bis {high} Jahre"
+        return gettext_("%(low)s to %(high)s years") % {"low": low, "high": high}
     if high is not None:
-        return f"unter {high + 1} Jahren"
+        return gettext_("under %(n)s years") % {"n": high + 1}
     if low:
-        return f"ab {low} Jahren"
+        return gettext_("%(n)s years and over") % {"n": low}
     return ""
 
 
@@ -341,7 +342,8 @@ def _group_and_ages(errors: dict[str, str], data: ProductInput) -> tuple[int | N
             data.min_places,
             1,
             MAX_GROUP,
-            f"Eine Gruppe hat mindestens 1 bis {MAX_GROUP} Personen.",
+            gettext_("A group's smallest size is a number from 1 to %(n)s persons.")
+            % {"n": MAX_GROUP},
         )
         high = _number(
             errors,
@@ -349,15 +351,16 @@ def _group_and_ages(errors: dict[str, str], data: ProductInput) -> tuple[int | N
             data.max_places,
             1,
             MAX_GROUP,
-            f"Eine Gruppe hat höchstens 1 bis {MAX_GROUP} Personen.",
+            gettext_("A group's largest size is a number from 1 to %(n)s persons.")
+            % {"n": MAX_GROUP},
         )
         if not errors.keys() & {"min_places", "max_places"} and high < low:
-            errors["max_places"] = "Die größte Gruppe ist kleiner als die kleinste."
+            errors["max_places"] = gettext_("The largest group is smaller than the smallest.")
     elif data.min_places is not None or data.max_places is not None:
-        errors["min_places"] = "Eine Mindest- und Höchstzahl gibt es nur bei Gruppentickets."
+        errors["min_places"] = gettext_("Only group tickets have a smallest and largest size.")
     for name, value in (("age_min", data.age_min), ("age_max", data.age_max)):
         if value is not None:
-            message = f"Ein Alter ist eine Zahl von 0 bis {MAX_AGE}."
+            message = gettext_("An age is a number from 0 to %(n)s.") % {"n": MAX_AGE}
             _number(errors, name, value, 0, MAX_AGE, message)
     if (
         data.age_min is not None
@@ -365,9 +368,9 @@ def _group_and_ages(errors: dict[str, str], data: ProductInput) -> tuple[int | N
         and not errors.keys() & {"age_min", "age_max"}
         and data.age_max < data.age_min
     ):
-        errors["age_max"] = "Das Höchstalter liegt unter dem Mindestalter."
+        errors["age_max"] = gettext_("The highest age is below the lowest.")
     if (data.age_min is not None or data.age_max is not None) and data.kind in NOT_FOR_SLOTS:
-        errors["age_min"] = "Altersgrenzen gibt es nur bei Tickets für ein Zeitfenster."
+        errors["age_min"] = gettext_("Only tickets for a slot have age limits.")
     return low, high
 
 
@@ -439,10 +442,10 @@ def add_product(db: Session, facility: Facility, data: ProductInput, actor: str)
     if data.one_per_day and data.kind not in PASS_KINDS:
         errors["product_kind"] = "„Ein Eintritt je Tag“ gibt es nur bei Mehrfach- und Zeitkarten."
     if data.kind == COURSE:
-        errors["product_kind"] = "Einen Kurs legen Sie mit seinen Terminen unter „Kurse“ an."
+        errors["product_kind"] = gettext_("A course is added with its dates under “Courses”.")
     min_places, max_places = _group_and_ages(errors, data)
     if data.kind == GROUP and "places" not in errors and places != 1:
-        errors["places"] = "Ein Gruppenticket zählt die Personen der Gruppe; bitte 1 angeben."
+        errors["places"] = gettext_("A group ticket counts the group's persons; please enter 1.")
     zone_ids = ""
     if data.kind in PASS_KINDS:
         zone_ids = checked_zones(db, facility, data.zone_ids, errors, "product_zones")

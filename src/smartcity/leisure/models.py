@@ -291,7 +291,7 @@ class Ticket(TenantOwned, Base):
     zone_ids: Mapped[str] = mapped_column(String(200), default="")
     # A course ticket for one date (None with a course: the whole series).
     course_date_id: Mapped[int | None] = mapped_column(
-        ForeignKey("leisure_course_date.id", ondelete="CASCADE"), default=None
+        ForeignKey("leisure_course_date.id", ondelete="RESTRICT"), default=None
     )
 
 

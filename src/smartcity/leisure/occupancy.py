@@ -1,5 +1,6 @@
-"""Who is inside each zone of a facility now: checked in and not out, within their slot (or,
-for a multi-use ticket, within a visit's length of the entry). Read by the portal, the API,
+"""Who is inside each zone of a facility now: checked in and not out, within their slot (a
+course ticket: until the end of the course date admitted at; a multi-use ticket: within a
+visit's length of the entry). Read by the portal, the API,
 the open data and the zones' Datastreams (`occupancy_streams`); written by `scans`."""
 
 from __future__ import annotations
@@ -8,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from smartcity.core.db import utcnow
-from smartcity.leisure.models import Facility, Slot, Ticket, Zone
+from smartcity.leisure.models import CourseDate, Facility, Slot, Ticket, Zone
 
 # A multi-use visitor who does not scan out counts as inside for this long.
 PASS_VISIT = timedelta(hours=4)
@@ -30,15 +31,40 @@ class Occupancy:
         return max(self.capacity - self.inside, 0)
 
 
+def admitted_date_ends() -> ColumnElement[Any]:
+    """The end of the course date a course ticket was last admitted at: the first date of its
+    course that ends at or after the entry (the gate admits only until a date's end); NULL for
+    other tickets."""
+    return (
+        select(func.min(CourseDate.ends_at))
+        .where(
+            CourseDate.product_id == Ticket.product_id,
+            CourseDate.ends_at >= Ticket.checked_in_at,
+        )
+        .correlate(Ticket)
+        .scalar_subquery()
+    )
+
+
+def is_course_ticket() -> ColumnElement[bool]:
+    """A ticket without a slot whose product has course dates."""
+    return exists().where(CourseDate.product_id == Ticket.product_id)
+
+
 def inside_now(now: datetime) -> list[Any]:
-    """Who counts as inside now: checked in and not out, within their slot (or a visit's
-    length of a multi-use ticket's entry)."""
+    """Who counts as inside now: checked in and not out, within their slot, a course ticket
+    until its date ends, a multi-use ticket a visit's length after the entry."""
     return [
         Ticket.checked_in_at.is_not(None),
         Ticket.checked_out_at.is_(None),
         or_(
             Slot.ends_at > now,
-            and_(Ticket.slot_id.is_(None), Ticket.checked_in_at > now - PASS_VISIT),
+            and_(Ticket.slot_id.is_(None), admitted_date_ends() > now),
+            and_(
+                Ticket.slot_id.is_(None),
+                ~is_course_ticket(),
+                Ticket.checked_in_at > now - PASS_VISIT,
+            ),
         ),
     ]
 
@@ -56,8 +82,8 @@ def inside_zone(db: Session, zone_id: int, now: datetime | None = None) -> int:
 
 def occupancy(db: Session, facility: Facility, now: datetime | None = None) -> list[Occupancy]:
     """People in each zone now: the places of tickets checked in and not out, of slots that
-    have not ended (a visitor who never scans out stops counting when the slot ends) — or,
-    for multi-use tickets, checked in within the last `PASS_VISIT` hours."""
+    have not ended (a visitor who never scans out stops counting when the slot ends) — a course
+    ticket until its date ends, a multi-use ticket for `PASS_VISIT` hours after the entry."""
     now = now or utcnow()
     inside: dict[int, int] = {
         zone_id: int(total)

@@ -24,7 +24,7 @@ from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import i18n
 from smartcity.core.web.i18n import gettext_
 from smartcity.leisure import booking, facilities, holds
-from smartcity.leisure.models import NOT_FOR_SLOTS, Order, Product, Ticket
+from smartcity.leisure.models import Order, Ticket
 
 
 @dataclass(frozen=True)
@@ -133,19 +133,3 @@ def book(
 def order_path(municipality: Municipality, order: Order) -> str:
     """The booking's page on the portal: the buyer's access to the tickets."""
     return f"/{municipality.slug}/freizeit/bestellung/{order.code}"
-
-
-def slot_products(db: Session, facility_id: int) -> list[Product]:
-    """The tickets a slot of the facility can be booked with (no multi-use tickets or
-    courses: those are booked on the portal)."""
-    return list(
-        db.scalars(
-            select(Product)
-            .where(
-                Product.facility_id == facility_id,
-                Product.active.is_(True),
-                Product.kind.not_in(NOT_FOR_SLOTS),
-            )
-            .order_by(Product.id)
-        )
-    )

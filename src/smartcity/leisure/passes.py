@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.core.audit import services as audit
@@ -18,7 +17,7 @@ from smartcity.core.errors import InvalidInput, NotFound
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web.i18n import gettext_
 from smartcity.leisure import booking, payments, tickets
-from smartcity.leisure.facilities import zone_ids_of
+from smartcity.leisure.facilities import zone_ids_of, zones
 from smartcity.leisure.models import (
     ORDER_CONFIRMED,
     PASS_KINDS,
@@ -27,7 +26,6 @@ from smartcity.leisure.models import (
     Order,
     Product,
     Ticket,
-    Zone,
 )
 
 # A punch card without a period of its own is valid for three years (the statutory
@@ -92,10 +90,7 @@ def buy(
         raise InvalidInput(gettext_("Please check the card's details."), errors=errors)
     # The card's zones (a product made before zones could be chosen: the first zone).
     zone_ids = zone_ids_of(product.zone_ids)
-    query = select(Zone).where(Zone.facility_id == facility.id).order_by(Zone.id)
-    if zone_ids:
-        query = query.where(Zone.id.in_(zone_ids))
-    zone = db.scalar(query)
+    zone = next((z for z in zones(db, facility.id) if not zone_ids or z.id in zone_ids), None)
     if zone is None:
         raise NotFound(gettext_("This facility has no zone yet."))
     valid_from, valid_until = period(product, first_day, municipality.timezone)

@@ -153,8 +153,12 @@ def list_products(db: TenantDbDep, facility_id: IdPath) -> list[ProductOut]:
             places=p.places,
             price_cents=p.price_cents,
             proof_required=p.proof_required,
+            age_min=p.age_min,
+            age_max=p.age_max,
+            min_places=p.min_places,
+            max_places=p.max_places,
         )
-        for p in partners.slot_products(db, facility.id)
+        for p in facilities.slot_products(db, facility.id)
     ]
 
 

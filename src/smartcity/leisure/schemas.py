@@ -82,6 +82,18 @@ class ProductOut(BaseModel):
     places: int = Field(description="Places one ticket takes (a family ticket: 4)")
     price_cents: int
     proof_required: bool = Field(description="The gate checks a proof (reduced prices)")
+    age_min: int | None = Field(
+        None, description="The youngest age the ticket is for; a booking must confirm the ages"
+    )
+    age_max: int | None = Field(
+        None, description="The oldest age the ticket is for; a booking must confirm the ages"
+    )
+    min_places: int | None = Field(
+        None, description="A group ticket: the fewest persons a booking may give as its count"
+    )
+    max_places: int | None = Field(
+        None, description="A group ticket: the most persons a booking may give as its count"
+    )
 
 
 class BookingTicketIn(BaseModel):

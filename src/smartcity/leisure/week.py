@@ -1,5 +1,6 @@
 """The back office's calendar: a facility's slots of one week (Monday to Sunday, the
-municipality's local time) with what is sold, held in carts and still free in each."""
+municipality's local time) with what is sold, held in carts and still free in each, and the
+week's course dates with their booked places (a course's places are its own)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartcity.leisure.models import Facility, Slot, Zone
+from smartcity.leisure import booking, facilities
+from smartcity.leisure.models import CourseDate, Facility, Product, Slot
 
 # How far from today a week may be asked for (as far as a slot's day on the setup page).
 MAX_YEARS = 5
@@ -26,15 +28,23 @@ class SlotDay:
     @property
     def free(self) -> int:
         """Places nobody has bought or holds in a cart (none when the slot is closed)."""
-        if self.slot.closed:
-            return 0
-        return max(self.slot.capacity - self.slot.sold - self.slot.held, 0)
+        return booking.voucher_places(self.slot)
+
+
+@dataclass(frozen=True)
+class CourseDay:
+    """One date of a course as the calendar shows it: booked of its own places."""
+
+    date: CourseDate
+    course: str
+    zone: str
 
 
 @dataclass(frozen=True)
 class Day:
     day: date
     slots: list[SlotDay]
+    courses: list[CourseDay]
 
 
 @dataclass(frozen=True)
@@ -66,16 +76,13 @@ def within_reach(day: date, today: date) -> bool:
 
 
 def week(db: Session, facility: Facility, day: date, timezone: str) -> Week:
-    """The facility's slots of the week that holds `day`, per local day, by start and zone."""
+    """The facility's slots and course dates of the week that holds `day`, per local day, by
+    start (slots also by zone)."""
     zone = ZoneInfo(timezone)
     monday = monday_of(day)
     starts = datetime.combine(monday, time(0), zone).astimezone(UTC)
     ends = datetime.combine(monday + timedelta(days=7), time(0), zone).astimezone(UTC)
-    names: dict[int, str] = {}
-    for zone_id, name in db.execute(
-        select(Zone.id, Zone.name).where(Zone.facility_id == facility.id)
-    ):
-        names[zone_id] = name
+    names = {z.id: z.name for z in facilities.zones(db, facility.id)}
     slots = db.scalars(
         select(Slot)
         .where(Slot.facility_id == facility.id, Slot.starts_at >= starts, Slot.starts_at < ends)
@@ -85,4 +92,19 @@ def week(db: Session, facility: Facility, day: date, timezone: str) -> Week:
     for found in slots:
         local = found.starts_at.astimezone(zone).date()
         by_day[local].append(SlotDay(found, names.get(found.zone_id, "")))
-    return Week(facility, monday, [Day(d, s) for d, s in by_day.items()])
+    dated: dict[date, list[CourseDay]] = {d: [] for d in by_day}
+    for course_date, product in db.execute(
+        select(CourseDate, Product)
+        .join(Product, Product.id == CourseDate.product_id)
+        .where(
+            Product.facility_id == facility.id,
+            CourseDate.starts_at >= starts,
+            CourseDate.starts_at < ends,
+        )
+        .order_by(CourseDate.starts_at, CourseDate.id)
+    ):
+        zone_ids = facilities.zone_ids_of(product.zone_ids)
+        shown = names.get(zone_ids[0], "") if zone_ids else ""
+        local = course_date.starts_at.astimezone(zone).date()
+        dated[local].append(CourseDay(course_date, product.name, shown))
+    return Week(facility, monday, [Day(d, s, dated[d]) for d, s in by_day.items()])

@@ -61,7 +61,7 @@ def upgrade() -> None:
             "leisure_course_date",
             ["course_date_id"],
             ["id"],
-            ondelete="CASCADE",
+            ondelete="RESTRICT",
         )
 
 
