@@ -14,6 +14,7 @@ from smartcity.core.audit.models import AuditEntry
 from smartcity.core.db import utcnow
 from tests.channel.conftest import local, saved_id, write
 from tests.conftest import World
+from tests.core.uploads.pictures import gps_jpeg, without_metadata
 from tests.web.conftest import Browser, main_text
 
 
@@ -104,6 +105,37 @@ def test_an_image_needs_its_alternative_text(publisher: Browser, client: TestCli
     image = client.get(src)
     assert image.status_code == 200
     assert image.headers["content-type"] == "image/png"
+
+
+def test_a_photo_keeps_nothing_of_where_it_was_taken(
+    publisher: Browser, client: TestClient
+) -> None:
+    post_id = saved_id(
+        write(
+            publisher,
+            title="Mit Foto",
+            image_alt="Der Altmarkt",
+            files={"image": ("IMG_0001.JPG", gps_jpeg((40, 30), orientation=6), "image/jpeg")},
+        )
+    )
+    page = client.get(f"/dresden/aktuelles/{post_id}").text
+    src = page.split('class="post-image"')[0].rsplit('src="', 1)[1].split('"')[0]
+    image = client.get(src)
+    assert image.status_code == 200
+    assert without_metadata(image.content)  # no GPS position, camera or description
+    with Image.open(io.BytesIO(image.content)) as shown:
+        assert shown.size == (30, 40)  # upright
+
+
+def test_an_unreadable_image_is_named_at_its_field(publisher: Browser) -> None:
+    refused = write(
+        publisher,
+        title="Mit kaputtem Bild",
+        image_alt="Kaputt",
+        files={"image": ("bild.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 50, "image/jpeg")},
+    )
+    assert refused.status_code == 422
+    assert "Das Bild kann nicht gelesen werden" in main_text(refused)
 
 
 def test_an_event_is_on_the_events_page(publisher: Browser, client: TestClient) -> None:

@@ -3,17 +3,19 @@ department, and status, notes and expected time flow back."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from defusedxml import ElementTree
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import select
 
 from smartcity.core.audit.models import AuditEntry
-from tests.citizen.conftest import PNG
 from tests.conftest import World, staff_client
+from tests.core.uploads.pictures import gps_jpeg, png, without_metadata
 from tests.open311.conftest import BASE, report
 
 pytestmark = pytest.mark.usefixtures("categories")
@@ -141,7 +143,7 @@ def _file_with_photo(client: TestClient, app_key: str, photo: bytes) -> str:
 def test_a_photo_is_public_only_once_a_clerk_has_released_it(
     client: TestClient, admin: TestClient, app_key: str, world: World
 ) -> None:
-    photo = PNG
+    photo = png()  # without metadata: stored as it is sent
     request_id = _file_with_photo(client, app_key, photo)
     # Nobody has looked at it yet: it may show faces or number plates.
     assert client.get(f"{BASE}/requests/{request_id}.json").json()[0]["media_url"] == ""
@@ -170,6 +172,36 @@ def test_a_photo_is_public_only_once_a_clerk_has_released_it(
             select(AuditEntry.action).where(AuditEntry.action.like("open311.photo%"))
         ).all()
     assert actions == ["open311.photo_shown", "open311.photo_hidden"]
+
+
+def test_a_photo_keeps_nothing_of_where_it_was_taken(
+    client: TestClient, admin: TestClient, app_key: str
+) -> None:
+    filed = client.post(
+        f"{BASE}/requests.json",
+        data={"api_key": app_key, "service_code": "spielplatz", "address_string": "Zwingerteich"},
+        files={"media": ("IMG_0001.JPG", gps_jpeg((40, 30), orientation=6), "image/jpeg")},
+    )
+    assert filed.status_code == 201, filed.text
+    case_id = admin.get("/dresden/api/v1/cases").json()["cases"][0]["id"]
+    files = admin.get(f"/dresden/api/v1/cases/{case_id}").json()["files"]
+    stored = admin.get(f"/dresden/api/v1/cases/{case_id}/files/{files[0]['id']}")
+    assert stored.status_code == 200
+    assert without_metadata(stored.content)  # no GPS position, camera or description
+    with Image.open(io.BytesIO(stored.content)) as image:
+        assert image.size == (30, 40)  # upright
+
+
+def test_an_unreadable_photo_is_a_clear_refusal(client: TestClient, app_key: str) -> None:
+    broken = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
+    filed = client.post(
+        f"{BASE}/requests.json",
+        data={"api_key": app_key, "service_code": "spielplatz", "address_string": "Zwingerteich"},
+        files={"media": ("schaukel.png", broken, "image/png")},
+    )
+    assert filed.status_code == 400
+    assert "Bild kann nicht gelesen werden" in filed.json()[0]["description"]
+    assert client.get(f"{BASE}/requests.json").json() == []
 
 
 def test_a_photo_must_be_what_it_claims(client: TestClient, app_key: str) -> None:

@@ -25,7 +25,6 @@ from tests.citizen.conftest import (  # noqa: F401 - fixtures used by the tests 
     DOG,
     DRESDEN,
     PDF,
-    PNG,
     dog_tax,
     region_admin,
     staff,
@@ -33,6 +32,7 @@ from tests.citizen.conftest import (  # noqa: F401 - fixtures used by the tests 
     upload,
 )
 from tests.conftest import PASSWORD, World
+from tests.core.uploads.pictures import png
 from tests.leisure.conftest import Pool, make_pool
 from tests.open311.conftest import app_key, categories  # noqa: F401 - fixtures
 from tests.participation.conftest import add_proposal, make_process
@@ -51,6 +51,13 @@ class Places:
 
     pool: Pool
     process: Process
+
+
+def marker_picture(colour: tuple[int, int, int]) -> bytes:
+    """A person's mark in their files: a picture of their own colour, as the platform stores
+    pictures (drawn again without metadata, which leaves these bytes as they are), so it is
+    found in their images as in the PDFs it is appended to."""
+    return png((8, 8), colour)
 
 
 @dataclass
@@ -123,7 +130,7 @@ def use_everything(
             "last_name": last,
             "phone": "0351 1234567",
         },
-        files={"media": ("schaukel.png", PNG + person.file_marker, "image/png")},
+        files={"media": ("schaukel.png", person.file_marker, "image/png")},
     )
     assert report.status_code == 201, report.text
 
@@ -135,7 +142,7 @@ def use_everything(
             "read_on": date(2026, 4, 11).strftime("%d.%m.%Y"),
             "email": person.email,
         },
-        files={"photo": ("zaehler.png", PNG + person.file_marker, "image/png")},
+        files={"photo": ("zaehler.png", person.file_marker, "image/png")},
     )
     assert reading.status_code == 201, reading.text
     person.tracking_codes.append(reading.json()["tracking_code"])
@@ -211,7 +218,9 @@ def erika(
         headers={"Content-Type": "text/csv"},
     )
     assert imported.status_code == 200, imported.text
-    erika = Person("erika.privat@example.org", "Erika Privatfrau", "erika-0815", b"ERIKA-FILE")
+    erika = Person(
+        "erika.privat@example.org", "Erika Privatfrau", "erika-0815", marker_picture((200, 40, 40))
+    )
     use_everything(new_client, world, app_key, erika, "WZ-1001", dog_tax, places)
     return erika
 
@@ -225,7 +234,9 @@ def max_neighbour(
     dog_tax: str,  # noqa: F811
     places: Places,
 ) -> Person:
-    neighbour = Person("max.nachbar@example.org", "Max Nachbarmann", "max-4711", b"MAX-FILE")
+    neighbour = Person(
+        "max.nachbar@example.org", "Max Nachbarmann", "max-4711", marker_picture((40, 40, 200))
+    )
     return use_everything(new_client, world, app_key, neighbour, "WZ-1002", dog_tax, places)
 
 

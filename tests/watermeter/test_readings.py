@@ -11,12 +11,17 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from smartcity.core.signing.services import verify
-from tests.citizen.conftest import PNG, mails, staff
+from smartcity.core.uploads.models import StoredFile
+from smartcity.watermeter.models import MeterReading
+from tests.citizen.conftest import mails, staff
 from tests.conftest import World
+from tests.core.uploads.pictures import gps_jpeg, png, without_metadata
 
 BASE = "/dresden/api/v1/watermeter"
+PNG = png()  # without metadata: stored as it is sent
 REGISTRY = (
     "meter_number;address;digits;last_reading;last_reading_date;persons\n"
     "WZ-1001;Altmarkt 1, 01067 Dresden;5;1000,000;01.01.2026;2\n"
@@ -199,3 +204,27 @@ def test_an_empty_e_mail_field_of_a_plain_html_form_means_none(
     wrong = _submit(client, "WZ-1002", "99995", date(2026, 4, 11), email="erika.example.org")
     assert wrong.status_code == 422
     assert wrong.json()["errors"] == {"email": "Bitte geben Sie eine gültige E-Mail-Adresse an."}
+
+
+def test_a_meter_photo_keeps_nothing_of_where_it_was_taken(
+    operator: TestClient, client: TestClient
+) -> None:
+    photo = {"photo": ("IMG_0001.JPG", gps_jpeg(), "image/jpeg")}
+    flagged = _submit(client, "WZ-1001", "1400,000", date(2026, 4, 11), files=photo)
+    assert flagged.status_code == 201, flagged.text
+    queue = operator.get(f"{BASE}/review").json()
+    picture = operator.get(f"{BASE}/review/{queue[0]['id']}/photo")
+    assert picture.status_code == 200
+    assert without_metadata(picture.content)  # no GPS position, camera or description
+
+
+def test_an_unreadable_meter_photo_is_named_and_nothing_is_kept(
+    operator: TestClient, client: TestClient, world: World
+) -> None:
+    photo = {"photo": ("zaehler.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 50, "image/jpeg")}
+    refused = _submit(client, "WZ-1001", "1025,000", date(2026, 4, 11), files=photo)
+    assert refused.status_code == 422
+    assert "Bild kann nicht gelesen werden" in refused.json()["errors"]["photo"]
+    with world.tenant(world.dresden) as db:
+        assert db.scalar(select(func.count()).select_from(MeterReading)) == 0
+        assert db.scalar(select(func.count()).select_from(StoredFile)) == 0

@@ -110,8 +110,9 @@ def file_report(
     category = categories.by_code(db, report.service_code)
     data = _checked(category, report)
     email = _email(report.email)
-    if report.photo is not None:  # before anything is stored
-        uploads.check_file(portal.limits, report.photo[0], report.photo[1], PHOTO_TYPES)
+    photo = None
+    if report.photo is not None:  # before anything is stored; drawn again without its EXIF
+        photo = uploads.prepare(portal.limits, report.photo[0], report.photo[1], PHOTO_TYPES)
     nearby = open_nearby(db, category, report.lat, report.long)
     filed = file_case(db, portal, municipality, REPORT_SERVICE, data, email=email, now=now)
     case = filed.case
@@ -129,8 +130,7 @@ def file_report(
     )
     db.add(request)
     db.flush()
-    if report.photo is not None:
-        name, content = report.photo
+    if photo is not None:
         stored = uploads.store(
             db,
             data_dir=portal.data_dir,
@@ -138,8 +138,8 @@ def file_report(
             municipality_id=municipality.id,
             owner_kind=SUBMISSION,
             owner_id=filed.submission.id,
-            name=name,
-            data=content,
+            name=photo.name,
+            data=photo,
             field="media",
             allowed=PHOTO_TYPES,
         )

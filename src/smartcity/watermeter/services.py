@@ -267,9 +267,12 @@ def submit_reading(
         if verdict.refusal is not None:
             field = "read_on" if "Ablesedatum" in verdict.refusal else "reading"
             errors[field] = verdict.refusal
+    prepared = None
     if photo is not None:
-        try:
-            uploads.check_file(portal.limits, photo[0], photo[1], IMAGE_TYPES)
+        try:  # drawn again without its metadata (EXIF, GPS position)
+            prepared = uploads.prepare(portal.limits, photo[0], photo[1], IMAGE_TYPES)
+        except InvalidInput as exc:  # empty, unreadable or too many pixels: the photo's fault
+            errors["photo"] = exc.detail
         except ServiceError as exc:
             if not errors:
                 raise
@@ -317,7 +320,7 @@ def submit_reading(
     )
     db.add(entry)
     db.flush()
-    if photo is not None:
+    if prepared is not None:
         uploads.store(
             db,
             data_dir=portal.data_dir,
@@ -325,8 +328,8 @@ def submit_reading(
             municipality_id=municipality.id,
             owner_kind=PHOTO,
             owner_id=entry.id,
-            name=photo[0],
-            data=photo[1],
+            name=prepared.name,
+            data=prepared,
             allowed=IMAGE_TYPES,
         )
     if status == "accepted":

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from smartcity.open311.demo import CATEGORIES
 from smartcity.open311.models import ServiceRequest
 from tests.conftest import World
+from tests.core.uploads.pictures import png
 
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
+PNG = png()  # a real picture: images are decoded and drawn again before they are stored
 
 
 def test_a_failing_upload_storage_is_a_clear_error(

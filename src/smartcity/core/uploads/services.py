@@ -1,14 +1,22 @@
 """Accepting an upload: size and count limits, a file name extension that must match what
 the content is (sniffed from its first bytes, not taken from the browser's Content-Type), a
-virus scan where a scanner is configured, and storage under a generated name."""
+virus scan where a scanner is configured, and storage under a generated name.
+
+Every image (JPEG, PNG) is decoded and encoded again before it is stored (`clean_image`): that
+leaves its metadata behind (EXIF with the camera's GPS position, comments, colour profiles),
+turns it upright and makes it at most `MAX_EDGE` pixels long. The size limit applies to the
+re-encoded image, which is what is stored. `prepare` does all checks of a file and returns
+what `store` then stores, so that a caller checks everything before it stores anything."""
 
 from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import logging
 import re
 import secrets
+import struct
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -16,6 +24,7 @@ from pathlib import Path
 from typing import TypedDict
 
 import puremagic
+from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -33,6 +42,33 @@ TYPES_BY_EXTENSION = {
 }
 DEFAULT_TYPES = frozenset(TYPES_BY_EXTENSION.values())
 TYPE_NAMES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
+_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
+# Images are stored at most this many pixels long (longer ones are made smaller).
+MAX_EDGE = 4096
+# At most this many pixels are ever decoded: a larger image is refused before it is decoded (a
+# small file can unpack to gigabytes).
+MAX_PIXELS = MAX_EDGE * MAX_EDGE
+# A JPEG's decoder can draw it at 1/2, 1/4 or 1/8 of its size without decoding it whole, so a
+# larger JPEG photo (up to this many pixels) is decoded at the first of these scales that stays
+# within MAX_PIXELS. Below Pillow's own warning threshold (about 89 megapixels).
+MAX_JPEG_PIXELS = 80_000_000
+# What Pillow raises for a broken image or broken metadata (EXIF is parsed by hand-written
+# code that fails in many ways).
+_UNREADABLE = (
+    UnidentifiedImageError,
+    OSError,
+    ValueError,
+    SyntaxError,
+    struct.error,
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    ZeroDivisionError,
+    EOFError,
+    MemoryError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -122,11 +158,109 @@ def _mb(size: int) -> str:
     return f"{size / 1_048_576:.1f}".replace(".", ",")
 
 
-def check_file(limits: UploadLimits, name: str, data: bytes, allowed: Collection[str]) -> str:
-    """What `store` checks of the file itself (size, type, content) before anything is
-    stored: callers check first, so that a refused file refuses the whole submission."""
+# Modes an image is encoded in as it is; any other (CMYK, 16 bits, …) is converted first.
+_KEPT_MODES = frozenset({"1", "L", "LA", "P", "RGB", "RGBA"})
+# What an EXIF orientation asks for to show the picture upright.
+_TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def clean_image(data: bytes, content_type: str) -> bytes:
+    """The image drawn again, without any of its metadata, upright as the camera meant it and
+    at most MAX_EDGE pixels long; InvalidInput for a picture that cannot be read or has too
+    many pixels (both a clear answer to the uploader, never an error of the server)."""
+    unreadable = "Das Bild kann nicht gelesen werden. Bitte senden Sie ein JPEG- oder PNG-Foto."
+    jpeg = content_type == "image/jpeg"
+    try:
+        # Only the format the content was sniffed as: no other decoder gets to parse it.
+        with Image.open(io.BytesIO(data), formats=[_FORMATS[content_type]]) as opened:
+            width, height = opened.size
+            scale = _jpeg_scale(width, height) if jpeg and width * height <= MAX_JPEG_PIXELS else 1
+            if scale > 1:
+                opened.draft(None, (width // scale, height // scale))
+                width, height = opened.size
+            if width * height > MAX_PIXELS:
+                raise _too_many(jpeg)
+            orientation = opened.getexif().get(0x0112)
+            opened.load()
+            image: Image.Image = opened
+            if image.mode not in _KEPT_MODES:  # before resizing, which not every mode knows
+                image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+            image.thumbnail((MAX_EDGE, MAX_EDGE))  # in place; only ever smaller
+            method = _TURNS.get(orientation) if isinstance(orientation, int) else None
+            if method is not None:
+                image = image.transpose(method)
+            # Nothing of `info` (EXIF, XMP, comments, text chunks, ICC profile) may reach the
+            # encoder; a PNG's transparent colour is the only thing kept.
+            transparency = image.info.get("transparency")
+            image.info = {} if transparency is None or jpeg else {"transparency": transparency}
+            out = io.BytesIO()
+            if jpeg:
+                if image.mode not in ("RGB", "L"):
+                    image = image.convert("RGB")
+                image.save(out, format="JPEG", quality=88, optimize=True)
+            else:
+                # The default compression: PNG's "optimize" costs seconds on a large picture.
+                image.save(out, format="PNG")
+    except InvalidInput:
+        raise
+    except Image.DecompressionBombError:  # Pillow's own limit, far above ours
+        raise _too_many(jpeg) from None
+    except _UNREADABLE:
+        raise InvalidInput(unreadable, errors={"file": unreadable}) from None
+    return out.getvalue()
+
+
+def _too_many(jpeg: bool) -> InvalidInput:
+    most = (MAX_JPEG_PIXELS if jpeg else MAX_PIXELS) // 1_000_000
+    too_many = f"Das Bild hat zu viele Pixel (höchstens {most} Megapixel)."
+    return InvalidInput(too_many, errors={"file": too_many})
+
+
+def _jpeg_scale(width: int, height: int) -> int:
+    """The smallest of the JPEG decoder's scales (1, 2, 4, 8) at which the picture decodes to
+    at most MAX_PIXELS."""
+    for scale in (1, 2, 4, 8):
+        if -(-width // scale) * -(-height // scale) <= MAX_PIXELS:
+            return scale
+    return 8
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A file `prepare` accepted, as `store` stores it (an image re-encoded)."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+def prepare(
+    limits: UploadLimits, name: str, data: bytes, allowed: Collection[str] = DEFAULT_TYPES
+) -> Prepared:
+    """Everything `store` checks of the file itself (size, type, content, an image's pixels),
+    and the file as it will be stored; nothing is stored here."""
     check_size(limits, len(data))
-    return check_content(safe_name(name), data, allowed)
+    shown = safe_name(name)
+    content_type = check_content(shown, data, allowed)
+    if content_type in IMAGE_TYPES:
+        data = clean_image(data, content_type)
+        check_size(limits, len(data))
+    return Prepared(shown, content_type, data)
+
+
+def check_file(limits: UploadLimits, name: str, data: bytes, allowed: Collection[str]) -> str:
+    """What `store` checks of the file itself (size, type, content, an image's pixels) before
+    anything is stored: callers check first, so that a refused file refuses the whole
+    submission. (`prepare` also returns the checked file, which `store` then takes as it is.)"""
+    return prepare(limits, name, data, allowed).content_type
 
 
 def store(
@@ -138,11 +272,20 @@ def store(
     owner_kind: str,
     owner_id: int,
     name: str,
-    data: bytes,
+    data: bytes | Prepared,
     field: str | None = None,
     allowed: Collection[str] = DEFAULT_TYPES,
 ) -> StoredFile:
-    check_size(limits, len(data))
+    """Stores the file (`data`, or what `prepare` returned for it) under a generated name:
+    checked as `prepare` checks it, counted against `limits.max_files` of its owner, and
+    scanned where a scanner is configured."""
+    if isinstance(data, Prepared):
+        if data.content_type not in allowed:
+            raise UnsupportedMediaType(f"Erlaubt: {_names(allowed)}.")
+        prepared = data
+    else:
+        prepared = prepare(limits, name, data, allowed)
+    shown, content_type, data = prepared.name, prepared.content_type, prepared.data
     existing = db.scalar(
         select(func.count())
         .select_from(StoredFile)
@@ -150,8 +293,6 @@ def store(
     )
     if (existing or 0) >= limits.max_files:
         raise InvalidInput(f"Es können höchstens {limits.max_files} Dateien angehängt werden.")
-    shown = safe_name(name)
-    content_type = check_content(shown, data, allowed)
     scanned = False
     if limits.scanner_url:
         try:
@@ -182,7 +323,11 @@ def store(
         scanned=scanned,
     )
     db.add(stored)
-    db.flush()
+    try:
+        db.flush()
+    except BaseException:
+        unlink_all([data_dir / "uploads" / str(municipality_id) / storage_name])
+        raise
     return stored
 
 
