@@ -220,3 +220,18 @@ def test_the_process_page_shows_the_area_on_the_map_and_in_words(
     assert feature["properties"] == {"kind": "area", "title": "Altmarkt"}
     # Another municipality's address does not know the process.
     assert visitor.get("/radebeul/beteiligung/altmarkt/gebiet.geojson").status_code == 404
+
+
+def test_the_proposal_form_draws_the_area_and_names_it(
+    world: World, new_client: Callable[[], TestClient]
+) -> None:
+    anna = citizen_browser(new_client, world, "anna")
+    make_process(world, "ohne", "proposals")
+    plain = anna.get("/dresden/beteiligung/ohne/neu")
+    assert plain.status_code == 200
+    assert "gebiet.geojson" not in plain.text  # no area, no area layer
+    _with_area(world)
+    form = anna.get(f"{BASE}/neu")
+    assert form.status_code == 200
+    assert f'data-layers="{BASE}/gebiet.geojson {BASE}/vorschlaege.geojson"' in form.text
+    assert "innerhalb des Gebiets des Verfahrens: Altmarkt" in main_text(form)

@@ -1,7 +1,9 @@
 """Documents and images of processes and proposals: checked by content through the platform's
 uploads, images drawn again without their metadata, a description required for each (the
 alternative text of an image), shown on the pages, and not served while their proposal is
-hidden or held for review; staff add and remove a process's documents (audited)."""
+hidden or held for review (except to the moderation, and a held one's to its author); a file
+refused while the proposal is stored (the virus scanner) refuses the proposal; staff add and
+remove a process's documents (audited)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from smartcity.privacy.declarations import declared
 from smartcity.privacy.erasure import erase
 from smartcity.privacy.search import find
 from tests.conftest import World
+from tests.core.uploads.test_checks import EICAR, FakeClamd
 from tests.participation.conftest import citizen_browser, make_process
 from tests.participation.test_moderation import BASE, QUEUE
 from tests.web.conftest import Browser, main_text
@@ -245,3 +248,112 @@ def test_a_citizens_attachments_go_with_the_erasure_of_their_data(
         kept = db.scalar(select(Proposal))
         assert kept is not None
         assert kept.author_subject is None  # the proposal itself is anonymised, as before
+
+
+def test_a_file_the_scanner_refuses_refuses_the_whole_proposal(
+    world: World, new_client: Callable[[], TestClient]
+) -> None:
+    """The scanner is asked while the proposal is stored (in one savepoint): its finding
+    brings the form back with the finding at the file's slot, and nothing is kept: no
+    proposal, no file, not the bytes of the photo stored before the refused document."""
+    make_process(world, "altmarkt", "proposals")
+    clamd = FakeClamd()
+    world.platform.settings.clamav_url = f"tcp://127.0.0.1:{clamd.port}"
+    try:
+        anna = citizen_browser(new_client, world, "anna")
+        refused = anna.submit(
+            f"{BASE}/neu",
+            {
+                "title": "Ein Brunnen",
+                "text": "Bitte einen Brunnen.",
+                "public_name": "Anna",
+                "description1": "Der Platz",
+                "description3": "Skizze",
+            },
+            files={
+                "file1": ("platz.jpg", _photo(), "image/jpeg"),
+                "file3": ("skizze.pdf", PDF + EICAR, "application/pdf"),  # slot 2 left empty
+            },
+        )
+    finally:
+        clamd.close()
+    assert refused.status_code == 422
+    assert 'id="fehler-file3"' in refused.text
+    assert "Schadsoftware" in main_text(refused)
+    assert 'value="Ein Brunnen"' in refused.text  # the form comes back filled in
+    assert _count(world, Proposal) == 0
+    assert _count(world, StoredFile) == 0
+    assert _count(world, Attachment) == 0
+    uploaded = world.platform.settings.data_dir / "uploads"
+    assert not uploaded.exists() or not [p for p in uploaded.rglob("*") if p.is_file()]
+
+
+def test_the_files_of_a_held_proposal_are_shown_to_its_author_and_the_moderation_only(
+    world: World, new_client: Callable[[], TestClient], moderator: Browser
+) -> None:
+    make_process(world, "altmarkt", "proposals")
+    assert moderator.submit(f"{QUEUE}/woerter", {"words": "Vollpfosten"}).status_code == 303
+    anna = citizen_browser(new_client, world, "anna")
+    made = anna.submit(
+        f"{BASE}/neu",
+        {
+            "title": "Parkplatz für Vollpfosten",
+            "text": "Mehr Stellplätze.",
+            "public_name": "Anna",
+            "description1": "Der Parkplatz",
+            "description2": "Plan der Stellplätze",
+        },
+        files={
+            "file1": ("parkplatz.jpg", _photo(), "image/jpeg"),
+            "file2": ("plan.pdf", PDF, "application/pdf"),
+        },
+    )
+    assert made.status_code == 303
+    with world.tenant(world.dresden) as db:
+        proposal = db.scalar(select(Proposal))
+        assert proposal is not None
+        assert proposal.held_at is not None
+        process = db.get(Process, proposal.process_id)
+        assert process is not None
+        files = attachments.of_proposal(db, process, proposal)
+    photo = next(f for f in files if f.kind == "image")
+    document = next(f for f in files if f.kind == "document")
+
+    # Its author sees the proposal with its picture (no broken image) while it is checked.
+    own = anna.get(made.headers["location"])
+    assert 'alt="Der Parkplatz"' in own.text
+    for file in (photo, document):
+        served = anna.get(f"{BASE}/dateien/{file.public_id}")
+        assert served.status_code == 200
+        assert served.headers["cache-control"] == "private, no-cache"
+    # Nobody else on the portal.
+    ben = citizen_browser(new_client, world, "ben")
+    anonymous = Browser(new_client())
+    for other in (ben, anonymous):
+        assert other.get(f"{BASE}/dateien/{photo.public_id}").status_code == 404
+        assert other.get(f"{BASE}/dateien/{document.public_id}").status_code == 404
+
+    # The moderation sees them in the held proposal's card, before it decides.
+    queue = moderator.get(QUEUE)
+    assert 'alt="Der Parkplatz"' in queue.text
+    assert f'src="moderation/dateien/{photo.public_id}"' in queue.text
+    assert "Plan der Stellplätze" in main_text(queue)
+    staff_files = "/dresden/verwaltung/beteiligung/moderation/dateien"
+    image = moderator.get(f"{staff_files}/{photo.public_id}")
+    assert image.status_code == 200
+    assert image.headers["content-type"] == "image/jpeg"
+    assert image.headers["cache-control"] == "private, no-cache"
+    assert moderator.get(f"{staff_files}/{document.public_id}").content == PDF
+    # Only the moderation: not a citizen, not the author.
+    for other in (ben, anna, anonymous):
+        refused = other.get(f"{staff_files}/{photo.public_id}", follow_redirects=False)
+        assert refused.status_code in (303, 403)  # to the staff login, or forbidden
+        assert refused.content != image.content
+
+    # Published by the moderation: everybody sees the files.
+    released = moderator.submit(
+        QUEUE, {"action": "release", "target_type": "proposal", "target_id": str(proposal.id)}
+    )
+    assert released.status_code == 303
+    assert ben.get(f"{BASE}/dateien/{photo.public_id}").status_code == 200
+    assert anonymous.get(f"{BASE}/dateien/{photo.public_id}").status_code == 200

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from smartcity.core.audit.models import AuditEntry
 from smartcity.core.mail.models import OutgoingMail
-from smartcity.participation import blocking
+from smartcity.participation import blocking, following
 from smartcity.participation.models import Block, Comment, Proposal
 from tests.conftest import World
 from tests.participation.conftest import add_proposal, citizen_browser, make_process
@@ -85,7 +85,7 @@ def test_a_post_with_a_listed_word_is_held_until_the_moderation_publishes_it(
     assert "Parkplatz für Vollpfosten" in queue
     assert "„vollpfosten“" in queue
     published = moderator.submit(
-        f"{QUEUE}/zurueckgehalten",
+        QUEUE,
         {"action": "release", "target_type": "proposal", "target_id": str(held_id)},
     )
     assert published.status_code == 303
@@ -108,6 +108,60 @@ def test_a_post_with_a_listed_word_is_held_until_the_moderation_publishes_it(
     assert fine.id != held_id
 
 
+def _follow(world: World, proposal_id: int, subject: str, email: str = "") -> None:
+    with world.tenant(world.dresden) as db:
+        proposal = db.get(Proposal, proposal_id)
+        assert proposal is not None
+        following.follow(
+            db,
+            proposal,
+            citizen_subject=subject,
+            email=email or f"{subject}@example.org",
+            language="de",
+        )
+
+
+def _mails_to(world: World, address: str) -> list[OutgoingMail]:
+    with world.system() as db:
+        found = list(db.scalars(select(OutgoingMail).where(OutgoingMail.to_address == address)))
+        for mail in found:
+            db.expunge(mail)
+        return found
+
+
+def test_a_released_comment_is_mailed_to_the_followers_like_a_published_one(
+    world: World, new_client: Callable[[], TestClient], moderator: Browser
+) -> None:
+    process = make_process(world, "altmarkt", "proposals")
+    proposal = add_proposal(world, process)
+    _set_words(moderator, "Dumme Idee")
+    _follow(world, proposal.id, "anna")
+    ben = citizen_browser(new_client, world, "ben")
+    written = ben.submit(
+        f"{BASE}/vorschlaege/{proposal.id}/kommentare",
+        {"body": "Keine dumme Idee, finde ich.", "stance": "pro", "public_name": "Ben"},
+    )
+    assert written.status_code == 303
+    assert _mails_to(world, "anna@example.org") == []  # held: nobody's news yet
+    with world.tenant(world.dresden) as db:
+        comment = db.scalar(select(Comment))
+        assert comment is not None
+        assert comment.held_at is not None
+        comment_id = comment.id
+        author = comment.author_subject
+    assert author is not None
+    _follow(world, proposal.id, author, "ben@example.org")  # its author follows too
+    released = moderator.submit(
+        QUEUE, {"action": "release", "target_type": "comment", "target_id": str(comment_id)}
+    )
+    assert released.status_code == 303
+    assert released.headers["location"].endswith("/moderation#zurueckgehalten")
+    mails = _mails_to(world, "anna@example.org")
+    assert len(mails) == 1
+    assert "Ben hat den Vorschlag „Mehr Bäume“ kommentiert" in mails[0].body
+    assert _mails_to(world, "ben@example.org") == []  # not to its author
+
+
 def test_a_held_comment_is_shown_to_its_author_only_and_mails_nobody(
     world: World, new_client: Callable[[], TestClient], moderator: Browser
 ) -> None:
@@ -116,6 +170,7 @@ def test_a_held_comment_is_shown_to_its_author_only_and_mails_nobody(
     path = f"{BASE}/vorschlaege/{proposal.id}"
     _set_words(moderator, "Dumme Idee")
     anna = citizen_browser(new_client, world, "anna")
+    _follow(world, proposal.id, "anna")  # a follower, who would be mailed a published comment
     with world.system() as db:
         before = len(list(db.scalars(select(OutgoingMail))))
     ben = citizen_browser(new_client, world, "ben")
@@ -148,7 +203,7 @@ def test_a_held_comment_is_shown_to_its_author_only_and_mails_nobody(
     assert answer.status_code == 422
     assert anna.submit(f"{path}/kommentare/{comment_id}/unterstuetzen").status_code == 404
     hidden = moderator.submit(
-        f"{QUEUE}/zurueckgehalten",
+        QUEUE,
         {
             "action": "hide",
             "target_type": "comment",

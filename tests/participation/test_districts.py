@@ -182,6 +182,8 @@ def test_each_voter_votes_in_their_district_and_each_district_is_counted_on_its_
     assert Browser(new_client()).get(f"{BASE}/ergebnis?bezirk=999999").status_code == 404
 
     table = Browser(new_client()).get(f"{BASE}/ergebnis.csv").text
+    header = next(csv.reader(io.StringIO(table)))
+    assert header == [*exports.RESULT_COLUMNS, "district", "district_name"]  # appended
     rows = list(csv.DictReader(io.StringIO(table)))
     assert {(r["district_name"], r["title"], r["votes"]) for r in rows} >= {
         ("Neustadt", "Spielplatz", "1"),
@@ -208,7 +210,11 @@ def test_each_voter_votes_in_their_district_and_each_district_is_counted_on_its_
     # The open-data table: each district's result on its own lines.
     with world.tenant(world.dresden) as db:
         open_data = exports._results_table(db, world.dresden, utcnow())
-        names = {row[2] for row in open_data.rows}
+        # The district columns come last (they were the second and third before, which
+        # moved every column after them for the table's users): read by name.
+        columns = [column.name for column in open_data.columns]
+        assert columns == [*exports.RESULT_COLUMNS, "district", "district_name"]
+        names = {row[columns.index("district_name")] for row in open_data.rows}
         assert names == {"Neustadt", "Pieschen"}
 
 

@@ -10,6 +10,7 @@ import csv
 import io
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,8 +20,9 @@ from smartcity.core.audit.models import AuditEntry
 from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, InvalidInput, PermissionDenied, ServiceError
 from smartcity.core.identity import users
+from smartcity.modules import installed_modules
 from smartcity.participation import districts, paper, services, voting
-from smartcity.participation.models import Ballot, PaperBallot, Process
+from smartcity.participation.models import Ballot, PaperBallot, Phase, Process
 from smartcity.participation.permissions import POLLING_STATION
 from tests.conftest import PASSWORD, World
 from tests.participation.conftest import DAY, set_phase
@@ -28,10 +30,12 @@ from tests.participation.test_districts import BASE as DISTRICT_BASE
 from tests.participation.test_districts import STAFF as DISTRICT_STAFF
 from tests.participation.test_districts import _process as _district_process
 from tests.participation.test_districts import _setup as _districts
-from tests.participation.test_voting import STAFF, _budget
+from tests.participation.test_voting import BASE, STAFF, _budget
 from tests.web.conftest import Browser, main_text
 
 PAPER = f"{STAFF}/papier"
+API = "/dresden/api/v1/participation/processes/haushalt"
+HOUR = timedelta(hours=1)
 DISTRICT_PAPER = f"{DISTRICT_STAFF}/papier"
 
 
@@ -473,3 +477,114 @@ def _enter_in(world: World, process: Process, choices: list[int], by: int, distr
             secret=_secret(world),
             district_id=district_id,
         ).id
+
+
+def _timeline(world: World, process: Process, results_in: timedelta) -> None:
+    """Voting ended yesterday; the results phase starts `results_in` from now."""
+    with world.tenant(world.dresden) as db:
+        for phase in db.query(Phase).filter(Phase.process_id == process.id):
+            db.delete(phase)
+        db.flush()
+        now = utcnow()
+        db.add(
+            Phase(process_id=process.id, kind="voting", starts_at=now - 3 * DAY, ends_at=now - DAY)
+        )
+        db.add(
+            Phase(
+                process_id=process.id,
+                kind="results",
+                starts_at=now + results_in,
+                ends_at=now + results_in + 30 * DAY,
+            )
+        )
+
+
+def _final(world: World, process: Process) -> bool:
+    with world.tenant(world.dresden) as db:
+        found = db.get(Process, process.id)
+        assert found is not None
+        return services.result_final(db, found)
+
+
+def _published(world: World) -> str:
+    """The open-data table of the results, as text."""
+    with world.tenant(world.dresden) as db:
+        table = installed_modules().datasets()["participation.buergerhaushalt-ergebnisse"].table
+        assert table is not None
+        return repr(table(db, world.dresden, utcnow()).rows)
+
+
+def test_polling_stations_count_after_voting_closed_and_the_result_is_provisional_meanwhile(
+    world: World, new_client: Callable[[], TestClient]
+) -> None:
+    process, ids = _budget(world)
+    first, second = _clerk(world, "dd.wahl1"), _clerk(world, "dd.wahl2")
+    _timeline(world, process, DAY)  # voting is over, the count runs until tomorrow
+    clerk, other_clerk = Browser(new_client()), Browser(new_client())
+    assert clerk.login("dd.wahl1").status_code == 303
+    assert other_clerk.login("dd.wahl2").status_code == 303
+    assert "Stimmzettel erfassen" in main_text(clerk.get(PAPER))  # the form is still there
+    entered = clerk.submit(
+        PAPER, [("station", "Rathaus Pieschen"), ("choice", str(ids["Spielplatz"]))]
+    )
+    assert entered.status_code == 303
+    with world.tenant(world.dresden) as db:
+        entry = db.scalars(select(PaperBallot.id)).one()
+    late = _enter(world, process, [ids["Bänke"]], first)
+    visitor = Browser(new_client())
+    page = visitor.get(f"{BASE}/ergebnis")
+    assert page.status_code == 200
+    assert "Vorläufiges Ergebnis." in main_text(page)
+    assert visitor.get(f"{API}/result").json()["final"] is False
+    assert visitor.get(f"{BASE}/ergebnis.csv").status_code == 409
+    assert "haushalt" not in _published(world)  # not released as open data yet
+    ballot = _confirm(world, process, entry, second)
+    assert ballot.paper
+
+    # The results phase starts: nothing more is entered; the waiting entry can still be
+    # decided, and until it is the result stays provisional.
+    _timeline(world, process, -HOUR)
+    with pytest.raises(ServiceError):
+        _enter(world, process, [ids["Bänke"]], first)
+    closed = main_text(other_clerk.get(PAPER))
+    assert "bis zum Ende der Auszählung erfasst werden" in closed
+    assert "Stimmzettel erfassen" not in closed
+    assert "Bestätigen: Die Eingabe stimmt mit dem Stimmzettel überein" in closed
+    assert not _final(world, process)
+    assert "Vorläufiges Ergebnis." in main_text(visitor.get(f"{BASE}/ergebnis"))
+    _confirm(world, process, late, second)
+    assert _final(world, process)
+    page = visitor.get(f"{BASE}/ergebnis")
+    assert "Vorläufiges" not in main_text(page)
+    result = visitor.get(f"{API}/result").json()
+    assert result["final"] is True
+    assert result["ballots"] == 2
+    assert visitor.get(f"{BASE}/ergebnis.csv").status_code == 200
+    assert "haushalt" in _published(world)
+    # Once final, nothing is decided any more (there is nothing waiting).
+    with world.tenant(world.dresden) as db:
+        found = db.get(Process, process.id)
+        assert found is not None
+        with pytest.raises(Conflict):
+            paper.reject(db, found, late, by=second, reason="zu spät", actor="test")
+
+
+def test_an_entry_of_a_deleted_account_is_decided_by_any_other_and_never_by_its_enterer(
+    world: World,
+) -> None:
+    process, ids = _budget(world)
+    first, second = _clerk(world, "dd.wahl1"), _clerk(world, "dd.wahl2")
+    orphan = _enter(world, process, [ids["Bänke"]], first)
+    with world.tenant(world.dresden) as db:  # the enterer's account was deleted
+        db.execute(update(PaperBallot).where(PaperBallot.id == orphan).values(entered_by=None))
+    assert _confirm(world, process, orphan, second).paper
+
+    own = _enter(world, process, [ids["Spielplatz"]], first)
+    with world.tenant(world.dresden) as db:
+        found = db.get(Process, process.id)
+        assert found is not None
+        with pytest.raises(PermissionDenied):
+            paper.reject(db, found, own, by=first, reason="vertippt", actor="test")
+        assert paper.reject(db, found, own, by=second, reason="vertippt", actor="test")
+        with pytest.raises(Conflict):
+            paper.reject(db, found, own, by=second, reason="nochmal", actor="test")

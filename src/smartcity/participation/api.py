@@ -141,6 +141,10 @@ class ResultOut(BaseModel):
         description="Every ballot as (receipt code, chosen proposal ids), to recount and to "
         "find one's own"
     )
+    final: bool = Field(
+        description="False while the result is provisional: the polling stations' paper "
+        "ballots are still counted (until the results phase starts) or wait for confirmation"
+    )
 
 
 def _phase_out(phase: Phase) -> PhaseOut:
@@ -322,4 +326,5 @@ def get_result(
             for line in found.lines
         ],
         published_ballots=voting.published_ballots(db, process, chosen),
+        final=services.result_final(db, process),
     )

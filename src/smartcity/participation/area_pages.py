@@ -27,9 +27,9 @@ from smartcity.participation.pages import (
     RULE_LABELS,
     TIE_LABELS,
     Manager,
-    _euros,
-    _labels,
-    _percent,
+    form_labels,
+    parse_euros,
+    parse_percent,
 )
 
 area_staff_pages = APIRouter(
@@ -109,7 +109,7 @@ SERVICE_MESSAGES = (
 
 
 def _all_labels() -> dict[str, str]:
-    return {**_labels(), **{name: gettext_(label) for name, label in LABELS.items()}}
+    return {**form_labels(), **{name: gettext_(label) for name, label in LABELS.items()}}
 
 
 def _base(municipality: Municipality, process: Process) -> str:
@@ -327,7 +327,7 @@ def save_eligibility(
 
 def _district_input(form: FormData, values: dict[str, str]) -> districts.DistrictInput:
     try:
-        budget = _euros(values["budget"])
+        budget = parse_euros(values["budget"])
     except InvalidInput:
         raise InvalidInput("form", errors={"budget": "Please enter an amount."}) from None
     return districts.DistrictInput(
@@ -336,7 +336,7 @@ def _district_input(form: FormData, values: dict[str, str]) -> districts.Distric
         rule=values["rule"],
         max_choices=row_id(values["max_choices"]) or 0,
         tie_break=values["tie_break"],
-        min_share_percent=_percent(values["min_share_percent"]),
+        min_share_percent=parse_percent(values["min_share_percent"]),
         partial_funding=values["partial_funding"] == "yes",
         postal_codes=values["postal_codes"].replace(",", " ").split(),
         area=_geojson_field(form, "district_area", "district_area_file"),
@@ -376,29 +376,7 @@ def add_district(
     db: TenantDbDep,
     municipality: MunicipalityDep,
 ) -> Response:
-    process = services.process_by_slug(db, slug)
-    values = _district_form(form)
-
-    def change() -> str:
-        districts.save_district(
-            db, process, _district_input(form, values), actor=state.principal.actor
-        )
-        return f"{_base(municipality, process)}/gebiet#bezirke"
-
-    def again(errors: dict[str, str], status: int) -> Response:
-        return _page(
-            request,
-            state,
-            db,
-            municipality,
-            process,
-            _district_errors(errors),
-            status,
-            values,
-            "district",
-        )
-
-    return submit(change, again, answered={services.RulesFrozen: "name"})
+    return _save_district(request, slug, None, state, form, db, municipality)
 
 
 @area_staff_pages.post("/{slug}/bezirke/{district_id}")
@@ -411,13 +389,26 @@ def change_district(
     db: TenantDbDep,
     municipality: MunicipalityDep,
 ) -> Response:
+    return _save_district(request, slug, district_id, state, form, db, municipality)
+
+
+def _save_district(
+    request: Request,
+    slug: str,
+    district_id: int | None,
+    state: WebState,
+    form: FormData,
+    db: Session,
+    municipality: Municipality,
+) -> Response:
+    """Adds a district (`district_id` None) or changes or removes one of the process's."""
     process = services.process_by_slug(db, slug)
-    district = districts.district_of(db, process, district_id)
+    district = districts.district_of(db, process, district_id) if district_id is not None else None
     values = _district_form(form)
-    remove = form_text(form, "action", 20) == "remove"
+    remove = district is not None and form_text(form, "action", 20) == "remove"
 
     def change() -> str:
-        if remove:
+        if district is not None and remove:
             districts.remove_district(db, process, district, actor=state.principal.actor)
         else:
             districts.save_district(

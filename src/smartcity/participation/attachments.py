@@ -2,23 +2,23 @@
 
 Staff add PDF documents and images to a process; a citizen adds up to `MAX_PROPOSAL_FILES`
 images or PDFs to their proposal. Every file goes through `core.uploads` (size limit, type by
-its content, virus scan where configured, storage under a generated name); images are first
-decoded and encoded again with Pillow, which leaves their metadata behind (EXIF with the
-camera's GPS position, comments, colour profiles) and turns the picture upright. Every file
-needs a description: the alternative text of an image, the link text of a document.
+its content, virus scan where configured, storage under a generated name), which decodes and
+encodes images again, without their metadata (EXIF with the camera's GPS position, comments,
+colour profiles), upright and at most 4096 pixels long. Every file needs a description: the
+alternative text of an image, the link text of a document.
 
-A proposal's files are served only while the proposal is visible (not hidden, not held for
-review); they are the author's personal data and go with the proposal's erasure."""
+A proposal's files are served to everybody only while the proposal is visible (not hidden,
+not held for review); the author also sees those of their proposal held for review, and the
+moderation every file of its municipality (`any_file`). They are the author's personal data
+and go with the proposal's erasure."""
 
 from __future__ import annotations
 
 import dataclasses
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,15 +32,12 @@ from smartcity.participation.models import Attachment, Process, Proposal
 # Owner kinds of the platform's uploads (stored_file.owner_kind, at most 20 characters).
 PROCESS_FILES = "participation_proc"
 PROPOSAL_FILES = "participation_prop"
-IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
+IMAGE_TYPES = uploads.IMAGE_TYPES
 DOCUMENT_TYPES = frozenset({"application/pdf"})
 ALLOWED = IMAGE_TYPES | DOCUMENT_TYPES
 MAX_PROPOSAL_FILES = 3
 MAX_PROCESS_FILES = 30
 MAX_DESCRIPTION = 500
-# Larger pictures are refused before they are decoded (a small file can unpack to gigabytes).
-MAX_PIXELS = 40_000_000
-FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +45,8 @@ class FileInput:
     name: str
     data: bytes
     description: str
+    # The form's slot the file came in ("file2", "description2"); 0: its place in the list.
+    slot: int = 0
 
 
 @dataclass(frozen=True)
@@ -62,52 +61,30 @@ class Shown:
     size: int
 
 
-def reencode(data: bytes, content_type: str) -> bytes:
-    """The image drawn again, without any of its metadata, upright as the camera meant it;
-    InvalidInput for a picture that cannot be read or is too large."""
-    unreadable = "The image cannot be read. Please send a JPEG or PNG photo."
-    try:
-        with Image.open(io.BytesIO(data)) as opened:
-            width, height = opened.size
-            if width * height > MAX_PIXELS:
-                raise InvalidInput(
-                    "The image has too many pixels (at most 40 megapixels).",
-                    errors={"file": "The image has too many pixels (at most 40 megapixels)."},
-                )
-            opened.load()
-            upright = ImageOps.exif_transpose(opened)
-            # A new image holds only the pixels: nothing of `info` (EXIF, XMP, text chunks,
-            # ICC profile) can reach the encoder.
-            clean = Image.new(upright.mode, upright.size)
-            clean.paste(upright)
-            if upright.mode == "P":
-                palette = upright.getpalette()
-                if palette is not None:
-                    clean.putpalette(palette)
-            out = io.BytesIO()
-            if content_type == "image/jpeg":
-                if clean.mode not in ("RGB", "L"):
-                    clean = clean.convert("RGB")
-                clean.save(out, format="JPEG", quality=88, optimize=True)
-            else:
-                clean.save(out, format="PNG", optimize=True)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise InvalidInput(unreadable, errors={"file": unreadable}) from None
-    return out.getvalue()
+@dataclass(frozen=True)
+class Ready:
+    """A file `check` accepted: what was given, and the file as it will be stored."""
+
+    given: FileInput
+    file: uploads.Prepared
 
 
 def check(
-    files: Sequence[FileInput], limits: UploadLimits, *, most: int
-) -> tuple[list[FileInput], dict[str, str]]:
-    """The files ready to store (images re-encoded) and what is wrong, by field ("file1",
-    "description1", …, or "files"); nothing is stored here."""
+    files: Sequence[FileInput], limits: UploadLimits, *, most: int, decode: bool = True
+) -> tuple[list[Ready], dict[str, str]]:
+    """The files ready to store (images re-encoded by `core.uploads`) and what is wrong, by
+    field ("file1", "description1", …, or "files"); nothing is stored here. With
+    `decode=False` only the cheap checks are made (count, description, size, type) and no
+    file is returned: for a form that is refused anyway, no image is decoded."""
     errors: dict[str, str] = {}
-    ready: list[FileInput] = []
+    ready: list[Ready] = []
     if len(files) > most:
         errors["files"] = "Too many files: please attach fewer."
-    for number, given in enumerate(files, start=1):
+    for place, given in enumerate(files, start=1):
+        number = given.slot or place
         try:
-            content_type = uploads.check_file(limits, given.name, given.data, ALLOWED)
+            uploads.check_size(limits, len(given.data))
+            content_type = uploads.check_content(uploads.safe_name(given.name), given.data, ALLOWED)
         except ServiceError as exc:
             errors[f"file{number}"] = exc.detail
             continue
@@ -118,14 +95,14 @@ def check(
                 else "Please give the document a title."
             )
             continue
-        data = given.data
-        if content_type in IMAGE_TYPES:
-            try:
-                data = reencode(given.data, content_type)
-            except InvalidInput as exc:
-                errors[f"file{number}"] = exc.detail
-                continue
-        ready.append(dataclasses.replace(given, data=data))
+        if not decode:
+            continue
+        try:
+            prepared = uploads.prepare(limits, given.name, given.data, ALLOWED)
+        except ServiceError as exc:
+            errors[f"file{number}"] = exc.detail
+            continue
+        ready.append(Ready(given, prepared))
     return ready, errors
 
 
@@ -134,7 +111,7 @@ def _store(
     *,
     process: Process,
     proposal: Proposal | None,
-    given: FileInput,
+    ready: Ready,
     data_dir: Path,
     limits: UploadLimits,
 ) -> Attachment:
@@ -145,8 +122,8 @@ def _store(
         municipality_id=process.municipality_id,
         owner_kind=PROPOSAL_FILES if proposal is not None else PROCESS_FILES,
         owner_id=proposal.id if proposal is not None else process.id,
-        name=given.name,
-        data=given.data,
+        name=ready.given.name,
+        data=ready.file,
         allowed=ALLOWED,
     )
     attachment = Attachment(
@@ -154,7 +131,7 @@ def _store(
         process_id=process.id,
         proposal_id=proposal.id if proposal is not None else None,
         kind="image" if stored.content_type in IMAGE_TYPES else "document",
-        description=given.description.strip()[:MAX_DESCRIPTION],
+        description=ready.given.description.strip()[:MAX_DESCRIPTION],
     )
     db.add(attachment)
     db.flush()
@@ -165,17 +142,40 @@ def add_to_proposal(
     db: Session,
     process: Process,
     proposal: Proposal,
-    files: Sequence[FileInput],
+    files: Sequence[Ready],
     *,
     data_dir: Path,
     limits: UploadLimits,
 ) -> list[Attachment]:
-    """Stores files `check` returned for the proposal its author just made."""
+    """Stores files `check` returned for the proposal its author just made. The caller makes
+    the proposal and calls this in one savepoint: a file refused here (the virus scanner)
+    raises InvalidInput naming its field, which takes the proposal back, and the bytes of the
+    files stored before it are deleted again."""
     capped = dataclasses.replace(limits, max_files=MAX_PROPOSAL_FILES)
-    return [
-        _store(db, process=process, proposal=proposal, given=f, data_dir=data_dir, limits=capped)
-        for f in files
-    ]
+    made: list[Attachment] = []
+    written: list[Path] = []
+    try:
+        for ready in files:
+            attachment = _store(
+                db,
+                process=process,
+                proposal=proposal,
+                ready=ready,
+                data_dir=data_dir,
+                limits=capped,
+            )
+            stored = db.get(StoredFile, attachment.file_id)
+            if stored is not None:
+                written.append(uploads.path_of(data_dir, stored))
+            made.append(attachment)
+    except InvalidInput as exc:
+        uploads.unlink_all(written)
+        field = f"file{files[len(made)].given.slot or len(made) + 1}"
+        raise InvalidInput(exc.detail, errors={field: exc.detail}) from None
+    except BaseException:
+        uploads.unlink_all(written)
+        raise
+    return made
 
 
 def add_to_process(
@@ -193,7 +193,7 @@ def add_to_process(
         raise InvalidInput(next(iter(errors.values())), errors=errors)
     capped = dataclasses.replace(limits, max_files=MAX_PROCESS_FILES)
     attachment = _store(
-        db, process=process, proposal=None, given=ready[0], data_dir=data_dir, limits=capped
+        db, process=process, proposal=None, ready=ready[0], data_dir=data_dir, limits=capped
     )
     audit.record(
         db,
@@ -268,9 +268,38 @@ def of_proposal(db: Session, process: Process, proposal: Proposal) -> list[Shown
     return _shown(process, [proposal.id], db)
 
 
-def public_file(db: Session, process: Process, public_id: str) -> StoredFile:
+def of_proposals(db: Session, proposal_ids: Sequence[int]) -> dict[int, list[Shown]]:
+    """The files of these proposals (of any process), by proposal: for the moderation."""
+    found: dict[int, list[Shown]] = {}
+    if not proposal_ids:
+        return found
+    query = (
+        select(Attachment, StoredFile)
+        .join(StoredFile, StoredFile.id == Attachment.file_id)
+        .where(Attachment.proposal_id.in_(proposal_ids))
+        .order_by(Attachment.id)
+    )
+    for attachment, stored in db.execute(query):
+        assert attachment.proposal_id is not None
+        found.setdefault(attachment.proposal_id, []).append(
+            Shown(
+                stored.public_id,
+                attachment.kind,
+                attachment.description,
+                stored.original_name,
+                stored.content_type,
+                stored.size,
+            )
+        )
+    return found
+
+
+def public_file(
+    db: Session, process: Process, public_id: str, *, viewer: str | None = None
+) -> StoredFile:
     """A file anybody may download: the process's own, or one of a visible proposal (a
-    hidden proposal's or one held for review is not found)."""
+    hidden proposal's or one held for review is not found). `viewer`, the subject of the
+    citizen asking, also gets the files of their own proposal held for review."""
     row = db.execute(
         select(StoredFile, Attachment)
         .join(Attachment, Attachment.file_id == StoredFile.id)
@@ -281,7 +310,24 @@ def public_file(db: Session, process: Process, public_id: str) -> StoredFile:
     stored, attachment = row
     if attachment.proposal_id is not None:
         proposal = db.get(Proposal, attachment.proposal_id)
-        if proposal is None or proposal.hidden_at is not None or proposal.held_at is not None:
+        if proposal is None or proposal.hidden_at is not None:
             raise NotFound("There is no such file.")
+        own = viewer is not None and proposal.author_subject == viewer
+        if proposal.held_at is not None and not own:
+            raise NotFound("There is no such file.")
+    found: StoredFile = stored
+    return found
+
+
+def any_file(db: Session, public_id: str) -> StoredFile:
+    """Any file of a process or proposal of this municipality (the session's tenant), also
+    of a hidden or held proposal: for the moderation, which decides on them."""
+    stored = db.scalar(
+        select(StoredFile)
+        .join(Attachment, Attachment.file_id == StoredFile.id)
+        .where(StoredFile.public_id == public_id)
+    )
+    if stored is None:
+        raise NotFound("There is no such file.")
     found: StoredFile = stored
     return found

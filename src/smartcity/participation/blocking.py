@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from smartcity.core.audit import services as audit
 from smartcity.core.db import utcnow
 from smartcity.core.errors import InvalidInput, NotFound, PermissionDenied
+from smartcity.participation import attachments, services
 from smartcity.participation.models import Block, Comment, HeldWord, Process, Proposal
 
 MAX_WORDS = 500
@@ -34,13 +35,7 @@ class Blocked(PermissionDenied):
 
 
 def _subject_of(db: Session, target_type: str, target_id: int) -> tuple[str, str]:
-    found: Proposal | Comment | None = None
-    if target_type == "proposal":
-        found = db.get(Proposal, target_id)
-    elif target_type == "comment":
-        found = db.get(Comment, target_id)
-    if found is None:
-        raise NotFound("There is no such contribution.")
+    found = services.find_target(db, target_type, target_id)
     if found.author_subject is None:
         raise InvalidInput("This contribution has no citizen account to block.")
     return found.author_subject, found.public_name
@@ -165,7 +160,11 @@ def set_words(db: Session, lines: Iterable[str], *, actor: str) -> list[str]:
 def listed_word(db: Session, *texts: str) -> str | None:
     """The first word of the list that occurs in `texts` as a whole word (so that "Ass" does
     not hold "Klasse"), or None."""
-    listed = words(db)
+    return _first_word(words(db), *texts)
+
+
+def _first_word(listed: Sequence[str], *texts: str) -> str | None:
+    """`listed_word` for a word list the caller has read."""
     if not listed:
         return None
     folded = _fold(" ".join(texts))
@@ -192,6 +191,8 @@ class HeldItem:
     public_name: str
     process_slug: str
     proposal_id: int
+    # A held proposal's documents and images, for the moderators to see before they decide.
+    files: tuple[attachments.Shown, ...] = ()
 
 
 def held(db: Session) -> list[HeldItem]:
@@ -206,6 +207,8 @@ def held(db: Session) -> list[HeldItem]:
             assert parent is not None
             parents[parent.id] = parent
     slugs = {p.id: p.slug for p in db.scalars(select(Process))}
+    listed = words(db)  # read once for all held posts
+    files = attachments.of_proposals(db, [p.id for p in proposals])
     for proposal in proposals:
         text = nh3.clean(proposal.body_html, tags=set())
         assert proposal.held_at is not None
@@ -217,10 +220,11 @@ def held(db: Session) -> list[HeldItem]:
                     proposal.id,
                     proposal.title,
                     text,
-                    listed_word(db, proposal.title, text) or "",
+                    _first_word(listed, proposal.title, text) or "",
                     proposal.public_name,
                     slugs[proposal.process_id],
                     proposal.id,
+                    tuple(files.get(proposal.id, ())),
                 ),
             )
         )
@@ -235,7 +239,7 @@ def held(db: Session) -> list[HeldItem]:
                     comment.id,
                     parent.title,
                     comment.body,
-                    listed_word(db, comment.body) or "",
+                    _first_word(listed, comment.body) or "",
                     comment.public_name,
                     slugs[parent.process_id],
                     parent.id,
@@ -245,13 +249,13 @@ def held(db: Session) -> list[HeldItem]:
     return [item for _, item in sorted(found, key=lambda pair: (pair[0], pair[1].target_id))]
 
 
-def release(db: Session, target_type: str, target_id: int, *, actor: str) -> None:
-    """Publishes a held post (audited)."""
-    target: Proposal | Comment | None = None
-    if target_type == "proposal":
-        target = db.get(Proposal, target_id)
-    elif target_type == "comment":
-        target = db.get(Comment, target_id)
+def release(db: Session, target_type: str, target_id: int, *, actor: str) -> Proposal | Comment:
+    """Publishes a held post (audited) and returns it: a released comment is news for the
+    proposal's followers as any published comment (the caller mails them)."""
+    try:
+        target = services.find_target(db, target_type, target_id)
+    except NotFound:
+        target = None
     if target is None or target.held_at is None:
         raise NotFound("There is no such contribution held for review.")
     target.held_at = None
@@ -262,3 +266,4 @@ def release(db: Session, target_type: str, target_id: int, *, actor: str) -> Non
         resource_type=f"participation_{target_type}",
         resource_id=target_id,
     )
+    return target

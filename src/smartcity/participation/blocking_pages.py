@@ -6,13 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from smartcity.core.errors import InvalidInput
 from smartcity.core.http.deps import IdPath, MunicipalityDep, TenantDbDep
 from smartcity.core.web.deps import FormDep, form_text, row_id
-from smartcity.core.web.forms import GENERAL, submit
+from smartcity.core.web.forms import submit
 from smartcity.core.web.i18n import _
-from smartcity.participation import blocking, services
-from smartcity.participation.pages import Moderator, _moderation
+from smartcity.participation import blocking
+from smartcity.participation.pages import Moderator, moderation_page
 
 blocking_pages = APIRouter(
     prefix="/{municipality}/verwaltung/beteiligung/moderation", include_in_schema=False
@@ -56,7 +55,7 @@ def block(
         return _back(municipality.slug, "gesperrt")
 
     def again(errors: dict[str, str], status: int) -> Response:
-        return _moderation(request, state, db, municipality, errors, status)
+        return moderation_page(request, state, db, municipality, errors, status)
 
     return submit(change, again)
 
@@ -75,7 +74,7 @@ def unblock(
         return _back(municipality.slug, "gesperrt")
 
     def again(errors: dict[str, str], status: int) -> Response:
-        return _moderation(request, state, db, municipality, errors, status)
+        return moderation_page(request, state, db, municipality, errors, status)
 
     return submit(change, again)
 
@@ -96,37 +95,6 @@ def word_list(
         return _back(municipality.slug, "woerter")
 
     def again(errors: dict[str, str], status: int) -> Response:
-        return _moderation(request, state, db, municipality, errors, status, words=text)
+        return moderation_page(request, state, db, municipality, errors, status, words=text)
 
     return submit(change, again)
-
-
-@blocking_pages.post("/zurueckgehalten")
-def decide_held(
-    request: Request,
-    state: Moderator,
-    form: FormDep,
-    db: TenantDbDep,
-    municipality: MunicipalityDep,
-) -> Response:
-    """Release a held post (publish it) or hide it with a public reason."""
-    action = form_text(form, "action", 10)
-    target_type = form_text(form, "target_type", 10)
-    target_id = row_id(form_text(form, "target_id", 20)) or 0
-    actor = state.principal.actor
-
-    def change() -> str:
-        if action == "release":
-            blocking.release(db, target_type, target_id, actor=actor)
-        elif action == "hide":
-            services.hide(
-                db, target_type, target_id, reason=form_text(form, "reason", 200), actor=actor
-            )
-        else:
-            raise InvalidInput("Please choose what to do.")
-        return _back(municipality.slug, "zurueckgehalten")
-
-    def again(errors: dict[str, str], status: int) -> Response:
-        return _moderation(request, state, db, municipality, errors, status)
-
-    return submit(change, again, answered={services.RulesFrozen: GENERAL})

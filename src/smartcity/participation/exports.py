@@ -95,10 +95,18 @@ RESULT_COLUMNS = (
     "funded",
     "funded_eur",
 )
+# Budgets per district: each district's result on its own lines, the district named in two
+# columns appended at the end (the columns before keep their places for the table's users).
+DISTRICT_RESULT_COLUMNS = (*RESULT_COLUMNS, "district", "district_name")
 
 
-def result_rows(db: Session, process: Process) -> list[tuple[object, ...]]:
-    found = voting.result(db, process)
+def result_rows(
+    db: Session, process: Process, district: District | None = None
+) -> list[tuple[object, ...]]:
+    """The result's lines (RESULT_COLUMNS); with `district`, that district's result with the
+    district at the end (DISTRICT_RESULT_COLUMNS)."""
+    found = voting.result(db, process, district)
+    named: tuple[object, ...] = () if district is None else (district.id, district.name)
     return [
         (
             process.slug,
@@ -109,6 +117,7 @@ def result_rows(db: Session, process: Process) -> list[tuple[object, ...]]:
             line.votes,
             "yes" if line.funded else "partly" if line.partly else "no",
             _euros(line.funded_cents),
+            *named,
         )
         for line in found.lines
     ]
@@ -123,42 +132,6 @@ def ballot_rows(
     ]
 
 
-# Budgets per district: each district's result on its own lines.
-DISTRICT_RESULT_COLUMNS = (
-    "process",
-    "district",
-    "district_name",
-    "rank",
-    "project",
-    "title",
-    "cost_eur",
-    "votes",
-    "funded",
-    "funded_eur",
-)
-
-
-def district_result_rows(
-    db: Session, process: Process, district: District
-) -> list[tuple[object, ...]]:
-    found = voting.result(db, process, district)
-    return [
-        (
-            process.slug,
-            district.id,
-            district.name,
-            line.rank,
-            line.project.id,
-            line.project.title,
-            _euros(line.project.cost_cents),
-            line.votes,
-            "yes" if line.funded else "partly" if line.partly else "no",
-            _euros(line.funded_cents),
-        )
-        for line in found.lines
-    ]
-
-
 def _proposals_table(db: Session, municipality: Municipality, now: datetime) -> Table:
     return Table(
         columns=tuple(TableColumn(name, free_text=name == "title") for name in PROPOSAL_COLUMNS),
@@ -167,17 +140,18 @@ def _proposals_table(db: Session, municipality: Municipality, now: datetime) -> 
 
 
 def _results_table(db: Session, municipality: Municipality, now: datetime) -> Table:
-    """Every closed vote's result; with budgets per district, each district's on its own
-    lines (the district columns are empty for a process with one budget)."""
+    """Every final result (`services.result_final`: a provisional one, while paper ballots
+    are counted, is not published yet); with budgets per district, each district's on its
+    own lines (the district columns, at the end, are empty for a process with one budget)."""
     rows: list[tuple[object, ...]] = []
     for process in services.processes(db):
-        if not services.voting_closed(db, process, now):
+        if not services.result_final(db, process, now):
             continue
         found = districts.districts(db, process)
         if not found:
-            rows += [(row[0], "", "", *row[1:]) for row in result_rows(db, process)]
+            rows += [(*row, "", "") for row in result_rows(db, process)]
         for district in found:
-            rows += district_result_rows(db, process, district)
+            rows += result_rows(db, process, district)
     return Table(columns=tuple(TableColumn(name) for name in DISTRICT_RESULT_COLUMNS), rows=rows)
 
 

@@ -1,8 +1,11 @@
 """Documents and images of processes and proposals: served on the portal (a hidden or held
-proposal's files are not), added and removed by staff in the back office."""
+proposal's files are not, except a held one's to its author), added and removed by staff in the
+back office, and every one served to the moderation (the files of a held proposal are shown
+in its card on the moderation page)."""
 
 from __future__ import annotations
 
+from pathlib import Path as PathLike
 from typing import Annotated
 from urllib.parse import quote
 
@@ -10,13 +13,15 @@ from fastapi import APIRouter, BackgroundTasks, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from smartcity.citizen.deps import CitizenSessionDep
 from smartcity.core.http.deps import MunicipalityDep, PortalDep, TenantDbDep
 from smartcity.core.uploads import services as uploads
+from smartcity.core.uploads.models import StoredFile
 from smartcity.core.web.deps import FormDep, PageDep, form_text
 from smartcity.core.web.forms import submit
 from smartcity.core.web.i18n import _
 from smartcity.participation import attachments, services
-from smartcity.participation.pages import Manager, _staff_process
+from smartcity.participation.pages import Manager, Moderator, staff_process_page
 
 file_pages = APIRouter(prefix="/{municipality}/beteiligung", include_in_schema=False)
 staff_file_pages = APIRouter(
@@ -27,8 +32,6 @@ PublicId = Annotated[str, Path(max_length=40)]
 SERVICE_MESSAGES = (
     _("Please describe what the image shows (for people who cannot see it)."),
     _("Please give the document a title."),
-    _("The image cannot be read. Please send a JPEG or PNG photo."),
-    _("The image has too many pixels (at most 40 megapixels)."),
     _("Too many files: please attach fewer."),
     _("There is no such file."),
 )
@@ -36,23 +39,44 @@ SERVICE_MESSAGES = (
 
 @file_pages.get("/{slug}/dateien/{public_id}")
 def download(
-    slug: str, public_id: PublicId, state: PageDep, db: TenantDbDep, portal: PortalDep
+    slug: str,
+    public_id: PublicId,
+    state: PageDep,
+    db: TenantDbDep,
+    portal: PortalDep,
+    citizen: CitizenSessionDep,
 ) -> Response:
     process = services.process_by_slug(db, slug)
-    stored = attachments.public_file(db, process, public_id)
+    viewer = str(citizen.subject) if citizen is not None else None
+    stored = attachments.public_file(db, process, public_id, viewer=viewer)
+    # What a signed-in citizen gets may be theirs only (their proposal held for review).
+    return _served(portal.data_dir, stored, private=citizen is not None)
+
+
+@staff_file_pages.get("/moderation/dateien/{public_id}")
+def moderation_download(
+    public_id: PublicId, state: Moderator, db: TenantDbDep, portal: PortalDep
+) -> Response:
+    """Any file of the municipality's processes and proposals, for the moderation (also of a
+    proposal held for review or hidden)."""
+    return _served(portal.data_dir, attachments.any_file(db, public_id), private=True)
+
+
+def _served(data_dir: PathLike, stored: StoredFile, *, private: bool = False) -> Response:
     # A PDF is offered for download; an image is shown. Either way the browser must not
     # guess another type or run anything from it, and must ask again before reusing it
-    # (a proposal the moderation hides takes its files along at once).
+    # (a proposal the moderation hides takes its files along at once); a file not everybody
+    # may see stays out of shared caches.
     disposition = "inline" if stored.content_type in attachments.IMAGE_TYPES else "attachment"
     return Response(
-        uploads.read(portal.data_dir, stored),
+        uploads.read(data_dir, stored),
         media_type=stored.content_type,
         headers={
             "Content-Disposition": f"{disposition}; filename*=UTF-8''"
             f"{quote(stored.original_name, safe='')}",
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Cache-Control": "no-cache",
+            "Cache-Control": "private, no-cache" if private else "no-cache",
         },
     )
 
@@ -88,7 +112,7 @@ def add(
         return f"/{municipality.slug}/verwaltung/beteiligung/{process.slug}#dateien"
 
     def again(errors: dict[str, str], status: int) -> Response:
-        return _staff_process(request, state, db, municipality, process, errors, status)
+        return staff_process_page(request, state, db, municipality, process, errors, status)
 
     return submit(change, again)
 

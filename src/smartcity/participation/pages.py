@@ -5,7 +5,7 @@ official answers and the moderation queue. Every form works without JavaScript."
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 
 from smartcity.citizen.deps import CitizenSessionDep
 from smartcity.core.db import utcnow
-from smartcity.core.errors import Gone, InvalidInput, NotFound, ServiceError
+from smartcity.core.errors import Conflict, Gone, InvalidInput, NotFound, ServiceError
 from smartcity.core.geojson import geojson_response
 from smartcity.core.http.deps import (
     IdPath,
@@ -50,6 +50,7 @@ from smartcity.participation.models import (
     ALLOWED,
     PHASES,
     Ballot,
+    Comment,
     District,
     Follow,
     Process,
@@ -93,6 +94,8 @@ TIE_LABELS = {
     "lower_cost": _("Equal votes: the cheaper project first"),
     "earlier_proposal": _("Equal votes: the earlier proposal first"),
 }
+# While paper ballots are counted the result is provisional: shown marked so, not as a file.
+RESULT_PROVISIONAL = _("The result is published as a file once it is final.")
 FEASIBILITY_LABELS = {"feasible": _("feasible"), "not_feasible": _("not feasible")}
 IDENTIFICATION_LABELS = {
     "login": _("Citizen login (online ID, BundID)"),
@@ -190,7 +193,7 @@ SERVICE_MESSAGES = (
 )
 
 
-def _labels() -> dict[str, str]:
+def form_labels() -> dict[str, str]:
     return {name: gettext_(label) for name, label in LABELS.items()}
 
 
@@ -251,7 +254,7 @@ def _timeline(db: Session, process: Process, now: datetime) -> list[dict[str, An
     ]
 
 
-def _allowed_now(db: Session, process: Process, now: datetime) -> frozenset[str]:
+def allowed_now(db: Session, process: Process, now: datetime) -> frozenset[str]:
     phase = services.current_phase(db, process, now)
     return ALLOWED[phase.kind] if phase is not None else frozenset()
 
@@ -276,7 +279,7 @@ def _citizen(citizen: Any, back: str) -> str:
     return str(citizen.subject)
 
 
-def _percent(text: str) -> int:
+def parse_percent(text: str) -> int:
     """A percentage as typed; "" is 0, anything else not a whole number is refused."""
     if not text:
         return 0
@@ -288,7 +291,7 @@ def _percent(text: str) -> int:
     return int(text)
 
 
-def _ballot_choices(form: Any, process: Process | District) -> list[int]:
+def ballot_choices(form: Any, process: Process | District) -> list[int]:
     """The ballot as sent: checked projects, or under the "supports" rule each project's
     number of supports (a project id once per support). `process`: whose rule the ballot is
     under (with budgets per district, the district's)."""
@@ -317,7 +320,7 @@ def _login_url(request: Request) -> str:
     return f"/citizen/login?next={quote(request.url.path)}"
 
 
-def _euros(text: str) -> int | None:
+def parse_euros(text: str) -> int | None:
     """A sum in euros as typed ("1.200,50", "1200.5") in cents; None when empty."""
     cleaned = text.replace(" ", "").replace("€", "")
     if not cleaned:
@@ -376,13 +379,14 @@ def process_page(
         return RedirectResponse(shared.url, status_code=303)
     sort = sortierung if sortierung in services.SORTS else "newest"
     proposals = services.visible_proposals(db, process, sort=sort, category=kategorie or None)
+    district_list = districts.districts(db, process)
     return render(
         request,
         "participation/process.html",
         state,
         process=process,
         timeline=_timeline(db, process, now),
-        allowed=_allowed_now(db, process, now),
+        allowed=allowed_now(db, process, now),
         proposals=proposals,
         files=attachments.of_process(db, process),
         files_base=f"{_process_base(municipality, process)}/dateien",
@@ -393,9 +397,9 @@ def process_page(
         voting_closed=services.voting_closed(db, process, now),
         has_ballot=process.budget_cents is not None,
         feasibility=FEASIBILITY_LABELS,
-        district_list=districts.districts(db, process),
+        district_list=district_list,
         participants=region.participants(db, process),
-        who_may_vote=_who_may_vote(db, process),
+        who_may_vote=_who_may_vote(db, process, district_list),
         **layout.portal(request, municipality, "beteiligung", process.title),
     )
 
@@ -438,7 +442,7 @@ def _proposal_form(
         max_megabytes=_megabytes(request),
         values=values,
         errors=errors,
-        labels=_labels(),
+        labels=form_labels(),
         base=_process_base(municipality, process),
         **layout.portal(request, municipality, "beteiligung", gettext_("Make a proposal")),
     )
@@ -455,7 +459,7 @@ def new_proposal(
 ) -> Response:
     process = services.process_by_slug(db, slug)
     values = {"public_name": (citizen.name or "") if citizen else ""}
-    allowed = _allowed_now(db, process, utcnow())
+    allowed = allowed_now(db, process, utcnow())
     return _proposal_form(request, state, municipality, process, citizen, allowed, values, {})
 
 
@@ -469,7 +473,7 @@ def _posted_files(form: Any, max_bytes: int, values: dict[str, str]) -> list[att
         upload = form.get(f"file{number}")
         if isinstance(upload, UploadFile) and upload.filename:
             data = upload.file.read(max_bytes + 1)
-            found.append(attachments.FileInput(upload.filename, data, description))
+            found.append(attachments.FileInput(upload.filename, data, description, number))
     return found
 
 
@@ -506,11 +510,15 @@ def submit_proposal(
             raise InvalidInput(
                 "coordinate", errors={"lat": "These coordinates are not on the map."}
             ) from None
-        ready, file_errors = attachments.check(
-            files, portal.limits, most=attachments.MAX_PROPOSAL_FILES
+        # The cheap checks of the files first (count, description, size, type), so that a
+        # form with wrong text and a wrong file names both at once; images are decoded only
+        # once the proposal itself is acceptable.
+        _, file_errors = attachments.check(
+            files, portal.limits, most=attachments.MAX_PROPOSAL_FILES, decode=False
         )
         try:
-            # A refused file refuses the proposal: the savepoint takes it back.
+            # A refused file refuses the proposal: the savepoint takes it back (its storing
+            # included, so that a file the virus scanner refuses leaves no proposal behind).
             with db.begin_nested():
                 proposal = services.submit_proposal(
                     db,
@@ -527,15 +535,20 @@ def submit_proposal(
                 )
                 if file_errors:
                     raise InvalidInput("Please check your entries.", errors=file_errors)
+                ready, file_errors = attachments.check(
+                    files, portal.limits, most=attachments.MAX_PROPOSAL_FILES
+                )
+                if file_errors:
+                    raise InvalidInput("Please check your entries.", errors=file_errors)
+                attachments.add_to_proposal(
+                    db, process, proposal, ready, data_dir=portal.data_dir, limits=portal.limits
+                )
         except InvalidInput as exc:
             raise InvalidInput(exc.detail, errors={**exc.errors, **file_errors}) from None
-        attachments.add_to_proposal(
-            db, process, proposal, ready, data_dir=portal.data_dir, limits=portal.limits
-        )
         return f"{_process_base(municipality, process)}/vorschlaege/{proposal.id}"
 
     def again(errors: dict[str, str], status: int) -> Response:
-        allowed = _allowed_now(db, process, utcnow())
+        allowed = allowed_now(db, process, utcnow())
         return _proposal_form(
             request, state, municipality, process, citizen, allowed, values, errors, status
         )
@@ -572,7 +585,7 @@ def _proposal_page(
         threads=threads,
         parent_options=_parent_options(threads),
         sort=sort,
-        allowed=_allowed_now(db, process, now),
+        allowed=allowed_now(db, process, now),
         signed_in=citizen is not None,
         supported=services.has_supported(db, proposal, subject),
         follows=following.following(db, proposal, subject),
@@ -584,7 +597,7 @@ def _proposal_page(
         feasibility=FEASIBILITY_LABELS,
         values=values,
         errors=errors,
-        labels=_labels(),
+        labels=form_labels(),
         base=_process_base(municipality, process),
         **layout.portal(request, municipality, "beteiligung", proposal.title),
     )
@@ -854,9 +867,12 @@ def _voting_page(
     projects: list[Proposal] | None = None,
     ballot: Ballot | None = None,
     district_id: int | None = None,
+    district_list: list[District] | None = None,
+    just_cast: bool = False,
 ) -> Response:
-    """`projects` and `ballot` when the caller has read them already (casting);
-    `district_id`: the district whose ballot the voter asked for (budgets per district)."""
+    """`projects`, `ballot` and `district_list` when the caller has read them already
+    (casting); `district_id`: the district whose ballot the voter asked for (budgets per
+    district); `just_cast`: `ballot` was just cast (so the voter's eligibility was checked)."""
     now = utcnow()
     secret = platform.settings.require_secret_key()
     uses_codes = process.identification == "codes"
@@ -865,10 +881,16 @@ def _voting_page(
         ballot = voting.ballot_of_code(db, process, code=code, secret=secret)
     elif ballot is None and not uses_codes and citizen is not None:
         ballot = voting.ballot_of(db, process, citizen_subject=citizen.subject, secret=secret)
-    district_list = districts.districts(db, process)
-    district, refusal = _voting_district(
-        db, process, citizen, uses_codes, district_list, district_id, ballot, now
-    )
+    if district_list is None:
+        district_list = districts.districts(db, process)
+    if just_cast and ballot is not None:
+        # Just cast: the eligibility rules accepted the voter, in the ballot's district.
+        district = next((d for d in district_list if d.id == ballot.district_id), None)
+        refusal = ""
+    else:
+        district, refusal = _voting_district(
+            db, process, citizen, uses_codes, district_list, district_id, ballot, now
+        )
     if district is not None and ballot is not None and ballot.district_id != district.id:
         ballot = None  # the voter looks at another district's ballot than the one they cast
     if chosen is None:
@@ -893,7 +915,7 @@ def _voting_page(
         district_options=[(d.id, d.name) for d in district_list],
         choose_district=bool(district_list) and (uses_codes or process.district_rule == "choice"),
         refusal=refusal,
-        who_may_vote=_who_may_vote(db, process),
+        who_may_vote=_who_may_vote(db, process, district_list),
         projects=projects,
         chosen=chosen,
         chosen_cost=costs,
@@ -901,14 +923,14 @@ def _voting_page(
         remaining=(terms.budget_cents or 0) - costs,
         ballot=ballot,
         receipt=receipt,
-        open="vote" in _allowed_now(db, process, now),
+        open="vote" in allowed_now(db, process, now),
         closed=services.voting_closed(db, process, now),
         signed_in=citizen is not None,
         uses_codes=uses_codes,
         code=code,
         login_url=_login_url(request),
         errors=errors,
-        labels=_labels(),
+        labels=form_labels(),
         rule_label=gettext_(RULE_LABELS[terms.rule]),
         tie_label=gettext_(TIE_LABELS[terms.tie_break]),
         base=_process_base(municipality, process),
@@ -933,7 +955,7 @@ def _voting_district(
     refusal = ""
     if not uses_codes and citizen is not None:
         try:
-            home = eligibility.check(db, process, eligibility.Facts.of(citizen), now)
+            home = eligibility.check(db, process, eligibility.Facts.of(citizen), now, district_list)
         except eligibility.NotEligible as exc:
             refusal = gettext_(exc.detail)
     if not district_list:
@@ -946,11 +968,30 @@ def _voting_district(
             )
         return home, refusal
     wanted = district_id if district_id is not None else (ballot.district_id if ballot else None)
-    return next((d for d in district_list if d.id == wanted), None), refusal
+    return _ballot_district(process, citizen, uses_codes, district_list, wanted), refusal
 
 
-def _who_may_vote(db: Session, process: Process) -> str:
-    """The eligibility rules in words (the process and voting pages); "" when there are none."""
+def _ballot_district(
+    process: Process,
+    citizen: Any,
+    uses_codes: bool,
+    district_list: Sequence[District],
+    wanted: int | None,
+) -> District | None:
+    """The district whose ballot the voter fills in, without checking who may vote (casting
+    checks that once, in `voting.cast`): under the rule "residence" with the citizen login
+    the one of the voter's postal code, otherwise the one asked for (`wanted`)."""
+    if not district_list:
+        return None
+    if not uses_codes and process.district_rule == "residence":
+        postal_code = eligibility.Facts.of(citizen).postal_code
+        return districts.district_by_postal_code(district_list, postal_code)
+    return next((d for d in district_list if d.id == wanted), None)
+
+
+def _who_may_vote(db: Session, process: Process, district_list: Sequence[District]) -> str:
+    """The eligibility rules in words (the process and voting pages); "" when there are none.
+    `district_list`: the process's districts as the page read them."""
     parts = []
     if process.identification == "codes":
         return gettext_("Residents who received a voting code from the city by letter.")
@@ -962,7 +1003,7 @@ def _who_may_vote(db: Session, process: Process) -> str:
         names = sorted(region.residence_keys(db, process, lead).values())
         parts.append(gettext_("living in %(places)s") % {"places": ", ".join(names)})
     elif process.residence == "district":
-        names = [d.name for d in districts.districts(db, process)]
+        names = [d.name for d in district_list]
         text = gettext_("living in one of the districts %(names)s")
         parts.append(text % {"names": ", ".join(names)})
     if not parts:
@@ -1023,15 +1064,10 @@ def cast(
     district_id = row_id(district_text) if district_text else None
     # With budgets per district the marks are read under the rule of the district the ballot
     # is in (the voting page drew its fields by that rule), not the process's.
+    # Read once here for the whole request (the ballot's check, the page).
     district_list = districts.districts(db, process)
-    terms = (
-        _voting_district(
-            db, process, citizen, uses_codes, district_list, district_id, None, utcnow()
-        )[0]
-        if district_list
-        else None
-    )
-    chosen = _ballot_choices(form, terms if terms is not None else process)
+    terms = _ballot_district(process, citizen, uses_codes, district_list, district_id)
+    chosen = ballot_choices(form, terms if terms is not None else process)
     # Read once: the ballot is checked against them, and the page shows them.
     projects = voting.ballot_projects(db, process)
 
@@ -1058,6 +1094,8 @@ def cast(
             projects=projects,
             ballot=ballot,
             district_id=district_id,
+            district_list=district_list,
+            just_cast=ballot is not None,
         )
 
     # "Check the sum" recomputes the remaining budget without casting (no JavaScript needed).
@@ -1074,6 +1112,7 @@ def cast(
                 secret=secret,
                 on_ballot=projects,
                 district_id=district_id,
+                found=district_list,
             )
         else:
             ballot = voting.cast(
@@ -1085,6 +1124,7 @@ def cast(
                 on_ballot=projects,
                 facts=eligibility.Facts.of(citizen),
                 district_id=district_id,
+                found=district_list,
             )
     except InvalidInput as exc:
         field = next((f for f in ("code", "district") if f in exc.errors), "choices")
@@ -1115,12 +1155,14 @@ def results(
     district_list = districts.districts(db, process)
     district = _result_district(db, process, district_list, bezirk)
     base = _process_base(municipality, process)
+    provisional = not services.result_final(db, process)
     if district_list and district is None:
         return render(
             request,
             "participation/results_districts.html",
             state,
             process=process,
+            provisional=provisional,
             results=[(d, voting.result(db, process, d)) for d in district_list],
             base=base,
             **layout.portal(request, municipality, "beteiligung", gettext_("Result")),
@@ -1137,6 +1179,7 @@ def results(
         terms=terms,
         query=f"?bezirk={district.id}" if district is not None else "",
         result=found,
+        provisional=provisional,
         top=top or 1,
         ballots=voting.published_ballots(db, process, district),
         rule_label=gettext_(RULE_LABELS[terms.rule]),
@@ -1170,6 +1213,8 @@ def results_csv(
     """With budgets per district: every district's lines (the column "district" says whose),
     or one district's (`bezirk`)."""
     process = _closed_process(db, slug)
+    if not services.result_final(db, process):
+        raise Conflict(gettext_(RESULT_PROVISIONAL))
     district_list = districts.districts(db, process)
     chosen = _result_district(db, process, district_list, bezirk)
     if not district_list:
@@ -1178,7 +1223,7 @@ def results_csv(
         rows = [
             row
             for d in ([chosen] if chosen is not None else district_list)
-            for row in exports.district_result_rows(db, process, d)
+            for row in exports.result_rows(db, process, d)
         ]
         body = exports.csv_text(exports.DISTRICT_RESULT_COLUMNS, rows)
     return Response(body, media_type="text/csv; charset=utf-8")
@@ -1251,7 +1296,7 @@ def _staff_overview(
         processes=services.processes(db),
         values=values,
         errors=errors,
-        labels=_labels(),
+        labels=form_labels(),
         rules=[(k, gettext_(v)) for k, v in RULE_LABELS.items()],
         ties=[(k, gettext_(v)) for k, v in TIE_LABELS.items()],
         **layout.staff(
@@ -1278,7 +1323,7 @@ def create_process(
 
     def change() -> str:
         try:
-            budget = _euros(values["budget"])
+            budget = parse_euros(values["budget"])
         except InvalidInput:
             raise InvalidInput("form", errors={"budget": "Please enter an amount."}) from None
         process = services.create_process(
@@ -1305,7 +1350,7 @@ def create_process(
     return submit(change, again)
 
 
-def _staff_process(
+def staff_process_page(
     request: Request,
     state: WebState,
     db: Session,
@@ -1360,7 +1405,7 @@ def _staff_process(
         ties=[(k, gettext_(v)) for k, v in TIE_LABELS.items()],
         feasibility=FEASIBILITY_LABELS,
         errors=errors,
-        labels=_labels(),
+        labels=form_labels(),
         **layout.staff(request, municipality, state.principal, "beteiligung", process.title),
     )
 
@@ -1370,7 +1415,7 @@ def staff_process(
     request: Request, slug: str, state: Manager, db: TenantDbDep, municipality: MunicipalityDep
 ) -> Response:
     process = services.process_by_slug(db, slug)
-    return _staff_process(request, state, db, municipality, process, {})
+    return staff_process_page(request, state, db, municipality, process, {})
 
 
 @staff_pages.post("/{slug}/phasen")
@@ -1404,7 +1449,7 @@ def save_phases(
 
     def again(found: dict[str, str], status: int) -> Response:
         shown = {"phases": " ".join(found.values())}  # the phases are one table
-        return _staff_process(request, state, db, municipality, process, shown, status)
+        return staff_process_page(request, state, db, municipality, process, shown, status)
 
     # Refused because voting started: audited, so answered rather than raised.
     return submit(change, again, answered={services.RulesFrozen: "phases"})
@@ -1433,7 +1478,7 @@ def save_rules(
 
     def change() -> str:
         try:
-            budget = _euros(values["budget"])
+            budget = parse_euros(values["budget"])
         except InvalidInput:
             raise InvalidInput("form", errors={"budget": "Please enter an amount."}) from None
         services.change_rules(
@@ -1444,14 +1489,14 @@ def save_rules(
             tie_break=values["tie_break"],
             budget_cents=budget,
             identification=values["identification"] or None,
-            min_share_percent=_percent(values["min_share_percent"]),
+            min_share_percent=parse_percent(values["min_share_percent"]),
             partial_funding=values["partial_funding"] == "yes",
             actor=state.principal.actor,
         )
         return f"/{municipality.slug}/verwaltung/beteiligung/{process.slug}"
 
     def again(errors: dict[str, str], status: int) -> Response:
-        return _staff_process(request, state, db, municipality, process, errors, status, values)
+        return staff_process_page(request, state, db, municipality, process, errors, status, values)
 
     return submit(change, again, answered={services.RulesFrozen: "rule"})
 
@@ -1479,7 +1524,7 @@ def voting_codes(
         )
     except ServiceError as exc:
         errors = {"count": gettext_(exc.errors.get("count") or exc.detail)}
-        return _staff_process(request, state, db, municipality, process, errors, exc.status)
+        return staff_process_page(request, state, db, municipality, process, errors, exc.status)
     lines = ["serial;code"] + [f"{serial};{code}" for serial, code in codes]
     name = f"abstimmungscodes-{process.slug}-{codes[0][0]}-{codes[-1][0]}.csv"
     return Response(
@@ -1511,7 +1556,7 @@ def _staff_proposal(
         feasibility=[(k, gettext_(v)) for k, v in FEASIBILITY_LABELS.items()],
         stances=[(k, gettext_(v)) for k, v in STANCE_LABELS.items()],
         errors=errors,
-        labels=_labels(),
+        labels=form_labels(),
         **layout.staff(request, municipality, state.principal, "beteiligung", proposal.title),
     )
 
@@ -1548,7 +1593,7 @@ def save_review(
 
     def change() -> str:
         try:
-            cost = _euros(form_text(form, "cost", 30))
+            cost = parse_euros(form_text(form, "cost", 30))
         except InvalidInput:
             raise InvalidInput("form", errors={"cost": "Please enter an amount."}) from None
         if open_case and not form_text(form, "department", 100):
@@ -1634,10 +1679,10 @@ def official_answer(
 def moderation(
     request: Request, state: Moderator, db: TenantDbDep, municipality: MunicipalityDep
 ) -> Response:
-    return _moderation(request, state, db, municipality, {})
+    return moderation_page(request, state, db, municipality, {})
 
 
-def _moderation(
+def moderation_page(
     request: Request,
     state: WebState,
     db: Session,
@@ -1671,13 +1716,33 @@ def moderate(
     form: FormDep,
     db: TenantDbDep,
     municipality: MunicipalityDep,
+    platform: PlatformDep,
 ) -> Response:
+    """Hide, restore, dismiss the reports on, or release (publish) a held post."""
     action = form_text(form, "action", 10)
     target_type = form_text(form, "target_type", 10)
     target_id = row_id(form_text(form, "target_id", 20)) or 0
     actor = state.principal.actor
 
     def change() -> str:
+        if action == "release":
+            released = blocking.release(db, target_type, target_id, actor=actor)
+            if isinstance(released, Comment):  # news for the followers, as when published
+                proposal = db.get(Proposal, released.proposal_id)
+                assert proposal is not None
+                process = db.get(Process, proposal.process_id)
+                assert process is not None
+                _notify(
+                    db,
+                    platform,
+                    municipality,
+                    process,
+                    proposal,
+                    "comment",
+                    by_subject=released.author_subject,
+                    by_name=released.public_name,
+                )
+            return f"/{municipality.slug}/verwaltung/beteiligung/moderation#zurueckgehalten"
         if action == "hide":
             services.hide(
                 db, target_type, target_id, reason=form_text(form, "reason", 200), actor=actor
@@ -1691,6 +1756,6 @@ def moderate(
         return f"/{municipality.slug}/verwaltung/beteiligung/moderation"
 
     def again(errors: dict[str, str], status: int) -> Response:
-        return _moderation(request, state, db, municipality, errors, status)
+        return moderation_page(request, state, db, municipality, errors, status)
 
     return submit(change, again, answered={services.RulesFrozen: GENERAL})

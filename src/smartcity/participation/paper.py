@@ -9,6 +9,11 @@ stored under the code's key, so a code votes once, online or on paper, never bot
 budgets per district the entry names the district whose ballot it is: it is checked against
 that district's projects and rules and, once confirmed, counts in that district's tally.
 
+Polling stations count after they close: paper ballots can be entered from the start of voting
+until the count ends (`services.count_end`: when the results phase starts, without one when
+voting ends), and an entry waiting then can still be confirmed or rejected. While the count
+runs or an entry waits the published result is provisional (`services.result_final`).
+
 Confirming is one conditional UPDATE (pending → counted, by someone other than the enterer):
 of two confirmations at the same moment exactly one changes the row, the other is refused."""
 
@@ -17,21 +22,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from smartcity.core.audit import services as audit
 from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from smartcity.participation import districts, voting
+from smartcity.participation import districts, services, voting
 from smartcity.participation.models import Ballot, District, PaperBallot, Process
-from smartcity.participation.services import require, tenant_id, upsert
+from smartcity.participation.services import PhaseClosed, tenant_id, upsert
 
 MAX_STATION = 100
 
 CHOOSE_DISTRICT = "Please choose the district whose budget the paper ballot is in."
 NO_SUCH_DISTRICT = "There is no such district in this process."
 NO_DISTRICTS = "This process has no budgets per district."
+COUNT_CLOSED = "Paper ballots can be entered from the start of voting until the count ends."
+NOT_OWN = "A second person must confirm a paper ballot: you cannot confirm your own entry."
+NOT_OWN_REJECT = "A second person must reject a paper ballot: you cannot reject your own entry."
 ENTRY_WITHOUT_DISTRICT = (
     "This paper ballot names no district: please reject it and enter it again with its district."
 )
@@ -75,11 +83,13 @@ def enter(
     district_id: int | None = None,
 ) -> PaperBallot:
     """Records a paper ballot as entered (it does not count yet). Refused, changing nothing,
-    outside the voting phase, for a ballot the rules refuse, without the polling station, in
-    a vote with codes without a valid, unused code, or with budgets per district without one
-    of the process's districts (`district_id`; the ballot is checked as one of that district)."""
+    outside the count (from the start of voting until the results phase starts), for a ballot
+    the rules refuse, without the polling station, in a vote with codes without a valid,
+    unused code, or with budgets per district without one of the process's districts
+    (`district_id`; the ballot is checked as one of that district)."""
     now = now or utcnow()
-    require(db, process, "vote", now)
+    if not services.counting(services.phases(db, process), now):
+        raise PhaseClosed(COUNT_CLOSED)
     if process.budget_cents is None:
         raise InvalidInput("This process has no participatory budget.")
     # Without a valid district there are no projects to check the choices against.
@@ -136,11 +146,22 @@ def _code_taken(db: Session, process: Process, key: str) -> bool:
     return ballot is not None or waiting is not None
 
 
-def _entry(db: Session, process: Process, entry_id: int) -> PaperBallot:
+def _entry(db: Session, process: Process, entry_id: int, by: int, message: str) -> PaperBallot:
+    """The entry to decide, refused to its enterer (an entry whose enterer's account was
+    deleted may be decided by any other account) and once decided."""
     found = db.get(PaperBallot, entry_id)
     if found is None or found.process_id != process.id:
         raise NotFound("There is no such paper ballot.")
+    if found.entered_by == by:
+        raise PermissionDenied(message)
+    if found.status != "pending":
+        raise Conflict("This paper ballot has been decided already.")
     return found
+
+
+def _others(by: int) -> ColumnElement[bool]:
+    """The conditional UPDATE's guard: still waiting, entered by somebody else."""
+    return or_(PaperBallot.entered_by.is_(None), PaperBallot.entered_by != by)
 
 
 def confirm(
@@ -155,16 +176,10 @@ def confirm(
 ) -> Ballot:
     """The second person's confirmation: the paper ballot becomes a counted ballot with a
     receipt code. The enterer cannot confirm their own entry; an entry decided already (also
-    by a confirmation at the same moment) is refused."""
+    by a confirmation at the same moment) is refused. A waiting entry can be confirmed after
+    the count ended too: the result stays provisional until no entry waits."""
     now = now or utcnow()
-    entry = _entry(db, process, entry_id)
-    if entry.entered_by is None or entry.entered_by == by:
-        raise PermissionDenied(
-            "A second person must confirm a paper ballot: you cannot confirm your own entry."
-        )
-    if entry.status != "pending":
-        raise Conflict("This paper ballot has been decided already.")
-    require(db, process, "vote", now)
+    entry = _entry(db, process, entry_id, by, NOT_OWN)
     district = db.get(District, entry.district_id) if entry.district_id is not None else None
     if district is None and voting.has_districts(db, process):
         raise InvalidInput(ENTRY_WITHOUT_DISTRICT, errors={"choices": ENTRY_WITHOUT_DISTRICT})
@@ -178,7 +193,7 @@ def confirm(
             .where(
                 PaperBallot.id == entry.id,
                 PaperBallot.status == "pending",
-                PaperBallot.entered_by != by,
+                _others(by),
             )
             .values(status="counted", decided_by=by, decided_at=now)
             .execution_options(synchronize_session=False)
@@ -235,16 +250,18 @@ def reject(
     actor: str,
     now: datetime | None = None,
 ) -> PaperBallot:
-    """A wrong entry does not count; it stays, with who rejected it and why."""
+    """A wrong entry does not count; it stays, with who rejected it and why. Under four eyes
+    like a confirmation: not by its enterer, and only while it waits (so never once the
+    result is final)."""
+    entry = _entry(db, process, entry_id, by, NOT_OWN_REJECT)
     if not reason.strip():
         raise InvalidInput(
             "Please give the reason for the rejection.",
             errors={"reason": "Please give the reason for the rejection."},
         )
-    entry = _entry(db, process, entry_id)
     claimed = db.execute(
         update(PaperBallot)
-        .where(PaperBallot.id == entry.id, PaperBallot.status == "pending")
+        .where(PaperBallot.id == entry.id, PaperBallot.status == "pending", _others(by))
         .values(
             status="rejected",
             decided_by=by,

@@ -22,7 +22,7 @@ from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
 from smartcity.participation import districts, paper, services, voting
 from smartcity.participation.models import Process
-from smartcity.participation.pages import RULE_LABELS, _allowed_now, _ballot_choices, _labels
+from smartcity.participation.pages import RULE_LABELS, ballot_choices, form_labels
 from smartcity.participation.permissions import PARTICIPATION_PAPER_BALLOTS
 
 paper_pages = APIRouter(prefix="/{municipality}/verwaltung/beteiligung", include_in_schema=False)
@@ -40,6 +40,8 @@ SERVICE_MESSAGES = (
     _("There is no such paper ballot."),
     _("A second person must confirm a paper ballot: you cannot confirm your own entry."),
     _("This paper ballot has been decided already."),
+    _("A second person must reject a paper ballot: you cannot reject your own entry."),
+    _("Paper ballots can be entered from the start of voting until the count ends."),
     _(
         "This voting code has been used online already: the paper ballot cannot count. "
         "Please reject it."
@@ -100,13 +102,13 @@ def _page(
         titles={p.id: p.title for p in services.visible_proposals(db, process)},
         status_labels={k: gettext_(v) for k, v in STATUS_LABELS.items()},
         me=state.principal.id,
-        open="vote" in _allowed_now(db, process, utcnow()),
+        open=services.counting(services.phases(db, process), utcnow()),
         uses_codes=process.identification == "codes",
         rule_label=gettext_(RULE_LABELS[process.rule]),
         values=values,
         errors=errors,
         labels={
-            **_labels(),
+            **form_labels(),
             "station": gettext_("Polling station"),
             "code": gettext_("Code"),
             "district": gettext_("District"),
@@ -146,7 +148,7 @@ def enter(
     district_id = (row_id(district_text) or 0) if district_text else None
     # The marks are read under the rule of the ballot's district (its own may differ).
     district = next((d for d in districts.districts(db, process) if d.id == district_id), None)
-    chosen = _ballot_choices(form, district or process)
+    chosen = ballot_choices(form, district or process)
     values: dict[str, Any] = {
         "station": form_text(form, "station", paper.MAX_STATION),
         "code": form_text(form, "code", 40),

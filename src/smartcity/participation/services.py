@@ -33,6 +33,7 @@ from smartcity.participation.models import (
     Comment,
     CommentSupport,
     Flag,
+    PaperBallot,
     Phase,
     Process,
     Proposal,
@@ -242,6 +243,40 @@ def voting_closed(db: Session, process: Process, now: datetime | None = None) ->
 def voting_over(found: Sequence[Phase], now: datetime) -> bool:
     """Whether the voting phase among a process's `phases` has ended at `now`."""
     return any(p.kind == "voting" and p.ends_at <= now for p in found)
+
+
+def count_end(found: Sequence[Phase]) -> datetime | None:
+    """When the count of a process's `phases` ends: paper ballots of the polling stations can
+    be entered from the start of voting until the results phase starts (without a results
+    phase, until voting ends). None without a voting phase."""
+    voting = next((p for p in found if p.kind == "voting"), None)
+    if voting is None:
+        return None
+    results = next((p for p in found if p.kind == "results"), None)
+    return voting.ends_at if results is None else max(voting.ends_at, results.starts_at)
+
+
+def counting(found: Sequence[Phase], now: datetime) -> bool:
+    """Whether paper ballots can be entered at `now` (see `count_end`)."""
+    voting = next((p for p in found if p.kind == "voting"), None)
+    end = count_end(found)
+    return voting is not None and end is not None and voting.starts_at <= now < end
+
+
+def result_final(db: Session, process: Process, now: datetime | None = None) -> bool:
+    """Whether the published result is final: voting has ended, the count has ended (the
+    results phase has started) and no paper ballot waits for its confirmation. Until then the
+    result is provisional: paper ballots may still change it."""
+    now = now or utcnow()
+    found = phases(db, process)
+    if not voting_over(found, now) or counting(found, now):
+        return False
+    waiting = db.scalar(
+        select(PaperBallot.id)
+        .where(PaperBallot.process_id == process.id, PaperBallot.status == "pending")
+        .limit(1)
+    )
+    return waiting is None
 
 
 def refuse_frozen(
@@ -839,7 +874,8 @@ def count_comments(db: Session, proposal_ids: Sequence[int]) -> dict[int, int]:
 TARGETS = ("proposal", "comment")
 
 
-def _target(db: Session, target_type: str, target_id: int) -> Proposal | Comment:
+def find_target(db: Session, target_type: str, target_id: int) -> Proposal | Comment:
+    """The proposal or comment a moderation form or report names (any, hidden or held too)."""
     found: Proposal | Comment | None = None
     if target_type == "proposal":
         found = db.get(Proposal, target_id)
@@ -859,7 +895,7 @@ def flag(
     reason: str,
     now: datetime | None = None,
 ) -> Flag:
-    found = _target(db, target_type, target_id)
+    found = find_target(db, target_type, target_id)
     if found.held_at is not None:  # nobody but its author sees it
         raise NotFound("There is no such contribution.")
     if found.hidden_at is not None:
@@ -901,7 +937,7 @@ def moderation_queue(db: Session) -> list[QueueItem]:
         grouped.setdefault((item.target_type, item.target_id), []).append(item.reason)
     queue = []
     for (target_type, target_id), reasons in grouped.items():
-        target = _target(db, target_type, target_id)
+        target = find_target(db, target_type, target_id)
         proposal = target if isinstance(target, Proposal) else db.get(Proposal, target.proposal_id)
         assert proposal is not None
         process = db.get(Process, proposal.process_id)
@@ -951,7 +987,7 @@ def hide(
         raise InvalidInput(
             "Please give the public reason.", errors={"reason": "Please give the public reason."}
         )
-    target = _target(db, target_type, target_id)
+    target = find_target(db, target_type, target_id)
     if isinstance(target, Proposal) and target.on_ballot:
         process = db.get(Process, target.process_id)
         assert process is not None
@@ -975,7 +1011,7 @@ def hide(
 def restore(
     db: Session, target_type: str, target_id: int, *, actor: str, now: datetime | None = None
 ) -> None:
-    target = _target(db, target_type, target_id)
+    target = find_target(db, target_type, target_id)
     target.hidden_at = None
     target.hidden_reason = ""
     _resolve_flags(db, target_type, target_id, now or utcnow())
@@ -991,7 +1027,7 @@ def restore(
 def dismiss_flags(
     db: Session, target_type: str, target_id: int, *, actor: str, now: datetime | None = None
 ) -> None:
-    _target(db, target_type, target_id)
+    find_target(db, target_type, target_id)
     _resolve_flags(db, target_type, target_id, now or utcnow())
     audit.record(
         db,

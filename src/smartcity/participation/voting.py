@@ -208,13 +208,15 @@ def cast(
     on_ballot: Sequence[Proposal] | None = None,
     facts: eligibility.Facts | None = None,
     district_id: int | None = None,
+    found: Sequence[District] | None = None,
 ) -> Ballot:
     """Casts or replaces the citizen's ballot (one per citizen and process: the unique key
     decides under concurrency, the receipt stays the same when the ballot changes).
     `on_ballot`: `ballot_projects` as the caller read them in this transaction (the voting
     page shows them too), else they are read here. `facts`: what the citizen login says
     about the voter, checked against the process's eligibility rules (`NotEligible`);
-    `district_id`: the district the voter chose, where the process lets them choose."""
+    `district_id`: the district the voter chose, where the process lets them choose;
+    `found`: the process's districts when the caller has read them."""
     now = now or utcnow()
     require(db, process, "vote", now)
     if process.identification != "login":
@@ -223,7 +225,8 @@ def cast(
             errors={"code": "Please enter the voting code from your letter."},
         )
     # Read once for the eligibility check and the ballot's district.
-    found = districts.districts(db, process)
+    if found is None:
+        found = districts.districts(db, process)
     home = eligibility.check(db, process, facts or eligibility.Facts(), now, found)
     district = eligibility.voting_district(
         db, process, home=home, chosen=district_id, by_login=True, found=found
@@ -241,9 +244,8 @@ def _store(
     on_ballot: Sequence[Proposal] | None,
     district: District | None = None,
 ) -> Ballot:
-    if district is None and has_districts(db, process):
-        message = "Please choose the district whose budget you vote in."
-        raise InvalidInput(message, errors={"district": message})
+    """`district`: as `eligibility.voting_district` returned it (None exactly when the process
+    has no districts)."""
     if on_ballot is None:
         projects = projects_of(db, process, district)
     else:
@@ -369,12 +371,13 @@ def cast_with_code(
     now: datetime | None = None,
     on_ballot: Sequence[Proposal] | None = None,
     district_id: int | None = None,
+    found: Sequence[District] | None = None,
 ) -> Ballot:
     """Casts or replaces the ballot of a voting code. The ballot is keyed by the code, so
     concurrent casts with one code leave one ballot, and the code's holder can change it
     until voting closes; an unknown code changes nothing. The code's row is only read.
     `on_ballot` as for `cast`; `district_id`: with budgets per district, the one the voter
-    chose (the letter names it)."""
+    chose (the letter names it); `found` as for `cast`."""
     now = now or utcnow()
     require(db, process, "vote", now)
     if process.identification != "codes":
@@ -390,7 +393,7 @@ def cast_with_code(
     if waiting is not None:
         raise CodeUsedOnPaper(CODE_ON_PAPER, errors={"code": CODE_ON_PAPER})
     district = eligibility.voting_district(
-        db, process, home=None, chosen=district_id, by_login=False
+        db, process, home=None, chosen=district_id, by_login=False, found=found
     )
     return _store(db, process, choices, key, now, on_ballot, district)
 
