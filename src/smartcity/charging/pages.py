@@ -109,35 +109,23 @@ def near_me(
     alle: Short = "",
 ) -> Response:
     """The nearest charging locations to a place, a point or the town centre."""
-    start = near.origin(
+    page = near.search(
         municipality,
         ort,
         lat,
         lon,
+        alle,
         places_named=lambda text: _places(db, text),
         unknown=gettext_("We know no place called “%(text)s”. Try a street, a square or a stop."),
     )
-    errors, origin = start.errors, start.place
-    show_all = alle == "1"
-    found = services.nearest(db, origin.lat, origin.lon, only_free=not show_all)
+    found = services.nearest(db, page.origin.lat, page.origin.lon, only_free=not page.show_all)
     return render(
         request,
         "charging/near.html",
         state,
-        status_code=422 if errors else 200,
-        errors=errors,
-        labels={
-            "ort": gettext_("Place"),
-            "lat": gettext_("Latitude"),
-            "lon": gettext_("Longitude"),
-        },
-        ort=ort.strip(),
-        lat=lat.strip(),
-        lon=lon.strip(),
-        show_all=show_all,
-        origin=origin,
-        others=start.others,
+        status_code=page.status_code,
         found=found,
+        **page.context(),
         **_words(),
         **layout.portal(request, municipality, "laden", gettext_("Free charger near me")),
     )

@@ -18,7 +18,7 @@ from smartcity.core.http.deps import MunicipalityDep, TenantDbDep
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.web import layout, near
 from smartcity.core.web.deps import FormDep, PageDep, form_text, staff_page
-from smartcity.core.web.i18n import current_language, gettext_
+from smartcity.core.web.i18n import gettext_
 from smartcity.core.web.i18n import gettext_noop as _
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
@@ -44,11 +44,6 @@ HINTS = {
 }
 
 
-def number(value: float, digits: int = 1) -> str:
-    text = f"{round(value, digits):g}"
-    return text.replace(".", ",") if current_language.get() == "de" else text
-
-
 def _message(message: str, values: dict[str, Any]) -> str:
     """A stored or raised message id in the page's language, filled with its values."""
     text = gettext_(message)
@@ -60,7 +55,7 @@ def _message(message: str, values: dict[str, Any]) -> str:
 
 
 def _words() -> dict[str, Any]:
-    return {"number": number, "state_words": STATE_WORDS, "state_key": state_key}
+    return {"state_words": STATE_WORDS, "state_key": state_key}
 
 
 # ---- portal ------------------------------------------------------------------------------
@@ -78,37 +73,25 @@ def near_me(
     alle: Short = "",
 ) -> Response:
     """The nearest hotspots to a place, a point or the town centre."""
-    start = near.origin(
+    page = near.search(
         municipality,
         ort,
         lat,
         lon,
+        alle,
         places_named=lambda text: [
             near.Place(p.name, p.lat, p.lon) for p in services.places_named(db, text)
         ],
         unknown=gettext_("We know no hotspot called “%(text)s”. Try a square or a street."),
     )
-    errors, origin = start.errors, start.place
-    show_all = alle == "1"
-    found = services.nearest(db, origin.lat, origin.lon, only_online=not show_all)
+    found = services.nearest(db, page.origin.lat, page.origin.lon, only_online=not page.show_all)
     return render(
         request,
         "wifi/near.html",
         state,
-        status_code=422 if errors else 200,
-        errors=errors,
-        labels={
-            "ort": gettext_("Place"),
-            "lat": gettext_("Latitude"),
-            "lon": gettext_("Longitude"),
-        },
-        ort=ort.strip(),
-        lat=lat.strip(),
-        lon=lon.strip(),
-        show_all=show_all,
-        origin=origin,
-        others=start.others,
+        status_code=page.status_code,
         found=found,
+        **page.context(),
         **_words(),
         **layout.portal(request, municipality, "wlan", gettext_("WiFi near me")),
     )
