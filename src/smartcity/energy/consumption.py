@@ -145,11 +145,13 @@ def covered_months(readings: Sequence[Reading], zone: ZoneInfo) -> set[Month]:
     return found
 
 
-def jumps(found: Sequence[Interval]) -> list[Anomaly]:
-    """Intervals whose daily rate is far above the median of the intervals before them."""
+def jumps(found: Sequence[Interval], zone: ZoneInfo | None = None) -> list[Anomaly]:
+    """Intervals whose daily rate is far above the median of the intervals before them.
+    Readings less than a day apart are taken together per local day (`days`): hour by hour,
+    every working morning would be a sudden rise after the night."""
     anomalies = []
     rates: list[float] = []
-    for interval in found:
+    for interval in days(found, zone or ZoneInfo("UTC")):
         if interval.amount is None or interval.days <= 0:
             continue
         rate = interval.amount / interval.days
@@ -160,6 +162,30 @@ def jumps(found: Sequence[Interval]) -> list[Anomaly]:
                 anomalies.append(Anomaly("jump", interval.end, rate, usual))
         rates.append(rate)
     return anomalies
+
+
+def days(found: Sequence[Interval], zone: ZoneInfo) -> list[Interval]:
+    """The intervals with those shorter than a day joined per local day of their start; the
+    last day is left out until an interval of the next one follows (it is not over yet, and
+    its end would move with every reading)."""
+    joined: list[Interval] = []
+    current: Interval | None = None
+    for interval in found:
+        if interval.amount is None or interval.end - interval.start >= timedelta(days=1):
+            if current is not None:
+                joined.append(current)
+                current = None
+            joined.append(interval)
+            continue
+        day = interval.start.astimezone(zone).date()
+        if current is not None and current.start.astimezone(zone).date() == day:
+            amount = (current.amount or 0.0) + interval.amount
+            current = Interval(current.start, interval.end, amount)
+        else:
+            if current is not None:
+                joined.append(current)
+            current = interval
+    return joined
 
 
 def seasonal_jumps(months: dict[Month, float], zone: ZoneInfo) -> list[Anomaly]:
@@ -173,10 +199,23 @@ def seasonal_jumps(months: dict[Month, float], zone: ZoneInfo) -> list[Anomaly]:
     return anomalies
 
 
-def night_base_load(found: Sequence[Interval], zone: ZoneInfo) -> Anomaly | None:
+@dataclass(frozen=True)
+class NightLoad:
+    """Mean power at night and on working days over the last two weeks of fine readings,
+    up to `at` (the newest of them)."""
+
+    at: datetime
+    night_kw: float
+    day_kw: float
+
+    @property
+    def high(self) -> bool:
+        return self.day_kw > 0 and self.night_kw >= NIGHT_SHARE * self.day_kw
+
+
+def night_load(found: Sequence[Interval], zone: ZoneInfo) -> NightLoad | None:
     """For meters read at least hourly: over the last two weeks of such readings, the mean
-    power at night against the mean power on working days; an anomaly when the night draws
-    at least NIGHT_SHARE of the day."""
+    power at night and on working days by day; None without enough such readings."""
     fine = [
         i for i in found if i.amount is not None and timedelta(0) < i.end - i.start <= FINE_INTERVAL
     ]
@@ -198,7 +237,12 @@ def night_base_load(found: Sequence[Interval], zone: ZoneInfo) -> Anomaly | None
             day[1] += hours
     if night[1] < 4 or day[1] < 8:
         return None
-    night_kw, day_kw = night[0] / night[1], day[0] / day[1]
-    if day_kw > 0 and night_kw >= NIGHT_SHARE * day_kw:
-        return Anomaly("night", fine[-1].end, night_kw, day_kw)
-    return None
+    return NightLoad(fine[-1].end, night[0] / night[1], day[0] / day[1])
+
+
+def night_base_load(found: Sequence[Interval], zone: ZoneInfo) -> Anomaly | None:
+    """An anomaly when the night draws at least NIGHT_SHARE of the day (see `night_load`)."""
+    load = night_load(found, zone)
+    if load is None or not load.high:
+        return None
+    return Anomaly("night", load.at, load.night_kw, load.day_kw)

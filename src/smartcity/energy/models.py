@@ -101,3 +101,32 @@ class ReferenceValue(TenantOwned, Base):
     electricity_kwh_m2: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(300))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EnergyAlert(TenantOwned, Base):
+    """An anomaly of a meter the energy manager was told of by a case, so that it is told
+    only once. A sudden rise or a lower reading is one reading interval (`at`, its end); a
+    high base load at night lasts: `at` is when it was first seen, and `closed_at` is set
+    (and its case closed) when a later check finds the night normal again."""
+
+    __tablename__ = "energy_alert"
+    __table_args__ = (UniqueConstraint("meter_id", "kind", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(
+        ForeignKey("energy_building.id", ondelete="CASCADE"), index=True
+    )
+    meter_id: Mapped[int] = mapped_column(
+        ForeignKey("energy_meter.id", ondelete="CASCADE"), index=True
+    )
+    # "jump", "night" or "lower" (`consumption.Anomaly.kind`).
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    value: Mapped[float] = mapped_column(Float, default=0.0)
+    expected: Mapped[float] = mapped_column(Float, default=0.0)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_file.id", ondelete="SET NULL"), default=None, index=True
+    )
+    tracking_code: Mapped[str | None] = mapped_column(String(20), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)

@@ -15,6 +15,8 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
+from smartcity.cases.models import Case
+from smartcity.cases.permissions import CASES_READ
 from smartcity.core.db import utcnow
 from smartcity.core.errors import Conflict, NotFound
 from smartcity.core.http.deps import IdPath, MunicipalityDep, TenantDbDep
@@ -25,7 +27,8 @@ from smartcity.core.web.forms import OTHER, parse, submit
 from smartcity.core.web.i18n import current_language, gettext_
 from smartcity.core.web.rendering import render
 from smartcity.core.web.session import WebState
-from smartcity.energy import charts, readings_import, services
+from smartcity.energy import alerts, charts, readings_import, services
+from smartcity.energy.models import Building
 from smartcity.energy.permissions import ENERGY_MANAGE
 from smartcity.energy.schemas import BuildingIn, ExchangeIn, MeterIn, ReferenceIn
 from smartcity.energy.vocabulary import (
@@ -451,6 +454,8 @@ def _building_page(
         tables=tables,
         reference=reference,
         anomalies=report.anomalies(),
+        alert_cases=_alert_cases(db, building),
+        sees_cases=state.principal.can(CASES_READ),
         newest=services.newest_reading(report),
         form=form,
         values=values or {},
@@ -465,6 +470,28 @@ def _building_page(
         **_words(),
         **layout.staff(request, municipality, state.principal, "energie", building.name),
     )
+
+
+def _alert_cases(db: Session, building: Building) -> list[dict[str, Any]]:
+    """The cases filed for the building's anomalies, newest first: tracking code, when, what
+    (meter and kind) and whether the case is closed."""
+    numbers = {m.id: m.number for m in building.meters}
+    found: dict[int, dict[str, Any]] = {}
+    for alert in alerts.case_alerts(db, building.id):
+        if alert.case_id is None:
+            continue
+        entry = found.get(alert.case_id)
+        if entry is None:
+            case = db.get(Case, alert.case_id)
+            entry = found[alert.case_id] = {
+                "case_id": alert.case_id,
+                "code": alert.tracking_code or "–",
+                "created_at": alert.created_at,
+                "what": [],
+                "closed": case is None or case.closed_at is not None,
+            }
+        entry["what"].append((numbers.get(alert.meter_id, "–"), alert.kind))
+    return list(found.values())
 
 
 @staff_pages.get("/gebaeude/{building_id}")

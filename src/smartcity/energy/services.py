@@ -213,6 +213,9 @@ class MeterSeries:
     months: dict[Month, float]
     covered: set[Month]
     anomalies: list[Anomaly]
+    # Electricity read at least hourly: the night's power against the day's (None: not
+    # enough such readings to tell), whether or not it is an anomaly.
+    night: consumption.NightLoad | None = None
 
     @property
     def carrier(self) -> str:
@@ -298,9 +301,10 @@ class BuildingReport:
 def readings_of(
     db: Session,
     datastream_ids: Iterable[int],
-    window: tuple[datetime, datetime] | None = None,
+    window: tuple[datetime, datetime | None] | None = None,
 ) -> dict[int, list[Reading]]:
-    """The readings of each Datastream, oldest first (within `window`, when given)."""
+    """The readings of each Datastream, oldest first (within `window`, when given; a window
+    without an end reaches to the newest reading)."""
     wanted = sorted(set(datastream_ids))
     found: dict[int, list[Reading]] = defaultdict(list)
     if not wanted:
@@ -309,7 +313,9 @@ def readings_of(
         Observation.datastream_id, Observation.phenomenon_time_start, Observation.result_number
     ).where(Observation.datastream_id.in_(wanted), Observation.result_number.is_not(None))
     if window is not None:
-        query = query.where(Observation.phenomenon_time_start.between(*window))
+        query = query.where(Observation.phenomenon_time_start >= window[0])
+        if window[1] is not None:
+            query = query.where(Observation.phenomenon_time_start <= window[1])
     rows = db.execute(query.order_by(Observation.phenomenon_time_start, Observation.id))
     for datastream_id, at, value in rows:
         if datastream_id is not None and value is not None:
@@ -329,27 +335,33 @@ def series_of(meter: Meter, readings: list[Reading], zone: ZoneInfo) -> MeterSer
     if meter.kind in ("heat", "gas"):
         anomalies += consumption.seasonal_jumps(months, zone)
     else:
-        anomalies += consumption.jumps(found)
-    if meter.kind == "electricity":
-        night = consumption.night_base_load(found, zone)
-        if night is not None:
-            anomalies.append(night)
-    return MeterSeries(
-        meter, readings, found, months, consumption.covered_months(readings, zone), anomalies
-    )
+        anomalies += consumption.jumps(found, zone)
+    night = consumption.night_load(found, zone) if meter.kind == "electricity" else None
+    if night is not None and night.high:
+        anomalies.append(consumption.Anomaly("night", night.at, night.night_kw, night.day_kw))
+    covered = consumption.covered_months(readings, zone)
+    return MeterSeries(meter, readings, found, months, covered, anomalies, night)
 
 
 def reports(
-    db: Session, zone: str, buildings: list[Building] | None = None, *, year: int | None = None
+    db: Session,
+    zone: str,
+    buildings: list[Building] | None = None,
+    *,
+    year: int | None = None,
+    since: datetime | None = None,
 ) -> list[BuildingReport]:
     """Every building (or those given) with its meters' consumption: two queries and one for
     all readings. With `year`, only the readings around it and the year before are read (the
     pages show one year against the previous one; a meter read every 15 minutes has 35,000
-    readings a year), so anomalies are those of these two years."""
+    readings a year), so anomalies are those of these two years; with `since`, only the
+    readings from then on (the anomaly alerts look at the recent past)."""
     chosen = all_buildings(db) if buildings is None else buildings
     place = ZoneInfo(zone)
-    window = None
-    if year is not None:
+    window: tuple[datetime, datetime | None] | None = None
+    if since is not None:
+        window = (since, None)
+    elif year is not None:
         window = (
             consumption.month_start((year - 1, 1), place) - WINDOW_MARGIN,
             consumption.month_start((year + 1, 1), place) + WINDOW_MARGIN,
