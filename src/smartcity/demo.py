@@ -197,11 +197,16 @@ def run_demo(settings: Settings, *, serve: bool = True, simulate: bool = True) -
 def start_simulator(platform: Platform) -> None:
     """Dresden's devices come alive once the server answers: a fresh key for the simulator
     (the previous one revoked), then a simulation round every ten seconds in a daemon
-    thread."""
+    thread. The simulated transit operator serves its GTFS-Realtime feed on a free loopback
+    port, and Dresden's realtime sources are pointed at it, so the platform's realtime poll
+    reads it as it reads a real operator's feed."""
+    import random
     import threading
 
     from smartcity.core.identity.models import ApiKey
+    from smartcity.simulator.realtime import FeedServer, RealtimeFeed
     from smartcity.simulator.runner import Options, Simulation
+    from smartcity.transit import demo as transit_demo
 
     settings = platform.settings
     with transaction(platform.sessions, **{SCOPE_KEY: SYSTEM}) as db:
@@ -216,6 +221,9 @@ def start_simulator(platform: Platform) -> None:
             db, name=SIMULATOR_KEY_NAME, scopes=["sta:write"], actor="demo", grantor=None
         )
     base = f"http://127.0.0.1:{settings.port}"
+    realtime = RealtimeFeed(random.Random(), dresden.timezone)  # noqa: S311 - simulated values
+    server = FeedServer(realtime)
+    transit_demo.use_realtime(platform, dresden.id, server.trip_updates_url, server.alerts_url)
 
     def run() -> None:
         import httpx
@@ -227,8 +235,12 @@ def start_simulator(platform: Platform) -> None:
             except httpx.TransportError:
                 pass
             time.sleep(1)
-        simulation = Simulation(Options(base, "dresden", secret, interval=10.0))
+        simulation = Simulation(Options(base, "dresden", secret, interval=10.0), realtime=realtime)
         simulation.run(say=lambda text: click.echo("  Simulator: " + text))
 
     threading.Thread(target=run, name="demo-simulator", daemon=True).start()
-    click.echo("  Simulator:          Dresden's counters, benches and lamps send every 10 s")
+    click.echo(
+        "  Simulator:          Dresden's counters, benches, lamps, charging points and WiFi "
+        "hotspots send every 10 s"
+    )
+    click.echo(f"  GTFS-Realtime:      {server.trip_updates_url} (polled every 30 s)")

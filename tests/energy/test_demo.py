@@ -1,4 +1,4 @@
-"""The demo: three of Dresden's municipal buildings with two years of monthly readings, a
+"""The demo: five of Dresden's municipal buildings with two years of monthly readings, a
 meter exchange carried across, the town hall's high base load at night pointed out, and the
 consumption as open data."""
 
@@ -13,11 +13,11 @@ from smartcity.energy.open_data import consumption_by_month
 from tests.conftest import World
 
 
-def test_demo_brings_three_buildings_with_a_year_to_compare(world: World) -> None:
+def test_demo_brings_five_buildings_with_a_year_to_compare(world: World) -> None:
     said: list[str] = []
     demo.seed(DemoContext(world.platform, {"dresden": world.dresden}, say=said.append))
     assert len(said) == 1
-    assert said[0].startswith("Dresden: 3 municipal buildings with meters")
+    assert said[0].startswith("Dresden: 5 municipal buildings with meters")
     with world.tenant(world.dresden) as db:
         found = {r.building.name: r for r in services.reports(db, "Europe/Berlin")}
         refs = services.references(db)
@@ -25,7 +25,11 @@ def test_demo_brings_three_buildings_with_a_year_to_compare(world: World) -> Non
             "Neues Rathaus",
             "Städtische Bibliothek im Kulturpalast",
             "Dreikönigschule",
+            "Kita Sonnenschein",
+            "Hallenbad Freiberger Platz",
         }
+        # Each use type has its demo reference value.
+        assert {r.building.use_type for r in found.values()} <= set(refs)
         # The newest year with a complete month (the demo has 24 months before this one).
         year = (utcnow() - timedelta(days=40)).year
         for report in found.values():
@@ -46,5 +50,5 @@ def test_demo_brings_three_buildings_with_a_year_to_compare(world: World) -> Non
     columns = [c.name for c in table.columns]
     assert columns[:2] == ["building", "address"]
     assert "meter" not in " ".join(columns)
-    # 3 buildings × 3 carriers × at least 24 complete months.
-    assert len(table.rows) >= 3 * 3 * 24
+    # 5 buildings × 3 carriers × at least 24 complete months.
+    assert len(table.rows) >= 5 * 3 * 24

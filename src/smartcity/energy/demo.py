@@ -1,8 +1,11 @@
-"""Demo data: three of Dresden's municipal buildings (the places are real, the figures made
+"""Demo data: five of Dresden's municipal buildings (the places are real, the figures made
 up) with electricity, heat and water meters and two years of monthly readings, written
 through the bulk ingestion path like any device's; the town hall's electricity meter also
 has the last two weeks read hourly, with a base load at night that the report points out.
-The school's water meter was exchanged a year ago."""
+The school's water meter was exchanged a year ago.
+
+`next_readings` is what the device simulator sends as time passes: the town hall's meter
+every hour, the others on the first of each month, by the same figures."""
 
 from __future__ import annotations
 
@@ -59,12 +62,51 @@ BUILDINGS = (
         130_000,
         3_800,
     ),
+    (
+        "Kita Sonnenschein",
+        "Jordanstraße 8",
+        "01099",
+        "daycare",
+        900.0,
+        51.0683,
+        13.7585,
+        110_000,
+        28_000,
+        1_100,
+    ),
+    (
+        "Hallenbad Freiberger Platz",
+        "Freiberger Platz 1",
+        "01067",
+        "swimming_pool",
+        4_800.0,
+        51.0470,
+        13.7262,
+        2_900_000,
+        900_000,
+        38_000,
+    ),
 )
 DEMO_SOURCE = "Beispielwerte der Demo (keine veröffentlichten Vergleichswerte)"
-REFERENCES = {"administration": (95.0, 40.0), "culture": (80.0, 45.0), "school": (105.0, 20.0)}
+REFERENCES = {
+    "administration": (95.0, 40.0),
+    "culture": (80.0, 45.0),
+    "school": (105.0, 20.0),
+    "daycare": (125.0, 25.0),
+    "swimming_pool": (550.0, 170.0),
+}
 # Share of the year's heat per month (January first): heating season and hot water.
 HEAT_SHARES = (0.17, 0.15, 0.12, 0.08, 0.04, 0.02, 0.02, 0.02, 0.04, 0.08, 0.12, 0.14)
+# A pool heats its water all year: the seasons show less.
+POOL_SHARES = (0.11, 0.10, 0.09, 0.08, 0.07, 0.06, 0.06, 0.06, 0.07, 0.09, 0.10, 0.11)
 MONTHS = 25
+# The town hall's electricity meter (the first building's) is read hourly: mean power in kW
+# while its offices are in use (working days 7 to 18 o'clock), otherwise (a base load at night
+# that stays high: servers, ventilation left on), and on average over a week.
+BUSY_KW = 210.0
+IDLE_KW = 150.0
+MEAN_KW = 170.0
+HOURLY_DAYS = 14
 
 
 def _stamp(at: datetime) -> str:
@@ -100,6 +142,10 @@ def monthly_readings(
         value += per_year * share * noise.uniform(0.92, 1.08)
         rows.append((at, round(value, 1)))
     return rows
+
+
+def heat_shares(use_type: str) -> tuple[float, ...]:
+    return POOL_SHARES if use_type == "swimming_pool" else HEAT_SHARES
 
 
 def seed(context: DemoContext) -> None:
@@ -156,7 +202,7 @@ def seed(context: DemoContext) -> None:
             }
             series = {
                 "electricity": monthly_readings(starts, zone, power, None, noise, 4_200_000.0),
-                "heat": monthly_readings(starts, zone, heat, HEAT_SHARES, noise, 9_870_000.0),
+                "heat": monthly_readings(starts, zone, heat, heat_shares(use), noise, 9_870_000.0),
                 "water": monthly_readings(starts, zone, water, None, noise, 51_300.0),
             }
             if index == 0:
@@ -184,20 +230,60 @@ def with_hourly(
 ) -> list[tuple[datetime, float]]:
     """The last 14 days read hourly instead of monthly: offices in use on working days, and a
     base load at night that stays high (servers, ventilation left on)."""
-    start = (now - timedelta(days=14)).replace(minute=0)
+    start = (now - timedelta(days=HOURLY_DAYS)).replace(minute=0)
     kept = [row for row in monthly if row[0] < start]
     at, value = kept[-1]
-    # The hours between the last monthly reading and the first hourly one, at a mean 170 kW.
-    value += 170.0 * (start - at).total_seconds() / 3600
-    rows = list(kept)
-    hour = start
-    while hour <= now:
-        local = hour.astimezone(zone)
-        busy = local.weekday() < 5 and 7 <= local.hour < 18
-        rows.append((hour, round(value, 1)))
-        value += (210.0 if busy else 150.0) * noise.uniform(0.95, 1.05)
-        hour += timedelta(hours=1)
+    # The hours between the last monthly reading and the first hourly one, at the mean power.
+    value += MEAN_KW * (start - at).total_seconds() / 3600
+    rows = [*kept, (start, round(value, 1))]
+    while rows[-1][0] + timedelta(hours=1) <= now:
+        rows.append(next_hour(rows[-1], zone, noise))
     return rows
+
+
+def next_hour(
+    last: tuple[datetime, float], zone: ZoneInfo, noise: random.Random
+) -> tuple[datetime, float]:
+    """The town hall's hourly reading after `last`: what it drew in that hour."""
+    at, value = last
+    local = at.astimezone(zone)
+    busy = local.weekday() < 5 and 7 <= local.hour < 18
+    return at + timedelta(hours=1), round(
+        value + (BUSY_KW if busy else IDLE_KW) * noise.uniform(0.95, 1.05), 1
+    )
+
+
+def next_readings(
+    building: str,
+    kind: str,
+    last: tuple[datetime, float],
+    now: datetime,
+    zone: ZoneInfo,
+    noise: random.Random,
+) -> list[tuple[datetime, float]]:
+    """The readings a demo building's meter takes after its `last` (time, reading) up to
+    `now`, oldest first: the town hall's electricity every full hour (after a longer pause the
+    meter's last two weeks, the hours before them at the mean power, so that the nights can be
+    compared at once), the others on the first of each month at 06:00 by the demo's figures
+    for the year. Nothing for a building or meter the demo does not know."""
+    found = next((b for b in BUILDINGS if b[0] == building), None)
+    if found is None or kind not in ("electricity", "heat", "water"):
+        return []
+    if building == BUILDINGS[0][0] and kind == "electricity":
+        rows = [last]
+        start = (now - timedelta(days=HOURLY_DAYS)).replace(minute=0, second=0, microsecond=0)
+        if last[0] < start:
+            rows = [(start, round(last[1] + MEAN_KW * (start - last[0]).total_seconds() / 3600, 1))]
+        while rows[-1][0] + timedelta(hours=1) <= now:
+            rows.append(next_hour(rows[-1], zone, noise))
+        return [row for row in rows if row[0] > last[0]]
+    heat, power, water = found[7:10]
+    per_year = {"electricity": power, "heat": heat, "water": water}[kind]
+    shares = heat_shares(found[3]) if kind == "heat" else None
+    starts = [at for at in month_starts(now, zone, 14) if at > last[0]]
+    if not starts:
+        return []
+    return monthly_readings([last[0], *starts], zone, per_year, shares, noise, last[1])[1:]
 
 
 def _exchanged(

@@ -11,6 +11,7 @@ from typing import Any
 from smartcity.benches.demo import bench_value
 from smartcity.charging.demo import next_status
 from smartcity.parking.demo import car_park_free
+from smartcity.wifi.demo import OFFLINE, hotspot_clients
 
 # A lamp fails now and then (on average once per `FAULT_EVERY` of operation) and is
 # repaired after `REPAIR_AFTER`.
@@ -18,6 +19,11 @@ FAULT_EVERY = timedelta(hours=8)
 REPAIR_AFTER = timedelta(minutes=20)
 # Chance per tick of a passer-by at a lit lamp.
 MOTION_CHANCE = 0.08
+# A WiFi hotspot drops out now and then (on average once per `HOTSPOT_OUTAGE_EVERY` each)
+# and is back after a few minutes, before the municipality's offline time (30 minutes in the
+# demo) would open a case.
+HOTSPOT_OUTAGE_EVERY = timedelta(hours=12)
+HOTSPOT_OUTAGE = (timedelta(minutes=4), timedelta(minutes=15))
 
 
 @dataclass
@@ -70,6 +76,41 @@ class Charger:
 
 
 @dataclass
+class Hotspot:
+    """A public WiFi hotspot reporting itself over the SensorThings API (docs/wifi.md,
+    "Reports from the hotspots themselves"): online and the number of connected devices,
+    once per `step`."""
+
+    name: str
+    online_datastream: int
+    clients_datastream: int
+    step: timedelta = timedelta(minutes=1)
+    last: datetime | None = None
+    down_until: datetime | None = None
+
+    def readings(self, now: datetime, noise: random.Random) -> list[tuple[int, Any]]:
+        if self.name == OFFLINE:
+            # The demo's broken router sends nothing: its outage case stays open.
+            return []
+        if self.last is not None and now - self.last < self.step:
+            return []
+        elapsed = (now - self.last) if self.last else timedelta(0)
+        self.last = now
+        if self.down_until is not None and now >= self.down_until:
+            self.down_until = None
+        if self.down_until is None and noise.random() < elapsed / HOTSPOT_OUTAGE_EVERY:
+            low, high = HOTSPOT_OUTAGE
+            self.down_until = now + low + (high - low) * noise.random()
+        if self.down_until is not None:
+            # What a controller reports for an access point it lost.
+            return [(self.online_datastream, False), (self.clients_datastream, 0)]
+        return [
+            (self.online_datastream, True),
+            (self.clients_datastream, hotspot_clients(self.name, now, noise)),
+        ]
+
+
+@dataclass
 class Lamp:
     datastreams: dict[str, int]
     tasking_capability: int
@@ -112,15 +153,22 @@ class City:
     benches: list[Bench]
     lamps: list[Lamp]
     chargers: list[Charger] = field(default_factory=list)
+    hotspots: list[Hotspot] = field(default_factory=list)
 
     @property
     def size(self) -> int:
-        return len(self.counters) + len(self.benches) + len(self.lamps) + len(self.chargers)
+        return (
+            len(self.counters)
+            + len(self.benches)
+            + len(self.lamps)
+            + len(self.chargers)
+            + len(self.hotspots)
+        )
 
 
 def discover(api: Any) -> City:
     """The devices the municipality has registered (car parks with a counter, benches,
-    luminaires, charging points), from its public APIs."""
+    luminaires, charging points, WiFi hotspots), from its public APIs."""
     counters = [
         Counter(p["external_id"], p["total"] or 0, p["datastream_id"])
         for p in api.get("parking/car-parks")
@@ -144,4 +192,9 @@ def discover(api: Any) -> City:
         for evse in location["evses"]
         if evse["datastream_id"] is not None
     ]
-    return City(counters, benches, lamps, chargers)
+    hotspots = [
+        Hotspot(h["name"], h["online_datastream_id"], h["clients_datastream_id"])
+        for h in api.get("wifi/hotspots")
+        if h["online_datastream_id"] is not None and h["clients_datastream_id"] is not None
+    ]
+    return City(counters, benches, lamps, chargers, hotspots)

@@ -7,10 +7,13 @@ from __future__ import annotations
 import io
 import uuid
 import zipfile
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from smartcity.core.demo import DemoContext
-from smartcity.transit import feeds
+from smartcity.core.platform import Platform
+from smartcity.transit import feeds, services
+from smartcity.transit.schemas import SourcesIn
 
 # stop_id, name, lat, lon, location_type, parent, platform, wheelchair
 STOPS = [
@@ -25,6 +28,40 @@ STOPS = [
 # Line, route_type, stops in order with minutes from the first.
 TRAM = [("dd:hbf", 0), ("dd:postplatz:1", 5), ("dd:altmarkt", 7), ("dd:albertplatz", 14)]
 BUS = [("dd:albertplatz", 0), ("dd:pirnaischer", 6), ("dd:altmarkt", 8), ("dd:postplatz:2", 11)]
+# Tram 11 every 10 minutes from 04:30 until 24:50 (times past midnight on purpose).
+TRAM_FIRST, TRAM_HEADWAY, TRAM_TRIPS = 4 * 3600 + 30 * 60, 600, 123
+# Bus 62 every 15 minutes from 05:00 until 23:00, as a frequency-based trip.
+BUS_START, BUS_END, BUS_HEADWAY = 5 * 3600, 23 * 3600, 900
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of the demo timetable on a service day, as GTFS-Realtime names it: the trip,
+    and for the frequency-based bus the run's start time."""
+
+    trip_id: str
+    route_id: str
+    start: int  # seconds after the service day's "noon minus 12 hours"
+    frequency_based: bool
+    stops: tuple[tuple[str, int], ...]  # stop_id and seconds after the start, in order
+
+    @property
+    def start_time(self) -> str:
+        return _time(self.start)
+
+
+def runs() -> list[Run]:
+    """Every run of a service day (the demo's service runs daily)."""
+    tram = tuple((stop_id, minutes * 60) for stop_id, minutes in TRAM)
+    bus = tuple((stop_id, minutes * 60) for stop_id, minutes in BUS)
+    found = [
+        Run(f"t11-{number}", "11", TRAM_FIRST + number * TRAM_HEADWAY, False, tram)
+        for number in range(TRAM_TRIPS)
+    ]
+    found += [
+        Run("b62", "62", start, True, bus) for start in range(BUS_START, BUS_END, BUS_HEADWAY)
+    ]
+    return found
 
 
 def _csv(rows: list[tuple[object, ...]]) -> str:
@@ -51,18 +88,15 @@ def build_feed(today: date) -> bytes:
             "wheelchair_accessible",
         )
     ]
-    # Tram 11 every 10 minutes from 04:30 until 24:50 (times past midnight on purpose).
-    first = 4 * 3600 + 30 * 60
-    for number in range(0, 123):
+    for number in range(TRAM_TRIPS):
         trip_id = f"t11-{number}"
         trips.append(("11", "daily", trip_id, "Albertplatz", 0, 1))
         for sequence, (stop_id, minutes) in enumerate(TRAM, start=1):
-            at = _time(first + number * 600 + minutes * 60)
+            at = _time(TRAM_FIRST + number * TRAM_HEADWAY + minutes * 60)
             stop_times.append((trip_id, at, at, stop_id, sequence))
-    # Bus 62 every 15 minutes, as a frequency-based trip.
     trips.append(("62", "daily", "b62", "Postplatz", 1, 2))
     for sequence, (stop_id, minutes) in enumerate(BUS, start=1):
-        at = _time(5 * 3600 + minutes * 60)
+        at = _time(BUS_START + minutes * 60)
         stop_times.append(("b62", at, at, stop_id, sequence))
     files = {
         "agency.txt": _csv(
@@ -104,7 +138,7 @@ def build_feed(today: date) -> bytes:
         "frequencies.txt": _csv(
             [
                 ("trip_id", "start_time", "end_time", "headway_secs"),
-                ("b62", "05:00:00", "23:00:00", 900),
+                ("b62", _time(BUS_START), _time(BUS_END), BUS_HEADWAY),
             ]
         ),
         "calendar.txt": _csv(
@@ -170,3 +204,17 @@ def seed(context: DemoContext) -> None:
         feed_id = feed.id
     status = feeds.process(platform, feed_id, dresden.id)
     context.say(f"transit: Dresden demo timetable {status}")
+
+
+def use_realtime(platform: Platform, municipality_id: int, trip_updates: str, alerts: str) -> None:
+    """Point the municipality's realtime sources at the simulator's feed (its port changes
+    with every start of the demo); the timetable address and staleness stay as they are."""
+    with feeds.tenant_transaction(platform, municipality_id) as db:
+        source = feeds.source_of(db)
+        wanted = SourcesIn(
+            gtfs_url=source.gtfs_url,
+            trip_updates_url=trip_updates,
+            alerts_url=alerts,
+            stale_after_seconds=source.stale_after_seconds,
+        )
+        services.set_sources(db, wanted, "demo")

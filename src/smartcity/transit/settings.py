@@ -19,5 +19,12 @@ class TransitSettings(BaseSettings):
         description="Let the feed downloads reach loopback and private addresses (tests, a "
         "closed network); by default only public servers are contacted.",
     )
+    demo_mode: bool = Field(
+        default=False,
+        validation_alias="SMARTCITY_DEMO_MODE",
+        description="Set by `smartcity demo` (the platform's own demo flag): the realtime "
+        "poll may then reach the loopback address, where the demo's simulator serves its "
+        "GTFS-Realtime feed. Private networks stay closed.",
+    )
     fetch_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     batch_rows: int = Field(default=5000, ge=100, le=100_000)

@@ -1,11 +1,14 @@
 """Demo data: fifteen public WiFi hotspots in Dresden's centre (the places are real, the
 hotspots made up), read as a node list would bring them; one has been offline for two hours,
-so the outage job files its case in the IT department's inbox."""
+so the outage job files its case in the IT department's inbox. How many devices a hotspot
+has over the day is here too, for the seed and the simulator."""
 
 from __future__ import annotations
 
+import math
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from smartcity.core.db import utcnow
 from smartcity.core.demo import DemoContext
@@ -30,7 +33,29 @@ PLACES = (
     ("dd-stadt-bahnhof-neustadt", 51.0657, 13.7409),
     ("dd-stadt-wiener-platz", 51.0420, 13.7330),
 )
+# The broken router: offline since the demo began, and the simulator leaves it so.
 OFFLINE = "dd-stadt-goldener-reiter"
+# Places where many people pass (devices at the busiest hour); the others have `QUIET`.
+BUSY = {
+    "dd-stadt-altmarkt": 40,
+    "dd-stadt-hauptbahnhof": 45,
+    "dd-stadt-pragerstrasse": 40,
+    "dd-stadt-neumarkt": 35,
+    "dd-stadt-postplatz": 30,
+}
+QUIET = 18
+ZONE = ZoneInfo("Europe/Berlin")
+
+
+def hotspot_clients(name: str, now: datetime, noise: random.Random) -> int:
+    """Devices connected at a hotspot: few at night, most in the afternoon, more at busy
+    places; a little noise from minute to minute."""
+    local = now.astimezone(ZONE)
+    hour = local.hour + local.minute / 60
+    # Daylight activity from 06:00 to 24:00, highest mid-afternoon; a few devices at night.
+    day = max(0.0, math.sin(math.pi * (hour - 6) / 18)) if hour >= 6 else 0.0
+    expected = BUSY.get(name, QUIET) * (0.05 + 0.95 * day)
+    return max(0, round(expected * noise.uniform(0.8, 1.2)))
 
 
 def seed(context: DemoContext) -> None:
@@ -46,7 +71,7 @@ def seed(context: DemoContext) -> None:
             lat=lat,
             lon=lon,
             online=name != OFFLINE,
-            clients=noise.randint(0, 25) if name != OFFLINE else 0,
+            clients=hotspot_clients(name, now, noise) if name != OFFLINE else 0,
             last_seen=now if name != OFFLINE else now - timedelta(hours=2),
         )
         for name, lat, lon in PLACES
