@@ -3,7 +3,9 @@ uploads, images drawn again without their metadata, a description required for e
 alternative text of an image), shown on the pages, and not served while their proposal is
 hidden or held for review (except to the moderation, and a held one's to its author); a file
 refused while the proposal is stored (the virus scanner) refuses the proposal; staff add and
-remove a process's documents (audited)."""
+remove a process's documents (audited). A proposal's PDFs are published without their
+metadata, embedded files and scripts (a broken one refuses the proposal); its author removes
+its files while proposals are made (audited, the bytes deleted), nobody else can."""
 
 from __future__ import annotations
 
@@ -12,9 +14,17 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 from PIL import Image
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    TextStringObject,
+)
 from sqlalchemy import func, select
 
 from smartcity.core.audit.models import AuditEntry
+from smartcity.core.db import utcnow
 from smartcity.core.uploads import services as uploads
 from smartcity.core.uploads.models import StoredFile
 from smartcity.modules import installed_modules
@@ -25,12 +35,60 @@ from smartcity.privacy.erasure import erase
 from smartcity.privacy.search import find
 from tests.conftest import World
 from tests.core.uploads.test_checks import EICAR, FakeClamd
-from tests.participation.conftest import citizen_browser, make_process
+from tests.participation.conftest import DAY, citizen_browser, make_process, set_phase
 from tests.participation.test_moderation import BASE, QUEUE
 from tests.web.conftest import Browser, main_text
 
 STAFF = "/dresden/verwaltung/beteiligung/altmarkt"
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+# What a page shows: a red square (drawn by the page's content stream).
+DRAWING = b"1 0 0 rg 10 10 100 100 re f"
+
+
+def _pdf(*, author: str = "", content: bytes = DRAWING, active: bool = False) -> bytes:
+    """A one-page PDF. With `author`, as an office program writes it: the author, title,
+    program and dates in its document information and in an XMP stream. With `active`, also
+    a script run on opening and an embedded file."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(200, 200)
+    drawing = DecodedStreamObject()
+    drawing.set_data(content)
+    page[NameObject("/Contents")] = writer._add_object(drawing)
+    if author:
+        writer.add_metadata(
+            {
+                "/Author": author,
+                "/Title": "Brunnen am Altmarkt",
+                "/Creator": "Textverarbeitung 2024",
+                "/CreationDate": "D:20240501120000+02'00'",
+            }
+        )
+        xmp = DecodedStreamObject()
+        xmp[NameObject("/Type")] = NameObject("/Metadata")
+        xmp[NameObject("/Subtype")] = NameObject("/XML")
+        xmp.set_data(
+            b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+            b'02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"'
+            b"><dc:creator>" + author.encode() + b"</dc:creator></rdf:Description></rdf:RDF>"
+            b"</x:xmpmeta>"
+        )
+        writer.root_object[NameObject("/Metadata")] = writer._add_object(xmp)
+    else:
+        writer.metadata = None
+    if active:
+        script = DictionaryObject(
+            {
+                NameObject("/S"): NameObject("/JavaScript"),
+                NameObject("/JS"): TextStringObject("app.alert('Hallo');"),
+            }
+        )
+        writer.root_object[NameObject("/OpenAction")] = writer._add_object(script)
+        writer.add_attachment("adressen.txt", b"Max Mustermann, Musterstrasse 5")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = _pdf()
 
 
 def _photo() -> bytes:
@@ -95,7 +153,10 @@ def test_a_citizen_attaches_a_photo_without_its_metadata_and_a_document(
     assert b"Kamera" not in served.content
     pdf = anna.get(f"{BASE}/dateien/{document.public_id}")
     assert pdf.status_code == 200
-    assert pdf.content == PDF
+    # Written again (without metadata), so not byte for byte as sent: the same page.
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert DRAWING in pdf.content
+    assert len(PdfReader(io.BytesIO(pdf.content)).pages) == 1
     assert pdf.headers["content-disposition"].startswith("attachment;")
 
     # Hidden by the moderation: its files are gone with it.
@@ -272,7 +333,8 @@ def test_a_file_the_scanner_refuses_refuses_the_whole_proposal(
             },
             files={
                 "file1": ("platz.jpg", _photo(), "image/jpeg"),
-                "file3": ("skizze.pdf", PDF + EICAR, "application/pdf"),  # slot 2 left empty
+                # In the page, which the cleaning keeps; slot 2 left empty.
+                "file3": ("skizze.pdf", _pdf(content=EICAR), "application/pdf"),
             },
         )
     finally:
@@ -343,7 +405,11 @@ def test_the_files_of_a_held_proposal_are_shown_to_its_author_and_the_moderation
     assert image.status_code == 200
     assert image.headers["content-type"] == "image/jpeg"
     assert image.headers["cache-control"] == "private, no-cache"
-    assert moderator.get(f"{staff_files}/{document.public_id}").content == PDF
+    # The document as stored (written again without its metadata), as its author gets it.
+    assert (
+        moderator.get(f"{staff_files}/{document.public_id}").content
+        == anna.get(f"{BASE}/dateien/{document.public_id}").content
+    )
     # Only the moderation: not a citizen, not the author.
     for other in (ben, anna, anonymous):
         refused = other.get(f"{staff_files}/{photo.public_id}", follow_redirects=False)
@@ -357,3 +423,198 @@ def test_the_files_of_a_held_proposal_are_shown_to_its_author_and_the_moderation
     assert released.status_code == 303
     assert ben.get(f"{BASE}/dateien/{photo.public_id}").status_code == 200
     assert anonymous.get(f"{BASE}/dateien/{photo.public_id}").status_code == 200
+
+
+def _propose_with(anna: Browser, files: dict[str, tuple[str, bytes, str]]) -> str:
+    """Anna's proposal with these files (each described); its address."""
+    data = {"title": "Ein Brunnen", "text": "Bitte einen Brunnen.", "public_name": "Anna"}
+    data |= {f"description{name.removeprefix('file')}": f"Datei {name}" for name in files}
+    made = anna.submit(f"{BASE}/neu", data, files=files)
+    assert made.status_code == 303, made.text
+    return str(made.headers["location"])
+
+
+def _files(world: World) -> list[attachments.Shown]:
+    with world.tenant(world.dresden) as db:
+        proposal = db.scalar(select(Proposal))
+        assert proposal is not None
+        process = db.get(Process, proposal.process_id)
+        assert process is not None
+        return attachments.of_proposal(db, process, proposal)
+
+
+def test_a_proposals_pdf_is_published_without_its_metadata_scripts_and_embedded_files(
+    world: World, new_client: Callable[[], TestClient]
+) -> None:
+    make_process(world, "altmarkt", "proposals")
+    anna = citizen_browser(new_client, world, "anna")
+    sent = _pdf(author="Max Mustermann", active=True)
+    assert sent.count(b"Max Mustermann") == 3  # information, XMP, the embedded file
+    page = anna.get(_propose_with(anna, {"file1": ("brunnen.pdf", sent, "application/pdf")}))
+    (document,) = _files(world)
+    assert f'href="{BASE}/dateien/{document.public_id}"' in page.text
+    served = anna.get(f"{BASE}/dateien/{document.public_id}")
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "application/pdf"
+    assert served.headers["content-disposition"].startswith("attachment;")
+    for left_behind in (b"Mustermann", b"Textverarbeitung", b"Brunnen am Altmarkt", b"xmpmeta"):
+        assert left_behind not in served.content
+    for active in (b"/JavaScript", b"/EmbeddedFile", b"/OpenAction", b"app.alert"):
+        assert active not in served.content
+    pdf = PdfReader(io.BytesIO(served.content))
+    assert pdf.metadata is None  # no document information at all (not even a /Producer)
+    assert pdf.xmp_metadata is None
+    assert pdf.attachments == {}
+    assert "/OpenAction" not in pdf.root_object
+    assert len(pdf.pages) == 1
+    contents = pdf.pages[0].get_contents()
+    assert contents is not None
+    assert DRAWING in contents.get_data()  # the page as it was
+    # What is stored is what is served (and its size is the stored file's).
+    with world.tenant(world.dresden) as db:
+        stored = db.scalar(select(StoredFile))
+        assert stored is not None
+        assert uploads.path_of(world.platform.settings.data_dir, stored).read_bytes() == (
+            served.content
+        )
+        assert stored.size == len(served.content)
+
+
+def test_a_broken_or_locked_pdf_refuses_the_proposal_and_nothing_is_stored(
+    world: World, new_client: Callable[[], TestClient]
+) -> None:
+    make_process(world, "altmarkt", "proposals")
+    anna = citizen_browser(new_client, world, "anna")
+    data = {
+        "title": "Ein Brunnen",
+        "text": "Bitte einen Brunnen.",
+        "public_name": "Anna",
+        "description1": "Der Platz",
+        "description2": "Skizze",
+    }
+    broken = anna.submit(
+        f"{BASE}/neu",
+        data,
+        files={
+            "file1": ("platz.jpg", _photo(), "image/jpeg"),
+            "file2": ("skizze.pdf", _pdf(author="Max Mustermann")[:300], "application/pdf"),
+        },
+    )
+    assert broken.status_code == 422
+    assert 'id="fehler-file2"' in broken.text
+    assert "Das PDF kann nicht gelesen werden" in main_text(broken)
+    assert 'value="Ein Brunnen"' in broken.text  # the form comes back filled in
+    writer = PdfWriter()
+    writer.add_blank_page(100, 100)
+    writer.encrypt("geheim", algorithm="AES-128")
+    locked = io.BytesIO()
+    writer.write(locked)
+    refused = anna.submit(
+        f"{BASE}/neu",
+        data,
+        files={"file2": ("skizze.pdf", locked.getvalue(), "application/pdf")},
+    )
+    assert refused.status_code == 422
+    assert "mit einem Passwort geschützt" in main_text(refused)
+    assert _count(world, Proposal) == 0
+    assert _count(world, StoredFile) == 0
+    assert _count(world, Attachment) == 0
+    uploaded = world.platform.settings.data_dir / "uploads"
+    assert not uploaded.exists() or not [p for p in uploaded.rglob("*") if p.is_file()]
+
+
+def test_a_process_document_of_the_staff_stays_as_uploaded(
+    world: World, new_client: Callable[[], TestClient], press: Browser
+) -> None:
+    """The administration's own publication: its metadata (an accessible PDF's title) was
+    chosen by staff and stays."""
+    make_process(world, "altmarkt", "information")
+    official = _pdf(author="Stadtplanungsamt Dresden")
+    added = press.submit(
+        f"{STAFF}/dateien",
+        {"description1": "Bebauungsplan"},
+        files={"file1": ("plan.pdf", official, "application/pdf")},
+    )
+    assert added.status_code == 303
+    with world.tenant(world.dresden) as db:
+        public_id = db.scalar(select(StoredFile.public_id))
+    assert Browser(new_client()).get(f"{BASE}/dateien/{public_id}").content == official
+
+
+def test_the_author_removes_a_file_of_their_proposal_while_proposals_are_made(
+    world: World, new_client: Callable[[], TestClient]
+) -> None:
+    process = make_process(world, "altmarkt", "proposals")
+    anna = citizen_browser(new_client, world, "anna")
+    address = _propose_with(
+        anna,
+        {
+            "file1": ("platz.jpg", _photo(), "image/jpeg"),
+            "file2": ("skizze.pdf", PDF, "application/pdf"),
+        },
+    )
+    photo, document = _files(world)
+    data_dir = world.platform.settings.data_dir
+    with world.tenant(world.dresden) as db:
+        stored = db.scalar(select(StoredFile).where(StoredFile.public_id == photo.public_id))
+        assert stored is not None
+        photo_path = uploads.path_of(data_dir, stored)
+    assert photo_path.is_file()
+    remove = f"{address}/dateien/{photo.public_id}/entfernen"
+
+    # Only its author sees the buttons (in German and in English) …
+    own = anna.get(address)
+    assert f'action="{remove}"' in own.text
+    assert main_text(own).count("Aus meinem Vorschlag entfernen") == 2
+    assert main_text(anna.get(f"{address}?lang=en")).count("Remove from my proposal") == 2
+    anna.get(f"{address}?lang=de")
+    ben = citizen_browser(new_client, world, "ben")
+    anonymous = Browser(new_client())
+    for other in (ben, anonymous):
+        assert "/entfernen" not in other.get(address).text
+    # … and nobody else can remove a file: another citizen is refused, somebody not signed
+    # in is sent to the citizen login, a form without its CSRF token is refused.
+    refused = ben.submit(remove)
+    assert refused.status_code == 403
+    assert "Nur wer den Vorschlag gemacht hat" in main_text(refused)
+    assert anonymous.submit(remove).headers["location"].startswith("/citizen/login")
+    assert anna.client.post(remove, follow_redirects=False).status_code == 403
+    assert len(_files(world)) == 2
+    assert photo_path.is_file()
+    # Not a file of another proposal through this one's address.
+    ben_address = _propose_with(ben, {"file1": ("brunnen.pdf", PDF, "application/pdf")})
+    assert anna.submit(f"{address}/dateien/{document.public_id}x/entfernen").status_code == 404
+    with world.tenant(world.dresden) as db:
+        bens = db.scalar(
+            select(StoredFile.public_id).where(StoredFile.original_name == "brunnen.pdf")
+        )
+    assert anna.submit(f"{address}/dateien/{bens}/entfernen").status_code == 404
+    assert ben.get(f"{BASE}/dateien/{bens}").status_code == 200
+    assert ben_address != address
+
+    removed = anna.submit(remove)
+    assert removed.status_code == 303
+    assert removed.headers["location"] == f"{address}#dateien"
+    page = anna.get(address)
+    assert 'alt="Datei file1"' not in page.text
+    assert "Datei file2" in main_text(page)
+    assert anna.get(f"{BASE}/dateien/{photo.public_id}").status_code == 404
+    assert not photo_path.exists()  # the bytes are gone, not only the row
+    assert [f.public_id for f in _files(world)] == [document.public_id]
+    with world.tenant(world.dresden) as db:
+        entry = db.scalar(
+            select(AuditEntry).where(AuditEntry.action == "participation.proposal.file.remove")
+        )
+        assert entry is not None
+        assert entry.actor == "citizen"
+        assert entry.resource_type == "participation_proposal"
+        assert "Datei file1" not in str(entry.changes)  # the author's words stay erasable
+
+    # Once proposals are no longer made, the files stay as they are.
+    now = utcnow()
+    set_phase(world, process, "support", now - DAY, now + DAY)
+    assert "/entfernen" not in anna.get(address).text
+    closed = anna.submit(f"{address}/dateien/{document.public_id}/entfernen")
+    assert closed.status_code == 409
+    assert "solange das Verfahren Vorschläge sammelt" in main_text(closed)
+    assert len(_files(world)) == 1

@@ -4,8 +4,14 @@ Staff add PDF documents and images to a process; a citizen adds up to `MAX_PROPO
 images or PDFs to their proposal. Every file goes through `core.uploads` (size limit, type by
 its content, virus scan where configured, storage under a generated name), which decodes and
 encodes images again, without their metadata (EXIF with the camera's GPS position, comments,
-colour profiles), upright and at most 4096 pixels long. Every file needs a description: the
-alternative text of an image, the link text of a document.
+colour profiles), upright and at most 4096 pixels long. A proposal's PDF is written again
+without its metadata, embedded files and scripts (`core.uploads.pdf.clean_pdf`), since it is
+published; a process's documents are the administration's own publications and stay as staff
+uploaded them (an accessible PDF's title and language live in its metadata). Every file needs a
+description: the alternative text of an image, the link text of a document.
+
+While the process collects proposals, the author of a proposal can remove its files
+(`remove_from_proposal`, audited).
 
 A proposal's files are served to everybody only while the proposal is visible (not hidden,
 not held for review); the author also sees those of their proposal held for review, and the
@@ -23,10 +29,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartcity.core.audit import services as audit
-from smartcity.core.errors import InvalidInput, NotFound, ServiceError
+from smartcity.core.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
 from smartcity.core.uploads import services as uploads
 from smartcity.core.uploads.models import StoredFile
+from smartcity.core.uploads.pdf import clean_pdf
 from smartcity.core.uploads.services import UploadLimits
+from smartcity.participation import services
+from smartcity.participation.models import ALLOWED as PHASE_ACTIONS
 from smartcity.participation.models import Attachment, Process, Proposal
 
 # Owner kinds of the platform's uploads (stored_file.owner_kind, at most 20 characters).
@@ -70,12 +79,18 @@ class Ready:
 
 
 def check(
-    files: Sequence[FileInput], limits: UploadLimits, *, most: int, decode: bool = True
+    files: Sequence[FileInput],
+    limits: UploadLimits,
+    *,
+    most: int,
+    decode: bool = True,
+    documents_as_sent: bool = False,
 ) -> tuple[list[Ready], dict[str, str]]:
-    """The files ready to store (images re-encoded by `core.uploads`) and what is wrong, by
-    field ("file1", "description1", …, or "files"); nothing is stored here. With
-    `decode=False` only the cheap checks are made (count, description, size, type) and no
-    file is returned: for a form that is refused anyway, no image is decoded."""
+    """The files ready to store (images re-encoded by `core.uploads`, PDFs written again
+    without their metadata unless `documents_as_sent`) and what is wrong, by field ("file1",
+    "description1", …, or "files"); nothing is stored here. With `decode=False` only the cheap
+    checks are made (count, description, size, type) and no file is returned: for a form that
+    is refused anyway, no image or PDF is decoded."""
     errors: dict[str, str] = {}
     ready: list[Ready] = []
     if len(files) > most:
@@ -99,6 +114,10 @@ def check(
             continue
         try:
             prepared = uploads.prepare(limits, given.name, given.data, ALLOWED)
+            if prepared.content_type in DOCUMENT_TYPES and not documents_as_sent:
+                prepared = dataclasses.replace(prepared, data=clean_pdf(prepared.data))
+                # What is stored is what the limit is for (as for a re-encoded image).
+                uploads.check_size(limits, len(prepared.data))
         except ServiceError as exc:
             errors[f"file{number}"] = exc.detail
             continue
@@ -187,8 +206,10 @@ def add_to_process(
     limits: UploadLimits,
     actor: str,
 ) -> Attachment:
-    """A document or image of the process (staff; audited)."""
-    ready, errors = check([given], limits, most=1)
+    """A document or image of the process (staff; audited). A document stays as uploaded: it
+    is the administration's own publication, whose metadata (an accessible PDF's title and
+    language) staff chose."""
+    ready, errors = check([given], limits, most=1, documents_as_sent=True)
     if errors:
         raise InvalidInput(next(iter(errors.values())), errors=errors)
     capped = dataclasses.replace(limits, max_files=MAX_PROCESS_FILES)
@@ -230,6 +251,53 @@ def remove_from_process(
         resource_type="participation_process",
         resource_id=process.id,
         changes={"file": stored.id, "description": attachment.description},
+    )
+    db.delete(attachment)
+    db.flush()  # before its file, whose deletion would take the row along (ON DELETE CASCADE)
+    return uploads.remove(db, data_dir, stored)
+
+
+def remove_from_proposal(
+    db: Session,
+    process: Process,
+    proposal: Proposal,
+    public_id: str,
+    *,
+    citizen_subject: str,
+    data_dir: Path,
+) -> Path:
+    """Removes a file of the proposal at its author's request (audited), while the process
+    collects proposals (the phase in which proposals are made: afterwards others have judged
+    and supported the proposal as it was). Returns the bytes' path, which the caller deletes
+    once the transaction has committed."""
+    if proposal.author_subject is None or proposal.author_subject != citizen_subject:
+        raise PermissionDenied("Only the author of a proposal can remove its files.")
+    phase = services.current_phase(db, process)
+    if phase is None or "propose" not in PHASE_ACTIONS[phase.kind]:
+        raise services.PhaseClosed(
+            "The files of a proposal can be removed only while the process collects proposals."
+        )
+    row = db.execute(
+        select(Attachment, StoredFile)
+        .join(StoredFile, StoredFile.id == Attachment.file_id)
+        .where(
+            StoredFile.public_id == public_id,
+            Attachment.process_id == process.id,
+            Attachment.proposal_id == proposal.id,
+        )
+    ).first()
+    if row is None:
+        raise NotFound("There is no such file.")
+    attachment, stored = row
+    audit.record(
+        db,
+        actor="citizen",
+        action="participation.proposal.file.remove",
+        resource_type="participation_proposal",
+        resource_id=proposal.id,
+        # Not the description: the author's words, which an erasure request must be able to
+        # take back, while the audit chain is never changed.
+        changes={"file": stored.id, "kind": attachment.kind},
     )
     db.delete(attachment)
     db.flush()  # before its file, whose deletion would take the row along (ON DELETE CASCADE)

@@ -34,6 +34,8 @@ SERVICE_MESSAGES = (
     _("Please give the document a title."),
     _("Too many files: please attach fewer."),
     _("There is no such file."),
+    _("Only the author of a proposal can remove its files."),
+    _("The files of a proposal can be removed only while the process collects proposals."),
 )
 
 

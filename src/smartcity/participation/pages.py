@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
@@ -28,6 +28,7 @@ from smartcity.core.http.deps import (
     TenantDbDep,
 )
 from smartcity.core.tenancy.models import Municipality
+from smartcity.core.uploads import services as uploads
 from smartcity.core.web import layout, unsubscribe
 from smartcity.core.web.deps import FormDep, PageDep, form_text, row_id, staff_page
 from smartcity.core.web.forms import GENERAL, in_language, submit
@@ -572,6 +573,9 @@ def _proposal_page(
     now = utcnow()
     subject = citizen.subject if citizen is not None else None
     threads = services.comments(db, proposal, sort, viewer=subject)
+    allowed = allowed_now(db, process, now)
+    # Its author may remove the files while proposals are made (the service decides too).
+    own = subject is not None and proposal.author_subject == subject
     return render(
         request,
         "participation/proposal.html",
@@ -582,10 +586,13 @@ def _proposal_page(
         held=proposal.held_at is not None,
         files=attachments.of_proposal(db, process, proposal),
         files_base=f"{_process_base(municipality, process)}/dateien",
+        remove_base=f"{_proposal_url(municipality, process, proposal)}/dateien"
+        if own and "propose" in allowed
+        else "",
         threads=threads,
         parent_options=_parent_options(threads),
         sort=sort,
-        allowed=allowed_now(db, process, now),
+        allowed=allowed,
         signed_in=citizen is not None,
         supported=services.has_supported(db, proposal, subject),
         follows=following.following(db, proposal, subject),
@@ -672,6 +679,38 @@ def support(
     return _button(
         back, "unterstuetzung", lambda: services.support(db, proposal, citizen_subject=subject)
     )
+
+
+@portal_pages.post("/{slug}/vorschlaege/{proposal_id}/dateien/{public_id}/entfernen")
+def remove_proposal_file(
+    slug: str,
+    proposal_id: IdPath,
+    public_id: Annotated[str, Path(max_length=40)],
+    state: PageDep,
+    form: FormDep,
+    db: TenantDbDep,
+    municipality: MunicipalityDep,
+    citizen: CitizenSessionDep,
+    portal: PortalDep,
+    background: BackgroundTasks,
+) -> Response:
+    """The author removes a file of their proposal (also of one held for review, which only
+    they see); anybody else is refused by the service."""
+    process = services.process_by_slug(db, slug)
+    found = services.get_proposal(db, process, proposal_id)
+    own = citizen is not None and found.author_subject == citizen.subject
+    proposal = found if own and found.hidden_at is None else _visible(db, process, proposal_id)
+    back = _proposal_url(municipality, process, proposal)
+    subject = _citizen(citizen, back)
+
+    def act() -> None:
+        path = attachments.remove_from_proposal(
+            db, process, proposal, public_id, citizen_subject=subject, data_dir=portal.data_dir
+        )
+        # The bytes go after the commit, so that a rollback never leaves a row without them.
+        background.add_task(uploads.unlink_all, [path])
+
+    return _button(back, "dateien", act)
 
 
 @portal_pages.post("/{slug}/vorschlaege/{proposal_id}/folgen")
