@@ -332,3 +332,19 @@ def test_upload_over_the_api_and_who_may(
     assert clerk.get(STAFF).status_code == 403
     with world.tenant(world.dresden) as db:
         assert len(list(db.scalars(select(Hotspot)))) == 2
+    # The network's map server pushes its list with a key of scope wifi:write; a device's key
+    # (sta:write) may report its own values but not replace the whole network.
+    pushed = public(app)
+    pushed.headers["Authorization"] = f"Bearer {world.api_key(world.dresden, 'wifi:write')}"
+    answer = pushed.post(path, content=node_list("meshviewer.json"))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["new"] == 2
+    device = public(app)
+    device.headers["Authorization"] = f"Bearer {world.api_key(world.dresden, 'sta:write')}"
+    assert device.post(path, content=node_list("nodes_v2.json")).status_code == 403
+    # Radebeul's key does not reach Dresden's network.
+    other = public(app)
+    other.headers["Authorization"] = f"Bearer {world.api_key(world.radebeul, 'wifi:write')}"
+    assert other.post(path, content=node_list("nodes_v2.json")).status_code in (401, 403)
+    with world.tenant(world.dresden) as db:
+        assert len(list(db.scalars(select(Hotspot)))) == 4

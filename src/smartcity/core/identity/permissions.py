@@ -136,6 +136,7 @@ SCOPES: dict[str, str] = {
     "tickets:scan": "Scan leisure tickets at a facility's gate (entry and exit)",
     "tickets:book": "Book leisure tickets for citizens (city app, tourist information)",
     "transit:write": "Maintain public transport: timetable (GTFS) imports and realtime sources",
+    "wifi:write": "Send the public WiFi's node list (a Freifunk map server or controller)",
 }
 
 
