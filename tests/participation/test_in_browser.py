@@ -116,6 +116,8 @@ def test_paper_ballots_held_posts_and_attachments_in_the_browser(
     citizen.get_by_role("button", name="Vorschlag veröffentlichen").click()
     citizen.wait_for_url("**/altmarkt/vorschlaege/*")
     assert "Ihr Vorschlag wird geprüft" in citizen.content()
+    # The picture loads lazily: on a busy machine only a moment after the page.
+    citizen.get_by_alt_text("Eine Holzbank unter einer Linde").wait_for(state="visible")
     assert citizen.get_by_alt_text("Eine Holzbank unter einer Linde").is_visible()
     accessible(citizen)
 
