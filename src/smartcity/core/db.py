@@ -166,18 +166,23 @@ def _configure_sqlite(engine: Engine) -> None:
 ANALYSIS_LIMIT = 400
 
 
-def gather_statistics(engine: Engine) -> None:
-    """The planner statistics of the whole database, on SQLite (`ANALYZE`, sampled).
+def gather_statistics(engine: Engine, tables: Iterable[str] = ()) -> None:
+    """The planner statistics of the whole database, or of `tables` just bulk-loaded.
 
-    SQLite gathers none by itself. Without them its planner guesses, and for a lookup such as
-    `municipality_id = ? AND parent_id IN (…)` it guesses the municipality's index — every
-    TenantOwned table has one — and reads all of the municipality's rows instead of the few
-    wanted. PostgreSQL's autovacuum keeps its statistics itself: nothing to do there."""
-    if engine.dialect.name != "sqlite":
+    SQLite gathers none by itself (`ANALYZE`, sampled). Without them its planner guesses, and
+    for a lookup such as `municipality_id = ? AND parent_id IN (…)` it guesses the
+    municipality's index — every TenantOwned table has one — and reads all of the
+    municipality's rows instead of the few wanted. PostgreSQL's autovacuum keeps its statistics
+    itself, but only some time after a bulk load: named tables are analysed there too."""
+    names = list(tables)
+    sqlite = engine.dialect.name == "sqlite"
+    if not sqlite and not names:
         return
     with engine.begin() as connection:
-        connection.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
-        connection.exec_driver_sql("ANALYZE")
+        if sqlite:
+            connection.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+        for name in names or [""]:
+            connection.exec_driver_sql(f"ANALYZE {name}".strip())
 
 
 def among(db: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:

@@ -114,27 +114,36 @@ def service_base(day: date, zone: ZoneInfo) -> datetime:
 
 
 def active_services(db: Session, feed_id: int, day: date) -> set[str]:
-    bit = 1 << day.weekday()
-    regular = set(
-        db.scalars(
-            select(Calendar.service_id).where(
-                Calendar.feed_id == feed_id,
-                Calendar.start_date <= day,
-                Calendar.end_date >= day,
-                Calendar.weekdays.op("&")(bit) != 0,
-            )
+    return services_by_day(db, feed_id, [day])[day]
+
+
+def services_by_day(db: Session, feed_id: int, days: list[date]) -> dict[date, set[str]]:
+    """The services running on each of `days`: calendar weekdays and date range, plus the
+    calendar_dates additions, minus its removals. One query per table for all the days (a
+    board looks at three service days; each query costs a board about a millisecond)."""
+    found: dict[date, set[str]] = {day: set() for day in days}
+    for service_id, weekdays, start, end in db.execute(
+        select(
+            Calendar.service_id, Calendar.weekdays, Calendar.start_date, Calendar.end_date
+        ).where(
+            Calendar.feed_id == feed_id,
+            Calendar.start_date <= max(days),
+            Calendar.end_date >= min(days),
         )
-    )
-    for service_id, kind in db.execute(
-        select(CalendarDate.service_id, CalendarDate.exception_type).where(
-            CalendarDate.feed_id == feed_id, CalendarDate.date == day
+    ):
+        for day in days:
+            if start <= day <= end and weekdays & (1 << day.weekday()):
+                found[day].add(service_id)
+    for service_id, day, kind in db.execute(
+        select(CalendarDate.service_id, CalendarDate.date, CalendarDate.exception_type).where(
+            CalendarDate.feed_id == feed_id, CalendarDate.date.in_(days)
         )
     ):
         if kind == 1:
-            regular.add(service_id)
+            found[day].add(service_id)
         elif kind == 2:
-            regular.discard(service_id)
-    return regular
+            found[day].discard(service_id)
+    return found
 
 
 def stops_of(db: Session, feed_id: int, stop_id: str) -> tuple[Stop, list[Stop]]:
@@ -179,20 +188,32 @@ def board(
     zone_name = feeds.agency_timezone(db, feed.id) or fallback_timezone
     zone = ZoneInfo(zone_name)
     end = now + timedelta(minutes=minutes)
-    updates_fresh, realtime_state, realtime_at, updates = _freshness(db, TRIP_UPDATES, now)
-    alerts_fresh, _, _, _ = _freshness(db, ALERTS, now)
+    states = {
+        state.kind: state
+        for state in db.scalars(
+            select(RealtimeFeed).where(RealtimeFeed.kind.in_((TRIP_UPDATES, ALERTS)))
+        )
+    }
+    limit_seconds = feeds.stale_after(db) if any(s.produced_at for s in states.values()) else 0
+    updates_fresh, realtime_state, realtime_at, updates = _freshness(
+        states.get(TRIP_UPDATES), limit_seconds, now
+    )
+    alerts_fresh, _, _, _ = _freshness(states.get(ALERTS), limit_seconds, now)
     since = now - LOOKBACK if updates_fresh else now
 
     found: list[Departure] = []
     local_today = now.astimezone(zone).date()
+    windows = []
     for back in range(SERVICE_DAYS_BACK + 1):
         day = local_today - timedelta(days=back)
         base = service_base(day, zone)
         low = math.floor((since - base).total_seconds())
         high = math.ceil((end - base).total_seconds())
-        if high < 0:
-            continue
-        services = active_services(db, feed.id, day)
+        if high >= 0:
+            windows.append((day, base, low, high))
+    running = services_by_day(db, feed.id, [day for day, *_ in windows]) if windows else {}
+    for day, base, low, high in windows:
+        services = running[day]
         if not services:
             continue
         for row in _timetabled(db, feed.id, list(by_id), services, low, high):
@@ -230,14 +251,12 @@ def board(
 
 
 def _freshness(
-    db: Session, kind: str, now: datetime
+    state: RealtimeFeed | None, limit: int, now: datetime
 ) -> tuple[bool, str, datetime | None, RealtimeFeed | None]:
-    """Whether the realtime data of `kind` are fresh, the board's word for it, when they were
-    produced, and the last poll's state."""
-    state = db.scalar(select(RealtimeFeed).where(RealtimeFeed.kind == kind))
+    """Whether the realtime data of a poll's state are fresh (younger than `limit` seconds),
+    the board's word for it, when they were produced, and the state."""
     if state is None or state.produced_at is None:
         return False, "none", None, state
-    limit = feeds.stale_after(db)
     fresh = now - state.produced_at <= timedelta(seconds=limit)
     return fresh, "live" if fresh else "stale", state.produced_at, state
 
@@ -259,8 +278,14 @@ def _columns() -> tuple[Any, ...]:
     )
 
 
+# The aliases are made once: building one per query (and its columns, adapted on each use)
+# was the largest part of a board's time (bench/transit.py, docs/performance.md).
+_LATER = aliased(StopTime, name="later_stop_time")
+_FIRST = aliased(StopTime, name="first_stop_time")
+
+
 def _not_last_stop(feed_id: int) -> Any:
-    later = aliased(StopTime)
+    later = _LATER
     return exists().where(
         later.feed_id == feed_id,
         later.trip_id == StopTime.trip_id,
@@ -301,7 +326,7 @@ def _frequency_based(
     """Departures of trips that run every n minutes: the trip's stop times are a pattern
     from its first departure, repeated from each window's start. Each with its time at the
     stop and the start of its run (both seconds of the service day)."""
-    first = aliased(StopTime)
+    first = _FIRST
     first_departure = (
         select(func.min(first.departure_secs))
         .where(first.feed_id == feed_id, first.trip_id == StopTime.trip_id)
