@@ -122,6 +122,11 @@ class Settings(BaseSettings):
         default="© OpenStreetMap contributors",
         description="Attribution the tile server requires, shown on every map.",
     )
+    geocoder_url: str = Field(
+        default="",
+        description="The city's own Photon-compatible geocoder (https://host/); forms offer "
+        "an address search only with it; empty: no address search, no request leaves.",
+    )
     login_max_failures: int = Field(default=5, ge=1)
     login_failure_window: int = Field(default=900, ge=10, description="Seconds.")
     mfa_required_roles: str = Field(
@@ -294,6 +299,13 @@ class Settings(BaseSettings):
         if value and not value.startswith(("tcp://", "unix://")):
             raise ValueError("must start with tcp:// or unix://, or be empty")
         return value
+
+    @field_validator("geocoder_url")
+    @classmethod
+    def _geocoder_url_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://, or be empty")
+        return value.rstrip("/")
 
     @field_validator("mqtt_url")
     @classmethod
