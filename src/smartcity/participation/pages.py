@@ -29,7 +29,7 @@ from smartcity.core.http.deps import (
 )
 from smartcity.core.tenancy.models import Municipality
 from smartcity.core.uploads import services as uploads
-from smartcity.core.web import layout, unsubscribe
+from smartcity.core.web import geocoding, layout, unsubscribe
 from smartcity.core.web.deps import FormDep, PageDep, form_text, row_id, staff_page
 from smartcity.core.web.forms import GENERAL, in_language, submit
 from smartcity.core.web.i18n import _, gettext_, gettext_noop
@@ -108,6 +108,7 @@ LABELS = {
     "public_name": _("Name shown with your contribution"),
     "category": _("Category"),
     "lat": _("Latitude"),
+    "address": _("Search an address"),
     "body": _("Comment"),
     "stance": _("Your position"),
     "reason": _("Reason"),
@@ -428,13 +429,21 @@ def _proposal_form(
     values: dict[str, str],
     errors: dict[str, str],
     status_code: int = 200,
+    *,
+    found: Sequence[geocoding.Match] = (),
+    place_note: str = "",
 ) -> Response:
+    chosen = _chosen_point(values)
     return render(
         request,
         "participation/proposal_form.html",
         state,
         status_code=status_code,
         process=process,
+        address_search=bool(_geocoder_url(request)),
+        found=found,
+        place_note=place_note,
+        map_center=chosen or (municipality.center_lat, municipality.center_lon),
         signed_in=citizen is not None,
         login_url=_login_url(request),
         open="propose" in allowed,
@@ -478,6 +487,68 @@ def _posted_files(form: Any, max_bytes: int, values: dict[str, str]) -> list[att
     return found
 
 
+def _geocoder_url(request: Request) -> str:
+    url: str = request.app.state.platform.settings.geocoder_url
+    return url
+
+
+def _chosen_point(values: dict[str, str]) -> tuple[float, float] | None:
+    """The place typed or chosen so far (the map opens there), if it reads as one."""
+    try:
+        lat, lon = _coordinate(values.get("lat", "")), _coordinate(values.get("lon", ""))
+    except InvalidInput:
+        return None
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
+
+
+def _address_step(
+    request: Request,
+    form: Any,
+    municipality: Municipality,
+    values: dict[str, str],
+    show: Callable[..., Response],
+) -> Response:
+    """The proposal form again after "Suchen" (the matches offered as buttons) or after a
+    match was chosen (its coordinates filled in); nothing is stored. Files are not kept: the
+    form's hint asks to choose them again."""
+    url = _geocoder_url(request)
+    picked = form_text(form, "address_pick", 300)
+    if picked:
+        lat_text, _sep, rest = picked.partition(",")
+        lon_text, _sep, label = rest.partition(",")
+        point = _chosen_point({"lat": lat_text, "lon": lon_text})
+        if point is None:
+            return show({"address": gettext_("This address could not be used.")}, 422)
+        values["lat"], values["lon"] = f"{point[0]:.6f}", f"{point[1]:.6f}"
+        values["address"] = label.strip()[:200]
+        note = gettext_(
+            "The place is set to %(address)s. Check it on the map, then publish the proposal."
+        ) % {"address": values["address"] or values["lat"] + ", " + values["lon"]}
+        return show({}, 200, place_note=note)
+    if not url:
+        return show({}, 200)
+    if not values["address"]:
+        return show({"address": gettext_("Please enter an address to search for.")}, 422)
+    try:
+        found = geocoding.search(url, values["address"], municipality)
+    except geocoding.GeocoderError as exc:
+        return show({"address": exc.message}, 200)
+    if not found:
+        return show(
+            {
+                "address": gettext_(
+                    "No address in %(town)s matches. Please check the spelling, or click "
+                    "on the map."
+                )
+                % {"town": municipality.shown_name}
+            },
+            200,
+        )
+    return show({}, 200, found=found)
+
+
 def _coordinate(text: str) -> float | None:
     try:
         return float(text.replace(",", ".")) if text else None
@@ -502,6 +573,29 @@ def submit_proposal(
     values["text"] = form_text(form, "text", services.MAX_TEXT)
     values["lat"] = form_text(form, "lat", 30)
     values["lon"] = form_text(form, "lon", 30)
+    values["address"] = form_text(form, "address", 200)
+    if "address_search" in form or "address_pick" in form:
+        for number in range(1, attachments.MAX_PROPOSAL_FILES + 1):
+            values[f"description{number}"] = form_text(
+                form, f"description{number}", attachments.MAX_DESCRIPTION
+            )
+
+        def show(errors: dict[str, str], status: int, **found: Any) -> Response:
+            allowed = allowed_now(db, process, utcnow())
+            return _proposal_form(
+                request,
+                state,
+                municipality,
+                process,
+                citizen,
+                allowed,
+                values,
+                errors,
+                status,
+                **found,
+            )
+
+        return _address_step(request, form, municipality, values, show)
     files = _posted_files(form, portal.limits.max_bytes, values)
 
     def change() -> str:
