@@ -95,3 +95,20 @@ def test_stop_search_finds_stations_and_lone_stops_not_platforms(timetable: Worl
 def test_other_municipalities_see_nothing_of_the_timetable(timetable: World) -> None:
     with timetable.tenant(timetable.radebeul) as db:
         assert departures.search(db, "haupt") == []
+
+
+def test_the_boards_of_several_stops_are_each_stops_own_board(timetable: World) -> None:
+    # A kiosk asks for the stops near a bench at once; the shared lookups (service days,
+    # the latest departure past midnight, frequency-based runs) change none of them.
+    moments = (local(2026, 6, 6, 0, 5), local(2026, 6, 6, 6, 25), local(2026, 6, 3, 7, 55))
+    for now in moments:
+        with timetable.tenant(timetable.dresden) as db:
+            together = departures.boards(db, ["S1", "S2"], now=now, limit=8)
+            alone = [departures.board(db, s, now=now, limit=8) for s in ("S1", "S2")]
+            assert departures.boards(db, [], now=now) == []
+        assert [times(b) for b in together] == [times(b) for b in alone]
+    with timetable.tenant(timetable.dresden) as db:
+        night, saturday = departures.boards(db, ["S1", "S2"], now=moments[0], limit=8)
+    # Friday's service day still reaches Saturday 00:10 at the station.
+    assert times(night) == [("N1", "00:10")]
+    assert len(saturday.departures) <= 8

@@ -11,13 +11,12 @@ instants from that reference, never by adding hours to a local midnight."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import BindParameter, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from smartcity.core.db import among
@@ -175,16 +174,53 @@ def board(
     fallback_timezone: str = "Europe/Berlin",
     limit: int = 60,
 ) -> Board:
+    return boards(
+        db,
+        [stop_id],
+        now=now,
+        minutes=minutes,
+        language=language,
+        fallback_timezone=fallback_timezone,
+        limit=limit,
+    )[0]
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What the boards of one request have in common: the timetable version, its time
+    zone, the realtime state, the service days and the services running on them."""
+
+    feed_id: int
+    zone_name: str
+    zone: ZoneInfo
+    end: datetime
+    updates_fresh: bool
+    alerts_fresh: bool
+    realtime_state: str
+    realtime_at: datetime | None
+    extra_trips: bool
+    # (service day, its base instant, window start and end in seconds of that day)
+    windows: list[tuple[date, datetime, int, int]]
+    running: dict[date, set[str]]
+
+
+def boards(
+    db: Session,
+    stop_ids: list[str],
+    *,
+    now: datetime,
+    minutes: int = 60,
+    language: str = "de",
+    fallback_timezone: str = "Europe/Berlin",
+    limit: int = 60,
+) -> list[Board]:
+    """The boards of several stops at the same moment (a kiosk shows those near a bench):
+    the version, time zone, realtime state and services are looked up once for all."""
+    if not stop_ids:
+        return []
     feed = feeds.active_feed(db)
     if feed is None:
         raise NotFound(gettext_("No timetable has been imported yet."))
-    stop, members = stops_of(db, feed.id, stop_id)
-    station = stop if stop.location_type == 1 else None
-    if station is None and stop.parent_station:
-        station = db.scalar(
-            select(Stop).where(Stop.feed_id == feed.id, Stop.stop_id == stop.parent_station)
-        )
-    by_id = {s.stop_id: s for s in members}
     zone_name = feeds.agency_timezone(db, feed.id) or fallback_timezone
     zone = ZoneInfo(zone_name)
     end = now + timedelta(minutes=minutes)
@@ -200,8 +236,6 @@ def board(
     )
     alerts_fresh, _, _, _ = _freshness(states.get(ALERTS), limit_seconds, now)
     since = now - LOOKBACK if updates_fresh else now
-
-    found: list[Departure] = []
     local_today = now.astimezone(zone).date()
     windows = []
     for back in range(SERVICE_DAYS_BACK + 1):
@@ -212,22 +246,79 @@ def board(
         if high >= 0:
             windows.append((day, base, low, high))
     running = services_by_day(db, feed.id, [day for day, *_ in windows]) if windows else {}
-    for day, base, low, high in windows:
-        services = running[day]
-        if not services:
-            continue
-        for row in _timetabled(db, feed.id, list(by_id), services, low, high):
-            found.append(_departure(row, day, base, row.secs, by_id, station))
-        for row, secs, start in _frequency_based(db, feed.id, list(by_id), services, low, high):
+    shared = _Shared(
+        feed_id=feed.id,
+        zone_name=zone_name,
+        zone=zone,
+        end=end,
+        updates_fresh=updates_fresh,
+        alerts_fresh=alerts_fresh,
+        realtime_state=realtime_state,
+        realtime_at=realtime_at,
+        # The last poll says whether it kept extra trips: most boards need not look for them.
+        extra_trips=bool(updates_fresh and updates is not None and updates.extra_trips),
+        windows=windows,
+        running=running,
+    )
+    places = []
+    for stop_id in stop_ids:
+        stop, members = stops_of(db, feed.id, stop_id)
+        station = stop if stop.location_type == 1 else None
+        if station is None and stop.parent_station:
+            station = db.scalar(
+                select(Stop).where(Stop.feed_id == feed.id, Stop.stop_id == stop.parent_station)
+            )
+        places.append((stop, members, station))
+    # Earlier service days reach into the window only with times past 24:00: yesterday's
+    # just after midnight, the day before's almost never. One query over these stops says
+    # whether any departure is that late (the index's range, a few rows); a day whose window
+    # starts after the latest is not asked.
+    queried = {day for day, *_ in windows[:1]}
+    if windows[1:]:
+        parameters = {
+            "feed_id": feed.id,
+            "stop_ids": sorted({m.stop_id for _, members, _ in places for m in members}),
+            "low": min(low for _, _, low, _ in windows[1:]),
+        }
+        latest = db.scalar(_LATEST, parameters)
+        queried |= {day for day, _, low, _ in windows[1:] if latest is not None and low <= latest}
+    return [
+        _board(db, shared, *place, queried=queried, now=now, language=language, limit=limit)
+        for place in places
+    ]
+
+
+def _board(
+    db: Session,
+    shared: _Shared,
+    stop: Stop,
+    members: list[Stop],
+    station: Stop | None,
+    *,
+    queried: set[date],
+    now: datetime,
+    language: str,
+    limit: int,
+) -> Board:
+    by_id = {s.stop_id: s for s in members}
+    end = shared.end
+    frequency_based = _frequency_based(db, shared.feed_id, list(by_id), shared)
+
+    found: list[Departure] = []
+    for day, base, low, high in shared.windows:
+        services = shared.running[day]
+        if services and day in queried:
+            for row in _timetabled(db, shared.feed_id, list(by_id), services, low, high):
+                found.append(_departure(row, day, base, row.secs, by_id, station))
+        for row, secs, start in frequency_based.get(day, ()):
             departure = _departure(row, day, base, secs, by_id, station, frequency=True)
             departure.run_start, departure.shift = start, start - row.first_secs
             found.append(departure)
 
-    if updates_fresh and found:
-        found = _apply_trip_updates(db, feed.id, found)
-    # The last poll says whether it kept extra trips: most boards need not look for them.
-    if updates_fresh and updates is not None and updates.extra_trips:
-        found += _extra_trips(db, feed.id, by_id, station, zone, now - LOOKBACK, end)
+    if shared.updates_fresh and found:
+        found = _apply_trip_updates(db, shared.feed_id, found)
+    if shared.extra_trips:
+        found += _extra_trips(db, shared.feed_id, by_id, station, shared.zone, now - LOOKBACK, end)
     shown = [
         d
         for d in found
@@ -236,17 +327,17 @@ def board(
     shown.sort(key=lambda d: (d.when, d.route, d.headsign))
     shown = shown[:limit]
     board_alerts: list[AlertView] = []
-    if alerts_fresh:
+    if shared.alerts_fresh:
         board_alerts = _attach_alerts(db, shown, by_id, station, now, language)
     return Board(
         stop=stop,
         stop_ids=list(by_id),
         departures=shown,
         alerts=board_alerts,
-        realtime=realtime_state,
-        realtime_at=realtime_at,
+        realtime=shared.realtime_state,
+        realtime_at=shared.realtime_at,
         generated_at=now,
-        timezone=zone_name,
+        timezone=shared.zone_name,
     )
 
 
@@ -278,85 +369,114 @@ def _columns() -> tuple[Any, ...]:
     )
 
 
-# The aliases are made once: building one per query (and its columns, adapted on each use)
-# was the largest part of a board's time (bench/transit.py, docs/performance.md).
+# The statements are built once, with bound parameters: building them (their columns,
+# comparisons and aliases) for every query of every board was a fifth of a board's CPU
+# time (bench/transit.py, docs/performance.md). One parameter object per name, reused.
+_FEED: BindParameter[int] = bindparam("feed_id")
+_STOPS: BindParameter[list[str]] = bindparam("stop_ids", expanding=True)
+_SERVICES: BindParameter[list[str]] = bindparam("services", expanding=True)
+_LOW: BindParameter[int] = bindparam("low")
+_HIGH: BindParameter[int] = bindparam("high")
 _LATER = aliased(StopTime, name="later_stop_time")
 _FIRST = aliased(StopTime, name="first_stop_time")
 
 
-def _not_last_stop(feed_id: int) -> Any:
-    later = _LATER
-    return exists().where(
-        later.feed_id == feed_id,
-        later.trip_id == StopTime.trip_id,
-        later.stop_sequence > StopTime.stop_sequence,
+def _joined() -> Any:
+    """A stop's departures: not where a trip ends, nor where it picks nobody up."""
+    not_last_stop = exists().where(
+        _LATER.feed_id == _FEED,
+        _LATER.trip_id == StopTime.trip_id,
+        _LATER.stop_sequence > StopTime.stop_sequence,
     )
-
-
-def _joined(feed_id: int, stop_ids: list[str], services: Iterable[str]) -> Any:
     return (
         select(*_columns())
-        .join(Trip, and_(Trip.feed_id == feed_id, Trip.trip_id == StopTime.trip_id))
-        .join(Route, and_(Route.feed_id == feed_id, Route.route_id == Trip.route_id))
+        .join(Trip, and_(Trip.feed_id == _FEED, Trip.trip_id == StopTime.trip_id))
+        .join(Route, and_(Route.feed_id == _FEED, Route.route_id == Trip.route_id))
         .where(
-            StopTime.feed_id == feed_id,
-            StopTime.stop_id.in_(stop_ids),
-            Trip.service_id.in_(sorted(services)),
+            StopTime.feed_id == _FEED,
+            StopTime.stop_id.in_(_STOPS),
+            Trip.service_id.in_(_SERVICES),
             StopTime.pickup_type != 1,
-            _not_last_stop(feed_id),
+            not_last_stop,
         )
     )
 
 
-def _timetabled(
-    db: Session, feed_id: int, stop_ids: list[str], services: set[str], low: int, high: int
-) -> list[Any]:
-    frequency = exists().where(Frequency.feed_id == feed_id, Frequency.trip_id == Trip.trip_id)
-    statement = (
-        _joined(feed_id, stop_ids, services)
+def _timetabled_statement() -> Any:
+    frequency = exists().where(Frequency.feed_id == _FEED, Frequency.trip_id == Trip.trip_id)
+    return (
+        _joined()
         .add_columns(StopTime.departure_secs.label("secs"))
-        .where(StopTime.departure_secs.between(low, high), ~frequency)
+        .where(StopTime.departure_secs.between(_LOW, _HIGH), ~frequency)
     )
-    return list(db.execute(statement))
 
 
-def _frequency_based(
-    db: Session, feed_id: int, stop_ids: list[str], services: set[str], low: int, high: int
-) -> list[tuple[Any, int, int]]:
-    """Departures of trips that run every n minutes: the trip's stop times are a pattern
-    from its first departure, repeated from each window's start. Each with its time at the
-    stop and the start of its run (both seconds of the service day)."""
-    first = _FIRST
+def _frequency_statement() -> Any:
     first_departure = (
-        select(func.min(first.departure_secs))
-        .where(first.feed_id == feed_id, first.trip_id == StopTime.trip_id)
+        select(func.min(_FIRST.departure_secs))
+        .where(_FIRST.feed_id == _FEED, _FIRST.trip_id == StopTime.trip_id)
         .scalar_subquery()
     )
-    statement = (
-        _joined(feed_id, stop_ids, services)
+    return (
+        _joined()
         .add_columns(
             (StopTime.departure_secs - first_departure).label("offset"),
             first_departure.label("first_secs"),
             Frequency.start_secs,
             Frequency.end_secs,
             Frequency.headway_secs,
+            Trip.service_id,
         )
-        .join(
-            Frequency,
-            and_(Frequency.feed_id == feed_id, Frequency.trip_id == StopTime.trip_id),
-        )
+        .join(Frequency, and_(Frequency.feed_id == _FEED, Frequency.trip_id == StopTime.trip_id))
         .where(StopTime.departure_secs.is_not(None))
     )
-    result: list[tuple[Any, int, int]] = []
-    for row in db.execute(statement):
-        if row.headway_secs <= 0:
-            continue
-        # Trips start at start, start + headway, … before end; at this stop `offset` later.
-        first_k = max(0, math.ceil((low - row.offset - row.start_secs) / row.headway_secs))
-        start = row.start_secs + first_k * row.headway_secs
-        while start < row.end_secs and start + row.offset <= high:
-            result.append((row, start + row.offset, start))
-            start += row.headway_secs
+
+
+_TIMETABLED = _timetabled_statement()
+_FREQUENCY_BASED = _frequency_statement()
+_LATEST = select(func.max(StopTime.departure_secs)).where(
+    StopTime.feed_id == _FEED, StopTime.stop_id.in_(_STOPS), StopTime.departure_secs >= _LOW
+)
+
+
+def _timetabled(
+    db: Session, feed_id: int, stop_ids: list[str], services: set[str], low: int, high: int
+) -> list[Any]:
+    parameters = {
+        "feed_id": feed_id,
+        "stop_ids": stop_ids,
+        "services": sorted(services),
+        "low": low,
+        "high": high,
+    }
+    return list(db.execute(_TIMETABLED, parameters))
+
+
+def _frequency_based(
+    db: Session, feed_id: int, stop_ids: list[str], shared: _Shared
+) -> dict[date, list[tuple[Any, int, int]]]:
+    """Departures of trips that run every n minutes, per service day: the trip's stop times
+    are a pattern from its first departure, repeated from each window's start. Each with its
+    time at the stop and the start of its run (both seconds of the service day). One query
+    for all the service days (it has no time condition; the runs are counted here)."""
+    every = set().union(*shared.running.values()) if shared.running else set()
+    result: dict[date, list[tuple[Any, int, int]]] = {}
+    if not every:
+        return result
+    parameters = {"feed_id": feed_id, "stop_ids": stop_ids, "services": sorted(every)}
+    rows = [row for row in db.execute(_FREQUENCY_BASED, parameters) if row.headway_secs > 0]
+    for day, _base, low, high in shared.windows:
+        services = shared.running[day]
+        runs = result.setdefault(day, [])
+        for row in rows:
+            if row.service_id not in services:
+                continue
+            # Trips start at start, start + headway, … before end; at this stop `offset` later.
+            first_k = max(0, math.ceil((low - row.offset - row.start_secs) / row.headway_secs))
+            start = row.start_secs + first_k * row.headway_secs
+            while start < row.end_secs and start + row.offset <= high:
+                runs.append((row, start + row.offset, start))
+                start += row.headway_secs
     return result
 
 

@@ -136,17 +136,14 @@ def kiosk(
         stop_ids = [s.stop_id for s in departures.nearby(db, lat, lon)]
     else:
         raise InvalidInput(gettext_("Please name a stop or a place."))
-    boards = [
-        departures.board(
-            db,
-            stop_id,
-            now=utcnow(),
-            language=state.language,
-            fallback_timezone=municipality.timezone,
-            limit=8,
-        )
-        for stop_id in stop_ids
-    ]
+    boards = departures.boards(
+        db,
+        stop_ids,
+        now=utcnow(),
+        language=state.language,
+        fallback_timezone=municipality.timezone,
+        limit=8,
+    )
     return render(
         request,
         "transit/kiosk.html",
