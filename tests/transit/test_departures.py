@@ -4,7 +4,7 @@ accessibility, and the last stop of a trip (no departure there)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from smartcity.transit import departures
 from smartcity.transit.departures import Board
@@ -112,3 +112,32 @@ def test_the_boards_of_several_stops_are_each_stops_own_board(timetable: World) 
     # Friday's service day still reaches Saturday 00:10 at the station.
     assert times(night) == [("N1", "00:10")]
     assert len(saturday.departures) <= 8
+
+
+def test_a_delay_is_counted_in_the_minutes_a_board_shows() -> None:
+    """ "+1" never stands beside two equal times: a board shows HH:MM, so the delay is the
+    minutes between the expected and the planned time as shown."""
+    planned = datetime(2026, 12, 4, 17, 47, tzinfo=UTC)
+
+    def delay(seconds: int) -> int | None:
+        found = departures.Departure(
+            trip_id="T1",
+            service_date=planned.date(),
+            route_id="11",
+            route="11",
+            route_type=0,
+            color="",
+            text_color="",
+            headsign="Albertplatz",
+            stop_id="S1",
+            stop_name="Altmarkt",
+            platform="",
+            scheduled=planned,
+            expected=planned + timedelta(seconds=seconds),
+        )
+        return found.delay_minutes
+
+    assert delay(40) == 0  # still 17:47: on time
+    assert delay(70) == 1  # 17:48
+    assert delay(180) == 3
+    assert delay(-20) == -1  # 17:46:40 is shown as 17:46

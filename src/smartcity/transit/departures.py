@@ -84,9 +84,14 @@ class Departure:
 
     @property
     def delay_minutes(self) -> int | None:
+        """The delay as a board shows it: the minutes between the expected and the planned
+        time as HH:MM, so that "+1" never stands beside two equal times (a delay of 40 s is
+        on time; 18:47:00 expected at 18:48:10 is one minute late)."""
         if self.expected is None:
             return None
-        return round((self.expected - self.scheduled).total_seconds() / 60)
+        shown = self.expected.replace(second=0, microsecond=0)
+        planned = self.scheduled.replace(second=0, microsecond=0)
+        return int((shown - planned).total_seconds() // 60)
 
     @property
     def when(self) -> datetime:
