@@ -232,18 +232,7 @@ def remove_from_process(
 ) -> Path:
     """Removes a file of the process (audited); returns the bytes' path, which the caller
     deletes once the transaction has committed."""
-    row = db.execute(
-        select(Attachment, StoredFile)
-        .join(StoredFile, StoredFile.id == Attachment.file_id)
-        .where(
-            StoredFile.public_id == public_id,
-            Attachment.process_id == process.id,
-            Attachment.proposal_id.is_(None),
-        )
-    ).first()
-    if row is None:
-        raise NotFound("There is no such file.")
-    attachment, stored = row
+    attachment, stored = _attached(db, process, None, public_id)
     audit.record(
         db,
         actor=actor,
@@ -252,9 +241,7 @@ def remove_from_process(
         resource_id=process.id,
         changes={"file": stored.id, "description": attachment.description},
     )
-    db.delete(attachment)
-    db.flush()  # before its file, whose deletion would take the row along (ON DELETE CASCADE)
-    return uploads.remove(db, data_dir, stored)
+    return _delete(db, data_dir, attachment, stored)
 
 
 def remove_from_proposal(
@@ -277,18 +264,7 @@ def remove_from_proposal(
         raise services.PhaseClosed(
             "The files of a proposal can be removed only while the process collects proposals."
         )
-    row = db.execute(
-        select(Attachment, StoredFile)
-        .join(StoredFile, StoredFile.id == Attachment.file_id)
-        .where(
-            StoredFile.public_id == public_id,
-            Attachment.process_id == process.id,
-            Attachment.proposal_id == proposal.id,
-        )
-    ).first()
-    if row is None:
-        raise NotFound("There is no such file.")
-    attachment, stored = row
+    attachment, stored = _attached(db, process, proposal.id, public_id)
     audit.record(
         db,
         actor="citizen",
@@ -299,6 +275,30 @@ def remove_from_proposal(
         # take back, while the audit chain is never changed.
         changes={"file": stored.id, "kind": attachment.kind},
     )
+    return _delete(db, data_dir, attachment, stored)
+
+
+def _attached(
+    db: Session, process: Process, proposal_id: int | None, public_id: str
+) -> tuple[Attachment, StoredFile]:
+    """The attachment with this public id of the process itself (`proposal_id` None) or of
+    one of its proposals; NotFound for any other file."""
+    owner = (
+        Attachment.proposal_id.is_(None)
+        if proposal_id is None
+        else Attachment.proposal_id == proposal_id
+    )
+    row = db.execute(
+        select(Attachment, StoredFile)
+        .join(StoredFile, StoredFile.id == Attachment.file_id)
+        .where(StoredFile.public_id == public_id, Attachment.process_id == process.id, owner)
+    ).first()
+    if row is None:
+        raise NotFound("There is no such file.")
+    return row[0], row[1]
+
+
+def _delete(db: Session, data_dir: Path, attachment: Attachment, stored: StoredFile) -> Path:
     db.delete(attachment)
     db.flush()  # before its file, whose deletion would take the row along (ON DELETE CASCADE)
     return uploads.remove(db, data_dir, stored)
